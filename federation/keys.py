@@ -48,7 +48,7 @@ def load_private_key(pem: str) -> rsa.RSAPrivateKey:
 
 
 def load_public_key(pem: str) -> rsa.RSAPublicKey:
-    """Load a public key PEM: SubjectPublicKeyInfo, or PKCS#1 `RSA PUBLIC KEY` as some servers send."""
+    """Load a public key PEM: SubjectPublicKeyInfo, or the PKCS#1 form some servers send."""
     key = serialization.load_pem_public_key(pem.strip().encode("ascii"))
     if not isinstance(key, rsa.RSAPublicKey):
         raise ValueError("not an RSA public key")

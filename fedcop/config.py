@@ -1,0 +1,140 @@
+"""The node's configuration: one frozen object, read from FEDCOP_* variables and CLI flags.
+
+A flag given on the command line wins over its environment variable, which wins over the default.
+Every setting is documented in `fedcop serve --help` and in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_DATA_DIR = "./fedcop-data"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A setting has a value fedcop cannot use; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Config:
+    base_url: str
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
+    database_url: str | None = None
+    allow_private_addresses: bool = False
+    open_registrations: bool = False
+    node_name: str = "fedcop"
+    # False when base_url is the local default (http://localhost:PORT) rather than configured.
+    base_url_given: bool = True
+
+    @property
+    def domain(self) -> str:
+        """The host (and port, if any) that names this node in handles: `alice@DOMAIN`."""
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def scheme(self) -> str:
+        return urlsplit(self.base_url).scheme
+
+    def url(self, path: str) -> str:
+        """An absolute URL on this node for a path starting with '/'."""
+        return self.base_url + path
+
+
+def normalise_base_url(value: str) -> str:
+    """Check a public base URL and strip its trailing slash.
+
+    It must be http(s), have a host, and carry no path, query or fragment: every id fedcop mints
+    is built on it, and ids must never change once published.
+    """
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"base URL {value!r} is not an http(s) URL: set FEDCOP_BASE_URL or --base-url "
+            "to the address people reach this node at, e.g. https://cop.example.org"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigError(
+            f"base URL {value!r} has a path, query or fragment: fedcop must be served at the "
+            "root of its domain, e.g. https://cop.example.org"
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def parse_bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigError(f"{name}={value!r} is not a yes/no value: use true or false")
+
+
+def parse_port(name: str, value: str | int) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a port number: use 1-65535") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"{name}={value!r} is not a port number: use 1-65535")
+    return port
+
+
+def load_config(
+    overrides: Mapping[str, object] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Build the configuration from the environment, then apply CLI overrides (None = not given).
+
+    Recognised variables: FEDCOP_BASE_URL, FEDCOP_HOST, FEDCOP_PORT, FEDCOP_DATA_DIR,
+    FEDCOP_DATABASE_URL, FEDCOP_ALLOW_PRIVATE_ADDRESSES, FEDCOP_OPEN_REGISTRATIONS,
+    FEDCOP_NODE_NAME.
+    """
+    env = os.environ if environ is None else environ
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+
+    def setting(key: str) -> object | None:
+        if key in given:
+            return given[key]
+        return env.get(f"FEDCOP_{key.upper()}") or None
+
+    host = str(setting("host") or DEFAULT_HOST)
+    port_value = setting("port")
+    port = parse_port("port", str(port_value)) if port_value is not None else DEFAULT_PORT
+
+    base = setting("base_url")
+    base_url = normalise_base_url(str(base) if base else f"http://localhost:{port}")
+
+    def flag(key: str) -> bool:
+        value = setting(key)
+        if value is None:
+            return False
+        if isinstance(value, bool):
+            return value
+        return parse_bool(f"FEDCOP_{key.upper()}", str(value))
+
+    database_url = setting("database_url")
+    return Config(
+        base_url=base_url,
+        base_url_given=bool(base),
+        host=host,
+        port=port,
+        data_dir=Path(str(setting("data_dir") or DEFAULT_DATA_DIR)).expanduser().absolute(),
+        database_url=str(database_url) if database_url else None,
+        allow_private_addresses=flag("allow_private_addresses"),
+        open_registrations=flag("open_registrations"),
+        node_name=str(setting("node_name") or "fedcop"),
+    )
+
+
+__all__ = ["Config", "ConfigError", "load_config", "replace"]

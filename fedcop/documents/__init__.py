@@ -1,0 +1,1 @@
+"""Local things as ActivityStreams documents: what fedcop serves at each id."""

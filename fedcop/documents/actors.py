@@ -1,0 +1,83 @@
+"""Actor documents (Person, Group, Application) and their collections.
+
+What peers read from an actor: `preferredUsername` and `inbox` (required by all), `publicKey`
+(to verify our signatures), `endpoints.sharedInbox` (one delivery per server), `outbox`,
+`followers`, `following`; a Group adds `attributedTo` (its moderators, FEP-1b12), `featured`,
+`postingRestrictedToMods`. Private keys never appear here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fedcop.documents.context import ACTOR_CONTEXT, AS_CONTEXT
+from fedcop.store.actors import Actor, LocalActor
+from fedcop.urls import Urls
+
+
+def utc_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z, the form every peer parses."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def actor_document(local: LocalActor, urls: Urls) -> dict[str, Any]:
+    actor = local.actor
+    uri = actor.uri
+    document: dict[str, Any] = {
+        "@context": ACTOR_CONTEXT,
+        "id": uri,
+        "type": actor.actor_type,
+        "preferredUsername": actor.username,
+        "name": actor.display_name,
+        "summary": actor.summary,
+        "url": urls.profile_page(uri),
+        "inbox": actor.inbox_url,
+        "outbox": actor.outbox_url,
+        "followers": actor.followers_url,
+        "following": urls.collection(uri, "following"),
+        "endpoints": {"sharedInbox": actor.shared_inbox_url},
+        "publicKey": {
+            "id": actor.public_key_id,
+            "owner": uri,
+            "publicKeyPem": actor.public_key_pem,
+        },
+        "published": utc_timestamp(actor.created_at),
+        "manuallyApprovesFollowers": local.manually_approves_followers,
+        "discoverable": True,
+    }
+    if actor.actor_type == "Group":
+        document["attributedTo"] = urls.collection(uri, "moderators")
+        document["featured"] = urls.collection(uri, "featured")
+        document["postingRestrictedToMods"] = local.posting_restricted_to_mods
+        document["sensitive"] = False
+    elif actor.actor_type == "Person":
+        document["featured"] = urls.collection(uri, "featured")
+    elif actor.actor_type == "Application":
+        # The instance actor follows nobody and is followed by nobody; it only signs fetches.
+        document["manuallyApprovesFollowers"] = True
+        document["discoverable"] = False
+        document["url"] = urls.base + "/"
+    return document
+
+
+def ordered_collection(
+    collection_id: str, items: list[Any] | None = None, total: int | None = None
+) -> dict[str, Any]:
+    """A complete, unpaged OrderedCollection (for small collections such as moderators)."""
+    ordered = items or []
+    return {
+        "@context": AS_CONTEXT,
+        "id": collection_id,
+        "type": "OrderedCollection",
+        "totalItems": len(ordered) if total is None else total,
+        "orderedItems": ordered,
+    }
+
+
+def moderators_collection(
+    community: Actor, facilitators: list[Actor], urls: Urls
+) -> dict[str, Any]:
+    return ordered_collection(
+        urls.collection(community.uri, "moderators"), [a.uri for a in facilitators]
+    )

@@ -1,0 +1,1 @@
+"""ActivityPub GETs and inboxes, WebFinger, NodeInfo."""

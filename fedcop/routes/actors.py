@@ -1,0 +1,85 @@
+"""Actor documents and their collections, for ActivityPub clients and for browsers.
+
+GET /actor                    the instance actor (always unsigned-fetchable)
+GET /u/{name}  /c/{name}      a user or a community: JSON for ActivityPub, HTML for browsers
+GET /u/{name}/{collection}    outbox, followers, following, featured
+GET /c/{name}/{collection}    the same plus moderators
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fedcop.documents.actors import actor_document, moderators_collection, ordered_collection
+from fedcop.routes.responses import activity_json, json_error, wants_activity_json
+from fedcop.services import node as node_service
+from fedcop.store.actors import LocalActor
+from fedcop.urls import Urls
+from fedcop.web import pages
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+_COLLECTIONS = {
+    "Person": ("outbox", "followers", "following", "featured"),
+    "Group": ("outbox", "followers", "following", "featured", "moderators"),
+}
+
+
+async def instance_actor(request: Request) -> Response:
+    local = await node_service.instance_actor(request.app.state.pool)
+    return activity_json(actor_document(local, Urls(request.app.state.config)))
+
+
+async def _local_or_404(request: Request, actor_type: str) -> LocalActor | Response:
+    name = request.path_params["name"]
+    local = await node_service.find_local_of_type(request.app.state.pool, name, actor_type)
+    if local is not None:
+        return local
+    what = "community" if actor_type == "Group" else "user"
+    message = f"there is no {what} named {name!r} on this node"
+    if wants_activity_json(request):
+        return json_error(message, 404)
+    return pages.not_found(request, message)
+
+
+def _actor_route(actor_type: str) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        local = await _local_or_404(request, actor_type)
+        if isinstance(local, Response):
+            return local
+        if wants_activity_json(request):
+            return activity_json(actor_document(local, Urls(request.app.state.config)))
+        return await pages.actor_page(request, local)
+
+    return endpoint
+
+
+def _collection_route(actor_type: str) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        name = request.path_params["collection"]
+        if name not in _COLLECTIONS[actor_type]:
+            return json_error(f"no collection {name!r} here", 404)
+        local = await _local_or_404(request, actor_type)
+        if isinstance(local, Response):
+            return local
+        urls = Urls(request.app.state.config)
+        actor = local.actor
+        if name == "moderators":
+            facilitators = await node_service.facilitators(request.app.state.pool, actor.id)
+            return activity_json(moderators_collection(actor, facilitators, urls))
+        return activity_json(ordered_collection(urls.collection(actor.uri, name)))
+
+    return endpoint
+
+
+routes = [
+    Route("/actor", instance_actor),
+    Route("/u/{name}", _actor_route("Person")),
+    Route("/c/{name}", _actor_route("Group")),
+    Route("/u/{name}/{collection}", _collection_route("Person")),
+    Route("/c/{name}/{collection}", _collection_route("Group")),
+]

@@ -1,0 +1,1 @@
+"""Domain operations. Web routes, API routes, inbox handlers and the CLI all call these."""

@@ -1,0 +1,137 @@
+"""Local actors: users, communities and the node's own instance actor.
+
+Users and communities share one namespace (`acct:NAME@DOMAIN` names exactly one of them).
+Creating an actor generates its RSA key in a worker thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from fedcop.config import Config
+from fedcop.services.errors import InvalidInput, NameTaken, NotFound
+from fedcop.services.passwords import MIN_PASSWORD_LENGTH, hash_password
+from fedcop.store import actors as store
+from fedcop.urls import Urls
+from federation.keys import generate_key_pair
+
+NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,30}$")
+MAX_TITLE_LENGTH = 100
+
+
+def check_name(name: str, what: str) -> str:
+    if not NAME_PATTERN.match(name):
+        raise InvalidInput(
+            f"{name!r} cannot be a {what} name: use 1 to 30 lowercase letters, digits or "
+            "underscores, e.g. data_stewards"
+        )
+    return name
+
+
+async def _create_local_actor(
+    conn: Any,
+    config: Config,
+    *,
+    actor_type: str,
+    username: str,
+    uri: str,
+    display_name: str,
+    summary: str = "",
+) -> store.Actor:
+    keys = await asyncio.to_thread(generate_key_pair)
+    urls = Urls(config)
+    return await store.insert_local_actor(
+        conn,
+        uri=uri,
+        actor_type=actor_type,
+        username=username,
+        display_name=display_name,
+        summary=summary,
+        public_key_pem=keys.public_pem,
+        private_key_pem=keys.private_pem,
+        inbox_url=urls.collection(uri, "inbox"),
+        shared_inbox_url=urls.shared_inbox(),
+        outbox_url=urls.collection(uri, "outbox"),
+        followers_url=urls.collection(uri, "followers"),
+    )
+
+
+async def create_user(
+    pool: Any, config: Config, name: str, password: str, *, is_admin: bool = False
+) -> store.Actor:
+    check_name(name, "user")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters"
+        )
+    password_hash = await asyncio.to_thread(hash_password, password)
+    async with pool.acquire() as conn, conn.transaction():
+        if await store.local_username_taken(conn, name):
+            raise NameTaken(f"the name {name!r} is already taken on this node: choose another")
+        actor = await _create_local_actor(
+            conn,
+            config,
+            actor_type="Person",
+            username=name,
+            uri=Urls(config).user(name),
+            display_name=name,
+        )
+        await store.insert_user(conn, actor.id, password_hash, is_admin)
+        return actor
+
+
+async def create_community(
+    pool: Any, config: Config, name: str, *, title: str, owner: str, summary: str = ""
+) -> store.Actor:
+    check_name(name, "community")
+    title = title.strip()
+    if not title or len(title) > MAX_TITLE_LENGTH:
+        raise InvalidInput(f"a community needs a title of 1 to {MAX_TITLE_LENGTH} characters")
+    async with pool.acquire() as conn, conn.transaction():
+        owner_actor = await store.find_local(conn, owner)
+        if owner_actor is None or owner_actor.actor.actor_type != "Person":
+            raise NotFound(
+                f"there is no user {owner!r} on this node: create it first with "
+                f"`fedcop admin create-user {owner} --password ...`"
+            )
+        if await store.local_username_taken(conn, name):
+            raise NameTaken(f"the name {name!r} is already taken on this node: choose another")
+        actor = await _create_local_actor(
+            conn,
+            config,
+            actor_type="Group",
+            username=name,
+            uri=Urls(config).community(name),
+            display_name=title,
+            summary=summary,
+        )
+        await store.insert_community(conn, actor.id, owner_actor.actor.id)
+        return actor
+
+
+async def ensure_instance_actor(pool: Any, config: Config) -> store.LocalActor:
+    """The node's own Application actor, which signs its fetches; created on first start.
+
+    Its username is the node's domain, which no user or community name can collide with.
+    """
+    async with pool.acquire() as conn:
+        existing = await store.find_instance_actor(conn)
+        if existing is not None:
+            return existing
+        async with conn.transaction():
+            await conn.execute("LOCK TABLE actors IN SHARE ROW EXCLUSIVE MODE")
+            existing = await store.find_instance_actor(conn)
+            if existing is None:
+                await _create_local_actor(
+                    conn,
+                    config,
+                    actor_type="Application",
+                    username=config.domain,
+                    uri=Urls(config).instance_actor(),
+                    display_name=config.node_name,
+                )
+        found = await store.find_instance_actor(conn)
+        assert found is not None
+        return found

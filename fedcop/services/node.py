@@ -1,0 +1,57 @@
+"""Read-side questions about this node: who lives here, and how many."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from fedcop.config import Config
+from fedcop.store import actors as store
+from fedcop.urls import COMMUNITY_PREFIX, INSTANCE_ACTOR_PATH, USER_PREFIX
+
+
+async def find_local_actor(pool: Any, username: str) -> store.LocalActor | None:
+    async with pool.acquire() as conn:
+        return await store.find_local(conn, username)
+
+
+async def find_local_of_type(pool: Any, username: str, actor_type: str) -> store.LocalActor | None:
+    found = await find_local_actor(pool, username)
+    return found if found is not None and found.actor.actor_type == actor_type else None
+
+
+async def instance_actor(pool: Any) -> store.LocalActor:
+    async with pool.acquire() as conn:
+        found = await store.find_instance_actor(conn)
+    if found is None:
+        raise RuntimeError("the instance actor is missing: the node did not finish starting")
+    return found
+
+
+async def resolve_local_url(pool: Any, config: Config, url: str) -> store.LocalActor | None:
+    """The local actor whose id is `url`, if any (WebFinger also accepts actor URLs)."""
+    parts = urlsplit(url)
+    if f"{parts.scheme}://{parts.netloc.lower()}" != config.base_url:
+        return None
+    path = parts.path
+    if path == INSTANCE_ACTOR_PATH:
+        return await instance_actor(pool)
+    for prefix, actor_type in ((USER_PREFIX, "Person"), (COMMUNITY_PREFIX, "Group")):
+        if path.startswith(prefix) and "/" not in path[len(prefix) :]:
+            return await find_local_of_type(pool, path[len(prefix) :], actor_type)
+    return None
+
+
+async def facilitators(pool: Any, community_id: int) -> list[store.Actor]:
+    async with pool.acquire() as conn:
+        return await store.facilitators_of(conn, community_id)
+
+
+async def usage(pool: Any) -> store.UsageCounts:
+    async with pool.acquire() as conn:
+        return await store.usage_counts(conn)
+
+
+async def listing(pool: Any) -> list[store.LocalListing]:
+    async with pool.acquire() as conn:
+        return await store.list_local(conn)

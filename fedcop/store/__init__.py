@@ -1,0 +1,1 @@
+"""SQL, one module per area. Nothing outside this package writes SQL."""

@@ -1,0 +1,230 @@
+"""Actors, users and communities: rows and the queries that read and write them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+_ACTOR_COLUMNS = """
+    a.id, a.uri, a.actor_type, a.username, a.domain, a.display_name, a.summary,
+    a.inbox_url, a.shared_inbox_url, a.outbox_url, a.followers_url,
+    a.public_key_id, a.public_key_pem, a.created_at
+"""
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    uri: str
+    actor_type: str
+    username: str
+    domain: str | None
+    display_name: str
+    summary: str
+    inbox_url: str | None
+    shared_inbox_url: str | None
+    outbox_url: str | None
+    followers_url: str | None
+    public_key_id: str
+    public_key_pem: str
+    created_at: datetime
+
+    @property
+    def is_local(self) -> bool:
+        return self.domain is None
+
+
+@dataclass(frozen=True)
+class LocalActor:
+    """A local actor with the fields only local actors have."""
+
+    actor: Actor
+    private_key_pem: str
+    is_admin: bool = False
+    posting_restricted_to_mods: bool = False
+    manually_approves_followers: bool = False
+
+
+def _actor(row: Any) -> Actor:
+    return Actor(**{key: row[key] for key in Actor.__dataclass_fields__})
+
+
+async def insert_local_actor(
+    conn: asyncpg.Connection,
+    *,
+    uri: str,
+    actor_type: str,
+    username: str,
+    display_name: str,
+    summary: str,
+    public_key_pem: str,
+    private_key_pem: str,
+    inbox_url: str,
+    shared_inbox_url: str,
+    outbox_url: str,
+    followers_url: str,
+) -> Actor:
+    row = await conn.fetchrow(
+        f"""
+        INSERT INTO actors AS a (uri, actor_type, username, domain, display_name, summary,
+                                 inbox_url, shared_inbox_url, outbox_url, followers_url,
+                                 public_key_id, public_key_pem, private_key_pem)
+        VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $1 || '#main-key', $10, $11)
+        RETURNING {_ACTOR_COLUMNS}
+        """,
+        uri,
+        actor_type,
+        username,
+        display_name,
+        summary,
+        inbox_url,
+        shared_inbox_url,
+        outbox_url,
+        followers_url,
+        public_key_pem,
+        private_key_pem,
+    )
+    return _actor(row)
+
+
+async def insert_user(
+    conn: asyncpg.Connection, actor_id: int, password_hash: str, is_admin: bool
+) -> None:
+    await conn.execute(
+        "INSERT INTO users (actor_id, password_hash, is_admin) VALUES ($1, $2, $3)",
+        actor_id,
+        password_hash,
+        is_admin,
+    )
+
+
+async def insert_community(conn: asyncpg.Connection, actor_id: int, owner_id: int) -> None:
+    await conn.execute("INSERT INTO communities (actor_id) VALUES ($1)", actor_id)
+    await conn.execute(
+        "INSERT INTO community_facilitators (community_id, actor_id) VALUES ($1, $2)",
+        actor_id,
+        owner_id,
+    )
+
+
+async def local_username_taken(conn: asyncpg.Connection, username: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM actors WHERE domain IS NULL AND lower(username) = lower($1)
+            )
+            """,
+            username,
+        )
+    )
+
+
+async def find_local(conn: asyncpg.Connection, username: str) -> LocalActor | None:
+    """A local user, community or the instance actor, by username (case-insensitive)."""
+    row = await conn.fetchrow(
+        f"""
+        SELECT {_ACTOR_COLUMNS}, a.private_key_pem,
+               coalesce(u.is_admin, false) AS is_admin,
+               coalesce(c.posting_restricted_to_mods, false) AS posting_restricted_to_mods,
+               coalesce(c.manually_approves_followers, false) AS manually_approves_followers
+        FROM actors a
+        LEFT JOIN users u ON u.actor_id = a.id
+        LEFT JOIN communities c ON c.actor_id = a.id
+        WHERE a.domain IS NULL AND lower(a.username) = lower($1)
+        """,
+        username,
+    )
+    if row is None:
+        return None
+    return LocalActor(
+        actor=_actor(row),
+        private_key_pem=row["private_key_pem"],
+        is_admin=row["is_admin"],
+        posting_restricted_to_mods=row["posting_restricted_to_mods"],
+        manually_approves_followers=row["manually_approves_followers"],
+    )
+
+
+async def find_instance_actor(conn: asyncpg.Connection) -> LocalActor | None:
+    row = await conn.fetchrow(
+        "SELECT username FROM actors WHERE domain IS NULL AND actor_type = 'Application'"
+    )
+    return await find_local(conn, row["username"]) if row else None
+
+
+async def password_hash_of(conn: asyncpg.Connection, username: str) -> str | None:
+    value = await conn.fetchval(
+        """
+        SELECT u.password_hash FROM users u JOIN actors a ON a.id = u.actor_id
+        WHERE a.domain IS NULL AND lower(a.username) = lower($1)
+        """,
+        username,
+    )
+    return str(value) if value is not None else None
+
+
+async def facilitators_of(conn: asyncpg.Connection, community_id: int) -> list[Actor]:
+    rows = await conn.fetch(
+        f"""
+        SELECT {_ACTOR_COLUMNS} FROM community_facilitators f JOIN actors a ON a.id = f.actor_id
+        WHERE f.community_id = $1 ORDER BY f.added_at, a.id
+        """,
+        community_id,
+    )
+    return [_actor(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class LocalListing:
+    username: str
+    actor_type: str
+    display_name: str
+    is_admin: bool
+    created_at: datetime
+    facilitators: list[str]
+
+
+async def list_local(conn: asyncpg.Connection) -> list[LocalListing]:
+    rows = await conn.fetch(
+        """
+        SELECT a.username, a.actor_type, a.display_name, coalesce(u.is_admin, false) AS is_admin,
+               a.created_at,
+               coalesce(array_agg(fa.username ORDER BY f.added_at)
+                        FILTER (WHERE fa.username IS NOT NULL), '{}') AS facilitators
+        FROM actors a
+        LEFT JOIN users u ON u.actor_id = a.id
+        LEFT JOIN community_facilitators f ON f.community_id = a.id
+        LEFT JOIN actors fa ON fa.id = f.actor_id
+        WHERE a.domain IS NULL AND a.actor_type IN ('Person', 'Group')
+        GROUP BY a.id, u.is_admin
+        ORDER BY a.actor_type DESC, lower(a.username)
+        """
+    )
+    return [LocalListing(**dict(row)) for row in rows]
+
+
+@dataclass(frozen=True)
+class UsageCounts:
+    users_total: int
+    users_active_month: int
+    users_active_halfyear: int
+    communities: int
+
+
+async def usage_counts(conn: asyncpg.Connection) -> UsageCounts:
+    row = await conn.fetchrow(
+        """
+        SELECT
+          (SELECT count(*) FROM users) AS users_total,
+          (SELECT count(*) FROM users WHERE last_active_at > now() - interval '30 days')
+              AS users_active_month,
+          (SELECT count(*) FROM users WHERE last_active_at > now() - interval '180 days')
+              AS users_active_halfyear,
+          (SELECT count(*) FROM communities) AS communities
+        """
+    )
+    return UsageCounts(**dict(row))
