@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -123,8 +124,21 @@ def _config_from(args: argparse.Namespace) -> Config:
     )
 
 
+class ShutdownRequested(Exception):
+    """SIGINT or SIGTERM arrived: unwind, stopping the embedded database on the way out."""
+
+
+def _request_shutdown(signum: int, frame: object) -> None:
+    raise ShutdownRequested(signal.Signals(signum).name)
+
+
 def serve(config: Config) -> None:
     import uvicorn
+
+    # uvicorn shuts down gracefully on these signals and then re-raises them into the handlers
+    # it found installed: these, which unwind through NodeDatabase so the database stops too.
+    signal.signal(signal.SIGINT, _request_shutdown)
+    signal.signal(signal.SIGTERM, _request_shutdown)
 
     from fedcop.app import create_app
 
@@ -225,6 +239,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             migrate(config)
         else:
             admin(config, args)
+    except ShutdownRequested as stop:
+        log.info("stopped on %s", stop)
     except (ConfigError, EmbeddedPostgresError, DataDirBusy, ServiceError) as error:
         print(f"fedcop: {error}", file=sys.stderr)
         raise SystemExit(1) from None
