@@ -79,7 +79,9 @@ async def test_instance_actor_is_an_unsigned_fetchable_application(
     _check_common(document, "https://alpha.test/actor", "Application", "alpha.test")
 
 
-async def test_ld_json_with_profile_gets_activity_json(client: httpx.AsyncClient, people: None) -> None:
+async def test_ld_json_with_profile_gets_activity_json(
+    client: httpx.AsyncClient, people: None
+) -> None:
     accept = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
     response = await client.get("/u/alice", headers={"Accept": accept})
     assert response.headers["content-type"].startswith("application/activity+json")
@@ -96,7 +98,9 @@ async def test_browser_gets_a_page(client: httpx.AsyncClient, people: None) -> N
     assert "alice" in response.text  # its facilitator
 
 
-async def test_page_escapes_html_in_names(client: httpx.AsyncClient, app: Any, config: Config) -> None:
+async def test_page_escapes_html_in_names(
+    client: httpx.AsyncClient, app: Any, config: Config
+) -> None:
     await accounts.create_user(app.state.pool, config, "eve", "correct horse")
     await accounts.create_community(
         app.state.pool, config, "xss", title="<script>alert(1)</script>", owner="eve"

@@ -17,11 +17,15 @@ JRD = "application/jrd+json"
 async def people(app: Any, config: Config) -> None:
     pool = app.state.pool
     await accounts.create_user(pool, config, "alice", "correct horse", is_admin=True)
-    await accounts.create_community(pool, config, "librarians", title="City Librarians", owner="alice")
+    await accounts.create_community(
+        pool, config, "librarians", title="City Librarians", owner="alice"
+    )
 
 
 async def test_webfinger_finds_a_user(client: httpx.AsyncClient, people: None) -> None:
-    response = await client.get("/.well-known/webfinger", params={"resource": "acct:alice@alpha.test"})
+    response = await client.get(
+        "/.well-known/webfinger", params={"resource": "acct:alice@alpha.test"}
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(JRD)
     assert response.headers["access-control-allow-origin"] == "*"
@@ -32,7 +36,9 @@ async def test_webfinger_finds_a_user(client: httpx.AsyncClient, people: None) -
     assert self_links == [
         {"rel": "self", "type": "application/activity+json", "href": "https://alpha.test/u/alice"}
     ]
-    profile = [l for l in document["links"] if l["rel"] == "http://webfinger.net/rel/profile-page"]
+    profile = [
+        link for link in document["links"] if link["rel"] == "http://webfinger.net/rel/profile-page"
+    ]
     assert profile[0]["href"] == "https://alpha.test/u/alice"
     assert profile[0]["type"] == "text/html"
 
@@ -51,7 +57,12 @@ async def test_webfinger_finds_a_community_and_says_it_is_a_group(
 
 @pytest.mark.parametrize(
     "resource",
-    ["acct:ALICE@alpha.test", "alice@alpha.test", "acct:alice@ALPHA.TEST", "https://alpha.test/u/alice"],
+    [
+        "acct:ALICE@alpha.test",
+        "alice@alpha.test",
+        "acct:alice@ALPHA.TEST",
+        "https://alpha.test/u/alice",
+    ],
 )
 async def test_webfinger_accepts_the_forms_clients_send(
     client: httpx.AsyncClient, people: None, resource: str
@@ -62,7 +73,9 @@ async def test_webfinger_accepts_the_forms_clients_send(
 
 
 async def test_webfinger_unknown_account_is_404(client: httpx.AsyncClient, people: None) -> None:
-    response = await client.get("/.well-known/webfinger", params={"resource": "acct:bob@alpha.test"})
+    response = await client.get(
+        "/.well-known/webfinger", params={"resource": "acct:bob@alpha.test"}
+    )
     assert response.status_code == 404
     assert "bob" in response.json()["error"]
 
@@ -108,9 +121,7 @@ async def test_host_meta_points_at_webfinger(client: httpx.AsyncClient) -> None:
     response = await client.get("/.well-known/host-meta")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/xrd+xml")
-    assert (
-        'template="https://alpha.test/.well-known/webfinger?resource={uri}"' in response.text
-    )
+    assert 'template="https://alpha.test/.well-known/webfinger?resource={uri}"' in response.text
 
 
 async def test_nodeinfo_discovery_lists_both_versions(client: httpx.AsyncClient) -> None:

@@ -41,13 +41,27 @@ def test_serve_starts_from_an_empty_data_dir_and_stops_cleanly(data_dir: Path) -
     node.wait_ready()
     # Then it answers WebFinger for a community an admin creates while it runs
     base = f"http://localhost:{node.port}"
-    assert run_fedcop("admin", "create-user", "ana", "--password", "pw-123456", "--data-dir", str(data_dir)).returncode == 0
+    assert (
+        run_fedcop(
+            "admin", "create-user", "ana", "--password", "pw-123456", "--data-dir", str(data_dir)
+        ).returncode
+        == 0
+    )
     made = run_fedcop(
-        "admin", "create-community", "stewards", "--title", "Data Stewards", "--owner", "ana",
-        "--data-dir", str(data_dir),
+        "admin",
+        "create-community",
+        "stewards",
+        "--title",
+        "Data Stewards",
+        "--owner",
+        "ana",
+        "--data-dir",
+        str(data_dir),
     )
     assert made.returncode == 0, made.stderr
-    response = node.get("/.well-known/webfinger", params={"resource": f"acct:stewards@localhost:{node.port}"})
+    response = node.get(
+        "/.well-known/webfinger", params={"resource": f"acct:stewards@localhost:{node.port}"}
+    )
     assert response.status_code == 200
     assert response.json()["links"][0]["href"] == f"{base}/c/stewards"
     actor = node.get("/c/stewards", headers=AP).json()
@@ -65,7 +79,9 @@ def test_serve_starts_from_an_empty_data_dir_and_stops_cleanly(data_dir: Path) -
 def test_restart_on_the_same_data_dir_keeps_everything(data_dir: Path) -> None:
     first = Serve(data_dir)
     first.wait_ready()
-    run_fedcop("admin", "create-user", "ana", "--password", "pw-123456", "--data-dir", str(data_dir))
+    run_fedcop(
+        "admin", "create-user", "ana", "--password", "pw-123456", "--data-dir", str(data_dir)
+    )
     key_before = first.get("/u/ana", headers=AP).json()["publicKey"]["publicKeyPem"]
     instance_before = first.get("/actor", headers=AP).json()["publicKey"]["publicKeyPem"]
     assert first.stop(signal.SIGINT) == 0
@@ -81,7 +97,9 @@ def test_recovers_after_serve_is_killed(data_dir: Path) -> None:
     # Given a serve killed without a chance to clean up (its database keeps running)
     first = Serve(data_dir)
     first.wait_ready()
-    run_fedcop("admin", "create-user", "ana", "--password", "pw-123456", "--data-dir", str(data_dir))
+    run_fedcop(
+        "admin", "create-user", "ana", "--password", "pw-123456", "--data-dir", str(data_dir)
+    )
     first.kill()
     orphan = postmaster_pid(data_dir)
     assert orphan and process_alive(orphan)
@@ -99,7 +117,9 @@ def test_recovers_after_the_database_is_killed_and_its_pid_reused(data_dir: Path
     first = Serve(data_dir)
     first.wait_ready()
     base_url = f"http://localhost:{first.port}"
-    run_fedcop("admin", "create-user", "ana", "--password", "pw-123456", "--data-dir", str(data_dir))
+    run_fedcop(
+        "admin", "create-user", "ana", "--password", "pw-123456", "--data-dir", str(data_dir)
+    )
     first.kill()
     postmaster = postmaster_pid(data_dir)
     assert postmaster
@@ -169,7 +189,10 @@ def test_admin_commands_work_without_serve_and_stop_their_database(data_dir: Pat
     [
         (("admin", "create-user", "Bad Name", "--password", "pw-123456"), "lowercase letters"),
         (("admin", "create-user", "ana", "--password", "short"), "at least 8 characters"),
-        (("admin", "create-community", "c1", "--title", "T", "--owner", "ghost"), "create it first"),
+        (
+            ("admin", "create-community", "c1", "--title", "T", "--owner", "ghost"),
+            "create it first",
+        ),
         (("admin", "create-community", "c1", "--title", " ", "--owner", "ana"), "title"),
         (("admin", "create-user", "ana", "--password", "pw-123456"), "already taken"),
         (("admin", "create-community", "ana", "--title", "T", "--owner", "ana"), "already taken"),
@@ -178,7 +201,9 @@ def test_admin_commands_work_without_serve_and_stop_their_database(data_dir: Pat
 def test_admin_errors_are_sentences_with_a_nonzero_exit(
     data_dir: Path, args: tuple[str, ...], message: str
 ) -> None:
-    run_fedcop("admin", "create-user", "ana", "--password", "pw-123456", "--data-dir", str(data_dir))
+    run_fedcop(
+        "admin", "create-user", "ana", "--password", "pw-123456", "--data-dir", str(data_dir)
+    )
     result = run_fedcop(*args, "--data-dir", str(data_dir))
     assert result.returncode == 1
     assert message in result.stderr
@@ -195,7 +220,9 @@ def test_migrate_applies_migrations_and_is_repeatable(data_dir: Path) -> None:
     assert postmaster_pid(data_dir) is None
 
 
-def test_database_url_uses_that_server_and_starts_nothing(data_dir: Path, pg_cluster: object) -> None:
+def test_database_url_uses_that_server_and_starts_nothing(
+    data_dir: Path, pg_cluster: object
+) -> None:
     from fedcop.db.embedded import EmbeddedPostgres
 
     assert isinstance(pg_cluster, EmbeddedPostgres)
@@ -257,8 +284,15 @@ def test_serve_help_documents_every_setting() -> None:
     result = run_fedcop("serve", "--help")
     assert result.returncode == 0
     for word in (
-        "--base-url", "--host", "--port", "--data-dir", "--allow-private-addresses",
-        "FEDCOP_BASE_URL", "FEDCOP_DATA_DIR", "FEDCOP_DATABASE_URL", "FEDCOP_ALLOW_PRIVATE_ADDRESSES",
+        "--base-url",
+        "--host",
+        "--port",
+        "--data-dir",
+        "--allow-private-addresses",
+        "FEDCOP_BASE_URL",
+        "FEDCOP_DATA_DIR",
+        "FEDCOP_DATABASE_URL",
+        "FEDCOP_ALLOW_PRIVATE_ADDRESSES",
     ):
         assert word in result.stdout
 
