@@ -228,3 +228,92 @@ async def usage_counts(conn: asyncpg.Connection) -> UsageCounts:
         """
     )
     return UsageCounts(**dict(row))
+
+
+@dataclass(frozen=True)
+class RemoteActorFields:
+    """What fedcop keeps of a remote actor document."""
+
+    uri: str
+    actor_type: str
+    username: str
+    domain: str
+    display_name: str
+    summary: str
+    inbox_url: str
+    shared_inbox_url: str | None
+    outbox_url: str | None
+    followers_url: str | None
+    public_key_id: str
+    public_key_pem: str
+
+
+async def upsert_remote(conn: asyncpg.Connection, fields: RemoteActorFields) -> Actor:
+    row = await conn.fetchrow(
+        f"""
+        INSERT INTO actors AS a (uri, actor_type, username, domain, display_name, summary,
+                                 inbox_url, shared_inbox_url, outbox_url, followers_url,
+                                 public_key_id, public_key_pem, fetched_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
+        ON CONFLICT (uri) DO UPDATE SET
+            actor_type = excluded.actor_type, username = excluded.username,
+            display_name = excluded.display_name, summary = excluded.summary,
+            inbox_url = excluded.inbox_url, shared_inbox_url = excluded.shared_inbox_url,
+            outbox_url = excluded.outbox_url, followers_url = excluded.followers_url,
+            public_key_id = excluded.public_key_id, public_key_pem = excluded.public_key_pem,
+            fetched_at = now(), updated_at = now()
+        WHERE a.domain IS NOT NULL
+        RETURNING {_ACTOR_COLUMNS}
+        """,
+        fields.uri,
+        fields.actor_type,
+        fields.username,
+        fields.domain,
+        fields.display_name,
+        fields.summary,
+        fields.inbox_url,
+        fields.shared_inbox_url,
+        fields.outbox_url,
+        fields.followers_url,
+        fields.public_key_id,
+        fields.public_key_pem,
+    )
+    if row is None:
+        raise ValueError(f"{fields.uri} names a local actor; a remote document cannot replace it")
+    return _actor(row)
+
+
+async def find_by_uri(conn: asyncpg.Connection, uri: str) -> Actor | None:
+    row = await conn.fetchrow(f"SELECT {_ACTOR_COLUMNS} FROM actors a WHERE a.uri = $1", uri)
+    return _actor(row) if row else None
+
+
+@dataclass(frozen=True)
+class CachedKey:
+    key_id: str
+    owner_uri: str
+    public_key_pem: str
+    fetched_at: datetime | None
+
+
+async def find_key(conn: asyncpg.Connection, key_id: str) -> CachedKey | None:
+    row = await conn.fetchrow(
+        """
+        SELECT public_key_id, uri, public_key_pem, fetched_at FROM actors
+        WHERE public_key_id = $1 ORDER BY domain NULLS FIRST LIMIT 1
+        """,
+        key_id,
+    )
+    if row is None:
+        return None
+    return CachedKey(row["public_key_id"], row["uri"], row["public_key_pem"], row["fetched_at"])
+
+
+async def local_private_key(conn: asyncpg.Connection, actor_id: int) -> tuple[str, str]:
+    row = await conn.fetchrow(
+        "SELECT public_key_id, private_key_pem FROM actors WHERE id = $1 AND domain IS NULL",
+        actor_id,
+    )
+    if row is None:
+        raise ValueError(f"actor {actor_id} is not local")
+    return row["public_key_id"], row["private_key_pem"]

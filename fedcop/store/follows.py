@@ -1,0 +1,103 @@
+"""Follows between actors (for a community: its members)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class Follow:
+    id: int
+    follower_id: int
+    followed_id: int
+    follow_uri: str
+    state: str
+
+
+_COLUMNS = "id, follower_id, followed_id, follow_uri, state"
+
+
+async def upsert(
+    conn: asyncpg.Connection, follower_id: int, followed_id: int, follow_uri: str, accepted: bool
+) -> Follow:
+    """Record a follow request; a repeated Follow refreshes its id and keeps an acceptance."""
+    row = await conn.fetchrow(
+        f"""
+        INSERT INTO follows (follower_id, followed_id, follow_uri, state, accepted_at)
+        VALUES ($1, $2, $3, CASE WHEN $4 THEN 'accepted' ELSE 'pending' END,
+                CASE WHEN $4 THEN now() END)
+        ON CONFLICT (follower_id, followed_id) DO UPDATE
+        SET follow_uri = excluded.follow_uri,
+            state = CASE WHEN follows.state = 'accepted' OR $4 THEN 'accepted' ELSE 'pending' END,
+            accepted_at = coalesce(follows.accepted_at, excluded.accepted_at)
+        RETURNING {_COLUMNS}
+        """,
+        follower_id,
+        followed_id,
+        follow_uri,
+        accepted,
+    )
+    return Follow(**dict(row))
+
+
+async def find(conn: asyncpg.Connection, follower_id: int, followed_id: int) -> Follow | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM follows WHERE follower_id = $1 AND followed_id = $2",
+        follower_id,
+        followed_id,
+    )
+    return Follow(**dict(row)) if row else None
+
+
+async def accept(conn: asyncpg.Connection, follower_id: int, followed_id: int) -> bool:
+    result = await conn.execute(
+        """
+        UPDATE follows SET state = 'accepted', accepted_at = coalesce(accepted_at, now())
+        WHERE follower_id = $1 AND followed_id = $2
+        """,
+        follower_id,
+        followed_id,
+    )
+    return bool(result != "UPDATE 0")
+
+
+async def remove(conn: asyncpg.Connection, follower_id: int, followed_id: int) -> bool:
+    result = await conn.execute(
+        "DELETE FROM follows WHERE follower_id = $1 AND followed_id = $2", follower_id, followed_id
+    )
+    return bool(result != "DELETE 0")
+
+
+async def count_followers(conn: asyncpg.Connection, followed_id: int) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM follows WHERE followed_id = $1 AND state = 'accepted'",
+            followed_id,
+        )
+    )
+
+
+async def count_following(conn: asyncpg.Connection, follower_id: int) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM follows WHERE follower_id = $1 AND state = 'accepted'",
+            follower_id,
+        )
+    )
+
+
+async def follower_inboxes(conn: asyncpg.Connection, followed_id: int) -> list[str]:
+    """Where to deliver to reach every accepted follower: shared inboxes, deduplicated."""
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT coalesce(a.shared_inbox_url, a.inbox_url) AS inbox
+        FROM follows f JOIN actors a ON a.id = f.follower_id
+        WHERE f.followed_id = $1 AND f.state = 'accepted' AND a.domain IS NOT NULL
+          AND coalesce(a.shared_inbox_url, a.inbox_url) IS NOT NULL
+        ORDER BY 1
+        """,
+        followed_id,
+    )
+    return [row["inbox"] for row in rows]

@@ -1,0 +1,63 @@
+"""What we know of other servers: blocks, and delivery health."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from fedcop.queues import UNAVAILABLE_AFTER_DAYS
+
+
+async def is_blocked(conn: asyncpg.Connection, host: str) -> bool:
+    return bool(await conn.fetchval("SELECT blocked FROM hosts WHERE host = $1", host.lower()))
+
+
+async def blocked_hosts(conn: asyncpg.Connection) -> set[str]:
+    return {row["host"] for row in await conn.fetch("SELECT host FROM hosts WHERE blocked")}
+
+
+async def set_blocked(conn: asyncpg.Connection, host: str, blocked: bool) -> None:
+    await conn.execute(
+        """
+        INSERT INTO hosts (host, blocked) VALUES ($1, $2)
+        ON CONFLICT (host) DO UPDATE SET blocked = excluded.blocked
+        """,
+        host.lower(),
+        blocked,
+    )
+
+
+async def record_success(conn: asyncpg.Connection, host: str) -> None:
+    """A delivery succeeded, or a verified request came from the host: it is alive."""
+    await conn.execute(
+        """
+        INSERT INTO hosts (host, last_success_at, last_seen_at) VALUES ($1, now(), now())
+        ON CONFLICT (host) DO UPDATE
+        SET failure_days = 0, last_failure_on = NULL, unavailable = false,
+            last_success_at = now(), last_seen_at = now()
+        """,
+        host.lower(),
+    )
+
+
+async def record_failure(conn: asyncpg.Connection, host: str) -> bool:
+    """Count today as a failure day (once); returns whether the host is now unavailable."""
+    return bool(
+        await conn.fetchval(
+            """
+            INSERT INTO hosts (host, failure_days, last_failure_on) VALUES ($1, 1, current_date)
+            ON CONFLICT (host) DO UPDATE
+            SET failure_days = hosts.failure_days
+                    + CASE WHEN hosts.last_failure_on = current_date THEN 0 ELSE 1 END,
+                last_failure_on = current_date,
+                unavailable = hosts.failure_days
+                    + CASE WHEN hosts.last_failure_on = current_date THEN 0 ELSE 1 END >= $2
+            RETURNING unavailable
+            """,
+            host.lower(),
+            UNAVAILABLE_AFTER_DAYS,
+        )
+    )
+
+
+async def is_unavailable(conn: asyncpg.Connection, host: str) -> bool:
+    return bool(await conn.fetchval("SELECT unavailable FROM hosts WHERE host = $1", host.lower()))

@@ -1,0 +1,120 @@
+"""The inbox queue: durable inserts (batched), claims, and outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+
+from fedcop.queues import InboundState
+
+
+@dataclass(frozen=True)
+class NewInbound:
+    activity_id: str
+    activity_type: str
+    actor_uri: str
+    document: dict[str, Any]
+    state: InboundState
+    signed_request: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ClaimedInbound:
+    id: int
+    activity_id: str
+    activity_type: str
+    actor_uri: str
+    document: dict[str, Any]
+    state: InboundState
+    signed_request: dict[str, Any] | None
+    attempts: int
+
+
+async def insert_many(conn: asyncpg.Connection, rows: Sequence[NewInbound]) -> None:
+    """Queue activities in one statement; an activity already queued is not queued again."""
+    await conn.executemany(
+        """
+        INSERT INTO inbound_activities
+            (activity_id, activity_type, actor_uri, document, state, signed_request)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (activity_id) DO NOTHING
+        """,
+        [
+            (r.activity_id, r.activity_type, r.actor_uri, r.document, r.state.value, r.signed_request)
+            for r in rows
+        ],
+    )
+
+
+async def claim(conn: asyncpg.Connection, limit: int, lease: timedelta) -> list[ClaimedInbound]:
+    rows = await conn.fetch(
+        """
+        UPDATE inbound_activities SET next_attempt_at = now() + $2, attempts = attempts + 1
+        WHERE id IN (
+            SELECT id FROM inbound_activities
+            WHERE state IN ('unverified', 'pending') AND next_attempt_at <= now()
+            ORDER BY next_attempt_at, id
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id, activity_id, activity_type, actor_uri, document, state, signed_request,
+                  attempts
+        """,
+        limit,
+        lease,
+    )
+    claimed = [
+        ClaimedInbound(**{**dict(row), "state": InboundState(row["state"])}) for row in rows
+    ]
+    claimed.sort(key=lambda c: c.id)  # receive order
+    return claimed
+
+
+async def mark_verified(conn: asyncpg.Connection, row_id: int) -> None:
+    await conn.execute(
+        """
+        UPDATE inbound_activities SET state = 'pending', signed_request = NULL
+        WHERE id = $1 AND state = 'unverified'
+        """,
+        row_id,
+    )
+
+
+async def finish(
+    conn: asyncpg.Connection, row_id: int, state: InboundState, error: str | None = None
+) -> None:
+    await conn.execute(
+        """
+        UPDATE inbound_activities
+        SET state = $2, last_error = $3, finished_at = now(), signed_request = NULL
+        WHERE id = $1
+        """,
+        row_id,
+        state.value,
+        error,
+    )
+
+
+async def retry_later(conn: asyncpg.Connection, row_id: int, delay: timedelta, error: str) -> None:
+    await conn.execute(
+        "UPDATE inbound_activities SET next_attempt_at = now() + $2, last_error = $3 WHERE id = $1",
+        row_id,
+        delay,
+        error,
+    )
+
+
+async def state_of(conn: asyncpg.Connection, activity_id: str) -> str | None:
+    value = await conn.fetchval(
+        "SELECT state FROM inbound_activities WHERE activity_id = $1", activity_id
+    )
+    return str(value) if value is not None else None
+
+
+async def counts(conn: asyncpg.Connection) -> dict[str, int]:
+    rows = await conn.fetch("SELECT state, count(*) AS n FROM inbound_activities GROUP BY state")
+    return {row["state"]: row["n"] for row in rows}

@@ -1,0 +1,135 @@
+"""Published activities and the delivery queue."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+
+
+async def insert_activity(
+    conn: asyncpg.Connection, uri: str, actor_id: int, document: dict[str, Any]
+) -> int:
+    return int(
+        await conn.fetchval(
+            """
+            INSERT INTO outbound_activities (uri, actor_id, document) VALUES ($1, $2, $3)
+            RETURNING id
+            """,
+            uri,
+            actor_id,
+            document,
+        )
+    )
+
+
+async def activity_document(conn: asyncpg.Connection, uri: str) -> dict[str, Any] | None:
+    value = await conn.fetchval("SELECT document FROM outbound_activities WHERE uri = $1", uri)
+    return dict(value) if value is not None else None
+
+
+async def enqueue_deliveries(
+    conn: asyncpg.Connection, activity_id: int, inbox_urls: Sequence[str]
+) -> int:
+    """One delivery row per distinct inbox; returns how many were queued."""
+    unique = list(dict.fromkeys(inbox_urls))
+    await conn.executemany(
+        """
+        INSERT INTO deliveries (activity_id, inbox_url, host) VALUES ($1, $2, $3)
+        ON CONFLICT (activity_id, inbox_url) DO NOTHING
+        """,
+        [(activity_id, url, (urlsplit(url).hostname or "").lower()) for url in unique],
+    )
+    return len(unique)
+
+
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    id: int
+    inbox_url: str
+    host: str
+    attempts: int
+    body: bytes
+    actor_id: int
+    key_id: str
+    private_key_pem: str
+    host_blocked: bool
+    host_unavailable: bool
+
+
+async def claim_deliveries(
+    conn: asyncpg.Connection, limit: int, lease: timedelta
+) -> list[ClaimedDelivery]:
+    rows = await conn.fetch(
+        """
+        WITH claimed AS (
+            UPDATE deliveries SET next_attempt_at = now() + $2, attempts = attempts + 1
+            WHERE id IN (
+                SELECT id FROM deliveries
+                WHERE state = 'pending' AND next_attempt_at <= now()
+                ORDER BY next_attempt_at, id
+                LIMIT $1
+                FOR UPDATE SKIP LOCKED
+            )
+            RETURNING id, activity_id, inbox_url, host, attempts
+        )
+        SELECT c.id, c.inbox_url, c.host, c.attempts, o.document::text AS body,
+               a.id AS actor_id, a.public_key_id AS key_id, a.private_key_pem,
+               coalesce(h.blocked, false) AS host_blocked,
+               coalesce(h.unavailable, false) AS host_unavailable
+        FROM claimed c
+        JOIN outbound_activities o ON o.id = c.activity_id
+        JOIN actors a ON a.id = o.actor_id
+        LEFT JOIN hosts h ON h.host = c.host
+        ORDER BY c.id
+        """,
+        limit,
+        lease,
+    )
+    return [
+        ClaimedDelivery(**{**dict(row), "body": row["body"].encode("utf-8")}) for row in rows
+    ]
+
+
+async def finish_delivery(
+    conn: asyncpg.Connection, delivery_id: int, state: str, status: int | None, error: str | None
+) -> None:
+    await conn.execute(
+        """
+        UPDATE deliveries SET state = $2, last_status = $3, last_error = $4, finished_at = now()
+        WHERE id = $1
+        """,
+        delivery_id,
+        state,
+        status,
+        error,
+    )
+
+
+async def retry_delivery(
+    conn: asyncpg.Connection,
+    delivery_id: int,
+    delay_seconds: float,
+    status: int | None,
+    error: str | None,
+) -> None:
+    await conn.execute(
+        """
+        UPDATE deliveries
+        SET next_attempt_at = now() + make_interval(secs => $2), last_status = $3, last_error = $4
+        WHERE id = $1
+        """,
+        delivery_id,
+        delay_seconds,
+        status,
+        error,
+    )
+
+
+async def delivery_counts(conn: asyncpg.Connection) -> dict[str, int]:
+    rows = await conn.fetch("SELECT state, count(*) AS n FROM deliveries GROUP BY state")
+    return {row["state"]: row["n"] for row in rows}
