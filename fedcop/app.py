@@ -1,11 +1,13 @@
 """The web application: `create_app(config, dsn)` returns a Starlette app.
 
-Its lifespan opens the database pool and makes sure the instance actor exists; the database
-itself (embedded or not) and the migrations are the caller's: see `fedcop.node`.
+Its lifespan opens the database pool, makes sure the instance actor exists, starts the inbox
+writer and (unless told not to) the inbox and delivery workers. The database itself (embedded
+or not) and the migrations are the caller's: see `fedcop.node`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -15,26 +17,74 @@ from starlette.staticfiles import StaticFiles
 
 from fedcop.config import Config
 from fedcop.db.pool import create_pool
-from fedcop.routes import actors, wellknown
+from fedcop.handlers import HandlerContext
+from fedcop.inbox.acceptance import Acceptance
+from fedcop.inbox.writer import InboxWriter
+from fedcop.network import Network, SigningKey
+from fedcop.routes import activities, actors, inbox, wellknown
 from fedcop.services.accounts import ensure_instance_actor
 from fedcop.web import pages
+from fedcop.workers.delivery import DeliveryWorker
+from fedcop.workers.inbox import InboxWorker
+from federation.netguard import Resolver, resolve_with_getaddrinfo
 
 
-def create_app(config: Config, dsn: str) -> Starlette:
+def create_app(
+    config: Config,
+    dsn: str,
+    *,
+    run_workers: bool = True,
+    resolver: Resolver = resolve_with_getaddrinfo,
+) -> Starlette:
+    """`run_workers=False` leaves the queues to the caller (tests call `run_once()`);
+    `resolver` maps host names to addresses for outbound requests."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         pool = await create_pool(dsn)
+        network: Network | None = None
+        writer: InboxWriter | None = None
+        tasks: list[asyncio.Task[None]] = []
         try:
+            instance = await ensure_instance_actor(pool, config)
+            network = Network(
+                config,
+                SigningKey(instance.actor.public_key_id, instance.private_key_pem),
+                resolver=resolver,
+            )
+            ctx = HandlerContext(pool=pool, config=config, network=network)
+            writer = InboxWriter(pool)
+            writer.start()
             app.state.pool = pool
-            await ensure_instance_actor(pool, config)
+            app.state.network = network
+            app.state.acceptance = Acceptance(pool, config.scheme)
+            app.state.inbox_writer = writer
+            app.state.inbox_worker = InboxWorker(ctx)
+            app.state.delivery_worker = DeliveryWorker(ctx)
+            if run_workers:
+                tasks = [
+                    asyncio.create_task(app.state.inbox_worker.run_forever()),
+                    asyncio.create_task(app.state.delivery_worker.run_forever()),
+                ]
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if writer is not None:
+                await writer.stop()
+            if network is not None:
+                await network.aclose()
             await pool.close()
 
     app = Starlette(
         routes=[
             Route("/", pages.home),
             *wellknown.routes,
+            *inbox.routes,
+            *activities.routes,
             *actors.routes,
             Mount("/static", StaticFiles(directory=pages.STATIC), name="static"),
         ],

@@ -37,6 +37,8 @@ environment variables (a flag wins over its variable):
   FEDCOP_ALLOW_PRIVATE_ADDRESSES  true to fetch from and deliver to loopback/private addresses
                                   (local multi-node set-ups and tests only); default false
   FEDCOP_OPEN_REGISTRATIONS       true to advertise open sign-ups in NodeInfo; default false
+  FEDCOP_AUTHORIZED_FETCH         true to require signed GETs for actor and object documents
+                                  (the instance actor stays fetchable unsigned); default false
   FEDCOP_NODE_NAME                the name shown on pages and in NodeInfo; default fedcop
 """
 
@@ -81,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow fetching from and delivering to loopback/private addresses "
         "[FEDCOP_ALLOW_PRIVATE_ADDRESSES, off]",
     )
+    serve.add_argument(
+        "--authorized-fetch",
+        action="store_true",
+        default=None,
+        help="require signed GETs for actor and object documents [FEDCOP_AUTHORIZED_FETCH, off]",
+    )
 
     migrate = commands.add_parser(
         "migrate",
@@ -120,6 +128,7 @@ def _config_from(args: argparse.Namespace) -> Config:
             "host": getattr(args, "host", None),
             "port": getattr(args, "port", None),
             "allow_private_addresses": getattr(args, "allow_private_addresses", None),
+            "authorized_fetch": getattr(args, "authorized_fetch", None),
         }
     )
 

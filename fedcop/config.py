@@ -33,6 +33,8 @@ class Config:
     database_url: str | None = None
     allow_private_addresses: bool = False
     open_registrations: bool = False
+    # Require signed GETs for actor and object documents (the instance actor stays unsigned).
+    authorized_fetch: bool = False
     node_name: str = "fedcop"
     # False when base_url is the local default (http://localhost:PORT) rather than configured.
     base_url_given: bool = True
@@ -98,7 +100,7 @@ def load_config(
 
     Recognised variables: FEDCOP_BASE_URL, FEDCOP_HOST, FEDCOP_PORT, FEDCOP_DATA_DIR,
     FEDCOP_DATABASE_URL, FEDCOP_ALLOW_PRIVATE_ADDRESSES, FEDCOP_OPEN_REGISTRATIONS,
-    FEDCOP_NODE_NAME.
+    FEDCOP_AUTHORIZED_FETCH, FEDCOP_NODE_NAME.
     """
     env = os.environ if environ is None else environ
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
@@ -133,6 +135,7 @@ def load_config(
         database_url=str(database_url) if database_url else None,
         allow_private_addresses=flag("allow_private_addresses"),
         open_registrations=flag("open_registrations"),
+        authorized_fetch=flag("authorized_fetch"),
         node_name=str(setting("node_name") or "fedcop"),
     )
 

@@ -134,7 +134,21 @@ async def test_moderators_collection_lists_the_facilitators(
     assert document["totalItems"] == 1
 
 
-@pytest.mark.parametrize("name", ["outbox", "followers", "following", "featured"])
+@pytest.mark.parametrize("name", ["followers", "following"])
+async def test_follow_collections_show_a_count_but_not_the_members(
+    client: httpx.AsyncClient, people: None, name: str
+) -> None:
+    for actor in ("/u/alice", "/c/librarians"):
+        response = await client.get(f"{actor}/{name}", headers=AP)
+        assert response.status_code == 200
+        document = response.json()
+        assert document["type"] == "OrderedCollection"
+        assert document["id"] == f"https://alpha.test{actor}/{name}"
+        assert document["totalItems"] == 0
+        assert "orderedItems" not in document
+
+
+@pytest.mark.parametrize("name", ["outbox", "featured"])
 async def test_collections_are_ordered_collections(
     client: httpx.AsyncClient, people: None, name: str
 ) -> None:

@@ -75,6 +75,16 @@ def ordered_collection(
     }
 
 
+def counted_collection(collection_id: str, total: int) -> dict[str, Any]:
+    """A collection whose size is public but whose members are not listed."""
+    return {
+        "@context": AS_CONTEXT,
+        "id": collection_id,
+        "type": "OrderedCollection",
+        "totalItems": total,
+    }
+
+
 def moderators_collection(
     community: Actor, facilitators: list[Actor], urls: Urls
 ) -> dict[str, Any]:

@@ -14,7 +14,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fedcop.documents.actors import actor_document, moderators_collection, ordered_collection
+from fedcop.documents.actors import (
+    actor_document,
+    counted_collection,
+    moderators_collection,
+    ordered_collection,
+)
+from fedcop.routes.authorized_fetch import refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
 from fedcop.services import node as node_service
 from fedcop.store.actors import LocalActor
@@ -52,6 +58,9 @@ def _actor_route(actor_type: str) -> Endpoint:
         if isinstance(local, Response):
             return local
         if wants_activity_json(request):
+            refused = await refusal(request)
+            if refused is not None:
+                return refused
             return activity_json(actor_document(local, Urls(request.app.state.config)))
         return await pages.actor_page(request, local)
 
@@ -66,12 +75,23 @@ def _collection_route(actor_type: str) -> Endpoint:
         local = await _local_or_404(request, actor_type)
         if isinstance(local, Response):
             return local
+        refused = await refusal(request)
+        if refused is not None:
+            return refused
         urls = Urls(request.app.state.config)
         actor = local.actor
+        collection_id = urls.collection(actor.uri, name)
         if name == "moderators":
             facilitators = await node_service.facilitators(request.app.state.pool, actor.id)
             return activity_json(moderators_collection(actor, facilitators, urls))
-        return activity_json(ordered_collection(urls.collection(actor.uri, name)))
+        if name in ("followers", "following"):
+            # Who belongs to a community is its members' business: only the count is public.
+            followers, following = await node_service.follow_counts(
+                request.app.state.pool, actor.id
+            )
+            total = followers if name == "followers" else following
+            return activity_json(counted_collection(collection_id, total))
+        return activity_json(ordered_collection(collection_id))
 
     return endpoint
 

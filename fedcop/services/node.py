@@ -7,7 +7,10 @@ from urllib.parse import urlsplit
 
 from fedcop.config import Config
 from fedcop.store import actors as store
+from fedcop.store import follows as follow_store
+from fedcop.store import outbound as outbound_store
 from fedcop.urls import COMMUNITY_PREFIX, INSTANCE_ACTOR_PATH, USER_PREFIX
+from federation.vocab import first_type, id_of
 
 
 async def find_local_actor(pool: Any, username: str) -> store.LocalActor | None:
@@ -55,3 +58,41 @@ async def usage(pool: Any) -> store.UsageCounts:
 async def listing(pool: Any) -> list[store.LocalListing]:
     async with pool.acquire() as conn:
         return await store.list_local(conn)
+
+
+async def actor_of_local_activity(pool: Any, activity_uri: str) -> str | None:
+    """The actor of an activity this node published, by its id."""
+    async with pool.acquire() as conn:
+        document = await outbound_store.activity_document(conn, activity_uri)
+    return id_of(document.get("actor")) if document else None
+
+
+async def type_of_known_activity(pool: Any, activity_uri: str) -> str | None:
+    """The type of an activity we published, or of a Follow we received, given only its id."""
+    async with pool.acquire() as conn:
+        document = await outbound_store.activity_document(conn, activity_uri)
+        if document is not None:
+            return first_type(document)
+        if await follow_store.uri_exists(conn, activity_uri):
+            return "Follow"
+    return None
+
+
+async def followed_by_follow_uri(pool: Any, follow_uri: str, follower_uri: str) -> str | None:
+    """Who `follower_uri` follows through the Follow with this id."""
+    async with pool.acquire() as conn:
+        return await follow_store.followed_uri_of(conn, follow_uri, follower_uri)
+
+
+async def published_activity(pool: Any, uri: str) -> dict[str, Any] | None:
+    async with pool.acquire() as conn:
+        return await outbound_store.activity_document(conn, uri)
+
+
+async def follow_counts(pool: Any, actor_id: int) -> tuple[int, int]:
+    """(followers, following) in force for an actor."""
+    async with pool.acquire() as conn:
+        return (
+            await follow_store.count_followers(conn, actor_id),
+            await follow_store.count_following(conn, actor_id),
+        )

@@ -101,3 +101,27 @@ async def follower_inboxes(conn: asyncpg.Connection, followed_id: int) -> list[s
         followed_id,
     )
     return [row["inbox"] for row in rows]
+
+
+async def uri_exists(conn: asyncpg.Connection, follow_uri: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM follows WHERE follow_uri = $1)", follow_uri
+        )
+    )
+
+
+async def followed_uri_of(
+    conn: asyncpg.Connection, follow_uri: str, follower_uri: str
+) -> str | None:
+    value = await conn.fetchval(
+        """
+        SELECT followed.uri FROM follows f
+        JOIN actors follower ON follower.id = f.follower_id
+        JOIN actors followed ON followed.id = f.followed_id
+        WHERE f.follow_uri = $1 AND follower.uri = $2
+        """,
+        follow_uri,
+        follower_uri,
+    )
+    return str(value) if value is not None else None

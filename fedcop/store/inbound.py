@@ -44,7 +44,14 @@ async def insert_many(conn: asyncpg.Connection, rows: Sequence[NewInbound]) -> N
         ON CONFLICT (activity_id) DO NOTHING
         """,
         [
-            (r.activity_id, r.activity_type, r.actor_uri, r.document, r.state.value, r.signed_request)
+            (
+                r.activity_id,
+                r.activity_type,
+                r.actor_uri,
+                r.document,
+                r.state.value,
+                r.signed_request,
+            )
             for r in rows
         ],
     )
@@ -67,9 +74,7 @@ async def claim(conn: asyncpg.Connection, limit: int, lease: timedelta) -> list[
         limit,
         lease,
     )
-    claimed = [
-        ClaimedInbound(**{**dict(row), "state": InboundState(row["state"])}) for row in rows
-    ]
+    claimed = [ClaimedInbound(**{**dict(row), "state": InboundState(row["state"])}) for row in rows]
     claimed.sort(key=lambda c: c.id)  # receive order
     return claimed
 

@@ -90,9 +90,7 @@ async def claim_deliveries(
         limit,
         lease,
     )
-    return [
-        ClaimedDelivery(**{**dict(row), "body": row["body"].encode("utf-8")}) for row in rows
-    ]
+    return [ClaimedDelivery(**{**dict(row), "body": row["body"].encode("utf-8")}) for row in rows]
 
 
 async def finish_delivery(

@@ -1,0 +1,38 @@
+"""Inbound side effects, one module per activity type, dispatched by a dict.
+
+Accept, Reject and Undo dispatch again on the type of what they wrap ("Undo:Follow"). An
+activity with no handler is recorded as 'ignored'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fedcop.handlers import follow
+from fedcop.handlers.context import Handler, HandlerContext
+from fedcop.services import node as node_service
+from federation.vocab import first_type, id_of
+
+WRAPPERS = frozenset({"Accept", "Reject", "Undo"})
+
+HANDLERS: dict[str, Handler] = {
+    "Follow": follow.handle_follow,
+    "Accept:Follow": follow.handle_accept_follow,
+    "Reject:Follow": follow.handle_reject_follow,
+    "Undo:Follow": follow.handle_undo_follow,
+}
+
+
+async def dispatch_key(ctx: HandlerContext, activity: dict[str, Any]) -> str:
+    activity_type = first_type(activity) or ""
+    if activity_type not in WRAPPERS:
+        return activity_type
+    inner = activity.get("object")
+    if isinstance(inner, dict):
+        inner_type = first_type(inner)
+    else:
+        inner_type = await node_service.type_of_known_activity(ctx.pool, id_of(inner) or "")
+    return f"{activity_type}:{inner_type or 'Unknown'}"
+
+
+__all__ = ["HANDLERS", "Handler", "HandlerContext", "dispatch_key"]

@@ -1,0 +1,70 @@
+"""Inbound Follow, and Accept / Reject / Undo of a Follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fedcop.handlers.context import HandlerContext
+from fedcop.queues import InboundState
+from fedcop.services import follows, remote_actors
+from fedcop.services import node as node_service
+from federation.vocab import id_of
+
+
+async def handle_follow(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    target_uri = id_of(activity.get("object"))
+    target = await node_service.resolve_local_url(ctx.pool, ctx.config, target_uri or "")
+    if target is None or target.actor.actor_type == "Application":
+        return InboundState.IGNORED
+    follower = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
+    await follows.receive_follow(ctx.pool, ctx.config, follower, target, activity)
+    return InboundState.DONE
+
+
+async def handle_accept_follow(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    """The actor we asked accepted: `object` is our Follow (embedded, or its id)."""
+    follower_uri = await _our_follower(ctx, activity.get("object"))
+    if follower_uri is None:
+        return InboundState.IGNORED
+    accepter = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
+    return (
+        InboundState.DONE
+        if await follows.accepted(ctx.pool, follower_uri, accepter)
+        else (InboundState.IGNORED)
+    )
+
+
+async def handle_reject_follow(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    follower_uri = await _our_follower(ctx, activity.get("object"))
+    if follower_uri is None:
+        return InboundState.IGNORED
+    rejecter = str(id_of(activity["actor"]))
+    done = await follows.removed(ctx.pool, follower_uri, rejecter)
+    return InboundState.DONE if done else InboundState.IGNORED
+
+
+async def handle_undo_follow(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    """The follower withdraws. Only the follower itself may undo its Follow."""
+    follow = activity.get("object")
+    actor = id_of(activity["actor"])
+    if isinstance(follow, dict):
+        if id_of(follow.get("actor")) not in (None, actor):
+            return InboundState.IGNORED
+        followed = id_of(follow.get("object"))
+    else:
+        followed = await node_service.followed_by_follow_uri(ctx.pool, str(follow), str(actor))
+    if followed is None:
+        return InboundState.IGNORED
+    done = await follows.removed(ctx.pool, str(actor), followed)
+    return InboundState.DONE if done else InboundState.IGNORED
+
+
+async def _our_follower(ctx: HandlerContext, follow: object) -> str | None:
+    """The local actor whose Follow this refers to, if it is one of ours."""
+    if isinstance(follow, dict):
+        follower = id_of(follow.get("actor"))
+    else:
+        follower = await node_service.actor_of_local_activity(ctx.pool, str(follow))
+    if follower is None or not follower.startswith(ctx.config.base_url + "/"):
+        return None
+    return follower

@@ -1,0 +1,1 @@
+"""The inbox: accepting activities (acceptance) and queueing them durably (writer)."""

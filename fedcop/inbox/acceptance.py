@@ -1,0 +1,242 @@
+"""Deciding whether to accept an inbox POST. Nothing here waits on the network.
+
+body <= 1 MiB ............................ else 413
+content type is ActivityStreams JSON ..... else 415
+signature parses, covers what it must .... else 401
+signer's host not blocked ................ else 403
+JSON object, valid for its schema ........ else 400 (an unknown type: 202, recorded, ignored)
+origin: key, actor and activity on one host; Create/Update/Delete objects too ... else 400
+key cached?  verify now: good -> 'pending'; bad -> 401 (or, if the cached key is old,
+             'unverified' so the worker refetches it: the actor may have rotated its key)
+key unknown? 'unverified': the worker fetches the key, then verifies
+             (a Delete of an unknown actor by itself: 202, dropped, no fetch)
+-> queued durably, deduplicated by activity id -> 202
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
+from fedcop.queues import InboundState
+from fedcop.store import actors as actor_store
+from fedcop.store import hosts as host_store
+from fedcop.store.inbound import NewInbound
+from federation.keys import load_public_key
+from federation.signatures import ParsedSignature, SignatureError, parse_signature, verify_signature
+from federation.validate import UnsupportedType, ValidationError, parse_document, validate
+from federation.vocab import first_type, host_of, id_of
+
+MAX_BODY_BYTES = 1024 * 1024
+AS_PROFILE = "https://www.w3.org/ns/activitystreams"
+# A cached key that fails to verify is refetched only if we have not read it this recently.
+KEY_REFRESH_AFTER = timedelta(minutes=10)
+_KEY_CACHE_SECONDS = 300.0
+_BLOCKS_CACHE_SECONDS = 10.0
+_OBJECT_ORIGIN_TYPES = frozenset({"Create", "Update", "Delete"})
+
+
+@dataclass(frozen=True)
+class InboundRequest:
+    method: str
+    target: str  # path and query, exactly as received
+    headers: Mapping[str, str]  # lower-cased names
+    body: bytes
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: int
+    message: str
+    row: NewInbound | None = None
+
+
+def is_activity_json(content_type: str) -> bool:
+    media, _, params = content_type.partition(";")
+    media = media.strip().lower()
+    if media == "application/activity+json":
+        return True
+    return media == "application/ld+json" and AS_PROFILE in params
+
+
+class _Cached:
+    """Keys and blocks read from the database, kept briefly in memory: the inbox hot path makes
+    no database round trip for a sender it has just seen."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, tuple[float, actor_store.CachedKey, PublicKeyTypes]] = {}
+        self.blocked: tuple[float, frozenset[str]] = (0.0, frozenset())
+
+
+class Acceptance:
+    def __init__(self, pool: Any, public_scheme: str) -> None:
+        self.pool = pool
+        self.public_scheme = public_scheme
+        self._cache = _Cached()
+
+    def forget_key(self, key_id: str) -> None:
+        self._cache.keys.pop(key_id, None)
+
+    def forget_blocks(self) -> None:
+        self._cache.blocked = (0.0, frozenset())
+
+    async def decide(self, request: InboundRequest) -> Decision:
+        if len(request.body) > MAX_BODY_BYTES:
+            return Decision(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+        if not is_activity_json(request.headers.get("content-type", "")):
+            return Decision(
+                415,
+                "post ActivityStreams JSON: Content-Type application/activity+json, or "
+                f'application/ld+json; profile="{AS_PROFILE}"',
+            )
+        try:
+            signature = parse_signature(
+                request.method, request.target, request.headers, scheme=self.public_scheme
+            )
+        except SignatureError as error:
+            return Decision(401, str(error))
+        signer_host = host_of(signature.key_id)
+        if signer_host is None:
+            return Decision(401, f"the signature's keyId {signature.key_id!r} is not a URL")
+        if signer_host in await self._blocked_hosts():
+            return Decision(403, f"{signer_host} is blocked on this node")
+        try:
+            document = parse_document(request.body)
+            activity_type = _checked_type(document)
+        except ValidationError as error:
+            return Decision(400, str(error))
+        origin_problem = _origin_problem(document, signer_host)
+        if origin_problem:
+            return Decision(400, origin_problem)
+        actor_uri = str(id_of(document.get("actor")))
+        row = _row(document, activity_type, actor_uri)
+        return await self._verify(request, signature, document, row)
+
+    async def _verify(
+        self,
+        request: InboundRequest,
+        signature: ParsedSignature,
+        document: dict[str, Any],
+        row: NewInbound,
+    ) -> Decision:
+        cached = await self._key(signature.key_id)
+        if cached is None:
+            if _deletes_itself(document):
+                # An account we never knew is gone: nothing to do, and nothing worth a fetch.
+                return Decision(202, "unknown actor deleted; nothing to do")
+            return Decision(202, "accepted; the key will be fetched", _unverified(row, request))
+        key, public_key = cached
+        if key.owner_uri != row.actor_uri:
+            return Decision(
+                401, f"the request is signed by {key.owner_uri}, not by {row.actor_uri}"
+            )
+        try:
+            verify_signature(signature, public_key, request.body, now=request.received_at)
+        except SignatureError as error:
+            stale = key.fetched_at is None or (
+                request.received_at - key.fetched_at > KEY_REFRESH_AFTER
+            )
+            if stale and "Date" not in str(error) and "digest" not in str(error).lower():
+                self.forget_key(key.key_id)
+                return Decision(
+                    202, "accepted; the key will be refreshed", _unverified(row, request)
+                )
+            return Decision(401, str(error))
+        return Decision(202, "accepted", row)
+
+    async def _key(self, key_id: str) -> tuple[actor_store.CachedKey, PublicKeyTypes] | None:
+        now = time.monotonic()
+        hit = self._cache.keys.get(key_id)
+        if hit is not None and now - hit[0] < _KEY_CACHE_SECONDS:
+            return hit[1], hit[2]
+        async with self.pool.acquire() as conn:
+            key = await actor_store.find_key(conn, key_id)
+        if key is None:
+            return None
+        try:
+            public_key = load_public_key(key.public_key_pem)
+        except ValueError:
+            return None
+        if len(self._cache.keys) > 10_000:
+            self._cache.keys.clear()
+        self._cache.keys[key_id] = (now, key, public_key)
+        return key, public_key
+
+    async def _blocked_hosts(self) -> frozenset[str]:
+        loaded_at, blocked = self._cache.blocked
+        if time.monotonic() - loaded_at > _BLOCKS_CACHE_SECONDS:
+            async with self.pool.acquire() as conn:
+                blocked = frozenset(await host_store.blocked_hosts(conn))
+            self._cache.blocked = (time.monotonic(), blocked)
+        return blocked
+
+
+def _checked_type(document: dict[str, Any]) -> str:
+    """The activity's type after schema validation; unknown types pass through to be recorded."""
+    try:
+        validate(document)
+    except UnsupportedType:
+        if not isinstance(document.get("id"), str) or id_of(document.get("actor")) is None:
+            raise ValidationError("(activity)", "an activity needs an id and an actor") from None
+        return first_type(document) or "Unknown"
+    activity_type = first_type(document) or "Unknown"
+    if id_of(document.get("actor")) is None:
+        raise ValidationError(activity_type, "is not an activity: it has no actor")
+    return activity_type
+
+
+def _origin_problem(document: dict[str, Any], signer_host: str) -> str | None:
+    actor_uri = id_of(document.get("actor"))
+    activity_id = document.get("id")
+    if host_of(actor_uri) != signer_host:
+        return f"the actor {actor_uri} is not on {signer_host}, the host that signed the request"
+    if host_of(activity_id) != signer_host:
+        return f"the activity id {activity_id} is not on the actor's host {signer_host}"
+    if first_type(document) in _OBJECT_ORIGIN_TYPES:
+        object_id = id_of(document.get("object"))
+        if object_id is not None and host_of(object_id) != signer_host:
+            return (
+                f"{first_type(document)} of {object_id}, which is not on the actor's host "
+                f"{signer_host}"
+            )
+    return None
+
+
+def _deletes_itself(document: dict[str, Any]) -> bool:
+    return first_type(document) == "Delete" and id_of(document.get("object")) == id_of(
+        document.get("actor")
+    )
+
+
+def _row(document: dict[str, Any], activity_type: str, actor_uri: str) -> NewInbound:
+    return NewInbound(
+        activity_id=str(document["id"]),
+        activity_type=activity_type,
+        actor_uri=actor_uri,
+        document=document,
+        state=InboundState.PENDING,
+    )
+
+
+def _unverified(row: NewInbound, request: InboundRequest) -> NewInbound:
+    signed = {
+        "method": request.method,
+        "target": request.target,
+        "headers": dict(request.headers),
+        "body": request.body.decode("utf-8", errors="surrogateescape"),
+        "received_at": request.received_at.astimezone(UTC).isoformat(),
+    }
+    return NewInbound(
+        activity_id=row.activity_id,
+        activity_type=row.activity_type,
+        actor_uri=row.actor_uri,
+        document=row.document,
+        state=InboundState.UNVERIFIED,
+        signed_request=signed,
+    )

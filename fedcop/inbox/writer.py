@@ -1,0 +1,69 @@
+"""Group commit for the inbox queue.
+
+Each accepted request hands its row to the writer and waits; one task takes every row waiting at
+that moment and inserts them all in one transaction, then wakes the requests. Under load one
+commit carries hundreds of activities; when idle a lone request is committed at once. Every 202
+is still sent only after its row is durable.
+
+    request --put(row)--> [queue] --> writer task: take all waiting -> INSERT ... (one commit)
+       ^                                                 |
+       +------------------- future resolved ------------+
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from fedcop.store import inbound as inbound_store
+from fedcop.store.inbound import NewInbound
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 500
+
+
+class InboxWriter:
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+        self._queue: asyncio.Queue[tuple[NewInbound, asyncio.Future[None]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="fedcop-inbox-writer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def write(self, row: NewInbound) -> None:
+        """Return once `row` is committed; raise if the commit failed."""
+        if self._task is None:  # not started (e.g. a one-off script): commit directly
+            async with self.pool.acquire() as conn:
+                await inbound_store.insert_many(conn, [row])
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        await self._queue.put((row, future))
+        await future
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    await inbound_store.insert_many(conn, [row for row, _ in batch])
+            except Exception as error:  # a failed commit fails every request in it (500 -> retried)
+                log.exception("inbox commit of %d activities failed", len(batch))
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+            else:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)

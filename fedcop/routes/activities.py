@@ -1,0 +1,25 @@
+"""GET /activities/{n}: every activity this node publishes is fetchable at its id."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fedcop.routes.authorized_fetch import refusal
+from fedcop.routes.responses import activity_json, json_error
+from fedcop.services import node as node_service
+
+
+async def activity(request: Request) -> Response:
+    refused = await refusal(request)
+    if refused is not None:
+        return refused
+    uri = request.app.state.config.base_url + request.url.path
+    document = await node_service.published_activity(request.app.state.pool, uri)
+    if document is None:
+        return json_error("there is no such activity on this node", 404)
+    return activity_json(document)
+
+
+routes = [Route("/activities/{number:int}", activity)]

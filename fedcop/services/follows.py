@@ -1,0 +1,115 @@
+"""Following: local actors following remote ones, and remote actors following local ones.
+
+remote Follow(local)   -> follow recorded; accepted at once unless the actor approves by hand
+                          -> Accept(Follow) published to the follower
+local follows remote   -> Follow published, follow recorded 'pending' until Accept arrives
+Accept / Reject        -> the pending follow is accepted / removed
+Undo(Follow)           -> the follow is removed
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fedcop.config import Config
+from fedcop.network import Network
+from fedcop.services import outbox, remote_actors
+from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.store import actors as actor_store
+from fedcop.store import follows as follow_store
+from fedcop.store.actors import Actor, LocalActor
+
+
+async def receive_follow(
+    pool: Any, config: Config, follower: Actor, target: LocalActor, follow: dict[str, Any]
+) -> follow_store.Follow:
+    """A remote actor asks to follow a local one."""
+    accepted = not target.manually_approves_followers
+    async with pool.acquire() as conn, conn.transaction():
+        recorded = await follow_store.upsert(
+            conn, follower.id, target.actor.id, str(follow["id"]), accepted
+        )
+        if recorded.state == "accepted":
+            await outbox.publish(
+                conn,
+                config,
+                target.actor,
+                {"type": "Accept", "object": _bare_follow(follow), "to": [follower.uri]},
+                outbox.inbox_of(follower),
+            )
+    return recorded
+
+
+def _bare_follow(follow: dict[str, Any]) -> dict[str, Any]:
+    """The Follow as the follower sent it (without @context), which is what Accept must name."""
+    return {key: value for key, value in follow.items() if key != "@context"}
+
+
+async def follow_remote(
+    pool: Any, config: Config, network: Network, username: str, target_uri: str
+) -> follow_store.Follow:
+    """A local actor follows a remote one: fetch it, send Follow, record the follow as pending."""
+    async with pool.acquire() as conn:
+        local = await actor_store.find_local(conn, username)
+    if local is None or local.actor.actor_type == "Application":
+        raise NotFound(f"there is no user or community {username!r} on this node")
+    target = await remote_actors.get_actor(pool, network, target_uri)
+    if target.is_local:
+        raise InvalidInput(f"{target_uri} is on this node: follow it here directly")
+    async with pool.acquire() as conn, conn.transaction():
+        existing = await follow_store.find(conn, local.actor.id, target.id)
+        if existing is not None and existing.state == "accepted":
+            return existing
+        document = await outbox.publish(
+            conn,
+            config,
+            local.actor,
+            {"type": "Follow", "object": target.uri, "to": [target.uri]},
+            [target.inbox_url] if target.inbox_url else [],
+        )
+        return await follow_store.upsert(conn, local.actor.id, target.id, document["id"], False)
+
+
+async def unfollow_remote(pool: Any, config: Config, username: str, target_uri: str) -> bool:
+    """A local actor stops following a remote one: Undo(Follow) is sent, the follow removed."""
+    async with pool.acquire() as conn, conn.transaction():
+        local = await actor_store.find_local(conn, username)
+        target = await actor_store.find_by_uri(conn, target_uri)
+        if local is None or target is None:
+            return False
+        existing = await follow_store.find(conn, local.actor.id, target.id)
+        if existing is None:
+            return False
+        follow = {
+            "id": existing.follow_uri,
+            "type": "Follow",
+            "actor": local.actor.uri,
+            "object": target.uri,
+        }
+        await outbox.publish(
+            conn,
+            config,
+            local.actor,
+            {"type": "Undo", "object": follow, "to": [target.uri]},
+            [target.inbox_url] if target.inbox_url else [],
+        )
+        return await follow_store.remove(conn, local.actor.id, target.id)
+
+
+async def accepted(pool: Any, follower_uri: str, followed: Actor) -> bool:
+    """`followed` accepted the follow of its follower (who is local)."""
+    async with pool.acquire() as conn:
+        follower = await actor_store.find_by_uri(conn, follower_uri)
+        if follower is None:
+            return False
+        return await follow_store.accept(conn, follower.id, followed.id)
+
+
+async def removed(pool: Any, follower_uri: str, followed_uri: str) -> bool:
+    """The follow of `follower_uri` to `followed_uri` ended (Undo by the follower, or Reject)."""
+    async with pool.acquire() as conn:
+        follower = await actor_store.find_by_uri(conn, follower_uri)
+        followed = await actor_store.find_by_uri(conn, followed_uri)
+        if follower is None or followed is None:
+            return False
+        return await follow_store.remove(conn, follower.id, followed.id)

@@ -1,0 +1,49 @@
+"""Publishing: record an activity under a stable id and queue one delivery per inbox.
+
+publish(actor, {"type": "Accept", ...}, inboxes)
+  -> id = {base}/activities/{n}; document stored (served at that id)
+  -> deliveries: one row per distinct inbox (shared inboxes already deduplicated by callers)
+  -> the delivery worker signs and sends them
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from fedcop.config import Config
+from fedcop.documents.context import AS_CONTEXT
+from fedcop.store import outbound as outbound_store
+from fedcop.store.actors import Actor
+
+
+def activity_uri(config: Config, number: int) -> str:
+    return f"{config.base_url}/activities/{number}"
+
+
+async def publish(
+    conn: asyncpg.Connection,
+    config: Config,
+    actor: Actor,
+    activity: dict[str, Any],
+    inboxes: list[str],
+) -> dict[str, Any]:
+    """Store `activity` (given without @context, id or actor) and queue its deliveries."""
+    number = int(await conn.fetchval("SELECT fedcop_next_id()"))
+    document = {
+        "@context": AS_CONTEXT,
+        "id": activity_uri(config, number),
+        "actor": actor.uri,
+        **activity,
+    }
+    async with conn.transaction():
+        row_id = await outbound_store.insert_activity(conn, document["id"], actor.id, document)
+        await outbound_store.enqueue_deliveries(conn, row_id, inboxes)
+    return document
+
+
+def inbox_of(actor: Actor) -> list[str]:
+    """Where one actor receives: its shared inbox when it has one (one POST per server)."""
+    inbox = actor.shared_inbox_url or actor.inbox_url
+    return [inbox] if inbox else []

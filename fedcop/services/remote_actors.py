@@ -1,0 +1,113 @@
+"""Remote actors: fetch, check and cache them, and resolve the keys their requests are signed with.
+
+    key id "https://b.example/u/bob#main-key"
+      -> signed GET https://b.example/u/bob           (the fragment is not part of the URL)
+      -> an actor whose publicKey.id is the key id and whose owner is the actor: cache it
+    key id "https://gts.example/users/bob/main-key"   (a key served at a URL of its own)
+      -> signed GET of the key -> its `owner` -> signed GET of the owner actor
+      -> the owner's publicKey.id must be the key id: cache the owner
+
+A key is trusted only when both directions agree: the key names its owner, and the owner's
+document names the key. Nothing here runs on the inbox's answer path: only workers and services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+from fedcop.network import Network
+from fedcop.store import actors as store
+from federation.validate import ValidationError, validate
+from federation.vocab import as_list, first_type, id_of
+
+ACTOR_TYPES = frozenset({"Person", "Group", "Application", "Service", "Organization"})
+MAX_TEXT = 5000
+
+
+class ActorError(ValueError):
+    """A remote document that cannot be used as an actor or key; the message says why."""
+
+
+def _public_key_entry(document: Mapping[str, Any], key_id: str | None) -> Mapping[str, Any]:
+    entries = [entry for entry in as_list(document.get("publicKey")) if isinstance(entry, Mapping)]
+    if key_id is not None:
+        entries = [entry for entry in entries if entry.get("id") == key_id]
+    if not entries:
+        wanted = f" with id {key_id}" if key_id else ""
+        raise ActorError(f"{document.get('id')} has no publicKey{wanted}")
+    entry = entries[0]
+    owner = entry.get("owner")
+    if owner is not None and owner != document.get("id"):
+        raise ActorError(f"the key {entry.get('id')} is owned by {owner}, not {document.get('id')}")
+    if not isinstance(entry.get("publicKeyPem"), str) or not isinstance(entry.get("id"), str):
+        raise ActorError(f"the publicKey of {document.get('id')} has no id or publicKeyPem")
+    return entry
+
+
+def actor_fields(document: dict[str, Any], key_id: str | None = None) -> store.RemoteActorFields:
+    """Check an actor document (schema, required properties, key) and keep what fedcop uses."""
+    try:
+        validate(document)
+    except ValidationError as error:
+        raise ActorError(f"not a usable actor: {error}") from None
+    actor_type = first_type(document)
+    if actor_type not in ACTOR_TYPES:
+        raise ActorError(f"{document.get('id')} is a {actor_type}, not an actor")
+    uri = str(document["id"])
+    inbox = id_of(document.get("inbox"))
+    username = document.get("preferredUsername")
+    if not inbox or not isinstance(username, str) or not username:
+        raise ActorError(f"{uri} lacks an inbox or a preferredUsername")
+    key = _public_key_entry(document, key_id)
+    endpoints = document.get("endpoints")
+    shared_inbox = id_of(endpoints.get("sharedInbox")) if isinstance(endpoints, Mapping) else None
+    return store.RemoteActorFields(
+        uri=uri,
+        actor_type=actor_type,
+        username=username[:255],
+        domain=urlsplit(uri).netloc.lower(),
+        display_name=_text(document.get("name")) or username[:255],
+        summary=_text(document.get("summary")),
+        inbox_url=inbox,
+        shared_inbox_url=shared_inbox,
+        outbox_url=id_of(document.get("outbox")),
+        followers_url=id_of(document.get("followers")),
+        public_key_id=str(key["id"]),
+        public_key_pem=str(key["publicKeyPem"]),
+    )
+
+
+def _text(value: object) -> str:
+    return value[:MAX_TEXT] if isinstance(value, str) else ""
+
+
+async def fetch_actor(pool: Any, network: Network, uri: str) -> store.Actor:
+    """Fetch an actor by id (signed), check it and cache it."""
+    fields = actor_fields(await network.fetch(uri))
+    async with pool.acquire() as conn:
+        return await store.upsert_remote(conn, fields)
+
+
+async def get_actor(pool: Any, network: Network, uri: str) -> store.Actor:
+    """The cached actor, or fetched now."""
+    async with pool.acquire() as conn:
+        cached = await store.find_by_uri(conn, uri)
+    return cached if cached is not None else await fetch_actor(pool, network, uri)
+
+
+async def fetch_key(pool: Any, network: Network, key_id: str) -> store.CachedKey:
+    """Fetch the key a request was signed with, through its owner, and cache the owner."""
+    document = await network.fetch(urldefrag(key_id).url)
+    if first_type(document) in ACTOR_TYPES:
+        actor_document = document
+    else:
+        owner = id_of(document.get("owner"))
+        if owner is None:
+            raise ActorError(f"{key_id} is neither an actor nor a key with an owner")
+        actor_document = await network.fetch(owner)
+    fields = actor_fields(actor_document, key_id)
+    async with pool.acquire() as conn:
+        actor = await store.upsert_remote(conn, fields)
+    return store.CachedKey(key_id, actor.uri, fields.public_key_pem, None)

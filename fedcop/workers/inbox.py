@@ -1,0 +1,134 @@
+"""The inbox worker: verify what still needs its key, then hand each activity to its handler.
+
+claim due rows (lease, SKIP LOCKED)
+  unverified -> fetch the signer's key (signed GET, SSRF-guarded) -> verify as received
+                -> pending, or rejected (bad key, bad signature, wrong owner)
+  pending    -> handlers[dispatch_key] -> done | ignored
+                a handler that raises -> retried later, 'failed' after INBOUND_MAX_ATTEMPTS
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from fedcop.handlers import HANDLERS, HandlerContext, dispatch_key
+from fedcop.queues import (
+    INBOUND_BATCH,
+    INBOUND_LEASE,
+    INBOUND_MAX_ATTEMPTS,
+    INBOUND_RETRY_DELAY,
+    InboundState,
+)
+from fedcop.services import remote_actors
+from fedcop.store import hosts as host_store
+from fedcop.store import inbound as inbound_store
+from fedcop.store.inbound import ClaimedInbound
+from federation.fetch_errors import FetchError, RequestRefusedError, StatusError
+from federation.keys import load_public_key
+from federation.signatures import SignatureError, parse_signature, verify_signature
+from federation.vocab import host_of
+
+log = logging.getLogger(__name__)
+IDLE_SLEEP_SECONDS = 0.5
+
+
+class _Retry(Exception):
+    """A passing failure (network, a peer's 5xx): try this row again later."""
+
+
+class InboxWorker:
+    def __init__(self, ctx: HandlerContext) -> None:
+        self.ctx = ctx
+
+    async def run_once(self) -> int:
+        """Claim and process one batch of due activities; return how many were claimed."""
+        async with self.ctx.pool.acquire() as conn:
+            rows = await inbound_store.claim(conn, INBOUND_BATCH, INBOUND_LEASE)
+        for row in rows:
+            await self._process(row)
+        return len(rows)
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                claimed = await self.run_once()
+            except Exception:
+                log.exception("inbox worker pass failed")
+                claimed = 0
+            if claimed == 0:
+                await asyncio.sleep(IDLE_SLEEP_SECONDS)
+
+    async def _process(self, row: ClaimedInbound) -> None:
+        try:
+            if row.state == InboundState.UNVERIFIED:
+                problem = await self._verify(row)
+                if problem is not None:
+                    await self._finish(row, InboundState.REJECTED, problem)
+                    return
+            await self._revive_host(row.actor_uri)
+            handler = HANDLERS.get(await dispatch_key(self.ctx, row.document))
+            if handler is None:
+                await self._finish(row, InboundState.IGNORED, None)
+                return
+            await self._finish(row, await handler(self.ctx, row.document), None)
+        except Exception as error:  # a handler bug or a passing failure: retry, then give up
+            reason = f"{type(error).__name__}: {error}"
+            if row.attempts >= INBOUND_MAX_ATTEMPTS:
+                log.error("inbound %s failed for good: %s", row.activity_id, reason)
+                await self._finish(row, InboundState.FAILED, reason)
+            else:
+                if not isinstance(error, _Retry):
+                    log.exception("inbound %s failed (attempt %d)", row.activity_id, row.attempts)
+                async with self.ctx.pool.acquire() as conn:
+                    await inbound_store.retry_later(conn, row.id, INBOUND_RETRY_DELAY, reason)
+
+    async def _verify(self, row: ClaimedInbound) -> str | None:
+        """None once the row is verified (and marked so); otherwise why it is rejected."""
+        signed = row.signed_request or {}
+        try:
+            parsed = parse_signature(
+                signed["method"], signed["target"], signed["headers"], scheme=self.ctx.config.scheme
+            )
+        except (SignatureError, KeyError) as error:
+            return f"signature: {error}"
+        try:
+            key = await remote_actors.fetch_key(self.ctx.pool, self.ctx.network, parsed.key_id)
+        except (RequestRefusedError, remote_actors.ActorError) as error:
+            return f"key {parsed.key_id}: {error}"
+        except StatusError as error:
+            if 400 <= error.status < 500 and error.status not in (408, 429):
+                return f"key {parsed.key_id}: {error}"
+            raise _Retry(str(error)) from error
+        except FetchError as error:
+            raise _Retry(str(error)) from error
+        if key.owner_uri != row.actor_uri:
+            return f"signed by {key.owner_uri}, not by the actor {row.actor_uri}"
+        body = str(signed["body"]).encode("utf-8", errors="surrogateescape")
+        try:
+            verify_signature(
+                parsed,
+                load_public_key(key.public_key_pem),
+                body,
+                now=datetime.fromisoformat(signed["received_at"]),
+            )
+        except (SignatureError, ValueError) as error:
+            return f"signature: {error}"
+        async with self.ctx.pool.acquire() as conn:
+            await inbound_store.mark_verified(conn, row.id)
+        return None
+
+    async def _revive_host(self, actor_uri: str) -> None:
+        host = host_of(actor_uri)
+        if host is None:
+            return
+        async with self.ctx.pool.acquire() as conn:
+            if await host_store.is_unavailable(conn, host):
+                await host_store.record_success(conn, host)
+
+    async def _finish(self, row: ClaimedInbound, state: InboundState, error: str | None) -> None:
+        if state == InboundState.REJECTED:
+            log.info("inbound %s rejected: %s", row.activity_id, error)
+        async with self.ctx.pool.acquire() as conn:
+            await inbound_store.finish(conn, row.id, state, error)
