@@ -15,6 +15,7 @@ key unknown? 'unverified': the worker fetches the key, then verifies
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -229,7 +230,7 @@ def _unverified(row: NewInbound, request: InboundRequest) -> NewInbound:
         "method": request.method,
         "target": request.target,
         "headers": dict(request.headers),
-        "body": request.body.decode("utf-8", errors="surrogateescape"),
+        "body_b64": base64.b64encode(request.body).decode("ascii"),  # the exact bytes signed
         "received_at": request.received_at.astimezone(UTC).isoformat(),
     }
     return NewInbound(

@@ -10,6 +10,7 @@ claim due rows (lease, SKIP LOCKED)
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from datetime import datetime
 
@@ -105,7 +106,7 @@ class InboxWorker:
             raise _Retry(str(error)) from error
         if key.owner_uri != row.actor_uri:
             return f"signed by {key.owner_uri}, not by the actor {row.actor_uri}"
-        body = str(signed["body"]).encode("utf-8", errors="surrogateescape")
+        body = base64.b64decode(signed["body_b64"])
         try:
             verify_signature(
                 parsed,

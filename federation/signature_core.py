@@ -1,0 +1,178 @@
+"""What both HTTP signature schemes share: the error, the clock window, header and URL parts.
+
+`signatures_cavage` (draft-cavage, what Mastodon and nearly everyone sends) and
+`signatures_rfc9421` (HTTP Message Signatures) differ in syntax, not in policy. The policy
+lives here so that it is the same for both:
+
+- one exception, `SignatureError`, for every reason to refuse a request (the inbox answers 401);
+- one clock window, Mastodon's: a signature is fresh for 5 minutes after it was made, and we
+  allow 1 hour of clock skew either way, so a request dated up to 65 minutes ago or up to
+  60 minutes ahead is accepted;
+- one way to read a header from the request and to split an outgoing URL.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
+# How long a signature stays valid after it was made when it carries no `expires` (Mastodon).
+SIGNATURE_LIFETIME_SECONDS = 5 * 60
+# How far apart two servers' clocks may be (Mastodon's CLOCK_SKEW_MARGIN).
+CLOCK_SKEW_SECONDS = 60 * 60
+# The resulting window: oldest and most-future creation time we accept, relative to now.
+MAX_SIGNATURE_AGE_SECONDS = SIGNATURE_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS
+MAX_SIGNATURE_FUTURE_SECONDS = CLOCK_SKEW_SECONDS
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# A request's headers, looked up by lower-case name: a case-insensitive mapping such as
+# Starlette's `Headers`, or a plain dict keyed by lower-case names. If the mapping has a
+# `getlist` method (Starlette, multidict) repeated headers are joined with ", ".
+HeaderMapping = Mapping[str, str]
+
+
+class SignatureError(Exception):
+    """A request whose HTTP signature is missing, malformed, unsupported or wrong.
+
+    The message says what was wrong in a sentence fit for a log line or a 401 body.
+    """
+
+
+def header_value(headers: HeaderMapping, name: str) -> str | None:
+    """The value of header `name` (lower-case), trimmed; repeated lines joined with ", "."""
+    getlist: Callable[[str], list[str]] | None = getattr(headers, "getlist", None)
+    if getlist is None:
+        value = headers.get(name)
+        return None if value is None else value.strip()
+    values = getlist(name)
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0].strip()
+    return ", ".join(value.strip() for value in values)
+
+
+def encode_signed_text(text: str) -> bytes:
+    """The bytes a signature covers. Header strings are Latin-1 decodings of the wire bytes
+    (ASGI, HTTP/1.1), so encoding back to Latin-1 restores exactly what was sent."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        raise SignatureError(
+            "a signed header value contains characters that cannot be sent in an HTTP header"
+        ) from None
+
+
+def require_rsa_key(public_key: PublicKeyTypes, key_id: str) -> rsa.RSAPublicKey:
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise SignatureError(
+            f"the key {key_id} is a {type(public_key).__name__}; fedcop verifies HTTP signatures "
+            "made with RSA keys only (RSASSA-PKCS1-v1_5 with SHA-256)"
+        )
+    return public_key
+
+
+def timestamp_of(now: datetime | None) -> float:
+    return time.time() if now is None else now.timestamp()
+
+
+def check_time_window(created: float, expires: float | None, now: float, *, source: str) -> None:
+    """Refuse a signature made too long ago, too far in the future, or past its `expires`.
+
+    `source` names where `created` came from ("Date header", "created parameter") for the message.
+    """
+    if created > now + MAX_SIGNATURE_FUTURE_SECONDS:
+        raise SignatureError(
+            f"the signature's {source} is {round(created - now)} seconds in the future; fedcop "
+            f"accepts at most {MAX_SIGNATURE_FUTURE_SECONDS} seconds of clock difference: "
+            "the sending server's clock is wrong (is NTP running?)"
+        )
+    if now - created > MAX_SIGNATURE_AGE_SECONDS:
+        raise SignatureError(
+            f"the signature's {source} is {round(now - created)} seconds old; fedcop accepts "
+            f"signatures up to {MAX_SIGNATURE_AGE_SECONDS} seconds old (a replay, a queued "
+            "retry that was not re-signed, or a wrong clock on the sending server)"
+        )
+    if expires is not None and now > expires + CLOCK_SKEW_SECONDS:
+        raise SignatureError(
+            f"the signature expired {round(now - expires)} seconds ago (its expires parameter)"
+        )
+
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+_IMF_FIXDATE = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) ([A-Z][a-z][a-z]) (\d{4}) (\d\d):(\d\d):(\d\d) GMT"
+)
+
+
+def parse_http_date(value: str) -> float:
+    """A `Date` header as a Unix timestamp. IMF-fixdate (what everyone sends) takes a fast path;
+    the obsolete RFC 850 and asctime forms go through the standard library."""
+    match = _IMF_FIXDATE.fullmatch(value)
+    if match is not None and match.group(2) in _MONTHS:
+        day, month, year, hour, minute, second = match.groups()
+        try:
+            return datetime(
+                int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=UTC
+            ).timestamp()
+        except ValueError:
+            pass  # "31 Feb", "25:00:00": the slow path refuses them with the usual message
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.timestamp()
+    except (TypeError, ValueError, OverflowError, IndexError):
+        raise SignatureError(
+            f"the Date header {value!r} is not an HTTP date (expected e.g. "
+            "'Wed, 20 Dec 2023 10:00:00 GMT')"
+        ) from None
+
+
+def http_date(timestamp: float) -> str:
+    """IMF-fixdate in GMT, the Date format every server parses: 'Wed, 20 Dec 2023 10:00:00 GMT'."""
+    return email.utils.formatdate(timestamp, usegmt=True)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestUrl:
+    """An outgoing request's URL, split the way both signature schemes need it."""
+
+    scheme: str
+    authority: str  # host[:port], exactly what we send as the Host header
+    target: str  # path?query, what the request line carries
+
+    @property
+    def target_uri(self) -> str:
+        return f"{self.scheme}://{self.authority}{self.target}"
+
+
+def split_url(url: str) -> RequestUrl:
+    """Split an absolute http(s) URL; the port is kept only when it is not the default."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = parts.hostname
+    if scheme not in DEFAULT_PORTS or not host:
+        raise ValueError(f"cannot sign a request to {url!r}: expected an absolute http(s) URL")
+    if ":" in host:
+        host = f"[{host}]"  # IPv6 literal
+    elif not host.isascii():
+        host = host.encode("idna").decode("ascii")
+    port = parts.port
+    authority = host if port is None or port == DEFAULT_PORTS[scheme] else f"{host}:{port}"
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return RequestUrl(scheme=scheme, authority=authority, target=target)
