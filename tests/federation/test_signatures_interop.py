@@ -17,6 +17,7 @@ import httpsig  # type: ignore[import-untyped]
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+import http_message_signatures
 from http_message_signatures import (
     HTTPMessageSigner,
     HTTPMessageVerifier,
