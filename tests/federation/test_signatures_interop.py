@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import http_message_signatures
+
 # Independent implementations, installed by the `test` extra: a missing one fails, never skips.
 import httpsig  # type: ignore[import-untyped]
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-import http_message_signatures
 from http_message_signatures import (
     HTTPMessageSigner,
     HTTPMessageVerifier,
