@@ -113,3 +113,42 @@ async def removed(pool: Any, follower_uri: str, followed_uri: str) -> bool:
         if follower is None or followed is None:
             return False
         return await follow_store.remove(conn, follower.id, followed.id)
+
+
+async def set_manual_approval(pool: Any, community: str, manual: bool) -> None:
+    """Whether a facilitator approves each join by hand."""
+    async with pool.acquire() as conn:
+        if not await actor_store.set_manual_approval(conn, community, manual):
+            raise NotFound(f"there is no community {community!r} on this node")
+
+
+async def decide_request(
+    pool: Any, config: Config, username: str, follower_uri: str, *, approve: bool
+) -> None:
+    """Approve (Accept) or decline (Reject) a pending follow request to a local actor."""
+    async with pool.acquire() as conn, conn.transaction():
+        local = await actor_store.find_local(conn, username)
+        follower = await actor_store.find_by_uri(conn, follower_uri)
+        if local is None or follower is None:
+            raise NotFound(f"there is no request from {follower_uri} to {username!r}")
+        request = await follow_store.find(conn, follower.id, local.actor.id)
+        if request is None or request.state != "pending":
+            raise NotFound(f"there is no pending request from {follower_uri} to {username!r}")
+        follow = {
+            "id": request.follow_uri,
+            "type": "Follow",
+            "actor": follower.uri,
+            "object": local.actor.uri,
+        }
+        if approve:
+            await follow_store.accept(conn, follower.id, local.actor.id)
+        else:
+            await follow_store.remove(conn, follower.id, local.actor.id)
+        if not follower.is_local:
+            await outbox.publish(
+                conn,
+                config,
+                local.actor,
+                {"type": "Accept" if approve else "Reject", "object": follow, "to": [follower.uri]},
+                outbox.inbox_of(follower),
+            )

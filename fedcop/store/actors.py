@@ -317,3 +317,16 @@ async def local_private_key(conn: asyncpg.Connection, actor_id: int) -> tuple[st
     if row is None:
         raise ValueError(f"actor {actor_id} is not local")
     return row["public_key_id"], row["private_key_pem"]
+
+
+async def set_manual_approval(conn: asyncpg.Connection, community: str, manual: bool) -> bool:
+    result = await conn.execute(
+        """
+        UPDATE communities c SET manually_approves_followers = $2
+        FROM actors a
+        WHERE a.id = c.actor_id AND a.domain IS NULL AND lower(a.username) = lower($1)
+        """,
+        community,
+        manual,
+    )
+    return bool(result != "UPDATE 0")
