@@ -47,6 +47,13 @@ class SignatureError(Exception):
     """
 
 
+class SignatureMismatch(SignatureError):
+    """Everything checked out except the signature itself: the key did not make it.
+
+    The one failure a refetched key can cure, when the sender has rotated its key.
+    """
+
+
 def header_value(headers: HeaderMapping, name: str) -> str | None:
     """The value of header `name` (lower-case), trimmed; repeated lines joined with ", "."""
     getlist: Callable[[str], list[str]] | None = getattr(headers, "getlist", None)

@@ -36,6 +36,7 @@ from federation.signature_core import (
     SIGNATURE_LIFETIME_SECONDS,
     HeaderMapping,
     SignatureError,
+    SignatureMismatch,
     header_value,
     timestamp_of,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "ParsedSignature",
     "Rfc9421Signature",
     "SignatureError",
+    "SignatureMismatch",
     "parse_signature",
     "sign_request",
     "sign_request_rfc9421",

@@ -45,6 +45,7 @@ from federation.digest import DigestError, digest_header, verify_digest
 from federation.signature_core import (
     HeaderMapping,
     SignatureError,
+    SignatureMismatch,
     check_time_window,
     encode_signed_text,
     header_value,
@@ -240,7 +241,7 @@ def verify_cavage(
         except (InvalidSignature, ValueError):
             continue
         return
-    raise SignatureError(
+    raise SignatureMismatch(
         f"the signature does not verify with the key {parsed.key_id}: the request was changed "
         "on the way, or was signed with another key (if the sender rotated its key, refetch it)"
     )

@@ -40,6 +40,7 @@ from federation.signature_core import (
     DEFAULT_PORTS,
     HeaderMapping,
     SignatureError,
+    SignatureMismatch,
     check_time_window,
     encode_signed_text,
     header_value,
@@ -204,7 +205,7 @@ def verify_rfc9421(
     try:
         key.verify(parsed.signature, parsed.signature_base, padding.PKCS1v15(), hashes.SHA256())
     except (InvalidSignature, ValueError):
-        raise SignatureError(
+        raise SignatureMismatch(
             f"the signature does not verify with the key {parsed.key_id}: the request was changed "
             "on the way, or was signed with another key (if the sender rotated its key, refetch it)"
         ) from None

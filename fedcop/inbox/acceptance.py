@@ -29,7 +29,13 @@ from fedcop.store import actors as actor_store
 from fedcop.store import hosts as host_store
 from fedcop.store.inbound import NewInbound
 from federation.keys import load_public_key
-from federation.signatures import ParsedSignature, SignatureError, parse_signature, verify_signature
+from federation.signatures import (
+    ParsedSignature,
+    SignatureError,
+    SignatureMismatch,
+    parse_signature,
+    verify_signature,
+)
 from federation.validate import UnsupportedType, ValidationError, parse_document, validate
 from federation.vocab import first_type, host_of, id_of
 
@@ -139,15 +145,17 @@ class Acceptance:
             )
         try:
             verify_signature(signature, public_key, request.body, now=request.received_at)
-        except SignatureError as error:
-            stale = key.fetched_at is None or (
+        except SignatureMismatch as error:
+            # The sender may have rotated its key: unless we read it lately, let the worker
+            # refetch it and verify again. Local keys (never fetched) cannot be stale.
+            stale = key.fetched_at is not None and (
                 request.received_at - key.fetched_at > KEY_REFRESH_AFTER
             )
-            if stale and "Date" not in str(error) and "digest" not in str(error).lower():
-                self.forget_key(key.key_id)
-                return Decision(
-                    202, "accepted; the key will be refreshed", _unverified(row, request)
-                )
+            if not stale:
+                return Decision(401, str(error))
+            self.forget_key(key.key_id)
+            return Decision(202, "accepted; the key will be refreshed", _unverified(row, request))
+        except SignatureError as error:
             return Decision(401, str(error))
         return Decision(202, "accepted", row)
 
