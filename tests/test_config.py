@@ -35,6 +35,7 @@ def test_environment_is_read() -> None:
             "FEDCOP_DATABASE_URL": "postgresql://db/fedcop",
             "FEDCOP_ALLOW_PRIVATE_ADDRESSES": "yes",
             "FEDCOP_OPEN_REGISTRATIONS": "true",
+            "FEDCOP_AUTHORIZED_FETCH": "on",
             "FEDCOP_NODE_NAME": "City Libraries",
         },
     )
@@ -46,6 +47,7 @@ def test_environment_is_read() -> None:
     assert config.database_url == "postgresql://db/fedcop"
     assert config.allow_private_addresses is True
     assert config.open_registrations is True
+    assert config.authorized_fetch is True
     assert config.node_name == "City Libraries"
 
 

@@ -293,6 +293,8 @@ def test_serve_help_documents_every_setting() -> None:
         "FEDCOP_DATA_DIR",
         "FEDCOP_DATABASE_URL",
         "FEDCOP_ALLOW_PRIVATE_ADDRESSES",
+        "--authorized-fetch",
+        "FEDCOP_AUTHORIZED_FETCH",
     ):
         assert word in result.stdout
 
