@@ -55,6 +55,9 @@ CREATE TABLE outbound_activities (
     uri         text NOT NULL UNIQUE,
     actor_id    bigint NOT NULL REFERENCES actors (id) ON DELETE CASCADE,
     document    jsonb NOT NULL,
+    -- The document exactly as serialised once: what every delivery sends and GET serves
+    -- (jsonb would reorder its keys and re-space it).
+    body        text NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 

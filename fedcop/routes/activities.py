@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fedcop.routes.authorized_fetch import refusal
-from fedcop.routes.responses import activity_json, json_error
+from fedcop.routes.responses import ACTIVITY_JSON, json_error
 from fedcop.services import node as node_service
 
 
@@ -16,10 +16,10 @@ async def activity(request: Request) -> Response:
     if refused is not None:
         return refused
     uri = request.app.state.config.base_url + request.url.path
-    document = await node_service.published_activity(request.app.state.pool, uri)
-    if document is None:
+    body = await node_service.published_activity(request.app.state.pool, uri)
+    if body is None:
         return json_error("there is no such activity on this node", 404)
-    return activity_json(document)
+    return Response(body, media_type=ACTIVITY_JSON, headers={"Vary": "Accept"})
 
 
 routes = [Route("/activities/{number:int}", activity)]

@@ -84,9 +84,10 @@ async def followed_by_follow_uri(pool: Any, follow_uri: str, follower_uri: str) 
         return await follow_store.followed_uri_of(conn, follow_uri, follower_uri)
 
 
-async def published_activity(pool: Any, uri: str) -> dict[str, Any] | None:
+async def published_activity(pool: Any, uri: str) -> bytes | None:
+    """An activity this node published, serialised exactly as it was sent."""
     async with pool.acquire() as conn:
-        return await outbound_store.activity_document(conn, uri)
+        return await outbound_store.activity_body(conn, uri)
 
 
 async def follow_counts(pool: Any, actor_id: int) -> tuple[int, int]:

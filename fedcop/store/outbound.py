@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
+import orjson
 
 
 async def insert_activity(
@@ -17,12 +18,14 @@ async def insert_activity(
     return int(
         await conn.fetchval(
             """
-            INSERT INTO outbound_activities (uri, actor_id, document) VALUES ($1, $2, $3)
+            INSERT INTO outbound_activities (uri, actor_id, document, body)
+            VALUES ($1, $2, $3, $4)
             RETURNING id
             """,
             uri,
             actor_id,
             document,
+            orjson.dumps(document).decode(),
         )
     )
 
@@ -30,6 +33,11 @@ async def insert_activity(
 async def activity_document(conn: asyncpg.Connection, uri: str) -> dict[str, Any] | None:
     value = await conn.fetchval("SELECT document FROM outbound_activities WHERE uri = $1", uri)
     return dict(value) if value is not None else None
+
+
+async def activity_body(conn: asyncpg.Connection, uri: str) -> bytes | None:
+    value = await conn.fetchval("SELECT body FROM outbound_activities WHERE uri = $1", uri)
+    return str(value).encode() if value is not None else None
 
 
 async def enqueue_deliveries(
@@ -77,7 +85,7 @@ async def claim_deliveries(
             )
             RETURNING id, activity_id, inbox_url, host, attempts
         )
-        SELECT c.id, c.inbox_url, c.host, c.attempts, o.document::text AS body,
+        SELECT c.id, c.inbox_url, c.host, c.attempts, o.body,
                a.id AS actor_id, a.public_key_id AS key_id, a.private_key_pem,
                coalesce(h.blocked, false) AS host_blocked,
                coalesce(h.unavailable, false) AS host_unavailable
