@@ -21,7 +21,7 @@ from fedcop.handlers import HandlerContext
 from fedcop.inbox.acceptance import Acceptance
 from fedcop.inbox.writer import InboxWriter
 from fedcop.network import Network, SigningKey
-from fedcop.routes import activities, actors, inbox, wellknown
+from fedcop.routes import activities, actors, inbox, posts, wellknown
 from fedcop.services.accounts import ensure_instance_actor
 from fedcop.web import pages
 from fedcop.workers.delivery import DeliveryWorker
@@ -85,6 +85,7 @@ def create_app(
             *wellknown.routes,
             *inbox.routes,
             *activities.routes,
+            *posts.routes,
             *actors.routes,
             Mount("/static", StaticFiles(directory=pages.STATIC), name="static"),
         ],

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 import fedcop
 from fedcop.config import Config
 from federation.deliver import DeliveryClient, DeliveryResult
-from federation.fetch import Signer, fetch_json
+from federation.fetch import Signer, fetch_jrd, fetch_json
 from federation.host_clients import HostClients
 from federation.keys import load_private_key
 from federation.netguard import Resolver, resolve_with_getaddrinfo
@@ -74,6 +74,17 @@ class Network:
             user_agent=self.user_agent,
             allow_private_addresses=self.config.allow_private_addresses,
             allow_http=self.allow_http,
+            clients=self._fetch_clients,
+        )
+
+    async def fetch_plain_json(self, url: str) -> dict[str, Any]:
+        """An unsigned GET of a plain JSON document (NodeInfo): same limits, no id check."""
+        return await fetch_jrd(
+            url,
+            user_agent=self.user_agent,
+            allow_private_addresses=self.config.allow_private_addresses,
+            allow_http=self.allow_http,
+            accept="application/json",
             clients=self._fetch_clients,
         )
 

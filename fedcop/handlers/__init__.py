@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fedcop.handlers import follow
+from fedcop.handlers import follow, posts
 from fedcop.handlers.context import Handler, HandlerContext
 from fedcop.services import node as node_service
 from federation.vocab import first_type, id_of
@@ -20,6 +20,8 @@ HANDLERS: dict[str, Handler] = {
     "Accept:Follow": follow.handle_accept_follow,
     "Reject:Follow": follow.handle_reject_follow,
     "Undo:Follow": follow.handle_undo_follow,
+    "Create": posts.handle_create,
+    "Announce": posts.handle_announce,
 }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fedcop.handlers.context import HandlerContext
 from fedcop.queues import InboundState
-from fedcop.services import follows, remote_actors
+from fedcop.services import follows, remote_actors, software
 from fedcop.services import node as node_service
 from federation.vocab import id_of
 
@@ -17,6 +17,9 @@ async def handle_follow(ctx: HandlerContext, activity: dict[str, Any]) -> Inboun
     if target is None or target.actor.actor_type == "Application":
         return InboundState.IGNORED
     follower = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
+    # How to reach the member's server (threadiverse or microblog) is settled before anything
+    # is relayed to it.
+    await software.learn_software(ctx.pool, ctx.network, follower.uri)
     await follows.receive_follow(ctx.pool, ctx.config, follower, target, activity)
     return InboundState.DONE
 

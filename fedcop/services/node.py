@@ -97,3 +97,8 @@ async def follow_counts(pool: Any, actor_id: int) -> tuple[int, int]:
             await follow_store.count_followers(conn, actor_id),
             await follow_store.count_following(conn, actor_id),
         )
+
+
+async def has_local_follower(pool: Any, actor_id: int) -> bool:
+    async with pool.acquire() as conn:
+        return await follow_store.has_local_follower(conn, actor_id)

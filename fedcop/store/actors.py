@@ -330,3 +330,8 @@ async def set_manual_approval(conn: asyncpg.Connection, community: str, manual: 
         manual,
     )
     return bool(result != "UPDATE 0")
+
+
+async def find_by_id(conn: asyncpg.Connection, actor_id: int) -> Actor | None:
+    row = await conn.fetchrow(f"SELECT {_ACTOR_COLUMNS} FROM actors a WHERE a.id = $1", actor_id)
+    return _actor(row) if row else None

@@ -125,3 +125,17 @@ async def followed_uri_of(
         follower_uri,
     )
     return str(value) if value is not None else None
+
+
+async def has_local_follower(conn: asyncpg.Connection, followed_id: int) -> bool:
+    return bool(
+        await conn.fetchval(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM follows f JOIN actors a ON a.id = f.follower_id
+                WHERE f.followed_id = $1 AND f.state = 'accepted' AND a.domain IS NULL
+            )
+            """,
+            followed_id,
+        )
+    )

@@ -10,6 +10,8 @@ from starlette.responses import HTMLResponse, Response
 
 from fedcop.config import Config
 from fedcop.services import node as node_service
+from fedcop.services import reading
+from fedcop.services.reading import PostView
 from fedcop.store.actors import LocalActor
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -41,6 +43,13 @@ async def actor_page(request: Request, local: LocalActor) -> Response:
     if local.actor.actor_type == "Group":
         facilitators = await node_service.facilitators(request.app.state.pool, local.actor.id)
     return render(request, "actor.html", local=local, actor=local.actor, facilitators=facilitators)
+
+
+async def post_page(request: Request, view: PostView) -> Response:
+    replies = (
+        await reading.thread(request.app.state.pool, view.post.id) if view.post.is_thread else []
+    )
+    return render(request, "post.html", view=view, replies=replies)
 
 
 def not_found(request: Request, message: str) -> Response:

@@ -1,0 +1,48 @@
+"""GET /p/{id} (a post: JSON for ActivityPub, a page for browsers) and /p/{id}/replies."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fedcop.documents.actors import ordered_collection
+from fedcop.documents.posts import post_object
+from fedcop.routes.authorized_fetch import refusal
+from fedcop.routes.responses import activity_json, json_error, wants_activity_json
+from fedcop.services import reading
+from fedcop.web import pages
+
+
+async def post(request: Request) -> Response:
+    config = request.app.state.config
+    found = await reading.local_post(request.app.state.pool, config, request.path_params["id"])
+    if found is None or found.post.removed_at is not None:
+        if wants_activity_json(request):
+            return json_error("there is no such post on this node", 404)
+        return pages.not_found(request, "There is no such post on this node.")
+    if wants_activity_json(request):
+        refused = await refusal(request)
+        if refused is not None:
+            return refused
+        status = 410 if found.post.deleted_at is not None else 200
+        return activity_json(post_object(found.post, found.author, found.community, config), status)
+    return await pages.post_page(request, found)
+
+
+async def replies(request: Request) -> Response:
+    config = request.app.state.config
+    found = await reading.local_post(request.app.state.pool, config, request.path_params["id"])
+    if found is None:
+        return json_error("there is no such post on this node", 404)
+    refused = await refusal(request)
+    if refused is not None:
+        return refused
+    uris = await reading.reply_uris(request.app.state.pool, found.post.id)
+    return activity_json(ordered_collection(f"{found.post.uri}/replies", uris))
+
+
+routes = [
+    Route("/p/{id:int}", post),
+    Route("/p/{id:int}/replies", replies),
+]

@@ -1,0 +1,384 @@
+"""Posts in communities: written here, or arriving from any server.
+
+write here  -> stored, Create published by the author (fetchable at its id)
+               local community:  the community relays it (services.relay)
+               remote community: the Create is delivered to the community's inbox
+Create in   -> which community?  audience / to / cc naming a local Group,
+                                 else the inReplyTo chain reaching a stored post,
+                                 else a public post that mentions a local Group (a thread
+                                 from a microblog server: title from its first line)
+            -> checks (author is the actor; thread not locked; posting restricted to
+               facilitators) -> stored -> relayed if the community is local
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import asyncpg
+
+from fedcop.config import Config
+from fedcop.documents.posts import POST_CONTEXT, addressing, post_object
+from fedcop.network import Network
+from fedcop.services import outbox, relay, remote_actors
+from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.store import actors as actor_store
+from fedcop.store import posts as post_store
+from fedcop.store.actors import Actor
+from fedcop.store.posts import NewPost, Post
+from federation.html import escape, sanitize, to_text
+from federation.vocab import PUBLIC_ALIASES, as_list, first_type, id_of, ids_of
+
+MAX_TITLE = 200
+MAX_CONTENT = 100_000
+POST_TYPES = frozenset({"Note", "Page", "Article", "Question", "Event", "Video", "Image", "Audio"})
+MAX_PARENT_FETCHES = 5
+
+
+class PostRefused(Exception):
+    """An inbound post the community does not take; the message says why (for the log)."""
+
+
+def local_post_uri(config: Config, post_id: int) -> str:
+    return f"{config.base_url}/p/{post_id}"
+
+
+def text_to_html(text: str) -> str:
+    """Plain text from a form: paragraphs on blank lines, line breaks kept, all escaped."""
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", text.strip()) if part.strip()]
+    return "".join(
+        "<p>" + "<br>".join(escape(line) for line in part.splitlines()) + "</p>"
+        for part in paragraphs
+    )
+
+
+# -- written here ----------------------------------------------------------------------------
+
+
+async def write(
+    pool: Any,
+    config: Config,
+    network: Network,
+    *,
+    author: str,
+    community_uri: str,
+    content: str,
+    title: str | None = None,
+    in_reply_to: str | None = None,
+) -> Post:
+    """A local user posts a thread (with a title) or a reply (to a post's id)."""
+    if in_reply_to is None and not (title and title.strip()):
+        raise InvalidInput("a new thread needs a title")
+    if len(content) > MAX_CONTENT:
+        raise InvalidInput(f"the post is too long: at most {MAX_CONTENT} characters")
+    if not content.strip():
+        raise InvalidInput("the post is empty: write something")
+    community = await remote_actors.get_actor(pool, network, community_uri)
+    if community.actor_type != "Group":
+        raise InvalidInput(f"{community_uri} is not a community")
+    async with pool.acquire() as conn, conn.transaction():
+        writer = await actor_store.find_local(conn, author)
+        if writer is None or writer.actor.actor_type != "Person":
+            raise NotFound(f"there is no user {author!r} on this node")
+        parent = await _parent(conn, in_reply_to)
+        if parent is not None and parent.community_id != community.id:
+            raise InvalidInput("a reply belongs to the community of the post it answers")
+        thread_id = None if parent is None else (parent.thread_id or parent.id)
+        if thread_id is not None and await _locked(conn, thread_id):
+            raise InvalidInput("this thread is locked: it takes no new replies")
+        if parent is None and community.is_local:
+            await _check_may_start_thread(conn, community, writer.actor)
+        post_id = await post_store.next_id(conn)
+        uri = local_post_uri(config, post_id)
+        post = await post_store.insert(
+            conn,
+            NewPost(
+                uri=uri,
+                community_id=community.id,
+                author_id=writer.actor.id,
+                thread_id=thread_id,
+                parent_id=parent.id if parent else None,
+                in_reply_to_uri=in_reply_to,
+                object_type="Note",
+                title=title.strip()[:MAX_TITLE] if parent is None and title else None,
+                content=sanitize(text_to_html(content)),
+                summary="",
+                url=None,
+                attachments=[],
+                sensitive=False,
+                visibility="public",
+                create_uri=None,
+                published=None,
+            ),
+            post_id,
+        )
+        assert post is not None
+        document = post_object(post, writer.actor, community, config)
+        create = await outbox.publish(
+            conn,
+            config,
+            writer.actor,
+            {
+                "type": "Create",
+                "object": {k: v for k, v in document.items() if k != "@context"},
+                "to": document["to"],
+                "cc": document["cc"],
+                "audience": community.uri,
+            },
+            [] if community.is_local else outbox.inbox_of(community),
+        )
+        await conn.execute("UPDATE posts SET create_uri = $2 WHERE id = $1", post.id, create["id"])
+        if community.is_local:
+            await relay.relay(
+                conn, config, community, create, new_thread_uri=uri if parent is None else None
+            )
+        found = await post_store.find(conn, post.id)
+        assert found is not None
+        return found
+
+
+async def _parent(conn: asyncpg.Connection, in_reply_to: str | None) -> Post | None:
+    if in_reply_to is None:
+        return None
+    parent = await post_store.find_by_uri(conn, in_reply_to)
+    if parent is None or parent.is_gone:
+        raise NotFound(f"there is no post {in_reply_to} to reply to")
+    return parent
+
+
+async def _locked(conn: asyncpg.Connection, thread_id: int) -> bool:
+    thread = await post_store.find(conn, thread_id)
+    return thread is not None and thread.locked
+
+
+async def _check_may_start_thread(
+    conn: asyncpg.Connection, community: Actor, author: Actor
+) -> None:
+    local = await actor_store.find_local(conn, community.username)
+    if local is None or not local.posting_restricted_to_mods:
+        return
+    facilitators = {a.id for a in await actor_store.facilitators_of(conn, community.id)}
+    if author.id not in facilitators:
+        raise InvalidInput("only this community's facilitators may start threads here")
+
+
+# -- arriving from other servers -------------------------------------------------------------
+
+
+async def receive_create(
+    pool: Any,
+    config: Config,
+    network: Network,
+    create: dict[str, Any],
+    *,
+    via: Actor | None = None,
+) -> Post | None:
+    """Take a Create from another server; the stored post, or None if it is not for us.
+
+    `via` is the remote community that announced it: its posts are stored as they arrive for
+    the members here. The post itself is then fetched from its origin, never taken from the
+    announcement, since the community is not its author.
+    """
+    actor_uri = str(id_of(create.get("actor")))
+    if via is not None:
+        object_id = id_of(create.get("object"))
+        if object_id is None:
+            raise PostRefused("the announced Create carries no object")
+        note = await network.fetch(object_id)
+        actor_uri = str(id_of(note.get("attributedTo")))
+    else:
+        note = await _object_of(network, create.get("object"), actor_uri)
+    if first_type(note) not in POST_TYPES:
+        raise PostRefused(f"a {first_type(note)} is not a post")
+    if id_of(note.get("attributedTo")) != actor_uri:
+        raise PostRefused(f"{note.get('id')} is attributed to someone other than {actor_uri}")
+    async with pool.acquire() as conn:
+        existing = await post_store.find_by_uri(conn, str(note["id"]))
+    if existing is not None:
+        return existing
+    placement = await _place(pool, config, network, create, note, via)
+    if placement is None:
+        return None
+    community, parent, thread_id = placement
+    author = await remote_actors.get_actor(pool, network, actor_uri)
+    async with pool.acquire() as conn, conn.transaction():
+        if thread_id is not None and await _locked(conn, thread_id):
+            raise PostRefused("the thread is locked")
+        if thread_id is None and community.is_local:
+            try:
+                await _check_may_start_thread(conn, community, author)
+            except InvalidInput as error:
+                raise PostRefused(str(error)) from None
+        post = await post_store.insert(
+            conn, _new_post(note, create, community, author, parent, thread_id)
+        )
+        if post is None:  # arrived twice at once
+            return await post_store.find_by_uri(conn, str(note["id"]))
+        if community.is_local:
+            await relay.relay(
+                conn,
+                config,
+                community,
+                create,
+                new_thread_uri=post.uri if thread_id is None else None,
+            )
+        return post
+
+
+async def _object_of(network: Network, value: object, actor_uri: str) -> dict[str, Any]:
+    """The post a Create carries. An embedded object by its own author is taken as sent (the
+    inbox checked it is on the author's host); an id alone is fetched."""
+    if isinstance(value, dict):
+        return value
+    object_id = id_of(value)
+    if object_id is None:
+        raise PostRefused("the Create carries no object")
+    return await network.fetch(object_id)
+
+
+async def _place(
+    pool: Any,
+    config: Config,
+    network: Network,
+    create: dict[str, Any],
+    note: dict[str, Any],
+    via: Actor | None,
+) -> tuple[Actor, Post | None, int | None] | None:
+    """(community, parent, thread id) for an inbound post, or None if it is not for us."""
+    in_reply_to = id_of(note.get("inReplyTo"))
+    if via is not None and in_reply_to is None:
+        audience = ids_of(note.get("audience")) + ids_of(note.get("to")) + ids_of(note.get("cc"))
+        return (via, None, None) if via.uri in audience else None
+    if in_reply_to is not None:
+        parent = await _find_thread_post(pool, network, in_reply_to)
+        if parent is None:
+            return None
+        async with pool.acquire() as conn:
+            thread_community = await _actor_by_id(conn, parent.community_id)
+        return thread_community, parent, parent.thread_id or parent.id
+    named = await _named_local_community(pool, config, create, note)
+    return None if named is None else (named, None, None)
+
+
+async def _named_local_community(
+    pool: Any, config: Config, create: dict[str, Any], note: dict[str, Any]
+) -> Actor | None:
+    """A local Group the post is addressed to (audience, to, cc) or, if public, mentions."""
+    prefix = f"{config.base_url}/c/"
+    candidates = [
+        *ids_of(note.get("audience")),
+        *ids_of(create.get("audience")),
+        *ids_of(note.get("to")),
+        *ids_of(note.get("cc")),
+        *ids_of(create.get("to")),
+        *ids_of(create.get("cc")),
+    ]
+    public = any(address in PUBLIC_ALIASES for address in candidates)
+    if public:
+        candidates += [
+            str(tag.get("href"))
+            for tag in as_list(note.get("tag"))
+            if isinstance(tag, dict) and tag.get("type") == "Mention" and tag.get("href")
+        ]
+    async with pool.acquire() as conn:
+        for candidate in dict.fromkeys(candidates):
+            if candidate.startswith(prefix) and "/" not in candidate[len(prefix) :]:
+                actor = await actor_store.find_by_uri(conn, candidate)
+                if actor is not None and actor.actor_type == "Group":
+                    return actor
+    return None
+
+
+async def _find_thread_post(pool: Any, network: Network, uri: str) -> Post | None:
+    """The stored post `uri` names, following the inReplyTo chain up a few steps if needed."""
+    for _ in range(MAX_PARENT_FETCHES):
+        async with pool.acquire() as conn:
+            found = await post_store.find_by_uri(conn, uri)
+        if found is not None:
+            return found
+        try:
+            parent = await network.fetch(uri)
+        except Exception:  # an unreachable ancestor: the reply is not ours to take
+            return None
+        next_uri = id_of(parent.get("inReplyTo"))
+        if next_uri is None:
+            return None
+        uri = next_uri
+    return None
+
+
+async def _actor_by_id(conn: asyncpg.Connection, actor_id: int) -> Actor:
+    actor = await actor_store.find_by_id(conn, actor_id)
+    assert actor is not None
+    return actor
+
+
+def _new_post(
+    note: dict[str, Any],
+    create: dict[str, Any],
+    community: Actor,
+    author: Actor,
+    parent: Post | None,
+    thread_id: int | None,
+) -> NewPost:
+    content = sanitize(note["content"]) if isinstance(note.get("content"), str) else ""
+    title = note.get("name") if isinstance(note.get("name"), str) else None
+    if thread_id is None and not title:
+        title = _title_from_text(to_text(content), community)
+    return NewPost(
+        uri=str(note["id"]),
+        community_id=community.id,
+        author_id=author.id,
+        thread_id=thread_id,
+        parent_id=parent.id if parent else None,
+        in_reply_to_uri=id_of(note.get("inReplyTo")),
+        object_type=first_type(note) or "Note",
+        title=title.strip()[:MAX_TITLE] if thread_id is None and title else None,
+        content=content,
+        summary=sanitize(note["summary"]) if isinstance(note.get("summary"), str) else "",
+        url=id_of(note.get("url")) if isinstance(id_of(note.get("url")), str) else None,
+        attachments=_attachments(note.get("attachment")),
+        sensitive=note.get("sensitive") is True,
+        visibility=_visibility(note),
+        create_uri=create.get("id") if isinstance(create.get("id"), str) else None,
+        published=None,
+    )
+
+
+def _title_from_text(text: str, community: Actor) -> str:
+    """A microblog post's first line, without the mention of the community."""
+    mention = re.compile(rf"@{re.escape(community.username)}(@[\w.:-]+)?", re.IGNORECASE)
+    for line in text.splitlines():
+        cleaned = " ".join(mention.sub("", line).split())
+        if cleaned:
+            return cleaned[:MAX_TITLE]
+    return "(untitled)"
+
+
+def _attachments(value: object) -> list[dict[str, Any]]:
+    kept: list[dict[str, Any]] = []
+    for item in as_list(value)[:20]:
+        if isinstance(item, dict):
+            url = id_of(item.get("url")) or item.get("href")
+            if isinstance(url, str) and url.startswith(("https://", "http://")):
+                kept.append(
+                    {
+                        "type": str(item.get("type", "Link"))[:32],
+                        "url": url[:2048],
+                        "mediaType": str(item.get("mediaType", ""))[:128],
+                        "name": str(item.get("name") or "")[:500],
+                    }
+                )
+    return kept
+
+
+def _visibility(note: dict[str, Any]) -> str:
+    if any(address in PUBLIC_ALIASES for address in ids_of(note.get("to"))):
+        return "public"
+    if any(address in PUBLIC_ALIASES for address in ids_of(note.get("cc"))):
+        return "unlisted"
+    return "followers"
+
+
+__all__ = ["POST_CONTEXT", "PostRefused", "addressing", "receive_create", "write"]

@@ -1,0 +1,277 @@
+"""Posts (threads and replies) and votes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+_COLUMNS = """
+    p.id, p.uri, p.community_id, p.author_id, p.thread_id, p.parent_id, p.in_reply_to_uri,
+    p.object_type, p.title, p.content, p.summary, p.url, p.attachments, p.sensitive,
+    p.visibility, p.create_uri, p.published, p.updated, p.deleted_at, p.removed_at, p.locked,
+    p.like_count, p.dislike_count, p.reply_count
+"""
+
+
+@dataclass(frozen=True)
+class Post:
+    id: int
+    uri: str
+    community_id: int
+    author_id: int
+    thread_id: int | None
+    parent_id: int | None
+    in_reply_to_uri: str | None
+    object_type: str
+    title: str | None
+    content: str
+    summary: str
+    url: str | None
+    attachments: list[dict[str, Any]]
+    sensitive: bool
+    visibility: str
+    create_uri: str | None
+    published: datetime
+    updated: datetime | None
+    deleted_at: datetime | None
+    removed_at: datetime | None
+    locked: bool
+    like_count: int
+    dislike_count: int
+    reply_count: int
+
+    @property
+    def is_thread(self) -> bool:
+        return self.thread_id is None
+
+    @property
+    def is_gone(self) -> bool:
+        return self.deleted_at is not None or self.removed_at is not None
+
+
+@dataclass(frozen=True)
+class NewPost:
+    uri: str
+    community_id: int
+    author_id: int
+    thread_id: int | None
+    parent_id: int | None
+    in_reply_to_uri: str | None
+    object_type: str
+    title: str | None
+    content: str
+    summary: str
+    url: str | None
+    attachments: list[dict[str, Any]]
+    sensitive: bool
+    visibility: str
+    create_uri: str | None
+    published: datetime | None
+
+
+def _post(row: Any) -> Post:
+    return Post(**{key: row[key] for key in Post.__dataclass_fields__})
+
+
+async def next_id(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("SELECT fedcop_next_id()"))
+
+
+async def insert(
+    conn: asyncpg.Connection, post: NewPost, post_id: int | None = None
+) -> Post | None:
+    """Store a new post; None if one with this uri exists already (handled twice)."""
+    row = await conn.fetchrow(
+        f"""
+        INSERT INTO posts AS p (id, uri, community_id, author_id, thread_id, parent_id,
+                                in_reply_to_uri, object_type, title, content, summary, url,
+                                attachments, sensitive, visibility, create_uri, published)
+        VALUES (coalesce($1, fedcop_next_id()), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+                $13, $14, $15, $16, coalesce($17, now()))
+        ON CONFLICT (uri) DO NOTHING
+        RETURNING {_COLUMNS}
+        """,
+        post_id,
+        post.uri,
+        post.community_id,
+        post.author_id,
+        post.thread_id,
+        post.parent_id,
+        post.in_reply_to_uri,
+        post.object_type,
+        post.title,
+        post.content,
+        post.summary,
+        post.url,
+        post.attachments,
+        post.sensitive,
+        post.visibility,
+        post.create_uri,
+        post.published,
+    )
+    if row is None:
+        return None
+    if post.thread_id is not None:
+        await conn.execute(
+            "UPDATE posts SET reply_count = reply_count + 1 WHERE id = $1", post.thread_id
+        )
+    return _post(row)
+
+
+async def find_by_uri(conn: asyncpg.Connection, uri: str) -> Post | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM posts p WHERE p.uri = $1", uri)
+    return _post(row) if row else None
+
+
+async def find(conn: asyncpg.Connection, post_id: int) -> Post | None:
+    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM posts p WHERE p.id = $1", post_id)
+    return _post(row) if row else None
+
+
+async def update_content(
+    conn: asyncpg.Connection,
+    post_id: int,
+    *,
+    title: str | None,
+    content: str,
+    summary: str,
+    attachments: list[dict[str, Any]],
+    sensitive: bool,
+) -> None:
+    await conn.execute(
+        """
+        UPDATE posts SET title = coalesce($2, title), content = $3, summary = $4,
+                         attachments = $5, sensitive = $6, updated = now()
+        WHERE id = $1
+        """,
+        post_id,
+        title,
+        content,
+        summary,
+        attachments,
+        sensitive,
+    )
+
+
+async def mark_deleted(conn: asyncpg.Connection, post_id: int) -> None:
+    """The author deleted it: keep the row (a Tombstone is served), drop the content."""
+    await conn.execute(
+        """
+        UPDATE posts SET deleted_at = coalesce(deleted_at, now()), content = '', summary = '',
+                         title = CASE WHEN thread_id IS NULL THEN '[deleted]' END,
+                         attachments = '[]'
+        WHERE id = $1
+        """,
+        post_id,
+    )
+
+
+async def threads_of(
+    conn: asyncpg.Connection, community_id: int, *, before_id: int | None, limit: int
+) -> list[Post]:
+    """A community's visible threads, newest first (keyset pagination on id)."""
+    rows = await conn.fetch(
+        f"""
+        SELECT {_COLUMNS} FROM posts p
+        WHERE p.community_id = $1 AND p.thread_id IS NULL
+          AND p.deleted_at IS NULL AND p.removed_at IS NULL
+          AND ($2::bigint IS NULL OR p.id < $2)
+        ORDER BY p.id DESC
+        LIMIT $3
+        """,
+        community_id,
+        before_id,
+        limit,
+    )
+    return [_post(row) for row in rows]
+
+
+async def replies_of(conn: asyncpg.Connection, thread_id: int) -> list[Post]:
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM posts p WHERE p.thread_id = $1 ORDER BY p.id", thread_id
+    )
+    return [_post(row) for row in rows]
+
+
+async def direct_replies(conn: asyncpg.Connection, parent_id: int) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT uri FROM posts WHERE parent_id = $1 AND deleted_at IS NULL ORDER BY id",
+        parent_id,
+    )
+    return [row["uri"] for row in rows]
+
+
+async def count_threads(conn: asyncpg.Connection, community_id: int) -> int:
+    return int(
+        await conn.fetchval(
+            """
+            SELECT count(*) FROM posts WHERE community_id = $1 AND thread_id IS NULL
+              AND deleted_at IS NULL AND removed_at IS NULL
+            """,
+            community_id,
+        )
+    )
+
+
+async def count_local(conn: asyncpg.Connection) -> tuple[int, int]:
+    """(local threads, local replies), for NodeInfo."""
+    row = await conn.fetchrow(
+        """
+        SELECT count(*) FILTER (WHERE p.thread_id IS NULL) AS threads,
+               count(*) FILTER (WHERE p.thread_id IS NOT NULL) AS replies
+        FROM posts p JOIN actors a ON a.id = p.author_id
+        WHERE a.domain IS NULL AND p.deleted_at IS NULL
+        """
+    )
+    return int(row["threads"]), int(row["replies"])
+
+
+async def set_vote(
+    conn: asyncpg.Connection, post_id: int, actor_id: int, kind: str, activity_uri: str
+) -> bool:
+    """Record a vote (replacing the actor's earlier one); False if nothing changed."""
+    previous = await conn.fetchval(
+        "SELECT kind FROM votes WHERE post_id = $1 AND actor_id = $2", post_id, actor_id
+    )
+    if previous == kind:
+        return False
+    await conn.execute(
+        """
+        INSERT INTO votes (post_id, actor_id, kind, activity_uri) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (post_id, actor_id)
+        DO UPDATE SET kind = excluded.kind, activity_uri = excluded.activity_uri
+        """,
+        post_id,
+        actor_id,
+        kind,
+        activity_uri,
+    )
+    await _recount(conn, post_id)
+    return True
+
+
+async def remove_vote(conn: asyncpg.Connection, activity_uri: str, actor_id: int) -> bool:
+    post_id = await conn.fetchval(
+        "DELETE FROM votes WHERE activity_uri = $1 AND actor_id = $2 RETURNING post_id",
+        activity_uri,
+        actor_id,
+    )
+    if post_id is None:
+        return False
+    await _recount(conn, int(post_id))
+    return True
+
+
+async def _recount(conn: asyncpg.Connection, post_id: int) -> None:
+    await conn.execute(
+        """
+        UPDATE posts SET
+            like_count = (SELECT count(*) FROM votes WHERE post_id = $1 AND kind = 'like'),
+            dislike_count = (SELECT count(*) FROM votes WHERE post_id = $1 AND kind = 'dislike')
+        WHERE id = $1
+        """,
+        post_id,
+    )
