@@ -36,9 +36,11 @@ CREATE TABLE actors (
     CHECK ((domain IS NULL) = (private_key_pem IS NOT NULL))
 );
 
--- Users and communities share one namespace per node: 'acct:name@domain' names exactly one actor.
+-- Users and communities share one namespace on this node: 'acct:name@domain' names exactly one
+-- local actor. Other servers may give a user and a community the same name (Lemmy does), so
+-- remote names are looked up, not unique.
 CREATE UNIQUE INDEX actors_local_username ON actors (lower(username)) WHERE domain IS NULL;
-CREATE UNIQUE INDEX actors_remote_username ON actors (lower(username), domain) WHERE domain IS NOT NULL;
+CREATE INDEX actors_remote_username ON actors (lower(username), domain) WHERE domain IS NOT NULL;
 
 CREATE TABLE users (
     actor_id       bigint PRIMARY KEY REFERENCES actors (id) ON DELETE CASCADE,

@@ -71,3 +71,30 @@ async def test_every_local_actor_has_its_own_key(pool: Any, config: Config) -> N
     bea = await accounts.create_user(pool, config, "bea", "long enough")
     assert ana.public_key_pem != bea.public_key_pem
     assert ana.public_key_id == "https://alpha.test/u/ana#main-key"
+
+
+async def test_a_remote_user_and_community_may_share_a_name(pool: Any) -> None:
+    # Lemmy lets @rust@host (a user) and !rust@host (a community) coexist
+    for uri, actor_type in (
+        ("https://l.example/u/rust", "Person"),
+        ("https://l.example/c/rust", "Group"),
+    ):
+        fields = store.RemoteActorFields(
+            uri=uri,
+            actor_type=actor_type,
+            username="rust",
+            domain="l.example",
+            display_name="rust",
+            summary="",
+            inbox_url=f"{uri}/inbox",
+            shared_inbox_url="https://l.example/inbox",
+            outbox_url=None,
+            followers_url=None,
+            public_key_id=f"{uri}#main-key",
+            public_key_pem="-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n",
+        )
+        async with pool.acquire() as conn:
+            await store.upsert_remote(conn, fields)
+    async with pool.acquire() as conn:
+        assert await store.find_by_uri(conn, "https://l.example/c/rust") is not None
+        assert await store.find_by_uri(conn, "https://l.example/u/rust") is not None
