@@ -41,7 +41,9 @@ class DeliveryState(StrEnum):
 # How long a claimed row is left to its worker before another may take it over.
 INBOUND_LEASE = timedelta(minutes=5)
 DELIVERY_LEASE = timedelta(minutes=2)
-# A handler that raises is retried this many times (with the delay below) before 'failed'.
+# A handler that raises is retried this many times (with the delay below) before 'failed'. A peer
+# that cannot be reached (key or object fetch) is waited for on federation.retry_policy's
+# schedule instead, about three days, as deliveries are.
 INBOUND_MAX_ATTEMPTS = 5
 INBOUND_RETRY_DELAY = timedelta(minutes=1)
 # A host with failed deliveries on this many distinct days (and no success since) is skipped.

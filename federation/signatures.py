@@ -40,9 +40,16 @@ from federation.signature_core import (
     header_value,
     timestamp_of,
 )
-from federation.signatures_cavage import CavageSignature, parse_cavage, sign_cavage, verify_cavage
+from federation.signatures_cavage import (
+    CavageSignature,
+    check_cavage_unkeyed,
+    parse_cavage,
+    sign_cavage,
+    verify_cavage,
+)
 from federation.signatures_rfc9421 import (
     Rfc9421Signature,
+    check_rfc9421_unkeyed,
     parse_rfc9421,
     sign_rfc9421,
     verify_rfc9421,
@@ -59,6 +66,7 @@ __all__ = [
     "Rfc9421Signature",
     "SignatureError",
     "SignatureMismatch",
+    "check_unkeyed",
     "parse_signature",
     "sign_request",
     "sign_request_rfc9421",
@@ -125,6 +133,18 @@ def parse_signature(
             "the request is not signed: it has no Signature or Signature-Input header"
         )
     return parse_cavage(method, target, headers, signature_header)
+
+
+def check_unkeyed(parsed: ParsedSignature, body: bytes, *, now: datetime | None = None) -> None:
+    """Raise `SignatureError` unless the request is fresh and its body is the one signed.
+
+    Everything `verify_signature` checks before it needs the key: an inbox runs this first, so a
+    stale or altered request from a stranger is refused without looking its key up.
+    """
+    if isinstance(parsed, CavageSignature):
+        check_cavage_unkeyed(parsed, body, now=timestamp_of(now))
+    else:
+        check_rfc9421_unkeyed(parsed, body, now=timestamp_of(now))
 
 
 def verify_signature(

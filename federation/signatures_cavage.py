@@ -221,11 +221,8 @@ def parse_cavage(
     )
 
 
-def verify_cavage(
-    parsed: CavageSignature, public_key: PublicKeyTypes, body: bytes, *, now: float
-) -> None:
-    """Raise `SignatureError` unless `parsed` is fresh, its Digest matches and the key signed it."""
-    key = require_rsa_key(public_key, parsed.key_id)
+def check_cavage_unkeyed(parsed: CavageSignature, body: bytes, *, now: float) -> None:
+    """Raise `SignatureError` unless `parsed` is fresh and its Digest matches: no key needed."""
     if parsed.created is not None:
         check_time_window(parsed.created, parsed.expires, now, source="created parameter")
     if parsed.date is not None:
@@ -235,6 +232,14 @@ def verify_cavage(
             verify_digest(parsed.digest, body)
         except DigestError as error:
             raise SignatureError(str(error)) from None
+
+
+def verify_cavage(
+    parsed: CavageSignature, public_key: PublicKeyTypes, body: bytes, *, now: float
+) -> None:
+    """Raise `SignatureError` unless `parsed` is fresh, its Digest matches and the key signed it."""
+    key = require_rsa_key(public_key, parsed.key_id)
+    check_cavage_unkeyed(parsed, body, now=now)
     for signing_string in parsed.signing_strings:
         try:
             key.verify(parsed.signature, signing_string, padding.PKCS1v15(), hashes.SHA256())

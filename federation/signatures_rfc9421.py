@@ -191,17 +191,22 @@ def parse_rfc9421(
     )
 
 
-def verify_rfc9421(
-    parsed: Rfc9421Signature, public_key: PublicKeyTypes, body: bytes, *, now: float
-) -> None:
-    """Raise `SignatureError` unless `parsed` is fresh, its digest matches and the key signed it."""
-    key = require_rsa_key(public_key, parsed.key_id)
+def check_rfc9421_unkeyed(parsed: Rfc9421Signature, body: bytes, *, now: float) -> None:
+    """Raise `SignatureError` unless `parsed` is fresh and its digest matches: no key needed."""
     check_time_window(parsed.created, parsed.expires, now, source="created parameter")
     if parsed.content_digest is not None:
         try:
             verify_content_digest(parsed.content_digest, body)
         except DigestError as error:
             raise SignatureError(str(error)) from None
+
+
+def verify_rfc9421(
+    parsed: Rfc9421Signature, public_key: PublicKeyTypes, body: bytes, *, now: float
+) -> None:
+    """Raise `SignatureError` unless `parsed` is fresh, its digest matches and the key signed it."""
+    key = require_rsa_key(public_key, parsed.key_id)
+    check_rfc9421_unkeyed(parsed, body, now=now)
     try:
         key.verify(parsed.signature, parsed.signature_base, padding.PKCS1v15(), hashes.SHA256())
     except (InvalidSignature, ValueError):

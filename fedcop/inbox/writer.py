@@ -17,6 +17,8 @@ import contextlib
 import logging
 from typing import Any
 
+import asyncpg
+
 from fedcop.store import inbound as inbound_store
 from fedcop.store.inbound import NewInbound
 
@@ -55,15 +57,30 @@ class InboxWriter:
             batch = [await self._queue.get()]
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            try:
-                async with self.pool.acquire() as conn, conn.transaction():
-                    await inbound_store.insert_many(conn, [row for row, _ in batch])
-            except Exception as error:  # a failed commit fails every request in it (500 -> retried)
-                log.exception("inbox commit of %d activities failed", len(batch))
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-            else:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_result(None)
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[tuple[NewInbound, asyncio.Future[None]]]) -> None:
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                await inbound_store.insert_many(conn, [row for row, _ in batch])
+        except asyncpg.PostgresError as error:
+            if len(batch) == 1:
+                _fail(batch, error)
+                return
+            # The server refused a row: commit the rows one by one, so that only the request
+            # that brought it fails.
+            for item in batch:
+                await self._commit([item])
+        except Exception as error:  # a failed commit fails every request in it (500 -> retried)
+            _fail(batch, error)
+        else:
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(None)
+
+
+def _fail(batch: list[tuple[NewInbound, asyncio.Future[None]]], error: Exception) -> None:
+    log.error("inbox commit of %d activities failed", len(batch), exc_info=error)
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(error)

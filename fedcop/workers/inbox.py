@@ -4,6 +4,7 @@ claim due rows (lease, SKIP LOCKED)
   unverified -> fetch the signer's key (signed GET, SSRF-guarded) -> verify as received
                 -> pending, or rejected (bad key, bad signature, wrong owner)
   pending    -> handlers[dispatch_key] -> done | ignored
+                a peer that is down -> retried with the delivery backoff (about 3 days)
                 a handler that raises -> retried later, 'failed' after INBOUND_MAX_ATTEMPTS
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fedcop.handlers import HANDLERS, HandlerContext, dispatch_key
 from fedcop.queues import (
@@ -26,8 +27,15 @@ from fedcop.services import remote_actors
 from fedcop.store import hosts as host_store
 from fedcop.store import inbound as inbound_store
 from fedcop.store.inbound import ClaimedInbound
-from federation.fetch_errors import FetchError, RequestRefusedError, StatusError
+from federation.fetch_errors import (
+    FetchError,
+    RequestRefusedError,
+    StatusError,
+    TransportError,
+)
 from federation.keys import load_public_key
+from federation.retry_policy import MAX_ATTEMPTS as PASSING_FAILURE_ATTEMPTS
+from federation.retry_policy import backoff_seconds, is_permanent_failure
 from federation.signatures import SignatureError, parse_signature, verify_signature
 from federation.vocab import host_of
 
@@ -37,6 +45,13 @@ IDLE_SLEEP_SECONDS = 0.5
 
 class _Retry(Exception):
     """A passing failure (network, a peer's 5xx): try this row again later."""
+
+
+def _is_passing(error: Exception) -> bool:
+    """A failure that time can cure: the network, or a peer's 5xx / 408 / 429."""
+    if isinstance(error, (_Retry, TransportError)):
+        return True
+    return isinstance(error, StatusError) and not is_permanent_failure(error.status)
 
 
 class InboxWorker:
@@ -74,16 +89,27 @@ class InboxWorker:
                 await self._finish(row, InboundState.IGNORED, None)
                 return
             await self._finish(row, await handler(self.ctx, row.document), None)
-        except Exception as error:  # a handler bug or a passing failure: retry, then give up
-            reason = f"{type(error).__name__}: {error}"
-            if row.attempts >= INBOUND_MAX_ATTEMPTS:
-                log.error("inbound %s failed for good: %s", row.activity_id, reason)
-                await self._finish(row, InboundState.FAILED, reason)
-            else:
-                if not isinstance(error, _Retry):
-                    log.exception("inbound %s failed (attempt %d)", row.activity_id, row.attempts)
-                async with self.ctx.pool.acquire() as conn:
-                    await inbound_store.retry_later(conn, row.id, INBOUND_RETRY_DELAY, reason)
+        except Exception as error:  # a passing failure or a handler bug: retry, then give up
+            await self._retry_or_fail(row, error)
+
+    async def _retry_or_fail(self, row: ClaimedInbound, error: Exception) -> None:
+        """A peer that is down (its key or object cannot be fetched yet) is waited for as long
+        as a delivery would be, about three days: the sender had its 202 and will not resend.
+        A handler bug gets a few quick retries, then the row is left 'failed' for an operator."""
+        reason = f"{type(error).__name__}: {error}"
+        passing = _is_passing(error)
+        limit = PASSING_FAILURE_ATTEMPTS if passing else INBOUND_MAX_ATTEMPTS
+        if row.attempts >= limit:
+            log.error("inbound %s failed for good: %s", row.activity_id, reason)
+            await self._finish(row, InboundState.FAILED, reason)
+            return
+        if passing:
+            delay = timedelta(seconds=backoff_seconds(row.attempts))
+        else:
+            log.exception("inbound %s failed (attempt %d)", row.activity_id, row.attempts)
+            delay = INBOUND_RETRY_DELAY
+        async with self.ctx.pool.acquire() as conn:
+            await inbound_store.retry_later(conn, row.id, delay, reason)
 
     async def _verify(self, row: ClaimedInbound) -> str | None:
         """None once the row is verified (and marked so); otherwise why it is rejected."""
