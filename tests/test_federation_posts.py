@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, follows, posts
+from fedcop.services import accounts, follows, post_changes, posts, votes
+from fedcop.services.errors import InvalidInput
 from fedcop.store import posts as post_store
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
@@ -135,3 +136,85 @@ async def test_a_locked_community_setting_keeps_threads_to_facilitators(
     await settle(alpha, beta, gamma)
     assert await stored(alpha, thread.uri) is None
     assert await stored(gamma, thread.uri) is None
+
+
+async def _thread_by_bea(alpha: LiveNode, beta: LiveNode, gamma: LiveNode) -> Any:
+    thread = await posts.write(
+        beta.pool, beta.config, beta.app.state.network,
+        author="bea", community_uri=f"{alpha.base}/c/stewards", title="Retention",
+        content="First draft.",
+    )  # fmt: skip
+    await settle(alpha, beta, gamma)
+    return thread
+
+
+async def test_an_author_edits_a_thread_everywhere(
+    three: tuple[LiveNode, LiveNode, LiveNode],
+) -> None:
+    alpha, beta, gamma = three
+    thread = await _thread_by_bea(alpha, beta, gamma)
+    # When bea edits her thread on beta
+    await post_changes.edit(
+        beta.pool, beta.config, author="bea", post_uri=thread.uri,
+        content="Second draft.", title="Retention (edited)",
+    )  # fmt: skip
+    await settle(alpha, beta, gamma)
+    # Then every node shows the new text and title
+    for node in (alpha, beta, gamma):
+        found = await stored(node, thread.uri)
+        assert "Second draft." in found.content, node.base
+        assert found.title == "Retention (edited)"
+        assert found.updated is not None
+
+
+async def test_an_author_deletes_a_thread_everywhere(
+    three: tuple[LiveNode, LiveNode, LiveNode],
+) -> None:
+    alpha, beta, gamma = three
+    thread = await _thread_by_bea(alpha, beta, gamma)
+    await post_changes.delete(beta.pool, beta.config, author="bea", post_uri=thread.uri)
+    await settle(alpha, beta, gamma)
+    for node in (alpha, beta, gamma):
+        found = await stored(node, thread.uri)
+        assert found.deleted_at is not None, node.base
+        assert found.content == ""
+    # The deleted post is served as a Tombstone
+    response = await beta.get(thread.uri.removeprefix(beta.base), headers=AP)
+    assert response.status_code == 410
+    assert response.json()["type"] == "Tombstone"
+
+
+async def test_only_the_author_may_edit(three: tuple[LiveNode, LiveNode, LiveNode]) -> None:
+    alpha, beta, gamma = three
+    thread = await _thread_by_bea(alpha, beta, gamma)
+    with pytest.raises(InvalidInput):
+        await post_changes.edit(
+            alpha.pool, alpha.config, author="fa", post_uri=thread.uri, content="hijacked"
+        )
+
+
+async def test_likes_are_counted_on_every_node_and_can_be_taken_back(
+    three: tuple[LiveNode, LiveNode, LiveNode],
+) -> None:
+    alpha, beta, gamma = three
+    thread = await _thread_by_bea(alpha, beta, gamma)
+    # When gus on gamma likes bea's thread
+    await votes.vote(gamma.pool, gamma.config, voter="gus", post_uri=thread.uri)
+    await settle(alpha, beta, gamma)
+    assert (await stored(alpha, thread.uri)).like_count == 1
+    assert (await stored(gamma, thread.uri)).like_count == 1
+    # Liking twice counts once
+    await votes.vote(gamma.pool, gamma.config, voter="gus", post_uri=thread.uri)
+    await settle(alpha, beta, gamma)
+    assert (await stored(alpha, thread.uri)).like_count == 1
+    # A dislike replaces the like
+    await votes.vote(gamma.pool, gamma.config, voter="gus", post_uri=thread.uri, kind="Dislike")
+    await settle(alpha, beta, gamma)
+    on_alpha = await stored(alpha, thread.uri)
+    assert (on_alpha.like_count, on_alpha.dislike_count) == (0, 1)
+    # Undo takes it back everywhere
+    assert await votes.unvote(gamma.pool, gamma.config, voter="gus", post_uri=thread.uri)
+    await settle(alpha, beta, gamma)
+    for node in (alpha, gamma):
+        found = await stored(node, thread.uri)
+        assert (found.like_count, found.dislike_count) == (0, 0), node.base

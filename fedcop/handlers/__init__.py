@@ -22,6 +22,12 @@ HANDLERS: dict[str, Handler] = {
     "Undo:Follow": follow.handle_undo_follow,
     "Create": posts.handle_create,
     "Announce": posts.handle_announce,
+    "Update": posts.handle_update,
+    "Delete": posts.handle_delete,
+    "Like": posts.handle_vote,
+    "Dislike": posts.handle_vote,
+    "Undo:Like": posts.handle_undo_vote,
+    "Undo:Dislike": posts.handle_undo_vote,
 }
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from fedcop.handlers.context import HandlerContext
 from fedcop.queues import InboundState
+from fedcop.services import follows, post_changes, posts, remote_actors, votes
 from fedcop.services import node as node_service
-from fedcop.services import posts, remote_actors
 from federation.fetch_errors import FetchError
 from federation.vocab import first_type, id_of
 
@@ -32,15 +32,78 @@ async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> Inbo
         return InboundState.IGNORED
     inner = activity.get("object")
     inner_type = first_type(inner) if isinstance(inner, dict) else None
+    if inner_type in ("Update", "Delete") and isinstance(inner, dict):
+        try:
+            changed = await post_changes.apply_announced_change(
+                ctx.pool, ctx.config, ctx.network, inner
+            )
+        except (post_changes.ChangeRefused, FetchError) as refusal:
+            log.info("Announce %s not taken: %s", activity.get("id"), refusal)
+            return InboundState.IGNORED
+        return InboundState.DONE if changed else InboundState.IGNORED
     if inner_type == "Create":
         create: dict[str, Any] = inner  # type: ignore[assignment]
     elif inner_type in posts.POST_TYPES or isinstance(inner, str):
         create = {"type": "Create", "id": None, "object": id_of(inner)}
     else:
-        return InboundState.IGNORED  # announced votes, edits and removals: not kept yet
+        return InboundState.IGNORED  # announced votes: counted on the community's own node
     try:
         post = await posts.receive_create(ctx.pool, ctx.config, ctx.network, create, via=group)
     except (posts.PostRefused, FetchError) as refusal:
         log.info("Announce %s not taken: %s", activity.get("id"), refusal)
         return InboundState.IGNORED
     return InboundState.DONE if post is not None else InboundState.IGNORED
+
+
+async def handle_update(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    obj = activity.get("object")
+    if isinstance(obj, dict) and first_type(obj) in remote_actors.ACTOR_TYPES:
+        return await _update_actor(ctx, activity, obj)
+    try:
+        done = await post_changes.receive_update(ctx.pool, ctx.config, activity)
+    except post_changes.ChangeRefused as refusal:
+        log.info("Update %s refused: %s", activity.get("id"), refusal)
+        return InboundState.IGNORED
+    return InboundState.DONE if done else InboundState.IGNORED
+
+
+async def _update_actor(
+    ctx: HandlerContext, activity: dict[str, Any], actor_document: dict[str, Any]
+) -> InboundState:
+    """An actor changed its profile (or key): keep the new document, if it is its own."""
+    if actor_document.get("id") != id_of(activity.get("actor")):
+        return InboundState.IGNORED
+    try:
+        await remote_actors.store_actor(ctx.pool, actor_document)
+    except remote_actors.ActorError as refusal:
+        log.info("Update %s refused: %s", activity.get("id"), refusal)
+        return InboundState.IGNORED
+    return InboundState.DONE
+
+
+async def handle_delete(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    if id_of(activity.get("object")) == id_of(activity.get("actor")):
+        gone = await follows.forget_actor(ctx.pool, str(id_of(activity.get("actor"))))
+        return InboundState.DONE if gone else InboundState.IGNORED
+    try:
+        done = await post_changes.receive_delete(ctx.pool, ctx.config, activity)
+    except post_changes.ChangeRefused as refusal:
+        log.info("Delete %s refused: %s", activity.get("id"), refusal)
+        return InboundState.IGNORED
+    return InboundState.DONE if done else InboundState.IGNORED
+
+
+async def handle_vote(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    voter = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
+    done = await votes.receive_vote(ctx.pool, ctx.config, activity, voter)
+    return InboundState.DONE if done else InboundState.IGNORED
+
+
+async def handle_undo_vote(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    voter = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
+    inner = activity.get("object")
+    if isinstance(inner, dict) and id_of(inner.get("actor")) not in (None, voter.uri):
+        return InboundState.IGNORED
+    undo = {**activity, "object": id_of(inner)}
+    done = await votes.receive_undo_vote(ctx.pool, ctx.config, undo, voter)
+    return InboundState.DONE if done else InboundState.IGNORED

@@ -152,3 +152,12 @@ async def decide_request(
                 {"type": "Accept" if approve else "Reject", "object": follow, "to": [follower.uri]},
                 outbox.inbox_of(follower),
             )
+
+
+async def forget_actor(pool: Any, actor_uri: str) -> bool:
+    """A remote account was deleted: it follows nobody here any more, and nobody follows it."""
+    async with pool.acquire() as conn:
+        actor = await actor_store.find_by_uri(conn, actor_uri)
+        if actor is None or actor.is_local:
+            return False
+        return await follow_store.remove_all_of(conn, actor.id)

@@ -9,6 +9,7 @@ from fedcop.config import Config
 from fedcop.store import actors as store
 from fedcop.store import follows as follow_store
 from fedcop.store import outbound as outbound_store
+from fedcop.store import posts as post_store
 from fedcop.urls import COMMUNITY_PREFIX, INSTANCE_ACTOR_PATH, USER_PREFIX
 from federation.vocab import first_type, id_of
 
@@ -75,6 +76,9 @@ async def type_of_known_activity(pool: Any, activity_uri: str) -> str | None:
             return first_type(document)
         if await follow_store.uri_exists(conn, activity_uri):
             return "Follow"
+        vote = await post_store.vote_of(conn, activity_uri)
+        if vote is not None:
+            return "Like" if vote[2] == "like" else "Dislike"
     return None
 
 

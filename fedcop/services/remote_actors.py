@@ -111,3 +111,10 @@ async def fetch_key(pool: Any, network: Network, key_id: str) -> store.CachedKey
     async with pool.acquire() as conn:
         actor = await store.upsert_remote(conn, fields)
     return store.CachedKey(key_id, actor.uri, fields.public_key_pem, None)
+
+
+async def store_actor(pool: Any, document: dict[str, Any]) -> store.Actor:
+    """Keep an actor document the actor itself sent (a signed Update of its profile)."""
+    fields = actor_fields(document)
+    async with pool.acquire() as conn:
+        return await store.upsert_remote(conn, fields)

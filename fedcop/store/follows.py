@@ -139,3 +139,10 @@ async def has_local_follower(conn: asyncpg.Connection, followed_id: int) -> bool
             followed_id,
         )
     )
+
+
+async def remove_all_of(conn: asyncpg.Connection, actor_id: int) -> bool:
+    result = await conn.execute(
+        "DELETE FROM follows WHERE follower_id = $1 OR followed_id = $1", actor_id
+    )
+    return bool(result != "DELETE 0")

@@ -275,3 +275,21 @@ async def _recount(conn: asyncpg.Connection, post_id: int) -> None:
         """,
         post_id,
     )
+
+
+async def vote_of(conn: asyncpg.Connection, activity_uri: str) -> tuple[int, int, str] | None:
+    """(post id, voter id, kind) of the vote cast by the activity with this id."""
+    row = await conn.fetchrow(
+        "SELECT post_id, actor_id, kind FROM votes WHERE activity_uri = $1", activity_uri
+    )
+    return (row["post_id"], row["actor_id"], row["kind"]) if row else None
+
+
+async def vote_by(conn: asyncpg.Connection, post_id: int, actor_id: int) -> tuple[str, str] | None:
+    """(activity id, kind) of an actor's vote on a post."""
+    row = await conn.fetchrow(
+        "SELECT activity_uri, kind FROM votes WHERE post_id = $1 AND actor_id = $2",
+        post_id,
+        actor_id,
+    )
+    return (row["activity_uri"], row["kind"]) if row else None

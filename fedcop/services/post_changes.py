@@ -1,0 +1,198 @@
+"""Authors edit (Update) and delete (Delete -> Tombstone) their own posts, here or elsewhere.
+
+author here, community here     -> stored; Update/Delete published; the community relays it
+author here, community elsewhere -> stored; Update/Delete delivered to the community
+Update/Delete in                -> only the post's author may; stored; relayed if the
+                                   community is local
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from fedcop.config import Config
+from fedcop.documents.posts import post_object
+from fedcop.network import Network
+from fedcop.services import outbox, relay
+from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.services.posts import MAX_CONTENT, MAX_TITLE, text_to_html
+from fedcop.store import actors as actor_store
+from fedcop.store import posts as post_store
+from fedcop.store.actors import Actor
+from fedcop.store.posts import Post
+from federation.fetch_errors import GoneError, NotFoundError
+from federation.html import sanitize
+from federation.vocab import first_type, id_of
+
+
+async def _own_post(conn: asyncpg.Connection, author: str, post_uri: str) -> tuple[Actor, Post]:
+    writer = await actor_store.find_local(conn, author)
+    post = await post_store.find_by_uri(conn, post_uri)
+    if writer is None or post is None or post.is_gone:
+        raise NotFound(f"there is no post {post_uri}")
+    if post.author_id != writer.actor.id:
+        raise InvalidInput("only its author can change a post")
+    return writer.actor, post
+
+
+async def _publish_change(
+    conn: asyncpg.Connection,
+    config: Config,
+    author: Actor,
+    community: Actor,
+    activity: dict[str, Any],
+) -> None:
+    published = await outbox.publish(
+        conn, config, author, activity, [] if community.is_local else outbox.inbox_of(community)
+    )
+    if community.is_local:
+        await relay.relay(conn, config, community, published)
+
+
+async def edit(
+    pool: Any, config: Config, *, author: str, post_uri: str, content: str, title: str | None = None
+) -> Post:
+    if not content.strip() or len(content) > MAX_CONTENT:
+        raise InvalidInput(f"a post needs 1 to {MAX_CONTENT} characters")
+    async with pool.acquire() as conn, conn.transaction():
+        writer, post = await _own_post(conn, author, post_uri)
+        await post_store.update_content(
+            conn,
+            post.id,
+            title=title.strip()[:MAX_TITLE] if title and post.is_thread else None,
+            content=sanitize(text_to_html(content)),
+            summary=post.summary,
+            attachments=post.attachments,
+            sensitive=post.sensitive,
+        )
+        edited = await post_store.find(conn, post.id)
+        community = await actor_store.find_by_id(conn, post.community_id)
+        assert edited is not None and community is not None
+        document = post_object(edited, writer, community, config)
+        await _publish_change(
+            conn,
+            config,
+            writer,
+            community,
+            {
+                "type": "Update",
+                "object": {k: v for k, v in document.items() if k != "@context"},
+                "to": document["to"],
+                "cc": document["cc"],
+                "audience": community.uri,
+            },
+        )
+        return edited
+
+
+async def delete(pool: Any, config: Config, *, author: str, post_uri: str) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        writer, post = await _own_post(conn, author, post_uri)
+        community = await actor_store.find_by_id(conn, post.community_id)
+        assert community is not None
+        await post_store.mark_deleted(conn, post.id)
+        addressing = post_object(post, writer, community, config)
+        await _publish_change(
+            conn,
+            config,
+            writer,
+            community,
+            {
+                "type": "Delete",
+                "object": post.uri,
+                "to": addressing["to"],
+                "cc": addressing["cc"],
+                "audience": community.uri,
+            },
+        )
+
+
+# -- arriving from other servers -------------------------------------------------------------
+
+
+class ChangeRefused(Exception):
+    """An Update or Delete that may not be applied; the message says why (for the log)."""
+
+
+async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> bool:
+    """An author edits a post we keep. The inbox checked that the object is on its host."""
+    note = update.get("object")
+    if not isinstance(note, dict):
+        raise ChangeRefused("an Update must carry the object it changes")
+    actor_uri = id_of(update.get("actor"))
+    async with pool.acquire() as conn, conn.transaction():
+        post = await post_store.find_by_uri(conn, str(note.get("id")))
+        if post is None or post.is_gone:
+            return False
+        author = await actor_store.find_by_id(conn, post.author_id)
+        if (
+            author is None
+            or author.uri != actor_uri
+            or id_of(note.get("attributedTo")) != actor_uri
+        ):
+            raise ChangeRefused(f"only the author of {post.uri} may edit it")
+        title = note.get("name") if isinstance(note.get("name"), str) else None
+        await post_store.update_content(
+            conn,
+            post.id,
+            title=title.strip()[:MAX_TITLE] if title and post.is_thread else None,
+            content=sanitize(note["content"]) if isinstance(note.get("content"), str) else "",
+            summary=sanitize(note["summary"]) if isinstance(note.get("summary"), str) else "",
+            attachments=post.attachments,
+            sensitive=note.get("sensitive") is True,
+        )
+        await _relay_if_local(conn, config, post.community_id, update)
+        return True
+
+
+async def receive_delete(pool: Any, config: Config, delete: dict[str, Any]) -> bool:
+    """An author deletes a post we keep."""
+    target = id_of(delete.get("object"))
+    actor_uri = id_of(delete.get("actor"))
+    async with pool.acquire() as conn, conn.transaction():
+        post = await post_store.find_by_uri(conn, str(target))
+        if post is None or post.deleted_at is not None:
+            return False
+        author = await actor_store.find_by_id(conn, post.author_id)
+        if author is None or author.uri != actor_uri:
+            raise ChangeRefused(f"only the author of {post.uri} may delete it")
+        await post_store.mark_deleted(conn, post.id)
+        await _relay_if_local(conn, config, post.community_id, delete)
+        return True
+
+
+async def _relay_if_local(
+    conn: asyncpg.Connection, config: Config, community_id: int, activity: dict[str, Any]
+) -> None:
+    community = await actor_store.find_by_id(conn, community_id)
+    if community is not None and community.is_local:
+        await relay.relay(conn, config, community, activity)
+
+
+async def apply_announced_change(
+    pool: Any, config: Config, network: Network, inner: dict[str, Any]
+) -> bool:
+    """An Update or Delete a remote community relayed. The community is not the author, so the
+    post is read again from its origin: a live document is an edit, a 404/410/Tombstone a
+    deletion."""
+    target = id_of(inner.get("object"))
+    if target is None:
+        return False
+    async with pool.acquire() as conn:
+        post = await post_store.find_by_uri(conn, target)
+    if post is None:
+        return False
+    try:
+        current = await network.fetch(target)
+    except (GoneError, NotFoundError):
+        current = {"type": "Tombstone"}
+    author_uri = id_of(inner.get("actor"))
+    if first_type(current) == "Tombstone":
+        return await receive_delete(
+            pool, config, {"type": "Delete", "actor": author_uri, "object": target}
+        )
+    return await receive_update(
+        pool, config, {"type": "Update", "actor": author_uri, "object": current}
+    )

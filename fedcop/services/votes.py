@@ -1,0 +1,115 @@
+"""Votes on posts: Like counts, Dislike is accepted and counted apart, Undo takes either back.
+
+One vote per person per post: a new vote replaces the earlier one. Votes on a local community's
+posts are relayed to its members' servers like everything else it accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from fedcop.config import Config
+from fedcop.services import outbox, relay
+from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.store import actors as actor_store
+from fedcop.store import posts as post_store
+from fedcop.store.actors import Actor
+from federation.vocab import id_of
+
+KINDS = {"Like": "like", "Dislike": "dislike"}
+
+
+async def vote(pool: Any, config: Config, *, voter: str, post_uri: str, kind: str = "Like") -> None:
+    """A local user likes (or dislikes) a post."""
+    if kind not in KINDS:
+        raise InvalidInput("a vote is a Like or a Dislike")
+    async with pool.acquire() as conn, conn.transaction():
+        local = await actor_store.find_local(conn, voter)
+        post = await post_store.find_by_uri(conn, post_uri)
+        if local is None or post is None or post.is_gone:
+            raise NotFound(f"there is no post {post_uri}")
+        community = await actor_store.find_by_id(conn, post.community_id)
+        assert community is not None
+        activity = await outbox.publish(
+            conn,
+            config,
+            local.actor,
+            {"type": kind, "object": post.uri, "audience": community.uri, "to": [community.uri]},
+            [] if community.is_local else outbox.inbox_of(community),
+        )
+        if await post_store.set_vote(conn, post.id, local.actor.id, KINDS[kind], activity["id"]):
+            await _relay_if_local(conn, config, community, activity)
+
+
+async def unvote(pool: Any, config: Config, *, voter: str, post_uri: str) -> bool:
+    """A local user takes their vote back: Undo of the vote they cast."""
+    async with pool.acquire() as conn, conn.transaction():
+        local = await actor_store.find_local(conn, voter)
+        post = await post_store.find_by_uri(conn, post_uri)
+        if local is None or post is None:
+            raise NotFound(f"there is no post {post_uri}")
+        cast = await post_store.vote_by(conn, post.id, local.actor.id)
+        if cast is None:
+            return False
+        activity_uri, kind = cast
+        await post_store.remove_vote(conn, activity_uri, local.actor.id)
+        community = await actor_store.find_by_id(conn, post.community_id)
+        assert community is not None
+        vote_activity = {
+            "id": activity_uri,
+            "type": "Like" if kind == "like" else "Dislike",
+            "actor": local.actor.uri,
+            "object": post.uri,
+        }
+        undo = await outbox.publish(
+            conn,
+            config,
+            local.actor,
+            {"type": "Undo", "object": vote_activity, "audience": community.uri},
+            [] if community.is_local else outbox.inbox_of(community),
+        )
+        await _relay_if_local(conn, config, community, undo)
+        return True
+
+
+async def receive_vote(pool: Any, config: Config, activity: dict[str, Any], voter: Actor) -> bool:
+    kind = KINDS.get(str(activity.get("type")))
+    target = id_of(activity.get("object"))
+    if kind is None or target is None:
+        return False
+    async with pool.acquire() as conn, conn.transaction():
+        post = await post_store.find_by_uri(conn, target)
+        if post is None or post.is_gone:
+            return False
+        changed = await post_store.set_vote(conn, post.id, voter.id, kind, str(activity["id"]))
+        if changed:
+            community = await actor_store.find_by_id(conn, post.community_id)
+            assert community is not None
+            await _relay_if_local(conn, config, community, activity)
+        return changed
+
+
+async def receive_undo_vote(pool: Any, config: Config, undo: dict[str, Any], voter: Actor) -> bool:
+    vote_uri = id_of(undo.get("object"))
+    if vote_uri is None:
+        return False
+    async with pool.acquire() as conn, conn.transaction():
+        found = await post_store.vote_of(conn, vote_uri)
+        if found is None or found[1] != voter.id:
+            return False
+        await post_store.remove_vote(conn, vote_uri, voter.id)
+        post = await post_store.find(conn, found[0])
+        assert post is not None
+        community = await actor_store.find_by_id(conn, post.community_id)
+        assert community is not None
+        await _relay_if_local(conn, config, community, undo)
+        return True
+
+
+async def _relay_if_local(
+    conn: asyncpg.Connection, config: Config, community: Actor, activity: dict[str, Any]
+) -> None:
+    if community.is_local:
+        await relay.relay(conn, config, community, activity)
