@@ -1,0 +1,141 @@
+"""A small Mastodon-shaped server for tests: one user, statuses served at their ids, NodeInfo
+saying `mastodon`, and an inbox that checks signatures and records what it receives.
+
+    with microblog_server("masto") as masto:        # http://masto.test:PORT, in a thread
+        masto.status("Hello @stewards", ...)        # a Note served at its id
+        masto.received                              # every verified activity delivered to it
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from federation.keys import KeyPair, generate_key_pair, load_private_key, load_public_key
+from federation.signatures import parse_signature, verify_signature
+from federation.vocab import PUBLIC
+from tests.federation.local_http import serve
+from tests.signed_requests import Sender
+
+AP = "application/activity+json"
+
+
+@dataclass
+class MicroblogServer:
+    name: str
+    keys: KeyPair = field(default_factory=generate_key_pair)
+    origin: str = ""
+    statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    received: list[dict[str, Any]] = field(default_factory=list)
+    # Keys of the servers that deliver here, by key id (fetched by the test, or set directly).
+    known_keys: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def user(self) -> str:
+        return f"{self.origin}/users/{self.name}"
+
+    @property
+    def sender(self) -> Sender:
+        return Sender(self.user, f"{self.user}#main-key", load_private_key(self.keys.private_pem))
+
+    def status(self, content: str, **fields: Any) -> dict[str, Any]:
+        """A public Note by the user, served at its id from now on."""
+        note = {
+            "id": f"{self.user}/statuses/{uuid.uuid4().int}",
+            "type": "Note",
+            "attributedTo": self.user,
+            "content": content,
+            "published": "2026-11-21T10:00:00Z",
+            "to": [PUBLIC],
+            "cc": [f"{self.user}/followers"],
+            **fields,
+        }
+        self.statuses[note["id"]] = note
+        return note
+
+    def create(self, note: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{note['id']}/activity",
+            "type": "Create",
+            "actor": self.user,
+            "to": note["to"],
+            "cc": note["cc"],
+            "object": note,
+        }
+
+    def actor(self) -> dict[str, Any]:
+        return {
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": self.user,
+            "type": "Person",
+            "preferredUsername": self.name,
+            "inbox": f"{self.user}/inbox",
+            "outbox": f"{self.user}/outbox",
+            "followers": f"{self.user}/followers",
+            "endpoints": {"sharedInbox": f"{self.origin}/inbox"},
+            "publicKey": {
+                "id": f"{self.user}#main-key",
+                "owner": self.user,
+                "publicKeyPem": self.keys.public_pem,
+            },
+        }
+
+    def app(self) -> Starlette:
+        async def actor(request: Request) -> Response:
+            return _json(self.actor())
+
+        async def status(request: Request) -> Response:
+            found = self.statuses.get(f"{self.origin}{request.url.path}")
+            return _json(found) if found else Response(status_code=404)
+
+        async def nodeinfo_links(request: Request) -> Response:
+            rel = "http://nodeinfo.diaspora.software/ns/schema/2.0"
+            return _json({"links": [{"rel": rel, "href": f"{self.origin}/nodeinfo/2.0"}]})
+
+        async def nodeinfo(request: Request) -> Response:
+            return _json({"version": "2.0", "software": {"name": "mastodon", "version": "4.5.0"}})
+
+        async def inbox(request: Request) -> Response:
+            body = await request.body()
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            parsed = parse_signature("POST", request.url.path, headers, scheme="http")
+            pem = self.known_keys.get(parsed.key_id)
+            if pem is None:
+                return Response(status_code=401)
+            verify_signature(parsed, load_public_key(pem), body)
+            self.received.append(orjson.loads(body))
+            return Response(status_code=202)
+
+        return Starlette(
+            routes=[
+                Route(f"/users/{self.name}", actor),
+                Route(f"/users/{self.name}/statuses/{{id}}", status),
+                Route("/.well-known/nodeinfo", nodeinfo_links),
+                Route("/nodeinfo/2.0", nodeinfo),
+                Route("/inbox", inbox, methods=["POST"]),
+                Route(f"/users/{self.name}/inbox", inbox, methods=["POST"]),
+            ]
+        )
+
+
+def _json(document: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(document), media_type=AP)
+
+
+@contextmanager
+def microblog_server(host: str, user: str = "mona") -> Iterator[MicroblogServer]:
+    """The server at http://HOST.test:PORT (fedcop's test resolver maps *.test to loopback)."""
+    server = MicroblogServer(user)
+    with serve(server.app()) as port:
+        server.origin = f"http://{host}.test:{port}"
+        yield server

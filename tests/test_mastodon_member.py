@@ -1,0 +1,163 @@
+"""Members on microblog servers (Mastodon and friends) take part by mentioning the community.
+
+A small Mastodon-shaped server (tests/microblog_server.py) plays the member's server: it serves
+its user and statuses, says `mastodon` in its NodeInfo, signs what it sends and verifies what it
+receives. Its activities have Mastodon's shape: no `audience`, the community in `cc` with its
+followers, an h-card mention in the content.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.services import accounts, follows, posts
+from federation.vocab import PUBLIC
+from tests.conftest import fresh_database
+from tests.live_node import LiveNode, live_node
+from tests.microblog_server import MicroblogServer, microblog_server
+from tests.signed_requests import encoded, post
+from tests.test_federation_posts import settle, stored
+
+AP = {"Accept": "application/activity+json"}
+
+
+@pytest.fixture
+async def setting(
+    pg_cluster: EmbeddedPostgres,
+) -> AsyncIterator[tuple[LiveNode, LiveNode, MicroblogServer]]:
+    async with (
+        fresh_database(pg_cluster) as alpha_dsn,
+        fresh_database(pg_cluster) as gamma_dsn,
+        live_node(alpha_dsn, "alpha") as alpha,
+        live_node(gamma_dsn, "gamma") as gamma,
+    ):
+        await accounts.create_user(alpha.pool, alpha.config, "fa", "long enough")
+        community = await accounts.create_community(
+            alpha.pool, alpha.config, "stewards", title="Data Stewards", owner="fa"
+        )
+        await accounts.create_user(gamma.pool, gamma.config, "gus", "long enough")
+        await follows.follow_remote(
+            gamma.pool, gamma.config, gamma.app.state.network, "gus", community.uri
+        )
+        await settle(alpha, gamma)
+        with microblog_server("masto") as masto:
+            masto.known_keys[community.public_key_id] = community.public_key_pem
+            yield alpha, gamma, masto
+
+
+def mention(community: str) -> str:
+    return (
+        f'<span class="h-card"><a href="{community}" class="u-url mention">'
+        "@<span>stewards</span></a></span>"
+    )
+
+
+async def test_a_post_mentioning_the_community_becomes_a_thread(
+    setting: tuple[LiveNode, LiveNode, MicroblogServer],
+) -> None:
+    alpha, gamma, masto = setting
+    community = f"{alpha.base}/c/stewards"
+    note = masto.status(
+        f"<p>{mention(community)} Has anyone migrated from DSpace 6?</p>"
+        "<p>We are planning it for spring.</p>",
+        cc=[f"{masto.user}/followers", community, f"{community}/followers"],
+        tag=[{"type": "Mention", "href": community, "name": f"@stewards@{alpha.config.domain}"}],
+    )
+    # When mona's server delivers her public post to the community
+    response = await post(alpha, encoded(masto.create(note)), masto.sender)
+    assert response.status_code == 202
+    await settle(alpha, gamma)
+    # Then it is a thread, titled from its first line without the mention
+    thread = await stored(alpha, note["id"])
+    assert thread is not None
+    assert thread.title == "Has anyone migrated from DSpace 6?"
+    assert thread.thread_id is None
+    assert "spring" in thread.content
+    # And members elsewhere receive it through the community (fetched from mona's server)
+    assert (await stored(gamma, note["id"])) is not None
+
+
+async def test_a_reply_addressed_only_to_the_author_is_threaded(
+    setting: tuple[LiveNode, LiveNode, MicroblogServer],
+) -> None:
+    alpha, gamma, masto = setting
+    thread = await posts.write(
+        alpha.pool, alpha.config, alpha.app.state.network,
+        author="fa", community_uri=f"{alpha.base}/c/stewards", title="Welcome",
+        content="Introduce yourselves!",
+    )  # fmt: skip
+    await settle(alpha, gamma)
+    # When mona replies from a microblog server, addressing only the thread's author
+    fa = f"{alpha.base}/u/fa"
+    reply = masto.status(
+        f'<p><span class="h-card"><a href="{fa}">@fa</a></span> Hi from Mastodon</p>',
+        inReplyTo=thread.uri,
+        to=[fa],
+        cc=[PUBLIC],
+        tag=[{"type": "Mention", "href": fa}],
+    )
+    assert (await post(alpha, encoded(masto.create(reply)), masto.sender)).status_code == 202
+    await settle(alpha, gamma)
+    # Then the community threads it, and relays it to its members
+    on_alpha = await stored(alpha, reply["id"])
+    assert on_alpha is not None
+    root = await stored(alpha, thread.uri)
+    assert on_alpha.thread_id == root.id
+    assert root.reply_count == 1
+    assert (await stored(gamma, reply["id"])) is not None
+
+
+async def test_a_microblog_follower_gets_new_threads_announced_by_id(
+    setting: tuple[LiveNode, LiveNode, MicroblogServer],
+) -> None:
+    alpha, gamma, masto = setting
+    community = f"{alpha.base}/c/stewards"
+    # Given mona follows the community from her microblog server
+    follow = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{masto.user}#follows/{uuid.uuid4().int}",
+        "type": "Follow",
+        "actor": masto.user,
+        "object": community,
+    }
+    assert (await post(alpha, encoded(follow), masto.sender)).status_code == 202
+    await settle(alpha, gamma)
+    assert [a["type"] for a in masto.received] == ["Accept"]
+    # When a member starts a thread and someone replies
+    thread = await posts.write(
+        alpha.pool, alpha.config, alpha.app.state.network,
+        author="fa", community_uri=community, title="Welcome", content="Introduce yourselves!",
+    )  # fmt: skip
+    await settle(alpha, gamma)
+    await posts.write(
+        gamma.pool, gamma.config, gamma.app.state.network,
+        author="gus", community_uri=community, content="Hello!", in_reply_to=thread.uri,
+    )  # fmt: skip
+    await settle(alpha, gamma)
+    # Then mona's server got the thread as an Announce of the thread's id, a Note it shows in
+    # full, and no boost of the reply
+    announces = [a for a in masto.received if a["type"] == "Announce"]
+    assert [a["object"] for a in announces] == [thread.uri]
+    assert announces[0]["actor"] == community
+    served = (await alpha.get(thread.uri.removeprefix(alpha.base), headers=AP)).json()
+    assert served["type"] == "Note"
+    assert "Introduce yourselves!" in served["content"]
+
+
+async def test_a_post_for_nobody_here_is_ignored(
+    setting: tuple[LiveNode, LiveNode, MicroblogServer],
+) -> None:
+    alpha, gamma, masto = setting
+    note = masto.status("<p>Just my lunch.</p>")
+    assert (await post(alpha, encoded(masto.create(note)), masto.sender)).status_code == 202
+    await settle(alpha, gamma)
+    assert await stored(alpha, note["id"]) is None
+    async with alpha.pool.acquire() as conn:
+        state = await conn.fetchval(
+            "SELECT state FROM inbound_activities WHERE activity_id = $1", f"{note['id']}/activity"
+        )
+    assert state == "ignored"
