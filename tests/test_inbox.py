@@ -43,10 +43,11 @@ from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.inbox.acceptance import MAX_BODY_BYTES
 from fedcop.inbox.writer import InboxWriter
 from fedcop.queues import InboundState
-from fedcop.services import accounts, remote_actors
+from fedcop.services import accounts, posts, remote_actors
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store import hosts as host_store
+from fedcop.store import posts as post_store
 from fedcop.store.inbound import NewInbound
 from federation.digest import digest_header
 from federation.keys import generate_key_pair, load_private_key, public_pem_of
@@ -431,12 +432,35 @@ async def test_an_activity_id_on_another_host_is_400(peers: Peers) -> None:
 
 
 @pytest.mark.parametrize("kind", ["Create", "Update", "Delete"])
-async def test_an_object_on_another_host_is_400(peers: Peers, kind: str) -> None:
-    # Given bo claiming a note that lives on gamma (embedded for Create and Update)
+async def test_an_embedded_object_on_another_host_is_400(peers: Peers, kind: str) -> None:
+    # Given bo carrying a note that lives on gamma
     note_id = f"http://gamma.test/notes/{uuid.uuid4().hex}"
     note = {"id": note_id, "type": "Note", "content": "hi", "attributedTo": peers.bo.uri}
-    document = activity(peers.bo, kind, object=note_id if kind == "Delete" else note)
+    document = activity(peers.bo, kind, object=note)
     await refused_and_not_queued(peers, 400, (note_id, "beta.test"), encoded(document), peers.bo)
+
+
+async def test_a_delete_by_id_of_someone_elses_post_is_refused_by_its_handler(
+    peers: Peers,
+) -> None:
+    # Given a post in alpha's community written by ana, and bo (no facilitator) deleting it by id
+    thread = await posts.write(
+        peers.alpha.pool, peers.alpha.config, peers.alpha.app.state.network,
+        author="ana", community_uri=f"{peers.alpha.base}/c/garden", title="Mine",
+        content="Not bo's to delete.",
+    )  # fmt: skip
+    document = activity(peers.bo, "Delete", object=thread.uri)
+    # When it arrives: a bare id may name a post elsewhere (facilitators remove posts that way)
+    assert (await post(peers.alpha, encoded(document), peers.bo)).status_code == 202
+    await peers.alpha.drain()
+    # Then the handler refuses it with a reason, and the post is untouched
+    row = await queued(peers.alpha, document["id"])
+    assert row is not None
+    assert row["state"] == "rejected"
+    assert "not a facilitator" in row["last_error"]
+    async with peers.alpha.pool.acquire() as conn:
+        kept = await post_store.find_by_uri(conn, thread.uri)
+    assert kept is not None and kept.deleted_at is None and kept.removed_at is None
 
 
 # --- addressing --------------------------------------------------------------------------------

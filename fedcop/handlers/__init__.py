@@ -28,6 +28,12 @@ HANDLERS: dict[str, Handler] = {
     "Dislike": posts.handle_vote,
     "Undo:Like": posts.handle_undo_vote,
     "Undo:Dislike": posts.handle_undo_vote,
+    "Lock": posts.handle_moderation,
+    "Undo:Lock": posts.handle_moderation,
+    "Add": posts.handle_moderation,
+    "Remove": posts.handle_moderation,
+    "Block": posts.handle_moderation,
+    "Undo:Block": posts.handle_moderation,
 }
 
 

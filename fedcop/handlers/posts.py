@@ -8,7 +8,15 @@ from typing import Any
 
 from fedcop.handlers.context import HandlerContext
 from fedcop.queues import InboundState
-from fedcop.services import follows, post_changes, posts, remote_actors, votes
+from fedcop.services import (
+    follows,
+    moderation,
+    post_changes,
+    posts,
+    reading,
+    remote_actors,
+    votes,
+)
 from fedcop.services import node as node_service
 from federation.fetch_errors import FetchError
 from federation.vocab import first_type, id_of
@@ -17,11 +25,7 @@ log = logging.getLogger(__name__)
 
 
 async def handle_create(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
-    try:
-        post = await posts.receive_create(ctx.pool, ctx.config, ctx.network, activity)
-    except posts.PostRefused as refusal:
-        log.info("Create %s refused: %s", activity.get("id"), refusal)
-        return InboundState.IGNORED
+    post = await posts.receive_create(ctx.pool, ctx.config, ctx.network, activity)
     return InboundState.DONE if post is not None else InboundState.IGNORED
 
 
@@ -32,6 +36,13 @@ async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> Inbo
         return InboundState.IGNORED
     inner = activity.get("object")
     inner_type = first_type(inner) if isinstance(inner, dict) else None
+    if (
+        isinstance(inner, dict)
+        and inner_type in MODERATION_TYPES
+        and (inner_type != "Delete" or await _removed_by_someone_else(ctx, inner))
+    ):
+        changed = await moderation.receive(ctx.pool, ctx.config, ctx.network, inner, via=group)
+        return InboundState.DONE if changed else InboundState.IGNORED
     if inner_type in ("Update", "Delete") and isinstance(inner, dict):
         try:
             changed = await post_changes.apply_announced_change(
@@ -55,15 +66,20 @@ async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> Inbo
     return InboundState.DONE if post is not None else InboundState.IGNORED
 
 
+MODERATION_TYPES = frozenset({"Lock", "Add", "Remove", "Block", "Undo", "Delete"})
+
+
+async def _removed_by_someone_else(ctx: HandlerContext, delete: dict[str, Any]) -> bool:
+    """Whether an announced Delete is a facilitator's removal rather than the author's own."""
+    view = await reading.post_by_uri(ctx.pool, str(id_of(delete.get("object"))))
+    return view is not None and view.author.uri != id_of(delete.get("actor"))
+
+
 async def handle_update(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     obj = activity.get("object")
     if isinstance(obj, dict) and first_type(obj) in remote_actors.ACTOR_TYPES:
         return await _update_actor(ctx, activity, obj)
-    try:
-        done = await post_changes.receive_update(ctx.pool, ctx.config, activity)
-    except post_changes.ChangeRefused as refusal:
-        log.info("Update %s refused: %s", activity.get("id"), refusal)
-        return InboundState.IGNORED
+    done = await post_changes.receive_update(ctx.pool, ctx.config, activity)
     return InboundState.DONE if done else InboundState.IGNORED
 
 
@@ -87,9 +103,15 @@ async def handle_delete(ctx: HandlerContext, activity: dict[str, Any]) -> Inboun
         return InboundState.DONE if gone else InboundState.IGNORED
     try:
         done = await post_changes.receive_delete(ctx.pool, ctx.config, activity)
-    except post_changes.ChangeRefused as refusal:
-        log.info("Delete %s refused: %s", activity.get("id"), refusal)
-        return InboundState.IGNORED
+    except post_changes.ChangeRefused:
+        # Not the author: a facilitator removing a post, or no one allowed to.
+        done = await moderation.receive(ctx.pool, ctx.config, ctx.network, activity, via=None)
+    return InboundState.DONE if done else InboundState.IGNORED
+
+
+async def handle_moderation(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    """Lock, Add/Remove (pins, facilitators), Block, and their Undo, sent to a community here."""
+    done = await moderation.receive(ctx.pool, ctx.config, ctx.network, activity, via=None)
     return InboundState.DONE if done else InboundState.IGNORED
 
 

@@ -8,7 +8,9 @@ Date within the window, digest matches ... else 401 (no key needed: a stranger's
 signer's host not blocked ................ else 403
 JSON object, valid for its schema ........ else 400 (an unknown type: 202, recorded, ignored)
 storable: no U+0000, id fits the index ... else 400
-origin: key, actor and activity on one host; Create/Update/Delete objects too ... else 400
+origin: key, actor and activity on one host; so are objects embedded in
+        Create/Update/Delete ...................... else 400
+    (these three steps are `admit(body, signer_host)`, callable on their own)
 key cached?  verify now: good -> 'pending'; bad -> 401 (or, if the cached key is old,
              'unverified' so the worker refetches it: the actor may have rotated its key)
 key unknown? 'unverified': the worker fetches the key, then verifies
@@ -121,29 +123,17 @@ class Acceptance:
             return Decision(401, f"the signature's keyId {signature.key_id!r} is not a URL")
         if signer_host in await self._blocked_hosts():
             return Decision(403, f"{signer_host} is blocked on this node")
-        try:
-            document = parse_document(request.body)
-            activity_type = _checked_type(document)
-            _check_storable(document, request.body)
-        except ValidationError as error:
-            return Decision(400, str(error))
-        origin_problem = _origin_problem(document, signer_host)
-        if origin_problem:
-            return Decision(400, origin_problem)
-        actor_uri = str(id_of(document.get("actor")))
-        row = _row(document, activity_type, actor_uri)
-        return await self._verify(request, signature, document, row)
+        admitted = admit(request.body, signer_host)
+        if admitted.row is None:
+            return admitted
+        return await self._verify(request, signature, admitted.row)
 
     async def _verify(
-        self,
-        request: InboundRequest,
-        signature: ParsedSignature,
-        document: dict[str, Any],
-        row: NewInbound,
+        self, request: InboundRequest, signature: ParsedSignature, row: NewInbound
     ) -> Decision:
         cached = await self._key(signature.key_id)
         if cached is None:
-            if _deletes_itself(document):
+            if _deletes_itself(row.document):
                 # An account we never knew is gone: nothing to do, and nothing worth a fetch.
                 return Decision(202, "unknown actor deleted; nothing to do")
             return Decision(202, "accepted; the key will be fetched", _unverified(row, request))
@@ -195,6 +185,23 @@ class Acceptance:
         return blocked
 
 
+def admit(body: bytes, signer_host: str) -> Decision:
+    """The checks after the signature's: the body is an activity fedcop can store, from the
+    signer's host. A 400 with the reason, or a 202 with the row to queue ('pending': the caller
+    still verifies the signature, which may make it 'unverified' or a 401)."""
+    try:
+        document = parse_document(body)
+        activity_type = _checked_type(document)
+        _check_storable(document, body)
+    except ValidationError as error:
+        return Decision(400, str(error))
+    origin_problem = _origin_problem(document, signer_host)
+    if origin_problem:
+        return Decision(400, origin_problem)
+    actor_uri = str(id_of(document.get("actor")))
+    return Decision(202, "accepted", _row(document, activity_type, actor_uri))
+
+
 def _check_storable(document: dict[str, Any], body: bytes) -> None:
     """Raise ValidationError for what PostgreSQL would refuse to store (a 500, and a failed
     commit for every request batched with it): U+0000 in jsonb, an id too long to index."""
@@ -243,8 +250,12 @@ def _origin_problem(document: dict[str, Any], signer_host: str) -> str | None:
         return f"the actor {actor_uri} is not on {signer_host}, the host that signed the request"
     if host_of(activity_id) != signer_host:
         return f"the activity id {activity_id} is not on the actor's host {signer_host}"
-    if first_type(document) in _OBJECT_ORIGIN_TYPES:
-        object_id = id_of(document.get("object"))
+    embedded = document.get("object")
+    if first_type(document) in _OBJECT_ORIGIN_TYPES and isinstance(embedded, dict):
+        # An object carried inside the activity must come from its own server. A bare id is
+        # different: a Delete of a post by a facilitator on another server names the post by
+        # id, and whether that actor may delete it is the handler's call.
+        object_id = id_of(embedded)
         if object_id is not None and host_of(object_id) != signer_host:
             return (
                 f"{first_type(document)} of {object_id}, which is not on the actor's host "

@@ -91,6 +91,9 @@ def _collection_route(actor_type: str) -> Endpoint:
             )
             total = followers if name == "followers" else following
             return activity_json(counted_collection(collection_id, total))
+        if name == "featured":
+            pinned = await node_service.pinned(request.app.state.pool, actor.id)
+            return activity_json(ordered_collection(collection_id, pinned))
         return activity_json(ordered_collection(collection_id))
 
     return endpoint

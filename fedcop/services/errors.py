@@ -17,3 +17,9 @@ class NameTaken(ServiceError):
 
 class NotFound(ServiceError):
     pass
+
+
+class Refused(Exception):
+    """An activity from another server that fedcop will not apply (not its author, not a
+    facilitator, a locked thread...). The inbox worker records it as 'rejected' with this
+    message; nothing was changed."""

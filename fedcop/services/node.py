@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from fedcop.config import Config
 from fedcop.store import actors as store
 from fedcop.store import follows as follow_store
+from fedcop.store import moderation as mod_store
 from fedcop.store import outbound as outbound_store
 from fedcop.store import posts as post_store
 from fedcop.urls import COMMUNITY_PREFIX, INSTANCE_ACTOR_PATH, USER_PREFIX
@@ -106,3 +107,8 @@ async def follow_counts(pool: Any, actor_id: int) -> tuple[int, int]:
 async def has_local_follower(pool: Any, actor_id: int) -> bool:
     async with pool.acquire() as conn:
         return await follow_store.has_local_follower(conn, actor_id)
+
+
+async def pinned(pool: Any, community_id: int) -> list[str]:
+    async with pool.acquire() as conn:
+        return await mod_store.pinned_uris(conn, community_id)

@@ -16,7 +16,7 @@ from fedcop.config import Config
 from fedcop.documents.posts import post_object
 from fedcop.network import Network
 from fedcop.services import outbox, relay
-from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.services.posts import MAX_CONTENT, MAX_TITLE, text_to_html
 from fedcop.store import actors as actor_store
 from fedcop.store import posts as post_store
@@ -112,8 +112,8 @@ async def delete(pool: Any, config: Config, *, author: str, post_uri: str) -> No
 # -- arriving from other servers -------------------------------------------------------------
 
 
-class ChangeRefused(Exception):
-    """An Update or Delete that may not be applied; the message says why (for the log)."""
+class ChangeRefused(Refused):
+    """An Update or Delete that may not be applied; the message says why."""
 
 
 async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> bool:

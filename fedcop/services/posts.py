@@ -22,8 +22,9 @@ from fedcop.config import Config
 from fedcop.documents.posts import POST_CONTEXT, addressing, post_object
 from fedcop.network import Network
 from fedcop.services import outbox, relay, remote_actors
-from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.store import actors as actor_store
+from fedcop.store import moderation as mod_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
 from fedcop.store.posts import NewPost, Post
@@ -36,8 +37,8 @@ POST_TYPES = frozenset({"Note", "Page", "Article", "Question", "Event", "Video",
 MAX_PARENT_FETCHES = 5
 
 
-class PostRefused(Exception):
-    """An inbound post the community does not take; the message says why (for the log)."""
+class PostRefused(Refused):
+    """An inbound post the community does not take; the message says why."""
 
 
 def local_post_uri(config: Config, post_id: int) -> str:
@@ -89,6 +90,8 @@ async def write(
             raise InvalidInput("this thread is locked: it takes no new replies")
         if parent is None and community.is_local:
             await _check_may_start_thread(conn, community, writer.actor)
+        if await mod_store.is_banned(conn, community.id, writer.actor.id):
+            raise InvalidInput(f"you are banned from {community.display_name}")
         post_id = await post_store.next_id(conn)
         uri = local_post_uri(config, post_id)
         post = await post_store.insert(
@@ -203,6 +206,8 @@ async def receive_create(
     community, parent, thread_id = placement
     author = await remote_actors.get_actor(pool, network, actor_uri)
     async with pool.acquire() as conn, conn.transaction():
+        if await mod_store.is_banned(conn, community.id, author.id):
+            raise PostRefused(f"{author.uri} is banned from {community.uri}")
         if thread_id is not None and await _locked(conn, thread_id):
             raise PostRefused("the thread is locked")
         if thread_id is None and community.is_local:

@@ -12,8 +12,9 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.services import outbox, relay
-from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.store import actors as actor_store
+from fedcop.store import moderation as mod_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
 from federation.vocab import id_of
@@ -83,6 +84,8 @@ async def receive_vote(pool: Any, config: Config, activity: dict[str, Any], vote
         post = await post_store.find_by_uri(conn, target)
         if post is None or post.is_gone:
             return False
+        if await mod_store.is_banned(conn, post.community_id, voter.id):
+            raise Refused(f"{voter.uri} is banned from this community")
         changed = await post_store.set_vote(conn, post.id, voter.id, kind, str(activity["id"]))
         if changed:
             community = await actor_store.find_by_id(conn, post.community_id)

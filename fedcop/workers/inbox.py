@@ -24,6 +24,7 @@ from fedcop.queues import (
     InboundState,
 )
 from fedcop.services import remote_actors
+from fedcop.services.errors import Refused
 from fedcop.store import hosts as host_store
 from fedcop.store import inbound as inbound_store
 from fedcop.store.inbound import ClaimedInbound
@@ -89,6 +90,8 @@ class InboxWorker:
                 await self._finish(row, InboundState.IGNORED, None)
                 return
             await self._finish(row, await handler(self.ctx, row.document), None)
+        except Refused as refusal:  # verified, but not allowed: recorded, nothing changed
+            await self._finish(row, InboundState.REJECTED, str(refusal))
         except Exception as error:  # a passing failure or a handler bug: retry, then give up
             await self._retry_or_fail(row, error)
 
