@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, follows, moderation, posts
+from fedcop.services import accounts, follows, moderation, posts, reports
 from fedcop.services.errors import InvalidInput
 from fedcop.services.moderation import Action
 from fedcop.store import moderation as mod_store
@@ -187,3 +187,22 @@ async def test_a_facilitator_cannot_remove_the_last_facilitator(three: Nodes) ->
     alpha, _, _ = three
     with pytest.raises(Exception, match="at least one facilitator"):
         await act(alpha, "fa", community(alpha), "remove_facilitator", f"{alpha.base}/u/fa")
+
+
+async def test_a_report_reaches_the_community_and_the_authors_node(three: Nodes) -> None:
+    alpha, beta, gamma = three
+    thread = await thread_by_bea(three)
+    # When gus on gamma reports bea's thread
+    await reports.report(
+        gamma.pool, gamma.config, reporter="gus", post_uri=thread.uri, reason="Looks like spam"
+    )
+    await settle(alpha, beta, gamma)
+    # Then the community's facilitators see it, and so does bea's own node
+    for node in (alpha, beta):
+        async with node.pool.acquire() as conn:
+            community_id = (await stored(node, thread.uri)).community_id
+            found = await mod_store.open_reports(conn, community_id)
+        assert [(r.reporter_uri, r.reason) for r in found] == [
+            (f"{gamma.base}/u/gus", "Looks like spam")
+        ], node.base
+        assert thread.uri in found[0].targets

@@ -34,6 +34,7 @@ HANDLERS: dict[str, Handler] = {
     "Remove": posts.handle_moderation,
     "Block": posts.handle_moderation,
     "Undo:Block": posts.handle_moderation,
+    "Flag": posts.handle_flag,
 }
 
 

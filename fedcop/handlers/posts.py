@@ -15,6 +15,7 @@ from fedcop.services import (
     posts,
     reading,
     remote_actors,
+    reports,
     votes,
 )
 from fedcop.services import node as node_service
@@ -128,4 +129,9 @@ async def handle_undo_vote(ctx: HandlerContext, activity: dict[str, Any]) -> Inb
         return InboundState.IGNORED
     undo = {**activity, "object": id_of(inner)}
     done = await votes.receive_undo_vote(ctx.pool, ctx.config, undo, voter)
+    return InboundState.DONE if done else InboundState.IGNORED
+
+
+async def handle_flag(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    done = await reports.receive_flag(ctx.pool, ctx.network, activity)
     return InboundState.DONE if done else InboundState.IGNORED
