@@ -3,14 +3,28 @@
 One `Network` per process. It holds small per-host keep-alive clients behind the SSRF guard
 (loopback and private addresses allowed only with FEDCOP_ALLOW_PRIVATE_ADDRESSES), and caches
 parsed private keys, since parsing a PEM costs more than signing with it.
+
+Deliveries are signed on a few threads, not on the event loop: an RSA-2048 signature costs
+~300 µs of CPU, most of a delivery's cost, and `cryptography` releases the GIL while it signs, so
+a fan-out signs on every core while the loop keeps sending.
+
+    deliver(inbox, body, key) -> signing thread: sign_request("POST", url, body)  (Date, Digest,
+                              -> DeliveryClient.post(..., signer)                  Signature)
+                                   signer(request) -> those headers, if asked for exactly that
+                                                      request and still fresh; else sign anew
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import fedcop
@@ -21,6 +35,13 @@ from federation.host_clients import HostClients
 from federation.keys import load_private_key
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 from federation.signatures import sign_request
+from federation.webfinger_client import resolve_handle
+
+# Threads that sign deliveries (RSA signing runs outside the GIL).
+SIGNING_THREADS = min(4, max(2, os.cpu_count() or 2))
+# A signature made ahead of its request is used only this soon after (the request may wait for
+# a free slot to its host); later it is made anew, so the Date header stays the send time.
+PRESIGNED_FRESH_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,7 @@ class Network:
             allow_http=self.allow_http,
             resolver=resolver,
         )
+        self._signing = ThreadPoolExecutor(SIGNING_THREADS, thread_name_prefix="fedcop-sign")
 
     async def fetch(self, url: str) -> dict[str, Any]:
         """A signed GET of an ActivityPub document; raises federation.fetch_errors.FetchError."""
@@ -88,9 +110,49 @@ class Network:
             clients=self._fetch_clients,
         )
 
+    async def resolve_handle(self, handle: str, prefer_type: str | None = None) -> str:
+        """The actor URL an `name@domain` handle names, by WebFinger."""
+        return await resolve_handle(
+            handle,
+            user_agent=self.user_agent,
+            allow_private_addresses=self.config.allow_private_addresses,
+            allow_http=self.allow_http,
+            prefer_type=prefer_type,
+            clients=self._fetch_clients,
+        )
+
     async def deliver(self, inbox_url: str, body: bytes, key: SigningKey) -> DeliveryResult:
-        return await self.delivery.post(inbox_url, body, signer_for(key))
+        signer = await self._presigned(inbox_url, body, key)
+        return await self.delivery.post(inbox_url, body, signer)
+
+    async def _presigned(self, inbox_url: str, body: bytes, key: SigningKey) -> Signer:
+        """A signer holding this POST's signature, made on a signing thread."""
+        inline = signer_for(key)
+        try:
+            url = str(httpx.URL(inbox_url))  # the URL exactly as httpx will send it
+        except httpx.InvalidURL:
+            return inline  # the delivery client refuses it before signing anything
+        private_key = _private_key(key.private_key_pem)
+        headers = await asyncio.get_running_loop().run_in_executor(
+            self._signing, sign_request, "POST", url, body, key.key_id, private_key
+        )
+        signed_at = time.monotonic()
+
+        def sign(
+            method: str, request_url: str, request_headers: dict[str, str], content: bytes | None
+        ) -> dict[str, str]:
+            if (
+                method == "POST"
+                and request_url == url
+                and content == body
+                and time.monotonic() - signed_at < PRESIGNED_FRESH_SECONDS
+            ):
+                return headers
+            return inline(method, request_url, request_headers, content)
+
+        return sign
 
     async def aclose(self) -> None:
         await self._fetch_clients.aclose()
         await self.delivery.aclose()
+        self._signing.shutdown(wait=False, cancel_futures=True)

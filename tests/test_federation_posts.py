@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, follows, post_changes, posts, votes
+from fedcop.services import accounts, follows, post_changes, posts, remote_actors, votes
 from fedcop.services.errors import InvalidInput
 from fedcop.store import posts as post_store
 from tests.conftest import fresh_database
@@ -218,3 +218,27 @@ async def test_likes_are_counted_on_every_node_and_can_be_taken_back(
     for node in (alpha, gamma):
         found = await stored(node, thread.uri)
         assert (found.like_count, found.dislike_count) == (0, 0), node.base
+
+
+async def test_a_member_finds_a_remote_community_by_its_handle(
+    three: tuple[LiveNode, LiveNode, LiveNode],
+) -> None:
+    alpha, beta, gamma = three
+    await accounts.create_user(gamma.pool, gamma.config, "gwen", "long enough")
+    # When gwen on gamma looks the community up by handle, as she would type it
+    handle = f"@stewards@{alpha.config.domain}"
+    found = await remote_actors.look_up(gamma.pool, gamma.app.state.network, handle, "Group")
+    # Then she finds it, follows it, and can post into it
+    assert found.uri == f"{alpha.base}/c/stewards"
+    assert (found.actor_type, found.display_name) == ("Group", "Data Stewards")
+    await follows.follow_remote(
+        gamma.pool, gamma.config, gamma.app.state.network, "gwen", found.uri
+    )
+    await settle(alpha, beta, gamma)
+    thread = await posts.write(
+        gamma.pool, gamma.config, gamma.app.state.network,
+        author="gwen", community_uri=found.uri, title="Hello", content="New here.",
+    )  # fmt: skip
+    await settle(alpha, beta, gamma)
+    assert await stored(alpha, thread.uri) is not None
+    assert await stored(beta, thread.uri) is not None

@@ -118,3 +118,17 @@ async def store_actor(pool: Any, document: dict[str, Any]) -> store.Actor:
     fields = actor_fields(document)
     async with pool.acquire() as conn:
         return await store.upsert_remote(conn, fields)
+
+
+async def look_up(
+    pool: Any, network: Network, query: str, prefer_type: str | None = None
+) -> store.Actor:
+    """An actor named by a handle (`@name@domain`, `name@domain`) or by its URL, fetched fresh
+    and cached. Raises ActorError or FetchError with a sentence saying what went wrong."""
+    text = query.strip()
+    if text.startswith(("https://", "http://")):
+        return await fetch_actor(pool, network, text)
+    handle = text.removeprefix("@").removeprefix("!")
+    if "@" not in handle:
+        raise ActorError(f"{query!r} is neither a handle like name@domain nor a URL")
+    return await fetch_actor(pool, network, await network.resolve_handle(handle, prefer_type))
