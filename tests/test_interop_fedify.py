@@ -4,8 +4,10 @@ Behaviour covered (FEDERATION.md: Follow, Accept; HTTP signatures both ways):
 - a Fedify Person joins a fedcop community: fedcop verifies Fedify's signed Follow (fetching its
   key), records the membership and sends a signed Accept that Fedify verifies;
 - a fedcop user joins a Fedify Group: Fedify verifies fedcop's signed Follow, fedcop verifies the
-  Group's signed Accept and records the follow as accepted; the Announce the Group sends next is
-  recorded and ignored (fedcop does not handle Announce yet), never failed.
+  Group's signed Accept and records the follow as accepted; the post the Group then announces is
+  fetched from the Group's server and kept as a thread of that Group;
+- a Fedify member receives a thread through the community's signed Announce, fetches it, and
+  replies; the reply is threaded on fedcop.
 
 Signature schemes. Fedify signs with RFC 9421 first and falls back to draft-cavage only if the
 receiver answers 4xx ("double-knocking"). Each test runs once with each scheme as Fedify's first
@@ -29,9 +31,10 @@ import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.inbox.acceptance import Decision, InboundRequest
-from fedcop.services import accounts, follows
+from fedcop.services import accounts, follows, posts, reading
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
+from fedcop.store import posts as post_store
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.peers import PeerProcess, wait_until
@@ -198,17 +201,72 @@ async def test_a_fedcop_user_joins_a_fedify_group(
             context=evidence,
         )
 
-        # And the Announce the Group sends its new follower is recorded and ignored, not failed
-        async def announce_ignored() -> bool:
-            return ("Announce", "ignored", None) in await inbound_rows(node)
+        # And the post the Group announces to its new member (its own Note) is kept here as a
+        # thread of that Group, fetched from the Group's server
+        async def announce_handled() -> bool:
+            return ("Announce", "done", None) in await inbound_rows(node)
 
-        await wait_until(announce_ignored, "fedcop to record the Announce", context=evidence)
+        await wait_until(announce_handled, "fedcop to take the Announce", context=evidence)
         assert sorted(await inbound_rows(node)) == [
             ("Accept", "done", None),
-            ("Announce", "ignored", None),
+            ("Announce", "done", None),
         ], evidence()
+        view = await reading.post_by_uri(node.pool, f"{group.origin}/notes/1")
+        assert view is not None
+        assert view.community.uri == group.actor_uri
+        assert "hello community" in view.post.content
         # And both of the Group's POSTs were accepted at the first knock, with the first scheme
         assert sorted((r.target, r.scheme, r.status) for r in received) == [
             ("/u/ana/inbox", WIRE_NAMES[first_knock], 202),
             ("/u/ana/inbox", WIRE_NAMES[first_knock], 202),
         ], evidence()
+
+
+async def test_a_fedify_member_receives_a_thread_and_replies_into_it(
+    pg_cluster: EmbeddedPostgres, fedify_home: Path, tmp_path: Path
+) -> None:
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn, run_workers=True) as node:
+        # Given a Fedify Person who is a member of a fedcop community
+        await accounts.create_user(node.pool, node.config, "bo", "long enough")
+        await accounts.create_community(
+            node.pool, node.config, "stewards", title="Data Stewards", owner="bo"
+        )
+        community = f"{node.base}/c/stewards"
+        received = record_inbox(node)
+        async with fedify_peer(fedify_home, "person", tmp_path, target=community) as alice:
+            evidence = Evidence(alice, received)
+            await wait_until(
+                follows_become(node, alice.actor_uri, community, "accepted"),
+                "the Fedify member to join",
+                context=evidence,
+            )
+            # When a member here starts a thread
+            thread = await posts.write(
+                node.pool, node.config, node.app.state.network,
+                author="bo", community_uri=community, title="Welcome", content="Say hello!",
+            )  # fmt: skip
+            # Then Fedify verifies the community's signed Announce and fetches the thread
+            await alice.wait_for(f"verified Announce from {community}")
+            await alice.wait_for(f"fetched announced {thread.uri}")
+            # And its reply, sent to the community, is in the thread here
+            await alice.wait_for("sent reply")
+
+            async def reply_threaded() -> bool:
+                refused = [r for r in await inbound_rows(node) if r[1] in ("rejected", "failed")]
+                assert not refused, f"fedcop refused what the peer sent: {refused}"
+                view = await reading.post_by_uri(node.pool, thread.uri)
+                assert view is not None
+                return view.post.reply_count == 1
+
+            await wait_until(reply_threaded, "the reply to be threaded", context=evidence)
+            async with node.pool.acquire() as conn:
+                (reply,) = await post_store.replies_of(conn, (await stored_id(node, thread.uri)))
+            assert reply.in_reply_to_uri == thread.uri
+            assert "independent server" in reply.content
+            assert reply.uri.startswith(alice.origin)
+
+
+async def stored_id(node: LiveNode, uri: str) -> int:
+    view = await reading.post_by_uri(node.pool, uri)
+    assert view is not None
+    return view.post.id

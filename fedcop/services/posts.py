@@ -253,8 +253,10 @@ async def _place(
     """(community, parent, thread id) for an inbound post, or None if it is not for us."""
     in_reply_to = id_of(note.get("inReplyTo"))
     if via is not None and in_reply_to is None:
+        # Announced by the community: its own post, or one addressed to it.
         audience = ids_of(note.get("audience")) + ids_of(note.get("to")) + ids_of(note.get("cc"))
-        return (via, None, None) if via.uri in audience else None
+        ours = via.uri in audience or id_of(note.get("attributedTo")) == via.uri
+        return (via, None, None) if ours else None
     if in_reply_to is not None:
         parent = await _find_thread_post(pool, network, in_reply_to)
         if parent is None:

@@ -128,12 +128,14 @@ async def followed_uri_of(
 
 
 async def has_local_follower(conn: asyncpg.Connection, followed_id: int) -> bool:
+    """Whether someone here follows the actor, or has asked to (its posts may come before its
+    Accept does)."""
     return bool(
         await conn.fetchval(
             """
             SELECT EXISTS (
                 SELECT 1 FROM follows f JOIN actors a ON a.id = f.follower_id
-                WHERE f.followed_id = $1 AND f.state = 'accepted' AND a.domain IS NULL
+                WHERE f.followed_id = $1 AND a.domain IS NULL
             )
             """,
             followed_id,

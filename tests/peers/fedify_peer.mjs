@@ -79,7 +79,10 @@ const makeNote = (ctx) => new Note({
   id: new URL(`${origin}/notes/1`), attribution: ctx.getActorUri(name), content: "hello community",
   published: Temporal.Instant.from("2026-01-01T00:00:00Z"), to: PUBLIC_COLLECTION, cc: ctx.getFollowersUri(name),
 });
-federation.setObjectDispatcher(Note, "/notes/{id}", async (ctx, { id }) => (id === "1" ? makeNote(ctx) : null));
+const replies = new Map(); // id -> Note: replies this peer wrote, fetchable at their ids
+const repliedTo = new Set(); // thread ids already answered (once each)
+federation.setObjectDispatcher(Note, "/notes/{id}", async (ctx, { id }) =>
+  (id === "1" ? makeNote(ctx) : replies.get(id) ?? null));
 
 let sent = 0;
 const nextId = (kind) => new URL(`${origin}/${kind}/${++sent}`);
@@ -108,7 +111,26 @@ federation.setInboxListeners("/users/{identifier}/inbox", "/inbox")
       log("verified Undo from", undo.actorId?.href);
     }
   })
-  .on(Announce, async (_ctx, announce) => log("verified Announce from", announce.actorId?.href))
+  .on(Announce, async (ctx, announce) => {
+    log("verified Announce from", announce.actorId?.href);
+    if (role !== "person") return;
+    // A member: fetch what the community announced (a Create is unwrapped), and answer each new
+    // thread once, to the community, as a reply in it.
+    let post = await announce.getObject(ctx);
+    if (post instanceof Create) post = await post.getObject(ctx);
+    if (!(post instanceof Note) || post.replyTargetId || repliedTo.has(post.id?.href)) return;
+    repliedTo.add(post.id.href);
+    log("fetched announced", post.id.href);
+    const community = await announce.getActor(ctx);
+    const key = `reply${repliedTo.size}`;
+    const reply = new Note({ id: new URL(`${origin}/notes/${key}`), attribution: ctx.getActorUri(name),
+      content: `a reply from an independent server (${repliedTo.size})`, replyTarget: post.id,
+      published: Temporal.Now.instant(), to: PUBLIC_COLLECTION, ccs: [community.id] });
+    replies.set(key, reply);
+    await ctx.sendActivity({ identifier: name }, community, new Create({ id: nextId("create"),
+      actor: ctx.getActorUri(name), object: reply, to: PUBLIC_COLLECTION, ccs: [community.id] }));
+    log("sent reply", reply.id.href, "to", community.inboxId?.href);
+  })
   .on(Create, async (_ctx, create) => log("verified Create from", create.actorId?.href));
 
 const server = http.createServer(async (req, res) => {
