@@ -2,12 +2,14 @@
 -- actors it has met. Local and remote actors share one table so that follows, posts and keys can
 -- point at either without caring where the actor lives.
 
--- Time-sortable 64-bit ids (milliseconds since the Unix epoch in the high bits, 16 random bits
--- below), so ids order by creation and read well as strings in the Mastodon client API.
+-- Time-sortable 64-bit ids: milliseconds since the Unix epoch in the high bits, a counter in the
+-- low 16, so ids made in the same millisecond still order by creation. They read well as strings
+-- in the Mastodon client API.
+CREATE SEQUENCE fedcop_id_counter;
 CREATE FUNCTION fedcop_next_id() RETURNS bigint
 LANGUAGE sql VOLATILE AS $$
     SELECT (floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint << 16)
-         | floor(random() * 65536)::bigint
+         | (nextval('fedcop_id_counter') % 65536)
 $$;
 
 CREATE TABLE actors (

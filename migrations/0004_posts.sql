@@ -42,8 +42,9 @@ CREATE TABLE posts (
     reply_count      integer NOT NULL DEFAULT 0,
     created_at       timestamptz NOT NULL DEFAULT now()
 );
--- A community's threads, newest first (its outbox and front page).
-CREATE INDEX posts_community_threads ON posts (community_id, id DESC) WHERE thread_id IS NULL;
+-- A community's threads, newest first (its outbox and front page), by when they were written.
+CREATE INDEX posts_community_threads ON posts (community_id, published DESC, id DESC)
+    WHERE thread_id IS NULL;
 -- A thread's replies in order.
 CREATE INDEX posts_thread ON posts (thread_id, id) WHERE thread_id IS NOT NULL;
 CREATE INDEX posts_parent ON posts (parent_id) WHERE parent_id IS NOT NULL;

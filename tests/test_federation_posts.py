@@ -242,3 +242,37 @@ async def test_a_member_finds_a_remote_community_by_its_handle(
     await settle(alpha, beta, gamma)
     assert await stored(alpha, thread.uri) is not None
     assert await stored(beta, thread.uri) is not None
+
+
+async def test_the_community_outbox_pages_its_threads(
+    three: tuple[LiveNode, LiveNode, LiveNode],
+) -> None:
+    alpha, beta, gamma = three
+    titles = []
+    for number in range(3):
+        titles.append(f"Thread {number}")
+        await posts.write(
+            beta.pool, beta.config, beta.app.state.network,
+            author="bea", community_uri=f"{alpha.base}/c/stewards", title=titles[-1],
+            content="Body.",
+        )  # fmt: skip
+    await settle(alpha, beta, gamma)
+    outbox = (await alpha.get("/c/stewards/outbox", headers=AP)).json()
+    assert outbox["totalItems"] == 3
+    page = (await alpha.get(outbox["first"].removeprefix(alpha.base), headers=AP)).json()
+    assert page["type"] == "OrderedCollectionPage"
+    assert [item["object"]["name"] for item in page["orderedItems"]] == titles[::-1]
+    assert all(item["type"] == "Create" for item in page["orderedItems"])
+
+
+async def test_member_list_pages_are_for_servers_with_a_member(
+    three: tuple[LiveNode, LiveNode, LiveNode],
+) -> None:
+    alpha, beta, gamma = three
+    followers = (await alpha.get("/c/stewards/followers", headers=AP)).json()
+    assert followers["totalItems"] == 2
+    # An unsigned request for the list is refused
+    assert (await alpha.get("/c/stewards/followers?page=true", headers=AP)).status_code == 401
+    # beta has a member, so its signed fetch gets the list
+    page = await beta.app.state.network.fetch(f"{alpha.base}/c/stewards/followers?page=true")
+    assert sorted(page["orderedItems"]) == sorted([f"{beta.base}/u/bea", f"{gamma.base}/u/gus"])

@@ -20,6 +20,7 @@ from fedcop.documents.actors import (
     moderators_collection,
     ordered_collection,
 )
+from fedcop.routes import collections
 from fedcop.routes.authorized_fetch import refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
 from fedcop.services import node as node_service
@@ -84,17 +85,17 @@ def _collection_route(actor_type: str) -> Endpoint:
         if name == "moderators":
             facilitators = await node_service.facilitators(request.app.state.pool, actor.id)
             return activity_json(moderators_collection(actor, facilitators, urls))
-        if name in ("followers", "following"):
-            # Who belongs to a community is its members' business: only the count is public.
-            followers, following = await node_service.follow_counts(
-                request.app.state.pool, actor.id
-            )
-            total = followers if name == "followers" else following
-            return activity_json(counted_collection(collection_id, total))
-        if name == "featured":
-            pinned = await node_service.pinned(request.app.state.pool, actor.id)
-            return activity_json(ordered_collection(collection_id, pinned))
-        return activity_json(ordered_collection(collection_id))
+        if name == "followers":
+            # Who belongs to a community is its members' business: the count is public, the
+            # pages are for servers that have a member.
+            return await collections.followers(request, actor)
+        if name == "outbox":
+            return await collections.outbox(request, actor)
+        if name == "following":
+            _, following = await node_service.follow_counts(request.app.state.pool, actor.id)
+            return activity_json(counted_collection(collection_id, following))
+        pinned = await node_service.pinned(request.app.state.pool, actor.id)  # featured
+        return activity_json(ordered_collection(collection_id, pinned))
 
     return endpoint
 

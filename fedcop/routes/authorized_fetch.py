@@ -7,6 +7,7 @@ The instance actor, WebFinger and NodeInfo stay open: they are how a peer bootst
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from starlette.requests import Request
@@ -22,16 +23,29 @@ from federation.signatures import SignatureError, parse_signature, verify_signat
 from federation.vocab import host_of
 
 
+@dataclass(frozen=True)
+class Signer:
+    """Who signed a GET: the key's owner, verified."""
+
+    actor_uri: str
+
+
 async def refusal(request: Request) -> Response | None:
     """None when the request may be answered; otherwise the 401/403 to send."""
     if not request.app.state.config.authorized_fetch:
         return None
+    checked = await verified_signer(request)
+    return checked if isinstance(checked, Response) else None
+
+
+async def verified_signer(request: Request) -> Signer | Response:
+    """The verified signer of a GET, or the 401/403 explaining why there is none."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:
         parsed = parse_signature("GET", target, headers, scheme=request.app.state.config.scheme)
     except SignatureError as error:
-        return _unauthorized(f"this node requires signed requests: {error}")
+        return _unauthorized(f"this needs a signed request: {error}")
     pool = request.app.state.pool
     host = host_of(parsed.key_id) or ""
     async with pool.acquire() as conn:
@@ -50,7 +64,7 @@ async def refusal(request: Request) -> Response | None:
             verify_signature(
                 parsed, load_public_key(cached.public_key_pem), b"", now=datetime.now(UTC)
             )
-            return None
+            return Signer(cached.owner_uri)
         except (SignatureError, ValueError) as error:
             if attempt == "fetched":
                 return _unauthorized(str(error))

@@ -112,3 +112,15 @@ async def has_local_follower(pool: Any, actor_id: int) -> bool:
 async def pinned(pool: Any, community_id: int) -> list[str]:
     async with pool.acquire() as conn:
         return await mod_store.pinned_uris(conn, community_id)
+
+
+async def has_follower_on_host(pool: Any, actor_id: int, host: str) -> bool:
+    async with pool.acquire() as conn:
+        return await follow_store.has_follower_on_host(conn, actor_id, host)
+
+
+async def follower_page(
+    pool: Any, actor_id: int, after_id: int | None, limit: int
+) -> list[tuple[int, str]]:
+    async with pool.acquire() as conn:
+        return await follow_store.follower_page(conn, actor_id, after_id=after_id, limit=limit)

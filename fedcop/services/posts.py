@@ -14,6 +14,7 @@ Create in   -> which community?  audience / to / cc naming a local Group,
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -349,8 +350,20 @@ def _new_post(
         sensitive=note.get("sensitive") is True,
         visibility=_visibility(note),
         create_uri=create.get("id") if isinstance(create.get("id"), str) else None,
-        published=None,
+        published=_published(note.get("published")),
     )
+
+
+def _published(value: object) -> datetime | None:
+    """When the author's server says the post was written (never later than now: the store
+    clamps it); None if it does not say in a form we read."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _title_from_text(text: str, community: Actor) -> str:

@@ -148,3 +148,37 @@ async def remove_all_of(conn: asyncpg.Connection, actor_id: int) -> bool:
         "DELETE FROM follows WHERE follower_id = $1 OR followed_id = $1", actor_id
     )
     return bool(result != "DELETE 0")
+
+
+async def follower_page(
+    conn: asyncpg.Connection, followed_id: int, *, after_id: int | None, limit: int
+) -> list[tuple[int, str]]:
+    """(follow id, follower uri) of accepted followers, oldest first, after `after_id`."""
+    rows = await conn.fetch(
+        """
+        SELECT f.id, a.uri FROM follows f JOIN actors a ON a.id = f.follower_id
+        WHERE f.followed_id = $1 AND f.state = 'accepted' AND ($2::bigint IS NULL OR f.id > $2)
+        ORDER BY f.id LIMIT $3
+        """,
+        followed_id,
+        after_id,
+        limit,
+    )
+    return [(row["id"], row["uri"]) for row in rows]
+
+
+async def has_follower_on_host(conn: asyncpg.Connection, followed_id: int, host: str) -> bool:
+    """Whether an accepted follower lives on `host` (its server may see members-only pages)."""
+    return bool(
+        await conn.fetchval(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM follows f JOIN actors a ON a.id = f.follower_id
+                WHERE f.followed_id = $1 AND f.state = 'accepted'
+                  AND split_part(a.domain, ':', 1) = $2
+            )
+            """,
+            followed_id,
+            host.lower(),
+        )
+    )

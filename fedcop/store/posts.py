@@ -90,7 +90,7 @@ async def insert(
                                 in_reply_to_uri, object_type, title, content, summary, url,
                                 attachments, sensitive, visibility, create_uri, published)
         VALUES (coalesce($1, fedcop_next_id()), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-                $13, $14, $15, $16, coalesce($17, now()))
+                $13, $14, $15, $16, least(coalesce($17, now()), now()))
         ON CONFLICT (uri) DO NOTHING
         RETURNING {_COLUMNS}
         """,
@@ -172,14 +172,16 @@ async def mark_deleted(conn: asyncpg.Connection, post_id: int) -> None:
 async def threads_of(
     conn: asyncpg.Connection, community_id: int, *, before_id: int | None, limit: int
 ) -> list[Post]:
-    """A community's visible threads, newest first (keyset pagination on id)."""
+    """A community's visible threads, newest first by when they were written; a page starts
+    after the thread `before_id` (keyset pagination on (published, id))."""
     rows = await conn.fetch(
         f"""
         SELECT {_COLUMNS} FROM posts p
         WHERE p.community_id = $1 AND p.thread_id IS NULL
           AND p.deleted_at IS NULL AND p.removed_at IS NULL
-          AND ($2::bigint IS NULL OR p.id < $2)
-        ORDER BY p.id DESC
+          AND ($2::bigint IS NULL
+               OR (p.published, p.id) < (SELECT published, id FROM posts WHERE id = $2))
+        ORDER BY p.published DESC, p.id DESC
         LIMIT $3
         """,
         community_id,

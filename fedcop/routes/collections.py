@@ -1,0 +1,108 @@
+"""Paged collections of an actor: a community's outbox (its threads, newest first) and the
+followers collection, whose pages only members' servers may read.
+
+    GET …/outbox                 OrderedCollection {totalItems, first}
+    GET …/outbox?page=true[&max_id=N]      OrderedCollectionPage of Create activities
+    GET …/followers              OrderedCollection {totalItems}, and `first` for members
+    GET …/followers?page=true[&min_id=N]   a page of follower ids: signed by a member's server
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from fedcop.documents.context import AS_CONTEXT
+from fedcop.documents.posts import post_object
+from fedcop.routes.authorized_fetch import verified_signer
+from fedcop.routes.responses import activity_json, json_error
+from fedcop.services import node as node_service
+from fedcop.services import reading
+from fedcop.store.actors import Actor
+from federation.vocab import host_of
+
+PAGE_SIZE = 20
+FOLLOWERS_PAGE_SIZE = 100
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    return int(value) if value is not None and value.isdigit() and len(value) < 20 else None
+
+
+async def outbox(request: Request, actor: Actor) -> Response:
+    collection_id = f"{actor.uri}/outbox"
+    pool = request.app.state.pool
+    if actor.actor_type != "Group":
+        return activity_json(_collection(collection_id, 0, None))
+    if "page" not in request.query_params:
+        total = await reading.thread_count(pool, actor.id)
+        return activity_json(_collection(collection_id, total, f"{collection_id}?page=true"))
+    before = _int_param(request, "max_id")
+    threads = await reading.threads(pool, actor.id, before, PAGE_SIZE)
+    config = request.app.state.config
+    items: list[dict[str, Any]] = [
+        {
+            "id": view.post.create_uri or f"{view.post.uri}#create",
+            "type": "Create",
+            "actor": view.author.uri,
+            "object": {
+                k: v
+                for k, v in post_object(view.post, view.author, view.community, config).items()
+                if k != "@context"
+            },
+        }
+        for view in threads
+    ]
+    page: dict[str, Any] = {
+        "@context": AS_CONTEXT,
+        "id": f"{collection_id}?page=true" + (f"&max_id={before}" if before else ""),
+        "type": "OrderedCollectionPage",
+        "partOf": collection_id,
+        "orderedItems": items,
+    }
+    if len(threads) == PAGE_SIZE:
+        page["next"] = f"{collection_id}?page=true&max_id={threads[-1].post.id}"
+    return activity_json(page)
+
+
+async def followers(request: Request, actor: Actor) -> Response:
+    collection_id = f"{actor.uri}/followers"
+    pool = request.app.state.pool
+    if "page" not in request.query_params:
+        count, _ = await node_service.follow_counts(pool, actor.id)
+        return activity_json(_collection(collection_id, count, f"{collection_id}?page=true"))
+    signer = await verified_signer(request)
+    if isinstance(signer, Response):
+        return signer
+    host = host_of(signer.actor_uri) or ""
+    if not await node_service.has_follower_on_host(pool, actor.id, host):
+        return json_error("only servers with a member may list the members", 403)
+    after = _int_param(request, "min_id")
+    page = await node_service.follower_page(pool, actor.id, after, FOLLOWERS_PAGE_SIZE)
+    document: dict[str, Any] = {
+        "@context": AS_CONTEXT,
+        "id": f"{collection_id}?page=true" + (f"&min_id={after}" if after else ""),
+        "type": "OrderedCollectionPage",
+        "partOf": collection_id,
+        "orderedItems": [uri for _, uri in page],
+    }
+    if len(page) == FOLLOWERS_PAGE_SIZE:
+        document["next"] = f"{collection_id}?page=true&min_id={page[-1][0]}"
+    response = activity_json(document)
+    response.headers["Vary"] = "Signature, Accept"
+    return response
+
+
+def _collection(collection_id: str, total: int, first: str | None) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "@context": AS_CONTEXT,
+        "id": collection_id,
+        "type": "OrderedCollection",
+        "totalItems": total,
+    }
+    if first is not None:
+        document["first"] = first
+    return document
