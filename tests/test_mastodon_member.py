@@ -161,3 +161,24 @@ async def test_a_post_for_nobody_here_is_ignored(
             "SELECT state FROM inbound_activities WHERE activity_id = $1", f"{note['id']}/activity"
         )
     assert state == "ignored"
+
+
+async def test_a_direct_reply_to_an_author_is_not_the_communitys_to_relay(
+    setting: tuple[LiveNode, LiveNode, MicroblogServer],
+) -> None:
+    alpha, gamma, masto = setting
+    thread = await posts.write(
+        alpha.pool, alpha.config, alpha.app.state.network,
+        author="fa", community_uri=f"{alpha.base}/c/stewards", title="Welcome",
+        content="Introduce yourselves!",
+    )  # fmt: skip
+    await settle(alpha, gamma)
+    # When mona answers the thread's author in a direct message (not public, not to the community)
+    fa = f"{alpha.base}/u/fa"
+    direct = masto.status("<p>Just between us.</p>", inReplyTo=thread.uri, to=[fa], cc=[])
+    assert (await post(alpha, encoded(masto.create(direct)), masto.sender)).status_code == 202
+    await settle(alpha, gamma)
+    # Then the community keeps nothing of it, and no member's server receives it
+    assert await stored(alpha, direct["id"]) is None
+    assert await stored(gamma, direct["id"]) is None
+    assert (await stored(alpha, thread.uri)).reply_count == 0

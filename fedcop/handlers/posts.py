@@ -19,7 +19,6 @@ from fedcop.services import (
     votes,
 )
 from fedcop.services import node as node_service
-from federation.fetch_errors import FetchError
 from federation.vocab import first_type, id_of
 
 log = logging.getLogger(__name__)
@@ -45,13 +44,10 @@ async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> Inbo
         changed = await moderation.receive(ctx.pool, ctx.config, ctx.network, inner, via=group)
         return InboundState.DONE if changed else InboundState.IGNORED
     if inner_type in ("Update", "Delete") and isinstance(inner, dict):
-        try:
-            changed = await post_changes.apply_announced_change(
-                ctx.pool, ctx.config, ctx.network, inner
-            )
-        except (post_changes.ChangeRefused, FetchError) as refusal:
-            log.info("Announce %s not taken: %s", activity.get("id"), refusal)
-            return InboundState.IGNORED
+        # A peer that is down is waited for, and a refusal recorded, by the inbox worker.
+        changed = await post_changes.apply_announced_change(
+            ctx.pool, ctx.config, ctx.network, inner
+        )
         return InboundState.DONE if changed else InboundState.IGNORED
     if inner_type == "Create":
         create: dict[str, Any] = inner  # type: ignore[assignment]
@@ -59,11 +55,7 @@ async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> Inbo
         create = {"type": "Create", "id": None, "object": id_of(inner)}
     else:
         return InboundState.IGNORED  # announced votes: counted on the community's own node
-    try:
-        post = await posts.receive_create(ctx.pool, ctx.config, ctx.network, create, via=group)
-    except (posts.PostRefused, FetchError) as refusal:
-        log.info("Announce %s not taken: %s", activity.get("id"), refusal)
-        return InboundState.IGNORED
+    post = await posts.receive_create(ctx.pool, ctx.config, ctx.network, create, via=group)
     return InboundState.DONE if post is not None else InboundState.IGNORED
 
 

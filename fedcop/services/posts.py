@@ -205,6 +205,10 @@ async def receive_create(
     if placement is None:
         return None
     community, parent, thread_id = placement
+    if not _reaches_community(note, create, community):
+        # A direct message, or a reply meant only for its parent's author: not the community's
+        # to keep, and never relayed to its members.
+        return None
     author = await remote_actors.get_actor(pool, network, actor_uri)
     async with pool.acquire() as conn, conn.transaction():
         if await mod_store.is_banned(conn, community.id, author.id):
@@ -330,8 +334,10 @@ def _new_post(
     parent: Post | None,
     thread_id: int | None,
 ) -> NewPost:
-    content = sanitize(note["content"]) if isinstance(note.get("content"), str) else ""
+    content = _clean_html(note.get("content"))
     title = note.get("name") if isinstance(note.get("name"), str) else None
+    if title is not None:
+        title = title.replace("\x00", "")
     if thread_id is None and not title:
         title = _title_from_text(to_text(content), community)
     return NewPost(
@@ -344,7 +350,7 @@ def _new_post(
         object_type=first_type(note) or "Note",
         title=title.strip()[:MAX_TITLE] if thread_id is None and title else None,
         content=content,
-        summary=sanitize(note["summary"]) if isinstance(note.get("summary"), str) else "",
+        summary=_clean_html(note.get("summary")),
         url=id_of(note.get("url")) if isinstance(id_of(note.get("url")), str) else None,
         attachments=_attachments(note.get("attachment")),
         sensitive=note.get("sensitive") is True,
@@ -364,6 +370,11 @@ def _published(value: object) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _clean_html(value: object) -> str:
+    """Sanitised HTML, without NUL characters (PostgreSQL text cannot hold them)."""
+    return sanitize(value).replace("\x00", "") if isinstance(value, str) else ""
 
 
 def _title_from_text(text: str, community: Actor) -> str:
@@ -391,6 +402,19 @@ def _attachments(value: object) -> list[dict[str, Any]]:
                     }
                 )
     return kept
+
+
+def _reaches_community(note: dict[str, Any], create: dict[str, Any], community: Actor) -> bool:
+    """Public (or unlisted) posts, and posts addressed to the community or its followers."""
+    addressed = [
+        *ids_of(note.get("to")),
+        *ids_of(note.get("cc")),
+        *ids_of(note.get("audience")),
+        *ids_of(create.get("to")),
+        *ids_of(create.get("cc")),
+    ]
+    followers = community.followers_url or f"{community.uri}/followers"
+    return any(a in PUBLIC_ALIASES or a in (community.uri, followers) for a in addressed)
 
 
 def _visibility(note: dict[str, Any]) -> str:

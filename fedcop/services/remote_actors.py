@@ -66,9 +66,9 @@ def actor_fields(document: dict[str, Any], key_id: str | None = None) -> store.R
     return store.RemoteActorFields(
         uri=uri,
         actor_type=actor_type,
-        username=username[:255],
+        username=username[:255].replace("\x00", ""),
         domain=urlsplit(uri).netloc.lower(),
-        display_name=_text(document.get("name")) or username[:255],
+        display_name=_text(document.get("name")) or _text(username)[:255],
         summary=_text(document.get("summary")),
         inbox_url=inbox,
         shared_inbox_url=shared_inbox,
@@ -80,7 +80,8 @@ def actor_fields(document: dict[str, Any], key_id: str | None = None) -> store.R
 
 
 def _text(value: object) -> str:
-    return value[:MAX_TEXT] if isinstance(value, str) else ""
+    """Text kept from a remote document: bounded, without NUL (PostgreSQL text cannot hold it)."""
+    return value[:MAX_TEXT].replace("\x00", "") if isinstance(value, str) else ""
 
 
 async def fetch_actor(pool: Any, network: Network, uri: str) -> store.Actor:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import asyncpg
 
 from fedcop.queues import UNAVAILABLE_AFTER_DAYS
@@ -36,6 +38,24 @@ async def record_success(conn: asyncpg.Connection, host: str) -> None:
             last_success_at = now(), last_seen_at = now()
         """,
         host.lower(),
+    )
+
+
+async def record_successes(conn: asyncpg.Connection, hosts: Iterable[str]) -> None:
+    """`record_success` for several hosts in one statement (in sorted order, so that two
+    workers recording overlapping hosts lock their rows in the same order)."""
+    distinct = sorted({host.lower() for host in hosts})
+    if not distinct:
+        return
+    await conn.execute(
+        """
+        INSERT INTO hosts (host, last_success_at, last_seen_at)
+        SELECT host, now(), now() FROM unnest($1::text[]) AS host
+        ON CONFLICT (host) DO UPDATE
+        SET failure_days = 0, last_failure_on = NULL, unavailable = false,
+            last_success_at = now(), last_seen_at = now()
+        """,
+        distinct,
     )
 
 

@@ -136,6 +136,52 @@ async def retry_delivery(
     )
 
 
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """What one attempt leads to: a final state, or (retry_in set) pending again later."""
+
+    id: int
+    state: str  # 'done' or 'given_up'; ignored when retry_in is set
+    status: int | None
+    error: str | None
+    retry_in: float | None = None  # seconds
+
+
+async def record_outcomes(conn: asyncpg.Connection, outcomes: Sequence[DeliveryOutcome]) -> None:
+    """The outcomes of one batch of attempts in (at most) two statements, not two per row."""
+    finished = [o for o in outcomes if o.retry_in is None]
+    retried = [o for o in outcomes if o.retry_in is not None]
+    if finished:
+        await conn.execute(
+            """
+            UPDATE deliveries AS d
+            SET state = o.state, last_status = o.status, last_error = o.error, finished_at = now()
+            FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[])
+                 AS o(id, state, status, error)
+            WHERE d.id = o.id
+            """,
+            [o.id for o in finished],
+            [o.state for o in finished],
+            [o.status for o in finished],
+            [o.error for o in finished],
+        )
+    if retried:
+        await conn.execute(
+            """
+            UPDATE deliveries AS d
+            SET next_attempt_at = now() + make_interval(secs => o.delay),
+                last_status = o.status, last_error = o.error
+            FROM unnest($1::bigint[], $2::float8[], $3::integer[], $4::text[])
+                 AS o(id, delay, status, error)
+            WHERE d.id = o.id
+            """,
+            [o.id for o in retried],
+            [o.retry_in for o in retried],
+            [o.status for o in retried],
+            [o.error for o in retried],
+        )
+
+
 async def delivery_counts(conn: asyncpg.Connection) -> dict[str, int]:
     rows = await conn.fetch("SELECT state, count(*) AS n FROM deliveries GROUP BY state")
     return {row["state"]: row["n"] for row in rows}

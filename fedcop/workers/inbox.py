@@ -4,6 +4,7 @@ claim due rows (lease, SKIP LOCKED)
   unverified -> fetch the signer's key (signed GET, SSRF-guarded) -> verify as received
                 -> pending, or rejected (bad key, bad signature, wrong owner)
   pending    -> handlers[dispatch_key] -> done | ignored
+                refused (a Refused, or a fetch no retry can cure) -> rejected, with the reason
                 a peer that is down -> retried with the delivery backoff (about 3 days)
                 a handler that raises -> retried later, 'failed' after INBOUND_MAX_ATTEMPTS
 """
@@ -30,6 +31,7 @@ from fedcop.store import inbound as inbound_store
 from fedcop.store.inbound import ClaimedInbound
 from federation.fetch_errors import (
     FetchError,
+    InvalidResponseError,
     RequestRefusedError,
     StatusError,
     TransportError,
@@ -53,6 +55,15 @@ def _is_passing(error: Exception) -> bool:
     if isinstance(error, (_Retry, TransportError)):
         return True
     return isinstance(error, StatusError) and not is_permanent_failure(error.status)
+
+
+def _fails_for_good(error: Exception) -> bool:
+    """A fetch no retry can cure, and no bug: fedcop will not send it (an http id on an https
+    node, a private address), the peer answered for good (404, 410...), or what it serves is not
+    a usable document (too large, not JSON, not served at its id, not an actor)."""
+    if isinstance(error, (RequestRefusedError, InvalidResponseError, remote_actors.ActorError)):
+        return True
+    return isinstance(error, StatusError) and is_permanent_failure(error.status)
 
 
 class InboxWorker:
@@ -92,7 +103,10 @@ class InboxWorker:
             await self._finish(row, await handler(self.ctx, row.document), None)
         except Refused as refusal:  # verified, but not allowed: recorded, nothing changed
             await self._finish(row, InboundState.REJECTED, str(refusal))
-        except Exception as error:  # a passing failure or a handler bug: retry, then give up
+        except Exception as error:  # else a passing failure or a handler bug: retry, give up
+            if _fails_for_good(error):
+                await self._finish(row, InboundState.REJECTED, f"{type(error).__name__}: {error}")
+                return
             await self._retry_or_fail(row, error)
 
     async def _retry_or_fail(self, row: ClaimedInbound, error: Exception) -> None:
