@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from fedcop.config import Config
-from fedcop.services import accounts
+from fedcop.services import accounts, posts
 
 JRD = "application/jrd+json"
 
@@ -161,6 +161,7 @@ async def test_nodeinfo_describes_the_node(
     assert document["openRegistrations"] is False
     assert document["usage"]["users"] == {"total": 1, "activeMonth": 0, "activeHalfyear": 0}
     assert document["metadata"]["communities"] == 1
+    assert (document["usage"]["localPosts"], document["usage"]["localComments"]) == (0, 0)
 
 
 async def test_nodeinfo_counts_follow_the_database(
@@ -171,6 +172,18 @@ async def test_nodeinfo_counts_follow_the_database(
     await accounts.create_user(app.state.pool, config, "dave", "long enough")
     after = (await client.get("/nodeinfo/2.1")).json()["usage"]["users"]["total"]
     assert (before, after) == (0, 2)
+    await accounts.create_community(app.state.pool, config, "c1", title="C", owner="carol")
+    thread = await posts.write(
+        app.state.pool, config, app.state.network,
+        author="carol", community_uri="https://alpha.test/c/c1", title="T", content="Body",
+    )  # fmt: skip
+    await posts.write(
+        app.state.pool, config, app.state.network,
+        author="dave", community_uri="https://alpha.test/c/c1", content="Re",
+        in_reply_to=thread.uri,
+    )  # fmt: skip
+    usage = (await client.get("/nodeinfo/2.1")).json()["usage"]
+    assert (usage["localPosts"], usage["localComments"]) == (1, 1)
 
 
 async def test_nodeinfo_unknown_version_is_404(client: httpx.AsyncClient) -> None:

@@ -71,6 +71,8 @@ async def nodeinfo_document(request: Request) -> Response:
         users_total=usage.users_total,
         users_active_month=usage.users_active_month,
         users_active_halfyear=usage.users_active_halfyear,
+        local_posts=usage.local_threads,
+        local_comments=usage.local_replies,
         metadata={"nodeName": config.node_name, "communities": usage.communities},
     )
     return json_response(

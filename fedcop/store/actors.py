@@ -213,6 +213,8 @@ class UsageCounts:
     users_active_month: int
     users_active_halfyear: int
     communities: int
+    local_threads: int
+    local_replies: int
 
 
 async def usage_counts(conn: asyncpg.Connection) -> UsageCounts:
@@ -224,7 +226,13 @@ async def usage_counts(conn: asyncpg.Connection) -> UsageCounts:
               AS users_active_month,
           (SELECT count(*) FROM users WHERE last_active_at > now() - interval '180 days')
               AS users_active_halfyear,
-          (SELECT count(*) FROM communities) AS communities
+          (SELECT count(*) FROM communities) AS communities,
+          (SELECT count(*) FROM posts p JOIN actors a ON a.id = p.author_id
+           WHERE a.domain IS NULL AND p.thread_id IS NULL AND p.deleted_at IS NULL)
+              AS local_threads,
+          (SELECT count(*) FROM posts p JOIN actors a ON a.id = p.author_id
+           WHERE a.domain IS NULL AND p.thread_id IS NOT NULL AND p.deleted_at IS NULL)
+              AS local_replies
         """
     )
     return UsageCounts(**dict(row))

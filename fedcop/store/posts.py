@@ -218,19 +218,6 @@ async def count_threads(conn: asyncpg.Connection, community_id: int) -> int:
     )
 
 
-async def count_local(conn: asyncpg.Connection) -> tuple[int, int]:
-    """(local threads, local replies), for NodeInfo."""
-    row = await conn.fetchrow(
-        """
-        SELECT count(*) FILTER (WHERE p.thread_id IS NULL) AS threads,
-               count(*) FILTER (WHERE p.thread_id IS NOT NULL) AS replies
-        FROM posts p JOIN actors a ON a.id = p.author_id
-        WHERE a.domain IS NULL AND p.deleted_at IS NULL
-        """
-    )
-    return int(row["threads"]), int(row["replies"])
-
-
 async def set_vote(
     conn: asyncpg.Connection, post_id: int, actor_id: int, kind: str, activity_uri: str
 ) -> bool:
