@@ -114,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--owner", required=True, help="an existing user; becomes the first facilitator"
     )
     create_community.add_argument("--summary", default="", help="a short description")
+    create_community.add_argument(
+        "--private",
+        action="store_true",
+        help="members only: joining needs a facilitator's approval, posts are not public",
+    )
     _add_common(create_community)
     listing = admin_commands.add_parser("list", help="list local users and communities")
     _add_common(listing)
@@ -209,7 +214,13 @@ def admin(config: Config, args: argparse.Namespace) -> None:
 
         async def create_community(pool: Any, config: Config) -> None:
             actor = await accounts.create_community(
-                pool, config, args.name, title=args.title, owner=args.owner, summary=args.summary
+                pool,
+                config,
+                args.name,
+                title=args.title,
+                owner=args.owner,
+                summary=args.summary,
+                private=args.private,
             )
             print(
                 f"created community @{actor.username}@{config.domain} ({actor.uri}), "

@@ -17,8 +17,9 @@ from fedcop.urls import Urls
 
 
 def utc_timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with a Z, the form every peer parses."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 in UTC with a Z, the form every peer parses, to the millisecond (so that posts
+    written in the same second keep their order everywhere)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def actor_document(local: LocalActor, urls: Urls) -> dict[str, Any]:

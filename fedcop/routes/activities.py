@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fedcop.routes.authorized_fetch import refusal
+from fedcop.routes.authorized_fetch import members_only_refusal, refusal
 from fedcop.routes.responses import ACTIVITY_JSON, json_error
 from fedcop.services import node as node_service
 
@@ -16,10 +16,15 @@ async def activity(request: Request) -> Response:
     if refused is not None:
         return refused
     uri = request.app.state.config.base_url + request.url.path
-    body = await node_service.published_activity(request.app.state.pool, uri)
-    if body is None:
+    found = await node_service.published_activity(request.app.state.pool, uri)
+    if found is None:
         return json_error("there is no such activity on this node", 404)
-    return Response(body, media_type=ACTIVITY_JSON, headers={"Vary": "Accept"})
+    body, members_of = found
+    if members_of is not None:
+        refused = await members_only_refusal(request, members_of)
+        if refused is not None:
+            return refused
+    return Response(body, media_type=ACTIVITY_JSON, headers={"Vary": "Accept, Signature"})
 
 
 routes = [Route("/activities/{number:int}", activity)]

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fedcop.routes.responses import json_error
-from fedcop.services import remote_actors
+from fedcop.services import membership, remote_actors
 from fedcop.store import actors as actor_store
 from fedcop.store import hosts as host_store
 from federation.fetch_errors import FetchError
@@ -75,3 +75,18 @@ def _unauthorized(message: str) -> Response:
     response = json_error(message, 401)
     response.headers["Vary"] = "Signature, Accept"
     return response
+
+
+async def members_only_refusal(request: Request, community_id: int) -> Response | None:
+    """None if a signed GET comes from a server where the community has a member; otherwise
+    the 401/403 to send. Private communities' posts and activities are served this way."""
+    signer = await verified_signer(request)
+    if isinstance(signer, Response):
+        return signer
+    host = host_of(signer.actor_uri) or ""
+    allowed = await membership.server_has_member(
+        request.app.state.pool, request.app.state.network, community_id, host
+    )
+    if not allowed:
+        return json_error("this belongs to a private community: only its members may read it", 403)
+    return None

@@ -35,7 +35,8 @@ def _int_param(request: Request, name: str) -> int | None:
 async def outbox(request: Request, actor: Actor) -> Response:
     collection_id = f"{actor.uri}/outbox"
     pool = request.app.state.pool
-    if actor.actor_type != "Group":
+    if actor.actor_type != "Group" or actor.members_only:
+        # A private community's threads are for its members, never in a public collection.
         return activity_json(_collection(collection_id, 0, None))
     if "page" not in request.query_params:
         total = await reading.thread_count(pool, actor.id)

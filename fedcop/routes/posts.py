@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from fedcop.documents.actors import ordered_collection
 from fedcop.documents.posts import post_object
-from fedcop.routes.authorized_fetch import refusal
+from fedcop.routes.authorized_fetch import members_only_refusal, refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
 from fedcop.services import reading
 from fedcop.web import pages
@@ -21,8 +21,15 @@ async def post(request: Request) -> Response:
         if wants_activity_json(request):
             return json_error("there is no such post on this node", 404)
         return pages.not_found(request, "There is no such post on this node.")
+    private = found.post.visibility == "followers"
+    if private and not wants_activity_json(request):
+        # Readable in the browser once people sign in here; until then, members read it on
+        # their own servers.
+        return pages.not_found(request, "There is no such post on this node.")
     if wants_activity_json(request):
-        refused = await refusal(request)
+        refused = await (
+            members_only_refusal(request, found.community.id) if private else refusal(request)
+        )
         if refused is not None:
             return refused
         status = 410 if found.post.deleted_at is not None else 200
@@ -35,7 +42,10 @@ async def replies(request: Request) -> Response:
     found = await reading.local_post(request.app.state.pool, config, request.path_params["id"])
     if found is None:
         return json_error("there is no such post on this node", 404)
-    refused = await refusal(request)
+    if found.post.visibility == "followers":
+        refused = await members_only_refusal(request, found.community.id)
+    else:
+        refused = await refusal(request)
     if refused is not None:
         return refused
     uris = await reading.reply_uris(request.app.state.pool, found.post.id)

@@ -83,7 +83,14 @@ async def create_user(
 
 
 async def create_community(
-    pool: Any, config: Config, name: str, *, title: str, owner: str, summary: str = ""
+    pool: Any,
+    config: Config,
+    name: str,
+    *,
+    title: str,
+    owner: str,
+    summary: str = "",
+    private: bool = False,
 ) -> store.Actor:
     check_name(name, "community")
     title = title.strip()
@@ -107,7 +114,7 @@ async def create_community(
             display_name=title,
             summary=summary,
         )
-        await store.insert_community(conn, actor.id, owner_actor.actor.id)
+        await store.insert_community(conn, actor.id, owner_actor.actor.id, private=private)
         return actor
 
 

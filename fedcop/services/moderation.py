@@ -233,11 +233,20 @@ async def act(
         activity = to_activity(action, community, undone)
         if not community.is_local:
             # The community's node decides, and announces the outcome back to us.
-            await outbox.publish(conn, config, local.actor, activity, outbox.inbox_of(community))
+            await outbox.publish(
+                conn,
+                config,
+                local.actor,
+                activity,
+                outbox.inbox_of(community),
+                members_of=outbox.readers(community),
+            )
             return
         if not await may_moderate(conn, community, local.actor):
             raise InvalidInput(f"only facilitators of {community.display_name} can do that")
-        published = await outbox.publish(conn, config, local.actor, activity, [])
+        published = await outbox.publish(
+            conn, config, local.actor, activity, [], members_of=outbox.readers(community)
+        )
         if not await apply(conn, community, local.actor, action, target_actor, published["id"]):
             raise InvalidInput("that changes nothing")
         await relay.relay(conn, config, community, published)

@@ -89,8 +89,9 @@ async def followed_by_follow_uri(pool: Any, follow_uri: str, follower_uri: str) 
         return await follow_store.followed_uri_of(conn, follow_uri, follower_uri)
 
 
-async def published_activity(pool: Any, uri: str) -> bytes | None:
-    """An activity this node published, serialised exactly as it was sent."""
+async def published_activity(pool: Any, uri: str) -> tuple[bytes, int | None] | None:
+    """An activity this node published, serialised exactly as it was sent, and the private
+    community (if any) whose members alone may read it."""
     async with pool.acquire() as conn:
         return await outbound_store.activity_body(conn, uri)
 

@@ -28,8 +28,11 @@ async def publish(
     actor: Actor,
     activity: dict[str, Any],
     inboxes: list[str],
+    *,
+    members_of: Actor | None = None,
 ) -> dict[str, Any]:
-    """Store `activity` (given without @context, id or actor) and queue its deliveries."""
+    """Store `activity` (given without @context, id or actor) and queue its deliveries.
+    `members_of`: a private community whose members' servers alone may fetch it."""
     number = int(await conn.fetchval("SELECT fedcop_next_id()"))
     document = {
         "@context": AS_CONTEXT,
@@ -38,7 +41,9 @@ async def publish(
         **activity,
     }
     async with conn.transaction():
-        row_id = await outbound_store.insert_activity(conn, document["id"], actor.id, document)
+        row_id = await outbound_store.insert_activity(
+            conn, document["id"], actor.id, document, members_of.id if members_of else None
+        )
         await outbound_store.enqueue_deliveries(conn, row_id, inboxes)
     return document
 
@@ -47,3 +52,8 @@ def inbox_of(actor: Actor) -> list[str]:
     """Where one actor receives: its shared inbox when it has one (one POST per server)."""
     inbox = actor.shared_inbox_url or actor.inbox_url
     return [inbox] if inbox else []
+
+
+def readers(community: Actor) -> Actor | None:
+    """For `members_of`: the community itself when its posts are for members only."""
+    return community if community.members_only else None

@@ -45,7 +45,12 @@ async def _publish_change(
     activity: dict[str, Any],
 ) -> None:
     published = await outbox.publish(
-        conn, config, author, activity, [] if community.is_local else outbox.inbox_of(community)
+        conn,
+        config,
+        author,
+        activity,
+        [] if community.is_local else outbox.inbox_of(community),
+        members_of=outbox.readers(community),
     )
     if community.is_local:
         await relay.relay(conn, config, community, published)

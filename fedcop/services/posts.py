@@ -25,6 +25,7 @@ from fedcop.network import Network
 from fedcop.services import outbox, relay, remote_actors
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.store import actors as actor_store
+from fedcop.store import follows as follow_store
 from fedcop.store import moderation as mod_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
@@ -111,7 +112,7 @@ async def write(
                 url=None,
                 attachments=[],
                 sensitive=False,
-                visibility="public",
+                visibility="followers" if community.members_only else "public",
                 create_uri=None,
                 published=None,
             ),
@@ -131,6 +132,7 @@ async def write(
                 "audience": community.uri,
             },
             [] if community.is_local else outbox.inbox_of(community),
+            members_of=outbox.readers(community),
         )
         await conn.execute("UPDATE posts SET create_uri = $2 WHERE id = $1", post.id, create["id"])
         if community.is_local:
@@ -213,6 +215,8 @@ async def receive_create(
     async with pool.acquire() as conn, conn.transaction():
         if await mod_store.is_banned(conn, community.id, author.id):
             raise PostRefused(f"{author.uri} is banned from {community.uri}")
+        if community.is_local and community.members_only:
+            await _check_member(conn, community, author)
         if thread_id is not None and await _locked(conn, thread_id):
             raise PostRefused("the thread is locked")
         if thread_id is None and community.is_local:
@@ -370,6 +374,15 @@ def _published(value: object) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def _check_member(conn: asyncpg.Connection, community: Actor, author: Actor) -> None:
+    """Only members (and facilitators) post in a private community."""
+    if await follow_store.is_accepted_follower(conn, author.id, community.id):
+        return
+    if await mod_store.is_facilitator(conn, community.id, author.id):
+        return
+    raise PostRefused(f"{author.uri} is not a member of the private community {community.uri}")
 
 
 def _clean_html(value: object) -> str:

@@ -37,6 +37,17 @@ async def relay(
     """Announce `activity` to the community's followers; `new_thread_uri` for a new thread."""
     followers = community.followers_url or f"{community.uri}/followers"
     inboxes = await software_store.follower_inboxes_by_software(conn, community.id)
+    if community.members_only:
+        # A private community speaks to its members only, and never to the public.
+        await outbox.publish(
+            conn,
+            config,
+            community,
+            {"type": "Announce", "object": _bare(activity), "to": [followers]},
+            [inbox for inbox, _, _ in inboxes],
+            members_of=community,
+        )
+        return
     threadiverse = [inbox for inbox, _, software in inboxes if not is_microblog(software)]
     microblog = [inbox for inbox, _, software in inboxes if is_microblog(software)]
     if threadiverse:

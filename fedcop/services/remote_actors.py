@@ -76,6 +76,7 @@ def actor_fields(document: dict[str, Any], key_id: str | None = None) -> store.R
         followers_url=id_of(document.get("followers")),
         public_key_id=str(key["id"]),
         public_key_pem=str(key["publicKeyPem"]),
+        manually_approves_followers=document.get("manuallyApprovesFollowers") is True,
     )
 
 

@@ -39,6 +39,7 @@ async def vote(pool: Any, config: Config, *, voter: str, post_uri: str, kind: st
             local.actor,
             {"type": kind, "object": post.uri, "audience": community.uri, "to": [community.uri]},
             [] if community.is_local else outbox.inbox_of(community),
+            members_of=outbox.readers(community),
         )
         if await post_store.set_vote(conn, post.id, local.actor.id, KINDS[kind], activity["id"]):
             await _relay_if_local(conn, config, community, activity)
@@ -70,6 +71,7 @@ async def unvote(pool: Any, config: Config, *, voter: str, post_uri: str) -> boo
             local.actor,
             {"type": "Undo", "object": vote_activity, "audience": community.uri},
             [] if community.is_local else outbox.inbox_of(community),
+            members_of=outbox.readers(community),
         )
         await _relay_if_local(conn, config, community, undo)
         return True

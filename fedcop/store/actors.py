@@ -11,7 +11,9 @@ import asyncpg
 _ACTOR_COLUMNS = """
     a.id, a.uri, a.actor_type, a.username, a.domain, a.display_name, a.summary,
     a.inbox_url, a.shared_inbox_url, a.outbox_url, a.followers_url,
-    a.public_key_id, a.public_key_pem, a.created_at
+    a.public_key_id, a.public_key_pem, a.created_at,
+    (a.manually_approves_followers OR coalesce(
+        (SELECT c.private FROM communities c WHERE c.actor_id = a.id), false)) AS members_only
 """
 
 
@@ -31,6 +33,9 @@ class Actor:
     public_key_id: str
     public_key_pem: str
     created_at: datetime
+    # A community whose posts are for its members only: a private community here, or a remote
+    # one that approves its members by hand.
+    members_only: bool = False
 
     @property
     def is_local(self) -> bool:
@@ -46,6 +51,7 @@ class LocalActor:
     is_admin: bool = False
     posting_restricted_to_mods: bool = False
     manually_approves_followers: bool = False
+    private: bool = False
 
 
 def _actor(row: Any) -> Actor:
@@ -101,8 +107,18 @@ async def insert_user(
     )
 
 
-async def insert_community(conn: asyncpg.Connection, actor_id: int, owner_id: int) -> None:
-    await conn.execute("INSERT INTO communities (actor_id) VALUES ($1)", actor_id)
+async def insert_community(
+    conn: asyncpg.Connection, actor_id: int, owner_id: int, *, private: bool = False
+) -> None:
+    # A private community approves its members by hand: that is how its members are known.
+    await conn.execute(
+        """
+        INSERT INTO communities (actor_id, private, manually_approves_followers)
+        VALUES ($1, $2, $2)
+        """,
+        actor_id,
+        private,
+    )
     await conn.execute(
         "INSERT INTO community_facilitators (community_id, actor_id) VALUES ($1, $2)",
         actor_id,
@@ -130,7 +146,8 @@ async def find_local(conn: asyncpg.Connection, username: str) -> LocalActor | No
         SELECT {_ACTOR_COLUMNS}, a.private_key_pem,
                coalesce(u.is_admin, false) AS is_admin,
                coalesce(c.posting_restricted_to_mods, false) AS posting_restricted_to_mods,
-               coalesce(c.manually_approves_followers, false) AS manually_approves_followers
+               coalesce(c.manually_approves_followers, false) AS manually_approves_followers,
+               coalesce(c.private, false) AS private
         FROM actors a
         LEFT JOIN users u ON u.actor_id = a.id
         LEFT JOIN communities c ON c.actor_id = a.id
@@ -146,6 +163,7 @@ async def find_local(conn: asyncpg.Connection, username: str) -> LocalActor | No
         is_admin=row["is_admin"],
         posting_restricted_to_mods=row["posting_restricted_to_mods"],
         manually_approves_followers=row["manually_approves_followers"],
+        private=row["private"],
     )
 
 
@@ -254,6 +272,7 @@ class RemoteActorFields:
     followers_url: str | None
     public_key_id: str
     public_key_pem: str
+    manually_approves_followers: bool = False
 
 
 async def upsert_remote(conn: asyncpg.Connection, fields: RemoteActorFields) -> Actor:
@@ -261,14 +280,16 @@ async def upsert_remote(conn: asyncpg.Connection, fields: RemoteActorFields) -> 
         f"""
         INSERT INTO actors AS a (uri, actor_type, username, domain, display_name, summary,
                                  inbox_url, shared_inbox_url, outbox_url, followers_url,
-                                 public_key_id, public_key_pem, fetched_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
+                                 public_key_id, public_key_pem, manually_approves_followers,
+                                 fetched_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
         ON CONFLICT (uri) DO UPDATE SET
             actor_type = excluded.actor_type, username = excluded.username,
             display_name = excluded.display_name, summary = excluded.summary,
             inbox_url = excluded.inbox_url, shared_inbox_url = excluded.shared_inbox_url,
             outbox_url = excluded.outbox_url, followers_url = excluded.followers_url,
             public_key_id = excluded.public_key_id, public_key_pem = excluded.public_key_pem,
+            manually_approves_followers = excluded.manually_approves_followers,
             fetched_at = now(), updated_at = now()
         WHERE a.domain IS NOT NULL
         RETURNING {_ACTOR_COLUMNS}
@@ -285,6 +306,7 @@ async def upsert_remote(conn: asyncpg.Connection, fields: RemoteActorFields) -> 
         fields.followers_url,
         fields.public_key_id,
         fields.public_key_pem,
+        fields.manually_approves_followers,
     )
     if row is None:
         raise ValueError(f"{fields.uri} names a local actor; a remote document cannot replace it")

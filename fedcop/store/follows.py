@@ -182,3 +182,20 @@ async def has_follower_on_host(conn: asyncpg.Connection, followed_id: int, host:
             host.lower(),
         )
     )
+
+
+async def is_accepted_follower(
+    conn: asyncpg.Connection, follower_id: int, followed_id: int
+) -> bool:
+    return bool(
+        await conn.fetchval(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM follows
+                WHERE follower_id = $1 AND followed_id = $2 AND state = 'accepted'
+            )
+            """,
+            follower_id,
+            followed_id,
+        )
+    )

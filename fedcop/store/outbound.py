@@ -13,19 +13,24 @@ import orjson
 
 
 async def insert_activity(
-    conn: asyncpg.Connection, uri: str, actor_id: int, document: dict[str, Any]
+    conn: asyncpg.Connection,
+    uri: str,
+    actor_id: int,
+    document: dict[str, Any],
+    members_of: int | None = None,
 ) -> int:
     return int(
         await conn.fetchval(
             """
-            INSERT INTO outbound_activities (uri, actor_id, document, body)
-            VALUES ($1, $2, $3, $4)
+            INSERT INTO outbound_activities (uri, actor_id, document, body, members_of)
+            VALUES ($1, $2, $3, $4, $5)
             RETURNING id
             """,
             uri,
             actor_id,
             document,
             orjson.dumps(document).decode(),
+            members_of,
         )
     )
 
@@ -35,9 +40,12 @@ async def activity_document(conn: asyncpg.Connection, uri: str) -> dict[str, Any
     return dict(value) if value is not None else None
 
 
-async def activity_body(conn: asyncpg.Connection, uri: str) -> bytes | None:
-    value = await conn.fetchval("SELECT body FROM outbound_activities WHERE uri = $1", uri)
-    return str(value).encode() if value is not None else None
+async def activity_body(conn: asyncpg.Connection, uri: str) -> tuple[bytes, int | None] | None:
+    """(the activity as sent, the private community whose members alone may read it)."""
+    row = await conn.fetchrow(
+        "SELECT body, members_of FROM outbound_activities WHERE uri = $1", uri
+    )
+    return (str(row["body"]).encode(), row["members_of"]) if row is not None else None
 
 
 async def enqueue_deliveries(
