@@ -28,6 +28,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import jsonschema_rs
 import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
@@ -195,6 +196,13 @@ def _validator(type_name: str) -> Draft202012Validator:
     return Draft202012Validator(_dereferenced(schema, resolver, depth=0))
 
 
+@functools.cache
+def _fast_validator(type_name: str) -> Any:
+    """The same schema compiled by jsonschema-rs. Formats are annotations here, as they are for
+    the Python validator, so that both accept exactly the same documents (a test checks it)."""
+    return jsonschema_rs.validator_for(_validator(type_name).schema, validate_formats=False)
+
+
 def _dereferenced(node: Any, resolver: _Resolver, depth: int) -> Any:
     """A copy of a schema with each $ref replaced by its target ($ref with siblings: allOf)."""
     if depth > 32:
@@ -250,10 +258,13 @@ def _check_size(document: Mapping[str, Any]) -> None:
 def _check(document: Mapping[str, Any], path: str, embedding: int) -> None:
     type_name = _dispatch(document, path)
     prefix = path or type_name
-    error = _most_relevant(_validator(type_name).iter_errors(document))
-    if error is not None:
-        location, reason = _explain(error)
-        raise ValidationError(_join(prefix, location), reason)
+    # The compiled validator answers "valid?" about 20 times faster; only a document it refuses
+    # goes through the Python one, which explains why in words a peer's developer can use.
+    if not _fast_validator(type_name).is_valid(document):
+        error = _most_relevant(_validator(type_name).iter_errors(document))
+        if error is not None:
+            location, reason = _explain(error)
+            raise ValidationError(_join(prefix, location), reason)
     if _catalog().kinds[type_name] != "activity":
         return
     allowed = EMBEDDABLE_KINDS.get(type_name, frozenset())
