@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from fedcop.config import Config
+from fedcop.config import Config, load_config
 from fedcop.db.pool import create_pool
 from fedcop.handlers import HandlerContext
 from fedcop.inbox.acceptance import Acceptance
@@ -93,3 +93,12 @@ def create_app(
     )
     app.state.config = config
     return app
+
+
+def app_from_environment() -> Starlette:
+    """The app of one server process under `serve --workers N`: its parent owns the database
+    (embedded or not, already migrated) and hands everything over in FEDCOP_* variables."""
+    config = load_config()
+    if not config.database_url:
+        raise RuntimeError("app_from_environment needs FEDCOP_DATABASE_URL (set by fedcop serve)")
+    return create_app(config, config.database_url)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import fedcop
-from fedcop.config import Config, ConfigError, load_config
+from fedcop.config import Config, ConfigError, environment_of, load_config, replace
 from fedcop.db.datadir_lock import DataDirBusy
 from fedcop.db.embedded import EmbeddedPostgresError
 from fedcop.db.pool import create_pool
@@ -40,6 +41,8 @@ environment variables (a flag wins over its variable):
   FEDCOP_AUTHORIZED_FETCH         true to require signed GETs for actor and object documents
                                   (the instance actor stays fetchable unsigned); default false
   FEDCOP_NODE_NAME                the name shown on pages and in NodeInfo; default fedcop
+  FEDCOP_WORKERS                  server processes (each also runs the queue workers);
+                                  default 1, about one per CPU core under load
 """
 
 
@@ -82,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="allow fetching from and delivering to loopback/private addresses "
         "[FEDCOP_ALLOW_PRIVATE_ADDRESSES, off]",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes sharing the port, about one per CPU core [FEDCOP_WORKERS, 1]",
     )
     serve.add_argument(
         "--authorized-fetch",
@@ -134,6 +142,7 @@ def _config_from(args: argparse.Namespace) -> Config:
             "port": getattr(args, "port", None),
             "allow_private_addresses": getattr(args, "allow_private_addresses", None),
             "authorized_fetch": getattr(args, "authorized_fetch", None),
+            "workers": getattr(args, "workers", None),
         }
     )
 
@@ -161,23 +170,50 @@ def serve(config: Config) -> None:
         config = database.config
         where = "FEDCOP_DATABASE_URL" if config.database_url else f"embedded in {config.data_dir}"
         log.info("fedcop %s at %s (database: %s)", fedcop.__version__, config.base_url, where)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(config, dsn),
-                host=config.host,
-                port=config.port,
-                proxy_headers=True,
-                server_header=False,
-                access_log=False,
-                log_level="info",
-            )
-        )
+        if config.workers > 1:
+            _serve_processes(replace(config, database_url=dsn))
+            return
+        server = uvicorn.Server(_uvicorn_config(config, create_app(config, dsn)))
         server.run()
         if not server.started:
-            raise SystemExit(
-                f"fedcop could not listen on {config.host}:{config.port}: is another program using "
-                "it? Choose another with --port"
-            )
+            raise SystemExit(_cannot_listen(config))
+
+
+def _uvicorn_config(config: Config, app: Any, **options: Any) -> Any:
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=config.host,
+        port=config.port,
+        proxy_headers=True,
+        server_header=False,
+        access_log=False,
+        log_level="info",
+        **options,
+    )
+
+
+def _serve_processes(config: Config) -> None:
+    """N server processes on one socket, supervised here; this process keeps the database."""
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ.update(environment_of(config))  # what each spawned process builds its app from
+    options = _uvicorn_config(
+        config, "fedcop.app:app_from_environment", factory=True, workers=config.workers
+    )
+    try:
+        sock = options.bind_socket()
+    except (OSError, SystemExit):
+        raise SystemExit(_cannot_listen(config)) from None
+    Multiprocess(options, sockets=[sock]).run()
+
+
+def _cannot_listen(config: Config) -> str:
+    return (
+        f"fedcop could not listen on {config.host}:{config.port}: is another program using it? "
+        "Choose another with --port"
+    )
 
 
 def migrate(config: Config) -> None:

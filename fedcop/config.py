@@ -35,6 +35,8 @@ class Config:
     open_registrations: bool = False
     # Require signed GETs for actor and object documents (the instance actor stays unsigned).
     authorized_fetch: bool = False
+    # Server processes sharing the listening socket (each also runs the queue workers).
+    workers: int = 1
     node_name: str = "fedcop"
     # False when base_url is the local default (http://localhost:PORT) rather than configured.
     base_url_given: bool = True
@@ -92,6 +94,36 @@ def parse_port(name: str, value: str | int) -> int:
     return port
 
 
+MAX_WORKERS = 64
+
+
+def parse_workers(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= MAX_WORKERS:
+        raise ConfigError(
+            f"workers={value!r} is not a number of processes: use 1 to {MAX_WORKERS} "
+            "(about one per CPU core)"
+        )
+    return int(value)
+
+
+def environment_of(config: Config) -> dict[str, str]:
+    """FEDCOP_* variables that rebuild `config` in another process (serve --workers)."""
+    values = {
+        "FEDCOP_BASE_URL": config.base_url,
+        "FEDCOP_HOST": config.host,
+        "FEDCOP_PORT": str(config.port),
+        "FEDCOP_DATA_DIR": str(config.data_dir),
+        "FEDCOP_ALLOW_PRIVATE_ADDRESSES": str(config.allow_private_addresses).lower(),
+        "FEDCOP_OPEN_REGISTRATIONS": str(config.open_registrations).lower(),
+        "FEDCOP_AUTHORIZED_FETCH": str(config.authorized_fetch).lower(),
+        "FEDCOP_NODE_NAME": config.node_name,
+        "FEDCOP_WORKERS": str(config.workers),
+    }
+    if config.database_url:
+        values["FEDCOP_DATABASE_URL"] = config.database_url
+    return values
+
+
 def load_config(
     overrides: Mapping[str, object] | None = None,
     environ: Mapping[str, str] | None = None,
@@ -100,7 +132,7 @@ def load_config(
 
     Recognised variables: FEDCOP_BASE_URL, FEDCOP_HOST, FEDCOP_PORT, FEDCOP_DATA_DIR,
     FEDCOP_DATABASE_URL, FEDCOP_ALLOW_PRIVATE_ADDRESSES, FEDCOP_OPEN_REGISTRATIONS,
-    FEDCOP_AUTHORIZED_FETCH, FEDCOP_NODE_NAME.
+    FEDCOP_AUTHORIZED_FETCH, FEDCOP_NODE_NAME, FEDCOP_WORKERS.
     """
     env = os.environ if environ is None else environ
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
@@ -126,7 +158,10 @@ def load_config(
         return parse_bool(f"FEDCOP_{key.upper()}", str(value))
 
     database_url = setting("database_url")
+    workers_value = setting("workers")
+    workers = parse_workers(str(workers_value)) if workers_value is not None else 1
     return Config(
+        workers=workers,
         base_url=base_url,
         base_url_given=bool(base),
         host=host,

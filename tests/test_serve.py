@@ -305,3 +305,42 @@ def test_console_script_is_installed() -> None:
 
     script = Path(sys.executable).parent / "fedcop"
     assert script.exists() or shutil.which("fedcop"), "the `fedcop` command is not installed"
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def test_serve_with_several_worker_processes(data_dir: Path) -> None:
+    # Given serve started with two server processes
+    node = Serve(data_dir, "--workers", "2")
+    node.wait_ready()
+    run_fedcop(
+        "admin", "create-user", "ana", "--password", "pw-123456", "--data-dir", str(data_dir)
+    )
+    # Then both answer on the one port, sharing one database
+    for _ in range(6):
+        assert node.get("/u/ana", headers=AP).json()["preferredUsername"] == "ana"
+    postgres = postmaster_pid(data_dir)
+    servers = [pid for pid in _children(node.process.pid) if b"spawn_main" in _cmdline(pid)]
+    assert len([pid for pid in servers if process_alive(pid)]) == 2
+    # When it gets SIGTERM, every process stops, and so does the database
+    assert node.stop(signal.SIGTERM) == 0
+    assert wait_until(lambda: not any(process_alive(pid) for pid in servers))
+    assert postgres is not None and wait_until(lambda: not process_alive(postgres))
+
+
+def test_a_bad_number_of_workers_is_refused(data_dir: Path) -> None:
+    result = run_fedcop("serve", "--workers", "0", "--data-dir", str(data_dir))
+    assert result.returncode == 1
+    assert "number of processes" in result.stderr
