@@ -113,8 +113,12 @@ async def test_a_local_member_posts_and_remote_members_receive_it(
         assert found is not None and found.title == "Welcome"
     # The thread is served at its id, with audience, addressing and a Mention of the community
     document = (await alpha.get(thread.uri.removeprefix(alpha.base), headers=AP)).json()
-    assert document["type"] == "Note"
+    assert document["type"] == "Article"
     assert document["name"] == "Welcome"
+    # with a Note preview that microblog servers show in full: the title and the whole text
+    assert document["preview"]["type"] == "Note"
+    assert "<strong>Welcome</strong>" in document["preview"]["content"]
+    assert "Introduce yourselves!" in document["preview"]["content"]
     assert document["audience"] == f"{alpha.base}/c/stewards"
     assert f"{alpha.base}/c/stewards" in document["to"]
     assert document["tag"][0]["type"] == "Mention"

@@ -1,10 +1,12 @@
 """Posts as ActivityStreams objects.
 
-A thread written here is a `Note` with a `name` (its title): threadiverse servers (Lemmy, PieFed,
-Mbin, NodeBB) read `name` as the title, and microblog servers (Mastodon and friends) show a Note's
-content in full, where a Page or Article would shrink to a title and a link. A reply is a `Note`
-with `inReplyTo`. Every post carries `audience` (its community, FEP-1b12), is addressed to the
-community and tags it as a `Mention`, so replies written on any server reach the community.
+A thread written here is an `Article` with a `name` (its title), which threadiverse servers
+(Lemmy, PieFed, Mbin, NodeBB) show as a thread, and a `preview` Note holding the title and the
+whole text, which microblog servers (Mastodon and friends) show in full where an Article alone
+would shrink to a title and a link. A reply is a `Note` with `inReplyTo`.
+
+Every post carries `audience` (its community, FEP-1b12), is addressed to the community and tags
+it as a `Mention`, so replies written on any server reach the community.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fedcop.documents.actors import utc_timestamp
 from fedcop.documents.context import AS_CONTEXT, PUBLIC
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
+from federation.html import escape
 
 POST_CONTEXT: list[Any] = [
     AS_CONTEXT,
@@ -62,6 +65,14 @@ def post_object(post: Post, author: Actor, community: Actor, config: Config) -> 
     }
     if post.title is not None:
         document["name"] = post.title
+    if post.object_type == "Article" and post.title is not None:
+        document["preview"] = {
+            "type": "Note",
+            "attributedTo": author.uri,
+            "content": f"<p><strong>{escape(post.title)}</strong></p>{post.content}",
+            "mediaType": "text/html",
+            "published": document["published"],
+        }
     if post.summary:
         document["summary"] = post.summary
     if post.in_reply_to_uri:

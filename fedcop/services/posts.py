@@ -105,7 +105,7 @@ async def write(
                 thread_id=thread_id,
                 parent_id=parent.id if parent else None,
                 in_reply_to_uri=in_reply_to,
-                object_type="Note",
+                object_type="Article" if parent is None else "Note",
                 title=title.strip()[:MAX_TITLE] if parent is None and title else None,
                 content=sanitize(text_to_html(content)),
                 summary="",
