@@ -280,3 +280,35 @@ async def test_member_list_pages_are_for_servers_with_a_member(
     # beta has a member, so its signed fetch gets the list
     page = await beta.app.state.network.fetch(f"{alpha.base}/c/stewards/followers?page=true")
     assert sorted(page["orderedItems"]) == sorted([f"{beta.base}/u/bea", f"{gamma.base}/u/gus"])
+
+
+async def test_a_post_carries_links_to_every_node(
+    three: tuple[LiveNode, LiveNode, LiveNode],
+) -> None:
+    alpha, beta, gamma = three
+    thread = await posts.write(
+        beta.pool, beta.config, beta.app.state.network,
+        author="bea", community_uri=f"{alpha.base}/c/stewards", title="Our schedule",
+        content="See https://records.example/schedule.pdf, and <b>ask</b>.",
+        links=["https://records.example/guide"],
+    )  # fmt: skip
+    await settle(alpha, beta, gamma)
+    for node in (alpha, gamma):
+        found = await stored(node, thread.uri)
+        assert found.attachments[0]["url"] == "https://records.example/guide", node.base
+        assert 'href="https://records.example/schedule.pdf"' in found.content
+        assert "&lt;b&gt;ask&lt;/b&gt;" in found.content  # text stays text
+    document = await alpha.app.state.network.fetch(thread.uri)
+    assert document["attachment"] == [{"type": "Link", "href": "https://records.example/guide"}]
+
+
+async def test_a_link_that_is_not_a_web_address_is_refused(
+    three: tuple[LiveNode, LiveNode, LiveNode],
+) -> None:
+    alpha, beta, _ = three
+    with pytest.raises(InvalidInput, match="web address"):
+        await posts.write(
+            beta.pool, beta.config, beta.app.state.network,
+            author="bea", community_uri=f"{alpha.base}/c/stewards", title="x", content="y",
+            links=["javascript:alert(1)"],
+        )  # fmt: skip

@@ -80,5 +80,18 @@ def post_object(post: Post, author: Actor, community: Actor, config: Config) -> 
     if post.updated is not None:
         document["updated"] = utc_timestamp(post.updated)
     if post.attachments:
-        document["attachment"] = post.attachments
+        document["attachment"] = [_attachment(item) for item in post.attachments]
     return document
+
+
+def _attachment(item: dict[str, Any]) -> dict[str, Any]:
+    """A stored attachment on the wire: a Link has `href`, a Document (or Image...) a `url`."""
+    if item.get("type") == "Link":
+        link: dict[str, Any] = {"type": "Link", "href": item["url"]}
+    else:
+        link = {"type": item.get("type") or "Document", "url": item["url"]}
+    if item.get("mediaType"):
+        link["mediaType"] = item["mediaType"]
+    if item.get("name"):
+        link["name"] = item["name"]
+    return link

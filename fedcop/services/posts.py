@@ -47,13 +47,43 @@ def local_post_uri(config: Config, post_id: int) -> str:
     return f"{config.base_url}/p/{post_id}"
 
 
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+
+
 def text_to_html(text: str) -> str:
-    """Plain text from a form: paragraphs on blank lines, line breaks kept, all escaped."""
+    """Plain text from a form: paragraphs on blank lines, line breaks kept, web addresses made
+    links, everything else escaped."""
     paragraphs = [part.strip() for part in re.split(r"\n\s*\n", text.strip()) if part.strip()]
     return "".join(
-        "<p>" + "<br>".join(escape(line) for line in part.splitlines()) + "</p>"
+        "<p>" + "<br>".join(_linked(line) for line in part.splitlines()) + "</p>"
         for part in paragraphs
     )
+
+
+def _linked(line: str) -> str:
+    pieces: list[str] = []
+    position = 0
+    for match in _URL.finditer(line):
+        url = escape(match.group(0))
+        pieces += [escape(line[position : match.start()]), f'<a href="{url}">{url}</a>']
+        position = match.end()
+    pieces.append(escape(line[position:]))
+    return "".join(pieces)
+
+
+MAX_LINKS = 10
+
+
+def link_attachments(links: list[str]) -> list[dict[str, Any]]:
+    """Web addresses attached to a post (a link post, resources, slides...)."""
+    if len(links) > MAX_LINKS:
+        raise InvalidInput(f"a post carries at most {MAX_LINKS} links")
+    attached = []
+    for link in links:
+        if not _URL.fullmatch(link.strip()) or len(link) > 2048:
+            raise InvalidInput(f"{link!r} is not a web address (http:// or https://)")
+        attached.append({"type": "Link", "url": link.strip(), "mediaType": "", "name": ""})
+    return attached
 
 
 # -- written here ----------------------------------------------------------------------------
@@ -69,8 +99,11 @@ async def write(
     content: str,
     title: str | None = None,
     in_reply_to: str | None = None,
+    links: list[str] | None = None,
 ) -> Post:
-    """A local user posts a thread (with a title) or a reply (to a post's id)."""
+    """A local user posts a thread (with a title) or a reply (to a post's id), optionally with
+    links attached."""
+    attachments = link_attachments(links or [])
     if in_reply_to is None and not (title and title.strip()):
         raise InvalidInput("a new thread needs a title")
     if len(content) > MAX_CONTENT:
@@ -110,7 +143,7 @@ async def write(
                 content=sanitize(text_to_html(content)),
                 summary="",
                 url=None,
-                attachments=[],
+                attachments=attachments,
                 sensitive=False,
                 visibility="followers" if community.members_only else "public",
                 create_uri=None,
@@ -404,7 +437,8 @@ def _attachments(value: object) -> list[dict[str, Any]]:
     kept: list[dict[str, Any]] = []
     for item in as_list(value)[:20]:
         if isinstance(item, dict):
-            url = id_of(item.get("url")) or item.get("href")
+            url = item.get("href") if item.get("type") == "Link" else None
+            url = url or id_of(item.get("url")) or item.get("href")
             if isinstance(url, str) and url.startswith(("https://", "http://")):
                 kept.append(
                     {
