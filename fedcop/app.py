@@ -82,6 +82,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/", pages.home),
+            Route("/c/{name}/modlog", pages.moderation_log),
             *wellknown.routes,
             *inbox.routes,
             *activities.routes,

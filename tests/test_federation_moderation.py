@@ -4,6 +4,7 @@ beta, gus on gamma becomes a second facilitator. Each test asserts what every no
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -206,3 +207,31 @@ async def test_a_report_reaches_the_community_and_the_authors_node(three: Nodes)
             (f"{gamma.base}/u/gus", "Looks like spam")
         ], node.base
         assert thread.uri in found[0].targets
+
+
+async def test_a_ban_ends_at_its_expiry(three: Nodes) -> None:
+    alpha, beta, gamma = three
+    bea = f"{beta.base}/u/bea"
+    # A ban that has already run out counts for nothing, on the community's node and on bea's
+    expired = datetime.now(UTC) - timedelta(minutes=1)
+    await act(alpha, "fa", community(alpha), "ban", bea, reason="cool off", expires_at=expired)
+    await settle(alpha, beta, gamma)
+    thread = await thread_by_bea(three)
+    assert await stored(alpha, thread.uri) is not None
+    # and the Block told everyone when it ends
+    async with alpha.pool.acquire() as conn:
+        block = await conn.fetchval(
+            "SELECT document FROM outbound_activities WHERE document->>'type' = 'Block'"
+        )
+    assert block["endTime"].startswith(str(expired.year))
+
+
+async def test_the_moderation_log_is_public(three: Nodes) -> None:
+    alpha, beta, gamma = three
+    thread = await thread_by_bea(three)
+    await act(alpha, "fa", community(alpha), "remove", thread.uri, reason="duplicate thread")
+    await settle(alpha, beta, gamma)
+    page = await alpha.get("/c/stewards/modlog")
+    assert page.status_code == 200
+    assert "duplicate thread" in page.text
+    assert "remove" in page.text

@@ -125,3 +125,8 @@ async def follower_page(
 ) -> list[tuple[int, str]]:
     async with pool.acquire() as conn:
         return await follow_store.follower_page(conn, actor_id, after_id=after_id, limit=limit)
+
+
+async def moderation_log(pool: Any, community_id: int) -> list[mod_store.LogEntry]:
+    async with pool.acquire() as conn:
+        return await mod_store.log_of(conn, community_id)

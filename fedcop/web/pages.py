@@ -52,5 +52,31 @@ async def post_page(request: Request, view: PostView) -> Response:
     return render(request, "post.html", view=view, replies=replies)
 
 
+ACTION_WORDS = {
+    "lock": "locked",
+    "unlock": "unlocked",
+    "remove": "removed",
+    "pin": "pinned",
+    "unpin": "unpinned",
+    "ban": "banned",
+    "unban": "lifted the ban on",
+    "add_facilitator": "made a facilitator:",
+    "remove_facilitator": "removed as facilitator:",
+}
+
+
+async def moderation_log(request: Request) -> Response:
+    """What the facilitators of a community did, and why: public, as trust needs it to be."""
+    local = await node_service.find_local_of_type(
+        request.app.state.pool, request.path_params["name"], "Group"
+    )
+    if local is None or local.private:
+        return not_found(request, "There is no such community on this node.")
+    entries = await node_service.moderation_log(request.app.state.pool, local.actor.id)
+    return render(
+        request, "modlog.html", community=local.actor, entries=entries, words=ACTION_WORDS
+    )
+
+
 def not_found(request: Request, message: str) -> Response:
     return render(request, "error.html", status_code=404, title="Not found", message=message)
