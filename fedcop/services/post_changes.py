@@ -15,9 +15,9 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents.posts import post_object
 from fedcop.network import Network
-from fedcop.services import outbox, relay
+from fedcop.services import markdown, outbox, relay
 from fedcop.services.errors import InvalidInput, NotFound, Refused
-from fedcop.services.posts import MAX_CONTENT, MAX_TITLE, text_to_html
+from fedcop.services.posts import MAX_CONTENT, MAX_TITLE
 from fedcop.store import actors as actor_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
@@ -67,7 +67,7 @@ async def edit(
             conn,
             post.id,
             title=title.strip()[:MAX_TITLE] if title and post.is_thread else None,
-            content=sanitize(text_to_html(content)),
+            content=markdown.render(content),
             summary=post.summary,
             attachments=post.attachments,
             sensitive=post.sensitive,

@@ -22,7 +22,7 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents.posts import POST_CONTEXT, addressing, post_object
 from fedcop.network import Network
-from fedcop.services import outbox, relay, remote_actors
+from fedcop.services import markdown, outbox, relay, remote_actors
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
@@ -30,7 +30,7 @@ from fedcop.store import moderation as mod_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
 from fedcop.store.posts import NewPost, Post
-from federation.html import escape, sanitize, to_text
+from federation.html import sanitize, to_text
 from federation.vocab import PUBLIC_ALIASES, as_list, first_type, id_of, ids_of
 
 MAX_TITLE = 200
@@ -47,28 +47,8 @@ def local_post_uri(config: Config, post_id: int) -> str:
     return f"{config.base_url}/p/{post_id}"
 
 
+# A web address, for attached links.
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
-
-
-def text_to_html(text: str) -> str:
-    """Plain text from a form: paragraphs on blank lines, line breaks kept, web addresses made
-    links, everything else escaped."""
-    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", text.strip()) if part.strip()]
-    return "".join(
-        "<p>" + "<br>".join(_linked(line) for line in part.splitlines()) + "</p>"
-        for part in paragraphs
-    )
-
-
-def _linked(line: str) -> str:
-    pieces: list[str] = []
-    position = 0
-    for match in _URL.finditer(line):
-        url = escape(match.group(0))
-        pieces += [escape(line[position : match.start()]), f'<a href="{url}">{url}</a>']
-        position = match.end()
-    pieces.append(escape(line[position:]))
-    return "".join(pieces)
 
 
 MAX_LINKS = 10
@@ -140,7 +120,7 @@ async def write(
                 in_reply_to_uri=in_reply_to,
                 object_type="Article" if parent is None else "Note",
                 title=title.strip()[:MAX_TITLE] if parent is None and title else None,
-                content=sanitize(text_to_html(content)),
+                content=markdown.render(content),
                 summary="",
                 url=None,
                 attachments=attachments,
