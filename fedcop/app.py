@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -23,7 +25,12 @@ from fedcop.inbox.writer import InboxWriter
 from fedcop.network import Network, SigningKey
 from fedcop.routes import activities, actors, inbox, posts, wellknown
 from fedcop.services.accounts import ensure_instance_actor
+from fedcop.store import node as node_store
+from fedcop.web import accounts as web_accounts
+from fedcop.web import actions as web_actions
+from fedcop.web import admin as web_admin
 from fedcop.web import pages
+from fedcop.web.headers import PageHeaders
 from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.inbox import InboxWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
@@ -47,6 +54,11 @@ def create_app(
         tasks: list[asyncio.Task[None]] = []
         try:
             instance = await ensure_instance_actor(pool, config)
+            async with pool.acquire() as conn:
+                await node_store.record_base_url(conn, config.base_url)
+                app.state.session_secret = await node_store.session_secret(
+                    conn, secrets.token_hex(32)
+                )
             network = Network(
                 config,
                 SigningKey(instance.actor.public_key_id, instance.private_key_pem),
@@ -83,6 +95,10 @@ def create_app(
         routes=[
             Route("/", pages.home),
             Route("/c/{name}/modlog", pages.moderation_log),
+            Route("/t/{id:int}", pages.thread_page),
+            *web_accounts.routes,
+            *web_actions.routes,
+            *web_admin.routes,
             *wellknown.routes,
             *inbox.routes,
             *activities.routes,
@@ -91,6 +107,7 @@ def create_app(
             Mount("/static", StaticFiles(directory=pages.STATIC), name="static"),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(PageHeaders)],
     )
     app.state.config = config
     return app

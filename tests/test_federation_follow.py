@@ -64,7 +64,7 @@ async def test_a_user_joins_a_community_on_another_node(nodes: tuple[LiveNode, L
     # Then beta fetched ana's key, verified the Follow, and accepted it
     assert await beta.drain() >= 2  # Follow handled, Accept delivered
     assert await _follow_state(beta, ana, stewards) == "accepted"
-    assert await _followers(beta, "/c/stewards") == 1
+    assert await _followers(beta, "/c/stewards") == 2  # the founder and ana
     # And alpha verified the Accept and recorded the membership
     await alpha.drain()
     assert await _follow_state(alpha, ana, stewards) == "accepted"
@@ -81,14 +81,14 @@ async def test_undo_follow_ends_the_membership(nodes: tuple[LiveNode, LiveNode])
     for _ in range(2):
         await alpha.drain()
         await beta.drain()
-    assert await _followers(beta, "/c/stewards") == 1
+    assert await _followers(beta, "/c/stewards") == 2  # the founder and ana
     # When ana leaves
     assert await follows.unfollow_remote(alpha.pool, alpha.config, "ana", stewards)
     await alpha.drain()
     await beta.drain()
     # Then beta no longer counts her, and alpha no longer lists the follow
     assert await _follow_state(beta, ana, stewards) is None
-    assert await _followers(beta, "/c/stewards") == 0
+    assert await _followers(beta, "/c/stewards") == 1  # the founder
     assert await _follow_state(alpha, ana, stewards) is None
 
 
@@ -103,7 +103,7 @@ async def test_a_community_that_approves_members_can_reject(
     await beta.drain()
     # The request waits for a facilitator
     assert await _follow_state(beta, ana, stewards) == "pending"
-    assert await _followers(beta, "/c/stewards") == 0
+    assert await _followers(beta, "/c/stewards") == 1  # the founder
     # When the facilitator declines it, ana's node hears a Reject and forgets the follow
     await follows.decide_request(beta.pool, beta.config, "stewards", ana, approve=False)
     await beta.drain()
@@ -147,7 +147,7 @@ async def test_the_same_follow_twice_changes_nothing(nodes: tuple[LiveNode, Live
             "SELECT count(*) FROM outbound_activities WHERE document->>'type' = 'Accept'"
         )
     assert (rows, accepts) == (1, 1)
-    assert await _followers(beta, "/c/stewards") == 1
+    assert await _followers(beta, "/c/stewards") == 2  # the founder and ana
 
 
 async def test_authorized_fetch_serves_signed_gets_only(pg_cluster: EmbeddedPostgres) -> None:

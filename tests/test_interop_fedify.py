@@ -157,7 +157,7 @@ async def test_a_fedify_person_joins_a_fedcop_community(
                 context=evidence,
             )
             followers = await node.get("/c/stewards/followers", headers=AP)
-            assert followers.json()["totalItems"] == 1
+            assert followers.json()["totalItems"] == 2  # the founder and alice
             # And Fedify verified the signature of the Accept fedcop sent (draft-cavage, to the
             # shared inbox the Person's actor names)
             await alice.wait_for(f"verified Accept from {community}")

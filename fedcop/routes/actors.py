@@ -50,11 +50,15 @@ async def _local_or_404(request: Request, actor_type: str) -> LocalActor | Respo
     message = f"there is no {what} named {name!r} on this node"
     if wants_activity_json(request):
         return json_error(message, 404)
-    return pages.not_found(request, message)
+    return await pages.not_found(request, message)
 
 
 def _actor_route(actor_type: str) -> Endpoint:
     async def endpoint(request: Request) -> Response:
+        if actor_type == "Group" and "@" in request.path_params["name"]:
+            # /c/name@domain: a community on another node, as this node knows it
+            request.path_params["handle"] = request.path_params["name"]
+            return await pages.remote_community_page(request)
         local = await _local_or_404(request, actor_type)
         if isinstance(local, Response):
             return local

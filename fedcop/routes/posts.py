@@ -20,12 +20,12 @@ async def post(request: Request) -> Response:
     if found is None or found.post.removed_at is not None:
         if wants_activity_json(request):
             return json_error("there is no such post on this node", 404)
-        return pages.not_found(request, "There is no such post on this node.")
+        return await pages.not_found(request, "There is no such post on this node.")
     private = found.post.visibility == "followers"
     if private and not wants_activity_json(request):
         # Readable in the browser once people sign in here; until then, members read it on
         # their own servers.
-        return pages.not_found(request, "There is no such post on this node.")
+        return await pages.not_found(request, "There is no such post on this node.")
     if wants_activity_json(request):
         refused = await (
             members_only_refusal(request, found.community.id) if private else refusal(request)

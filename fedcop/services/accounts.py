@@ -12,8 +12,10 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.services.errors import InvalidInput, NameTaken, NotFound
-from fedcop.services.passwords import MIN_PASSWORD_LENGTH, hash_password
+from fedcop.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
 from fedcop.store import actors as store
+from fedcop.store import follows as follow_store
+from fedcop.store import users as user_store
 from fedcop.urls import Urls
 from federation.keys import generate_key_pair
 
@@ -59,13 +61,19 @@ async def _create_local_actor(
 
 
 async def create_user(
-    pool: Any, config: Config, name: str, password: str, *, is_admin: bool = False
+    pool: Any,
+    config: Config,
+    name: str,
+    password: str,
+    *,
+    is_admin: bool = False,
+    state: str = "active",
+    invitation: str | None = None,
 ) -> store.Actor:
+    """A new account ('pending' until approved, where registrations need approval); with an
+    invitation code, the code is used up, or nothing is created."""
     check_name(name, "user")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters"
-        )
+    check_password_rules(password)
     password_hash = await asyncio.to_thread(hash_password, password)
     async with pool.acquire() as conn, conn.transaction():
         if await store.local_username_taken(conn, name):
@@ -78,8 +86,21 @@ async def create_user(
             uri=Urls(config).user(name),
             display_name=name,
         )
-        await store.insert_user(conn, actor.id, password_hash, is_admin)
+        await store.insert_user(conn, actor.id, password_hash, is_admin, state)
+        if invitation is not None and not await user_store.use_invitation(
+            conn, invitation, actor.id
+        ):
+            raise InvalidInput("that invitation code is unknown, used or expired: ask for another")
         return actor
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(f"the password is too long: at most {MAX_PASSWORD_LENGTH} characters")
 
 
 async def create_community(
@@ -115,6 +136,10 @@ async def create_community(
             summary=summary,
         )
         await store.insert_community(conn, actor.id, owner_actor.actor.id, private=private)
+        # Its founder is its first member as well as its first facilitator.
+        await follow_store.upsert(
+            conn, owner_actor.actor.id, actor.id, f"{owner_actor.actor.uri}#joins/{actor.id}", True
+        )
         return actor
 
 

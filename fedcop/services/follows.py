@@ -161,3 +161,38 @@ async def forget_actor(pool: Any, actor_uri: str) -> bool:
         if actor is None or actor.is_local:
             return False
         return await follow_store.remove_all_of(conn, actor.id)
+
+
+async def join(
+    pool: Any, config: Config, network: Network, username: str, community_uri: str
+) -> None:
+    """A member here joins a community: here at once (or by request), elsewhere by Follow."""
+    async with pool.acquire() as conn:
+        community = await actor_store.find_by_uri(conn, community_uri)
+    if community is not None and community.is_local:
+        async with pool.acquire() as conn, conn.transaction():
+            local = await actor_store.find_local(conn, username)
+            target = await actor_store.find_local(conn, community.username)
+            if local is None or target is None or target.actor.actor_type != "Group":
+                raise NotFound(f"there is no community {community_uri} here")
+            await follow_store.upsert(
+                conn,
+                local.actor.id,
+                target.actor.id,
+                f"{local.actor.uri}#joins/{target.actor.id}",
+                accepted=not target.manually_approves_followers,
+            )
+        return
+    await follow_remote(pool, config, network, username, community_uri)
+
+
+async def leave(pool: Any, config: Config, username: str, community_uri: str) -> None:
+    async with pool.acquire() as conn:
+        community = await actor_store.find_by_uri(conn, community_uri)
+        local = await actor_store.find_local(conn, username)
+        if community is None or local is None:
+            raise NotFound(f"there is no community {community_uri} here")
+        if community.is_local:
+            await follow_store.remove(conn, local.actor.id, community.id)
+            return
+    await unfollow_remote(pool, config, username, community_uri)

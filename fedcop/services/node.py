@@ -9,6 +9,7 @@ from fedcop.config import Config
 from fedcop.store import actors as store
 from fedcop.store import follows as follow_store
 from fedcop.store import moderation as mod_store
+from fedcop.store import node as node_store
 from fedcop.store import outbound as outbound_store
 from fedcop.store import posts as post_store
 from fedcop.urls import COMMUNITY_PREFIX, INSTANCE_ACTOR_PATH, USER_PREFIX
@@ -130,3 +131,8 @@ async def follower_page(
 async def moderation_log(pool: Any, community_id: int) -> list[mod_store.LogEntry]:
     async with pool.acquire() as conn:
         return await mod_store.log_of(conn, community_id)
+
+
+async def settings(pool: Any) -> node_store.NodeSettings:
+    async with pool.acquire() as conn:
+        return await node_store.settings(conn)

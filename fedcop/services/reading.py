@@ -61,3 +61,9 @@ async def threads(
 async def thread_count(pool: Any, community_id: int) -> int:
     async with pool.acquire() as conn:
         return await post_store.count_threads(conn, community_id)
+
+
+async def post_by_id(pool: Any, post_id: int) -> PostView | None:
+    async with pool.acquire() as conn:
+        post = await post_store.find(conn, post_id)
+        return await _view(conn, post) if post is not None else None

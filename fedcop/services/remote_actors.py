@@ -134,3 +134,12 @@ async def look_up(
     if "@" not in handle:
         raise ActorError(f"{query!r} is neither a handle like name@domain nor a URL")
     return await fetch_actor(pool, network, await network.resolve_handle(handle, prefer_type))
+
+
+async def local_named(pool: Any, name: str) -> str | None:
+    """The page of a user or community here called `name`, if there is one."""
+    async with pool.acquire() as conn:
+        found = await store.find_local(conn, name)
+    if found is None or found.actor.actor_type not in ("Person", "Group"):
+        return None
+    return f"/{'c' if found.actor.actor_type == 'Group' else 'u'}/{found.actor.username}"

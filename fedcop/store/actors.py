@@ -97,13 +97,18 @@ async def insert_local_actor(
 
 
 async def insert_user(
-    conn: asyncpg.Connection, actor_id: int, password_hash: str, is_admin: bool
+    conn: asyncpg.Connection,
+    actor_id: int,
+    password_hash: str,
+    is_admin: bool,
+    state: str = "active",
 ) -> None:
     await conn.execute(
-        "INSERT INTO users (actor_id, password_hash, is_admin) VALUES ($1, $2, $3)",
+        "INSERT INTO users (actor_id, password_hash, is_admin, state) VALUES ($1, $2, $3, $4)",
         actor_id,
         password_hash,
         is_admin,
+        state,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import asyncpg
 
 
@@ -16,3 +18,37 @@ async def record_base_url(conn: asyncpg.Connection, base_url: str) -> str:
         "INSERT INTO node (base_url) VALUES ($1) ON CONFLICT (singleton) DO NOTHING", base_url
     )
     return str(await conn.fetchval("SELECT base_url FROM node"))
+
+
+async def session_secret(conn: asyncpg.Connection, fresh_secret: str) -> str:
+    """The key that signs session cookies: `fresh_secret` the first time, the same ever after
+    (every server process of the node reads the same one)."""
+    await conn.execute(
+        "UPDATE node SET session_secret = $1 WHERE session_secret IS NULL", fresh_secret
+    )
+    return str(await conn.fetchval("SELECT session_secret FROM node"))
+
+
+@dataclass(frozen=True)
+class NodeSettings:
+    organisation: str
+    description: str
+    registrations: str
+
+
+async def settings(conn: asyncpg.Connection) -> NodeSettings:
+    row = await conn.fetchrow("SELECT organisation, description, registrations FROM node")
+    if row is None:
+        return NodeSettings("", "", "closed")
+    return NodeSettings(row["organisation"], row["description"], row["registrations"])
+
+
+async def update_settings(
+    conn: asyncpg.Connection, organisation: str, description: str, registrations: str
+) -> None:
+    await conn.execute(
+        "UPDATE node SET organisation = $1, description = $2, registrations = $3",
+        organisation,
+        description,
+        registrations,
+    )

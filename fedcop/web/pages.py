@@ -1,55 +1,129 @@
-"""Pages a browser sees at the same URLs ActivityPub clients read."""
+"""Pages people read: the node's home, communities (here or elsewhere), threads, profiles."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
-from fedcop.config import Config
+from fedcop.services import browsing, reading
 from fedcop.services import node as node_service
-from fedcop.services import reading
 from fedcop.services.reading import PostView
 from fedcop.store.actors import LocalActor
+from fedcop.web.render import STATIC, TEMPLATES, not_found, render
+from fedcop.web.session import viewer
 
-TEMPLATES = Path(__file__).parent / "templates"
-STATIC = Path(__file__).parent / "static"
-
-_env = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(["html"]),
-    enable_async=False,
-)
-
-
-def render(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
-    config: Config = request.app.state.config
-    html = _env.get_template(template).render(
-        node_name=config.node_name, domain=config.domain, **context
-    )
-    return HTMLResponse(html, status_code=status_code, headers={"Vary": "Accept"})
+__all__ = ["STATIC", "TEMPLATES", "actor_page", "home", "not_found", "post_page"]
 
 
 async def home(request: Request) -> Response:
-    listing = await node_service.listing(request.app.state.pool)
-    communities = [entry for entry in listing if entry.actor_type == "Group"]
-    return render(request, "home.html", communities=communities)
+    pool = request.app.state.pool
+    settings = await node_service.settings(pool)
+    communities = await browsing.local_communities(pool)
+    return await render(request, "home.html", settings=settings, communities=communities)
 
 
 async def actor_page(request: Request, local: LocalActor) -> Response:
-    facilitators = []
     if local.actor.actor_type == "Group":
-        facilitators = await node_service.facilitators(request.app.state.pool, local.actor.id)
-    return render(request, "actor.html", local=local, actor=local.actor, facilitators=facilitators)
+        return await community_page(request, local.actor.uri)
+    return await profile_page(request, local.actor.uri)
+
+
+async def community_page(request: Request, community_uri: str) -> Response:
+    pool = request.app.state.pool
+    current = await viewer(request)
+    view = await browsing.community(
+        pool, community_uri, current.user.actor.id if current.user else None
+    )
+    if view is None:
+        return await not_found(request, "There is no such community here.")
+    return await render(request, "community.html", view=view, community=view.community)
+
+
+async def remote_community_page(request: Request) -> Response:
+    """/c/{name}@{domain}: a community on another node, as this node knows it."""
+    name, _, domain = request.path_params["handle"].partition("@")
+    uri = await browsing.remote_community_uri(request.app.state.pool, name, domain)
+    if uri is None:
+        return await not_found(
+            request, f"This node does not know {name}@{domain} yet: search for it first."
+        )
+    return await community_page(request, uri)
+
+
+async def profile_page(request: Request, actor_uri: str) -> Response:
+    view = await browsing.profile(request.app.state.pool, actor_uri)
+    if view is None:
+        return await not_found(request, "There is no such person here.")
+    return await render(request, "profile.html", view=view)
+
+
+@dataclass(frozen=True)
+class Reply:
+    view: PostView
+    depth: int
 
 
 async def post_page(request: Request, view: PostView) -> Response:
-    replies = (
-        await reading.thread(request.app.state.pool, view.post.id) if view.post.is_thread else []
+    """A thread and its replies (or a reply, with its thread)."""
+    pool = request.app.state.pool
+    if not view.post.is_thread and view.post.thread_id is not None:
+        thread_view = await reading.post_by_id(pool, view.post.thread_id)
+        if thread_view is not None:
+            view = thread_view
+    replies = await reading.thread(pool, view.post.id)
+    current = await viewer(request)
+    permissions = await browsing.permissions(
+        pool, view, current.user.actor.id if current.user else None
     )
-    return render(request, "post.html", view=view, replies=replies)
+    return await render(
+        request,
+        "post.html",
+        view=view,
+        replies=_nested(view, replies),
+        may=permissions,
+    )
+
+
+async def thread_page(request: Request) -> Response:
+    """/t/{id}: any post this node keeps, by its number here."""
+    found = await reading.post_by_id(request.app.state.pool, request.path_params["id"])
+    if found is None or found.post.removed_at is not None or found.post.visibility == "followers":
+        return await not_found(request, "There is no such post here.")
+    return await post_page(request, found)
+
+
+def _nested(thread: PostView, replies: list[PostView]) -> list[Reply]:
+    """Replies in reading order, each under the post it answers, with its depth (capped)."""
+    children: dict[int | None, list[PostView]] = {}
+    for reply in replies:
+        parent = reply.post.parent_id if reply.post.parent_id is not None else thread.post.id
+        children.setdefault(parent, []).append(reply)
+    ordered: list[Reply] = []
+
+    def walk(parent_id: int, depth: int) -> None:
+        for child in children.get(parent_id, []):
+            ordered.append(Reply(child, min(depth, 6)))
+            walk(child.post.id, depth + 1)
+
+    walk(thread.post.id, 0)
+    seen = {reply.view.post.id for reply in ordered}
+    ordered += [Reply(r, 0) for r in replies if r.post.id not in seen]  # parents we never saw
+    return ordered
+
+
+async def moderation_log(request: Request) -> Response:
+    """What the facilitators of a community did, and why: public, as trust needs it to be."""
+    local = await node_service.find_local_of_type(
+        request.app.state.pool, request.path_params["name"], "Group"
+    )
+    if local is None or local.private:
+        return await not_found(request, "There is no such community on this node.")
+    entries = await node_service.moderation_log(request.app.state.pool, local.actor.id)
+    return await render(
+        request, "modlog.html", community=local.actor, entries=entries, words=ACTION_WORDS
+    )
 
 
 ACTION_WORDS = {
@@ -63,20 +137,3 @@ ACTION_WORDS = {
     "add_facilitator": "made a facilitator:",
     "remove_facilitator": "removed as facilitator:",
 }
-
-
-async def moderation_log(request: Request) -> Response:
-    """What the facilitators of a community did, and why: public, as trust needs it to be."""
-    local = await node_service.find_local_of_type(
-        request.app.state.pool, request.path_params["name"], "Group"
-    )
-    if local is None or local.private:
-        return not_found(request, "There is no such community on this node.")
-    entries = await node_service.moderation_log(request.app.state.pool, local.actor.id)
-    return render(
-        request, "modlog.html", community=local.actor, entries=entries, words=ACTION_WORDS
-    )
-
-
-def not_found(request: Request, message: str) -> Response:
-    return render(request, "error.html", status_code=404, title="Not found", message=message)

@@ -1,0 +1,141 @@
+"""What the pages show: communities with their threads, people, and what a viewer may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fedcop.services import reading
+from fedcop.services.reading import PostView
+from fedcop.store import actors as actor_store
+from fedcop.store import browsing as browse_store
+from fedcop.store import follows as follow_store
+from fedcop.store import moderation as mod_store
+from fedcop.store import users as user_store
+from fedcop.store.actors import Actor
+from fedcop.store.users import User
+
+THREADS_PER_PAGE = 30
+
+
+@dataclass(frozen=True)
+class CommunityCard:
+    actor: Actor
+    members: int
+    threads: int
+
+
+@dataclass(frozen=True)
+class CommunityView:
+    community: Actor
+    facilitators: list[Actor]
+    members: int
+    pinned: list[PostView]
+    threads: list[PostView]
+    membership: str | None  # None, 'pending' or 'accepted'
+    may_moderate: bool
+    private: bool
+    approval: bool  # joining needs a facilitator's approval
+    posting_restricted: bool
+
+    @property
+    def handle_path(self) -> str:
+        """The community's page here: /c/name, or /c/name@domain for one elsewhere."""
+        c = self.community
+        return f"/c/{c.username}" if c.is_local else f"/c/{c.username}@{c.domain}"
+
+
+@dataclass(frozen=True)
+class Permissions:
+    reply: bool
+    vote: bool
+    edit: bool
+    moderate: bool
+    voted: bool
+    pinned: bool = False
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    actor: Actor
+    user: User | None
+    communities: list[Actor]
+    recent: list[PostView]
+
+
+async def local_communities(pool: Any) -> list[CommunityCard]:
+    async with pool.acquire() as conn:
+        rows = await browse_store.local_communities(conn)
+    return [CommunityCard(actor, members, threads) for actor, members, threads in rows]
+
+
+async def community(pool: Any, uri: str, viewer_id: int | None) -> CommunityView | None:
+    async with pool.acquire() as conn:
+        actor = await actor_store.find_by_uri(conn, uri)
+        if actor is None or actor.actor_type != "Group":
+            return None
+        local = await actor_store.find_local(conn, actor.username) if actor.is_local else None
+        facilitators = await actor_store.facilitators_of(conn, actor.id) if local else []
+        members = await follow_store.count_followers(conn, actor.id)
+        membership = None
+        may_moderate = False
+        if viewer_id is not None:
+            follow = await follow_store.find(conn, viewer_id, actor.id)
+            membership = follow.state if follow else None
+            may_moderate = await mod_store.is_facilitator(
+                conn, actor.id, viewer_id
+            ) or await mod_store.is_node_admin(conn, viewer_id)
+        pinned_uris = await mod_store.pinned_uris(conn, actor.id)
+    pinned = [v for v in [await reading.post_by_uri(pool, u) for u in pinned_uris] if v]
+    threads = await reading.threads(pool, actor.id, None, THREADS_PER_PAGE)
+    pinned_ids = {view.post.id for view in pinned}
+    return CommunityView(
+        community=actor,
+        facilitators=facilitators,
+        members=members,
+        pinned=pinned,
+        threads=[view for view in threads if view.post.id not in pinned_ids],
+        membership=membership,
+        may_moderate=may_moderate,
+        private=actor.members_only,
+        approval=bool(local.manually_approves_followers if local else actor.members_only),
+        posting_restricted=bool(local and local.posting_restricted_to_mods),
+    )
+
+
+async def remote_community_uri(pool: Any, name: str, domain: str) -> str | None:
+    async with pool.acquire() as conn:
+        return await browse_store.remote_group_uri(conn, name, domain)
+
+
+async def profile(pool: Any, uri: str) -> ProfileView | None:
+    async with pool.acquire() as conn:
+        actor = await actor_store.find_by_uri(conn, uri)
+        if actor is None or actor.actor_type != "Person":
+            return None
+        user = await user_store.find_by_id(conn, actor.id) if actor.is_local else None
+        communities = await browse_store.communities_of(conn, actor.id)
+        recent_ids = await browse_store.recent_post_ids(conn, actor.id, 10)
+    recent = [v for v in [await reading.post_by_id(pool, i) for i in recent_ids] if v]
+    return ProfileView(actor, user, communities, recent)
+
+
+async def permissions(pool: Any, view: PostView, viewer_id: int | None) -> Permissions:
+    if viewer_id is None:
+        return Permissions(False, False, False, False, False)
+    async with pool.acquire() as conn:
+        banned = await mod_store.is_banned(conn, view.community.id, viewer_id)
+        moderate = await mod_store.is_facilitator(
+            conn, view.community.id, viewer_id
+        ) or await mod_store.is_node_admin(conn, viewer_id)
+        voted = await browse_store.has_voted(conn, view.post.id, viewer_id)
+        pinned = view.post.uri in await mod_store.pinned_uris(conn, view.community.id)
+    alive = not view.post.is_gone
+    return Permissions(
+        reply=alive and not banned and not view.post.locked,
+        vote=alive and not banned,
+        edit=alive and view.author.id == viewer_id,
+        moderate=moderate and view.community.is_local,
+        voted=voted,
+        pinned=pinned,
+    )

@@ -1,0 +1,59 @@
+"""People's profiles: name, organisation, sector, role, expertise, and a few words about them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fedcop.services.errors import InvalidInput
+from fedcop.store import users as user_store
+from fedcop.store.users import User
+
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 50
+LIMITS = {"display_name": 100, "organisation": 200, "sector": 100, "job_role": 100}
+MAX_BIO_HTML = 20_000
+
+
+def expertise_tags(text: str) -> list[str]:
+    tags = list(dict.fromkeys(tag.strip() for tag in text.split(",") if tag.strip()))
+    if len(tags) > MAX_TAGS or any(len(tag) > MAX_TAG_LENGTH for tag in tags):
+        raise InvalidInput(
+            f"list at most {MAX_TAGS} areas of expertise, each under {MAX_TAG_LENGTH} characters"
+        )
+    return tags
+
+
+async def update(
+    pool: Any,
+    user: User,
+    *,
+    display_name: str,
+    bio_html: str,
+    organisation: str,
+    sector: str,
+    job_role: str,
+    expertise: str,
+) -> None:
+    fields = {
+        "display_name": display_name.strip(),
+        "organisation": organisation.strip(),
+        "sector": sector.strip(),
+        "job_role": job_role.strip(),
+    }
+    for name, value in fields.items():
+        if len(value) > LIMITS[name]:
+            label = name.replace("_", " ")
+            raise InvalidInput(f"the {label} is too long: at most {LIMITS[name]} characters")
+    if len(bio_html) > MAX_BIO_HTML:
+        raise InvalidInput("the text about you is too long")
+    async with pool.acquire() as conn:
+        await user_store.update_profile(
+            conn,
+            user.actor.id,
+            display_name=fields["display_name"] or user.actor.username,
+            summary=bio_html,
+            organisation=fields["organisation"],
+            sector=fields["sector"],
+            job_role=fields["job_role"],
+            expertise=expertise_tags(expertise),
+        )

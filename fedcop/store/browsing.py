@@ -1,0 +1,73 @@
+"""Queries behind the pages: community listings, a person's communities and posts."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from fedcop.store.actors import _ACTOR_COLUMNS, Actor, _actor
+
+
+async def local_communities(conn: asyncpg.Connection) -> list[tuple[Actor, int, int]]:
+    """(community, members, visible threads) for every community here, busiest first."""
+    rows = await conn.fetch(
+        f"""
+        SELECT {_ACTOR_COLUMNS},
+          (SELECT count(*) FROM follows f WHERE f.followed_id = a.id AND f.state = 'accepted')
+              AS members,
+          (SELECT count(*) FROM posts p WHERE p.community_id = a.id AND p.thread_id IS NULL
+              AND p.deleted_at IS NULL AND p.removed_at IS NULL) AS threads
+        FROM actors a JOIN communities c ON c.actor_id = a.id
+        ORDER BY members DESC, lower(a.username)
+        """
+    )
+    return [(_actor(row), row["members"], row["threads"]) for row in rows]
+
+
+async def remote_group_uri(conn: asyncpg.Connection, name: str, domain: str) -> str | None:
+    value = await conn.fetchval(
+        """
+        SELECT uri FROM actors
+        WHERE domain IS NOT NULL AND lower(username) = lower($1) AND domain = lower($2)
+          AND actor_type = 'Group'
+        ORDER BY id LIMIT 1
+        """,
+        name,
+        domain,
+    )
+    return str(value) if value is not None else None
+
+
+async def communities_of(conn: asyncpg.Connection, actor_id: int) -> list[Actor]:
+    rows = await conn.fetch(
+        f"""
+        SELECT {_ACTOR_COLUMNS} FROM follows f JOIN actors a ON a.id = f.followed_id
+        WHERE f.follower_id = $1 AND f.state = 'accepted' AND a.actor_type = 'Group'
+        ORDER BY lower(a.display_name)
+        """,
+        actor_id,
+    )
+    return [_actor(row) for row in rows]
+
+
+async def recent_post_ids(conn: asyncpg.Connection, author_id: int, limit: int) -> list[int]:
+    rows = await conn.fetch(
+        """
+        SELECT id FROM posts
+        WHERE author_id = $1 AND deleted_at IS NULL AND removed_at IS NULL
+          AND visibility <> 'followers'
+        ORDER BY published DESC, id DESC LIMIT $2
+        """,
+        author_id,
+        limit,
+    )
+    return [row["id"] for row in rows]
+
+
+async def has_voted(conn: asyncpg.Connection, post_id: int, actor_id: int) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM votes WHERE post_id = $1 AND actor_id = $2)",
+            post_id,
+            actor_id,
+        )
+    )

@@ -1,0 +1,168 @@
+"""Local user accounts: sign-in state, profiles, invitations, failed logins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from fedcop.store.actors import _ACTOR_COLUMNS, Actor, _actor
+
+
+@dataclass(frozen=True)
+class User:
+    actor: Actor
+    is_admin: bool
+    state: str
+    session_version: int
+    organisation: str
+    sector: str
+    job_role: str
+    expertise: list[str]
+
+
+_USER_COLUMNS = f"""
+    {_ACTOR_COLUMNS}, u.is_admin, u.state, u.session_version, u.organisation, u.sector,
+    u.job_role, u.expertise
+"""
+
+
+def _user(row: asyncpg.Record) -> User:
+    return User(
+        actor=_actor(row),
+        is_admin=row["is_admin"],
+        state=row["state"],
+        session_version=row["session_version"],
+        organisation=row["organisation"],
+        sector=row["sector"],
+        job_role=row["job_role"],
+        expertise=list(row["expertise"]),
+    )
+
+
+async def find_by_id(conn: asyncpg.Connection, actor_id: int) -> User | None:
+    row = await conn.fetchrow(
+        f"SELECT {_USER_COLUMNS} FROM users u JOIN actors a ON a.id = u.actor_id WHERE a.id = $1",
+        actor_id,
+    )
+    return _user(row) if row else None
+
+
+async def find_by_name(conn: asyncpg.Connection, name: str) -> User | None:
+    row = await conn.fetchrow(
+        f"""
+        SELECT {_USER_COLUMNS} FROM users u JOIN actors a ON a.id = u.actor_id
+        WHERE a.domain IS NULL AND lower(a.username) = lower($1)
+        """,
+        name,
+    )
+    return _user(row) if row else None
+
+
+async def set_password(conn: asyncpg.Connection, actor_id: int, password_hash: str) -> None:
+    await conn.execute(
+        """
+        UPDATE users SET password_hash = $2, session_version = session_version + 1
+        WHERE actor_id = $1
+        """,
+        actor_id,
+        password_hash,
+    )
+
+
+async def set_state(conn: asyncpg.Connection, actor_id: int, state: str) -> None:
+    await conn.execute(
+        "UPDATE users SET state = $2, session_version = session_version + 1 WHERE actor_id = $1",
+        actor_id,
+        state,
+    )
+
+
+async def touch(conn: asyncpg.Connection, actor_id: int) -> None:
+    await conn.execute(
+        """
+        UPDATE users SET last_active_at = now()
+        WHERE actor_id = $1
+          AND (last_active_at IS NULL OR last_active_at < now() - interval '1 hour')
+        """,
+        actor_id,
+    )
+
+
+async def update_profile(
+    conn: asyncpg.Connection,
+    actor_id: int,
+    *,
+    display_name: str,
+    summary: str,
+    organisation: str,
+    sector: str,
+    job_role: str,
+    expertise: list[str],
+) -> None:
+    await conn.execute(
+        """
+        UPDATE users SET organisation = $2, sector = $3, job_role = $4, expertise = $5
+        WHERE actor_id = $1
+        """,
+        actor_id,
+        organisation,
+        sector,
+        job_role,
+        expertise,
+    )
+    await conn.execute(
+        "UPDATE actors SET display_name = $2, summary = $3, updated_at = now() WHERE id = $1",
+        actor_id,
+        display_name,
+        summary,
+    )
+
+
+async def record_failure(conn: asyncpg.Connection, keys: list[str]) -> None:
+    await conn.executemany("INSERT INTO login_failures (key) VALUES ($1)", [(k,) for k in keys])
+    await conn.execute("DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'")
+
+
+async def recent_failures(conn: asyncpg.Connection, key: str, window: timedelta) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM login_failures WHERE key = $1 AND failed_at > now() - $2",
+            key,
+            window,
+        )
+    )
+
+
+async def create_invitation(
+    conn: asyncpg.Connection, code: str, created_by: int, expires_at: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO invitations (code, created_by, expires_at) VALUES ($1, $2, $3)",
+        code,
+        created_by,
+        expires_at,
+    )
+
+
+async def use_invitation(conn: asyncpg.Connection, code: str, used_by: int) -> bool:
+    result = await conn.execute(
+        """
+        UPDATE invitations SET used_by = $2
+        WHERE code = $1 AND used_by IS NULL AND expires_at > now()
+        """,
+        code,
+        used_by,
+    )
+    return bool(result != "UPDATE 0")
+
+
+async def pending(conn: asyncpg.Connection) -> list[User]:
+    rows = await conn.fetch(
+        f"""
+        SELECT {_USER_COLUMNS} FROM users u JOIN actors a ON a.id = u.actor_id
+        WHERE u.state = 'pending' ORDER BY a.id
+        """
+    )
+    return [_user(row) for row in rows]

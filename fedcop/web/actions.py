@@ -1,0 +1,239 @@
+"""What people do from the pages. Every action is a POST with the session's CSRF token, calls
+the same domain services as federation does, and ends in a redirect to the result (or the form
+again with the reason it was refused)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fedcop.services import (
+    accounts,
+    browsing,
+    follows,
+    markdown,
+    moderation,
+    post_changes,
+    posts,
+    reading,
+    remote_actors,
+    votes,
+)
+from fedcop.services.errors import ServiceError
+from fedcop.store.users import User
+from fedcop.web.render import go, not_found, refused, render
+from fedcop.web.session import FormRefused, checked_form, viewer
+from federation.fetch_errors import FetchError
+from federation.html import to_text
+
+Action = Callable[[Request, User, FormData], Awaitable[Response]]
+
+
+def signed_in_action(action: Action) -> Callable[[Request], Awaitable[Response]]:
+    """A POST that needs someone signed in and a valid CSRF token."""
+
+    async def endpoint(request: Request) -> Response:
+        current = await viewer(request)
+        if current.user is None:
+            return go(f"/login?next={request.url.path}")
+        try:
+            form = await checked_form(request)
+            return await action(request, current.user, form)
+        except FormRefused as error:
+            return await refused(request, str(error), 403)
+        except (ServiceError, remote_actors.ActorError, FetchError) as error:
+            return await refused(request, str(error))
+
+    return endpoint
+
+
+async def _community_uri(request: Request) -> str | None:
+    handle = request.path_params["handle"]
+    if "@" in handle:
+        name, _, domain = handle.partition("@")
+        return await browsing.remote_community_uri(request.app.state.pool, name, domain)
+    return f"{request.app.state.config.base_url}/c/{handle}"
+
+
+async def join(request: Request, user: User, form: FormData) -> Response:
+    uri = await _community_uri(request)
+    if uri is None:
+        return await not_found(request, "There is no such community here.")
+    await follows.join(
+        request.app.state.pool, request.app.state.config, request.app.state.network,
+        user.actor.username, uri,
+    )  # fmt: skip
+    return go(f"/c/{request.path_params['handle']}")
+
+
+async def leave(request: Request, user: User, form: FormData) -> Response:
+    uri = await _community_uri(request)
+    if uri is None:
+        return await not_found(request, "There is no such community here.")
+    await follows.leave(request.app.state.pool, request.app.state.config, user.actor.username, uri)
+    return go(f"/c/{request.path_params['handle']}")
+
+
+async def new_thread(request: Request, user: User, form: FormData) -> Response:
+    uri = await _community_uri(request)
+    if uri is None:
+        return await not_found(request, "There is no such community here.")
+    links = [line.strip() for line in str(form.get("links", "")).splitlines() if line.strip()]
+    post = await posts.write(
+        request.app.state.pool, request.app.state.config, request.app.state.network,
+        author=user.actor.username, community_uri=uri, title=str(form.get("title", "")),
+        content=str(form.get("content", "")), links=links,
+    )  # fmt: skip
+    return go(f"/t/{post.id}")
+
+
+async def _post(request: Request) -> Any:
+    return await reading.post_by_id(request.app.state.pool, request.path_params["id"])
+
+
+async def reply(request: Request, user: User, form: FormData) -> Response:
+    found = await _post(request)
+    if found is None:
+        return await not_found(request, "There is no such post here.")
+    written = await posts.write(
+        request.app.state.pool, request.app.state.config, request.app.state.network,
+        author=user.actor.username, community_uri=found.community.uri,
+        content=str(form.get("content", "")), in_reply_to=found.post.uri,
+    )  # fmt: skip
+    return go(f"/t/{written.thread_id or written.id}#post-{written.id}")
+
+
+async def like(request: Request, user: User, form: FormData) -> Response:
+    found = await _post(request)
+    if found is None:
+        return await not_found(request, "There is no such post here.")
+    await votes.vote(
+        request.app.state.pool, request.app.state.config,
+        voter=user.actor.username, post_uri=found.post.uri,
+    )  # fmt: skip
+    return go(f"/t/{found.post.id}")
+
+
+async def unlike(request: Request, user: User, form: FormData) -> Response:
+    found = await _post(request)
+    if found is None:
+        return await not_found(request, "There is no such post here.")
+    await votes.unvote(
+        request.app.state.pool, request.app.state.config,
+        voter=user.actor.username, post_uri=found.post.uri,
+    )  # fmt: skip
+    return go(f"/t/{found.post.id}")
+
+
+async def edit_page(request: Request) -> Response:
+    current = await viewer(request)
+    found = await _post(request)
+    if found is None or current.user is None or found.author.id != current.user.actor.id:
+        return await not_found(request, "There is no post of yours to edit here.")
+    return await render(request, "edit.html", view=found, text=to_text(found.post.content))
+
+
+async def edit(request: Request, user: User, form: FormData) -> Response:
+    found = await _post(request)
+    if found is None:
+        return await not_found(request, "There is no such post here.")
+    title = str(form.get("title", "")) or None
+    await post_changes.edit(
+        request.app.state.pool, request.app.state.config, author=user.actor.username,
+        post_uri=found.post.uri, content=str(form.get("content", "")), title=title,
+    )  # fmt: skip
+    return go(f"/t/{found.post.id}")
+
+
+async def delete(request: Request, user: User, form: FormData) -> Response:
+    found = await _post(request)
+    if found is None:
+        return await not_found(request, "There is no such post here.")
+    await post_changes.delete(
+        request.app.state.pool, request.app.state.config,
+        author=user.actor.username, post_uri=found.post.uri,
+    )  # fmt: skip
+    return go(f"/t/{found.post.thread_id or found.post.id}")
+
+
+async def moderate(request: Request, user: User, form: FormData) -> Response:
+    found = await _post(request)
+    if found is None:
+        return await not_found(request, "There is no such post here.")
+    kind = str(form.get("action", ""))
+    reason = str(form.get("reason", "")).strip()
+    target = found.author.uri if kind == "ban" else found.post.uri
+    await moderation.act(
+        request.app.state.pool, request.app.state.config, request.app.state.network,
+        moderator=user.actor.username, community_uri=found.community.uri,
+        action=moderation.Action(kind, target, reason),
+    )  # fmt: skip
+    return go(f"/t/{found.post.thread_id or found.post.id}")
+
+
+async def new_community_page(request: Request) -> Response:
+    if (await viewer(request)).user is None:
+        return go("/login?next=/communities/new")
+    return await render(request, "new_community.html", name="", title="", purpose="")
+
+
+async def new_community(request: Request, user: User, form: FormData) -> Response:
+    name = str(form.get("name", "")).strip()
+    try:
+        await accounts.create_community(
+            request.app.state.pool, request.app.state.config, name,
+            title=str(form.get("title", "")), owner=user.actor.username,
+            summary=markdown.render(str(form.get("purpose", ""))),
+            private=form.get("private") == "on",
+        )  # fmt: skip
+    except ServiceError as error:
+        return await render(
+            request, "new_community.html", 400, error=str(error), name=name,
+            title=str(form.get("title", "")), purpose=str(form.get("purpose", "")),
+        )  # fmt: skip
+    return go(f"/c/{name}")
+
+
+async def search(request: Request) -> Response:
+    """A name here, `@name@other.node`, or a URL: go to that community or person."""
+    query = request.query_params.get("q", "").strip()[:300]
+    pool, network = request.app.state.pool, request.app.state.network
+    if not query:
+        return go("/")
+    if "@" not in query.lstrip("@") and "/" not in query:
+        local = await remote_actors.local_named(pool, query.lstrip("@"))
+        if local is not None:
+            return go(local)
+        return await not_found(request, f"Nobody and no community here is called {query!r}.")
+    try:
+        found = await remote_actors.look_up(pool, network, query)
+    except (remote_actors.ActorError, FetchError) as error:
+        return await not_found(request, f"Nothing found for {query!r}: {error}")
+    if found.is_local:
+        kind = "c" if found.actor_type == "Group" else "u"
+        return go(f"/{kind}/{found.username}")
+    if found.actor_type == "Group":
+        return go(f"/c/{found.username}@{found.domain}")
+    return go(found.uri)
+
+
+routes = [
+    Route("/search", search, methods=["GET"]),
+    Route("/communities/new", new_community_page, methods=["GET"]),
+    Route("/communities/new", signed_in_action(new_community), methods=["POST"]),
+    Route("/c/{handle}/join", signed_in_action(join), methods=["POST"]),
+    Route("/c/{handle}/leave", signed_in_action(leave), methods=["POST"]),
+    Route("/c/{handle}/threads", signed_in_action(new_thread), methods=["POST"]),
+    Route("/t/{id:int}/reply", signed_in_action(reply), methods=["POST"]),
+    Route("/t/{id:int}/like", signed_in_action(like), methods=["POST"]),
+    Route("/t/{id:int}/unlike", signed_in_action(unlike), methods=["POST"]),
+    Route("/t/{id:int}/edit", edit_page, methods=["GET"]),
+    Route("/t/{id:int}/edit", signed_in_action(edit), methods=["POST"]),
+    Route("/t/{id:int}/delete", signed_in_action(delete), methods=["POST"]),
+    Route("/t/{id:int}/moderate", signed_in_action(moderate), methods=["POST"]),
+]

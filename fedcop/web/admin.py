@@ -1,0 +1,64 @@
+"""The admin page: /admin, and the forms on it."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fedcop.services import admin
+from fedcop.services import node as node_service
+from fedcop.store.users import User
+from fedcop.web.actions import signed_in_action
+from fedcop.web.render import go, not_found, render
+from fedcop.web.session import viewer
+
+
+async def admin_page(request: Request) -> Response:
+    current = await viewer(request)
+    if current.user is None:
+        return go("/login?next=/admin")
+    if not current.user.is_admin:
+        return await not_found(request, "There is no such page.")
+    pool = request.app.state.pool
+    return await render(
+        request,
+        "admin.html",
+        settings=await node_service.settings(pool),
+        modes=admin.REGISTRATION_MODES,
+        pending=await admin.pending_accounts(pool),
+        status=await admin.federation_status(pool),
+    )
+
+
+async def save_settings(request: Request, user: User, form: FormData) -> Response:
+    await admin.save_settings(
+        request.app.state.pool, user,
+        organisation=str(form.get("organisation", "")),
+        description=str(form.get("description", "")),
+        registrations=str(form.get("registrations", "")),
+    )  # fmt: skip
+    return go("/admin")
+
+
+async def account_state(request: Request, user: User, form: FormData) -> Response:
+    await admin.set_account_state(
+        request.app.state.pool, user, request.path_params["name"], str(form.get("state", ""))
+    )
+    return go("/admin")
+
+
+async def block(request: Request, user: User, form: FormData) -> Response:
+    blocked = form.get("blocked", "on") == "on"
+    await admin.block_domain(request.app.state.pool, user, str(form.get("host", "")), blocked)
+    request.app.state.acceptance.forget_blocks()
+    return go("/admin")
+
+
+routes = [
+    Route("/admin", admin_page, methods=["GET"]),
+    Route("/admin/settings", signed_in_action(save_settings), methods=["POST"]),
+    Route("/admin/accounts/{name}", signed_in_action(account_state), methods=["POST"]),
+    Route("/admin/blocks", signed_in_action(block), methods=["POST"]),
+]

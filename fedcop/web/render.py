@@ -1,0 +1,57 @@
+"""Rendering pages: Jinja2 (autoescaped), with the viewer and its CSRF token in every page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from fedcop.config import Config
+from fedcop.services import node as node_service
+from fedcop.web.session import viewer
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html", "xml"]),
+    enable_async=False,
+)
+
+
+async def render(
+    request: Request, template: str, status_code: int = 200, **context: Any
+) -> Response:
+    config: Config = request.app.state.config
+    settings = await node_service.settings(request.app.state.pool)
+    html = _env.get_template(template).render(
+        node_name=config.node_name,
+        organisation=settings.organisation,
+        domain=config.domain,
+        viewer=await viewer(request),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status_code, headers={"Vary": "Accept, Cookie"})
+
+
+async def not_found(request: Request, message: str) -> Response:
+    return await render(request, "error.html", 404, title="Not found", message=message)
+
+
+async def refused(request: Request, message: str, status_code: int = 400) -> Response:
+    return await render(
+        request, "error.html", status_code, title="That did not work", message=message
+    )
+
+
+def go(path: str) -> Response:
+    """After a form: see the result (303, so a reload does not post again)."""
+    return RedirectResponse(path, status_code=303)
+
+
+def render_xml(template: str, **context: Any) -> str:
+    return _env.get_template(template).render(**context)
