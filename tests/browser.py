@@ -1,0 +1,60 @@
+"""A real browser for page tests: Debian's chromium, headless, driven by Playwright.
+
+    async with browser() as page:          # a fresh profile each time
+        await page.goto(node.base + "/")
+
+.ci/run installs chromium with apt-get; Playwright never downloads a browser of its own.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from playwright.async_api import Page, async_playwright
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(found).exists():
+        raise AssertionError(
+            "chromium is not installed: the browser tests need Debian's chromium "
+            "(apt-get install chromium; .ci/run does it)"
+        )
+    return found
+
+
+@asynccontextmanager
+async def browser() -> AsyncIterator[Page]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = await launched.new_context(viewport={"width": 390, "height": 844})
+            yield await context.new_page()  # phone-sized: every page must work on a phone
+        finally:
+            await launched.close()
+
+
+async def unlabelled_fields(page: Page) -> list[str]:
+    """Form fields a screen reader cannot name (no <label for>, no aria-label)."""
+    result: list[str] = await page.evaluate(
+        """() => [...document.querySelectorAll('input, textarea, select')]
+            .filter(el => el.type !== 'hidden' && el.type !== 'submit')
+            .filter(el => !(el.id && document.querySelector(`label[for="${el.id}"]`))
+                          && !el.getAttribute('aria-label'))
+            .map(el => el.outerHTML)"""
+    )
+    return result

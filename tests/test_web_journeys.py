@@ -1,0 +1,242 @@
+"""People using fedcop in a real browser (headless chromium, phone-sized), journey by journey.
+
+Each journey saves a screenshot of where it ends under its test's output folder, and checks that
+every form field on the pages it visits has a label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page
+
+from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.services import accounts, admin, follows, posts, reading
+from fedcop.store import users as user_store
+from tests.browser import browser, unlabelled_fields
+from tests.conftest import fresh_database
+from tests.live_node import LiveNode, live_node
+from tests.microblog_server import microblog_server
+from tests.signed_requests import encoded, post
+from tests.test_federation_posts import settle
+
+
+@pytest.fixture
+async def alpha(pg_cluster: EmbeddedPostgres) -> AsyncIterator[LiveNode]:
+    """A node the browser can reach (http://127.0.0.1:PORT), with an admin, and open sign-ups."""
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn) as node:
+        await accounts.create_user(node.pool, node.config, "ada", "admin pass 1", is_admin=True)
+        async with node.pool.acquire() as conn:
+            ada = await user_store.find_by_name(conn, "ada")
+        assert ada is not None
+        await admin.save_settings(
+            node.pool, ada, organisation="City Libraries", description="", registrations="open"
+        )
+        yield node
+
+
+async def sign_in(page: Page, node: LiveNode, name: str, password: str) -> None:
+    await page.goto(f"{node.base}/login")
+    await page.get_by_label("Account name").fill(name)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+
+
+async def labelled(page: Page) -> None:
+    assert await unlabelled_fields(page) == [], page.url
+
+
+async def test_register_sign_out_and_sign_in(alpha: LiveNode, tmp_path: Path) -> None:
+    async with browser() as page:
+        # Given the node takes registrations
+        await page.goto(f"{alpha.base}/register")
+        await labelled(page)
+        # When Bea registers
+        await page.get_by_label("Account name").fill("bea")
+        await page.get_by_label("Password").fill("a long passphrase")
+        await page.get_by_role("button", name="Register").click()
+        # Then she is signed in, on her profile
+        assert page.url.endswith("/u/bea")
+        await page.get_by_role("navigation", name="Account").get_by_text("@bea").wait_for()
+        # When she signs out and in again
+        await page.get_by_role("button", name="Sign out").click()
+        await page.get_by_role("link", name="Sign in").wait_for()
+        await sign_in(page, alpha, "bea", "a long passphrase")
+        await page.get_by_role("button", name="Sign out").wait_for()
+        # And a wrong password is refused with a sentence
+        await page.get_by_role("button", name="Sign out").click()
+        await sign_in(page, alpha, "bea", "wrong password")
+        assert await page.get_by_role("alert").inner_text() == (
+            "that name and password do not match an account here"
+        )
+        await page.screenshot(path=tmp_path / "register-and-sign-in.png", full_page=True)
+
+
+async def test_start_a_community_post_a_thread_and_reply(alpha: LiveNode, tmp_path: Path) -> None:
+    await accounts.create_user(alpha.pool, alpha.config, "bea", "bea pass 123")
+    async with browser() as page:
+        await sign_in(page, alpha, "bea", "bea pass 123")
+        # When Bea starts a community
+        await page.goto(f"{alpha.base}/communities/new")
+        await labelled(page)
+        await page.get_by_label("Handle").fill("stewards")
+        await page.get_by_label("Title").fill("Data Stewards")
+        await page.get_by_label("Purpose (Markdown)").fill("Practical **stewardship**.")
+        await page.get_by_role("button", name="Start").click()
+        # Then its page shows it, with her as facilitator and member
+        await page.get_by_role("heading", name="Data Stewards").wait_for()
+        assert "1 member" in await page.inner_text("main")
+        await labelled(page)
+        # When she posts a thread, and replies to it
+        await page.get_by_label("Title").fill("Retention schedules")
+        await page.get_by_label("Text (Markdown)").fill("How do you keep *yours*?")
+        await page.get_by_role("button", name="Post thread").click()
+        await page.get_by_role("heading", name="Retention schedules").wait_for()
+        assert await page.locator("article.post em").inner_text() == "yours"
+        await page.get_by_label("Your reply (Markdown)").fill("A nightly job here.")
+        await page.get_by_role("button", name="Reply").click()
+        # Then the thread shows the reply
+        await page.get_by_text("A nightly job here.").wait_for()
+        assert "1 reply" in await page.inner_text("#replies-heading")
+        await labelled(page)
+        await page.screenshot(path=tmp_path / "thread.png", full_page=True)
+
+
+async def test_a_reply_from_a_member_on_another_node_appears(
+    alpha: LiveNode, pg_cluster: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    await accounts.create_user(alpha.pool, alpha.config, "bea", "bea pass 123")
+    await accounts.create_community(
+        alpha.pool, alpha.config, "stewards", title="Data Stewards", owner="bea"
+    )
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn, "beta") as beta:
+        # Given gus, on another node, is a member when bea starts a thread, and replies to it
+        await accounts.create_user(beta.pool, beta.config, "gus", "gus pass 123")
+        community = f"{alpha.base}/c/stewards"
+        network = beta.app.state.network
+        await follows.follow_remote(beta.pool, beta.config, network, "gus", community)
+        await settle(alpha, beta)
+        thread = await posts.write(
+            alpha.pool, alpha.config, alpha.app.state.network,
+            author="bea", community_uri=community, title="Welcome",
+            content="Introduce yourselves!",
+        )  # fmt: skip
+        await settle(alpha, beta)
+        await posts.write(
+            beta.pool, beta.config, beta.app.state.network,
+            author="gus", community_uri=community, content="Hello from beta!",
+            in_reply_to=thread.uri,
+        )  # fmt: skip
+        await settle(alpha, beta)
+        async with browser() as page:
+            # When anyone opens the thread on alpha
+            await page.goto(f"{alpha.base}/t/{thread.id}")
+            # Then gus's reply is there, marked with his node
+            await page.get_by_text("Hello from beta!").wait_for()
+            byline = await page.locator("article.reply .byline").inner_text()
+            assert "gus" in byline and "beta.test" in byline
+            await page.screenshot(path=tmp_path / "remote-reply.png", full_page=True)
+
+
+async def test_a_facilitator_removes_a_post_and_bans_its_author(
+    alpha: LiveNode, tmp_path: Path
+) -> None:
+    await accounts.create_user(alpha.pool, alpha.config, "bea", "bea pass 123")
+    await accounts.create_user(alpha.pool, alpha.config, "sam", "sam pass 123")
+    await accounts.create_community(
+        alpha.pool, alpha.config, "stewards", title="Data Stewards", owner="bea"
+    )
+    community = f"{alpha.base}/c/stewards"
+    await follows.join(alpha.pool, alpha.config, alpha.app.state.network, "sam", community)
+    thread = await posts.write(
+        alpha.pool, alpha.config, alpha.app.state.network,
+        author="bea", community_uri=community, title="Welcome", content="Hi all",
+    )  # fmt: skip
+    await posts.write(
+        alpha.pool, alpha.config, alpha.app.state.network,
+        author="sam", community_uri=community, content="BUY CHEAP PILLS", in_reply_to=thread.uri,
+    )  # fmt: skip
+    async with browser() as page:
+        await sign_in(page, alpha, "bea", "bea pass 123")
+        await page.goto(f"{alpha.base}/t/{thread.id}")
+        # When the facilitator removes the spam reply, then bans its author
+        await page.get_by_role("button", name="Remove reply").click()
+        await page.get_by_text("Removed by a facilitator.").wait_for()
+        assert "BUY CHEAP PILLS" not in await page.inner_text("main")
+        await page.get_by_role("button", name="Ban sam").click()
+        await page.screenshot(path=tmp_path / "facilitated.png", full_page=True)
+    # Then sam can no longer post there
+    with pytest.raises(Exception, match="banned"):
+        await posts.write(
+            alpha.pool, alpha.config, alpha.app.state.network,
+            author="sam", community_uri=community, content="again", in_reply_to=thread.uri,
+        )  # fmt: skip
+    # And the moderation log says so
+    async with browser() as page:
+        await page.goto(f"{alpha.base}/c/stewards/modlog")
+        text = await page.inner_text("main")
+        assert "removed" in text and "banned" in text
+
+
+async def test_an_admin_blocks_a_domain(alpha: LiveNode, tmp_path: Path) -> None:
+    async with browser() as page:
+        await sign_in(page, alpha, "ada", "admin pass 1")
+        await page.get_by_role("link", name="Admin").click()
+        await labelled(page)
+        await page.get_by_label("Block a domain").fill("spam.example")
+        await page.get_by_role("button", name="Block", exact=True).click()
+        await page.get_by_role("button", name="Unblock spam.example").wait_for()
+        await page.screenshot(path=tmp_path / "admin.png", full_page=True)
+    # And the node now refuses that domain's requests (the inbox answers 403)
+    async with alpha.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT blocked FROM hosts WHERE host = 'spam.example'")
+
+
+async def test_pages_send_a_strict_security_policy(alpha: LiveNode) -> None:
+    response = await alpha.get("/")
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_hostile_html_from_another_server_never_reaches_a_page(alpha: LiveNode) -> None:
+    await accounts.create_user(alpha.pool, alpha.config, "bea", "bea pass 123")
+    await accounts.create_community(
+        alpha.pool, alpha.config, "stewards", title="Data Stewards", owner="bea"
+    )
+    community = f"{alpha.base}/c/stewards"
+    with microblog_server("masto") as masto:
+        # Given a post from another server, full of things a browser would run
+        note = masto.status(
+            f'<p><a href="{community}" class="mention">@stewards</a> Look here</p>'
+            "<script>window.pwned = 1</script>"
+            '<p onclick="window.pwned = 2"><img src="x" onerror="window.pwned = 3">hello</p>'
+            '<a href="javascript:window.pwned = 4">click</a>'
+            '<iframe src="https://evil.example/"></iframe>'
+            "<style>body { display: none }</style>",
+            cc=[community],
+        )
+        assert (await post(alpha, encoded(masto.create(note)), masto.sender)).status_code == 202
+        await alpha.drain()
+    view = await reading.post_by_uri(alpha.pool, note["id"])
+    assert view is not None
+    async with browser() as page:
+        # When anyone opens it
+        await page.goto(f"{alpha.base}/t/{view.post.id}")
+        await page.get_by_text("hello").wait_for()
+        # Then none of it survived into the page, and nothing ran
+        found = await page.evaluate(
+            """() => ({
+                scripts: document.querySelectorAll('main script, main iframe, main style').length,
+                handlers: [...document.querySelectorAll('main *')]
+                    .flatMap(el => [...el.attributes].map(a => a.name))
+                    .filter(name => name.startsWith('on')),
+                javascript: [...document.querySelectorAll('main a')]
+                    .map(a => (a.getAttribute('href') || '').trim())
+                    .filter(href => href.startsWith('javascript')).length,
+                pwned: window.pwned ?? null,
+            })"""
+        )
+    assert found == {"scripts": 0, "handlers": [], "javascript": 0, "pwned": None}
