@@ -29,6 +29,8 @@ from fedcop.store import node as node_store
 from fedcop.web import accounts as web_accounts
 from fedcop.web import actions as web_actions
 from fedcop.web import admin as web_admin
+from fedcop.web import facilitation as web_facilitation
+from fedcop.web import feeds as web_feeds
 from fedcop.web import pages
 from fedcop.web.headers import PageHeaders
 from fedcop.workers.delivery import DeliveryWorker
@@ -99,6 +101,8 @@ def create_app(
             *web_accounts.routes,
             *web_actions.routes,
             *web_admin.routes,
+            *web_facilitation.routes,
+            *web_feeds.routes,
             *wellknown.routes,
             *inbox.routes,
             *activities.routes,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from playwright.async_api import Page
@@ -240,3 +241,62 @@ async def test_hostile_html_from_another_server_never_reaches_a_page(alpha: Live
             })"""
         )
     assert found == {"scripts": 0, "handlers": [], "javascript": 0, "pwned": None}
+
+
+async def test_a_facilitator_approves_a_request_and_sets_a_charter(
+    alpha: LiveNode, tmp_path: Path
+) -> None:
+    await accounts.create_user(alpha.pool, alpha.config, "bea", "bea pass 123")
+    await accounts.create_user(alpha.pool, alpha.config, "sam", "sam pass 123")
+    await accounts.create_community(
+        alpha.pool, alpha.config, "clinic", title="Clinicians", owner="bea", private=True
+    )
+    async with browser() as page:
+        # Given sam asks to join the private community
+        await sign_in(page, alpha, "sam", "sam pass 123")
+        await page.goto(f"{alpha.base}/c/clinic")
+        await page.get_by_role("button", name="Request to join").click()
+        await page.get_by_text("waiting for a facilitator").wait_for()
+        await page.get_by_role("button", name="Sign out").click()
+        # When bea, its facilitator, approves him and writes a charter
+        await sign_in(page, alpha, "bea", "bea pass 123")
+        await page.goto(f"{alpha.base}/c/clinic")
+        await page.get_by_role("link", name="Facilitate this community").click()
+        await labelled(page)
+        await page.get_by_role("button", name="Approve sam").click()
+        await page.get_by_text("None waiting.").wait_for()
+        await page.get_by_label("Charter: how this community works together (Markdown)").fill(
+            "Be **kind**. No patient details."
+        )
+        await page.get_by_role("button", name="Save settings").click()
+        await page.goto(f"{alpha.base}/c/clinic")
+        await page.get_by_text("Charter").click()
+        assert "No patient details." in await page.inner_text("details.charter")
+        assert "2 members" in await page.inner_text("main")
+        await page.screenshot(path=tmp_path / "facilitation.png", full_page=True)
+
+
+async def test_communities_and_threads_have_atom_feeds(alpha: LiveNode) -> None:
+    await accounts.create_user(alpha.pool, alpha.config, "bea", "bea pass 123")
+    await accounts.create_community(
+        alpha.pool, alpha.config, "stewards", title="Data Stewards", owner="bea"
+    )
+    thread = await posts.write(
+        alpha.pool, alpha.config, alpha.app.state.network,
+        author="bea", community_uri=f"{alpha.base}/c/stewards", title="Schedules & <tags>",
+        content="Body with **bold**.",
+    )  # fmt: skip
+    await posts.write(
+        alpha.pool, alpha.config, alpha.app.state.network,
+        author="bea", community_uri=f"{alpha.base}/c/stewards", content="A reply.",
+        in_reply_to=thread.uri,
+    )  # fmt: skip
+    feed = await alpha.get("/c/stewards/feed.atom")
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    root = ElementTree.fromstring(feed.content)
+    atom = "{http://www.w3.org/2005/Atom}"
+    titles = [e.findtext(f"{atom}title") for e in root.iter(f"{atom}entry")]
+    assert titles == ["Schedules & <tags>"]  # escaped in the XML, whole again once parsed
+    replies = ElementTree.fromstring((await alpha.get(f"/t/{thread.id}/feed.atom")).content)
+    contents = [e.findtext(f"{atom}content") for e in replies.iter(f"{atom}entry")]
+    assert len(contents) == 2 and "A reply." in (contents[1] or "")

@@ -9,6 +9,7 @@ from fedcop.services import reading
 from fedcop.services.reading import PostView
 from fedcop.store import actors as actor_store
 from fedcop.store import browsing as browse_store
+from fedcop.store import facilitation as fac_store
 from fedcop.store import follows as follow_store
 from fedcop.store import moderation as mod_store
 from fedcop.store import users as user_store
@@ -37,6 +38,7 @@ class CommunityView:
     private: bool
     approval: bool  # joining needs a facilitator's approval
     posting_restricted: bool
+    charter: str = ""
 
     @property
     def handle_path(self) -> str:
@@ -86,6 +88,7 @@ async def community(pool: Any, uri: str, viewer_id: int | None) -> CommunityView
                 conn, actor.id, viewer_id
             ) or await mod_store.is_node_admin(conn, viewer_id)
         pinned_uris = await mod_store.pinned_uris(conn, actor.id)
+        charter = await fac_store.charter(conn, actor.id) if local else ""
     pinned = [v for v in [await reading.post_by_uri(pool, u) for u in pinned_uris] if v]
     threads = await reading.threads(pool, actor.id, None, THREADS_PER_PAGE)
     pinned_ids = {view.post.id for view in pinned}
@@ -100,6 +103,7 @@ async def community(pool: Any, uri: str, viewer_id: int | None) -> CommunityView
         private=actor.members_only,
         approval=bool(local.manually_approves_followers if local else actor.members_only),
         posting_restricted=bool(local and local.posting_restricted_to_mods),
+        charter=charter,
     )
 
 

@@ -128,7 +128,10 @@ async def record_failure(conn: asyncpg.Connection, keys: list[str]) -> None:
 async def recent_failures(conn: asyncpg.Connection, key: str, window: timedelta) -> int:
     return int(
         await conn.fetchval(
-            "SELECT count(*) FROM login_failures WHERE key = $1 AND failed_at > now() - $2::interval",
+            """
+            SELECT count(*) FROM login_failures
+            WHERE key = $1 AND failed_at > now() - $2::interval
+            """,
             key,
             window,
         )

@@ -1,0 +1,104 @@
+"""A community's facilitation page, /c/{name}/manage: join requests, reports, facilitators and
+the community's settings."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fedcop.services import facilitation, follows, moderation, remote_actors
+from fedcop.services.errors import ServiceError
+from fedcop.store.users import User
+from fedcop.web.actions import signed_in_action
+from fedcop.web.render import go, not_found, refused, render
+from fedcop.web.session import viewer
+from federation.html import to_text
+
+
+async def manage_page(request: Request) -> Response:
+    current = await viewer(request)
+    name = request.path_params["name"]
+    if current.user is None:
+        return go(f"/login?next=/c/{name}/manage")
+    try:
+        desk = await facilitation.desk(request.app.state.pool, name, current.user)
+    except ServiceError as error:
+        return await not_found(request, str(error))
+    return await render(
+        request,
+        "manage.html",
+        desk=desk,
+        community=desk.community.actor,
+        purpose=to_text(desk.community.actor.summary),
+        charter=to_text(desk.charter),
+    )
+
+
+async def save_settings(request: Request, user: User, form: FormData) -> Response:
+    name = request.path_params["name"]
+    await facilitation.save_settings(
+        request.app.state.pool, request.app.state.config, name, user,
+        title=str(form.get("title", "")), purpose=str(form.get("purpose", "")),
+        charter=str(form.get("charter", "")), approval=form.get("approval") == "on",
+        restricted=form.get("restricted") == "on",
+    )  # fmt: skip
+    return go(f"/c/{name}/manage")
+
+
+async def decide_request(request: Request, user: User, form: FormData) -> Response:
+    name = request.path_params["name"]
+    if not await facilitation.may_facilitate(request.app.state.pool, name, user):
+        return await refused(request, "only this community's facilitators can do that", 403)
+    await follows.decide_request(
+        request.app.state.pool, request.app.state.config, name, str(form.get("follower", "")),
+        approve=form.get("decision") == "approve",
+    )  # fmt: skip
+    return go(f"/c/{name}/manage")
+
+
+async def close_report(request: Request, user: User, form: FormData) -> Response:
+    name = request.path_params["name"]
+    await facilitation.close_report(
+        request.app.state.pool, name, user, request.path_params["report"]
+    )
+    return go(f"/c/{name}/manage")
+
+
+async def change_facilitators(request: Request, user: User, form: FormData) -> Response:
+    name = request.path_params["name"]
+    pool, network = request.app.state.pool, request.app.state.network
+    who = str(form.get("who", "")).strip()
+    person = (
+        await remote_actors.look_up(pool, network, who)
+        if "@" in who.lstrip("@") or "/" in who
+        else None
+    )
+    if person is None:
+        local = await remote_actors.local_named(pool, who.lstrip("@"))
+        target = f"{request.app.state.config.base_url}{local}" if local else None
+    else:
+        target = person.uri
+    if target is None:
+        return await refused(request, f"nobody called {who!r} was found")
+    kind = "add_facilitator" if form.get("change") == "add" else "remove_facilitator"
+    await moderation.act(
+        pool, request.app.state.config, network, moderator=user.actor.username,
+        community_uri=f"{request.app.state.config.base_url}/c/{name}",
+        action=moderation.Action(kind, target),
+    )  # fmt: skip
+    return go(f"/c/{name}/manage")
+
+
+routes = [
+    Route("/c/{name}/manage", manage_page, methods=["GET"]),
+    Route("/c/{name}/manage/settings", signed_in_action(save_settings), methods=["POST"]),
+    Route("/c/{name}/manage/requests", signed_in_action(decide_request), methods=["POST"]),
+    Route(
+        "/c/{name}/manage/reports/{report:int}",
+        signed_in_action(close_report),
+        methods=["POST"],
+    ),
+    Route("/c/{name}/manage/facilitators", signed_in_action(change_facilitators), methods=["POST"]),
+]
