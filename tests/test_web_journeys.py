@@ -300,3 +300,30 @@ async def test_communities_and_threads_have_atom_feeds(alpha: LiveNode) -> None:
     replies = ElementTree.fromstring((await alpha.get(f"/t/{thread.id}/feed.atom")).content)
     contents = [e.findtext(f"{atom}content") for e in replies.iter(f"{atom}entry")]
     assert len(contents) == 2 and "A reply." in (contents[1] or "")
+
+
+async def test_an_admin_suspends_an_account(alpha: LiveNode) -> None:
+    await accounts.create_user(alpha.pool, alpha.config, "sam", "sam pass 123")
+    async with browser() as page:
+        await sign_in(page, alpha, "ada", "admin pass 1")
+        await page.goto(f"{alpha.base}/admin")
+        await page.get_by_role("button", name="Suspend sam").click()
+        await page.get_by_role("button", name="Activate sam").wait_for()
+        await page.get_by_role("button", name="Sign out").click()
+        await sign_in(page, alpha, "sam", "sam pass 123")
+        assert "suspended" in await page.get_by_role("alert").inner_text()
+
+
+async def test_search_finds_a_person_on_another_node(
+    alpha: LiveNode, pg_cluster: EmbeddedPostgres
+) -> None:
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn, "beta") as beta:
+        await accounts.create_user(beta.pool, beta.config, "gus", "gus pass 123")
+        async with browser() as page:
+            await page.goto(f"{alpha.base}/")
+            await page.get_by_label("Find a community or a person, here or on another node").fill(
+                f"@gus@{beta.config.domain}"
+            )
+            await page.get_by_role("button", name="Search").click()
+            await page.get_by_role("heading", name="gus").wait_for()
+            assert page.url.endswith(f"/u/gus@{beta.config.domain}")

@@ -55,10 +55,13 @@ async def _local_or_404(request: Request, actor_type: str) -> LocalActor | Respo
 
 def _actor_route(actor_type: str) -> Endpoint:
     async def endpoint(request: Request) -> Response:
-        if actor_type == "Group" and "@" in request.path_params["name"]:
-            # /c/name@domain: a community on another node, as this node knows it
+        if "@" in request.path_params["name"]:
+            # /c/name@domain, /u/name@domain: a community or a person on another node, as
+            # this node knows them
             request.path_params["handle"] = request.path_params["name"]
-            return await pages.remote_community_page(request)
+            if actor_type == "Group":
+                return await pages.remote_community_page(request)
+            return await pages.remote_profile_page(request)
         local = await _local_or_404(request, actor_type)
         if isinstance(local, Response):
             return local

@@ -83,3 +83,8 @@ async def federation_status(pool: Any) -> FederationStatus:
             hosts=await admin_store.hosts(conn),
             errors=await admin_store.recent_inbound_errors(conn),
         )
+
+
+async def accounts(pool: Any) -> list[User]:
+    async with pool.acquire() as conn:
+        return await user_store.all_accounts(conn)

@@ -109,7 +109,12 @@ async def community(pool: Any, uri: str, viewer_id: int | None) -> CommunityView
 
 async def remote_community_uri(pool: Any, name: str, domain: str) -> str | None:
     async with pool.acquire() as conn:
-        return await browse_store.remote_group_uri(conn, name, domain)
+        return await browse_store.remote_actor_uri(conn, name, domain, "Group")
+
+
+async def remote_person_uri(pool: Any, name: str, domain: str) -> str | None:
+    async with pool.acquire() as conn:
+        return await browse_store.remote_actor_uri(conn, name, domain, "Person")
 
 
 async def profile(pool: Any, uri: str) -> ProfileView | None:

@@ -23,16 +23,19 @@ async def local_communities(conn: asyncpg.Connection) -> list[tuple[Actor, int, 
     return [(_actor(row), row["members"], row["threads"]) for row in rows]
 
 
-async def remote_group_uri(conn: asyncpg.Connection, name: str, domain: str) -> str | None:
+async def remote_actor_uri(
+    conn: asyncpg.Connection, name: str, domain: str, actor_type: str
+) -> str | None:
     value = await conn.fetchval(
         """
         SELECT uri FROM actors
         WHERE domain IS NOT NULL AND lower(username) = lower($1) AND domain = lower($2)
-          AND actor_type = 'Group'
+          AND actor_type = $3
         ORDER BY id LIMIT 1
         """,
         name,
         domain,
+        actor_type,
     )
     return str(value) if value is not None else None
 

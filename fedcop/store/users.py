@@ -169,3 +169,14 @@ async def pending(conn: asyncpg.Connection) -> list[User]:
         """
     )
     return [_user(row) for row in rows]
+
+
+async def all_accounts(conn: asyncpg.Connection, limit: int = 500) -> list[User]:
+    rows = await conn.fetch(
+        f"""
+        SELECT {_USER_COLUMNS} FROM users u JOIN actors a ON a.id = u.actor_id
+        ORDER BY lower(a.username) LIMIT $1
+        """,
+        limit,
+    )
+    return [_user(row) for row in rows]

@@ -217,9 +217,8 @@ async def search(request: Request) -> Response:
     if found.is_local:
         kind = "c" if found.actor_type == "Group" else "u"
         return go(f"/{kind}/{found.username}")
-    if found.actor_type == "Group":
-        return go(f"/c/{found.username}@{found.domain}")
-    return go(found.uri)
+    kind = "c" if found.actor_type == "Group" else "u"
+    return go(f"/{kind}/{found.username}@{found.domain}")
 
 
 routes = [

@@ -28,6 +28,7 @@ async def admin_page(request: Request) -> Response:
         settings=await node_service.settings(pool),
         modes=admin.REGISTRATION_MODES,
         pending=await admin.pending_accounts(pool),
+        accounts=await admin.accounts(pool),
         status=await admin.federation_status(pool),
     )
 

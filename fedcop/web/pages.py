@@ -52,6 +52,17 @@ async def remote_community_page(request: Request) -> Response:
     return await community_page(request, uri)
 
 
+async def remote_profile_page(request: Request) -> Response:
+    """/u/{name}@{domain}: a person on another node, from the actor document this node keeps."""
+    name, _, domain = request.path_params["handle"].partition("@")
+    uri = await browsing.remote_person_uri(request.app.state.pool, name, domain)
+    if uri is None:
+        return await not_found(
+            request, f"This node does not know {name}@{domain} yet: search for them first."
+        )
+    return await profile_page(request, uri)
+
+
 async def profile_page(request: Request, actor_uri: str) -> Response:
     view = await browsing.profile(request.app.state.pool, actor_uri)
     if view is None:
