@@ -5,8 +5,9 @@
     durable PostgreSQL (temp dir)  <---- fedcop's app lifespan (pool, Network), then
     user `herald` (RSA key)              DeliveryWorker.run_once() in a loop:
     services.outbox.publish(Create,        claim 200 due rows -> sign each (RSA-2048,
-      N inboxes) -> N delivery rows          draft-cavage) -> POST through per-host clients
-    wait until no row is pending           -> record the outcome
+      N inboxes) -> N delivery rows          draft-cavage) -> POST (DeliveryClient: one
+    wait until no row is pending             aiohttp session, keep-alive per host)
+                                           -> record the outcome
                                                |
                  sink processes <--------------+  http://inbox-H.test:PORT/users/mI/inbox
                  (bench/common.py sink)            H host names, all 127.0.0.1 (resolver),
@@ -31,6 +32,7 @@ import sys
 import time
 from typing import Any
 
+import aiohttp
 import asyncpg
 from common import (
     CPU_COUNT,
@@ -245,6 +247,7 @@ def main() -> None:
                 sample for report in sink_reports for sample in report["bad_signatures"]
             ][:3],
             "postgres": "fsync=on synchronous_commit=on (durable)",
+            "http_client": f"aiohttp {aiohttp.__version__}",
             "cpu_count": CPU_COUNT,
             "cpu": cpu,
             "load_average_before": load_before,

@@ -1,8 +1,9 @@
 """The node's outbound HTTP: signed fetches (by the instance actor) and signed deliveries.
 
-One `Network` per process. It holds small per-host keep-alive clients behind the SSRF guard
-(loopback and private addresses allowed only with FEDCOP_ALLOW_PRIVATE_ADDRESSES), and caches
-parsed private keys, since parsing a PEM costs more than signing with it.
+One `Network` per process. Fetches go through small per-host keep-alive httpx clients, deliveries
+through one aiohttp session (DeliveryClient), both behind the SSRF guard (loopback and private
+addresses allowed only with FEDCOP_ALLOW_PRIVATE_ADDRESSES). It caches parsed private keys, since
+parsing a PEM costs more than signing with it.
 
 Deliveries are signed on a few threads, not on the event loop: an RSA-2048 signature costs
 ~300 µs of CPU, most of a delivery's cost, and `cryptography` releases the GIL while it signs, so
@@ -24,13 +25,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import fedcop
 from fedcop.config import Config
-from federation.deliver import DeliveryClient, DeliveryResult
+from federation.deliver import DeliveryClient, DeliveryResult, request_url
 from federation.fetch import Signer, fetch_jrd, fetch_json
+from federation.fetch_errors import RequestRefusedError
 from federation.host_clients import HostClients
 from federation.keys import load_private_key
 from federation.netguard import Resolver, resolve_with_getaddrinfo
@@ -129,8 +130,9 @@ class Network:
         """A signer holding this POST's signature, made on a signing thread."""
         inline = signer_for(key)
         try:
-            url = str(httpx.URL(inbox_url))  # the URL exactly as httpx will send it
-        except httpx.InvalidURL:
+            # The URL exactly as the delivery client will sign and send it.
+            url = request_url(inbox_url, allow_http=self.allow_http)
+        except RequestRefusedError:
             return inline  # the delivery client refuses it before signing anything
         private_key = _private_key(key.private_key_pem)
         headers = await asyncio.get_running_loop().run_in_executor(

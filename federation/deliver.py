@@ -2,11 +2,14 @@
 
 ```
 delivery worker ── post(inbox, body, signer) ──> DeliveryClient
+                                                  │ URL checks: https (http only with allow_http),
+                                                  │   an IP-literal host must be public
                                                   │ per-host semaphore (default 8 in flight)
                                                   │ then the overall semaphore (default 256)
-                                                  │ keep-alive client for the origin (HostClients,
-                                                  │   SSRF-guarded transport)
-                                                  │ sign over exactly what is sent, POST
+                                                  │ sign over exactly what is sent
+                                                  │ POST on one aiohttp session: keep-alive
+                                                  │   connections per host, every new connection
+                                                  │   through the SSRF guard (aiohttp_guard.py)
                                                   v
                               DeliveryResult(status | error, retry_after, refused)
                                                   │
@@ -15,27 +18,34 @@ delivery worker ── post(inbox, body, signer) ──> DeliveryClient
 
 `post` never raises for network trouble: timeouts, refused connections and TLS failures come back
 as a result with `error` set, which the retry policy treats as worth retrying. The policy itself
-is `decide()` in retry_policy.py, a pure function.
+is `decide()` in retry_policy.py, a pure function. Redirects are not followed: a 3xx is a result
+like any other answer.
 
 The per-host semaphore is taken before the overall one: a task waiting for a busy host then holds
 no overall slot, so one slow server cannot starve deliveries to everyone else.
+
+Why aiohttp and not httpx here: fan-out is the one place fedcop sends thousands of requests a
+second, and httpx costs several times aiohttp's CPU per request (reference/performance.md
+A.4). Fetches (fetch.py) stay on httpx.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import ssl
 import time
 from dataclasses import dataclass
 from types import TracebackType
 
-import httpcore
-import httpx
+import aiohttp
+import yarl
+from multidict import CIMultiDict
 
-from federation.fetch import Signer, checked_url, sign_request
-from federation.fetch_errors import FetchError, RequestRefusedError
-from federation.host_clients import HostClients
+from federation.aiohttp_guard import check_literal_host, guarded_connector
+from federation.fetch import Signer, checked_url
+from federation.fetch_errors import RequestRefusedError
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 from federation.retry_policy import Decision, Done, GiveUp, RetryAt, decide, parse_retry_after
 
@@ -50,6 +60,7 @@ __all__ = [
     "Signer",
     "decide",
     "next_step",
+    "request_url",
 ]
 
 ACTIVITY_JSON = "application/activity+json"
@@ -58,6 +69,8 @@ ACTIVITY_JSON = "application/activity+json"
 _ERROR_BODY_EXCERPT_BYTES = 512
 # Read at most this much of any answer; beyond it the connection is dropped, not drained.
 _MAX_RESPONSE_BYTES = 64 * 1024
+# Parsed inbox URLs kept for the next delivery to the same inbox (a few MB at most).
+_PARSED_URLS_KEPT = 8192
 
 
 @dataclass(frozen=True)
@@ -83,8 +96,29 @@ def next_step(result: DeliveryResult, attempt: int, rng: random.Random) -> Decis
     return decide(attempt, result.status, result.retry_after, rng)
 
 
+def request_url(inbox_url: str, *, allow_http: bool = False) -> str:
+    """The URL string a delivery to `inbox_url` is signed for and sent to (normalised: default
+    port dropped, host lower-cased and IDNA-encoded, path percent-encoded).
+
+    Raises RequestRefusedError for a URL DeliveryClient refuses to send to for its form (not
+    https, or http without `allow_http`; no host). Callers that sign ahead of time (fedcop's
+    Network) sign this string, so the signer is later asked for exactly it.
+    """
+    return str(_wire_url(inbox_url, allow_http=allow_http))
+
+
+@functools.lru_cache(maxsize=_PARSED_URLS_KEPT)
+def _wire_url(inbox_url: str, *, allow_http: bool) -> yarl.URL:
+    # Parsing with httpx costs ~30 µs, a tenth of a delivery's CPU besides signing, and a
+    # fan-out sends to the same inboxes again and again: the parsed URLs of recent inboxes are
+    # kept (refusals are not, they raise).
+    target = checked_url(inbox_url, allow_http=allow_http)
+    # httpx has parsed and normalised it; encoded=True keeps yarl from changing it again.
+    return yarl.URL(str(target), encoded=True)
+
+
 class DeliveryClient:
-    """Signed POSTs to inboxes over small per-host keep-alive clients, bounded per host."""
+    """Signed POSTs to inboxes over keep-alive connections per host, bounded per host."""
 
     def __init__(
         self,
@@ -97,52 +131,78 @@ class DeliveryClient:
         connect_timeout: float = 5.0,
         read_timeout: float = 10.0,
         deadline: float = 30.0,
-        idle_timeout: float = 120.0,
+        keepalive_timeout: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
         resolver: Resolver = resolve_with_getaddrinfo,
-        network_backend: httpcore.AsyncNetworkBackend | None = None,
+        socket_factory: aiohttp.SocketFactoryType | None = None,
     ) -> None:
+        """`connect_timeout` covers the lookup, the TCP connect and the TLS handshake;
+        `read_timeout` is the longest silence while waiting for the answer; `deadline` bounds the
+        whole delivery. Connections idle for `keepalive_timeout` seconds are closed.
+
+        `resolver` (names to addresses, before the SSRF check) and `socket_factory` (the socket
+        for a checked address, see aiohttp.TCPConnector) are replaceable so tests can stand in
+        for DNS and the network."""
         if per_host_concurrency < 1 or total_concurrency < 1:
             raise ValueError("concurrency limits must be at least 1")
         self._user_agent = user_agent
+        self._allow_private_addresses = allow_private_addresses
         self._allow_http = allow_http
         self._per_host_concurrency = per_host_concurrency
-        self._timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        self._total_concurrency = total_concurrency
         self._deadline = deadline
+        self._keepalive_timeout = keepalive_timeout
+        self._ssl_context = ssl_context
+        self._resolver = resolver
+        self._socket_factory = socket_factory
+        self._timeout = aiohttp.ClientTimeout(
+            total=None,  # the deadline is applied around the whole delivery, see _post
+            connect=connect_timeout,
+            sock_connect=connect_timeout,
+            sock_read=read_timeout,
+        )
         self._total = asyncio.Semaphore(total_concurrency)
         # host -> (semaphore, number of tasks using it); dropped when unused, so hosts delivered
         # to once long ago cost nothing.
         self._host_slots: dict[str, tuple[asyncio.Semaphore, int]] = {}
-        self._clients = HostClients(
-            allow_private_addresses=allow_private_addresses,
-            # One connection per concurrent request: more could never be used.
-            max_connections_per_host=per_host_concurrency,
-            idle_timeout=idle_timeout,
-            ssl_context=ssl_context,
-            resolver=resolver,
-            network_backend=network_backend,
-        )
+        # Opened on first use: an aiohttp session belongs to the event loop it was made in.
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
 
     async def post(self, inbox_url: str, body: bytes, signer: Signer) -> DeliveryResult:
         """POST `body` to `inbox_url`, signed; says what happened instead of raising."""
+        if self._closed:
+            raise RuntimeError("DeliveryClient is closed")
         try:
-            target = checked_url(inbox_url, allow_http=self._allow_http)
+            url = _wire_url(inbox_url, allow_http=self._allow_http)
+            host = url.raw_host
+            assert host is not None  # checked_url refuses URLs without a host
+            check_literal_host(
+                host, allow_private_addresses=self._allow_private_addresses, url=inbox_url
+            )
         except RequestRefusedError as exc:
             return DeliveryResult(inbox_url, status=None, error=str(exc), refused=True)
-        host = target.host
         semaphore = self._take_host_slot(host)
         try:
             async with semaphore, self._total:
-                return await self._post(target, inbox_url, body, signer)
+                return await self._post(url, inbox_url, body, signer)
         finally:
             self._release_host_slot(host)
 
     async def close_idle(self) -> int:
-        """Close keep-alive clients of hosts not contacted lately; return how many were closed."""
-        return await self._clients.close_idle()
+        """Kept for callers of the earlier per-host clients; always 0 now.
+
+        The one connector closes connections idle for `keepalive_timeout` by itself, and
+        per-host semaphores are dropped as soon as no delivery uses them, so there is nothing
+        left to sweep.
+        """
+        return 0
 
     async def aclose(self) -> None:
-        await self._clients.aclose()
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
     async def __aenter__(self) -> DeliveryClient:
         return self
@@ -155,58 +215,101 @@ class DeliveryClient:
     ) -> None:
         await self.aclose()
 
+    def _open_session(self) -> aiohttp.ClientSession:
+        session = self._session
+        if session is None:
+            if self._closed:  # a delivery that waited for its slot while the client closed
+                raise RuntimeError("DeliveryClient is closed")
+            session = self._session = aiohttp.ClientSession(
+                connector=guarded_connector(
+                    allow_private_addresses=self._allow_private_addresses,
+                    resolver=self._resolver,
+                    ssl_context=self._ssl_context,
+                    limit=self._total_concurrency,
+                    limit_per_host=self._per_host_concurrency,
+                    keepalive_timeout=self._keepalive_timeout,
+                    socket_factory=self._socket_factory,
+                ),
+                timeout=self._timeout,
+                # No proxy or .netrc from the environment may route around the guard; no
+                # cookies kept from thousands of peers; answers read as sent (bounded below).
+                trust_env=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False,
+                raise_for_status=False,
+            )
+        return session
+
     async def _post(
-        self, target: httpx.URL, inbox_url: str, body: bytes, signer: Signer
+        self, url: yarl.URL, inbox_url: str, body: bytes, signer: Signer
     ) -> DeliveryResult:
-        headers = {
-            "Content-Type": ACTIVITY_JSON,
-            "User-Agent": self._user_agent,
-            "Accept-Encoding": "identity",
-        }
+        wire_url = str(url)
+        # What the signer sees is what is sent: these headers, then the signer's own (Host,
+        # Date, Digest, Signature) replacing any of the same name, all sent unchanged.
+        headers: CIMultiDict[str] = CIMultiDict(
+            {
+                "host": url.host_port_subcomponent or "",
+                "accept": "*/*",
+                "accept-encoding": "identity",
+                "user-agent": self._user_agent,
+                "content-type": ACTIVITY_JSON,
+                "content-length": str(len(body)),
+            }
+        )
+        signed = signer(
+            "POST", wire_url, {name.lower(): value for name, value in headers.items()}, body
+        )
+        for name, value in signed.items():
+            headers[name] = value
+
+        deadline = asyncio.timeout(self._deadline)
         try:
-            async with asyncio.timeout(self._deadline), self._clients.lease(target) as client:
-                request = client.build_request(
-                    "POST", target, headers=headers, content=body, timeout=self._timeout
+            async with deadline:
+                response = await self._open_session().post(
+                    url, data=body, headers=headers, allow_redirects=False
                 )
-                sign_request(request, signer)
-                response = await client.send(request, stream=True)
+                complete = False
                 try:
-                    answer = await _read_some(response)
+                    answer, complete = await _read_some(response)
                 finally:
-                    await response.aclose()
+                    if complete:
+                        response.release()  # keep the connection for the next delivery
+                    else:
+                        response.close()
         except RequestRefusedError as exc:
             return DeliveryResult(inbox_url, status=None, error=str(exc), refused=True)
-        except FetchError as exc:
-            return DeliveryResult(inbox_url, status=None, error=str(exc))
-        except TimeoutError:
+        except aiohttp.ConnectionTimeoutError:
             return DeliveryResult(
-                inbox_url,
-                status=None,
-                error=f"no complete answer from {inbox_url} within {self._deadline:g} s",
+                inbox_url, status=None, error=f"could not connect to {inbox_url} in time"
             )
-        except httpx.TimeoutException as exc:
-            return DeliveryResult(inbox_url, status=None, error=_timeout_message(inbox_url, exc))
-        except httpx.HTTPError as exc:
+        except aiohttp.ServerTimeoutError:
+            return DeliveryResult(
+                inbox_url, status=None, error=f"{inbox_url} did not answer in time"
+            )
+        except TimeoutError:
+            if deadline.expired():
+                message = f"no complete answer from {inbox_url} within {self._deadline:g} s"
+            else:
+                message = f"delivery to {inbox_url} timed out"
+            return DeliveryResult(inbox_url, status=None, error=message)
+        except (aiohttp.ClientError, aiohttp.http.HttpProcessingError, OSError) as exc:
             detail = str(exc) or type(exc).__name__
             return DeliveryResult(
                 inbox_url, status=None, error=f"delivery to {inbox_url} failed: {detail}"
             )
 
-        retry_after_header = response.headers.get("retry-after")
+        status = response.status
+        retry_after_header = response.headers.get("Retry-After")
         retry_after = (
             parse_retry_after(retry_after_header, now=time.time())
             if retry_after_header is not None
             else None
         )
         error = None
-        if not 200 <= response.status_code < 300:
+        if not 200 <= status < 300:
             excerpt = answer[:_ERROR_BODY_EXCERPT_BYTES].decode("utf-8", "replace").strip()
-            error = f"{inbox_url} answered HTTP {response.status_code}" + (
-                f": {excerpt}" if excerpt else ""
-            )
-        return DeliveryResult(
-            inbox_url, status=response.status_code, retry_after=retry_after, error=error
-        )
+            error = f"{inbox_url} answered HTTP {status}" + (f": {excerpt}" if excerpt else "")
+        return DeliveryResult(inbox_url, status=status, retry_after=retry_after, error=error)
 
     def _take_host_slot(self, host: str) -> asyncio.Semaphore:
         semaphore, users = self._host_slots.get(
@@ -223,23 +326,15 @@ class DeliveryClient:
             self._host_slots[host] = (semaphore, users - 1)
 
 
-async def _read_some(response: httpx.Response) -> bytes:
-    """Up to _MAX_RESPONSE_BYTES of the answer; reading it whole lets the connection be reused."""
+async def _read_some(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
+    """Up to _MAX_RESPONSE_BYTES of the answer, and whether that was all of it (then the
+    connection can be reused; otherwise it is dropped rather than drained)."""
     chunks: list[bytes] = []
     received = 0
-    async for chunk in response.aiter_bytes():
+    while received < _MAX_RESPONSE_BYTES:
+        chunk = await response.content.readany()
+        if not chunk:
+            return b"".join(chunks), True
         chunks.append(chunk)
         received += len(chunk)
-        if received >= _MAX_RESPONSE_BYTES:
-            break
-    return b"".join(chunks)
-
-
-def _timeout_message(inbox_url: str, exc: httpx.TimeoutException) -> str:
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"could not connect to {inbox_url} in time"
-    if isinstance(exc, httpx.WriteTimeout):
-        return f"{inbox_url} stopped accepting the request body"
-    if isinstance(exc, httpx.ReadTimeout):
-        return f"{inbox_url} did not answer in time"
-    return f"waited too long for a free connection to {inbox_url}"
+    return b"".join(chunks), response.content.at_eof()

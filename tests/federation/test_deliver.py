@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,8 +27,12 @@ from federation.deliver import (
     GiveUp,
     RetryAt,
     next_step,
+    request_url,
 )
-from tests.federation.local_http import serve, unused_port
+from federation.fetch_errors import RequestRefusedError
+from federation.signatures import parse_signature, sign_request, verify_signature
+from tests.federation.local_http import resolver_for, serve, unused_port
+from tests.federation.signing_helpers import rsa_key
 
 USER_AGENT = "fedcop-test/1.0 (+https://fedcop.test/)"
 ACTIVITY = b'{"id": "https://fedcop.test/activities/1", "type": "Create"}'
@@ -85,12 +91,31 @@ async def stall(request: Request) -> Response:
     return Response(status_code=202)
 
 
+async def redirect(request: Request) -> Response:
+    await request.body()
+    return Response(status_code=302, headers={"Location": "/inbox"})
+
+
+async def huge_error(request: Request) -> Response:
+    await request.body()
+    return Response(b"x" * (1024 * 1024), status_code=500)
+
+
+async def set_cookie(request: Request) -> Response:
+    INBOX.headers.append(dict(request.headers))
+    await request.body()
+    return Response(status_code=202, headers={"Set-Cookie": "session=peer-chosen; Path=/"})
+
+
 APP = Starlette(
     routes=[
         Route("/inbox", inbox, methods=["POST"]),
         Route("/slow-inbox", slow_inbox, methods=["POST"]),
         Route("/status/{code}", answer_with, methods=["POST"]),
         Route("/stall", stall, methods=["POST"]),
+        Route("/redirect", redirect, methods=["POST"]),
+        Route("/huge-error", huge_error, methods=["POST"]),
+        Route("/set-cookie", set_cookie, methods=["POST"]),
     ]
 )
 
@@ -271,3 +296,137 @@ async def test_a_disallowed_url_is_refused_without_sending(url: str) -> None:
 def test_concurrency_limits_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         DeliveryClient(user_agent=USER_AGENT, per_host_concurrency=0)
+
+
+async def test_the_signers_headers_are_sent_unchanged_and_host_carries_the_port(port: int) -> None:
+    # Given fedcop's real signer, which computes Host (with the port) from the URL itself
+    key = rsa_key("deliver")
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    def signer(
+        method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> dict[str, str]:
+        signed = sign_request(method, url, body, "https://fedcop.test/actor#main-key", key)
+        seen.append((url, signed))
+        return signed
+
+    # When a delivery goes to a name on a non-default port, with a query string
+    url = f"http://inbox.test:{port}/inbox?to=m%C3%BC"
+    async with loopback_client(resolver=resolver_for({"inbox.test": ["127.0.0.1"]})) as client:
+        result = await client.post(url, ACTIVITY, signer)
+
+    # Then the signer was asked for that very URL, and its headers arrived byte for byte
+    assert result.delivered, result.error
+    [(signed_url, signed)] = seen
+    assert signed_url == url == request_url(url, allow_http=True)
+    assert signed["Host"] == f"inbox.test:{port}"
+    [received] = INBOX.headers
+    for name, value in signed.items():
+        assert received[name.lower()] == value
+    # And the inbox verifies the signature over what it received
+    parsed = parse_signature("POST", "/inbox?to=m%C3%BC", received, scheme="http")
+    verify_signature(parsed, key.public_key(), INBOX.bodies[0])
+
+
+def test_request_url_is_the_normalised_url_and_refuses_what_post_refuses() -> None:
+    assert request_url("https://Social.Example:443/users/a/inbox") == (
+        "https://social.example/users/a/inbox"
+    )
+    assert request_url("https://bücher.example/inbox") == "https://xn--bcher-kva.example/inbox"
+    with pytest.raises(RequestRefusedError):
+        request_url("http://social.example/inbox")
+    assert request_url("http://social.example/inbox", allow_http=True).startswith("http://")
+
+
+async def test_a_redirect_is_not_followed_but_retried(port: int) -> None:
+    async with loopback_client() as client:
+        result = await client.post(f"http://127.0.0.1:{port}/redirect", ACTIVITY, RecordingSigner())
+    assert result.status == 302
+    assert not result.delivered
+    assert INBOX.bodies == []  # /inbox, where it pointed, was never asked
+    assert isinstance(next_step(result, 1, rng()), RetryAt)
+
+
+async def test_a_huge_answer_is_read_only_in_part(port: int) -> None:
+    async with loopback_client() as client:
+        result = await client.post(
+            f"http://127.0.0.1:{port}/huge-error", ACTIVITY, RecordingSigner()
+        )
+        # The connection that still had most of the answer pending was dropped, not drained;
+        # the next delivery opens a fresh one and gets through.
+        after = await client.post(f"http://127.0.0.1:{port}/inbox", ACTIVITY, RecordingSigner())
+    assert result.status == 500
+    assert result.error is not None
+    assert len(result.error) < 700
+    assert after.delivered
+
+
+async def test_cookies_from_peers_are_not_kept(port: int) -> None:
+    async with loopback_client() as client:
+        for _ in range(2):
+            result = await client.post(
+                f"http://127.0.0.1:{port}/set-cookie", ACTIVITY, RecordingSigner()
+            )
+            assert result.delivered
+    assert [headers.get("cookie") for headers in INBOX.headers] == [None, None]
+
+
+def _serve_raw(answer: bytes) -> tuple[int, threading.Thread]:
+    """A one-shot TCP server that sends `answer` to the first connection and hangs up."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(10)
+
+    def run() -> None:
+        with listener, listener.accept()[0] as connection:
+            connection.recv(65536)
+            connection.sendall(answer)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return listener.getsockname()[1], thread
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"this is not HTTP at all\r\n\r\n",
+        b"HTTP/1.1 202 Accepted\r\nContent-Length: 100\r\n\r\ntruncated",
+        b"HTTP/1.1 202 Accepted\r\nX-Long: " + b"a" * 10_000 + b"\r\n\r\n",
+        b"",
+    ],
+    ids=["not-http", "truncated-body", "header-too-long", "hang-up"],
+)
+async def test_a_broken_answer_is_a_result_that_is_retried(answer: bytes) -> None:
+    raw_port, thread = _serve_raw(answer)
+    url = f"http://127.0.0.1:{raw_port}/inbox"
+    async with loopback_client() as client:
+        result = await client.post(url, ACTIVITY, RecordingSigner())
+    thread.join(timeout=10)
+    assert result.status is None
+    assert result.error is not None
+    assert url in result.error
+    assert not result.refused
+    assert isinstance(next_step(result, 1, rng()), RetryAt)
+
+
+async def test_posting_after_close_is_a_programming_error() -> None:
+    client = loopback_client()
+    await client.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.post("http://127.0.0.1:1/inbox", ACTIVITY, RecordingSigner())
+
+
+async def test_a_slow_lookup_counts_against_the_connect_timeout() -> None:
+    async def slow(host: str, port: int) -> list[str]:
+        await asyncio.sleep(2)
+        return ["127.0.0.1"]
+
+    async with loopback_client(connect_timeout=0.2, resolver=slow) as client:
+        started = time.monotonic()
+        result = await client.post("http://slow.test/inbox", ACTIVITY, RecordingSigner())
+    assert time.monotonic() - started < 1.5
+    assert result.status is None
+    assert result.error == "could not connect to http://slow.test/inbox in time"
+    assert isinstance(next_step(result, 1, rng()), RetryAt)
