@@ -98,6 +98,7 @@ async def test_a_2xx_is_done_and_the_request_is_signed_by_the_actor(
         served = await http.get(activity_id, headers={"Accept": "application/activity+json"})
     assert served.status_code == 200
     assert served.content == body
+    assert orjson.loads(body)["published"].endswith("Z")
     assert served.headers["content-type"].startswith("application/activity+json")
 
 

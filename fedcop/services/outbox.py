@@ -8,11 +8,13 @@ publish(actor, {"type": "Accept", ...}, inboxes)
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.documents.actors import utc_timestamp
 from fedcop.documents.context import AS_CONTEXT
 from fedcop.store import outbound as outbound_store
 from fedcop.store.actors import Actor
@@ -38,6 +40,7 @@ async def publish(
         "@context": AS_CONTEXT,
         "id": activity_uri(config, number),
         "actor": actor.uri,
+        "published": utc_timestamp(datetime.now(UTC)),
         **activity,
     }
     async with conn.transaction():
