@@ -327,3 +327,58 @@ async def test_search_finds_a_person_on_another_node(
             await page.get_by_role("button", name="Search").click()
             await page.get_by_role("heading", name="gus").wait_for()
             assert page.url.endswith(f"/u/gus@{beta.config.domain}")
+
+
+async def test_registration_by_invitation(alpha: LiveNode) -> None:
+    async with alpha.pool.acquire() as conn:
+        ada = await user_store.find_by_name(conn, "ada")
+    assert ada is not None
+    await admin.save_settings(
+        alpha.pool, ada, organisation="", description="", registrations="invitation"
+    )
+    async with browser() as page:
+        # Given a member makes an invitation
+        await sign_in(page, alpha, "ada", "admin pass 1")
+        await page.goto(f"{alpha.base}/settings")
+        await page.get_by_role("button", name="Make an invitation").click()
+        link = await page.get_by_role("status").get_by_role("link").inner_text()
+        await page.get_by_role("button", name="Sign out").click()
+        # When someone registers with it, they are in; the same code does not work twice
+        for name, works in (("newcomer", True), ("second", False)):
+            await page.goto(link)
+            await page.get_by_label("Account name").fill(name)
+            await page.get_by_label("Password").fill("a long passphrase")
+            await page.get_by_role("button", name="Register").click()
+            if works:
+                assert page.url.endswith(f"/u/{name}")
+                await page.get_by_role("button", name="Sign out").click()
+            else:
+                assert "invitation code is unknown, used or expired" in (
+                    await page.get_by_role("alert").inner_text()
+                )
+    async with alpha.pool.acquire() as conn:
+        assert await user_store.find_by_name(conn, "second") is None
+
+
+async def test_threads_can_be_read_most_active_first(alpha: LiveNode) -> None:
+    await accounts.create_user(alpha.pool, alpha.config, "bea", "bea pass 123")
+    await accounts.create_community(
+        alpha.pool, alpha.config, "stewards", title="Data Stewards", owner="bea"
+    )
+    community = f"{alpha.base}/c/stewards"
+    older = await posts.write(
+        alpha.pool, alpha.config, alpha.app.state.network,
+        author="bea", community_uri=community, title="Older thread", content="x",
+    )  # fmt: skip
+    await posts.write(
+        alpha.pool, alpha.config, alpha.app.state.network,
+        author="bea", community_uri=community, title="Newer thread", content="y",
+    )  # fmt: skip
+    await posts.write(
+        alpha.pool, alpha.config, alpha.app.state.network,
+        author="bea", community_uri=community, content="bump", in_reply_to=older.uri,
+    )  # fmt: skip
+    newest = (await alpha.get("/c/stewards")).text
+    active = (await alpha.get("/c/stewards?sort=active")).text
+    assert newest.index("Newer thread") < newest.index("Older thread")
+    assert active.index("Older thread") < active.index("Newer thread")

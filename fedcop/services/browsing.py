@@ -71,7 +71,9 @@ async def local_communities(pool: Any) -> list[CommunityCard]:
     return [CommunityCard(actor, members, threads) for actor, members, threads in rows]
 
 
-async def community(pool: Any, uri: str, viewer_id: int | None) -> CommunityView | None:
+async def community(
+    pool: Any, uri: str, viewer_id: int | None, *, active_first: bool = False
+) -> CommunityView | None:
     async with pool.acquire() as conn:
         actor = await actor_store.find_by_uri(conn, uri)
         if actor is None or actor.actor_type != "Group":
@@ -90,7 +92,10 @@ async def community(pool: Any, uri: str, viewer_id: int | None) -> CommunityView
         pinned_uris = await mod_store.pinned_uris(conn, actor.id)
         charter = await fac_store.charter(conn, actor.id) if local else ""
     pinned = [v for v in [await reading.post_by_uri(pool, u) for u in pinned_uris] if v]
-    threads = await reading.threads(pool, actor.id, None, THREADS_PER_PAGE)
+    if active_first:
+        threads = await reading.active_threads(pool, actor.id, THREADS_PER_PAGE)
+    else:
+        threads = await reading.threads(pool, actor.id, None, THREADS_PER_PAGE)
     pinned_ids = {view.post.id for view in pinned}
     return CommunityView(
         community=actor,

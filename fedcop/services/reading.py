@@ -67,3 +67,9 @@ async def post_by_id(pool: Any, post_id: int) -> PostView | None:
     async with pool.acquire() as conn:
         post = await post_store.find(conn, post_id)
         return await _view(conn, post) if post is not None else None
+
+
+async def active_threads(pool: Any, community_id: int, limit: int) -> list[PostView]:
+    async with pool.acquire() as conn:
+        found = await post_store.active_threads_of(conn, community_id, limit)
+        return [await _view(conn, post) for post in found]

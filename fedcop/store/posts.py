@@ -282,3 +282,21 @@ async def vote_by(conn: asyncpg.Connection, post_id: int, actor_id: int) -> tupl
         actor_id,
     )
     return (row["activity_uri"], row["kind"]) if row else None
+
+
+async def active_threads_of(conn: asyncpg.Connection, community_id: int, limit: int) -> list[Post]:
+    """A community's visible threads, the most recently active first (newest reply or post)."""
+    rows = await conn.fetch(
+        f"""
+        SELECT {_COLUMNS} FROM posts p
+        WHERE p.community_id = $1 AND p.thread_id IS NULL
+          AND p.deleted_at IS NULL AND p.removed_at IS NULL
+        ORDER BY greatest(p.published, (SELECT max(r.published) FROM posts r
+                                         WHERE r.thread_id = p.id AND r.deleted_at IS NULL))
+                 DESC, p.id DESC
+        LIMIT $2
+        """,
+        community_id,
+        limit,
+    )
+    return [_post(row) for row in rows]

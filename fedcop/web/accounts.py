@@ -101,10 +101,13 @@ async def register(request: Request) -> Response:
     return go(f"/u/{registered.user.actor.username}")
 
 
-async def settings_page(request: Request, saved: str = "", error: str = "") -> Response:
+async def settings_page(
+    request: Request, saved: str = "", error: str = "", invitation: str = ""
+) -> Response:
     current = await viewer(request)
     if current.user is None:
         return go("/login?next=/settings")
+    settings = await node_service.settings(request.app.state.pool)
     return await render(
         request,
         "settings.html",
@@ -113,7 +116,22 @@ async def settings_page(request: Request, saved: str = "", error: str = "") -> R
         bio=to_text(current.user.actor.summary),
         saved=saved,
         error=error,
+        invitations=settings.registrations == "invitation",
+        invitation=invitation,
+        base=request.app.state.config.base_url,
     )
+
+
+async def invite(request: Request) -> Response:
+    current = await viewer(request)
+    if current.user is None:
+        return go("/login?next=/settings")
+    try:
+        await checked_form(request)
+    except FormRefused as error:
+        return await settings_page(request, error=str(error))
+    code = await signin.invite(request.app.state.pool, current.user)
+    return await settings_page(request, saved="A new invitation is ready.", invitation=code)
 
 
 async def save_profile(request: Request) -> Response:
@@ -168,4 +186,5 @@ routes = [
     Route("/settings", settings_page, methods=["GET"]),
     Route("/settings/profile", save_profile, methods=["POST"]),
     Route("/settings/password", change_password, methods=["POST"]),
+    Route("/settings/invite", invite, methods=["POST"]),
 ]

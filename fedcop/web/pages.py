@@ -33,12 +33,15 @@ async def actor_page(request: Request, local: LocalActor) -> Response:
 async def community_page(request: Request, community_uri: str) -> Response:
     pool = request.app.state.pool
     current = await viewer(request)
+    active = request.query_params.get("sort") == "active"
     view = await browsing.community(
-        pool, community_uri, current.user.actor.id if current.user else None
+        pool, community_uri, current.user.actor.id if current.user else None, active_first=active
     )
     if view is None:
         return await not_found(request, "There is no such community here.")
-    return await render(request, "community.html", view=view, community=view.community)
+    return await render(
+        request, "community.html", view=view, community=view.community, active=active
+    )
 
 
 async def remote_community_page(request: Request) -> Response:
