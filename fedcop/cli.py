@@ -37,7 +37,6 @@ environment variables (a flag wins over its variable):
                                   in the data directory
   FEDCOP_ALLOW_PRIVATE_ADDRESSES  true to fetch from and deliver to loopback/private addresses
                                   (local multi-node set-ups and tests only); default false
-  FEDCOP_OPEN_REGISTRATIONS       true to advertise open sign-ups in NodeInfo; default false
   FEDCOP_AUTHORIZED_FETCH         true to require signed GETs for actor and object documents
                                   (the instance actor stays fetchable unsigned); default false
   FEDCOP_NODE_NAME                the name shown on pages and in NodeInfo; default fedcop

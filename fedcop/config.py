@@ -32,7 +32,6 @@ class Config:
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
     database_url: str | None = None
     allow_private_addresses: bool = False
-    open_registrations: bool = False
     # Require signed GETs for actor and object documents (the instance actor stays unsigned).
     authorized_fetch: bool = False
     # Server processes sharing the listening socket (each also runs the queue workers).
@@ -114,7 +113,6 @@ def environment_of(config: Config) -> dict[str, str]:
         "FEDCOP_PORT": str(config.port),
         "FEDCOP_DATA_DIR": str(config.data_dir),
         "FEDCOP_ALLOW_PRIVATE_ADDRESSES": str(config.allow_private_addresses).lower(),
-        "FEDCOP_OPEN_REGISTRATIONS": str(config.open_registrations).lower(),
         "FEDCOP_AUTHORIZED_FETCH": str(config.authorized_fetch).lower(),
         "FEDCOP_NODE_NAME": config.node_name,
         "FEDCOP_WORKERS": str(config.workers),
@@ -131,7 +129,7 @@ def load_config(
     """Build the configuration from the environment, then apply CLI overrides (None = not given).
 
     Recognised variables: FEDCOP_BASE_URL, FEDCOP_HOST, FEDCOP_PORT, FEDCOP_DATA_DIR,
-    FEDCOP_DATABASE_URL, FEDCOP_ALLOW_PRIVATE_ADDRESSES, FEDCOP_OPEN_REGISTRATIONS,
+    FEDCOP_DATABASE_URL, FEDCOP_ALLOW_PRIVATE_ADDRESSES,
     FEDCOP_AUTHORIZED_FETCH, FEDCOP_NODE_NAME, FEDCOP_WORKERS.
     """
     env = os.environ if environ is None else environ
@@ -169,7 +167,6 @@ def load_config(
         data_dir=Path(str(setting("data_dir") or DEFAULT_DATA_DIR)).expanduser().absolute(),
         database_url=str(database_url) if database_url else None,
         allow_private_addresses=flag("allow_private_addresses"),
-        open_registrations=flag("open_registrations"),
         authorized_fetch=flag("authorized_fetch"),
         node_name=str(setting("node_name") or "fedcop"),
     )

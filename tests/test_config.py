@@ -34,7 +34,6 @@ def test_environment_is_read() -> None:
             "FEDCOP_DATA_DIR": "/srv/fedcop",
             "FEDCOP_DATABASE_URL": "postgresql://db/fedcop",
             "FEDCOP_ALLOW_PRIVATE_ADDRESSES": "yes",
-            "FEDCOP_OPEN_REGISTRATIONS": "true",
             "FEDCOP_AUTHORIZED_FETCH": "on",
             "FEDCOP_NODE_NAME": "City Libraries",
         },
@@ -46,7 +45,6 @@ def test_environment_is_read() -> None:
     assert config.data_dir == Path("/srv/fedcop")
     assert config.database_url == "postgresql://db/fedcop"
     assert config.allow_private_addresses is True
-    assert config.open_registrations is True
     assert config.authorized_fetch is True
     assert config.node_name == "City Libraries"
 
@@ -91,7 +89,7 @@ def test_a_flag_not_given_leaves_the_variable_in_force() -> None:
         ({"FEDCOP_BASE_URL": "https://a.example/?q=1"}, "root of its domain"),
         ({"FEDCOP_PORT": "0"}, "not a port number"),
         ({"FEDCOP_PORT": "70000"}, "not a port number"),
-        ({"FEDCOP_OPEN_REGISTRATIONS": "sometimes"}, "not a yes/no value"),
+        ({"FEDCOP_AUTHORIZED_FETCH": "sometimes"}, "not a yes/no value"),
     ],
 )
 def test_bad_values_are_refused_with_a_reason(environ: dict[str, str], message: str) -> None:

@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from fedcop.config import Config
-from fedcop.services import accounts, posts
+from fedcop.services import accounts, admin, posts
+from fedcop.store import users as user_store
 
 JRD = "application/jrd+json"
 
@@ -190,11 +191,17 @@ async def test_nodeinfo_unknown_version_is_404(client: httpx.AsyncClient) -> Non
     assert (await client.get("/nodeinfo/1.0")).status_code == 404
 
 
-async def test_open_registrations_setting_shows_in_nodeinfo(dsn: str) -> None:
-    from tests.conftest import make_config, running_app
-
-    config = make_config(open_registrations=True)
-    async with running_app(config, dsn) as application:
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url=config.base_url) as http:
-            assert (await http.get("/nodeinfo/2.1")).json()["openRegistrations"] is True
+async def test_the_admins_registration_setting_shows_in_nodeinfo(
+    client: httpx.AsyncClient, app: Any, config: Config
+) -> None:
+    admin_actor = await accounts.create_user(
+        app.state.pool, config, "ada", "long enough", is_admin=True
+    )
+    async with app.state.pool.acquire() as conn:
+        ada = await user_store.find_by_id(conn, admin_actor.id)
+    assert ada is not None
+    for mode, advertised in (("open", True), ("approval", False), ("invitation", False)):
+        await admin.save_settings(
+            app.state.pool, ada, organisation="", description="", registrations=mode
+        )
+        assert (await client.get("/nodeinfo/2.1")).json()["openRegistrations"] is advertised

@@ -64,10 +64,11 @@ async def nodeinfo_document(request: Request) -> Response:
         return json_error(f"NodeInfo {version} is not served: use 2.0 or 2.1", 404)
     config: Config = request.app.state.config
     usage = await node_service.usage(request.app.state.pool)
+    settings = await node_service.settings(request.app.state.pool)
     description = nodeinfo.NodeDescription(
         software_name="fedcop",
         software_version=fedcop.__version__,
-        open_registrations=config.open_registrations,
+        open_registrations=settings.registrations == "open",  # set by admins on /admin
         users_total=usage.users_total,
         users_active_month=usage.users_active_month,
         users_active_halfyear=usage.users_active_halfyear,
