@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, follows
+from fedcop.services import accounts, follows, profiles
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store import inbound as inbound_store
 from fedcop.store import outbound as outbound_store
+from fedcop.store import users as user_store
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 
@@ -172,3 +173,29 @@ async def test_authorized_fetch_serves_signed_gets_only(pg_cluster: EmbeddedPost
         network: Any = alpha.app.state.network
         document = await network.fetch(f"{beta.base}/u/bo")
         assert document["preferredUsername"] == "bo"
+
+
+async def test_a_profile_change_reaches_the_communities_a_person_is_in(
+    nodes: tuple[LiveNode, LiveNode],
+) -> None:
+    alpha, beta = nodes
+    ana, stewards = f"{alpha.base}/u/ana", f"{beta.base}/c/stewards"
+    await follows.follow_remote(alpha.pool, alpha.config, alpha.app.state.network, "ana", stewards)
+    for _ in range(2):
+        await alpha.drain()
+        await beta.drain()
+    # When ana renames herself on alpha
+    async with alpha.pool.acquire() as conn:
+        user = await user_store.find_by_name(conn, "ana")
+    assert user is not None
+    await profiles.update(
+        alpha.pool, alpha.config, user, display_name="Ana Ortiz", bio_html="<p>Archivist</p>",
+        organisation="City Archive", sector="", job_role="", expertise="",
+    )  # fmt: skip
+    await alpha.drain()
+    await beta.drain()
+    # Then the community's node shows her new name
+    async with beta.pool.acquire() as conn:
+        cached = await actor_store.find_by_uri(conn, ana)
+    assert cached is not None
+    assert (cached.display_name, cached.summary) == ("Ana Ortiz", "<p>Archivist</p>")

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from fedcop.config import Config
+from fedcop.documents.actors import actor_document
+from fedcop.services import outbox
 from fedcop.services.errors import InvalidInput
+from fedcop.store import actors as actor_store
+from fedcop.store import follows as follow_store
 from fedcop.store import users as user_store
 from fedcop.store.users import User
+from fedcop.urls import Urls
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
@@ -25,6 +31,7 @@ def expertise_tags(text: str) -> list[str]:
 
 async def update(
     pool: Any,
+    config: Config,
     user: User,
     *,
     display_name: str,
@@ -56,4 +63,23 @@ async def update(
             sector=fields["sector"],
             job_role=fields["job_role"],
             expertise=expertise_tags(expertise),
+        )
+        # Other servers keep a copy of this person: the servers of their followers and of the
+        # communities they belong to hear of the change.
+        local = await actor_store.find_local(conn, user.actor.username)
+        assert local is not None
+        document = actor_document(local, Urls(config))
+        document.pop("@context")
+        inboxes = await follow_store.follower_inboxes(conn, user.actor.id)
+        inboxes += await follow_store.followed_inboxes(conn, user.actor.id)
+        await outbox.publish(
+            conn,
+            config,
+            local.actor,
+            {
+                "type": "Update",
+                "object": document,
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            },
+            sorted(set(inboxes)),
         )

@@ -199,3 +199,17 @@ async def is_accepted_follower(
             followed_id,
         )
     )
+
+
+async def followed_inboxes(conn: asyncpg.Connection, follower_id: int) -> list[str]:
+    """The (shared) inboxes of the remote actors someone here follows."""
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT coalesce(a.shared_inbox_url, a.inbox_url) AS inbox
+        FROM follows f JOIN actors a ON a.id = f.followed_id
+        WHERE f.follower_id = $1 AND a.domain IS NOT NULL
+          AND coalesce(a.shared_inbox_url, a.inbox_url) IS NOT NULL
+        """,
+        follower_id,
+    )
+    return [row["inbox"] for row in rows]

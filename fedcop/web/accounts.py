@@ -142,6 +142,7 @@ async def save_profile(request: Request) -> Response:
         form = await checked_form(request)
         await profiles.update(
             request.app.state.pool,
+            request.app.state.config,
             current.user,
             display_name=str(form.get("display_name", "")),
             bio_html=markdown.render(str(form.get("bio", ""))),
