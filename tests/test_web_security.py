@@ -60,3 +60,18 @@ async def test_after_sign_in_only_paths_here_are_followed(
             data={"csrf": token, "name": "bea", "password": "bea pass 123", "next": target},
         )
         assert response.headers["location"] == "/"
+
+
+async def test_an_action_on_a_post_that_does_not_exist_is_404(
+    app: Any, client: httpx.AsyncClient, config: Config
+) -> None:
+    await accounts.create_user(app.state.pool, config, "bea", "bea pass 123")
+    token = await _csrf(client)
+    await client.post(
+        "/login", data={"csrf": token, "name": "bea", "password": "bea pass 123", "next": "/"}
+    )
+    token = await _csrf(client)  # the signed-in session's token
+    for action in ("like", "unlike", "delete", "reply", "moderate", "edit"):
+        response = await client.post(f"/t/987654321/{action}", data={"csrf": token})
+        assert response.status_code == 404, action
+        assert "no such post" in response.text

@@ -5,7 +5,6 @@ again with the reason it was refused)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -25,6 +24,7 @@ from fedcop.services import (
     votes,
 )
 from fedcop.services.errors import ServiceError
+from fedcop.services.reading import PostView
 from fedcop.store.users import User
 from fedcop.web.render import go, not_found, refused, render
 from fedcop.web.session import FormRefused, checked_form, viewer
@@ -92,14 +92,26 @@ async def new_thread(request: Request, user: User, form: FormData) -> Response:
     return go(f"/t/{post.id}")
 
 
-async def _post(request: Request) -> Any:
+async def _post(request: Request) -> PostView | None:
     return await reading.post_by_id(request.app.state.pool, request.path_params["id"])
 
 
-async def reply(request: Request, user: User, form: FormData) -> Response:
-    found = await _post(request)
-    if found is None:
-        return await not_found(request, "There is no such post here.")
+PostAction = Callable[[Request, User, FormData, PostView], Awaitable[Response]]
+
+
+def on_post(action: PostAction) -> Action:
+    """An action on the post /t/{id} names: it gets the post, or the person gets a 404."""
+
+    async def with_post(request: Request, user: User, form: FormData) -> Response:
+        found = await _post(request)
+        if found is None:
+            return await not_found(request, "There is no such post here.")
+        return await action(request, user, form, found)
+
+    return with_post
+
+
+async def reply(request: Request, user: User, form: FormData, found: PostView) -> Response:
     written = await posts.write(
         request.app.state.pool, request.app.state.config, request.app.state.network,
         author=user.actor.username, community_uri=found.community.uri,
@@ -108,10 +120,7 @@ async def reply(request: Request, user: User, form: FormData) -> Response:
     return go(f"/t/{written.thread_id or written.id}#post-{written.id}")
 
 
-async def like(request: Request, user: User, form: FormData) -> Response:
-    found = await _post(request)
-    if found is None:
-        return await not_found(request, "There is no such post here.")
+async def like(request: Request, user: User, form: FormData, found: PostView) -> Response:
     await votes.vote(
         request.app.state.pool, request.app.state.config,
         voter=user.actor.username, post_uri=found.post.uri,
@@ -119,10 +128,7 @@ async def like(request: Request, user: User, form: FormData) -> Response:
     return go(f"/t/{found.post.id}")
 
 
-async def unlike(request: Request, user: User, form: FormData) -> Response:
-    found = await _post(request)
-    if found is None:
-        return await not_found(request, "There is no such post here.")
+async def unlike(request: Request, user: User, form: FormData, found: PostView) -> Response:
     await votes.unvote(
         request.app.state.pool, request.app.state.config,
         voter=user.actor.username, post_uri=found.post.uri,
@@ -138,10 +144,7 @@ async def edit_page(request: Request) -> Response:
     return await render(request, "edit.html", view=found, text=to_text(found.post.content))
 
 
-async def edit(request: Request, user: User, form: FormData) -> Response:
-    found = await _post(request)
-    if found is None:
-        return await not_found(request, "There is no such post here.")
+async def edit(request: Request, user: User, form: FormData, found: PostView) -> Response:
     title = str(form.get("title", "")) or None
     await post_changes.edit(
         request.app.state.pool, request.app.state.config, author=user.actor.username,
@@ -150,10 +153,7 @@ async def edit(request: Request, user: User, form: FormData) -> Response:
     return go(f"/t/{found.post.id}")
 
 
-async def delete(request: Request, user: User, form: FormData) -> Response:
-    found = await _post(request)
-    if found is None:
-        return await not_found(request, "There is no such post here.")
+async def delete(request: Request, user: User, form: FormData, found: PostView) -> Response:
     await post_changes.delete(
         request.app.state.pool, request.app.state.config,
         author=user.actor.username, post_uri=found.post.uri,
@@ -161,10 +161,7 @@ async def delete(request: Request, user: User, form: FormData) -> Response:
     return go(f"/t/{found.post.thread_id or found.post.id}")
 
 
-async def moderate(request: Request, user: User, form: FormData) -> Response:
-    found = await _post(request)
-    if found is None:
-        return await not_found(request, "There is no such post here.")
+async def moderate(request: Request, user: User, form: FormData, found: PostView) -> Response:
     kind = str(form.get("action", ""))
     reason = str(form.get("reason", "")).strip()
     target = found.author.uri if kind == "ban" else found.post.uri
@@ -228,11 +225,11 @@ routes = [
     Route("/c/{handle}/join", signed_in_action(join), methods=["POST"]),
     Route("/c/{handle}/leave", signed_in_action(leave), methods=["POST"]),
     Route("/c/{handle}/threads", signed_in_action(new_thread), methods=["POST"]),
-    Route("/t/{id:int}/reply", signed_in_action(reply), methods=["POST"]),
-    Route("/t/{id:int}/like", signed_in_action(like), methods=["POST"]),
-    Route("/t/{id:int}/unlike", signed_in_action(unlike), methods=["POST"]),
+    Route("/t/{id:int}/reply", signed_in_action(on_post(reply)), methods=["POST"]),
+    Route("/t/{id:int}/like", signed_in_action(on_post(like)), methods=["POST"]),
+    Route("/t/{id:int}/unlike", signed_in_action(on_post(unlike)), methods=["POST"]),
     Route("/t/{id:int}/edit", edit_page, methods=["GET"]),
-    Route("/t/{id:int}/edit", signed_in_action(edit), methods=["POST"]),
-    Route("/t/{id:int}/delete", signed_in_action(delete), methods=["POST"]),
-    Route("/t/{id:int}/moderate", signed_in_action(moderate), methods=["POST"]),
+    Route("/t/{id:int}/edit", signed_in_action(on_post(edit)), methods=["POST"]),
+    Route("/t/{id:int}/delete", signed_in_action(on_post(delete)), methods=["POST"]),
+    Route("/t/{id:int}/moderate", signed_in_action(on_post(moderate)), methods=["POST"]),
 ]
