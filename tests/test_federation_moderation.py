@@ -10,40 +10,20 @@ from typing import Any
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, follows, moderation, posts, reports
+from fedcop.services import moderation, posts, reports
 from fedcop.services.errors import InvalidInput
 from fedcop.services.moderation import Action
 from fedcop.store import moderation as mod_store
-from tests.conftest import fresh_database
-from tests.live_node import LiveNode, live_node
-from tests.test_federation_posts import settle, stored
+from tests.live_node import LiveNode
+from tests.scene import Nodes, settle, stored, three_nodes
 
 AP = {"Accept": "application/activity+json"}
-Nodes = tuple[LiveNode, LiveNode, LiveNode]
 
 
 @pytest.fixture
 async def three(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Nodes]:
-    async with (
-        fresh_database(pg_cluster) as alpha_dsn,
-        fresh_database(pg_cluster) as beta_dsn,
-        fresh_database(pg_cluster) as gamma_dsn,
-        live_node(alpha_dsn, "alpha") as alpha,
-        live_node(beta_dsn, "beta") as beta,
-        live_node(gamma_dsn, "gamma") as gamma,
-    ):
-        await accounts.create_user(alpha.pool, alpha.config, "fa", "long enough")
-        await accounts.create_community(
-            alpha.pool, alpha.config, "stewards", title="Data Stewards", owner="fa"
-        )
-        await accounts.create_user(beta.pool, beta.config, "bea", "long enough")
-        await accounts.create_user(gamma.pool, gamma.config, "gus", "long enough")
-        for node, name in ((beta, "bea"), (gamma, "gus")):
-            await follows.follow_remote(
-                node.pool, node.config, node.app.state.network, name, f"{alpha.base}/c/stewards"
-            )
-        await settle(alpha, beta, gamma)
-        yield alpha, beta, gamma
+    async with three_nodes(pg_cluster) as nodes:
+        yield nodes
 
 
 def community(alpha: LiveNode) -> str:

@@ -19,8 +19,8 @@ from federation.vocab import PUBLIC
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.microblog_server import MicroblogServer, microblog_server
+from tests.scene import settle, stored
 from tests.signed_requests import encoded, post
-from tests.test_federation_posts import settle, stored
 
 AP = {"Accept": "application/activity+json"}
 

@@ -17,7 +17,7 @@ from federation.fetch_errors import StatusError
 from federation.vocab import PUBLIC
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
-from tests.test_federation_posts import settle, stored
+from tests.scene import settle, stored
 
 AP = {"Accept": "application/activity+json"}
 Nodes = tuple[LiveNode, LiveNode, LiveNode]

@@ -20,8 +20,8 @@ from tests.browser import browser, unlabelled_fields
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.microblog_server import microblog_server
+from tests.scene import settle
 from tests.signed_requests import encoded, post
-from tests.test_federation_posts import settle
 
 
 @pytest.fixture
