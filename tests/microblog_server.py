@@ -38,6 +38,12 @@ class MicroblogServer:
     received: list[dict[str, Any]] = field(default_factory=list)
     # Keys of the servers that deliver here, by key id (fetched by the test, or set directly).
     known_keys: dict[str, str] = field(default_factory=dict)
+    # GoToSocial's shape: the key lives at its own URL (…/main-key), a document naming its owner.
+    key_at_own_url: bool = False
+
+    @property
+    def key_id(self) -> str:
+        return f"{self.user}/main-key" if self.key_at_own_url else f"{self.user}#main-key"
 
     @property
     def user(self) -> str:
@@ -45,7 +51,7 @@ class MicroblogServer:
 
     @property
     def sender(self) -> Sender:
-        return Sender(self.user, f"{self.user}#main-key", load_private_key(self.keys.private_pem))
+        return Sender(self.user, self.key_id, load_private_key(self.keys.private_pem))
 
     def status(self, content: str, **fields: Any) -> dict[str, Any]:
         """A public Note by the user, served at its id from now on."""
@@ -84,7 +90,7 @@ class MicroblogServer:
             "followers": f"{self.user}/followers",
             "endpoints": {"sharedInbox": f"{self.origin}/inbox"},
             "publicKey": {
-                "id": f"{self.user}#main-key",
+                "id": self.key_id,
                 "owner": self.user,
                 "publicKeyPem": self.keys.public_pem,
             },
@@ -97,6 +103,18 @@ class MicroblogServer:
         async def status(request: Request) -> Response:
             found = self.statuses.get(f"{self.origin}{request.url.path}")
             return _json(found) if found else Response(status_code=404)
+
+        async def key(request: Request) -> Response:
+            if not self.key_at_own_url:
+                return Response(status_code=404)
+            return _json(
+                {
+                    "@context": "https://w3id.org/security/v1",
+                    "id": self.key_id,
+                    "owner": self.user,
+                    "publicKeyPem": self.keys.public_pem,
+                }
+            )
 
         async def nodeinfo_links(request: Request) -> Response:
             rel = "http://nodeinfo.diaspora.software/ns/schema/2.0"
@@ -119,6 +137,7 @@ class MicroblogServer:
         return Starlette(
             routes=[
                 Route(f"/users/{self.name}", actor),
+                Route(f"/users/{self.name}/main-key", key),
                 Route(f"/users/{self.name}/statuses/{{id}}", status),
                 Route("/.well-known/nodeinfo", nodeinfo_links),
                 Route("/nodeinfo/2.0", nodeinfo),
@@ -133,9 +152,11 @@ def _json(document: dict[str, Any]) -> Response:
 
 
 @contextmanager
-def microblog_server(host: str, user: str = "mona") -> Iterator[MicroblogServer]:
+def microblog_server(
+    host: str, user: str = "mona", *, key_at_own_url: bool = False
+) -> Iterator[MicroblogServer]:
     """The server at http://HOST.test:PORT (fedcop's test resolver maps *.test to loopback)."""
-    server = MicroblogServer(user)
+    server = MicroblogServer(user, key_at_own_url=key_at_own_url)
     with serve(server.app()) as port:
         server.origin = f"http://{host}.test:{port}"
         yield server

@@ -183,3 +183,34 @@ async def test_a_direct_reply_to_an_author_is_not_the_communitys_to_relay(
     assert await stored(alpha, direct["id"]) is None
     assert await stored(gamma, direct["id"]) is None
     assert (await stored(alpha, thread.uri)).reply_count == 0
+
+
+async def test_a_key_served_at_its_own_url_is_followed_to_its_owner(
+    setting: tuple[LiveNode, LiveNode, MicroblogServer],
+) -> None:
+    alpha, gamma, _ = setting
+    community = f"{alpha.base}/c/stewards"
+    # Given a server whose keys live at …/main-key, naming their owner (GoToSocial's shape)
+    with microblog_server("gts", "gwen", key_at_own_url=True) as gts:
+        gts.known_keys[f"{community}#main-key"] = (
+            await alpha.get("/c/stewards", headers=AP)
+        ).json()["publicKey"]["publicKeyPem"]
+        follow = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{gts.user}#follows/{uuid.uuid4().int}",
+            "type": "Follow",
+            "actor": gts.user,
+            "object": community,
+        }
+        # When gwen follows the community, signed with that key
+        assert gts.sender.key_id == f"{gts.user}/main-key"
+        assert (await post(alpha, encoded(follow), gts.sender)).status_code == 202
+        await settle(alpha, gamma)
+        # Then alpha fetched the key, then its owner, found the owner names the key, and
+        # verified the Follow: gwen is a member and got her Accept
+        async with alpha.pool.acquire() as conn:
+            state = await conn.fetchval(
+                "SELECT state FROM inbound_activities WHERE activity_id = $1", follow["id"]
+            )
+        assert state == "done"
+        assert [a["type"] for a in gts.received] == ["Accept"]
