@@ -17,6 +17,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from fedcop.api.routes import routes as api_routes
 from fedcop.config import Config, load_config
 from fedcop.db.pool import create_pool
 from fedcop.handlers import HandlerContext
@@ -103,6 +104,7 @@ def create_app(
             *web_admin.routes,
             *web_facilitation.routes,
             *web_feeds.routes,
+            *api_routes,
             *wellknown.routes,
             *inbox.routes,
             *activities.routes,

@@ -1,0 +1,31 @@
+"""Every route of the client API, in one list for the app."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from fedcop.api import (
+    accounts,
+    follow_requests,
+    instance,
+    markers,
+    notifications,
+    oauth,
+    search,
+    statuses,
+    stubs,
+    timelines,
+)
+
+routes: list[BaseRoute] = [
+    *oauth.routes,
+    *instance.routes,
+    *accounts.routes,
+    *follow_requests.routes,
+    *statuses.routes,
+    *timelines.routes,
+    *notifications.routes,
+    *markers.routes,
+    *search.routes,
+    *stubs.routes,
+]

@@ -1,0 +1,53 @@
+"""Accounts as the client API shows them: an actor with its counts and, for local users, the
+roles and profile fields they keep here. Communities are accounts too (`group: true`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fedcop.store import account_facts
+from fedcop.store import users as user_store
+from fedcop.store.account_facts import Counts
+from fedcop.store.actors import Actor
+
+_NO_COUNTS = Counts(0, 0, 0, None)
+
+
+@dataclass(frozen=True)
+class AccountCard:
+    actor: Actor
+    counts: Counts
+    # Local users only: their profile fields and whether they administer the node.
+    is_admin: bool = False
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+async def cards(conn: Any, actors: list[Actor]) -> dict[int, AccountCard]:
+    """Cards for many actors at once (keyed by actor id)."""
+    counts = await account_facts.counts_of(conn, [actor.id for actor in actors])
+    found: dict[int, AccountCard] = {}
+    for actor in actors:
+        is_admin = False
+        fields: tuple[tuple[str, str], ...] = ()
+        if actor.is_local and actor.actor_type == "Person":
+            user = await user_store.find_by_id(conn, actor.id)
+            if user is not None:
+                is_admin = user.is_admin
+                fields = tuple(
+                    (name, value)
+                    for name, value in (
+                        ("Organisation", user.organisation),
+                        ("Sector", user.sector),
+                        ("Role", user.job_role),
+                        ("Expertise", ", ".join(user.expertise)),
+                    )
+                    if value
+                )
+        found[actor.id] = AccountCard(actor, counts.get(actor.id, _NO_COUNTS), is_admin, fields)
+    return found
+
+
+async def card(pool: Any, actor: Actor) -> AccountCard:
+    async with pool.acquire() as conn:
+        return (await cards(conn, [actor]))[actor.id]
