@@ -1,7 +1,127 @@
-"""(being written)"""
+"""Notifications of the signed-in user.
+
+GET  /api/v1/notifications               read:notifications  types[], exclude_types[],
+                                                             account_id, paging, Link header
+GET  /api/v1/notifications/unread_count  read:notifications  newer than the notifications marker
+GET  /api/v1/notifications/:id           read:notifications
+POST /api/v1/notifications/:id/dismiss   write:notifications
+POST /api/v1/notifications/clear         write:notifications
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from typing import Any
 
-routes: list[BaseRoute] = []
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from fedcop.api.auth import Call, endpoint
+from fedcop.api.entities import account, timestamp
+from fedcop.api.errors import not_found
+from fedcop.api.pagination import Page, link_header
+from fedcop.api.status_entities import status
+from fedcop.routes.responses import json_response
+from fedcop.services import markers, notifications, status_views
+from fedcop.store.notifications import Notification
+from fedcop.store.users import User
+
+# Kinds that come with a status: without one the viewer may read, they are not shown.
+WITH_STATUS = frozenset({"mention", "status", "reblog", "favourite", "update"})
+
+
+async def _render(call: Call, user: User, found: list[Notification]) -> list[dict[str, Any]]:
+    """Notification entities, with accounts and statuses gathered for the whole page at once."""
+    senders = await status_views.actors(call.pool, [item.from_id for item in found])
+    cards = await status_views.account_cards(call.pool, list(senders.values()))
+    post_ids = [item.post_id for item in found if item.post_id is not None]
+    posts = await status_views.posts(call.pool, post_ids)
+    views = {
+        view.post.id: view
+        for view in await status_views.views(call.pool, user.actor.id, list(posts.values()))
+    }
+    rendered = []
+    for item in found:
+        if item.from_id not in cards:
+            continue
+        entity: dict[str, Any] = {
+            "id": str(item.id),
+            "type": item.kind,
+            "created_at": timestamp(item.created_at),
+            "group_key": f"ungrouped-{item.id}",
+            "account": account(cards[item.from_id], call.config),
+        }
+        if item.post_id is not None:
+            view = views.get(item.post_id)
+            if view is None:
+                continue
+            entity["status"] = status(view, call.config, with_viewer=True)
+        elif item.kind in WITH_STATUS:
+            continue
+        rendered.append(entity)
+    return rendered
+
+
+@endpoint("read:notifications", user=True)
+async def index(call: Call) -> Response:
+    me = call.me()
+    page = Page.of(call.params, default=40, most=80)
+    kinds = call.params.texts("types")
+    wanted = notifications.Filter(
+        kinds=kinds or None,
+        excluded=call.params.texts("exclude_types"),
+        from_id=call.params.id("account_id"),
+    )
+    found = await notifications.page(
+        call.pool,
+        me.actor.id,
+        wanted,
+        before=page.max_id,
+        after=page.lower,
+        limit=page.limit,
+        oldest_first=page.oldest_first,
+    )
+    return json_response(
+        await _render(call, me, found),
+        headers=link_header(call.request, [item.id for item in found]),
+    )
+
+
+@endpoint("read:notifications", user=True)
+async def show(call: Call) -> Response:
+    me = call.me()
+    found = await notifications.one(call.pool, me.actor.id, call.path_id())
+    rendered = await _render(call, me, [found]) if found is not None else []
+    if not rendered:
+        raise not_found()
+    return json_response(rendered[0])
+
+
+@endpoint("write:notifications", user=True)
+async def dismiss(call: Call) -> Response:
+    if not await notifications.dismiss(call.pool, call.me().actor.id, call.path_id()):
+        raise not_found()
+    return json_response({})
+
+
+@endpoint("write:notifications", user=True)
+async def clear(call: Call) -> Response:
+    await notifications.clear(call.pool, call.me().actor.id)
+    return json_response({})
+
+
+@endpoint("read:notifications", user=True)
+async def unread_count(call: Call) -> Response:
+    me = call.me()
+    last_read = await markers.last_read(call.pool, me.actor.id, "notifications")
+    return json_response(
+        {"count": await notifications.unread_count(call.pool, me.actor.id, last_read)}
+    )
+
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/notifications", index, methods=["GET"]),
+    Route("/api/v1/notifications/unread_count", unread_count, methods=["GET"]),
+    Route("/api/v1/notifications/clear", clear, methods=["POST"]),
+    Route("/api/v1/notifications/{id}", show, methods=["GET"]),
+    Route("/api/v1/notifications/{id}/dismiss", dismiss, methods=["POST"]),
+]

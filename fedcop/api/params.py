@@ -49,7 +49,7 @@ class Params:
             return str(value)
         if not isinstance(value, str):
             raise ApiError(422, f"{name} must be a string")
-        return value
+        return checked_text(name, value)
 
     def required(self, name: str) -> str:
         value = self.text(name)
@@ -63,7 +63,7 @@ class Params:
         out: list[str] = []
         for value in found:
             if isinstance(value, str):
-                out.append(value)
+                out.append(checked_text(name, value))
             elif isinstance(value, int) and not isinstance(value, bool):
                 out.append(str(value))
             elif value is not None:
@@ -102,10 +102,48 @@ class Params:
             return None
         return parse_id(value, name)
 
+    def indexed(self, name: str) -> list[dict[str, Any]] | None:
+        """A list of small objects, as clients send them: `name[0][key]=value` in a form,
+        `{"name": {"0": {...}}}` or `{"name": [{...}]}` in JSON; in index order. None when
+        the request does not mention `name` at all."""
+        rows: dict[str, dict[str, Any]] = {}
+        found = False
+        for key, values in self._values.items():
+            if key == name:
+                found = True
+                for position, value in enumerate(values):
+                    if isinstance(value, dict):
+                        rows[str(position)] = dict(value)
+            elif key.startswith(name + "["):
+                found = True
+                index, _, tail = key[len(name) + 1 :].partition("]")
+                if tail == "":  # JSON's {"name": {"0": {...}}}, flattened to name[0]
+                    for value in values:
+                        if isinstance(value, dict):
+                            rows.setdefault(index, {}).update(value)
+                elif tail.startswith("[") and tail.endswith("]") and values:
+                    rows.setdefault(index, {})[tail[1:-1]] = values[-1]
+        if not found:
+            return None
+        return [
+            rows[index]
+            for index in sorted(
+                rows, key=lambda i: (not i.isdigit(), int(i) if i.isdigit() else 0, i)
+            )
+        ]
+
     def file(self, name: str) -> UploadFile | None:
         found = self._values.get(name)
         value = found[-1] if found else None
         return value if isinstance(value, UploadFile) else None
+
+
+def checked_text(name: str, value: str) -> str:
+    """Text a client sent, refused if it holds a NUL character (PostgreSQL text cannot, and no
+    person types one)."""
+    if "\x00" in value:
+        raise ApiError(422, f"{name} contains a NUL character")
+    return value
 
 
 def parse_id(value: str, what: str = "id") -> int:

@@ -22,6 +22,7 @@ HANDLERS: dict[str, Handler] = {
     "Undo:Follow": follow.handle_undo_follow,
     "Create": posts.handle_create,
     "Announce": posts.handle_announce,
+    "Undo:Announce": posts.handle_undo_announce,
     "Update": posts.handle_update,
     "Delete": posts.handle_delete,
     "Like": posts.handle_vote,

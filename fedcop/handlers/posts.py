@@ -9,6 +9,7 @@ from typing import Any
 from fedcop.handlers.context import HandlerContext
 from fedcop.queues import InboundState
 from fedcop.services import (
+    boosts,
     follows,
     moderation,
     post_changes,
@@ -30,9 +31,14 @@ async def handle_create(ctx: HandlerContext, activity: dict[str, Any]) -> Inboun
 
 
 async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
-    """A remote Group relays a post (FEP-1b12 `Announce(Create)`, or a bare object/id)."""
+    """A remote Group relays a post (FEP-1b12 `Announce(Create)`, or a bare object/id); a
+    person's Announce is a boost."""
     group = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
-    if group.actor_type != "Group" or not await node_service.has_local_follower(ctx.pool, group.id):
+    if group.actor_type != "Group":
+        # A person's boost of a post we keep (its author here is told).
+        boosted = await boosts.receive_announce(ctx.pool, group, activity)
+        return InboundState.DONE if boosted else InboundState.IGNORED
+    if not await node_service.has_local_follower(ctx.pool, group.id):
         return InboundState.IGNORED
     inner = activity.get("object")
     inner_type = first_type(inner) if isinstance(inner, dict) else None
@@ -122,6 +128,13 @@ async def handle_undo_vote(ctx: HandlerContext, activity: dict[str, Any]) -> Inb
     undo = {**activity, "object": id_of(inner)}
     done = await votes.receive_undo_vote(ctx.pool, ctx.config, undo, voter)
     return InboundState.DONE if done else InboundState.IGNORED
+
+
+async def handle_undo_announce(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    """A person takes a boost back. Only the booster may: the boost is found by its actor."""
+    booster = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
+    undone = await boosts.receive_undo(ctx.pool, booster, activity)
+    return InboundState.DONE if undone else InboundState.IGNORED
 
 
 async def handle_flag(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:

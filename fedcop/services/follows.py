@@ -13,7 +13,7 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.network import Network
-from fedcop.services import outbox, remote_actors
+from fedcop.services import notifications, outbox, remote_actors
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
@@ -28,6 +28,9 @@ async def receive_follow(
     async with pool.acquire() as conn, conn.transaction():
         recorded = await follow_store.upsert(
             conn, follower.id, target.actor.id, str(follow["id"]), accepted
+        )
+        await notifications.followed(
+            conn, follower.id, target.actor.id, pending=recorded.state != "accepted"
         )
         if recorded.state == "accepted":
             await outbox.publish(

@@ -1,4 +1,11 @@
-"""Access for Mastodon apps: bearer tokens and the scopes they carry.
+"""Access for Mastodon apps: registered apps, authorization codes, bearer tokens and scopes.
+
+    POST /api/v1/apps          register_app     -> client_id + client_secret (SHA-256 kept)
+    GET  /oauth/authorize      authorization    -> the request checked: app, redirect URI, scopes
+    POST /oauth/authorize      create_code      -> a code (SHA-256 kept, 10 minutes, used once)
+    POST /oauth/token          exchange_code    -> a token for the user (PKCE S256 checked)
+                               client_token     -> a token for the app itself (no user)
+    POST /oauth/revoke         revoke           -> the app's token stops working
 
 token  -> 32 random bytes, url-safe; only its SHA-256 is stored
 scopes -> read, write, follow, push, admin:read, admin:write and their sub-scopes
@@ -7,14 +14,21 @@ scopes -> read, write, follow, push, admin:read, admin:write and their sub-scope
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
+import re
 import secrets
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.services.errors import InvalidInput, NotFound, ServiceError
 from fedcop.store import oauth as oauth_store
 from fedcop.store import users as user_store
+from fedcop.store.oauth import App
 from fedcop.store.users import User
 
 TOP_SCOPES = ("read", "write", "follow", "push", "profile")
@@ -130,3 +144,253 @@ async def admin_token(pool: Any, username: str, scopes: str = "read write follow
         return await issue_token(
             conn, user_id=user.actor.id, app_id=None, scopes=parse_scopes(scopes)
         )
+
+
+# Apps: what Mastodon itself allows, roughly; enough for any real app, small enough to store.
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+MAX_APP_NAME = 60
+MAX_URI = 2000
+MAX_REDIRECT_URIS = 10
+CODE_LIFETIME = timedelta(minutes=10)
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
+# Never a place to send a browser with a code, whatever an app registers.
+_FORBIDDEN_SCHEMES = frozenset({"javascript", "data", "vbscript", "file", "blob", "about"})
+_PKCE = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+
+
+class OAuthError(ServiceError):
+    """A refusal answered the RFC 6749 way: an error code, a sentence, an HTTP status."""
+
+    def __init__(self, error: str, description: str, status: int = 400) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
+        self.status = status
+
+
+def check_redirect_uri(uri: str) -> str:
+    """An absolute URI of any scheme (apps use custom ones, like com.example.app:/callback),
+    or the out-of-band URN; no fragment (RFC 6749 §3.1.2), no spaces, no script schemes."""
+    if len(uri) > MAX_URI:
+        raise InvalidInput(f"a redirect URI is longer than {MAX_URI} characters")
+    if uri == OOB:
+        return uri
+    if any(ord(char) <= 32 or ord(char) == 127 for char in uri):
+        raise InvalidInput(f"redirect URI {uri!r} contains spaces or control characters")
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        raise InvalidInput(f"redirect URI {uri!r} is not a URI") from None
+    if not _SCHEME.fullmatch(parts.scheme) or parts.scheme in _FORBIDDEN_SCHEMES:
+        raise InvalidInput(f"redirect URI {uri!r} must be an absolute URI with a scheme")
+    if parts.fragment or "#" in uri:
+        raise InvalidInput(f"redirect URI {uri!r} must not have a fragment")
+    if parts.scheme in ("http", "https") and not parts.hostname:
+        raise InvalidInput(f"redirect URI {uri!r} has no host")
+    return uri
+
+
+def _within(asked: list[str], allowed: list[str]) -> bool:
+    return all(grants(allowed, scope) for scope in asked)
+
+
+async def register_app(
+    pool: Any, name: str, redirect_uris: list[str], scopes: str | None, website: str | None
+) -> tuple[App, str]:
+    """A new app and its client secret (shown this once: only its hash is kept)."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("Validation failed: client_name can't be blank")
+    if len(name) > MAX_APP_NAME:
+        raise InvalidInput(f"client_name is longer than {MAX_APP_NAME} characters")
+    uris = list(dict.fromkeys(uri for text in redirect_uris for uri in text.split()))
+    if not uris:
+        raise InvalidInput("Validation failed: redirect_uris can't be blank")
+    if len(uris) > MAX_REDIRECT_URIS:
+        raise InvalidInput(f"an app may register at most {MAX_REDIRECT_URIS} redirect URIs")
+    for uri in uris:
+        check_redirect_uri(uri)
+    website = (website or "").strip() or None
+    if website is not None:
+        if len(website) > MAX_URI:
+            raise InvalidInput(f"website is longer than {MAX_URI} characters")
+        try:
+            parts = urlsplit(website)
+        except ValueError:
+            parts = urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InvalidInput("website must be an http(s) URL")
+    granted = parse_scopes(scopes)
+    secret = secrets.token_urlsafe(32)
+    async with pool.acquire() as conn:
+        app = await oauth_store.insert_app(
+            conn,
+            secrets.token_urlsafe(32),
+            hash_token(secret),
+            name,
+            website,
+            uris,
+            granted,
+        )
+    return app, secret
+
+
+async def app_by_id(pool: Any, app_id: int) -> App | None:
+    async with pool.acquire() as conn:
+        return await oauth_store.app_by_id(conn, app_id)
+
+
+async def authenticate_client(pool: Any, client_id: str | None, secret: str | None) -> App:
+    """The app these credentials are, or invalid_client (401)."""
+    if not client_id or not secret:
+        raise OAuthError("invalid_client", "client_id and client_secret are required", 401)
+    async with pool.acquire() as conn:
+        app = await oauth_store.app_by_client_id(conn, client_id)
+    expected = app.client_secret_hash if app is not None else hash_token(secrets.token_hex(8))
+    if not hmac.compare_digest(hash_token(secret), expected) or app is None:
+        raise OAuthError(
+            "invalid_client", "client authentication failed: check client_id and client_secret", 401
+        )
+    return app
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """An authorization request, checked: which app, where the answer goes, what it may do."""
+
+    app: App
+    redirect_uri: str
+    scopes: list[str]
+    state: str | None
+    code_challenge: str | None
+
+
+async def authorization(
+    pool: Any,
+    *,
+    client_id: str | None,
+    redirect_uri: str | None,
+    response_type: str | None,
+    scope: str | None,
+    state: str | None,
+    code_challenge: str | None,
+    code_challenge_method: str | None,
+) -> Authorization:
+    """The request checked. Every refusal is shown to the person, never sent to the redirect
+    URI: an unregistered URI must never receive anything."""
+    async with pool.acquire() as conn:
+        app = await oauth_store.app_by_client_id(conn, client_id) if client_id else None
+    if app is None:
+        raise OAuthError("invalid_client", "this app is not registered here: client_id is unknown")
+    if not redirect_uri and len(app.redirect_uris) == 1:
+        redirect_uri = app.redirect_uris[0]
+    if not redirect_uri or redirect_uri not in app.redirect_uris:
+        raise OAuthError(
+            "invalid_request", "the redirect_uri is not one this app registered: ask its authors"
+        )
+    if response_type != "code":
+        raise OAuthError("unsupported_response_type", "response_type must be code")
+    try:
+        asked = parse_scopes(scope, default=" ".join(app.scopes))
+    except InvalidInput as error:
+        raise OAuthError("invalid_scope", str(error)) from None
+    if not _within(asked, app.scopes):
+        raise OAuthError(
+            "invalid_scope", "the app asks for more than it registered for: " + " ".join(asked)
+        )
+    if code_challenge or code_challenge_method:
+        if (code_challenge_method or "plain") != "S256":
+            raise OAuthError("invalid_request", "code_challenge_method must be S256")
+        if not code_challenge or not _PKCE.fullmatch(code_challenge):
+            raise OAuthError("invalid_request", "code_challenge is not a PKCE S256 challenge")
+    return Authorization(app, redirect_uri, asked, state, code_challenge or None)
+
+
+async def create_code(pool: Any, request: Authorization, user: User) -> str:
+    """A code for the app to exchange: random, kept hashed, good for ten minutes, once."""
+    code = secrets.token_urlsafe(32)
+    async with pool.acquire() as conn:
+        await oauth_store.insert_code(
+            conn,
+            hash_token(code),
+            request.app.id,
+            user.actor.id,
+            request.redirect_uri,
+            request.scopes,
+            request.code_challenge,
+            "S256" if request.code_challenge else None,
+            datetime.now(UTC) + CODE_LIFETIME,
+        )
+    return code
+
+
+@dataclass(frozen=True)
+class Issued:
+    token: str
+    scopes: list[str]
+    created_at: int  # seconds since the epoch, as OAuth token answers have it
+
+
+def _pkce_matches(verifier: str | None, challenge: str) -> bool:
+    if verifier is None or not _PKCE.fullmatch(verifier):
+        return False
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return hmac.compare_digest(computed, challenge)
+
+
+async def exchange_code(
+    pool: Any,
+    app: App,
+    code: str | None,
+    redirect_uri: str | None,
+    verifier: str | None,
+    scope: str | None,
+) -> Issued:
+    """A user's token for a code. The code is gone once presented, whatever the outcome."""
+    if not code:
+        raise OAuthError("invalid_request", "code is required")
+    if not redirect_uri:
+        raise OAuthError("invalid_request", "redirect_uri is required")
+    async with pool.acquire() as conn:
+        found = await oauth_store.take_code(conn, hash_token(code))
+    invalid = "the code is unknown, used, expired or not this app's: ask the person again"
+    if found is None or found.app_id != app.id or found.expires_at <= datetime.now(UTC):
+        raise OAuthError("invalid_grant", invalid)
+    if found.redirect_uri != redirect_uri:
+        raise OAuthError("invalid_grant", "redirect_uri differs from the authorization request's")
+    if found.code_challenge is not None and not _pkce_matches(verifier, found.code_challenge):
+        raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge")
+    if scope:
+        try:
+            asked = parse_scopes(scope)
+        except InvalidInput as error:
+            raise OAuthError("invalid_scope", str(error)) from None
+        if not _within(asked, found.scopes):
+            raise OAuthError("invalid_scope", "the scope asked for is more than was granted")
+    async with pool.acquire() as conn:
+        user = await user_store.find_by_id(conn, found.user_id)
+        if user is None or user.state != "active":
+            raise OAuthError("invalid_grant", "the account that granted access is not active")
+        token = await issue_token(conn, user_id=user.actor.id, app_id=app.id, scopes=found.scopes)
+    return Issued(token, found.scopes, int(time.time()))
+
+
+async def client_token(pool: Any, app: App, scope: str | None) -> Issued:
+    """The app's own token (client_credentials): it acts for nobody."""
+    try:
+        asked = parse_scopes(scope, default=" ".join(app.scopes))
+    except InvalidInput as error:
+        raise OAuthError("invalid_scope", str(error)) from None
+    if not _within(asked, app.scopes):
+        raise OAuthError("invalid_scope", "the scope asked for is more than the app registered")
+    async with pool.acquire() as conn:
+        token = await issue_token(conn, user_id=None, app_id=app.id, scopes=asked)
+    return Issued(token, asked, int(time.time()))
+
+
+async def revoke(pool: Any, app: App, token: str) -> None:
+    """The token stops working, if this app was given it (others' tokens are left alone and,
+    as RFC 7009 says, the answer is the same)."""
+    async with pool.acquire() as conn:
+        await oauth_store.revoke_app_token(conn, hash_token(token), app.id)

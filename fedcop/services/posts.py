@@ -22,7 +22,7 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents.posts import POST_CONTEXT, addressing, post_object
 from fedcop.network import Network
-from fedcop.services import markdown, outbox, relay, remote_actors
+from fedcop.services import markdown, outbox, post_marks, relay, remote_actors
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
@@ -30,7 +30,7 @@ from fedcop.store import moderation as mod_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
 from fedcop.store.posts import NewPost, Post
-from federation.html import sanitize, to_text
+from federation.html import escape, sanitize, to_text
 from federation.vocab import PUBLIC_ALIASES, as_list, first_type, id_of, ids_of
 
 MAX_TITLE = 200
@@ -80,9 +80,11 @@ async def write(
     title: str | None = None,
     in_reply_to: str | None = None,
     links: list[str] | None = None,
+    summary: str = "",
+    sensitive: bool = False,
 ) -> Post:
     """A local user posts a thread (with a title) or a reply (to a post's id), optionally with
-    links attached."""
+    links attached and a content warning (`summary`, plain text)."""
     attachments = link_attachments(links or [])
     if in_reply_to is None and not (title and title.strip()):
         raise InvalidInput("a new thread needs a title")
@@ -121,10 +123,10 @@ async def write(
                 object_type="Article" if parent is None else "Note",
                 title=title.strip()[:MAX_TITLE] if parent is None and title else None,
                 content=markdown.render(content),
-                summary="",
+                summary=escape(summary.strip()),
                 url=None,
                 attachments=attachments,
-                sensitive=False,
+                sensitive=sensitive or bool(summary.strip()),
                 visibility="followers" if community.members_only else "public",
                 create_uri=None,
                 published=None,
@@ -132,6 +134,7 @@ async def write(
             post_id,
         )
         assert post is not None
+        await post_marks.mark_written(conn, config, post, f"{title or ''}\n{content}")
         document = post_object(post, writer.actor, community, config)
         create = await outbox.publish(
             conn,
@@ -242,6 +245,7 @@ async def receive_create(
         )
         if post is None:  # arrived twice at once
             return await post_store.find_by_uri(conn, str(note["id"]))
+        await post_marks.mark_received(conn, post, note)
         if community.is_local:
             await relay.relay(
                 conn,
@@ -405,12 +409,20 @@ def _clean_html(value: object) -> str:
 
 def _title_from_text(text: str, community: Actor) -> str:
     """A microblog post's first line, without the mention of the community."""
+    return title_and_body(text, community)[0]
+
+
+def title_and_body(text: str, community: Actor) -> tuple[str, str]:
+    """A microblog post as a thread: its first line without the mention of the community is the
+    title; the lines after it are the body (the whole text when there are none)."""
     mention = re.compile(rf"@{re.escape(community.username)}(@[\w.:-]+)?", re.IGNORECASE)
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
         cleaned = " ".join(mention.sub("", line).split())
         if cleaned:
-            return cleaned[:MAX_TITLE]
-    return "(untitled)"
+            rest = "\n".join(lines[index + 1 :]).strip()
+            return cleaned[:MAX_TITLE], rest or text.strip()
+    return "(untitled)", text.strip()
 
 
 def _attachments(value: object) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
-from fedcop.services import outbox, relay
+from fedcop.services import notifications, outbox, relay
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.store import actors as actor_store
 from fedcop.store import moderation as mod_store
@@ -42,6 +42,8 @@ async def vote(pool: Any, config: Config, *, voter: str, post_uri: str, kind: st
             members_of=outbox.readers(community),
         )
         if await post_store.set_vote(conn, post.id, local.actor.id, KINDS[kind], activity["id"]):
+            if kind == "Like":
+                await notifications.favourited(conn, post, local.actor.id)
             await _relay_if_local(conn, config, community, activity)
 
 
@@ -90,6 +92,8 @@ async def receive_vote(pool: Any, config: Config, activity: dict[str, Any], vote
             raise Refused(f"{voter.uri} is banned from this community")
         changed = await post_store.set_vote(conn, post.id, voter.id, kind, str(activity["id"]))
         if changed:
+            if kind == "like":
+                await notifications.favourited(conn, post, voter.id)
             community = await actor_store.find_by_id(conn, post.community_id)
             assert community is not None
             await _relay_if_local(conn, config, community, activity)

@@ -36,7 +36,9 @@ class PageHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 if headers.get("content-type", "").startswith("text/html"):
-                    headers.update(PAGE_HEADERS)
+                    # A page that set its own policy keeps it (the OAuth page widens form-action).
+                    for name, value in PAGE_HEADERS.items():
+                        headers.setdefault(name, value)
                 viewer = scope.get("state", {}).get("viewer")
                 if isinstance(viewer, Viewer):
                     state = scope["app"].state

@@ -1,0 +1,154 @@
+"""Status entities for posts, as a given viewer sees them.
+
+A thread shows its title first (`<p><strong>Title</strong></p>`), then its body and its links.
+Every status mentions its community, so a Mastodon app's reply (prefilled from the mentions)
+stays in the community.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from fedcop.api.entities import account, acct, timestamp
+from fedcop.config import Config
+from fedcop.services import status_views
+from fedcop.services.status_views import StatusView
+from fedcop.store.posts import Post
+from fedcop.store.users import User
+from federation.html import to_text
+
+VISIBILITY = {"public": "public", "unlisted": "unlisted", "followers": "private"}
+
+
+async def render_statuses(
+    pool: Any, config: Config, viewer: User | None, posts: list[Post]
+) -> list[dict[str, Any]]:
+    """Mastodon Status entities for `posts`, in the same order, as `viewer` sees them
+    (favourited/bookmarked/reblogged flags); posts the viewer may not see are left out."""
+    viewer_id = viewer.actor.id if viewer is not None else None
+    found = await status_views.views(pool, viewer_id, posts)
+    return [status(view, config, with_viewer=viewer is not None) for view in found]
+
+
+async def render_status(
+    pool: Any, config: Config, viewer: User | None, post: Post
+) -> dict[str, Any] | None:
+    found = await render_statuses(pool, config, viewer, [post])
+    return found[0] if found else None
+
+
+def status(view: StatusView, config: Config, *, with_viewer: bool) -> dict[str, Any]:
+    post, facts, community = view.post, view.facts, view.community
+    entity: dict[str, Any] = {
+        "id": str(post.id),
+        "uri": post.uri,
+        "url": _url(post, config),
+        "created_at": timestamp(post.published),
+        "edited_at": timestamp(post.updated),
+        "account": account(view.author, config),
+        "content": _content(post),
+        "spoiler_text": to_text(post.summary) if post.summary else "",
+        "sensitive": post.sensitive or bool(post.summary),
+        "visibility": VISIBILITY.get(post.visibility, "public"),
+        "in_reply_to_id": str(facts.reply_to_id) if facts.reply_to_id is not None else None,
+        "in_reply_to_account_id": (
+            str(facts.reply_to_author_id) if facts.reply_to_author_id is not None else None
+        ),
+        "mentions": [
+            {
+                "id": str(community.id),
+                "username": community.username,
+                "acct": acct(community),
+                "url": community.uri,
+            }
+        ],
+        "tags": [{"name": tag, "url": f"{config.base_url}/tags/{tag}"} for tag in facts.tags],
+        "emojis": [],
+        "media_attachments": [],
+        "card": None,
+        "poll": None,
+        "application": None,
+        "language": None,
+        "replies_count": facts.replies,
+        "reblogs_count": facts.reblogs,
+        "favourites_count": post.like_count,
+        "quotes_count": 0,
+        "reblog": None,
+        "filtered": [],
+    }
+    if with_viewer:
+        entity.update(
+            favourited=facts.favourited,
+            reblogged=facts.reblogged,
+            bookmarked=facts.bookmarked,
+            muted=False,
+            pinned=facts.pinned,
+        )
+    return entity
+
+
+def _url(post: Post, config: Config) -> str:
+    if post.uri.startswith(config.base_url + "/"):
+        if post.thread_id is None:
+            return f"{config.base_url}/t/{post.id}"
+        return f"{config.base_url}/t/{post.thread_id}#post-{post.id}"
+    return post.url or post.uri
+
+
+def _content(post: Post) -> str:
+    """The title of a thread (unless the post came from a microblog, whose title is only its
+    first line), the body, then the links attached to it."""
+    parts = []
+    if post.title and post.thread_id is None and post.object_type != "Note":
+        parts.append(f"<p><strong>{escape(post.title)}</strong></p>")
+    parts.append(post.content)
+    for item in post.attachments:
+        url = item.get("url")
+        if isinstance(url, str):
+            label = escape(str(item.get("name") or url))
+            parts.append(f'<p><a href="{escape(url)}" rel="nofollow noopener">{label}</a></p>')
+    return "".join(parts)
+
+
+def source_text(post: Post, community_acct: str) -> str:
+    """The post as plain text, the `text` Mastodon returns when a status is deleted, so that an
+    app can offer to redraft it: a thread starts with the mention that puts it back in its
+    community."""
+    body = to_text(post.content)
+    if post.thread_id is None and post.title:
+        if post.object_type == "Note":
+            return body
+        return f"@{community_acct} {post.title}\n\n{body}"
+    return body
+
+
+def reblog_status(
+    boost_id: int,
+    activity_uri: str,
+    created_at: Any,
+    booster: dict[str, Any],
+    original: dict[str, Any],
+) -> dict[str, Any]:
+    """The status Mastodon returns for a boost: the booster's own, wrapping the original."""
+    return {
+        **original,
+        "id": str(boost_id),
+        "uri": activity_uri,
+        "url": None,
+        "created_at": timestamp(created_at),
+        "edited_at": None,
+        "account": booster,
+        "content": "",
+        "spoiler_text": "",
+        "sensitive": False,
+        "visibility": "public",
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": None,
+        "mentions": [],
+        "tags": [],
+        "replies_count": 0,
+        "reblogs_count": 0,
+        "favourites_count": 0,
+        "reblog": original,
+    }

@@ -1,0 +1,222 @@
+"""Posting and acting on posts through the client API, as Mastodon apps do it.
+
+    status text "@stewards Retention schedules?\nHow do you..."     (no in_reply_to_id)
+      -> the first mention that names a community (here by name, or @name@domain: stored, or
+         looked up) is where it goes -> a thread: title = first line without the mention,
+         body = the rest
+    status text + in_reply_to_id
+      -> a reply in the community of the post it answers
+
+Favourites are Likes (services.votes); the rest reads and writes through services.posts and
+services.post_changes, like the web pages do.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from fedcop.config import Config
+from fedcop.network import Network
+from fedcop.services import post_changes, post_marks, posts, remote_actors, votes
+from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.store import actors as actor_store
+from fedcop.store import bookmarks as bookmark_store
+from fedcop.store import boosts as boost_store
+from fedcop.store import post_extras
+from fedcop.store import posts as post_store
+from fedcop.store import timelines as timeline_store
+from fedcop.store.actors import Actor
+from fedcop.store.posts import Post
+from fedcop.store.users import User
+
+log = logging.getLogger(__name__)
+
+MAX_KEY = 200
+NO_COMMUNITY = (
+    "Mention a community (@name, or @name@domain for one on another server) to post in it, "
+    "or reply to a post"
+)
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    in_reply_to_id: int | None = None
+    spoiler_text: str = ""
+    sensitive: bool = False
+    # 'public', 'unlisted', 'private' (members only) or 'direct'.
+    visibility: str | None = None
+
+
+async def visible(pool: Any, viewer: User | None, post_id: int) -> Post:
+    """The post, if the viewer may read it (else NotFound, as if it did not exist)."""
+    async with pool.acquire() as conn:
+        found = await timeline_store.visible_post(
+            conn, post_id, viewer.actor.id if viewer is not None else None
+        )
+    if found is None:
+        raise NotFound("Record not found")
+    return found
+
+
+async def compose(
+    pool: Any,
+    config: Config,
+    network: Network,
+    author: User,
+    draft: Draft,
+    idempotency_key: str | None = None,
+) -> Post:
+    """Write a post from a Mastodon app: a reply, or a thread in the community it mentions.
+    The same Idempotency-Key gives back the post it first made."""
+    key = idempotency_key.strip()[:MAX_KEY] if idempotency_key else None
+    if key:
+        async with pool.acquire() as conn:
+            earlier = await post_extras.post_for_key(conn, author.actor.id, key)
+        if earlier is not None:
+            return await visible(pool, author, earlier)
+    if not draft.text.strip():
+        raise InvalidInput("Validation failed: Text can't be blank")
+    if draft.visibility == "direct":
+        raise InvalidInput("Direct messages are not supported here: mention a community instead")
+    if draft.visibility not in (None, "", "public", "unlisted", "private"):
+        raise InvalidInput("visibility must be public, unlisted, private or direct")
+    if draft.in_reply_to_id is not None:
+        parent = await _reply_target(pool, author, draft.in_reply_to_id)
+        async with pool.acquire() as conn:
+            community = await _actor(conn, parent.community_id)
+        _check_visibility(draft, community)
+        written = await posts.write(
+            pool,
+            config,
+            network,
+            author=author.actor.username,
+            community_uri=community.uri,
+            content=draft.text,
+            in_reply_to=parent.uri,
+            summary=draft.spoiler_text,
+            sensitive=draft.sensitive,
+        )
+    else:
+        community = await mentioned_community(pool, config, network, draft.text)
+        _check_visibility(draft, community)
+        title, body = posts.title_and_body(draft.text, community)
+        written = await posts.write(
+            pool,
+            config,
+            network,
+            author=author.actor.username,
+            community_uri=community.uri,
+            content=body,
+            title=title,
+            summary=draft.spoiler_text,
+            sensitive=draft.sensitive,
+        )
+    if key:
+        async with pool.acquire() as conn:
+            await post_extras.remember_key(conn, author.actor.id, key, written.id)
+    return written
+
+
+async def _reply_target(pool: Any, author: User, post_id: int) -> Post:
+    try:
+        return await visible(pool, author, post_id)
+    except NotFound:
+        raise NotFound("The post you are trying to reply to does not appear to exist") from None
+
+
+def _check_visibility(draft: Draft, community: Actor) -> None:
+    """A members-only post needs a community whose posts are for members only: elsewhere it
+    would reach the public, which is not what its author asked for."""
+    if draft.visibility == "private" and not community.members_only:
+        raise InvalidInput(
+            f"{community.display_name} is a public community: its posts are public. "
+            "Post publicly, or in a private community"
+        )
+
+
+async def mentioned_community(pool: Any, config: Config, network: Network, text: str) -> Actor:
+    """The first community the text mentions: a local one by name, a stored remote one by its
+    handle, or one looked up now on its server."""
+    for name, domain in post_marks.mentions_in_text(text):
+        here = domain is None or domain == config.domain.lower()
+        async with pool.acquire() as conn:
+            found = await post_extras.actor_by_handle(conn, name, None if here else domain)
+        if found is None and not here:
+            try:
+                found = await remote_actors.look_up(pool, network, f"{name}@{domain}", "Group")
+            except Exception as error:  # an unknown or unreachable handle is not a community
+                log.info("mention @%s@%s not resolved: %s", name, domain, error)
+                continue
+        if found is not None and found.actor_type == "Group":
+            return found
+    raise InvalidInput(NO_COMMUNITY)
+
+
+async def _actor(conn: Any, actor_id: int) -> Actor:
+    actor = await actor_store.find_by_id(conn, actor_id)
+    assert actor is not None
+    return actor
+
+
+async def context(pool: Any, viewer: User | None, post: Post) -> tuple[list[Post], list[Post]]:
+    """(ancestors, descendants) of a post the viewer may read."""
+    viewer_id = viewer.actor.id if viewer is not None else None
+    async with pool.acquire() as conn:
+        above = await timeline_store.ancestors(conn, post, viewer_id)
+        below = await timeline_store.descendants(conn, post, viewer_id)
+    return above, below
+
+
+async def delete(pool: Any, config: Config, author: User, post_id: int) -> Post:
+    """The author deletes their post; the post as it was (others' posts: NotFound)."""
+    post = await visible(pool, author, post_id)
+    if post.author_id != author.actor.id:
+        raise NotFound("Record not found")
+    await post_changes.delete(pool, config, author=author.actor.username, post_uri=post.uri)
+    return post
+
+
+async def favourite(pool: Any, config: Config, user: User, post_id: int) -> Post:
+    post = await visible(pool, user, post_id)
+    if await _vote_of(pool, user, post) != "like":
+        await votes.vote(pool, config, voter=user.actor.username, post_uri=post.uri)
+    return post
+
+
+async def unfavourite(pool: Any, config: Config, user: User, post_id: int) -> Post:
+    post = await visible(pool, user, post_id)
+    if await _vote_of(pool, user, post) == "like":
+        await votes.unvote(pool, config, voter=user.actor.username, post_uri=post.uri)
+    return post
+
+
+async def _vote_of(pool: Any, user: User, post: Post) -> str | None:
+    """'like', 'dislike' or None: a favourite asked for twice is sent once."""
+    async with pool.acquire() as conn:
+        cast = await post_store.vote_by(conn, post.id, user.actor.id)
+    return cast[1] if cast is not None else None
+
+
+async def bookmark(pool: Any, user: User, post_id: int, *, saved: bool) -> Post:
+    post = await visible(pool, user, post_id)
+    async with pool.acquire() as conn:
+        if saved:
+            await bookmark_store.add(conn, user.actor.id, post.id)
+        else:
+            await bookmark_store.remove(conn, user.actor.id, post.id)
+    return post
+
+
+async def favourited_by(pool: Any, viewer: User | None, post_id: int, limit: int) -> list[Actor]:
+    post = await visible(pool, viewer, post_id)
+    async with pool.acquire() as conn:
+        return await boost_store.likers(conn, post.id, limit)
+
+
+async def reblogged_by(pool: Any, viewer: User | None, post_id: int, limit: int) -> list[Actor]:
+    post = await visible(pool, viewer, post_id)
+    async with pool.acquire() as conn:
+        return await boost_store.boosters(conn, post.id, limit)

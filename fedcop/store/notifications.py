@@ -1,0 +1,133 @@
+"""Notifications of local users: what happened to them, by whom, on which post."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class Notification:
+    id: int
+    recipient_id: int
+    kind: str
+    from_id: int
+    post_id: int | None
+    created_at: datetime
+
+
+_COLUMNS = "n.id, n.recipient_id, n.kind, n.from_id, n.post_id, n.created_at"
+
+
+async def add(
+    conn: asyncpg.Connection, recipient_id: int, kind: str, from_id: int, post_id: int | None
+) -> None:
+    """Tell a local user (only users are told; never about their own doing; once per event)."""
+    await conn.execute(
+        """
+        INSERT INTO notifications (recipient_id, kind, from_id, post_id)
+        SELECT $1::bigint, $2::text, $3::bigint, $4::bigint
+        WHERE $1 <> $3 AND EXISTS (SELECT 1 FROM users WHERE actor_id = $1)
+        ON CONFLICT DO NOTHING
+        """,
+        recipient_id,
+        kind,
+        from_id,
+        post_id,
+    )
+
+
+async def add_many(
+    conn: asyncpg.Connection, recipient_ids: list[int], kind: str, from_id: int, post_id: int
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO notifications (recipient_id, kind, from_id, post_id)
+        SELECT u.actor_id, $2::text, $3::bigint, $4::bigint FROM users u
+        WHERE u.actor_id = ANY($1::bigint[]) AND u.actor_id <> $3
+        ON CONFLICT DO NOTHING
+        """,
+        list(set(recipient_ids)),
+        kind,
+        from_id,
+        post_id,
+    )
+
+
+async def page(
+    conn: asyncpg.Connection,
+    recipient_id: int,
+    *,
+    kinds: list[str] | None,
+    excluded: list[str],
+    from_id: int | None,
+    before: int | None,
+    after: int | None,
+    limit: int,
+    oldest_first: bool,
+) -> list[Notification]:
+    """A page of a user's notifications; those about deleted or removed posts are left out."""
+    rows = await conn.fetch(
+        f"""
+        SELECT {_COLUMNS} FROM notifications n LEFT JOIN posts p ON p.id = n.post_id
+        WHERE n.recipient_id = $1
+          AND ($2::text[] IS NULL OR n.kind = ANY($2)) AND NOT (n.kind = ANY($3::text[]))
+          AND ($4::bigint IS NULL OR n.from_id = $4)
+          AND ($5::bigint IS NULL OR n.id < $5) AND ($6::bigint IS NULL OR n.id > $6)
+          AND (n.post_id IS NULL OR (p.deleted_at IS NULL AND p.removed_at IS NULL))
+        ORDER BY n.id {"ASC" if oldest_first else "DESC"} LIMIT $7
+        """,
+        recipient_id,
+        kinds,
+        excluded,
+        from_id,
+        before,
+        after,
+        limit,
+    )
+    return [Notification(**dict(row)) for row in rows]
+
+
+async def find(
+    conn: asyncpg.Connection, recipient_id: int, notification_id: int
+) -> Notification | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM notifications n WHERE n.id = $1 AND n.recipient_id = $2",
+        notification_id,
+        recipient_id,
+    )
+    return Notification(**dict(row)) if row else None
+
+
+async def dismiss(conn: asyncpg.Connection, recipient_id: int, notification_id: int) -> bool:
+    result = await conn.execute(
+        "DELETE FROM notifications WHERE id = $1 AND recipient_id = $2",
+        notification_id,
+        recipient_id,
+    )
+    return bool(result != "DELETE 0")
+
+
+async def clear(conn: asyncpg.Connection, recipient_id: int) -> None:
+    await conn.execute("DELETE FROM notifications WHERE recipient_id = $1", recipient_id)
+
+
+async def count_after(
+    conn: asyncpg.Connection, recipient_id: int, after: int | None, most: int
+) -> int:
+    """How many notifications are newer than `after` (counted up to `most`)."""
+    return int(
+        await conn.fetchval(
+            """
+            SELECT count(*) FROM (
+                SELECT 1 FROM notifications
+                WHERE recipient_id = $1 AND ($2::bigint IS NULL OR id > $2) LIMIT $3
+            ) AS unread
+            """,
+            recipient_id,
+            after,
+            most,
+        )
+    )

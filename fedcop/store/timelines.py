@@ -1,0 +1,276 @@
+"""Lists of posts for the client API: timelines, a thread's context, saved posts.
+
+Every query pages on the post id (time-sortable: `before` / `after` exclusive bounds, newest
+first unless `oldest_first`) and shows a viewer only what they may read: no deleted or removed
+posts, and members-only posts only to the community's members, facilitators and author.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from fedcop.store.posts import _COLUMNS, Post, _post
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which page: ids below `before`, above `after`, at most `limit`; with `oldest_first` the
+    page nearest `after` (the rows come back oldest first: callers reverse them)."""
+
+    before: int | None
+    after: int | None
+    limit: int
+    oldest_first: bool = False
+
+    @property
+    def order(self) -> str:
+        return "ASC" if self.oldest_first else "DESC"
+
+
+def visible_to(viewer: str) -> str:
+    """SQL: post `p` may be read by the actor whose id is the parameter `viewer` (may be NULL)."""
+    return f"""
+        p.deleted_at IS NULL AND p.removed_at IS NULL
+        AND (p.visibility <> 'followers' OR p.author_id = {viewer}
+             OR EXISTS (SELECT 1 FROM follows vf
+                        WHERE vf.follower_id = {viewer} AND vf.followed_id = p.community_id
+                          AND vf.state = 'accepted')
+             OR EXISTS (SELECT 1 FROM community_facilitators vc
+                        WHERE vc.community_id = p.community_id AND vc.actor_id = {viewer}))
+    """
+
+
+def _in_window(first: int) -> str:
+    """SQL bounds on p.id for parameters $first (before) and $first+1 (after)."""
+    return (
+        f"(${first}::bigint IS NULL OR p.id < ${first}) "
+        f"AND (${first + 1}::bigint IS NULL OR p.id > ${first + 1})"
+    )
+
+
+async def _page(
+    conn: asyncpg.Connection,
+    where: str,
+    args: list[Any],
+    viewer_id: int | None,
+    window: Window,
+) -> list[Post]:
+    """Posts matching `where` (which uses $1..$n for `args`), as the viewer sees them."""
+    n = len(args)
+    rows = await conn.fetch(
+        f"""
+        SELECT {_COLUMNS} FROM posts p
+        WHERE {where} AND {visible_to(f"${n + 1}::bigint")} AND {_in_window(n + 2)}
+        ORDER BY p.id {window.order} LIMIT ${n + 4}
+        """,
+        *args,
+        viewer_id,
+        window.before,
+        window.after,
+        window.limit,
+    )
+    return [_post(row) for row in rows]
+
+
+async def home(conn: asyncpg.Connection, user_id: int, window: Window) -> list[Post]:
+    """Posts in the communities the user belongs to, by the actors they follow, and their own.
+
+    Each source is read through its own index (community, author) and cut to a page before the
+    pages are merged, so the cost follows the number of follows, not the size of the table.
+    """
+    viewer = "$1::bigint"
+    bounds = f"{visible_to(viewer)} AND {_in_window(2)}"
+    rows = await conn.fetch(
+        f"""
+        WITH sources AS (
+            SELECT followed_id AS id FROM follows WHERE follower_id = $1 AND state = 'accepted'
+        ), candidates AS (
+            SELECT q.id FROM sources s CROSS JOIN LATERAL (
+                SELECT p.id FROM posts p WHERE p.community_id = s.id AND {bounds}
+                ORDER BY p.id {window.order} LIMIT $4) q
+            UNION
+            SELECT q.id FROM sources s CROSS JOIN LATERAL (
+                SELECT p.id FROM posts p WHERE p.author_id = s.id AND {bounds}
+                ORDER BY p.id {window.order} LIMIT $4) q
+            UNION
+            (SELECT p.id FROM posts p WHERE p.author_id = $1 AND {bounds}
+             ORDER BY p.id {window.order} LIMIT $4)
+        )
+        SELECT {_COLUMNS} FROM posts p WHERE p.id IN (SELECT id FROM candidates)
+        ORDER BY p.id {window.order} LIMIT $4
+        """,
+        user_id,
+        window.before,
+        window.after,
+        window.limit,
+    )
+    return [_post(row) for row in rows]
+
+
+async def public(
+    conn: asyncpg.Connection, viewer_id: int | None, window: Window, *, local: bool | None
+) -> list[Post]:
+    """Public posts; `local`: only those in communities here (True) or elsewhere (False)."""
+    if local:
+        return await _local_public(conn, viewer_id, window)
+    where = "p.visibility = 'public'"
+    if local is False:
+        where += (
+            " AND EXISTS (SELECT 1 FROM actors c WHERE c.id = p.community_id"
+            " AND c.domain IS NOT NULL)"
+        )
+    return await _page(conn, where, [], viewer_id, window)
+
+
+async def _local_public(
+    conn: asyncpg.Connection, viewer_id: int | None, window: Window
+) -> list[Post]:
+    """Public posts in the communities here: each community's page read through its index,
+    then merged (local posts may be a small part of the table)."""
+    bounds = f"{visible_to('$1::bigint')} AND {_in_window(2)} AND p.visibility = 'public'"
+    rows = await conn.fetch(
+        f"""
+        SELECT {_COLUMNS} FROM posts p WHERE p.id IN (
+            SELECT q.id FROM actors c CROSS JOIN LATERAL (
+                SELECT p.id FROM posts p WHERE p.community_id = c.id AND {bounds}
+                ORDER BY p.id {window.order} LIMIT $4) q
+            WHERE c.domain IS NULL AND c.actor_type = 'Group'
+        )
+        ORDER BY p.id {window.order} LIMIT $4
+        """,
+        viewer_id,
+        window.before,
+        window.after,
+        window.limit,
+    )
+    return [_post(row) for row in rows]
+
+
+async def tagged(
+    conn: asyncpg.Connection, tag: str, viewer_id: int | None, window: Window
+) -> list[Post]:
+    """Public posts carrying a hashtag (lower case, without '#')."""
+    where = "p.tags <> '{}' AND p.tags @> ARRAY[$1::text] AND p.visibility = 'public'"
+    return await _page(conn, where, [tag], viewer_id, window)
+
+
+async def by_author(
+    conn: asyncpg.Connection,
+    author_id: int,
+    viewer_id: int | None,
+    window: Window,
+    *,
+    threads_only: bool,
+) -> list[Post]:
+    where = "p.author_id = $1" + (" AND p.thread_id IS NULL" if threads_only else "")
+    return await _page(conn, where, [author_id], viewer_id, window)
+
+
+async def threads_in(
+    conn: asyncpg.Connection, community_id: int, viewer_id: int | None, window: Window
+) -> list[Post]:
+    """A community's threads (what a Group account has posted, as Mastodon shows it)."""
+    where = "p.community_id = $1 AND p.thread_id IS NULL"
+    return await _page(conn, where, [community_id], viewer_id, window)
+
+
+async def pinned_in(
+    conn: asyncpg.Connection, community_id: int, viewer_id: int | None
+) -> list[Post]:
+    rows = await conn.fetch(
+        f"""
+        SELECT {_COLUMNS} FROM community_pins cp JOIN posts p ON p.id = cp.post_id
+        WHERE cp.community_id = $1 AND {visible_to("$2::bigint")}
+        ORDER BY cp.pinned_at DESC
+        """,
+        community_id,
+        viewer_id,
+    )
+    return [_post(row) for row in rows]
+
+
+async def visible_post(
+    conn: asyncpg.Connection, post_id: int, viewer_id: int | None
+) -> Post | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM posts p WHERE p.id = $1 AND {visible_to('$2::bigint')}",
+        post_id,
+        viewer_id,
+    )
+    return _post(row) if row else None
+
+
+async def ancestors(conn: asyncpg.Connection, post: Post, viewer_id: int | None) -> list[Post]:
+    """The posts above `post`, the thread first. A reply whose parent never arrived hangs
+    under its thread."""
+    rows = await conn.fetch(
+        f"""
+        WITH RECURSIVE up(id, depth) AS (
+            SELECT coalesce($1::bigint, $2::bigint), 1 WHERE coalesce($1, $2) IS NOT NULL
+            UNION ALL
+            SELECT coalesce(q.parent_id, q.thread_id), up.depth + 1
+            FROM up JOIN posts q ON q.id = up.id
+            WHERE coalesce(q.parent_id, q.thread_id) IS NOT NULL AND up.depth < 200
+        )
+        SELECT {_COLUMNS} FROM up JOIN posts p ON p.id = up.id
+        WHERE {visible_to("$3::bigint")}
+        ORDER BY up.depth DESC
+        """,
+        post.parent_id,
+        post.thread_id,
+        viewer_id,
+    )
+    return [_post(row) for row in rows]
+
+
+async def descendants(conn: asyncpg.Connection, post: Post, viewer_id: int | None) -> list[Post]:
+    """The replies below `post`, oldest first."""
+    if post.is_thread:
+        where = "p.thread_id = $1"
+    else:
+        where = """p.id IN (
+            WITH RECURSIVE down(id, depth) AS (
+                SELECT r.id, 1 FROM posts r WHERE r.parent_id = $1
+                UNION ALL
+                SELECT r.id, down.depth + 1 FROM down JOIN posts r ON r.parent_id = down.id
+                WHERE down.depth < 200
+            ) SELECT id FROM down)"""
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM posts p WHERE {where} AND {visible_to('$2::bigint')}"
+        " ORDER BY p.id",
+        post.id,
+        viewer_id,
+    )
+    return [_post(row) for row in rows]
+
+
+async def favourited_by(conn: asyncpg.Connection, actor_id: int, window: Window) -> list[Post]:
+    """Posts the actor liked, paged on the post id."""
+    where = (
+        "EXISTS (SELECT 1 FROM votes v WHERE v.post_id = p.id AND v.actor_id = $1"
+        " AND v.kind = 'like')"
+    )
+    return await _page(conn, where, [actor_id], actor_id, window)
+
+
+async def bookmarked_by(
+    conn: asyncpg.Connection, actor_id: int, window: Window
+) -> list[tuple[int, Post]]:
+    """(bookmark id, post) of the actor's bookmarks, paged on the bookmark id (the order in
+    which they were saved)."""
+    rows = await conn.fetch(
+        f"""
+        SELECT b.id AS bookmark_id, {_COLUMNS} FROM bookmarks b JOIN posts p ON p.id = b.post_id
+        WHERE b.actor_id = $1 AND {visible_to("$1::bigint")}
+          AND ($2::bigint IS NULL OR b.id < $2) AND ($3::bigint IS NULL OR b.id > $3)
+        ORDER BY b.id {window.order} LIMIT $4
+        """,
+        actor_id,
+        window.before,
+        window.after,
+        window.limit,
+    )
+    return [(row["bookmark_id"], _post(row)) for row in rows]
