@@ -40,8 +40,10 @@ import orjson
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from fedcop.config import Config
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.db.migrate import apply_migrations
+from fedcop.observability.logs import setup_logging
 from federation.keys import load_public_key
 from federation.signatures import parse_signature, sign_request, verify_signature
 
@@ -539,14 +541,22 @@ async def run_sink(port: int, public_key_file: str | None, verify_every: int) ->
 # --- children: node ------------------------------------------------------------------------
 
 
+def bench_config(base_url: str) -> Config:
+    """A node's configuration as `FEDCOP_LOG_LEVEL=warning fedcop serve` would have it, logging
+    set up the same way: the INFO access line every request writes (and the workers' INFO
+    lines) would otherwise be part of the figures, which are meant to measure fedcop's work."""
+    config = Config(base_url=base_url, allow_private_addresses=True, log_level="warning")
+    setup_logging(config.log_level, config.log_format)
+    return config
+
+
 def run_node(dsn: str, base_url: str, port: int, workers: bool) -> None:
     """fedcop's app on uvicorn (uvloop, httptools) on a shared SO_REUSEPORT socket."""
     import uvicorn
 
     from fedcop.app import create_app
-    from fedcop.config import Config
 
-    config = Config(base_url=base_url, allow_private_addresses=True)
+    config = bench_config(base_url)
     app = create_app(config, dsn, run_workers=workers, resolver=loopback_resolver)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -557,7 +567,8 @@ def run_node(dsn: str, base_url: str, port: int, workers: bool) -> None:
             access_log=False,
             server_header=False,
             date_header=False,
-            log_level="warning",
+            log_config=None,  # as `fedcop serve`: logging is fedcop's (bench_config)
+            log_level=config.log_level,
             backlog=2048,
         )
     )
@@ -594,10 +605,9 @@ def run_deliverer(dsn: str, base_url: str) -> None:
     import uvloop
 
     from fedcop.app import create_app
-    from fedcop.config import Config
 
     async def work() -> None:
-        config = Config(base_url=base_url, allow_private_addresses=True)
+        config = bench_config(base_url)
         app = create_app(config, dsn, run_workers=False, resolver=loopback_resolver)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

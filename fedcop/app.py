@@ -17,6 +17,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from fedcop.api.cors import ApiCors
 from fedcop.api.routes import routes as api_routes
 from fedcop.config import Config, load_config
 from fedcop.db.pool import create_pool
@@ -24,8 +25,12 @@ from fedcop.handlers import HandlerContext
 from fedcop.inbox.acceptance import Acceptance
 from fedcop.inbox.writer import InboxWriter
 from fedcop.network import Network, SigningKey
-from fedcop.routes import activities, actors, inbox, posts, wellknown
+from fedcop.observability.logs import setup_logging
+from fedcop.observability.proxies import TrustedProxies
+from fedcop.observability.requests import RequestObserver
+from fedcop.routes import activities, actors, health, inbox, posts, wellknown
 from fedcop.services.accounts import ensure_instance_actor
+from fedcop.services.operations import RunningWorker
 from fedcop.store import node as node_store
 from fedcop.web import accounts as web_accounts
 from fedcop.web import actions as web_actions
@@ -81,6 +86,11 @@ def create_app(
                     asyncio.create_task(app.state.inbox_worker.run_forever()),
                     asyncio.create_task(app.state.delivery_worker.run_forever()),
                 ]
+                # What /readyz checks: these loops are alive and ticking.
+                app.state.running_workers = [
+                    RunningWorker("inbox", app.state.inbox_worker, tasks[0]),
+                    RunningWorker("delivery", app.state.delivery_worker, tasks[1]),
+                ]
             yield
         finally:
             for task in tasks:
@@ -106,6 +116,7 @@ def create_app(
             *web_feeds.routes,
             *api_routes,
             *wellknown.routes,
+            *health.routes,
             *inbox.routes,
             *activities.routes,
             *posts.routes,
@@ -113,7 +124,13 @@ def create_app(
             Mount("/static", StaticFiles(directory=pages.STATIC), name="static"),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(PageHeaders)],
+        middleware=[
+            # Outermost first: the real client and scheme, then the request id and access log.
+            Middleware(TrustedProxies, trusted=config.trusted_proxies),
+            Middleware(RequestObserver),
+            Middleware(PageHeaders),
+            Middleware(ApiCors),
+        ],
     )
     app.state.config = config
     return app
@@ -123,6 +140,7 @@ def app_from_environment() -> Starlette:
     """The app of one server process under `serve --workers N`: its parent owns the database
     (embedded or not, already migrated) and hands everything over in FEDCOP_* variables."""
     config = load_config()
+    setup_logging(config.log_level, config.log_format)
     if not config.database_url:
         raise RuntimeError("app_from_environment needs FEDCOP_DATABASE_URL (set by fedcop serve)")
     return create_app(config, config.database_url)

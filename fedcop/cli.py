@@ -1,8 +1,12 @@
-"""The `fedcop` command: serve | migrate | admin create-user | admin create-community | admin list.
+"""The `fedcop` command: serve | worker | migrate | admin ACTION (`fedcop admin --help`).
 
 Every command uses the same configuration (FEDCOP_* variables, flags winning over them) and the
 same database: FEDCOP_DATABASE_URL, or the embedded cluster in the data directory, which admin
 commands share with a running `serve`.
+
+Processes: `serve` runs the web server and the queue workers in one process by default;
+`serve --no-workers` runs the web server only and `worker` the queue workers only, so any number
+of each (on any number of machines, with FEDCOP_DATABASE_URL) share one database.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import fedcop
+from fedcop import admin_commands as operator_commands
 from fedcop.config import Config, ConfigError, environment_of, load_config, replace
 from fedcop.db.datadir_lock import DataDirBusy
 from fedcop.db.embedded import EmbeddedPostgresError
 from fedcop.db.pool import create_pool
 from fedcop.node import NodeDatabase
-from fedcop.services import accounts
+from fedcop.observability.logs import setup_logging
+from fedcop.services import accounts, oauth
 from fedcop.services import node as node_service
 from fedcop.services.errors import ServiceError
 
@@ -40,8 +46,19 @@ environment variables (a flag wins over its variable):
   FEDCOP_AUTHORIZED_FETCH         true to require signed GETs for actor and object documents
                                   (the instance actor stays fetchable unsigned); default false
   FEDCOP_NODE_NAME                the name shown on pages and in NodeInfo; default fedcop
-  FEDCOP_WORKERS                  server processes (each also runs the queue workers);
-                                  default 1, about one per CPU core under load
+  FEDCOP_WORKERS                  server processes (each also runs the queue workers, unless
+                                  --no-workers); default 1, about one per CPU core under load
+  FEDCOP_CONTACT_EMAIL            the node's contact address (in the client API's instance
+                                  information); default postmaster@HOST of the base URL
+  FEDCOP_TRUSTED_PROXIES          addresses or CIDR networks, comma-separated, of the reverse
+                                  proxies whose X-Forwarded-For, X-Forwarded-Proto and
+                                  X-Request-Id are believed; default none (headers ignored)
+  FEDCOP_METRICS_ALLOW            client addresses or networks allowed to read /metrics, or
+                                  none; default 127.0.0.1 and ::1
+  FEDCOP_LOG_FORMAT               text (one readable line per event) or json (JSON lines);
+                                  default text
+  FEDCOP_LOG_LEVEL                debug, info (one access line per request), warning or error;
+                                  default info
 """
 
 
@@ -96,6 +113,46 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="require signed GETs for actor and object documents [FEDCOP_AUTHORIZED_FETCH, off]",
     )
+    serve.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="web only: leave the queues to `fedcop worker` processes",
+    )
+
+    worker = commands.add_parser(
+        "worker",
+        help="run the queue workers only (no HTTP), beside `serve --no-workers` processes",
+        description="Run queue workers until SIGTERM or SIGINT (each finishes its current batch "
+        "first). With neither --inbox nor --delivery, both kinds run. With the embedded database "
+        "a worker joins the running `serve` of its data directory; on other machines set "
+        "FEDCOP_DATABASE_URL.",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common(worker)
+    worker.add_argument("--inbox", action="store_true", help="run the inbox worker")
+    worker.add_argument("--delivery", action="store_true", help="run the delivery worker")
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="concurrent claim loops per kind of worker [1]",
+    )
+    worker.add_argument(
+        "--lease-seconds",
+        type=float,
+        metavar="S",
+        help="how long a claimed row stays this worker's before another may take it over "
+        "[inbound 300, deliveries 120]",
+    )
+    worker.add_argument(
+        "--allow-private-addresses",
+        action="store_true",
+        default=None,
+        help="allow fetching from and delivering to loopback/private addresses "
+        "[FEDCOP_ALLOW_PRIVATE_ADDRESSES, off]",
+    )
 
     migrate = commands.add_parser(
         "migrate",
@@ -129,6 +186,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(create_community)
     listing = admin_commands.add_parser("list", help="list local users and communities")
     _add_common(listing)
+    token = admin_commands.add_parser(
+        "token", help="print a bearer token for the client API, acting as a user"
+    )
+    token.add_argument("name", help="an existing, active user")
+    token.add_argument(
+        "--scopes",
+        default="read write follow push",
+        help='space-separated OAuth scopes [default: "read write follow push"]',
+    )
+    _add_common(token)
+    operator_commands.add_commands(admin_commands, _add_common)
     return parser
 
 
@@ -154,7 +222,8 @@ def _request_shutdown(signum: int, frame: object) -> None:
     raise ShutdownRequested(signal.Signals(signum).name)
 
 
-def serve(config: Config) -> None:
+def serve(config: Config, *, run_workers: bool = True) -> None:
+    """`run_workers=False` (--no-workers): web only, the queues are left to `fedcop worker`."""
     import uvicorn
 
     # uvicorn shuts down gracefully on these signals and then re-raises them into the handlers
@@ -170,9 +239,10 @@ def serve(config: Config) -> None:
         where = "FEDCOP_DATABASE_URL" if config.database_url else f"embedded in {config.data_dir}"
         log.info("fedcop %s at %s (database: %s)", fedcop.__version__, config.base_url, where)
         if config.workers > 1:
-            _serve_processes(replace(config, database_url=dsn))
+            _serve_processes(replace(config, database_url=dsn), run_workers=run_workers)
             return
-        server = uvicorn.Server(_uvicorn_config(config, create_app(config, dsn)))
+        app = create_app(config, dsn, run_workers=run_workers)
+        server = uvicorn.Server(_uvicorn_config(config, app))
         server.run()
         if not server.started:
             raise SystemExit(_cannot_listen(config))
@@ -185,27 +255,97 @@ def _uvicorn_config(config: Config, app: Any, **options: Any) -> Any:
         app,
         host=config.host,
         port=config.port,
-        proxy_headers=True,
+        # X-Forwarded-* are read by fedcop.observability.proxies, from FEDCOP_TRUSTED_PROXIES
+        # only (uvicorn's own would trust 127.0.0.1, or FORWARDED_ALLOW_IPS, by default).
+        proxy_headers=False,
         server_header=False,
-        access_log=False,
-        log_level="info",
+        access_log=False,  # fedcop.access writes one line per request, with its id
+        log_config=None,  # logging is fedcop's (fedcop.observability.logs): one format
+        log_level=config.log_level,
         **options,
     )
 
 
-def _serve_processes(config: Config) -> None:
+def _serve_processes(config: Config, *, run_workers: bool = True) -> None:
     """N server processes on one socket, supervised here; this process keeps the database."""
     from uvicorn.supervisors import Multiprocess
 
+    from fedcop.observability.metrics import multiprocess_directory
+
     os.environ.update(environment_of(config))  # what each spawned process builds its app from
-    options = _uvicorn_config(
-        config, "fedcop.app:app_from_environment", factory=True, workers=config.workers
-    )
+    factory = "fedcop.app:app_from_environment" if run_workers else "fedcop.cli:web_only_app"
+    options = _uvicorn_config(config, factory, factory=True, workers=config.workers)
     try:
         sock = options.bind_socket()
     except (OSError, SystemExit):
         raise SystemExit(_cannot_listen(config)) from None
-    Multiprocess(options, sockets=[sock]).run()
+    # The processes' counters go to files in one directory, so any of them answers /metrics
+    # for all (prometheus_client's multiprocess mode); the directory goes when serve stops.
+    with multiprocess_directory():
+        Multiprocess(options, sockets=[sock]).run()
+
+
+def web_only_app() -> Any:
+    """The app of one server process under `serve --workers N --no-workers`."""
+    from fedcop.app import create_app
+
+    config = load_config()
+    if not config.database_url:
+        raise RuntimeError("web_only_app needs FEDCOP_DATABASE_URL (set by fedcop serve)")
+    return create_app(config, config.database_url, run_workers=False)
+
+
+def worker(config: Config, args: argparse.Namespace) -> None:
+    """Queue workers until SIGTERM/SIGINT; each claim loop finishes its batch, then exits."""
+    from datetime import timedelta
+
+    from fedcop.workers.process import KINDS, run_queue_workers
+
+    if args.concurrency < 1:
+        raise ConfigError(f"--concurrency {args.concurrency}: use 1 or more claim loops")
+    if args.lease_seconds is not None and args.lease_seconds <= 0:
+        raise ConfigError("--lease-seconds must be a positive number of seconds")
+    kinds = [kind for kind in KINDS if getattr(args, kind)] or list(KINDS)
+    lease = timedelta(seconds=args.lease_seconds) if args.lease_seconds else None
+    database = NodeDatabase(config, role="worker")
+
+    async def run(dsn: str) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def request_stop(name: str) -> None:
+            if stop.is_set():
+                return
+            log.info("%s: stopping after the current batch", name)
+            stop.set()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, request_stop, sig.name)
+        watch: asyncio.Task[None] | None = None
+        if database.embedded is not None:
+            # The cluster is serve's: when serve stops, so does the database, and so do we.
+            async def watch_serve() -> None:
+                while not stop.is_set():
+                    await asyncio.sleep(1)
+                    if not database.serve_running():
+                        request_stop("fedcop serve stopped")
+
+            watch = asyncio.create_task(watch_serve())
+        try:
+            await run_queue_workers(
+                database.config,
+                dsn,
+                kinds=kinds,
+                concurrency=args.concurrency,
+                lease=lease,
+                stop=stop,
+            )
+        finally:
+            if watch is not None:
+                watch.cancel()
+
+    with database as dsn:
+        asyncio.run(run(dsn))
 
 
 def _cannot_listen(config: Config) -> str:
@@ -245,6 +385,14 @@ def admin(config: Config, args: argparse.Namespace) -> None:
             print(f"created {role}user @{actor.username}@{config.domain} ({actor.uri})")
 
         _with_pool(config, create_user)
+    elif args.admin_command in operator_commands.COMMANDS:
+        operator_commands.run(config, args, _with_pool)
+    elif args.admin_command == "token":
+
+        async def make_token(pool: Any, config: Config) -> None:
+            print(await oauth.admin_token(pool, args.name, args.scopes))
+
+        _with_pool(config, make_token)
     elif args.admin_command == "create-community":
 
         async def create_community(pool: Any, config: Config) -> None:
@@ -284,12 +432,15 @@ def admin(config: Config, args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging()
     args = build_parser().parse_args(argv)
     try:
         config = _config_from(args)
+        setup_logging(config.log_level, config.log_format)
         if args.command == "serve":
-            serve(config)
+            serve(config, run_workers=not args.no_workers)
+        elif args.command == "worker":
+            worker(config, args)
         elif args.command == "migrate":
             migrate(config)
         else:

@@ -6,6 +6,7 @@ Every setting is documented in `fedcop serve --help` and in the README.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,13 @@ DEFAULT_PORT = 8080
 DEFAULT_DATA_DIR = "./fedcop-data"
 
 _TRUE = {"1", "true", "yes", "on"}
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+LOOPBACK: tuple[IPNetwork, ...] = (
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("::1/128"),
+)
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("debug", "info", "warning", "error")
 _FALSE = {"0", "false", "no", "off", ""}
 
 
@@ -39,6 +47,18 @@ class Config:
     node_name: str = "fedcop"
     # False when base_url is the local default (http://localhost:PORT) rather than configured.
     base_url_given: bool = True
+    # Direct peers whose X-Forwarded-For / X-Forwarded-Proto / X-Request-Id are believed.
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    # Client addresses (after trusted-proxy resolution) allowed to read /metrics.
+    metrics_allow: tuple[IPNetwork, ...] = LOOPBACK
+    log_format: str = "text"  # "text": one readable line per event; "json": JSON lines
+    log_level: str = "info"
+    # Where people write about this node (instance documents); postmaster@HOST when unset.
+    contact_email: str | None = None
+
+    @property
+    def contact_address(self) -> str:
+        return self.contact_email or f"postmaster@{urlsplit(self.base_url).hostname}"
 
     @property
     def domain(self) -> str:
@@ -105,6 +125,33 @@ def parse_workers(value: str) -> int:
     return int(value)
 
 
+def parse_networks(name: str, value: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated addresses or CIDR networks (`10.0.0.5, 192.168.0.0/16, ::1`)."""
+    networks: list[IPNetwork] = []
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"{name}: {item.strip()!r} is not an IP address or network: use addresses or "
+                "CIDR networks separated by commas, e.g. 127.0.0.1, 10.0.0.0/8"
+            ) from None
+    return tuple(networks)
+
+
+def parse_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    lowered = value.strip().lower()
+    if lowered not in choices:
+        raise ConfigError(f"{name}={value!r} is not one of {', '.join(choices)}")
+    return lowered
+
+
+def _networks_text(networks: tuple[IPNetwork, ...]) -> str:
+    return ",".join(str(network) for network in networks)
+
+
 def environment_of(config: Config) -> dict[str, str]:
     """FEDCOP_* variables that rebuild `config` in another process (serve --workers)."""
     values = {
@@ -116,7 +163,14 @@ def environment_of(config: Config) -> dict[str, str]:
         "FEDCOP_AUTHORIZED_FETCH": str(config.authorized_fetch).lower(),
         "FEDCOP_NODE_NAME": config.node_name,
         "FEDCOP_WORKERS": str(config.workers),
+        "FEDCOP_TRUSTED_PROXIES": _networks_text(config.trusted_proxies),
+        # Never empty: an empty variable would read as "unset", i.e. the loopback default.
+        "FEDCOP_METRICS_ALLOW": _networks_text(config.metrics_allow) or "none",
+        "FEDCOP_LOG_FORMAT": config.log_format,
+        "FEDCOP_LOG_LEVEL": config.log_level,
     }
+    if config.contact_email:
+        values["FEDCOP_CONTACT_EMAIL"] = config.contact_email
     if config.database_url:
         values["FEDCOP_DATABASE_URL"] = config.database_url
     return values
@@ -130,7 +184,8 @@ def load_config(
 
     Recognised variables: FEDCOP_BASE_URL, FEDCOP_HOST, FEDCOP_PORT, FEDCOP_DATA_DIR,
     FEDCOP_DATABASE_URL, FEDCOP_ALLOW_PRIVATE_ADDRESSES,
-    FEDCOP_AUTHORIZED_FETCH, FEDCOP_NODE_NAME, FEDCOP_WORKERS.
+    FEDCOP_AUTHORIZED_FETCH, FEDCOP_NODE_NAME, FEDCOP_WORKERS, FEDCOP_TRUSTED_PROXIES,
+    FEDCOP_METRICS_ALLOW, FEDCOP_LOG_FORMAT, FEDCOP_LOG_LEVEL, FEDCOP_CONTACT_EMAIL.
     """
     env = os.environ if environ is None else environ
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
@@ -158,7 +213,22 @@ def load_config(
     database_url = setting("database_url")
     workers_value = setting("workers")
     workers = parse_workers(str(workers_value)) if workers_value is not None else 1
+    trusted = setting("trusted_proxies")
+    metrics_allow = setting("metrics_allow")
+    allowed: tuple[IPNetwork, ...]
+    if metrics_allow is None:
+        allowed = LOOPBACK
+    elif str(metrics_allow).strip().lower() == "none":
+        allowed = ()
+    else:
+        allowed = parse_networks("FEDCOP_METRICS_ALLOW", str(metrics_allow))
     return Config(
+        trusted_proxies=parse_networks("FEDCOP_TRUSTED_PROXIES", str(trusted)) if trusted else (),
+        metrics_allow=allowed,
+        log_format=parse_choice(
+            "FEDCOP_LOG_FORMAT", str(setting("log_format") or "text"), LOG_FORMATS
+        ),
+        log_level=parse_choice("FEDCOP_LOG_LEVEL", str(setting("log_level") or "info"), LOG_LEVELS),
         workers=workers,
         base_url=base_url,
         base_url_given=bool(base),
@@ -169,7 +239,19 @@ def load_config(
         allow_private_addresses=flag("allow_private_addresses"),
         authorized_fetch=flag("authorized_fetch"),
         node_name=str(setting("node_name") or "fedcop"),
+        contact_email=_email(setting("contact_email")),
     )
+
+
+def _email(value: object | None) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text.count("@") != 1 or text.startswith("@") or text.endswith("@") or " " in text:
+        raise ConfigError(
+            f"FEDCOP_CONTACT_EMAIL={text!r} is not an email address: use e.g. cop@example.org"
+        )
+    return text
 
 
 __all__ = ["Config", "ConfigError", "load_config", "replace"]

@@ -6,14 +6,19 @@
         ...                                             # leave: stop it if this process owns it
 
 `serve` always owns the embedded cluster. An admin command owns it only when no `serve` is
-running on the same data directory (see fedcop.db.datadir_lock).
+running on the same data directory (see fedcop.db.datadir_lock). A `worker` never owns it: it
+joins the cluster of the `serve` running on the same data directory, and is refused when there
+is none (a worker holding the cluster would keep `serve` from starting). Processes on other
+machines share a database through FEDCOP_DATABASE_URL instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import time
 from types import TracebackType
+from typing import Literal
 
 import asyncpg
 
@@ -24,12 +29,41 @@ from fedcop.db.migrate import apply_migrations
 from fedcop.store import node as node_store
 
 EMBEDDED_DATABASE = "fedcop"
+# What a process does with the data directory's cluster: owns it (serve), borrows it or owns it
+# for a moment (admin), or borrows it only (worker).
+NodeRole = Role | Literal["worker"]
+
+
+class NoServeRunning(ConfigError):
+    """`fedcop worker` on an embedded database found no `serve` to share it with."""
+
+
+def serve_is_running(lock: DataDirLock) -> bool:
+    """Whether a `serve` holds the data directory's lock right now (not merely named in it: a
+    killed serve leaves its name behind, but the kernel drops its flock)."""
+    if not lock.holder().startswith("serve") or not lock.path.exists():
+        return False
+    with lock.path.open("r") as probe:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(probe, fcntl.LOCK_UN)
+        return False
 
 
 class NodeDatabase:
     def __init__(
-        self, config: Config, role: Role, *, settings: dict[str, str] | None = None
+        self,
+        config: Config,
+        role: NodeRole,
+        *,
+        settings: dict[str, str] | None = None,
+        prepare: bool = True,
     ) -> None:
+        """`prepare=False` hands over the database as it is: no migrations, no base URL recorded
+        (`fedcop admin restore` wants it empty)."""
+        self.prepare = prepare
         self.config = config
         self.role = role
         self.embedded: EmbeddedPostgres | None = None
@@ -41,6 +75,15 @@ class NodeDatabase:
     def __enter__(self) -> str:
         try:
             dsn = self._open()
+            if not self.prepare:
+                return dsn
+            # A worker adopts the node's base URL; it never records a default one.
+            worker_without_url = self.role == "worker" and not self.config.base_url_given
+            if worker_without_url and asyncio.run(_recorded_base_url(dsn)) is None:
+                raise NoServeRunning(
+                    "this database holds no node yet: start `fedcop serve` first (it "
+                    "records the node's base URL), or give the worker --base-url"
+                )
             self.applied = asyncio.run(_migrate(dsn))
             recorded = asyncio.run(_record_base_url(dsn, self.config.base_url))
             self.config = reconcile_base_url(self.config, recorded, strict=self.role == "serve")
@@ -61,6 +104,19 @@ class NodeDatabase:
         if self.config.database_url:
             return self.config.database_url
         self.embedded = EmbeddedPostgres(self.config.data_dir, settings=self._settings)
+        if self.role == "worker":
+            if not serve_is_running(self._lock):
+                raise NoServeRunning(
+                    f"no `fedcop serve` is running on {self.config.data_dir}: a worker shares the "
+                    "embedded database of a running serve (start `fedcop serve --no-workers` "
+                    "first), or set FEDCOP_DATABASE_URL to a PostgreSQL server every process shares"
+                )
+            if self.embedded.running_postmaster() is None:
+                raise NoServeRunning(
+                    f"the embedded database in {self.config.data_dir} is not running yet: "
+                    "wait until `fedcop serve` answers, then start the worker"
+                )
+            return self.embedded.dsn(EMBEDDED_DATABASE)
         if self.role == "serve":
             self._lock.acquire_for_serve()
             self.owns_cluster = True
@@ -74,6 +130,10 @@ class NodeDatabase:
         self.embedded.ensure_running()
         asyncio.run(_create_database(self.embedded.dsn(), EMBEDDED_DATABASE))
         return self.embedded.dsn(EMBEDDED_DATABASE)
+
+    def serve_running(self) -> bool:
+        """Whether a `serve` holds this data directory (the embedded cluster is its)."""
+        return serve_is_running(self._lock)
 
     def close(self) -> None:
         try:
@@ -122,5 +182,15 @@ async def _record_base_url(dsn: str, base_url: str) -> str:
     conn = await asyncpg.connect(dsn)
     try:
         return await node_store.record_base_url(conn, base_url)
+    finally:
+        await conn.close()
+
+
+async def _recorded_base_url(dsn: str) -> str | None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        if not await conn.fetchval("SELECT to_regclass('public.node') IS NOT NULL"):
+            return None
+        return await node_store.recorded_base_url(conn)
     finally:
         await conn.close()

@@ -139,8 +139,10 @@ class HostClients:
             resolver=self._resolver,
             network_backend=self._network_backend,
         )
-        # trust_env=False: no proxy, .netrc or CA settings from the environment may route around
-        # the guard. Redirects are followed by the caller, hop by hop, so each hop is checked.
+        # trust_env=False: no proxy or .netrc settings from the environment may route around the
+        # guard. CA settings are not affected: the transport's ssl_context (by default
+        # netguard.default_ssl_context, built once per process) honours SSL_CERT_FILE and
+        # SSL_CERT_DIR. Redirects are followed by the caller, hop by hop, so each hop is checked.
         return httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,

@@ -109,9 +109,11 @@ def config() -> Config:
 
 
 @contextlib.asynccontextmanager
-async def running_app(config: Config, dsn: str) -> AsyncIterator[Any]:
-    """The real app with its lifespan run (pool opened, instance actor made)."""
-    app = create_app(config, dsn)
+async def running_app(config: Config, dsn: str, *, run_workers: bool = True) -> AsyncIterator[Any]:
+    """The real app with its lifespan run (pool opened, instance actor made). A test that drains
+    the queues itself with `run_once()` passes `run_workers=False`: background workers would
+    race it for the rows."""
+    app = create_app(config, dsn, run_workers=run_workers)
     async with app.router.lifespan_context(app):
         yield app
 

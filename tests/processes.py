@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -117,3 +118,51 @@ def wait_until(predicate: object, timeout: float = 30) -> bool:
 
 def kill_process(pid: int) -> None:
     os.kill(pid, signal.SIGKILL)
+
+
+class Worker:
+    """`fedcop worker` (queue workers, no HTTP) in its own process group."""
+
+    def __init__(self, log_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log = Path(tempfile.mkstemp(prefix="worker-", suffix=".log", dir=log_dir)[1])
+        self._log_file = self.log.open("w")
+        self.process = subprocess.Popen(
+            [*FEDCOP, "worker", *args],
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            env=env or clean_env(),
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def output(self) -> str:
+        if not self._log_file.closed:
+            self._log_file.flush()
+        return self.log.read_text()
+
+    def wait_started(self, timeout: float = 60) -> None:
+        """Until the worker says its claim loops run (or fails if it exits first)."""
+        if not wait_until(
+            lambda: "queue workers running" in self.output() or not self.running, timeout
+        ):
+            raise AssertionError(f"the worker did not start within {timeout}s:\n{self.output()}")
+        if not self.running:
+            raise AssertionError(f"the worker exited early:\n{self.output()}")
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 60) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        code = self.process.wait(timeout=timeout)
+        self._log_file.close()
+        return code
+
+    def kill(self) -> None:
+        """kill -9: no chance to finish anything."""
+        self.process.kill()
+        self.process.wait(timeout=30)
+        self._log_file.close()

@@ -90,8 +90,16 @@ def test_a_flag_not_given_leaves_the_variable_in_force() -> None:
         ({"FEDCOP_PORT": "0"}, "not a port number"),
         ({"FEDCOP_PORT": "70000"}, "not a port number"),
         ({"FEDCOP_AUTHORIZED_FETCH": "sometimes"}, "not a yes/no value"),
+        ({"FEDCOP_CONTACT_EMAIL": "nobody"}, "not an email address"),
     ],
 )
 def test_bad_values_are_refused_with_a_reason(environ: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_config({}, environ=environ)
+
+
+def test_the_contact_address_is_configured_or_the_postmaster() -> None:
+    environ = {"FEDCOP_BASE_URL": "https://cop.example.org:8443"}
+    assert load_config({}, environ=environ).contact_address == "postmaster@cop.example.org"
+    environ["FEDCOP_CONTACT_EMAIL"] = "stewards@example.org"
+    assert load_config({}, environ=environ).contact_address == "stewards@example.org"

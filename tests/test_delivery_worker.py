@@ -59,7 +59,7 @@ def sink() -> Iterator[tuple[Sink, int]]:
 @pytest.fixture
 async def node(dsn: str) -> AsyncIterator[tuple[Any, Config, Actor]]:
     config = make_config("http://alpha.test")
-    async with running_app(config, dsn) as app:
+    async with running_app(config, dsn, run_workers=False) as app:
         ana = await accounts.create_user(app.state.pool, config, "ana", "long enough")
         yield app, config, ana
 

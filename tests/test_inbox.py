@@ -43,7 +43,7 @@ from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.inbox.acceptance import MAX_BODY_BYTES
 from fedcop.inbox.writer import InboxWriter
 from fedcop.queues import InboundState
-from fedcop.services import accounts, posts, remote_actors
+from fedcop.services import accounts, keys, posts, remote_actors
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store import hosts as host_store
@@ -670,6 +670,48 @@ async def test_a_bad_signature_with_an_old_cached_key_is_rejected_after_a_refetc
     row = await queued(peers.alpha, signed_document["id"])
     assert row is not None and row["state"] == "rejected"
     assert "signature" in row["last_error"]
+
+
+async def test_a_key_rotated_by_an_update_verifies_at_once_though_memory_holds_the_old_one(
+    peers: Peers,
+) -> None:
+    # Given a sender alpha knows, who rotates its key on beta and announces it with an Update
+    # signed with the old key (which alpha verifies with the key it then keeps in memory)
+    old = await peers.newcomer()
+    name = old.uri.rsplit("/", 1)[1]
+    await remote_actors.fetch_actor(peers.alpha.pool, peers.alpha.app.state.network, old.uri)
+    await keys.rotate_key(peers.beta.pool, peers.beta.config, name)
+    renewed = (await peers.beta.get(f"/u/{name}", headers={"Accept": ACTIVITY_JSON})).json()
+    renewed.pop("@context")
+    update = activity(old, "Update", object=renewed)
+    assert (await post(peers.alpha, encoded(update), old)).status_code == 202
+    await peers.alpha.drain()
+    assert (await queued(peers.alpha, update["id"]) or {}).get("state") == "done"
+    new = await local_sender(peers.beta, name)
+    assert new.key_id == old.key_id
+    # When its first activity signed with the new key arrives
+    follow = activity(new, "Follow", object=peers.ana)
+    response = await post(peers.alpha, encoded(follow), new)
+    # Then alpha verifies it at once with the key its database holds now: no 401, no refetch
+    assert response.status_code == 202, response.text
+    row = await queued(peers.alpha, follow["id"])
+    assert row is not None and row["state"] == "pending"
+    await peers.alpha.drain()
+    row = await queued(peers.alpha, follow["id"])
+    assert row is not None and row["state"] == "done", row
+    # And a request changed after signing is still refused, with the new key as with the old
+    signed = encoded(activity(new, "Follow", object=peers.ana))
+    tampered = signed.replace(b"Follow", b"Block ")
+    for signer in (new, old):
+        await refused_and_not_queued(
+            peers,
+            401,
+            ("does not verify",),
+            tampered,
+            signer,
+            signed_body=signed,
+            headers={"Digest": digest_header(tampered)},
+        )
 
 
 async def test_a_first_contact_whose_server_is_down_is_retried_not_lost(peers: Peers) -> None:

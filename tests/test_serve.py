@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -31,6 +32,8 @@ def data_dir() -> Iterator[Path]:
     pid = postmaster_pid(root / "data")
     if pid and process_alive(pid):  # never leave a cluster behind, even when a test fails
         kill_process(pid)
+    # Nor its files: the data directories live in RAM (/dev/shm) and are ~50 MB each.
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def test_serve_starts_from_an_empty_data_dir_and_stops_cleanly(data_dir: Path) -> None:

@@ -11,7 +11,9 @@ storable: no U+0000, id fits the index ... else 400
 origin: key, actor and activity on one host; so are objects embedded in
         Create/Update/Delete ...................... else 400
     (these three steps are `admit(body, signer_host)`, callable on their own)
-key cached?  verify now: good -> 'pending'; bad -> 401 (or, if the cached key is old,
+key known?   verify now: good -> 'pending'; bad with a key held in memory -> read it from
+             the database once more and verify again (an Update handled since may have brought
+             the sender's new key); still bad -> 401 (or, if the stored key is old,
              'unverified' so the worker refetches it: the actor may have rotated its key)
 key unknown? 'unverified': the worker fetches the key, then verifies
              (a Delete of an unknown actor by itself: 202, dropped, no fetch)
@@ -73,6 +75,13 @@ class Decision:
     row: NewInbound | None = None
 
 
+@dataclass(frozen=True)
+class _Key:
+    record: actor_store.CachedKey
+    public_key: PublicKeyTypes
+    remembered: bool  # served from memory, so possibly older than the database's
+
+
 def is_activity_json(content_type: str) -> bool:
     media, _, params = content_type.partition(";")
     media = media.strip().lower()
@@ -131,38 +140,44 @@ class Acceptance:
     async def _verify(
         self, request: InboundRequest, signature: ParsedSignature, row: NewInbound
     ) -> Decision:
-        cached = await self._key(signature.key_id)
-        if cached is None:
+        key = await self._key(signature.key_id)
+        if key is None:
             if _deletes_itself(row.document):
                 # An account we never knew is gone: nothing to do, and nothing worth a fetch.
                 return Decision(202, "unknown actor deleted; nothing to do")
             return Decision(202, "accepted; the key will be fetched", _unverified(row, request))
-        key, public_key = cached
-        if key.owner_uri != row.actor_uri:
-            return Decision(
-                401, f"the request is signed by {key.owner_uri}, not by {row.actor_uri}"
-            )
         try:
-            verify_signature(signature, public_key, request.body, now=request.received_at)
+            return _verified(request, signature, row, key)
         except SignatureMismatch as error:
-            # The sender may have rotated its key: unless we read it lately, let the worker
-            # refetch it and verify again. Local keys (never fetched) cannot be stale.
-            stale = key.fetched_at is not None and (
-                request.received_at - key.fetched_at > KEY_REFRESH_AFTER
-            )
-            if not stale:
-                return Decision(401, str(error))
-            self.forget_key(key.key_id)
-            return Decision(202, "accepted; the key will be refreshed", _unverified(row, request))
-        except SignatureError as error:
-            return Decision(401, str(error))
-        return Decision(202, "accepted", row)
+            mismatch = error
+        if key.remembered:
+            # The memory may lag the database: an Update handled since, by any process, may
+            # have stored the sender's new key (a rotation). One read, no network.
+            stored = await self._key(signature.key_id, remembered=False)
+            if stored is not None:
+                changed = stored.record.public_key_pem != key.record.public_key_pem
+                key = stored
+                if changed:
+                    try:
+                        return _verified(request, signature, row, key)
+                    except SignatureMismatch as error:
+                        mismatch = error
+        # The sender may have rotated its key without an Update reaching us: unless we read it
+        # lately, let the worker refetch it and verify again. Local keys (never fetched) cannot
+        # be stale.
+        fetched_at = key.record.fetched_at
+        if fetched_at is None or request.received_at - fetched_at <= KEY_REFRESH_AFTER:
+            return Decision(401, str(mismatch))
+        self.forget_key(key.record.key_id)
+        return Decision(202, "accepted; the key will be refreshed", _unverified(row, request))
 
-    async def _key(self, key_id: str) -> tuple[actor_store.CachedKey, PublicKeyTypes] | None:
+    async def _key(self, key_id: str, remembered: bool = True) -> _Key | None:
+        """The key `key_id` from memory if read lately (and `remembered` allows), else from the
+        database (then remembered for a while)."""
         now = time.monotonic()
         hit = self._cache.keys.get(key_id)
-        if hit is not None and now - hit[0] < _KEY_CACHE_SECONDS:
-            return hit[1], hit[2]
+        if remembered and hit is not None and now - hit[0] < _KEY_CACHE_SECONDS:
+            return _Key(hit[1], hit[2], remembered=True)
         async with self.pool.acquire() as conn:
             key = await actor_store.find_key(conn, key_id)
         if key is None:
@@ -174,7 +189,7 @@ class Acceptance:
         if len(self._cache.keys) > 10_000:
             self._cache.keys.clear()
         self._cache.keys[key_id] = (now, key, public_key)
-        return key, public_key
+        return _Key(key, public_key, remembered=False)
 
     async def _blocked_hosts(self) -> frozenset[str]:
         loaded_at, blocked = self._cache.blocked
@@ -183,6 +198,24 @@ class Acceptance:
                 blocked = frozenset(await host_store.blocked_hosts(conn))
             self._cache.blocked = (time.monotonic(), blocked)
         return blocked
+
+
+def _verified(
+    request: InboundRequest, signature: ParsedSignature, row: NewInbound, key: _Key
+) -> Decision:
+    """202 with the row to queue, or 401; raises SignatureMismatch when only the signature
+    itself failed, the one failure another copy of the key can cure."""
+    if key.record.owner_uri != row.actor_uri:
+        return Decision(
+            401, f"the request is signed by {key.record.owner_uri}, not by {row.actor_uri}"
+        )
+    try:
+        verify_signature(signature, key.public_key, request.body, now=request.received_at)
+    except SignatureMismatch:
+        raise
+    except SignatureError as error:
+        return Decision(401, str(error))
+    return Decision(202, "accepted", row)
 
 
 def admit(body: bytes, signer_host: str) -> Decision:

@@ -92,10 +92,13 @@ async def mark_verified(conn: asyncpg.Connection, row_id: int) -> None:
 async def finish(
     conn: asyncpg.Connection, row_id: int, state: InboundState, error: str | None = None
 ) -> None:
+    # A 'failed' row keeps its signature when it has one (it was never verified): an operator's
+    # retry (`fedcop admin queue retry`) must verify it before anything acts on it.
     await conn.execute(
         """
         UPDATE inbound_activities
-        SET state = $2, last_error = $3, finished_at = now(), signed_request = NULL
+        SET state = $2, last_error = $3, finished_at = now(),
+            signed_request = CASE WHEN $2 = 'failed' THEN signed_request END
         WHERE id = $1
         """,
         row_id,

