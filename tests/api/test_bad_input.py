@@ -84,3 +84,18 @@ async def test_a_token_for_nobody_is_refused_everywhere(api: httpx.AsyncClient) 
         response = await api.get(path, headers={"Authorization": "Bearer not-a-token"})
         assert response.status_code == 401
         assert response.json() == {"error": "The access token is invalid"}
+
+
+async def test_an_expired_token_is_refused_and_changes_nothing(
+    app: Any, api: httpx.AsyncClient, alice: ApiUser
+) -> None:
+    async with app.state.pool.acquire() as conn:
+        await conn.execute("UPDATE oauth_tokens SET expires_at = now() - interval '1 second'")
+    me = await api.get("/api/v1/accounts/verify_credentials", headers=alice.auth)
+    assert me.status_code == 401
+    assert me.json() == {"error": "The access token is invalid"}
+    posted = await api.post(
+        "/api/v1/statuses", json={"status": "@anywhere hello"}, headers=alice.auth
+    )
+    assert posted.status_code == 401
+    assert await _statuses(app) == 0
