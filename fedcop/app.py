@@ -105,7 +105,10 @@ def create_app(
             await pool.close()
 
     app = Starlette(
+        # Starlette tries routes in order: the inboxes, the busiest path by far, come first
+        # (before some 200 page and API routes), since none of their paths overlaps another's.
         routes=[
+            *inbox.routes,
             Route("/", pages.home),
             Route("/c/{name}/modlog", pages.moderation_log),
             Route("/t/{id:int}", pages.thread_page),
@@ -117,7 +120,6 @@ def create_app(
             *api_routes,
             *wellknown.routes,
             *health.routes,
-            *inbox.routes,
             *activities.routes,
             *posts.routes,
             *actors.routes,
