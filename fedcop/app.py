@@ -38,6 +38,7 @@ from fedcop.web import admin as web_admin
 from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
 from fedcop.web import pages
+from fedcop.web import tags as web_tags
 from fedcop.web.headers import PageHeaders
 from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.inbox import InboxWorker
@@ -117,6 +118,7 @@ def create_app(
             *web_admin.routes,
             *web_facilitation.routes,
             *web_feeds.routes,
+            *web_tags.routes,
             *api_routes,
             *wellknown.routes,
             *health.routes,

@@ -382,3 +382,37 @@ async def test_threads_can_be_read_most_active_first(alpha: LiveNode) -> None:
     active = (await alpha.get("/c/stewards?sort=active")).text
     assert newest.index("Newer thread") < newest.index("Older thread")
     assert active.index("Older thread") < active.index("Newer thread")
+
+
+async def test_a_hashtag_page_lists_public_posts_only(alpha: LiveNode) -> None:
+    await accounts.create_user(alpha.pool, alpha.config, "bea", "bea pass 123")
+    for name, private in (("stewards", False), ("board", True)):
+        community = await accounts.create_community(
+            alpha.pool, alpha.config, name, title=name.title(), owner="bea", private=private
+        )
+        await posts.write(
+            alpha.pool,
+            alpha.config,
+            alpha.app.state.network,
+            author="bea",
+            community_uri=community.uri,
+            title=f"Retention in {name}",
+            content="Our schedule, reviewed yearly. #Retention",
+        )
+    async with browser() as page:
+        # The public post is listed; the members-only one is not
+        await page.goto(f"{alpha.base}/tags/retention")
+        await page.get_by_role("heading", name="#retention").wait_for()
+        assert await page.get_by_role("link", name="Retention in stewards").count() == 1
+        assert await page.get_by_role("link", name="Retention in board").count() == 0
+        # and it leads to the thread
+        await page.get_by_role("link", name="Retention in stewards").click()
+        await page.get_by_role("heading", name="Retention in stewards").wait_for()
+        # not even to its members: a hashtag page is public, like Mastodon's tag timelines
+        await sign_in(page, alpha, "bea", "bea pass 123")
+        await page.goto(f"{alpha.base}/tags/retention")
+        await page.get_by_role("link", name="Retention in stewards").wait_for()
+        assert await page.get_by_role("link", name="Retention in board").count() == 0
+        # An unknown hashtag is an empty page, not an error
+        await page.goto(f"{alpha.base}/tags/nothing-here")
+        assert "No posts with this hashtag yet." in await page.inner_text("main")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from fedcop.api.entities import account, acct, timestamp
 from fedcop.config import Config
@@ -63,7 +64,9 @@ def status(view: StatusView, config: Config, *, with_viewer: bool) -> dict[str, 
                 "url": community.uri,
             }
         ],
-        "tags": [{"name": tag, "url": f"{config.base_url}/tags/{tag}"} for tag in facts.tags],
+        "tags": [
+            {"name": tag, "url": f"{config.base_url}/tags/{quote(tag)}"} for tag in facts.tags
+        ],
         "emojis": [],
         "media_attachments": [],
         "card": None,
