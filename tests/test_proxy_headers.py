@@ -114,7 +114,9 @@ def test_the_client_is_the_rightmost_address_not_a_trusted_proxy() -> None:
     assert forwarded_client("10.0.0.2", "203.0.113.7, 10.0.0.9", two_proxies) == "203.0.113.7"
     assert forwarded_client("10.0.0.2", "6.6.6.6, 203.0.113.7", two_proxies) == "203.0.113.7"
     assert forwarded_client("10.0.0.2", "10.0.0.3", two_proxies) == "10.0.0.3"
-    assert forwarded_client("10.0.0.2", "unknown", two_proxies) == "10.0.0.2"
+    # An entry that is not an address: the client is unknown, never taken to be the proxy
+    assert forwarded_client("10.0.0.2", "unknown", two_proxies) == "unknown"
+    assert forwarded_client("10.0.0.2", "203.0.113.7:4444", two_proxies) == "unknown"
     assert forwarded_client("10.0.0.2", "2001:db8::1", two_proxies) == "2001:db8::1"
 
 

@@ -111,8 +111,10 @@ def _profile_fields(rows: list[dict[str, Any]] | None, user: User) -> dict[str, 
     for row in rows:
         name = row.get("name")
         value = row.get("value")
-        name = name.strip() if isinstance(name, str) else ""
-        value = value.strip() if isinstance(value, str) else ""
+        if not isinstance(name, str | None) or not isinstance(value, str | None):
+            raise ApiError(422, "fields_attributes: each name and value must be a string")
+        name = name.strip() if name else ""
+        value = value.strip() if value else ""
         if not name and not value:
             continue
         key = _FIELD_NAMES.get(" ".join(name.lower().split()))

@@ -14,6 +14,10 @@ from fedcop.api.params import Params
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
+LARGEST_ID = 2**63 - 1
+# Not carried into the Link header: the cursors (replaced), and a token a client put in the
+# query string (a header is logged and cached where a token must never be).
+_NOT_REPEATED = frozenset({"max_id", "min_id", "since_id", "access_token"})
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,9 @@ def _cursor(params: Params, name: str) -> int | None:
         return None
     if not value.isascii() or not value.isdigit() or len(value) > 19:
         raise ApiError(422, f"{name} must be an id")
-    return int(value)
+    # Ids are 64-bit: a bound beyond the largest one means the same as the largest one (every
+    # post is older than it, none newer), and PostgreSQL's bigint could not take it.
+    return min(int(value), LARGEST_ID)
 
 
 def link_header(request: Request, ids: list[int]) -> dict[str, str]:
@@ -68,7 +74,7 @@ def link_header(request: Request, ids: list[int]) -> dict[str, str]:
     kept = [
         (key, value)
         for key, value in request.query_params.multi_items()
-        if key not in ("max_id", "min_id", "since_id")
+        if key not in _NOT_REPEATED
     ]
     next_url = f"{base}?{urlencode([*kept, ('max_id', str(min(ids)))])}"
     prev_url = f"{base}?{urlencode([*kept, ('min_id', str(max(ids)))])}"

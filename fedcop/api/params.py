@@ -90,8 +90,13 @@ class Params:
         value = self.text(name)
         if value is None or value == "":
             return default
+        text = value.strip()
+        # A number that big is never meant (and PostgreSQL's bigint could not hold it): refused
+        # before int() spends time on thousands of digits.
+        if len(text.lstrip("+-")) > 18 or not text.lstrip("+-").isascii():
+            raise ApiError(422, f"{name} is out of range")
         try:
-            return int(value)
+            return int(text)
         except ValueError:
             raise ApiError(422, f"{name} must be a number") from None
 
@@ -125,6 +130,10 @@ class Params:
                     rows.setdefault(index, {})[tail[1:-1]] = values[-1]
         if not found:
             return None
+        for row in rows.values():
+            for key, value in row.items():
+                if isinstance(value, str):
+                    checked_text(f"{name}[{key}]", value)
         return [
             rows[index]
             for index in sorted(

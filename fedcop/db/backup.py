@@ -178,18 +178,26 @@ def backup(dsn: str, destination: Path) -> Manifest:
             [str(pg_dump), "--format=custom", "--no-owner", "--file", str(dump), "--dbname", dsn],
             "dump the database",
         )
-        # The archive holds private keys: readable by its owner only, from its first byte.
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out, tarfile.open(fileobj=out, mode="w") as tar:
-            data = json.dumps(asdict(manifest), indent=2).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size = len(data)
-            info.mode = 0o600
-            tar.addfile(info, io.BytesIO(data))
-            tar.add(dump, arcname=DUMP)
-            out.flush()
-            os.fsync(out.fileno())
-        partial.replace(destination)
+        # A .partial left by an earlier run (or put there by someone else, perhaps a symlink)
+        # is never written through: it keeps its own mode and may point anywhere.
+        partial.unlink(missing_ok=True)
+        try:
+            # The archive holds private keys: readable by its owner only, from its first byte.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(partial, flags, 0o600)
+            with os.fdopen(fd, "wb") as out, tarfile.open(fileobj=out, mode="w") as tar:
+                data = json.dumps(asdict(manifest), indent=2).encode()
+                info = tarfile.TarInfo(MANIFEST)
+                info.size = len(data)
+                info.mode = 0o600
+                tar.addfile(info, io.BytesIO(data))
+                tar.add(dump, arcname=DUMP)
+                out.flush()
+                os.fsync(out.fileno())
+            partial.replace(destination)
+        except BaseException:
+            partial.unlink(missing_ok=True)  # half a backup, private keys included: not kept
+            raise
     return manifest
 
 

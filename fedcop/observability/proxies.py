@@ -3,7 +3,8 @@
     peer (the TCP connection's address) in FEDCOP_TRUSTED_PROXIES?
       no  -> the headers are ignored: the peer is the client, the scheme is the connection's
       yes -> client = the right-most X-Forwarded-For address that is not itself a trusted proxy
-             (entries left of it were written by whoever sent the request: not believed)
+             (entries left of it were written by whoever sent the request: not believed;
+             an entry that is not an address on the way: the client is "unknown")
              scheme = X-Forwarded-Proto's last value, when it is http or https
              scope["fedcop.trusted_proxy"] = True (X-Request-Id is then believed too)
 
@@ -23,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from fedcop.config import IPNetwork
 
 TRUSTED_FLAG = "fedcop.trusted_proxy"
+UNKNOWN = "unknown"  # a client a trusted proxy relayed without a readable address
 
 
 def address_in(address: str, networks: Sequence[IPNetwork]) -> bool:
@@ -36,13 +38,15 @@ def address_in(address: str, networks: Sequence[IPNetwork]) -> bool:
 
 
 def forwarded_client(peer: str, forwarded_for: str, trusted: Sequence[IPNetwork]) -> str:
-    """The client's address, walking X-Forwarded-For from the right past trusted proxies."""
+    """The client's address, walking X-Forwarded-For from the right past trusted proxies.
+    An entry that is not an address (`unknown`, a name, `addr:port`, garbage) makes the client
+    UNKNOWN: never the proxy's own address, which /metrics' allowlist may well let in."""
     client = peer
     for entry in reversed([item.strip() for item in forwarded_for.split(",")]):
         try:
             ipaddress.ip_address(entry)
         except ValueError:
-            break  # not an address (unknown, a name, garbage): stop at the last good hop
+            return UNKNOWN
         client = entry
         if not address_in(entry, trusted):
             break

@@ -33,13 +33,15 @@ from federation.vocab import id_of
 async def boost(pool: Any, config: Config, user: User, post_id: int) -> tuple[Boost, Post]:
     """A local user boosts a post they may read; boosting twice keeps the first boost."""
     post = await visible(pool, user, post_id)
-    if post.visibility == "followers":
-        raise InvalidInput("Posts for members only cannot be boosted")
     async with pool.acquire() as conn, conn.transaction():
+        author, community = await _author_and_community(conn, post)
+        # A boost is public: it would publish a members-only post (whatever its own visibility
+        # says, a private community's posts are its members').
+        if post.visibility == "followers" or community.members_only:
+            raise InvalidInput("Posts for members only cannot be boosted")
         existing = await store.find(conn, user.actor.id, post.id)
         if existing is not None:
             return existing, post
-        author, community = await _author_and_community(conn, post)
         announce = await outbox.publish(
             conn,
             config,

@@ -35,6 +35,7 @@ from federation.vocab import PUBLIC_ALIASES, as_list, first_type, id_of, ids_of
 
 MAX_TITLE = 200
 MAX_CONTENT = 100_000
+MAX_SUMMARY = 1000  # a content warning is a line, not a post
 POST_TYPES = frozenset({"Note", "Page", "Article", "Question", "Event", "Video", "Image", "Audio"})
 MAX_PARENT_FETCHES = 5
 
@@ -90,6 +91,8 @@ async def write(
         raise InvalidInput("a new thread needs a title")
     if len(content) > MAX_CONTENT:
         raise InvalidInput(f"the post is too long: at most {MAX_CONTENT} characters")
+    if len(summary) > MAX_SUMMARY:
+        raise InvalidInput(f"the content warning is too long: at most {MAX_SUMMARY} characters")
     if not content.strip():
         raise InvalidInput("the post is empty: write something")
     community = await remote_actors.get_actor(pool, network, community_uri)
@@ -375,7 +378,11 @@ def _new_post(
         url=id_of(note.get("url")) if isinstance(id_of(note.get("url")), str) else None,
         attachments=_attachments(note.get("attachment")),
         sensitive=note.get("sensitive") is True,
-        visibility=_visibility(note),
+        # A private community here is for its members, whatever the author's server (Mastodon
+        # addresses everything to the public) says about the post.
+        visibility="followers"
+        if community.is_local and community.members_only
+        else _visibility(note),
         create_uri=create.get("id") if isinstance(create.get("id"), str) else None,
         published=_published(note.get("published")),
     )

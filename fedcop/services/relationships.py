@@ -21,6 +21,7 @@ from fedcop.services import follows, notifications
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.store import account_directory
 from fedcop.store import follows as follow_store
+from fedcop.store import moderation as moderation_store
 from fedcop.store import relationships as store
 from fedcop.store.actors import Actor
 from fedcop.store.relationships import Window
@@ -120,15 +121,26 @@ async def follow_list(
     pool: Any, account_id: int, direction: str, window: Window, viewer: User | None
 ) -> list[tuple[int, Actor]]:
     """(follow id, account) of an account's accepted followers or follows, newest first. The
-    members of a members-only community are listed only to its members."""
+    members of a members-only community are listed only to its members; likewise, that
+    someone belongs to one is shown only to that person and the community's members."""
     target = await account(pool, account_id)
+    viewer_id = viewer.actor.id if viewer is not None else None
     async with pool.acquire() as conn:
-        if direction == "followers" and target.actor_type == "Group" and target.members_only:
-            member = viewer is not None and await follow_store.is_accepted_follower(
-                conn, viewer.actor.id, target.id
+
+        async def member_of(community: Actor) -> bool:
+            return viewer_id is not None and (
+                await follow_store.is_accepted_follower(conn, viewer_id, community.id)
+                or await moderation_store.is_facilitator(conn, community.id, viewer_id)
             )
-            if not member:
-                return []
+
+        private = target.actor_type == "Group" and target.members_only
+        if direction == "followers" and private and not await member_of(target):
+            return []
         found = await store.accepted_follows(conn, target.id, direction, window)
         shown = {a.id for a in await account_directory.by_ids(conn, [a.id for _, a in found])}
+        if direction == "following" and viewer_id != target.id:
+            for _, actor in found:
+                hidden = actor.actor_type == "Group" and actor.members_only
+                if hidden and actor.id in shown and not await member_of(actor):
+                    shown.discard(actor.id)
     return [(follow_id, actor) for follow_id, actor in found if actor.id in shown]

@@ -34,6 +34,7 @@ from fedcop.store.users import User
 log = logging.getLogger(__name__)
 
 MAX_KEY = 200
+MAX_LOOKUPS = 3  # mentions of unknown remote accounts looked up for one post
 NO_COMMUNITY = (
     "Mention a community (@name, or @name@domain for one on another server) to post in it, "
     "or reply to a post"
@@ -139,12 +140,15 @@ def _check_visibility(draft: Draft, community: Actor) -> None:
 
 async def mentioned_community(pool: Any, config: Config, network: Network, text: str) -> Actor:
     """The first community the text mentions: a local one by name, a stored remote one by its
-    handle, or one looked up now on its server."""
+    handle, or one looked up now on its server (a few at most: one post must not make this
+    node call on every server its text names)."""
+    lookups = 0
     for name, domain in post_marks.mentions_in_text(text):
         here = domain is None or domain == config.domain.lower()
         async with pool.acquire() as conn:
             found = await post_extras.actor_by_handle(conn, name, None if here else domain)
-        if found is None and not here:
+        if found is None and not here and lookups < MAX_LOOKUPS:
+            lookups += 1
             try:
                 found = await remote_actors.look_up(pool, network, f"{name}@{domain}", "Group")
             except Exception as error:  # an unknown or unreachable handle is not a community

@@ -16,6 +16,8 @@ async def tags_starting_with(
             SELECT DISTINCT unnest(tags) AS tag FROM posts
             WHERE tags <> '{}' AND deleted_at IS NULL AND removed_at IS NULL
               AND visibility IN ('public', 'unlisted')
+              AND NOT EXISTS (SELECT 1 FROM communities c
+                              WHERE c.actor_id = posts.community_id AND c.private)
         ) t
         WHERE starts_with(tag, lower($1))
         ORDER BY length(tag), tag LIMIT $2 OFFSET $3

@@ -31,10 +31,15 @@ class Window:
 
 
 def visible_to(viewer: str) -> str:
-    """SQL: post `p` may be read by the actor whose id is the parameter `viewer` (may be NULL)."""
+    """SQL: post `p` may be read by the actor whose id is the parameter `viewer` (may be NULL).
+    A post in a private community here is its members' even if it was stored as public (as
+    posts from before that rule were): the community decides, not the author's server."""
     return f"""
         p.deleted_at IS NULL AND p.removed_at IS NULL
-        AND (p.visibility <> 'followers' OR p.author_id = {viewer}
+        AND ((p.visibility <> 'followers'
+              AND NOT EXISTS (SELECT 1 FROM communities vp
+                              WHERE vp.actor_id = p.community_id AND vp.private))
+             OR p.author_id = {viewer}
              OR EXISTS (SELECT 1 FROM follows vf
                         WHERE vf.follower_id = {viewer} AND vf.followed_id = p.community_id
                           AND vf.state = 'accepted')
