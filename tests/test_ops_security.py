@@ -78,3 +78,30 @@ async def test_a_backup_never_writes_through_a_stale_partial_file(
     assert stat.S_IMODE(destination.stat().st_mode) == 0o600
     assert not partial.exists() and not partial.is_symlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == [destination.name, elsewhere.name]
+
+
+def test_the_database_password_never_goes_on_a_command_line() -> None:
+    """pg_dump and pg_restore get the password in PGPASSWORD: a command line is visible to
+    every local user."""
+    address, secret = backup.without_password(
+        "postgresql://fedcop:s%40cret@db.example:5432/fedcop?sslmode=require"
+    )
+    assert address == "postgresql://fedcop@db.example:5432/fedcop?sslmode=require"
+    assert secret == {"PGPASSWORD": "s@cret"}
+    address, secret = backup.without_password("postgresql://u@h/db?password=x&sslmode=require")
+    assert (address, secret) == ("postgresql://u@h/db?sslmode=require", {"PGPASSWORD": "x"})
+    assert backup.without_password("postgresql://u@/db?host=/run") == (
+        "postgresql://u@/db?host=/run",
+        {},
+    )
+
+
+async def test_a_backup_of_a_database_reached_with_a_password(
+    app: Any, dsn: str, tmp_path: Path
+) -> None:
+    separator = "&" if "?" in dsn else "?"
+    with_password = f"{dsn}{separator}password=not-on-the-command-line"
+    destination = tmp_path / "node.fedcop-backup"
+    manifest = await asyncio.to_thread(backup.backup, with_password, destination)
+    assert manifest.base_url == app.state.config.base_url
+    assert destination.stat().st_size > 0

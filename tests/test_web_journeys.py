@@ -416,3 +416,40 @@ async def test_a_hashtag_page_lists_public_posts_only(alpha: LiveNode) -> None:
         # An unknown hashtag is an empty page, not an error
         await page.goto(f"{alpha.base}/tags/nothing-here")
         assert "No posts with this hashtag yet." in await page.inner_text("main")
+
+
+async def test_a_private_community_is_read_by_its_members_only(alpha: LiveNode) -> None:
+    await accounts.create_user(alpha.pool, alpha.config, "bea", "bea pass 123")
+    await accounts.create_user(alpha.pool, alpha.config, "sam", "sam pass 123")
+    clinic = await accounts.create_community(
+        alpha.pool, alpha.config, "clinic", title="Clinicians", owner="bea", private=True
+    )
+    thread = await posts.write(
+        alpha.pool,
+        alpha.config,
+        alpha.app.state.network,
+        author="bea",
+        community_uri=clinic.uri,
+        title="A difficult case",
+        content="Details for members only.",
+    )
+    async with browser() as page:
+        # Someone who is not a member sees the community, but not its threads, not even titles
+        await page.goto(clinic.uri)
+        await page.get_by_role("heading", name="Clinicians").wait_for()
+        assert "A difficult case" not in await page.inner_text("main")
+        response = await page.goto(f"{alpha.base}/t/{thread.id}")
+        assert response is not None and response.status == 404
+        # nor that bea belongs to it
+        await page.goto(f"{alpha.base}/u/bea")
+        assert "Clinicians" not in await page.inner_text("main")
+        # Sam, once a member, reads the thread
+        await follows.join(alpha.pool, alpha.config, alpha.app.state.network, "sam", clinic.uri)
+        sam = f"{alpha.base}/u/sam"
+        await follows.decide_request(alpha.pool, alpha.config, "clinic", sam, approve=True)
+        await sign_in(page, alpha, "sam", "sam pass 123")
+        await page.goto(clinic.uri)
+        await page.get_by_role("link", name="A difficult case").click()
+        await page.get_by_text("Details for members only.").wait_for()
+        await page.goto(f"{alpha.base}/u/bea")
+        assert "Clinicians" in await page.inner_text("main")

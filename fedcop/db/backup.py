@@ -33,6 +33,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
@@ -105,9 +106,35 @@ def find_tool(name: str, server_major: int) -> Path:
     return versions.get(server_major) or versions[max(versions)]
 
 
-def _run(command: list[str], what: str) -> None:
+def without_password(dsn: str) -> tuple[str, dict[str, str]]:
+    """The connection URL without its password, and the environment that carries it instead:
+    a command line is visible to every local user (ps), PGPASSWORD is not."""
+    parts = urlsplit(dsn)
+    if parts.scheme not in ("postgres", "postgresql"):
+        return dsn, {}
+    password = parts.password
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key != "password"]
+    if password is None:
+        password = next((v for k, v in parse_qsl(parts.query) if k == "password"), None)
+    if password is None:
+        return dsn, {}
+    user = f"{parts.username}@" if parts.username else ""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    cleaned = urlunsplit((parts.scheme, user + host + port, parts.path, urlencode(query), ""))
+    return cleaned, {"PGPASSWORD": unquote(password)}
+
+
+def _run(command: list[str], what: str, env: dict[str, str] | None = None) -> None:
     result = subprocess.run(
-        command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, stdin=subprocess.DEVNULL
+        command,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **env} if env else None,
     )
     if result.returncode != 0:
         detail = " / ".join((result.stderr or result.stdout).strip().splitlines()[-5:])
@@ -174,9 +201,11 @@ def backup(dsn: str, destination: Path) -> Manifest:
     partial = destination.with_name(destination.name + ".partial")
     with tempfile.TemporaryDirectory(prefix="fedcop-backup-", dir=destination.parent) as work:
         dump = Path(work) / DUMP
+        address, secret = without_password(dsn)
         _run(
-            [str(pg_dump), "--format=custom", "--no-owner", "--file", str(dump), "--dbname", dsn],
+            [str(pg_dump), "--format=custom", "--no-owner", "--file", str(dump), "-d", address],
             "dump the database",
+            secret,
         )
         # A .partial left by an earlier run (or put there by someone else, perhaps a symlink)
         # is never written through: it keeps its own mode and may point anywhere.
@@ -238,6 +267,7 @@ def restore(dsn: str, source: Path, *, force: bool = False) -> Manifest:
     if facts.tables:
         asyncio.run(_empty(dsn))
     pg_restore = find_tool("pg_restore", facts.server_major)
+    address, secret = without_password(dsn)
     with tempfile.TemporaryDirectory(prefix="fedcop-restore-") as work:
         with tarfile.open(source) as tar:
             tar.extract(DUMP, work, filter="data")
@@ -249,10 +279,11 @@ def restore(dsn: str, source: Path, *, force: bool = False) -> Manifest:
                 "--single-transaction",
                 "--exit-on-error",
                 "--dbname",
-                dsn,
+                address,
                 str(Path(work) / DUMP),
             ],
             "restore the database",
+            secret,
         )
     return manifest
 

@@ -96,6 +96,9 @@ async def community(
         threads = await reading.active_threads(pool, actor.id, THREADS_PER_PAGE)
     else:
         threads = await reading.threads(pool, actor.id, None, THREADS_PER_PAGE)
+    # A private community's threads are its members' (not even their titles are shown to others).
+    pinned = await reading.readable(pool, pinned, viewer_id)
+    threads = await reading.readable(pool, threads, viewer_id)
     pinned_ids = {view.post.id for view in pinned}
     return CommunityView(
         community=actor,
@@ -122,16 +125,29 @@ async def remote_person_uri(pool: Any, name: str, domain: str) -> str | None:
         return await browse_store.remote_actor_uri(conn, name, domain, "Person")
 
 
-async def profile(pool: Any, uri: str) -> ProfileView | None:
+async def profile(pool: Any, uri: str, viewer_id: int | None = None) -> ProfileView | None:
+    """A person's page as `viewer_id` sees it: membership of a private community is shown only
+    to the person and to that community's members; members-only posts only to members."""
     async with pool.acquire() as conn:
         actor = await actor_store.find_by_uri(conn, uri)
         if actor is None or actor.actor_type != "Person":
             return None
         user = await user_store.find_by_id(conn, actor.id) if actor.is_local else None
-        communities = await browse_store.communities_of(conn, actor.id)
+        communities = [
+            community
+            for community in await browse_store.communities_of(conn, actor.id)
+            if not community.members_only
+            or viewer_id == actor.id
+            or (viewer_id is not None and await _member(conn, viewer_id, community.id))
+        ]
         recent_ids = await browse_store.recent_post_ids(conn, actor.id, 10)
     recent = [v for v in [await reading.post_by_id(pool, i) for i in recent_ids] if v]
-    return ProfileView(actor, user, communities, recent)
+    return ProfileView(actor, user, communities, await reading.readable(pool, recent, viewer_id))
+
+
+async def _member(conn: Any, actor_id: int, community_id: int) -> bool:
+    follow = await follow_store.find(conn, actor_id, community_id)
+    return follow is not None and follow.state == "accepted"
 
 
 async def permissions(pool: Any, view: PostView, viewer_id: int | None) -> Permissions:

@@ -8,6 +8,7 @@ from typing import Any
 from fedcop.config import Config
 from fedcop.store import actors as actor_store
 from fedcop.store import posts as post_store
+from fedcop.store import timelines as timeline_store
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
 
@@ -73,3 +74,17 @@ async def active_threads(pool: Any, community_id: int, limit: int) -> list[PostV
     async with pool.acquire() as conn:
         found = await post_store.active_threads_of(conn, community_id, limit)
         return [await _view(conn, post) for post in found]
+
+
+async def readable(pool: Any, views: list[PostView], viewer_id: int | None) -> list[PostView]:
+    """The views whose posts the viewer may read: members-only posts only for members (and
+    facilitators and their authors). Deleted posts are kept (pages show them as deleted)."""
+    if not views:
+        return []
+    async with pool.acquire() as conn:
+        allowed = await timeline_store.readable(conn, [v.post.id for v in views], viewer_id)
+    return [view for view in views if view.post.id in allowed]
+
+
+async def may_read(pool: Any, view: PostView, viewer_id: int | None) -> bool:
+    return bool(await readable(pool, [view], viewer_id))

@@ -30,22 +30,39 @@ class Window:
         return "ASC" if self.oldest_first else "DESC"
 
 
-def visible_to(viewer: str) -> str:
-    """SQL: post `p` may be read by the actor whose id is the parameter `viewer` (may be NULL).
-    A post in a private community here is its members' even if it was stored as public (as
-    posts from before that rule were): the community decides, not the author's server."""
+def readable_by(viewer: str) -> str:
+    """SQL: the privacy rule alone: post `p` may be read by the actor whose id is the parameter
+    `viewer` (may be NULL), deleted or not. A post in a private community here is its members'
+    even if it was stored as public (the community decides, not the author's server)."""
     return f"""
-        p.deleted_at IS NULL AND p.removed_at IS NULL
-        AND ((p.visibility <> 'followers'
-              AND NOT EXISTS (SELECT 1 FROM communities vp
-                              WHERE vp.actor_id = p.community_id AND vp.private))
-             OR p.author_id = {viewer}
-             OR EXISTS (SELECT 1 FROM follows vf
-                        WHERE vf.follower_id = {viewer} AND vf.followed_id = p.community_id
-                          AND vf.state = 'accepted')
-             OR EXISTS (SELECT 1 FROM community_facilitators vc
-                        WHERE vc.community_id = p.community_id AND vc.actor_id = {viewer}))
+        ((p.visibility <> 'followers'
+          AND NOT EXISTS (SELECT 1 FROM communities vp
+                          WHERE vp.actor_id = p.community_id AND vp.private))
+         OR p.author_id = {viewer}
+         OR EXISTS (SELECT 1 FROM follows vf
+                    WHERE vf.follower_id = {viewer} AND vf.followed_id = p.community_id
+                      AND vf.state = 'accepted')
+         OR EXISTS (SELECT 1 FROM community_facilitators vc
+                    WHERE vc.community_id = p.community_id AND vc.actor_id = {viewer}))
     """
+
+
+def visible_to(viewer: str) -> str:
+    """SQL: post `p` is shown to the actor whose id is the parameter `viewer` (may be NULL):
+    neither deleted nor removed, and readable by them (`readable_by`)."""
+    return f"p.deleted_at IS NULL AND p.removed_at IS NULL AND {readable_by(viewer)}"
+
+
+async def readable(
+    conn: asyncpg.Connection, post_ids: list[int], viewer_id: int | None
+) -> set[int]:
+    """Which of these posts the viewer may read (the privacy rule only; deleted posts included)."""
+    rows = await conn.fetch(
+        f"SELECT p.id FROM posts p WHERE p.id = ANY($1::bigint[]) AND {readable_by('$2::bigint')}",
+        post_ids,
+        viewer_id,
+    )
+    return {row["id"] for row in rows}
 
 
 def _in_window(first: int) -> str:

@@ -43,7 +43,7 @@ async def community_feed(request: Request) -> Response:
 async def thread_feed(request: Request) -> Response:
     pool = request.app.state.pool
     found = await reading.post_by_id(pool, request.path_params["id"])
-    if found is None or found.post.visibility == "followers" or found.post.removed_at:
+    if found is None or found.post.removed_at or not await reading.may_read(pool, found, None):
         return Response("no such thread", 404, media_type="text/plain")
     replies = [r for r in await reading.thread(pool, found.post.id) if not r.post.is_gone]
     page = f"{request.app.state.config.base_url}/t/{found.post.id}"

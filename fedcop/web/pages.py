@@ -67,7 +67,10 @@ async def remote_profile_page(request: Request) -> Response:
 
 
 async def profile_page(request: Request, actor_uri: str) -> Response:
-    view = await browsing.profile(request.app.state.pool, actor_uri)
+    current = await viewer(request)
+    view = await browsing.profile(
+        request.app.state.pool, actor_uri, current.user.actor.id if current.user else None
+    )
     if view is None:
         return await not_found(request, "There is no such person here.")
     return await render(request, "profile.html", view=view)
@@ -102,8 +105,15 @@ async def post_page(request: Request, view: PostView) -> Response:
 
 async def thread_page(request: Request) -> Response:
     """/t/{id}: any post this node keeps, by its number here."""
-    found = await reading.post_by_id(request.app.state.pool, request.path_params["id"])
-    if found is None or found.post.removed_at is not None or found.post.visibility == "followers":
+    pool = request.app.state.pool
+    found = await reading.post_by_id(pool, request.path_params["id"])
+    current = await viewer(request)
+    reader = current.user.actor.id if current.user else None
+    if (
+        found is None
+        or found.post.removed_at is not None
+        or not await reading.may_read(pool, found, reader)
+    ):
         return await not_found(request, "There is no such post here.")
     return await post_page(request, found)
 
