@@ -37,13 +37,13 @@ import random
 import ssl
 import time
 from dataclasses import dataclass
-from types import TracebackType
 
 import aiohttp
 import yarl
 from multidict import CIMultiDict
 
 from federation.aiohttp_guard import check_literal_host, guarded_connector
+from federation.async_closing import AsyncClosing
 from federation.fetch import Signer, checked_url
 from federation.fetch_errors import RequestRefusedError
 from federation.netguard import Resolver, resolve_with_getaddrinfo
@@ -117,7 +117,7 @@ def _wire_url(inbox_url: str, *, allow_http: bool) -> yarl.URL:
     return yarl.URL(str(target), encoded=True)
 
 
-class DeliveryClient:
+class DeliveryClient(AsyncClosing):
     """Signed POSTs to inboxes over keep-alive connections per host, bounded per host."""
 
     def __init__(
@@ -203,17 +203,6 @@ class DeliveryClient:
         session, self._session = self._session, None
         if session is not None:
             await session.close()
-
-    async def __aenter__(self) -> DeliveryClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def _open_session(self) -> aiohttp.ClientSession:
         session = self._session

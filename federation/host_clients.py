@@ -23,11 +23,11 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from types import TracebackType
 
 import httpcore
 import httpx
 
+from federation.async_closing import AsyncClosing
 from federation.netguard import (
     GuardedTransport,
     Resolver,
@@ -48,7 +48,7 @@ class _Entry:
     leases: int = 0
 
 
-class HostClients:
+class HostClients(AsyncClosing):
     """Hands out one SSRF-guarded keep-alive client per origin (scheme, host, port)."""
 
     def __init__(
@@ -118,17 +118,6 @@ class HostClients:
         entries, self._entries = self._entries, {}
         for entry in entries.values():
             await entry.client.aclose()
-
-    async def __aenter__(self) -> HostClients:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def _new_client(self) -> httpx.AsyncClient:
         transport = GuardedTransport(

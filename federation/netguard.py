@@ -4,7 +4,18 @@ Any remote server can make fedcop fetch a URL of its choosing (an actor id, an i
 redirect). Without a guard, `https://10.0.0.5/admin` or a name that resolves to 127.0.0.1 would
 let a stranger probe the node's own network. Checking the URL's host before the request is not
 enough: the name can resolve to a public address for the check and to 127.0.0.1 a moment later
-(DNS rebinding). So the check lives inside the connection itself:
+(DNS rebinding). So the check lives inside the connection itself, on both outbound paths:
+
+```
+fetch.py    ── httpx ───> GuardedTransport, GuardedNetworkBackend   (this module)  ─┐
+deliver.py  ── aiohttp ─> TCPConnector with GuardedResolver,                        │
+                          check_literal_host for IP literals   (aiohttp_guard.py)  ─┤
+                                                                                   v
+                          one rule for both, here: resolve once with a Resolver,
+                          check_addresses on EVERY address, connect only to those
+```
+
+The httpx path, in this module:
 
 ```
 httpx.AsyncClient ──> GuardedTransport ──> httpcore.AsyncConnectionPool
@@ -24,7 +35,11 @@ httpcore starts TLS afterwards with the URL's host name, so certificates are ver
 IP-literal URLs go through the same path (getaddrinfo returns the literal, which is checked).
 Each redirect hop opens its connection through this backend too, so every hop is checked.
 
-`allow_private_addresses=True` turns the guard off: for development nodes and tests on loopback.
+The aiohttp path (deliveries) applies the same rule with the same `check_addresses` and
+`Resolver`; how it fits aiohttp's connector is drawn in aiohttp_guard.py.
+
+`allow_private_addresses=True` turns the guard off on both paths: for development nodes and
+tests on loopback.
 """
 
 from __future__ import annotations

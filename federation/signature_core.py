@@ -8,7 +8,9 @@ lives here so that it is the same for both:
 - one clock window, Mastodon's: a signature is fresh for 5 minutes after it was made, and we
   allow 1 hour of clock skew either way, so a request dated up to 65 minutes ago or up to
   60 minutes ahead is accepted;
-- one way to read a header from the request and to split an outgoing URL.
+- one way to read a header from the request and to split an outgoing URL;
+- one cryptographic step, RSASSA-PKCS1-v1_5 with SHA-256, to sign and to verify, with the
+  same `SignatureMismatch` when the key did not make the signature.
 """
 
 from __future__ import annotations
@@ -16,13 +18,17 @@ from __future__ import annotations
 import email.utils
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
+from federation.digest import DigestError
 
 # How long a signature stays valid after it was made when it carries no `expires` (Mastodon).
 SIGNATURE_LIFETIME_SECONDS = 5 * 60
@@ -79,6 +85,15 @@ def encode_signed_text(text: str) -> bytes:
         ) from None
 
 
+@dataclass(frozen=True, slots=True)
+class ReceivedSignature:
+    """What a parsed signature carries whichever scheme it came in: the id of the key that is
+    said to have made it, which the caller looks up, and the signature bytes to verify."""
+
+    key_id: str
+    signature: bytes
+
+
 def require_rsa_key(public_key: PublicKeyTypes, key_id: str) -> rsa.RSAPublicKey:
     if not isinstance(public_key, rsa.RSAPublicKey):
         raise SignatureError(
@@ -86,6 +101,51 @@ def require_rsa_key(public_key: PublicKeyTypes, key_id: str) -> rsa.RSAPublicKey
             "made with RSA keys only (RSASSA-PKCS1-v1_5 with SHA-256)"
         )
     return public_key
+
+
+def sign_rsa_sha256(private_key: rsa.RSAPrivateKey, text: str) -> bytes:
+    """The signature of `text` (as the bytes sent on the wire) with RSASSA-PKCS1-v1_5 SHA-256."""
+    return private_key.sign(encode_signed_text(text), padding.PKCS1v15(), hashes.SHA256())
+
+
+def verify_with_key(
+    parsed: ReceivedSignature,
+    public_key: PublicKeyTypes,
+    check_unkeyed: Callable[[], None],
+    signed: Iterable[bytes],
+) -> None:
+    """The last step of verifying either scheme. In this order: the key must be RSA (the one
+    kind we verify), the request must pass `check_unkeyed` (clock window and body digest),
+    and the key must have made `parsed.signature` over one of the `signed` texts, tried in order.
+
+    Only the last failure is a `SignatureMismatch`, the one a refetched key can cure.
+    """
+    key = require_rsa_key(public_key, parsed.key_id)
+    check_unkeyed()
+    for data in signed:
+        try:
+            key.verify(parsed.signature, data, padding.PKCS1v15(), hashes.SHA256())
+        except (InvalidSignature, ValueError):
+            continue
+        return
+    raise SignatureMismatch(
+        f"the signature does not verify with the key {parsed.key_id}: the request was changed "
+        "on the way, or was signed with another key (if the sender rotated its key, refetch it)"
+    )
+
+
+def check_body_digest(
+    header: str | None, body: bytes, verify: Callable[[str, bytes], None]
+) -> None:
+    """Check `body` against the signed digest `header` with `verify` (`Digest` or
+    `Content-Digest`, whichever the scheme signs), when the signature covers one; a mismatch
+    or malformed header is a `SignatureError` like any other reason to refuse the request."""
+    if header is None:
+        return
+    try:
+        verify(header, body)
+    except DigestError as error:
+        raise SignatureError(str(error)) from None
 
 
 def timestamp_of(now: datetime | None) -> float:

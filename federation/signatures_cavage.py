@@ -32,27 +32,28 @@ verify_cavage(parsed, key, body, now)
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
-from federation.digest import DigestError, digest_header, verify_digest
+from federation.digest import digest_header, verify_digest
 from federation.signature_core import (
     HeaderMapping,
+    ReceivedSignature,
     SignatureError,
-    SignatureMismatch,
+    check_body_digest,
     check_time_window,
     encode_signed_text,
     header_value,
     http_date,
     parse_http_date,
-    require_rsa_key,
+    sign_rsa_sha256,
     split_url,
+    verify_with_key,
 )
 
 SIGNING_ALGORITHM = "rsa-sha256"
@@ -68,13 +69,11 @@ _TIMESTAMP = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,9})?")
 
 
 @dataclass(frozen=True, slots=True)
-class CavageSignature:
+class CavageSignature(ReceivedSignature):
     """A parsed draft-cavage signature, ready to verify once the key for `key_id` is known."""
 
-    key_id: str
     algorithm: str
     covered: tuple[str, ...]
-    signature: bytes
     # The signing string with the query in (request-target) first, then without it
     # (older Mastodon versions left the query out).
     signing_strings: tuple[bytes, ...]
@@ -119,9 +118,7 @@ def sign_cavage(
         headers["Digest"] = digest
         covered.append("digest")
         lines.append(f"digest: {digest}")
-    signature = private_key.sign(
-        encode_signed_text("\n".join(lines)), padding.PKCS1v15(), hashes.SHA256()
-    )
+    signature = sign_rsa_sha256(private_key, "\n".join(lines))
     headers["Signature"] = (
         f'keyId="{key_id}",algorithm="{SIGNING_ALGORITHM}",headers="{" ".join(covered)}",'
         f'signature="{base64.b64encode(signature).decode("ascii")}"'
@@ -227,29 +224,16 @@ def check_cavage_unkeyed(parsed: CavageSignature, body: bytes, *, now: float) ->
         check_time_window(parsed.created, parsed.expires, now, source="created parameter")
     if parsed.date is not None:
         check_time_window(parsed.date, parsed.expires, now, source="Date header")
-    if parsed.digest is not None:
-        try:
-            verify_digest(parsed.digest, body)
-        except DigestError as error:
-            raise SignatureError(str(error)) from None
+    check_body_digest(parsed.digest, body, verify_digest)
 
 
 def verify_cavage(
     parsed: CavageSignature, public_key: PublicKeyTypes, body: bytes, *, now: float
 ) -> None:
-    """Raise `SignatureError` unless `parsed` is fresh, its Digest matches and the key signed it."""
-    key = require_rsa_key(public_key, parsed.key_id)
-    check_cavage_unkeyed(parsed, body, now=now)
-    for signing_string in parsed.signing_strings:
-        try:
-            key.verify(parsed.signature, signing_string, padding.PKCS1v15(), hashes.SHA256())
-        except (InvalidSignature, ValueError):
-            continue
-        return
-    raise SignatureMismatch(
-        f"the signature does not verify with the key {parsed.key_id}: the request was changed "
-        "on the way, or was signed with another key (if the sender rotated its key, refetch it)"
-    )
+    """Raise `SignatureError` unless `parsed` is fresh, its Digest matches and the key signed it
+    (with the query in (request-target), or without it as older Mastodon versions signed)."""
+    unkeyed = functools.partial(check_cavage_unkeyed, parsed, body, now=now)
+    verify_with_key(parsed, public_key, unkeyed, parsed.signing_strings)
 
 
 def _require_enough_coverage(method: str, covered: tuple[str, ...]) -> None:

@@ -30,23 +30,23 @@ import functools
 from dataclasses import dataclass
 from typing import Literal
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
-from federation.digest import DigestError, content_digest_header, verify_content_digest
+from federation.digest import content_digest_header, verify_content_digest
 from federation.signature_core import (
     DEFAULT_PORTS,
     HeaderMapping,
+    ReceivedSignature,
     SignatureError,
-    SignatureMismatch,
+    check_body_digest,
     check_time_window,
     encode_signed_text,
     header_value,
     http_date,
-    require_rsa_key,
+    sign_rsa_sha256,
     split_url,
+    verify_with_key,
 )
 from federation.structured_fields import (
     InnerList,
@@ -63,15 +63,13 @@ SIGNATURE_LABEL = "sig1"
 
 
 @dataclass(frozen=True, slots=True)
-class Rfc9421Signature:
+class Rfc9421Signature(ReceivedSignature):
     """A parsed RFC 9421 signature, ready to verify once the key for `key_id` is known."""
 
-    key_id: str
     label: str
     components: tuple[str, ...]
     created: int
     expires: int | None
-    signature: bytes
     signature_base: bytes
     content_digest: str | None  # the Content-Digest header, when the signature covers it
 
@@ -155,7 +153,7 @@ def sign_rfc9421(
     except StructuredFieldError as error:
         raise ValueError(f"cannot sign with key id {key_id!r}: {error}") from None
     base = _signature_base(list(values.items()), params_text)
-    signature = private_key.sign(encode_signed_text(base), padding.PKCS1v15(), hashes.SHA256())
+    signature = sign_rsa_sha256(private_key, base)
     headers["Signature-Input"] = f"{SIGNATURE_LABEL}={params_text}"
     headers["Signature"] = f"{SIGNATURE_LABEL}=:{base64.b64encode(signature).decode('ascii')}:"
     return headers
@@ -194,26 +192,15 @@ def parse_rfc9421(
 def check_rfc9421_unkeyed(parsed: Rfc9421Signature, body: bytes, *, now: float) -> None:
     """Raise `SignatureError` unless `parsed` is fresh and its digest matches: no key needed."""
     check_time_window(parsed.created, parsed.expires, now, source="created parameter")
-    if parsed.content_digest is not None:
-        try:
-            verify_content_digest(parsed.content_digest, body)
-        except DigestError as error:
-            raise SignatureError(str(error)) from None
+    check_body_digest(parsed.content_digest, body, verify_content_digest)
 
 
 def verify_rfc9421(
     parsed: Rfc9421Signature, public_key: PublicKeyTypes, body: bytes, *, now: float
 ) -> None:
     """Raise `SignatureError` unless `parsed` is fresh, its digest matches and the key signed it."""
-    key = require_rsa_key(public_key, parsed.key_id)
-    check_rfc9421_unkeyed(parsed, body, now=now)
-    try:
-        key.verify(parsed.signature, parsed.signature_base, padding.PKCS1v15(), hashes.SHA256())
-    except (InvalidSignature, ValueError):
-        raise SignatureMismatch(
-            f"the signature does not verify with the key {parsed.key_id}: the request was changed "
-            "on the way, or was signed with another key (if the sender rotated its key, refetch it)"
-        ) from None
+    unkeyed = functools.partial(check_rfc9421_unkeyed, parsed, body, now=now)
+    verify_with_key(parsed, public_key, unkeyed, [parsed.signature_base])
 
 
 def _signature_base(values: list[tuple[str, str]], params_text: str) -> str:
