@@ -25,16 +25,18 @@ async def handle_follow(ctx: HandlerContext, activity: dict[str, Any]) -> Inboun
 
 
 async def handle_accept_follow(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
-    """The actor we asked accepted: `object` is our Follow (embedded, or its id)."""
+    """The actor we asked accepted: `object` is our Follow (embedded, or its id). A community
+    elsewhere that accepts a member here is backfilled once the batch is done (its recent
+    threads fetched, services.backfill), so the member does not find it empty."""
     follower_uri = await _our_follower(ctx, activity.get("object"))
     if follower_uri is None:
         return InboundState.IGNORED
     accepter = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
-    return (
-        InboundState.DONE
-        if await follows.accepted(ctx.pool, follower_uri, accepter)
-        else (InboundState.IGNORED)
-    )
+    if not await follows.accepted(ctx.pool, follower_uri, accepter):
+        return InboundState.IGNORED
+    if accepter.actor_type == "Group" and not accepter.is_local:
+        ctx.backfills.add(accepter.uri)
+    return InboundState.DONE
 
 
 async def handle_reject_follow(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:

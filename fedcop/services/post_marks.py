@@ -90,10 +90,13 @@ async def mark_written(conn: asyncpg.Connection, config: Config, post: Post, tex
     await notifications.post_stored(conn, post, mentioned)
 
 
-async def mark_received(conn: asyncpg.Connection, post: Post, note: dict[str, Any]) -> None:
+async def mark_received(
+    conn: asyncpg.Connection, post: Post, note: dict[str, Any], *, notify: bool = True
+) -> None:
     """Hashtags of a post from elsewhere, and notifications for the people it answers or
-    names."""
+    names (unless `notify` is False: a backfilled post is old news)."""
     tags = hashtags_in_tags(note.get("tag"))
     if tags:
         await post_extras.set_tags(conn, post.id, tags)
-    await notifications.post_stored(conn, post, mentioned_in_tags(note.get("tag")))
+    if notify:
+        await notifications.post_stored(conn, post, mentioned_in_tags(note.get("tag")))

@@ -198,12 +198,17 @@ async def receive_create(
     create: dict[str, Any],
     *,
     via: Actor | None = None,
+    backfill: bool = False,
 ) -> Post | None:
     """Take a Create from another server; the stored post, or None if it is not for us.
 
     `via` is the remote community that announced it: its posts are stored as they arrive for
     the members here. The post itself is then fetched from its origin, never taken from the
     announcement, since the community is not its author.
+
+    `backfill` (with `via`): the post was listed in the community's outbox after a member here
+    joined it (services.backfill). It is kept only if it is that community's own, and nobody is
+    told about it: it is old news, not something that just happened.
     """
     actor_uri = str(id_of(create.get("actor")))
     if via is not None:
@@ -226,6 +231,8 @@ async def receive_create(
     if placement is None:
         return None
     community, parent, thread_id = placement
+    if backfill and (via is None or community.id != via.id):
+        return None
     if not _reaches_community(note, create, community):
         # A direct message, or a reply meant only for its parent's author: not the community's
         # to keep, and never relayed to its members.
@@ -248,7 +255,7 @@ async def receive_create(
         )
         if post is None:  # arrived twice at once
             return await post_store.find_by_uri(conn, str(note["id"]))
-        await post_marks.mark_received(conn, post, note)
+        await post_marks.mark_received(conn, post, note, notify=not backfill)
         if community.is_local:
             await relay.relay(
                 conn,

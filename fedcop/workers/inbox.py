@@ -7,6 +7,7 @@ claim due rows (lease, SKIP LOCKED)
                 refused (a Refused, or a fetch no retry can cure) -> rejected, with the reason
                 a peer that is down -> retried with the delivery backoff (about 3 days)
                 a handler that raises -> retried later, 'failed' after INBOUND_MAX_ATTEMPTS
+after the batch: communities the handlers found due for a backfill (services.backfill)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from fedcop.queues import (
     INBOUND_RETRY_DELAY,
     InboundState,
 )
-from fedcop.services import remote_actors
+from fedcop.services import backfill, remote_actors
 from fedcop.services.errors import Refused
 from fedcop.store import actors as actor_store
 from fedcop.store import hosts as host_store
@@ -124,6 +125,9 @@ class InboxWorker:
         for row in rows:
             await self._process(row)
             self.heartbeat = time.monotonic()
+        # Once every claimed row is finished: a slow community never holds the batch up.
+        await backfill.run_due(self.ctx.pool, self.ctx.config, self.ctx.network, self.ctx.backfills)
+        self.heartbeat = time.monotonic()
         return len(rows)
 
     async def run_forever(self, stop: asyncio.Event | None = None) -> None:
