@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -482,6 +483,21 @@ _TABLES: list[tuple[str, str, list[str]]] = [
 ]  # fmt: skip
 
 
+_COUNTING_TRIGGERS = """
+    ALTER TABLE follows {action} TRIGGER follows_counted_insert;
+    ALTER TABLE posts {action} TRIGGER posts_counted_insert;
+"""
+_MIGRATION = Path(__file__).resolve().parents[1] / "migrations" / "0014_actor_counts.sql"
+_BACKFILL_START = "INSERT INTO actor_counts (actor_id, followers, following, statuses"
+
+
+def _counters_backfill() -> str:
+    """The last statement of 0014: every actor's counters, counted in one pass."""
+    text = _MIGRATION.read_text(encoding="utf-8")
+    start = text.rindex(_BACKFILL_START)
+    return text[start:]
+
+
 def build(shape: Shape, base_url: str) -> _Builder:
     """Every row, in memory (a few seconds for the default shape)."""
     builder = _Builder(shape, base_url)
@@ -497,6 +513,12 @@ async def write(conn: asyncpg.Connection, builder: _Builder) -> Seeded:
     as a node that has been running for a while would have them)."""
     counts: dict[str, int] = {}
     async with conn.transaction():
+        # The account counters' triggers (0014) would bump an author's and a community's row
+        # for every copied post and follow, all in this one transaction, where no row version
+        # can be pruned: a busy community's row grows a HOT chain of thousands of versions and
+        # the COPY takes twice as long. They are off for the COPY; the counters are then filled
+        # once, by the migration's own backfill.
+        await conn.execute(_COUNTING_TRIGGERS.format(action="DISABLE"))
         for attribute, table, columns in _TABLES:
             rows = getattr(builder, attribute)
             # Posts reference earlier posts (thread, parent): ids are time-ordered, so id order
@@ -505,6 +527,8 @@ async def write(conn: asyncpg.Connection, builder: _Builder) -> Seeded:
                 rows = sorted(rows, key=lambda row: row[0])
             await conn.copy_records_to_table(table, records=rows, columns=columns)
             counts[table] = len(rows)
+        await conn.execute(_counters_backfill())
+        await conn.execute(_COUNTING_TRIGGERS.format(action="ENABLE"))
     await conn.execute("VACUUM ANALYZE")
     reader = builder.reader
     counts["reader_notifications"] = sum(1 for n in builder.notifications if n[1] == reader)

@@ -26,24 +26,26 @@ class AccountCard:
 async def cards(conn: Any, actors: list[Actor]) -> dict[int, AccountCard]:
     """Cards for many actors at once (keyed by actor id)."""
     counts = await account_facts.counts_of(conn, [actor.id for actor in actors])
+    users = await user_store.find_by_ids(
+        conn, [actor.id for actor in actors if actor.is_local and actor.actor_type == "Person"]
+    )
     found: dict[int, AccountCard] = {}
     for actor in actors:
         is_admin = False
         fields: tuple[tuple[str, str], ...] = ()
-        if actor.is_local and actor.actor_type == "Person":
-            user = await user_store.find_by_id(conn, actor.id)
-            if user is not None:
-                is_admin = user.is_admin
-                fields = tuple(
-                    (name, value)
-                    for name, value in (
-                        ("Organisation", user.organisation),
-                        ("Sector", user.sector),
-                        ("Role", user.job_role),
-                        ("Expertise", ", ".join(user.expertise)),
-                    )
-                    if value
+        user = users.get(actor.id)
+        if user is not None:
+            is_admin = user.is_admin
+            fields = tuple(
+                (name, value)
+                for name, value in (
+                    ("Organisation", user.organisation),
+                    ("Sector", user.sector),
+                    ("Role", user.job_role),
+                    ("Expertise", ", ".join(user.expertise)),
                 )
+                if value
+            )
         found[actor.id] = AccountCard(actor, counts.get(actor.id, _NO_COUNTS), is_admin, fields)
     return found
 

@@ -122,15 +122,10 @@ async def issue_token(
 async def access_of(pool: Any, token: str) -> Access | None:
     """The live token's access, or None (unknown, revoked, expired, or its user suspended)."""
     async with pool.acquire() as conn:
-        found = await oauth_store.live_token(conn, hash_token(token))
-        if found is None:
-            return None
-        user = None
-        if found.user_id is not None:
-            user = await user_store.find_by_id(conn, found.user_id)
-            if user is None or user.state != "active":
-                return None
-    return Access(found.id, found.app_id, user, found.scopes)
+        found = await oauth_store.live_bearer(conn, hash_token(token))
+    if found is None:
+        return None
+    return Access(found.token.id, found.token.app_id, found.user, found.token.scopes)
 
 
 async def admin_token(pool: Any, username: str, scopes: str = "read write follow push") -> str:

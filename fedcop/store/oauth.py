@@ -7,6 +7,8 @@ from datetime import datetime
 
 import asyncpg
 
+from fedcop.store.users import _USER_COLUMNS, User, _user
+
 
 @dataclass(frozen=True)
 class Token:
@@ -40,31 +42,46 @@ async def insert_token(
     )
 
 
-async def live_token(conn: asyncpg.Connection, token_hash: str) -> Token | None:
-    """The token with this hash, unless revoked or expired; its use is recorded (at most once a
-    minute, so busy clients do not write on every request)."""
+@dataclass(frozen=True)
+class Bearer:
+    """A live token and, unless it is an app's own token, its active user."""
+
+    token: Token
+    user: User | None
+
+
+async def live_bearer(conn: asyncpg.Connection, token_hash: str) -> Bearer | None:
+    """The token with this hash and its user in one statement (this runs on every API request),
+    unless the token is revoked or expired or its user is not active. Its use is recorded at
+    most once a minute, so busy clients do not write on every request."""
     row = await conn.fetchrow(
-        """
-        UPDATE oauth_tokens SET last_used_at = now()
-        WHERE token_hash = $1 AND revoked_at IS NULL
-          AND (expires_at IS NULL OR expires_at > now())
-          AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-        RETURNING id, app_id, user_id, scopes, expires_at
+        f"""
+        SELECT t.id AS token_id, t.app_id, t.user_id, t.scopes, t.expires_at,
+               (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale,
+               {_USER_COLUMNS}
+        FROM oauth_tokens t
+        LEFT JOIN users u ON u.actor_id = t.user_id
+        LEFT JOIN actors a ON a.id = u.actor_id
+        WHERE t.token_hash = $1 AND t.revoked_at IS NULL
+          AND (t.expires_at IS NULL OR t.expires_at > now())
+          AND (t.user_id IS NULL OR u.state = 'active')
         """,
         token_hash,
     )
     if row is None:
-        row = await conn.fetchrow(
-            """
-            SELECT id, app_id, user_id, scopes, expires_at FROM oauth_tokens
-            WHERE token_hash = $1 AND revoked_at IS NULL
-              AND (expires_at IS NULL OR expires_at > now())
-            """,
-            token_hash,
-        )
-    if row is None:
         return None
-    return Token(row["id"], row["app_id"], row["user_id"], list(row["scopes"]), row["expires_at"])
+    if row["stale"]:
+        await conn.execute(
+            """
+            UPDATE oauth_tokens SET last_used_at = now()
+            WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+            """,
+            row["token_id"],
+        )
+    token = Token(
+        row["token_id"], row["app_id"], row["user_id"], list(row["scopes"]), row["expires_at"]
+    )
+    return Bearer(token, _user(row) if row["user_id"] is not None else None)
 
 
 async def revoke_token(conn: asyncpg.Connection, token_hash: str) -> bool:

@@ -49,6 +49,20 @@ async def find_by_id(conn: asyncpg.Connection, actor_id: int) -> User | None:
     return _user(row) if row else None
 
 
+async def find_by_ids(conn: asyncpg.Connection, actor_ids: list[int]) -> dict[int, User]:
+    """The users among these actors (keyed by actor id), in one query."""
+    if not actor_ids:
+        return {}
+    rows = await conn.fetch(
+        f"""
+        SELECT {_USER_COLUMNS} FROM users u JOIN actors a ON a.id = u.actor_id
+        WHERE u.actor_id = ANY($1::bigint[])
+        """,
+        list(set(actor_ids)),
+    )
+    return {row["id"]: _user(row) for row in rows}
+
+
 async def find_by_name(conn: asyncpg.Connection, name: str) -> User | None:
     row = await conn.fetchrow(
         f"""

@@ -635,3 +635,42 @@ async def test_a_real_browser_follows_the_redirect_to_the_app(pg_cluster: Embedd
         query = parse_qs(urlsplit(arrived[0]).query)
         assert query["state"] == ["s-1"]
         assert query["code"][0]
+
+
+async def _last_used(app: Any) -> Any:
+    async with app.state.pool.acquire() as conn:
+        return await conn.fetchval("SELECT last_used_at FROM oauth_tokens")
+
+
+async def test_a_token_acts_only_for_an_active_user_and_its_use_is_recorded_once_a_minute(
+    app: Any, api: httpx.AsyncClient, alice: ApiUser
+) -> None:
+    me = "/api/v1/accounts/verify_credentials"
+    # Given alice's token was never used
+    assert await _last_used(app) is None
+    # When she uses it, twice
+    assert (await api.get(me, headers=alice.auth)).json()["username"] == "alice"
+    first_use = await _last_used(app)
+    assert first_use is not None
+    assert (await api.get(me, headers=alice.auth)).status_code == 200
+    # Then its use is recorded once: a second use within the minute writes nothing
+    assert await _last_used(app) == first_use
+    # and once the minute is over, the next use is recorded again
+    async with app.state.pool.acquire() as conn:
+        await conn.execute("UPDATE oauth_tokens SET last_used_at = now() - interval '2 minutes'")
+    stale = await _last_used(app)
+    assert (await api.get(me, headers=alice.auth)).status_code == 200
+    assert await _last_used(app) > stale
+
+    # When her account is not active (even if a token of hers was somehow left unrevoked)
+    async with app.state.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE users SET state = 'suspended' WHERE actor_id = $1", alice.actor.id
+        )
+    # Then the token acts for nobody
+    refused = await api.get(me, headers=alice.auth)
+    assert (refused.status_code, refused.json()) == (401, {"error": "The access token is invalid"})
+    # and works again once she is active again
+    async with app.state.pool.acquire() as conn:
+        await conn.execute("UPDATE users SET state = 'active' WHERE actor_id = $1", alice.actor.id)
+    assert (await api.get(me, headers=alice.auth)).status_code == 200
