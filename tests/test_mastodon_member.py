@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, follows, posts
+from fedcop.services import accounts, follows, post_changes, posts
 from federation.vocab import PUBLIC
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
@@ -214,3 +214,38 @@ async def test_a_key_served_at_its_own_url_is_followed_to_its_owner(
             )
         assert state == "done"
         assert [a["type"] for a in gts.received] == ["Accept"]
+
+
+async def test_hashtags_travel_as_hashtag_tags_and_follow_edits(
+    setting: tuple[LiveNode, LiveNode, MicroblogServer],
+) -> None:
+    alpha, gamma, _ = setting
+    community = f"{alpha.base}/c/stewards"
+    # When a member starts a thread with hashtags
+    thread = await posts.write(
+        alpha.pool, alpha.config, alpha.app.state.network,
+        author="fa", community_uri=community, title="Retention",
+        content="Our #Retention schedule, reviewed by #records staff.",
+    )  # fmt: skip
+    await settle(alpha, gamma)
+    # Then the object others fetch tags them, linking to the tag's page here
+    served = (await alpha.get(thread.uri.removeprefix(alpha.base), headers=AP)).json()
+    hashtags = [t for t in served["tag"] if t["type"] == "Hashtag"]
+    assert hashtags == [
+        {"type": "Hashtag", "href": f"{alpha.base}/tags/retention", "name": "#retention"},
+        {"type": "Hashtag", "href": f"{alpha.base}/tags/records", "name": "#records"},
+    ]
+    assert (await alpha.get("/tags/records")).status_code == 200
+    # and a member's server keeps them
+    assert (await stored(gamma, thread.uri)).tags == ["retention", "records"]
+    # When the author edits the hashtags
+    await post_changes.edit(
+        alpha.pool, alpha.config, author="fa", post_uri=thread.uri,
+        title="Retention", content="Now filed under #archives.",
+    )  # fmt: skip
+    await settle(alpha, gamma)
+    # Then the Update carries the new ones, and every server files the post under them
+    served = (await alpha.get(thread.uri.removeprefix(alpha.base), headers=AP)).json()
+    assert [t["name"] for t in served["tag"] if t["type"] == "Hashtag"] == ["#archives"]
+    assert (await stored(alpha, thread.uri)).tags == ["archives"]
+    assert (await stored(gamma, thread.uri)).tags == ["archives"]

@@ -6,12 +6,14 @@ whole text, which microblog servers (Mastodon and friends) show in full where an
 would shrink to a title and a link. A reply is a `Note` with `inReplyTo`.
 
 Every post carries `audience` (its community, FEP-1b12), is addressed to the community and tags
-it as a `Mention`, so replies written on any server reach the community.
+it as a `Mention`, so replies written on any server reach the community. Its hashtags are
+`Hashtag` tags linking to the tag's page here, so microblog servers file it under them.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fedcop.config import Config
 from fedcop.documents.actors import utc_timestamp
@@ -59,7 +61,17 @@ def post_object(post: Post, author: Actor, community: Actor, config: Config) -> 
         "url": post.url or post.uri,
         "audience": community.uri,
         **addressing(post.visibility, community),
-        "tag": [{"type": "Mention", "href": community.uri, "name": handle_of(community, config)}],
+        "tag": [
+            {"type": "Mention", "href": community.uri, "name": handle_of(community, config)},
+            *(
+                {
+                    "type": "Hashtag",
+                    "href": f"{config.base_url}/tags/{quote(tag)}",
+                    "name": f"#{tag}",
+                }
+                for tag in post.tags
+            ),
+        ],
         "replies": f"{post.uri}/replies",
         "sensitive": post.sensitive,
     }

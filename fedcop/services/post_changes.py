@@ -15,7 +15,7 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents.posts import post_object
 from fedcop.network import Network
-from fedcop.services import markdown, outbox, relay
+from fedcop.services import markdown, outbox, post_marks, relay
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.services.posts import MAX_CONTENT, MAX_TITLE
 from fedcop.store import actors as actor_store
@@ -72,6 +72,7 @@ async def edit(
             attachments=post.attachments,
             sensitive=post.sensitive,
         )
+        await post_marks.retag(conn, post.id, f"{title or post.title or ''}\n{content}")
         edited = await post_store.find(conn, post.id)
         community = await actor_store.find_by_id(conn, post.community_id)
         assert edited is not None and community is not None
@@ -148,6 +149,7 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
             attachments=post.attachments,
             sensitive=note.get("sensitive") is True,
         )
+        await post_marks.retag_received(conn, post.id, note)
         await _relay_if_local(conn, config, post.community_id, update)
         return True
 

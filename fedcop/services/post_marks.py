@@ -75,9 +75,11 @@ def mentioned_in_tags(tags: object) -> list[str]:
     return list(dict.fromkeys(hrefs))[:MAX_TAGS]
 
 
-async def mark_written(conn: asyncpg.Connection, config: Config, post: Post, text: str) -> None:
-    """Hashtags of a post written here, and notifications for the people it answers or names
-    (`@name` or `@name@this-domain`)."""
+async def mark_written(
+    conn: asyncpg.Connection, config: Config, post: Post, text: str
+) -> list[str]:
+    """Hashtags of a post written here (returned, for the object sent out), and notifications
+    for the people it answers or names (`@name` or `@name@this-domain`)."""
     tags = hashtags_in_text(text)
     if tags:
         await post_extras.set_tags(conn, post.id, tags)
@@ -88,6 +90,19 @@ async def mark_written(conn: asyncpg.Connection, config: Config, post: Post, tex
         if domain in (None, config.domain)
     ]
     await notifications.post_stored(conn, post, mentioned)
+    return tags
+
+
+async def retag(conn: asyncpg.Connection, post_id: int, text: str) -> list[str]:
+    """An edited post's hashtags, from its new text (nobody is notified again)."""
+    tags = hashtags_in_text(text)
+    await post_extras.set_tags(conn, post_id, tags)
+    return tags
+
+
+async def retag_received(conn: asyncpg.Connection, post_id: int, note: dict[str, Any]) -> None:
+    """An edited post from elsewhere: its hashtags as the Update's object lists them."""
+    await post_extras.set_tags(conn, post_id, hashtags_in_tags(note.get("tag")))
 
 
 async def mark_received(

@@ -14,6 +14,7 @@ Create in   -> which community?  audience / to / cc naming a local Group,
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -137,8 +138,8 @@ async def write(
             post_id,
         )
         assert post is not None
-        await post_marks.mark_written(conn, config, post, f"{title or ''}\n{content}")
-        document = post_object(post, writer.actor, community, config)
+        tags = await post_marks.mark_written(conn, config, post, f"{title or ''}\n{content}")
+        document = post_object(replace(post, tags=tags), writer.actor, community, config)
         create = await outbox.publish(
             conn,
             config,

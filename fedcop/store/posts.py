@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +12,7 @@ _COLUMNS = """
     p.id, p.uri, p.community_id, p.author_id, p.thread_id, p.parent_id, p.in_reply_to_uri,
     p.object_type, p.title, p.content, p.summary, p.url, p.attachments, p.sensitive,
     p.visibility, p.create_uri, p.published, p.updated, p.deleted_at, p.removed_at, p.locked,
-    p.like_count, p.dislike_count, p.reply_count
+    p.like_count, p.dislike_count, p.reply_count, p.tags
 """
 
 
@@ -42,6 +42,8 @@ class Post:
     like_count: int
     dislike_count: int
     reply_count: int
+    # Hashtags, lower case and without '#'.
+    tags: list[str] = field(default_factory=list)
 
     @property
     def is_thread(self) -> bool:
