@@ -9,6 +9,7 @@ from fedcop.store.actors import _ACTOR_COLUMNS, Actor, _actor
 
 
 async def set_tags(conn: asyncpg.Connection, post_id: int, tags: list[str]) -> None:
+    # The tags in use (`hashtags`, for search) follow by trigger, from the old and new tags.
     await conn.execute("UPDATE posts SET tags = $2 WHERE id = $1", post_id, tags)
 
 
