@@ -4,23 +4,37 @@ empty community (services/backfill.py).
     beta: fb and bo, who wrote three threads in "guild"     alpha: ana, who joins guild
     lemmy.test: a Lemmy-shaped community (tests/group_server.py) whose outbox lists its posts
                 as Announce(Create(Page)), with embedded copies fedcop must not trust
+
+What is due is a row written with the Accept (the `maintenance` table), so a worker process
+that dies before the backfill, or a second worker process, are tested with other apps of alpha
+on the same database (`worker_process`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from fedcop.app import create_app
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, follows, oauth, posts
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store import posts as post_store
+from fedcop.workers.inbox import InboxWorker
 from federation.vocab import PUBLIC
+from tests import live_node as live_nodes
 from tests.conftest import fresh_database
+from tests.federation.local_http import serve
 from tests.group_server import GroupServer, group_server
 from tests.live_node import LiveNode, live_node
 from tests.scene import settle, stored
@@ -113,13 +127,51 @@ async def test_joining_a_community_elsewhere_brings_its_recent_threads(
 
 
 @pytest.fixture
-async def lemmy_scene(
+async def lemmy_on_database(
     pg_cluster: EmbeddedPostgres,
-) -> AsyncIterator[tuple[LiveNode, GroupServer]]:
+) -> AsyncIterator[tuple[LiveNode, GroupServer, str]]:
+    """alpha (with ana), lemmy.test, and alpha's database (for other processes of alpha)."""
     async with fresh_database(pg_cluster) as alpha_dsn, live_node(alpha_dsn, "alpha") as alpha:
         await accounts.create_user(alpha.pool, alpha.config, "ana", "long enough")
         with group_server("lemmy") as lemmy:
-            yield alpha, lemmy
+            yield alpha, lemmy, alpha_dsn
+
+
+@pytest.fixture
+def lemmy_scene(
+    lemmy_on_database: tuple[LiveNode, GroupServer, str],
+) -> tuple[LiveNode, GroupServer]:
+    alpha, lemmy, _ = lemmy_on_database
+    return alpha, lemmy
+
+
+@contextlib.asynccontextmanager
+async def worker_process(alpha: LiveNode, dsn: str) -> AsyncIterator[InboxWorker]:
+    """Another process of alpha on the same database (a restarted one, or a second `fedcop
+    worker`): its own app, pool and inbox worker, with nothing of the first one's memory."""
+    app = create_app(alpha.config, dsn, run_workers=False, resolver=live_nodes.test_resolver)
+    async with app.router.lifespan_context(app):
+        yield app.state.inbox_worker
+
+
+async def backfill_task(alpha: LiveNode, lemmy: GroupServer) -> dict[str, Any] | None:
+    """The community's backfill as an operator sees it in the maintenance table."""
+    async with alpha.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            """
+            SELECT m.state, m.attempts, m.last_error, m.due_at > now() AS waits
+            FROM maintenance m JOIN actors a ON a.id = m.actor_id
+            WHERE m.kind = 'backfill' AND a.uri = $1
+            """,
+            lemmy.group,
+        )
+    return None if row is None else dict(row)
+
+
+async def time_passes(alpha: LiveNode) -> None:
+    """Every maintenance row waiting for a retry becomes due (as if its delay had passed)."""
+    async with alpha.pool.acquire() as conn:
+        await conn.execute("UPDATE maintenance SET due_at = now() WHERE state = 'due'")
 
 
 async def join_and_accept(alpha: LiveNode, lemmy: GroupServer) -> None:
@@ -128,6 +180,13 @@ async def join_and_accept(alpha: LiveNode, lemmy: GroupServer) -> None:
 
 
 async def accept_join(alpha: LiveNode, lemmy: GroupServer, name: str) -> None:
+    await send_accept(alpha, lemmy, name)
+    await settle(alpha)
+
+
+async def send_accept(alpha: LiveNode, lemmy: GroupServer, name: str) -> None:
+    """`name` asks to join the community on lemmy.test, whose Accept reaches alpha's inbox
+    (answered 202, queued; not handled yet)."""
     network = alpha.app.state.network
     await follows.follow_remote(alpha.pool, alpha.config, network, name, lemmy.group)
     await settle(alpha)  # the Follow is delivered to lemmy.test
@@ -139,7 +198,6 @@ async def accept_join(alpha: LiveNode, lemmy: GroupServer, name: str) -> None:
     follow.pop("@context", None)
     accept = activity(lemmy.sender, "Accept", object=follow, to=[follow["actor"]])
     assert (await post(alpha, encoded(accept), lemmy.sender)).status_code == 202
-    await settle(alpha)
 
 
 async def membership(alpha: LiveNode, lemmy: GroupServer) -> str | None:
@@ -213,9 +271,90 @@ async def test_an_unreachable_outbox_leaves_the_join_accepted_and_nothing_stored
     lemmy.outbox.append(lemmy.announce_create(lemmy.page("Unseen", "<p>z</p>", author="nutomic")))
     # When ana joins it and it accepts
     await join_and_accept(alpha, lemmy)
-    # Then she is a member, and no post is kept
+    # Then she is a member, no post is kept, and the backfill waits to be tried again
     assert await membership(alpha, lemmy) == "accepted"
     assert await threads_kept(alpha, lemmy) == 0
+    task = await backfill_task(alpha, lemmy)
+    assert task is not None
+    assert (task["state"], task["attempts"], task["waits"]) == ("due", 1, True)
+    assert "outbox could not be read" in task["last_error"]
+    # When its retries come due and fail the same way
+    for _ in range(2):
+        await time_passes(alpha)
+        await settle(alpha)
+    # Then it is given up after three tries, the reason kept, and the join still stands
+    task = await backfill_task(alpha, lemmy)
+    assert task is not None
+    assert (task["state"], task["attempts"]) == ("given_up", 3)
+    assert "outbox could not be read" in task["last_error"]
+    assert await membership(alpha, lemmy) == "accepted"
+    # And it is not tried again
+    await time_passes(alpha)
+    await settle(alpha)
+    assert await backfill_task(alpha, lemmy) == task
+    assert await threads_kept(alpha, lemmy) == 0
+
+
+async def test_a_backfill_recorded_with_the_accept_is_run_by_the_next_worker(
+    lemmy_on_database: tuple[LiveNode, GroupServer, str],
+) -> None:
+    alpha, lemmy, dsn = lemmy_on_database
+    # Given a community with two threads
+    for title in ("Kept", "Also kept"):
+        lemmy.outbox.insert(
+            0, lemmy.announce_create(lemmy.page(title, "<p>k</p>", author="nutomic"))
+        )
+    # When ana joins it, and the worker that handles the Accept dies before the backfill
+    await send_accept(alpha, lemmy, "ana")
+    assert await alpha.app.state.inbox_worker.handle_batch() == 1
+    # Then the join is accepted and the backfill is recorded, not yet run
+    assert await membership(alpha, lemmy) == "accepted"
+    assert await backfill_task(alpha, lemmy) == {
+        "state": "due", "attempts": 0, "last_error": None, "waits": False,
+    }  # fmt: skip
+    assert await threads_kept(alpha, lemmy) == 0
+    # When another worker process starts on the same database
+    async with worker_process(alpha, dsn) as worker:
+        assert await worker.run_once() == 1
+    # Then it ran the backfill: both threads are kept, and nothing is due any more
+    assert await threads_kept(alpha, lemmy) == 2
+    assert await backfill_task(alpha, lemmy) is None
+
+
+@contextlib.contextmanager
+def slow_outbox(lemmy: GroupServer) -> Any:
+    """The community's outbox served elsewhere, slowly, counting how often it is read."""
+    reads: list[str] = []
+
+    async def outbox(request: Request) -> Response:
+        reads.append(str(request.url))
+        await asyncio.sleep(0.5)  # long enough for a second worker to try meanwhile
+        document = {"id": str(request.url), "type": "OrderedCollection",
+                    "orderedItems": lemmy.outbox}  # fmt: skip
+        return Response(encoded(document), media_type="application/activity+json")
+
+    with serve(Starlette(routes=[Route("/outbox", outbox)])) as port:
+        lemmy.outbox_url = f"http://outbox.test:{port}/outbox"
+        yield reads
+
+
+async def test_two_worker_processes_never_run_one_backfill_both(
+    lemmy_on_database: tuple[LiveNode, GroupServer, str],
+) -> None:
+    alpha, lemmy, dsn = lemmy_on_database
+    lemmy.outbox.append(lemmy.announce_create(lemmy.page("Once", "<p>o</p>", author="nutomic")))
+    with slow_outbox(lemmy) as reads:
+        # Given a join accepted, and its backfill recorded
+        await send_accept(alpha, lemmy, "ana")
+        assert await alpha.app.state.inbox_worker.handle_batch() == 1
+        # When two worker processes look for work at the same moment
+        async with worker_process(alpha, dsn) as one, worker_process(alpha, dsn) as two:
+            claimed = await asyncio.gather(one.run_maintenance(), two.run_maintenance())
+    # Then one of them claimed the backfill, and the outbox was read once
+    assert sorted(claimed) == [0, 1]
+    assert len(reads) == 1
+    assert await threads_kept(alpha, lemmy) == 1
+    assert await backfill_task(alpha, lemmy) is None
 
 
 async def test_a_community_with_threads_kept_here_is_not_read_again(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from fedcop.config import Config
 from fedcop.network import Network
 from fedcop.queues import InboundState
-from fedcop.services.backfill import DueBackfills
 
 
 @dataclass(frozen=True)
@@ -17,8 +16,6 @@ class HandlerContext:
     pool: Any
     config: Config
     network: Network
-    # Communities to backfill once the inbox worker's batch is done (services.backfill).
-    backfills: DueBackfills = field(default_factory=DueBackfills)
 
 
 # A handler acts on one verified activity and returns the row's final state (DONE or IGNORED).

@@ -6,7 +6,7 @@ from typing import Any
 
 from fedcop.handlers.context import HandlerContext
 from fedcop.queues import InboundState
-from fedcop.services import follows, remote_actors, software
+from fedcop.services import backfill, follows, remote_actors, software
 from fedcop.services import node as node_service
 from federation.vocab import id_of
 
@@ -26,17 +26,18 @@ async def handle_follow(ctx: HandlerContext, activity: dict[str, Any]) -> Inboun
 
 async def handle_accept_follow(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     """The actor we asked accepted: `object` is our Follow (embedded, or its id). A community
-    elsewhere that accepts a member here is backfilled once the batch is done (its recent
-    threads fetched, services.backfill), so the member does not find it empty."""
+    elsewhere that accepts a member here is recorded, with the membership, as due for a
+    backfill once the batch is done (its recent threads fetched, services.backfill), so the
+    member does not find it empty."""
     follower_uri = await _our_follower(ctx, activity.get("object"))
     if follower_uri is None:
         return InboundState.IGNORED
     accepter = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
-    if not await follows.accepted(ctx.pool, follower_uri, accepter):
-        return InboundState.IGNORED
     if accepter.actor_type == "Group" and not accepter.is_local:
-        ctx.backfills.add(accepter.uri)
-    return InboundState.DONE
+        accepted = await backfill.join_accepted(ctx.pool, follower_uri, accepter)
+    else:
+        accepted = await follows.accepted(ctx.pool, follower_uri, accepter)
+    return InboundState.DONE if accepted else InboundState.IGNORED
 
 
 async def handle_reject_follow(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:

@@ -6,8 +6,9 @@ remote Group, handled by the inbox worker) and this node keeps fewer than BACKFI
 threads, its outbox is read and up to MAX_ITEMS recent threads are stored, as Lemmy and
 PieFed do:
 
-    Accept(Follow) from a remote Group  -> handler: due.add(community)      (no network)
-    inbox worker, after its batch       -> run_due(): for each community due
+    Accept(Follow) from a remote Group  -> join_accepted(): in one transaction, the membership
+                                           accepted and a 'backfill' row due (no network)
+    inbox worker, after its batch       -> claims due rows (SKIP LOCKED, a lease) -> backfill()
         fewer than BACKFILL_BELOW threads kept here?
         GET outbox (signed, SSRF-guarded) -> `first` page if it is a collection, then `next`
         items (orderedItems / items), the first MAX_ITEMS (outboxes list newest first):
@@ -17,6 +18,8 @@ PieFed do:
                    fetched from its own origin (the id check of the fetch), never taken from
                    the community's copy: the community is not the author; kept only if it is
                    that community's post; nobody notified, nothing relayed
+        done -> row deleted | outbox unreadable or too slow -> due again after retry_delay(),
+                              given up (kept, with the error) after BACKFILL_ATTEMPTS
 
 Why after the batch, not in the handler and not in a background task: the Accept's row is
 finished (and the join accepted) before any of this starts, so a community that is slow or
@@ -24,17 +27,17 @@ down never holds the Accept or the rows claimed with it; yet the work stays insi
 run_once(), so a test's drain and an operator's stopped worker see it done or not begun, never
 half-way in a task nobody awaits. It blocks the worker at most BACKFILL_SECONDS per community
 (each fetch also has the fetch timeouts), which a rare event like a join can afford. What is due
-lives in memory: a worker killed in between forgets it, and nothing is lost but the convenience
-(the next join to that community backfills again, since few threads are kept).
+is a row written with the Accept: a worker killed in between leaves it for the next worker, and
+several workers never read one outbox twice at once (store/maintenance.py).
 
-Every failure (the outbox unreachable, an object refused or gone) is logged and skipped; the
-join stays accepted whatever happens here.
+A post refused or gone is logged and skipped; the join stays accepted whatever happens here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
 from fedcop.config import Config
@@ -42,6 +45,8 @@ from fedcop.network import Network
 from fedcop.services import posts, remote_actors
 from fedcop.services.errors import Refused, ServiceError
 from fedcop.store import actors as actor_store
+from fedcop.store import follows as follow_store
+from fedcop.store import maintenance as maintenance_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
 from federation.fetch_errors import FetchError
@@ -58,9 +63,16 @@ MAX_ITEMS = 20
 MAX_PAGES = 3
 # The whole backfill of one community takes at most this long (each fetch has its own limits).
 BACKFILL_SECONDS = 60.0
+# A backfill whose outbox cannot be read is tried this many times in all, RETRY_FIRST_DELAY
+# after the first failure and six times longer after each next one, then given up.
+BACKFILL_ATTEMPTS = 3
+RETRY_FIRST_DELAY = timedelta(minutes=10)
+# At most this many communities are backfilled after one inbox batch (the rest after the next).
+BACKFILLS_PER_BATCH = 3
 
 _WRAPPERS = frozenset({"Create", "Announce"})
-# What may go wrong with someone else's server or document; logged, never raised.
+# What may go wrong with someone else's server or document: a post's is logged and the post
+# skipped; the outbox's fails the backfill (BackfillFailed), to be tried again later.
 _FAILURES = (
     FetchError,
     remote_actors.ActorError,
@@ -71,36 +83,31 @@ _FAILURES = (
 )
 
 
-class DueBackfills:
-    """Communities whose threads are to be fetched once the inbox worker's batch is done."""
-
-    def __init__(self) -> None:
-        self._due: dict[str, None] = {}
-
-    def add(self, community_uri: str) -> None:
-        self._due[community_uri] = None
-
-    def take(self) -> list[str]:
-        """Every community due, in the order they became due; none is due afterwards."""
-        due, self._due = list(self._due), {}
-        return due
+class BackfillFailed(Exception):
+    """The community's outbox could not be read (or not in time): worth another try later."""
 
 
-async def run_due(pool: Any, config: Config, network: Network, due: DueBackfills) -> int:
-    """Backfill every community due; how many posts are kept."""
-    stored = 0
-    for community_uri in due.take():
-        try:
-            stored += await backfill(pool, config, network, community_uri)
-        except Exception:  # a bug here must not stop the inbox worker; the join stands
-            log.exception("backfill of %s failed", community_uri)
-    return stored
+def retry_delay(attempts: int) -> timedelta:
+    """How long a backfill that failed `attempts` times waits: 10 minutes, then an hour."""
+    return RETRY_FIRST_DELAY * int(6 ** (attempts - 1))
+
+
+async def join_accepted(pool: Any, follower_uri: str, community: Actor) -> bool:
+    """A remote community accepted the join of a member here (`follower_uri`): the membership is
+    accepted and, in the same transaction, the community recorded as due for a backfill, so no
+    worker can finish the Accept and lose the backfill. False if there was no such join."""
+    async with pool.acquire() as conn, conn.transaction():
+        follower = await actor_store.find_by_uri(conn, follower_uri)
+        if follower is None or not await follow_store.accept(conn, follower.id, community.id):
+            return False
+        await maintenance_store.schedule_backfill(conn, community.id)
+        return True
 
 
 async def backfill(pool: Any, config: Config, network: Network, community_uri: str) -> int:
     """Store up to MAX_ITEMS recent threads of a remote community, if few are kept here;
-    how many of the posts listed are kept here (some may have been kept already). Never raises
-    for anything the community's server does."""
+    how many of the posts listed are kept here (some may have been kept already). Raises
+    BackfillFailed if its outbox cannot be read in time; a post refused or gone is skipped."""
     async with pool.acquire() as conn:
         community = await actor_store.find_by_uri(conn, community_uri)
         if community is None or community.is_local or community.actor_type != "Group":
@@ -120,9 +127,12 @@ async def backfill(pool: Any, config: Config, network: Network, community_uri: s
                 if await _store(pool, config, network, community, object_id):
                     stored += 1
     except TimeoutError:
-        log.warning("backfill of %s stopped after %.0f s", community.uri, BACKFILL_SECONDS)
+        # Posts kept so far stay; the next try reads the outbox again unless they are enough.
+        raise BackfillFailed(
+            f"stopped after {BACKFILL_SECONDS:.0f} s with {stored} posts kept"
+        ) from None
     except _FAILURES as error:
-        log.info("backfill of %s: its outbox could not be read: %s", community.uri, error)
+        raise BackfillFailed(f"its outbox could not be read: {error}") from error
     log.info("backfill of %s: %d posts kept", community.uri, stored)
     return stored
 

@@ -9,21 +9,40 @@
 
 A key is trusted only when both directions agree: the key names its owner, and the owner's
 document names the key. Nothing here runs on the inbox's answer path: only workers and services.
+
+A cached actor is fetched again when a signature fails with its key, when it sends an Update of
+itself, when someone looks it up, and on a schedule, since some servers change a name or an
+inbox without sending an Update:
+
+    inbox worker, after a batch -> schedule_refreshes(every actor whose activity it handled)
+        fetched more than REFRESH_AFTER ago, and not tried within REFRESH_AFTER?
+        -> a 'refresh' maintenance row, due now (store/maintenance.py)
+    inbox worker, after that    -> claims up to REFRESHES_PER_BATCH -> refresh()
+        fetched and checked -> cached anew (fetched_at now), row deleted
+        any failure         -> the cached copy stays as it is; the row, given up, marks the
+                               try, so the actor is tried at most once per REFRESH_AFTER
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 from fedcop.network import Network
 from fedcop.store import actors as store
+from fedcop.store import maintenance as maintenance_store
 from federation.validate import ValidationError, validate
 from federation.vocab import as_list, first_type, id_of
 
 ACTOR_TYPES = frozenset({"Person", "Group", "Application", "Service", "Organization"})
 MAX_TEXT = 5000
+# A cached remote actor read longer ago than this is fetched again when it next sends something
+# (and tried at most once in this time, whether the fetch works or not).
+REFRESH_AFTER = timedelta(hours=24)
+# At most this many actors are refreshed after one inbox batch (the rest after the next).
+REFRESHES_PER_BATCH = 10
 
 
 class ActorError(ValueError):
@@ -90,6 +109,22 @@ async def fetch_actor(pool: Any, network: Network, uri: str) -> store.Actor:
     fields = actor_fields(await network.fetch(uri))
     async with pool.acquire() as conn:
         return await store.upsert_remote(conn, fields)
+
+
+async def refresh(pool: Any, network: Network, uri: str) -> store.Actor:
+    """Fetch a cached actor again and cache what it serves now. Any failure raises (FetchError,
+    ActorError, ValueError) and leaves the cached copy as it was: an actor is never dropped
+    because its server is down."""
+    return await fetch_actor(pool, network, uri)
+
+
+async def schedule_refreshes(pool: Any, actor_uris: list[str]) -> int:
+    """The actors among `actor_uris` (who just sent activities) cached more than REFRESH_AFTER
+    ago are due for a refresh; how many became due. No network: the worker fetches later."""
+    if not actor_uris:
+        return 0
+    async with pool.acquire() as conn:
+        return await maintenance_store.schedule_refreshes(conn, actor_uris, REFRESH_AFTER)
 
 
 async def get_actor(pool: Any, network: Network, uri: str) -> store.Actor:

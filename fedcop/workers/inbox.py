@@ -7,7 +7,12 @@ claim due rows (lease, SKIP LOCKED)
                 refused (a Refused, or a fetch no retry can cure) -> rejected, with the reason
                 a peer that is down -> retried with the delivery backoff (about 3 days)
                 a handler that raises -> retried later, 'failed' after INBOUND_MAX_ATTEMPTS
-after the batch: communities the handlers found due for a backfill (services.backfill)
+after the batch: maintenance (store/maintenance.py), remote work no activity waits for
+  actors whose activities were handled and whose cached copy is over a day old
+                -> 'refresh' rows due (services.remote_actors)
+  claim due rows (lease, SKIP LOCKED): BACKFILLS_PER_BATCH 'backfill' rows (written with the
+  Accept of a join, services.backfill) and REFRESHES_PER_BATCH 'refresh' rows
+                -> done: deleted | failed: due again later, or given up (kept, with the error)
 """
 
 from __future__ import annotations
@@ -33,8 +38,10 @@ from fedcop.services.errors import Refused
 from fedcop.store import actors as actor_store
 from fedcop.store import hosts as host_store
 from fedcop.store import inbound as inbound_store
+from fedcop.store import maintenance as maintenance_store
 from fedcop.store.actors import CachedKey
 from fedcop.store.inbound import ClaimedInbound
+from fedcop.store.maintenance import ClaimedTask, MaintenanceKind
 from fedcop.workers.loop import run_batches
 from federation.fetch_errors import (
     FetchError,
@@ -55,6 +62,12 @@ from federation.signatures import (
 from federation.vocab import host_of
 
 log = logging.getLogger(__name__)
+
+# How long claimed maintenance rows are left to their worker: longer than a batch's share of it
+# can take (BACKFILLS_PER_BATCH backfills of BACKFILL_SECONDS, REFRESHES_PER_BATCH fetches).
+MAINTENANCE_LEASE = timedelta(minutes=15)
+# What a maintenance task may meet on someone else's server: logged quietly, not as a bug.
+_MAINTENANCE_FAILURES = (backfill.BackfillFailed, FetchError, remote_actors.ActorError, ValueError)
 
 
 class _Retry(Exception):
@@ -118,43 +131,94 @@ class InboxWorker:
         self.heartbeat = time.monotonic()  # last tick, for /readyz
 
     async def run_once(self) -> int:
-        """Claim and process one batch of due activities; return how many were claimed."""
+        """Claim and process one batch of due activities, then the maintenance due; return how
+        many rows (activities and maintenance) were claimed."""
+        handled = await self.handle_batch()
+        # Once every claimed row is finished: a slow community never holds the batch up.
+        return handled + await self.run_maintenance()
+
+    async def handle_batch(self) -> int:
+        """Claim and process one batch of due activities; schedule a refresh of their actors
+        whose cached copy is old. How many were claimed."""
         self.heartbeat = time.monotonic()
         async with self.ctx.pool.acquire() as conn:
             rows = await inbound_store.claim(conn, INBOUND_BATCH, self.lease)
+        senders: set[str] = set()
         for row in rows:
-            await self._process(row)
+            if await self._process(row):
+                senders.add(row.actor_uri)
             self.heartbeat = time.monotonic()
-        # Once every claimed row is finished: a slow community never holds the batch up.
-        await backfill.run_due(self.ctx.pool, self.ctx.config, self.ctx.network, self.ctx.backfills)
-        self.heartbeat = time.monotonic()
+        await remote_actors.schedule_refreshes(self.ctx.pool, sorted(senders))
         return len(rows)
+
+    async def run_maintenance(self) -> int:
+        """Claim and run the maintenance due (a bounded number of each kind); how many."""
+        async with self.ctx.pool.acquire() as conn:
+            tasks = await maintenance_store.claim(
+                conn, MaintenanceKind.BACKFILL, backfill.BACKFILLS_PER_BATCH, MAINTENANCE_LEASE
+            )
+            tasks += await maintenance_store.claim(
+                conn, MaintenanceKind.REFRESH, remote_actors.REFRESHES_PER_BATCH, MAINTENANCE_LEASE
+            )
+        for task in tasks:
+            await self._maintain(task)
+            self.heartbeat = time.monotonic()
+        return len(tasks)
+
+    async def _maintain(self, task: ClaimedTask) -> None:
+        ctx = self.ctx
+        try:
+            if task.kind == MaintenanceKind.BACKFILL:
+                await backfill.backfill(ctx.pool, ctx.config, ctx.network, task.actor_uri)
+            else:
+                await remote_actors.refresh(ctx.pool, ctx.network, task.actor_uri)
+        except Exception as error:  # a bug here must not stop the worker; a join stays accepted
+            reason = f"{type(error).__name__}: {error}"
+            if isinstance(error, _MAINTENANCE_FAILURES):
+                log.info("%s of %s failed: %s", task.kind, task.actor_uri, reason)
+            else:
+                log.exception("%s of %s failed", task.kind, task.actor_uri)
+            # A refresh is tried once: the given-up row marks the day's try.
+            limit = backfill.BACKFILL_ATTEMPTS if task.kind == MaintenanceKind.BACKFILL else 1
+            async with ctx.pool.acquire() as conn:
+                if task.attempts >= limit:
+                    await maintenance_store.give_up(conn, task, reason)
+                else:
+                    delay = backfill.retry_delay(task.attempts)
+                    await maintenance_store.retry_later(conn, task, delay, reason)
+            return
+        async with ctx.pool.acquire() as conn:
+            await maintenance_store.done(conn, task)
 
     async def run_forever(self, stop: asyncio.Event | None = None) -> None:
         """Batch after batch until `stop` is set (the batch under way is finished first)."""
         await run_batches(self.run_once, "inbox worker", stop)
 
-    async def _process(self, row: ClaimedInbound) -> None:
+    async def _process(self, row: ClaimedInbound) -> bool:
+        """Handle one row; True if it is verified as its actor's (whatever the outcome)."""
+        verified = row.state != InboundState.UNVERIFIED
         try:
-            if row.state == InboundState.UNVERIFIED:
+            if not verified:
                 problem = await self._verify(row)
                 if problem is not None:
                     metrics.SIGNATURE_FAILURES.labels("worker").inc()
                     await self._finish(row, InboundState.REJECTED, problem)
-                    return
+                    return False
+                verified = True
             await self._revive_host(row.actor_uri)
             handler = HANDLERS.get(await dispatch_key(self.ctx, row.document))
             if handler is None:
                 await self._finish(row, InboundState.IGNORED, None)
-                return
+                return True
             await self._finish(row, await handler(self.ctx, row.document), None)
         except Refused as refusal:  # verified, but not allowed: recorded, nothing changed
             await self._finish(row, InboundState.REJECTED, str(refusal))
         except Exception as error:  # else a passing failure or a handler bug: retry, give up
             if _fails_for_good(error):
                 await self._finish(row, InboundState.REJECTED, f"{type(error).__name__}: {error}")
-                return
-            await self._retry_or_fail(row, error)
+            else:
+                await self._retry_or_fail(row, error)
+        return verified
 
     async def _retry_or_fail(self, row: ClaimedInbound, error: Exception) -> None:
         """A peer that is down (its key or object cannot be fetched yet) is waited for as long
