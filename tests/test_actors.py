@@ -9,8 +9,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from fedcop.config import Config
-from fedcop.services import accounts
+from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.services import accounts, moderation, post_changes, posts
+from fedcop.services.moderation import Action
 from federation.keys import load_public_key
+from tests.conftest import fresh_database
+from tests.live_node import live_node
 
 AP = {"Accept": "application/activity+json"}
 AS = "https://www.w3.org/ns/activitystreams"
@@ -179,3 +183,129 @@ async def test_home_page_lists_communities(client: httpx.AsyncClient, people: No
     response = await client.get("/")
     assert response.status_code == 200
     assert "City Librarians" in response.text
+
+
+async def _outbox_pages(client: httpx.AsyncClient, first: str) -> list[dict[str, Any]]:
+    """Every page of an outbox, following `next` from `first` to the end."""
+    pages: list[dict[str, Any]] = []
+    url: str | None = first
+    while url is not None:
+        response = await client.get(url, headers=AP)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/activity+json")
+        pages.append(response.json())
+        url = pages[-1].get("next")
+        assert len(pages) < 10, "the outbox pages never end"
+    return pages
+
+
+async def test_a_person_outbox_pages_what_anyone_may_read(
+    app: Any, client: httpx.AsyncClient, config: Config, people: None
+) -> None:
+    pool, network = app.state.pool, app.state.network
+    librarians = f"{config.base_url}/c/librarians"
+    clinic = f"{config.base_url}/c/clinic"
+    await accounts.create_community(
+        pool, config, "clinic", title="Clinic", owner="alice", private=True
+    )
+    # Given alice wrote 25 posts: 23 in the public librarians (threads and replies), 2 in
+    # the private clinic (members only)
+    written = []
+    for number in range(23):
+        thread = written[-1].uri if number % 3 else None
+        written.append(
+            await posts.write(
+                pool, config, network, author="alice", community_uri=librarians,
+                title=None if thread else f"Shelf question {number}",
+                content=f"Post number {number}", in_reply_to=thread,
+            )
+        )  # fmt: skip
+    members_only = [
+        await posts.write(
+            pool, config, network, author="alice", community_uri=clinic,
+            title=f"Private matter {number}", content="For members only",
+        )
+        for number in range(2)
+    ]  # fmt: skip
+    assert {post.visibility for post in members_only} == {"followers"}
+    # and she deleted one, and, facilitating librarians, removed another
+    deleted, removed = written[4], written[10]
+    await post_changes.delete(pool, config, author="alice", post_uri=deleted.uri)
+    await moderation.act(
+        pool, config, network, moderator="alice", community_uri=librarians,
+        action=Action("remove", removed.uri),
+    )  # fmt: skip
+    public = [post for post in written if post not in (deleted, removed)]
+
+    # When her outbox is read
+    response = await client.get("/u/alice/outbox", headers=AP)
+    assert response.status_code == 200
+    collection = response.json()
+    outbox = f"{config.base_url}/u/alice/outbox"
+    # Then it counts exactly the public posts
+    assert collection["type"] == "OrderedCollection"
+    assert collection["id"] == outbox
+    assert collection["totalItems"] == len(public) == 21
+    assert collection["first"] == f"{outbox}?page=true"
+    assert "orderedItems" not in collection
+
+    # And its pages list them, newest first, to the end
+    pages = await _outbox_pages(client, collection["first"])
+    assert [len(page["orderedItems"]) for page in pages] == [20, 1]
+    assert all(page["type"] == "OrderedCollectionPage" for page in pages)
+    assert all(page["partOf"] == outbox for page in pages)
+    assert "next" not in pages[-1]
+    items = [item for page in pages for item in page["orderedItems"]]
+    newest_first = sorted(public, key=lambda post: post.id, reverse=True)
+    assert [item["object"]["id"] for item in items] == [post.uri for post in newest_first]
+    shown = {item["object"]["id"] for item in items}
+    assert not shown & {deleted.uri, removed.uri, *(post.uri for post in members_only)}
+
+    # And each is the Create that published it, its object the document /p/{id} serves
+    for item, post in zip(items, newest_first, strict=True):
+        assert item["type"] == "Create"
+        assert item["actor"] == f"{config.base_url}/u/alice"
+        assert item["id"].startswith(f"{config.base_url}/activities/")
+        served = await client.get(f"/p/{post.id}", headers=AP)
+        assert served.status_code == 200
+        document = served.json()
+        document.pop("@context")
+        assert item["object"] == document
+        assert (item["to"], item["cc"]) == (document["to"], document["cc"])
+    threads = [item["object"] for item in items if "inReplyTo" not in item["object"]]
+    assert threads and all(thread["type"] == "Article" for thread in threads)
+
+    # And someone who wrote nothing public has an empty outbox, with an empty first page
+    empty = (await client.get("/u/bea/outbox", headers=AP)).json()
+    assert empty["totalItems"] == 0
+    assert (await _outbox_pages(client, empty["first"]))[0]["orderedItems"] == []
+
+
+async def test_a_person_outbox_needs_a_signature_under_authorized_fetch(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with (
+        fresh_database(pg_cluster) as alpha_dsn,
+        fresh_database(pg_cluster) as beta_dsn,
+        live_node(alpha_dsn, "alpha") as alpha,
+        live_node(beta_dsn, "beta", authorized_fetch=True) as beta,
+    ):
+        await accounts.create_user(beta.pool, beta.config, "bo", "long enough")
+        await accounts.create_community(
+            beta.pool, beta.config, "makers", title="Makers", owner="bo"
+        )
+        thread = await posts.write(
+            beta.pool, beta.config, beta.app.state.network, author="bo",
+            community_uri=f"{beta.base}/c/makers", title="Hello", content="First post",
+        )  # fmt: skip
+        # An unsigned GET of the outbox or its pages is refused, as for the other collections
+        for path in ("/u/bo/outbox", "/u/bo/outbox?page=true", "/u/bo/followers"):
+            refused = await beta.get(path, headers=AP)
+            assert refused.status_code == 401, path
+            assert "signed" in refused.json()["error"]
+        # A signed GET (alpha's instance actor) is served
+        network: Any = alpha.app.state.network
+        collection = await network.fetch(f"{beta.base}/u/bo/outbox")
+        assert collection["totalItems"] == 1
+        page = await network.fetch(collection["first"])
+        assert [item["object"]["id"] for item in page["orderedItems"]] == [thread.uri]

@@ -1,5 +1,6 @@
-"""Paged collections of an actor: a community's outbox (its threads, newest first) and the
-followers collection, whose pages only members' servers may read.
+"""Paged collections of an actor: a community's outbox (its threads, newest first), a person's
+outbox (what they wrote that anyone may read, newest first) and the followers collection, whose
+pages only members' servers may read.
 
     GET …/outbox                 OrderedCollection {totalItems, first}
     GET …/outbox?page=true[&max_id=N]      OrderedCollectionPage of Create activities
@@ -19,7 +20,7 @@ from fedcop.documents.posts import post_object
 from fedcop.routes.authorized_fetch import verified_signer
 from fedcop.routes.responses import activity_json, json_error
 from fedcop.services import node as node_service
-from fedcop.services import reading
+from fedcop.services import person_outbox, reading
 from fedcop.store.actors import Actor
 from federation.vocab import host_of
 
@@ -33,6 +34,8 @@ def _int_param(request: Request, name: str) -> int | None:
 
 
 async def outbox(request: Request, actor: Actor) -> Response:
+    if actor.actor_type == "Person":
+        return await _person_outbox(request, actor)
     collection_id = f"{actor.uri}/outbox"
     pool = request.app.state.pool
     if actor.actor_type != "Group" or actor.members_only:
@@ -43,20 +46,41 @@ async def outbox(request: Request, actor: Actor) -> Response:
         return activity_json(_collection(collection_id, total, f"{collection_id}?page=true"))
     before = _int_param(request, "max_id")
     threads = await reading.threads(pool, actor.id, before, PAGE_SIZE)
+    return activity_json(_create_page(request, collection_id, before, threads))
+
+
+async def _person_outbox(request: Request, person: Actor) -> Response:
+    """What a person wrote that anyone may read, as the Create activities that published it,
+    newest first; paged by post id."""
+    collection_id = f"{person.uri}/outbox"
+    pool = request.app.state.pool
+    if "page" not in request.query_params:
+        total = await person_outbox.count(pool, person)
+        return activity_json(_collection(collection_id, total, f"{collection_id}?page=true"))
+    before = _int_param(request, "max_id")
+    written = await person_outbox.page(pool, person, before, PAGE_SIZE)
+    return activity_json(_create_page(request, collection_id, before, written))
+
+
+def _create_page(
+    request: Request, collection_id: str, before: int | None, views: list[reading.PostView]
+) -> dict[str, Any]:
+    """An outbox page: each post as the Create that published it (its object the document
+    /p/{n} serves), and `next` when the page is full."""
     config = request.app.state.config
-    items: list[dict[str, Any]] = [
-        {
-            "id": view.post.create_uri or f"{view.post.uri}#create",
-            "type": "Create",
-            "actor": view.author.uri,
-            "object": {
-                k: v
-                for k, v in post_object(view.post, view.author, view.community, config).items()
-                if k != "@context"
-            },
-        }
-        for view in threads
-    ]
+    items: list[dict[str, Any]] = []
+    for view in views:
+        document = post_object(view.post, view.author, view.community, config)
+        items.append(
+            {
+                "id": view.post.create_uri or f"{view.post.uri}#create",
+                "type": "Create",
+                "actor": view.author.uri,
+                "to": document.get("to", []),
+                "cc": document.get("cc", []),
+                "object": {k: v for k, v in document.items() if k != "@context"},
+            }
+        )
     page: dict[str, Any] = {
         "@context": AS_CONTEXT,
         "id": f"{collection_id}?page=true" + (f"&max_id={before}" if before else ""),
@@ -64,9 +88,9 @@ async def outbox(request: Request, actor: Actor) -> Response:
         "partOf": collection_id,
         "orderedItems": items,
     }
-    if len(threads) == PAGE_SIZE:
-        page["next"] = f"{collection_id}?page=true&max_id={threads[-1].post.id}"
-    return activity_json(page)
+    if len(views) == PAGE_SIZE:
+        page["next"] = f"{collection_id}?page=true&max_id={views[-1].post.id}"
+    return page
 
 
 async def followers(request: Request, actor: Actor) -> Response:

@@ -17,7 +17,7 @@ from fedcop.documents.posts import post_object
 from fedcop.network import Network
 from fedcop.services import markdown, outbox, post_marks, relay
 from fedcop.services.errors import InvalidInput, NotFound, Refused
-from fedcop.services.posts import MAX_CONTENT, MAX_TITLE
+from fedcop.services.posts import MAX_CONTENT, MAX_TITLE, received_title
 from fedcop.store import actors as actor_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
@@ -139,13 +139,21 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
             or id_of(note.get("attributedTo")) != actor_uri
         ):
             raise ChangeRefused(f"only the author of {post.uri} may edit it")
-        title = note.get("name") if isinstance(note.get("name"), str) else None
+        content = sanitize(note["content"]) if isinstance(note.get("content"), str) else ""
+        summary = sanitize(note["summary"]) if isinstance(note.get("summary"), str) else ""
+        title = None
+        community = await actor_store.find_by_id(conn, post.community_id)
+        if post.is_thread and community is not None:
+            # The same rule as when it arrived: a Page's summary may be its title.
+            title, summary_is_title = received_title(note, content, community)
+            if summary_is_title:
+                summary = ""
         await post_store.update_content(
             conn,
             post.id,
-            title=title.strip()[:MAX_TITLE] if title and post.is_thread else None,
-            content=sanitize(note["content"]) if isinstance(note.get("content"), str) else "",
-            summary=sanitize(note["summary"]) if isinstance(note.get("summary"), str) else "",
+            title=title,
+            content=content,
+            summary=summary,
             attachments=post.attachments,
             sensitive=note.get("sensitive") is True,
         )

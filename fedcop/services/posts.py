@@ -367,11 +367,9 @@ def _new_post(
     thread_id: int | None,
 ) -> NewPost:
     content = _clean_html(note.get("content"))
-    title = note.get("name") if isinstance(note.get("name"), str) else None
-    if title is not None:
-        title = title.replace("\x00", "")
-    if thread_id is None and not title:
-        title = _title_from_text(to_text(content), community)
+    title, title_from_summary = (
+        received_title(note, content, community) if thread_id is None else (None, False)
+    )
     return NewPost(
         uri=str(note["id"]),
         community_id=community.id,
@@ -380,9 +378,10 @@ def _new_post(
         parent_id=parent.id if parent else None,
         in_reply_to_uri=id_of(note.get("inReplyTo")),
         object_type=first_type(note) or "Note",
-        title=title.strip()[:MAX_TITLE] if thread_id is None and title else None,
+        title=title,
         content=content,
-        summary=_clean_html(note.get("summary")),
+        # A summary that became the title is not also a content warning.
+        summary="" if title_from_summary else _clean_html(note.get("summary")),
         url=id_of(note.get("url")) if isinstance(id_of(note.get("url")), str) else None,
         attachments=_attachments(note.get("attachment")),
         sensitive=note.get("sensitive") is True,
@@ -420,6 +419,33 @@ async def _check_member(conn: asyncpg.Connection, community: Actor, author: Acto
 def _clean_html(value: object) -> str:
     """Sanitised HTML, without NUL characters (PostgreSQL text cannot hold them)."""
     return sanitize(value).replace("\x00", "") if isinstance(value, str) else ""
+
+
+# Objects that are threads by their type: their title is `name`, or `summary` where older Lemmy
+# versions (before 0.12) put it; for anything else `summary` is a content warning.
+TITLED_TYPES = frozenset({"Page", "Article"})
+
+
+def received_title(note: dict[str, Any], content: str, community: Actor) -> tuple[str, bool]:
+    """The title of a thread from another server, and whether it is the object's `summary`:
+    `name`; else, for a Page or Article, its `summary` as one line of text; else the first
+    line of the (sanitised) `content`, as for a microblog post."""
+    name = note.get("name")
+    if isinstance(name, str) and (title := _one_line(name)):
+        return title, False
+    summary = note.get("summary")
+    if (
+        first_type(note) in TITLED_TYPES
+        and isinstance(summary, str)
+        and (title := _one_line(to_text(sanitize(summary))))
+    ):
+        return title, True
+    return _title_from_text(to_text(content), community), False
+
+
+def _one_line(text: str) -> str:
+    """Text as a title: NUL characters dropped, whitespace collapsed, at most MAX_TITLE."""
+    return " ".join(text.replace("\x00", "").split())[:MAX_TITLE]
 
 
 def _title_from_text(text: str, community: Actor) -> str:

@@ -302,3 +302,37 @@ async def active_threads_of(conn: asyncpg.Connection, community_id: int, limit: 
         limit,
     )
     return [_post(row) for row in rows]
+
+
+# A person's posts that anyone may read: public or unlisted, not in a private community (its
+# members' whatever the stored visibility says), neither deleted nor removed.
+_PUBLICLY_WRITTEN = """
+    p.author_id = $1 AND p.visibility IN ('public', 'unlisted')
+    AND p.deleted_at IS NULL AND p.removed_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM communities c WHERE c.actor_id = p.community_id AND c.private)
+"""
+
+
+async def public_posts_by(
+    conn: asyncpg.Connection, author_id: int, *, before_id: int | None, limit: int
+) -> list[Post]:
+    """A person's publicly readable posts (threads and replies), newest first by id; a page
+    starts below `before_id`."""
+    rows = await conn.fetch(
+        f"""
+        SELECT {_COLUMNS} FROM posts p
+        WHERE {_PUBLICLY_WRITTEN} AND ($2::bigint IS NULL OR p.id < $2)
+        ORDER BY p.id DESC
+        LIMIT $3
+        """,
+        author_id,
+        before_id,
+        limit,
+    )
+    return [_post(row) for row in rows]
+
+
+async def count_public_posts_by(conn: asyncpg.Connection, author_id: int) -> int:
+    return int(
+        await conn.fetchval(f"SELECT count(*) FROM posts p WHERE {_PUBLICLY_WRITTEN}", author_id)
+    )
