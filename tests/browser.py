@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -36,13 +36,18 @@ def chromium_path() -> str:
 
 
 @asynccontextmanager
-async def browser() -> AsyncIterator[Page]:
+async def browser(init_scripts: Sequence[str] = ()) -> AsyncIterator[Page]:
+    """`init_scripts` run in every document before the page's own content (the accessibility
+    audit loads axe-core this way: the browser injects them, so the pages' CSP, which forbids
+    inline scripts, stays in force and the pages are audited exactly as served)."""
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
         )
         try:
             context = await launched.new_context(viewport={"width": 390, "height": 844})
+            for script in init_scripts:
+                await context.add_init_script(script=script)
             yield await context.new_page()  # phone-sized: every page must work on a phone
         finally:
             await launched.close()

@@ -1,0 +1,228 @@
+"""Every kind of page passes axe-core's WCAG 2.1 A and AA rules, in the real browser.
+
+One node with something on every page (an admin who facilitates a public community with a
+pinned thread, nested replies, a hashtag, a removed reply and an open report, and a private
+community with a request to join; a registered OAuth app), one headless chromium at phone size,
+and axe-core (pinned in tests/peers/package.json, installed with the Fedify peer's packages)
+run on each page as a visitor, then as the signed-in admin. The window is 320 CSS pixels wide,
+the width at which WCAG 1.4.10 wants pages to reflow, and a page that scrolls sideways fails
+too. Every violation of every page is reported at once: rule, impact, the elements, and the
+rule's explanation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from playwright.async_api import Page
+
+from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.services import accounts, admin, follows, moderation, posts, reports
+from fedcop.store import users as user_store
+from tests.browser import browser
+from tests.conftest import fresh_database
+from tests.live_node import LiveNode, live_node
+from tests.peers.fedify import install
+
+# WCAG 2.1 A and AA, and axe's best practices (landmarks, heading order, unique names), which
+# the pages meet too.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+RUN_AXE = """options => axe.run(document, options).then(results => results.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, url: v.helpUrl,
+    nodes: v.nodes.map(n => ({
+        target: n.target.join(' '),
+        why: [...n.any, ...n.all, ...n.none].map(check => check.message).join('; '),
+    })),
+})))"""
+# What sticks out of a page that scrolls sideways (WCAG 1.4.10 reflow, which axe leaves alone).
+SIDEWAYS = """() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    return [...document.querySelectorAll('body *')]
+        .filter(el => el.getBoundingClientRect().right > width)
+        .map(el => el.tagName.toLowerCase() + ': ' + el.textContent.slice(0, 60));
+}"""
+
+
+def axe_source() -> str:
+    """axe-core's browser bundle, from the npm packages the interop peers also use."""
+    return (install() / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Scene:
+    node: LiveNode
+    thread_id: int
+    authorize_path: str
+
+
+@pytest.fixture
+async def scene(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Scene]:
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn) as node:
+        pool, config, network = node.pool, node.config, node.app.state.network
+        await accounts.create_user(pool, config, "ada", "admin pass 1", is_admin=True)
+        await accounts.create_user(pool, config, "sam", "sam pass 123")
+        async with pool.acquire() as conn:
+            ada = await user_store.find_by_name(conn, "ada")
+        assert ada is not None
+        await admin.save_settings(
+            pool, ada, organisation="City Libraries", description="Where archivists meet.",
+            registrations="open",
+        )  # fmt: skip
+        stewards = await accounts.create_community(
+            pool, config, "stewards", title="Data Stewards", owner="ada",
+            summary="<p>Practical <strong>stewardship</strong>.</p>",
+        )  # fmt: skip
+        clinic = await accounts.create_community(
+            pool, config, "clinic", title="Clinicians", owner="ada", private=True
+        )
+        await follows.join(pool, config, network, "sam", stewards.uri)
+        await follows.join(pool, config, network, "sam", clinic.uri)  # a request, waiting
+        thread = await posts.write(
+            pool, config, network, author="ada", community_uri=stewards.uri,
+            title="Retention schedules",
+            content="How do you keep *yours*? See [the guide](https://example.org/guide).\n\n"
+            "```\nkeep: 7y\n```\n\n#Retention",
+        )  # fmt: skip
+        reply = await posts.write(
+            pool, config, network, author="sam", community_uri=stewards.uri,
+            content="A nightly job here. #retention", in_reply_to=thread.uri,
+        )  # fmt: skip
+        await posts.write(
+            pool, config, network, author="ada", community_uri=stewards.uri,
+            content="Which tool runs it?", in_reply_to=reply.uri,
+        )  # fmt: skip
+        spam = await posts.write(
+            pool, config, network, author="sam", community_uri=stewards.uri,
+            content="BUY CHEAP PILLS", in_reply_to=thread.uri,
+        )  # fmt: skip
+        for kind, target in (("pin", thread.uri), ("remove", spam.uri)):
+            await moderation.act(
+                pool, config, network, moderator="ada", community_uri=stewards.uri,
+                action=moderation.Action(kind, target, reason="Off topic"),
+            )  # fmt: skip
+        await admin.set_domain_blocked(pool, "spam.example", True)
+        await reports.report(pool, config, reporter="sam", post_uri=reply.uri, reason="Unsure")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.port}") as http:
+            registered = await http.post(
+                "/api/v1/apps",
+                headers={"Host": config.domain},
+                data={"client_name": "Pocket Reader", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                      "scopes": "read write", "website": "https://pocket.example"},
+            )  # fmt: skip
+        assert registered.status_code == 200, registered.text
+        query = {
+            "client_id": registered.json()["client_id"],
+            "redirect_uri": "urn:ietf:wg:oauth:2.0:oob",
+            "response_type": "code",
+            "scope": "read write",
+        }
+        yield Scene(node, thread.id, "/oauth/authorize?" + urlencode(query))
+
+
+async def violations(page: Page) -> list[dict[str, Any]]:
+    """axe's violations on the page as it is now, and a sideways scroll if there is one."""
+    found: list[dict[str, Any]] = await page.evaluate(
+        RUN_AXE, {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    )
+    too_wide: list[str] = await page.evaluate(SIDEWAYS)
+    if too_wide:
+        found.append(
+            {"id": "reflow", "impact": "serious", "help": "The page scrolls sideways at 320px",
+             "url": "https://www.w3.org/WAI/WCAG21/Understanding/reflow.html",
+             "nodes": [{"target": text, "why": "wider than the window"} for text in too_wide]}
+        )  # fmt: skip
+    return found
+
+
+def readable(problems: dict[str, list[dict[str, Any]]]) -> str:
+    lines = []
+    for where, found in problems.items():
+        for v in found:
+            lines.append(f"{where}: {v['id']} ({v['impact']}) {v['help']} <{v['url']}>")
+            lines.extend(f"    {n['target']}: {n['why']}" for n in v["nodes"])
+    return "\n".join(lines)
+
+
+async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
+    base, thread = scene.node.base, scene.thread_id
+    visitor_pages = [
+        "/",
+        "/login",
+        "/register",
+        "/c/stewards",
+        "/c/stewards?sort=active",
+        "/c/clinic",
+        f"/t/{thread}",
+        "/u/sam",
+        "/tags/retention",
+        "/c/stewards/modlog",
+        scene.authorize_path,
+    ]
+    admin_pages = [
+        "/",
+        "/c/stewards",
+        "/c/clinic",
+        f"/t/{thread}",
+        f"/t/{thread}/edit",
+        "/u/ada",
+        "/settings",
+        "/communities/new",
+        "/c/stewards/manage",
+        "/c/clinic/manage",
+        "/admin",
+        "/tags/retention",
+        "/c/stewards/modlog",
+        scene.authorize_path,
+    ]
+    problems: dict[str, list[dict[str, Any]]] = {}
+
+    async def audit(page: Page, who: str, path: str, status: int = 200) -> None:
+        response = await page.goto(base + path)
+        assert response is not None and response.status == status, path
+        if found := await violations(page):
+            problems[f"{path} ({who})"] = found
+
+    async with browser(init_scripts=[axe_source()]) as page:
+        await page.set_viewport_size({"width": 320, "height": 640})  # the width WCAG reflows at
+        for path in visitor_pages:
+            await audit(page, "visitor", path)
+        # pages that answer with an error: an unknown address, a search that finds nobody
+        await audit(page, "visitor", "/u/nobody", 404)
+        await audit(page, "visitor", "/search?q=nobody", 404)
+        # a refused sign-in shows its error
+        await page.goto(f"{base}/login")
+        await page.get_by_label("Account name").fill("ada")
+        await page.get_by_label("Password").fill("wrong password")
+        await page.get_by_role("button", name="Sign in").click()
+        await page.get_by_role("alert").wait_for()
+        if found := await violations(page):
+            problems["/login refused (visitor)"] = found
+        # the admin signs in, saves a profile, and sees every page with its controls
+        await page.get_by_label("Password").fill("admin pass 1")
+        await page.get_by_role("button", name="Sign in").click()
+        await page.get_by_role("button", name="Sign out").wait_for()
+        await page.goto(f"{base}/settings")
+        await page.get_by_label("Name", exact=True).fill("Ada Lovelace")
+        await page.get_by_label("Expertise (comma-separated)").fill("records, retention")
+        await page.get_by_label("About you (Markdown)").fill("Archivist at *City Libraries*.")
+        await page.get_by_role("button", name="Save profile").click()
+        await page.get_by_role("status").wait_for()
+        if found := await violations(page):
+            problems["/settings saved (admin)"] = found
+        for path in admin_pages:
+            await audit(page, "admin", path)
+        await audit(page, "admin", "/u/nobody", 404)
+        # and lets the app in: the page with the code to copy
+        await page.goto(base + scene.authorize_path)
+        await page.get_by_role("button", name="Authorize").click()
+        await page.locator("#authorization-code").wait_for()
+        if found := await violations(page):
+            problems["/oauth/authorize code (admin)"] = found
+
+    assert not problems, "accessibility violations:\n" + readable(problems)
