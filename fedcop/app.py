@@ -40,6 +40,7 @@ from fedcop.web import feeds as web_feeds
 from fedcop.web import pages
 from fedcop.web import tags as web_tags
 from fedcop.web.headers import PageHeaders
+from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.inbox import InboxWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
@@ -128,6 +129,7 @@ def create_app(
             Mount("/static", StaticFiles(directory=pages.STATIC), name="static"),
         ],
         lifespan=lifespan,
+        exception_handlers={404: unmatched, 405: unmatched},
         middleware=[
             # Outermost first: the real client and scheme, then the request id and access log.
             Middleware(TrustedProxies, trusted=config.trusted_proxies),

@@ -194,6 +194,7 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
             await audit(page, "visitor", path)
         # pages that answer with an error: an unknown address, a search that finds nobody
         await audit(page, "visitor", "/u/nobody", 404)
+        await audit(page, "visitor", "/no/such/page", 404)
         await audit(page, "visitor", "/search?q=nobody", 404)
         # a refused sign-in shows its error
         await page.goto(f"{base}/login")
