@@ -348,8 +348,10 @@ async def explain_plans(dsn: str, seeded: api_seed.Seeded) -> dict[str, Any]:
                 older = found[-1].id if found else older
                 deep.plans = deep.plans[-1:]
             facts = Explaining(conn, prepared)
-            await status_facts.facts_of(facts, [post.id for post in page], reader)
-            authors = await status_facts.actors_by_ids(conn, [post.author_id for post in page])
+            await status_facts.facts_of(facts, [entry.post.id for entry in page], reader)
+            authors = await status_facts.actors_by_ids(
+                conn, [entry.post.author_id for entry in page]
+            )
             counts = Explaining(conn, prepared)
             await account_facts.counts_of(counts, list(authors))
             notes = Explaining(conn, prepared)

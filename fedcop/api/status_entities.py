@@ -2,7 +2,8 @@
 
 A thread shows its title first (`<p><strong>Title</strong></p>`), then its body and its links.
 Every status mentions its community, so a Mastodon app's reply (prefilled from the mentions)
-stays in the community.
+stays in the community. A boost in a timeline is the booster's status wrapping the original in
+`reblog` (`reblog_status`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fedcop.config import Config
 from fedcop.services import status_views
 from fedcop.services.status_views import StatusView
 from fedcop.store.posts import Post
+from fedcop.store.timelines import Entry
 from fedcop.store.users import User
 from federation.html import to_text
 
@@ -30,6 +32,26 @@ async def render_statuses(
     viewer_id = viewer.actor.id if viewer is not None else None
     found = await status_views.views(pool, viewer_id, posts)
     return [status(view, config, with_viewer=viewer is not None) for view in found]
+
+
+async def render_entries(
+    pool: Any, config: Config, viewer: User | None, entries: list[Entry]
+) -> list[dict[str, Any]]:
+    """Status entities for timeline entries, in the same order: a post as itself, a boost as
+    its wrapper; entries whose post the viewer may not see are left out."""
+    viewer_id = viewer.actor.id if viewer is not None else None
+    rendered = []
+    for found in await status_views.entry_views(pool, viewer_id, entries):
+        original = status(found.view, config, with_viewer=viewer is not None)
+        boost = found.boost
+        if boost is None or found.booster is None:
+            rendered.append(original)
+            continue
+        booster = account(found.booster, config)
+        rendered.append(
+            reblog_status(boost.id, boost.activity_uri, boost.created_at, booster, original)
+        )
+    return rendered
 
 
 async def render_status(

@@ -2,14 +2,17 @@
 `Link` header whose URLs fetch the next and previous pages.
 
 GET /api/v1/timelines/home                 read:statuses (user)  communities joined, actors
-                                                                  followed, own posts
+                                                                  followed, own posts; boosts
+                                                                  by those followed and own
 GET /api/v1/timelines/public               read:statuses         public posts (local=true: in
                                                                   communities here; remote=true:
                                                                   elsewhere)
 GET /api/v1/timelines/tag/:hashtag         read:statuses
 GET /api/v1/timelines/list/:id             read:lists            fedcop has no lists: 404
-GET /api/v1/accounts/:id/statuses          read:statuses         a person's posts; a community's
-                                                                  threads (pinned: its pins)
+GET /api/v1/accounts/:id/statuses          read:statuses         a person's posts and boosts
+                                                                  (exclude_reblogs: not those);
+                                                                  a community's threads
+                                                                  (pinned: its pins)
 GET /api/v1/favourites                     read:favourites (user)
 GET /api/v1/bookmarks                      read:bookmarks (user)
 """
@@ -23,10 +26,10 @@ from fedcop.api.auth import Call, endpoint
 from fedcop.api.errors import not_found
 from fedcop.api.pagination import Page, link_header
 from fedcop.api.params import checked_text
-from fedcop.api.status_entities import render_statuses
+from fedcop.api.status_entities import render_entries, render_statuses
 from fedcop.routes.responses import json_response
 from fedcop.services import timelines
-from fedcop.services.timelines import Window
+from fedcop.services.timelines import Entry, Window
 from fedcop.store.posts import Post
 
 
@@ -42,9 +45,16 @@ async def _statuses(call: Call, posts: list[Post]) -> Response:
     return json_response(rendered, headers=link_header(call.request, [post.id for post in posts]))
 
 
+async def _entries(call: Call, entries: list[Entry]) -> Response:
+    """Entries (posts and boosts) paged on their own ids: a boost's is the boost's."""
+    rendered = await render_entries(call.pool, call.config, call.user, entries)
+    ids = [entry.id for entry in entries]
+    return json_response(rendered, headers=link_header(call.request, ids))
+
+
 @endpoint("read:statuses", user=True)
 async def home(call: Call) -> Response:
-    return await _statuses(call, await timelines.home(call.pool, call.me(), window_of(call)))
+    return await _entries(call, await timelines.home(call.pool, call.me(), window_of(call)))
 
 
 @endpoint("read:statuses")
@@ -82,7 +92,13 @@ async def account_statuses(call: Call) -> Response:
     if params.flag("only_media"):
         # Checked only after the account: an unknown account is still a 404.
         await timelines.account(
-            call.pool, call.user, account_id, window, exclude_replies=True, pinned=True
+            call.pool,
+            call.user,
+            account_id,
+            window,
+            exclude_replies=True,
+            exclude_reblogs=True,
+            pinned=True,
         )
         return json_response([])
     found = await timelines.account(
@@ -91,9 +107,10 @@ async def account_statuses(call: Call) -> Response:
         account_id,
         window,
         exclude_replies=params.flag("exclude_replies"),
+        exclude_reblogs=params.flag("exclude_reblogs"),
         pinned=params.flag("pinned"),
     )
-    return await _statuses(call, found)
+    return await _entries(call, found)
 
 
 @endpoint("read:favourites", user=True)

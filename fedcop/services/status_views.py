@@ -4,6 +4,9 @@ hashtags and the viewer's own marks.
 
     posts -> facts (one query) -> actors (one query) -> account cards (one query for counts)
           -> [StatusView], in the order given, without the posts the viewer may not read
+
+A timeline's boosts (`entry_views`) come with their boosters' cards, gathered in the same
+queries as the authors'.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from typing import Any
 from fedcop.services.account_cards import AccountCard, cards
 from fedcop.store import status_facts
 from fedcop.store.actors import Actor
+from fedcop.store.boosts import Boost
 from fedcop.store.posts import Post
 from fedcop.store.status_facts import Facts
+from fedcop.store.timelines import Entry
 
 
 @dataclass(frozen=True)
@@ -26,20 +31,47 @@ class StatusView:
     facts: Facts
 
 
+@dataclass(frozen=True)
+class EntryView:
+    """A timeline entry: the post's view, and for a boost the boost and its booster's card."""
+
+    view: StatusView
+    boost: Boost | None
+    booster: AccountCard | None
+
+
 async def views(pool: Any, viewer_id: int | None, posts: list[Post]) -> list[StatusView]:
-    if not posts:
+    shown = await entry_views(pool, viewer_id, [Entry(post) for post in posts])
+    return [entry.view for entry in shown]
+
+
+async def entry_views(pool: Any, viewer_id: int | None, entries: list[Entry]) -> list[EntryView]:
+    """Views of the entries, in the order given, without those whose post the viewer may not
+    read (a boost of such a post included)."""
+    if not entries:
         return []
     async with pool.acquire() as conn:
-        facts = await status_facts.facts_of(conn, [post.id for post in posts], viewer_id)
-        shown = [post for post in posts if post.id in facts and facts[post.id].visible]
+        facts = await status_facts.facts_of(conn, [e.post.id for e in entries], viewer_id)
+        shown = [e for e in entries if e.post.id in facts and facts[e.post.id].visible]
+        boosters = [e.boost.actor_id for e in shown if e.boost is not None]
         actors = await status_facts.actors_by_ids(
             conn,
-            [post.author_id for post in shown] + [post.community_id for post in shown],
+            [e.post.author_id for e in shown] + [e.post.community_id for e in shown] + boosters,
         )
-        author_cards = await cards(conn, [actors[post.author_id] for post in shown])
+        people = {e.post.author_id for e in shown} | set(boosters)
+        found_cards = await cards(conn, [actors[actor_id] for actor_id in people])
     return [
-        StatusView(post, author_cards[post.author_id], actors[post.community_id], facts[post.id])
-        for post in shown
+        EntryView(
+            StatusView(
+                e.post,
+                found_cards[e.post.author_id],
+                actors[e.post.community_id],
+                facts[e.post.id],
+            ),
+            e.boost,
+            found_cards[e.boost.actor_id] if e.boost is not None else None,
+        )
+        for e in shown
     ]
 
 

@@ -1,29 +1,33 @@
 """Timelines for the client API: home, public, a hashtag, an account's posts, a user's
-favourites and bookmarks. Each is one page of posts the viewer may read, newest first."""
+favourites and bookmarks. Each is one page of posts the viewer may read, newest first; the home
+timeline and a person's statuses also hold boosts (`Entry`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from fedcop.services.errors import NotFound
 from fedcop.store import actors as actor_store
 from fedcop.store import timelines as store
 from fedcop.store.posts import Post
-from fedcop.store.timelines import Window
+from fedcop.store.timelines import Entry, Window
 from fedcop.store.users import User
 
-__all__ = ["Window", "account", "bookmarks", "favourites", "home", "public", "tagged"]
+__all__ = ["Entry", "Window", "account", "bookmarks", "favourites", "home", "public", "tagged"]
 
 
-def _newest_first(posts: list[Post], window: Window) -> list[Post]:
-    return list(reversed(posts)) if window.oldest_first else posts
+_Item = TypeVar("_Item")
+
+
+def _newest_first(items: list[_Item], window: Window) -> list[_Item]:
+    return list(reversed(items)) if window.oldest_first else items
 
 
 def _viewer_id(viewer: User | None) -> int | None:
     return viewer.actor.id if viewer is not None else None
 
 
-async def home(pool: Any, user: User, window: Window) -> list[Post]:
+async def home(pool: Any, user: User, window: Window) -> list[Entry]:
     async with pool.acquire() as conn:
         return _newest_first(await store.home(conn, user.actor.id, window), window)
 
@@ -52,10 +56,11 @@ async def account(
     window: Window,
     *,
     exclude_replies: bool,
+    exclude_reblogs: bool,
     pinned: bool,
-) -> list[Post]:
-    """What an account posted: a person's posts, or a community's threads (its pins when
-    `pinned`; people pin nothing here)."""
+) -> list[Entry]:
+    """What an account posted: a person's posts and boosts, or a community's threads (its pins
+    when `pinned`; people pin nothing here)."""
     viewer_id = _viewer_id(viewer)
     async with pool.acquire() as conn:
         actor = await actor_store.find_by_id(conn, account_id)
@@ -65,14 +70,20 @@ async def account(
             if pinned:
                 # Pins are one short list: there is no page after the first.
                 paged = window.before is not None or window.after is not None
-                return [] if paged else await store.pinned_in(conn, actor.id, viewer_id)
-            found = await store.threads_in(conn, actor.id, viewer_id, window)
-        elif pinned:
+                pins = [] if paged else await store.pinned_in(conn, actor.id, viewer_id)
+                return [Entry(post) for post in pins]
+            threads = await store.threads_in(conn, actor.id, viewer_id, window)
+            return _newest_first([Entry(post) for post in threads], window)
+        if pinned:
             return []
-        else:
-            found = await store.by_author(
-                conn, actor.id, viewer_id, window, threads_only=exclude_replies
-            )
+        found = await store.by_author(
+            conn,
+            actor.id,
+            viewer_id,
+            window,
+            threads_only=exclude_replies,
+            with_boosts=not exclude_reblogs,
+        )
     return _newest_first(found, window)
 
 

@@ -3,6 +3,10 @@
 Every query pages on the post id (time-sortable: `before` / `after` exclusive bounds, newest
 first unless `oldest_first`) and shows a viewer only what they may read: no deleted or removed
 posts, and members-only posts only to the community's members, facilitators and author.
+
+The home timeline and a person's statuses also carry boosts (`Entry`): a boost pages on its own
+id, which comes from the same time-sortable sequence as post ids, so one window cuts both. A
+boost is shown only while the viewer may see the post it boosts.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 
 import asyncpg
 
+from fedcop.store.boosts import Boost
 from fedcop.store.posts import _COLUMNS, Post, _post
 
 
@@ -28,6 +33,19 @@ class Window:
     @property
     def order(self) -> str:
         return "ASC" if self.oldest_first else "DESC"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of a timeline: a post, or someone's boost of it (`boost` set)."""
+
+    post: Post
+    boost: Boost | None = None
+
+    @property
+    def id(self) -> int:
+        """What the timeline pages on: the boost's own id for a boost."""
+        return self.boost.id if self.boost is not None else self.post.id
 
 
 def readable_by(viewer: str) -> str:
@@ -65,12 +83,72 @@ async def readable(
     return {row["id"] for row in rows}
 
 
-def _in_window(first: int) -> str:
-    """SQL bounds on p.id for parameters $first (before) and $first+1 (after)."""
+def _in_window(first: int, column: str = "p.id") -> str:
+    """SQL bounds on `column` for parameters $first (before) and $first+1 (after)."""
     return (
-        f"(${first}::bigint IS NULL OR p.id < ${first}) "
-        f"AND (${first + 1}::bigint IS NULL OR p.id > ${first + 1})"
+        f"(${first}::bigint IS NULL OR {column} < ${first}) "
+        f"AND (${first + 1}::bigint IS NULL OR {column} > ${first + 1})"
     )
+
+
+def _boosts_by(booster: str, viewer: str, first: int, window: Window) -> str:
+    """SQL: one page of (id, post_id) of the boosts by the actor `booster` (an SQL expression)
+    whose post the actor whose id is `viewer` may see; $first and $first+1 bound the boost id
+    and $first+2 is the page size. Read newest first through boosts_actor_recent, stopping at
+    the page size."""
+    return f"""
+        SELECT b.id, b.post_id FROM boosts b JOIN posts p ON p.id = b.post_id
+        WHERE b.actor_id = {booster} AND {visible_to(viewer)} AND {_in_window(first, "b.id")}
+        ORDER BY b.id {window.order} LIMIT ${first + 2}
+    """
+
+
+async def _entries(
+    conn: asyncpg.Connection,
+    post_ids: str,
+    boost_ids: str,
+    args: list[Any],
+    limit_param: int,
+    window: Window,
+) -> list[Entry]:
+    """The page of entries merged from `post_ids` (SQL giving `id`) and `boost_ids` (SQL giving
+    `id, post_id`), both already visibility-checked and each cut to the page: a UNION ALL of
+    the two pages, ordered by the entries' own ids and cut again, then joined to the posts and
+    boosts it names."""
+    order, limit = window.order, f"${limit_param}"
+    rows = await conn.fetch(
+        f"""
+        WITH entries AS (
+            (SELECT id, id AS post_id, NULL::bigint AS boost_id FROM ({post_ids}) ps
+             ORDER BY id {order} LIMIT {limit})
+            UNION ALL
+            (SELECT id, post_id, id AS boost_id FROM ({boost_ids}) bs
+             ORDER BY id {order} LIMIT {limit})
+        ), page AS (
+            SELECT * FROM entries ORDER BY id {order} LIMIT {limit}
+        )
+        SELECT {_COLUMNS}, b.id AS boost_id, b.actor_id AS boost_actor_id,
+               b.activity_uri AS boost_uri, b.created_at AS boost_created_at
+        FROM page e JOIN posts p ON p.id = e.post_id LEFT JOIN boosts b ON b.id = e.boost_id
+        ORDER BY e.id {order}
+        """,
+        *args,
+    )
+    return [_entry(row) for row in rows]
+
+
+def _entry(row: Any) -> Entry:
+    post = _post(row)
+    if row["boost_id"] is None:
+        return Entry(post)
+    boost = Boost(
+        id=row["boost_id"],
+        actor_id=row["boost_actor_id"],
+        post_id=post.id,
+        activity_uri=row["boost_uri"],
+        created_at=row["boost_created_at"],
+    )
+    return Entry(post, boost)
 
 
 async def _page(
@@ -97,39 +175,37 @@ async def _page(
     return [_post(row) for row in rows]
 
 
-async def home(conn: asyncpg.Connection, user_id: int, window: Window) -> list[Post]:
-    """Posts in the communities the user belongs to, by the actors they follow, and their own.
+async def home(conn: asyncpg.Connection, user_id: int, window: Window) -> list[Entry]:
+    """Posts in the communities the user belongs to, by the actors they follow, and their own;
+    and the boosts of the actors they follow, and their own.
 
-    Each source is read through its own index (community, author) and cut to a page before the
-    pages are merged, so the cost follows the number of follows, not the size of the table.
+    Each source is read through its own index (community, author, booster) and cut to a page
+    before the pages are merged, so the cost follows the number of follows, not the size of
+    the tables. A post boosted by several of them is there once per boost.
     """
     viewer = "$1::bigint"
     bounds = f"{visible_to(viewer)} AND {_in_window(2)}"
-    rows = await conn.fetch(
-        f"""
-        WITH sources AS (
-            SELECT followed_id AS id FROM follows WHERE follower_id = $1 AND state = 'accepted'
-        ), candidates AS (
-            SELECT q.id FROM sources s CROSS JOIN LATERAL (
-                SELECT p.id FROM posts p WHERE p.community_id = s.id AND {bounds}
-                ORDER BY p.id {window.order} LIMIT $4) q
-            UNION
-            SELECT q.id FROM sources s CROSS JOIN LATERAL (
-                SELECT p.id FROM posts p WHERE p.author_id = s.id AND {bounds}
-                ORDER BY p.id {window.order} LIMIT $4) q
-            UNION
-            (SELECT p.id FROM posts p WHERE p.author_id = $1 AND {bounds}
-             ORDER BY p.id {window.order} LIMIT $4)
-        )
-        SELECT {_COLUMNS} FROM posts p WHERE p.id IN (SELECT id FROM candidates)
-        ORDER BY p.id {window.order} LIMIT $4
-        """,
-        user_id,
-        window.before,
-        window.after,
-        window.limit,
-    )
-    return [_post(row) for row in rows]
+    sources = "SELECT followed_id AS id FROM follows WHERE follower_id = $1 AND state = 'accepted'"
+    post_ids = f"""
+        SELECT q.id FROM ({sources}) s CROSS JOIN LATERAL (
+            SELECT p.id FROM posts p WHERE p.community_id = s.id AND {bounds}
+            ORDER BY p.id {window.order} LIMIT $4) q
+        UNION
+        SELECT q.id FROM ({sources}) s CROSS JOIN LATERAL (
+            SELECT p.id FROM posts p WHERE p.author_id = s.id AND {bounds}
+            ORDER BY p.id {window.order} LIMIT $4) q
+        UNION
+        (SELECT p.id FROM posts p WHERE p.author_id = $1 AND {bounds}
+         ORDER BY p.id {window.order} LIMIT $4)
+    """
+    boost_ids = f"""
+        SELECT q.id, q.post_id FROM ({sources}) s CROSS JOIN LATERAL (
+            {_boosts_by("s.id", viewer, 2, window)}) q
+        UNION
+        ({_boosts_by("$1", viewer, 2, window)})
+    """
+    args = [user_id, window.before, window.after, window.limit]
+    return await _entries(conn, post_ids, boost_ids, args, 4, window)
 
 
 async def public(
@@ -186,9 +262,22 @@ async def by_author(
     window: Window,
     *,
     threads_only: bool,
-) -> list[Post]:
-    where = "p.author_id = $1" + (" AND p.thread_id IS NULL" if threads_only else "")
-    return await _page(conn, where, [author_id], viewer_id, window)
+    with_boosts: bool,
+) -> list[Entry]:
+    """A person's posts (`threads_only`: not their replies) and, `with_boosts`, their boosts."""
+    viewer = "$2::bigint"
+    threads = " AND p.thread_id IS NULL" if threads_only else ""
+    post_ids = f"""
+        SELECT p.id FROM posts p
+        WHERE p.author_id = $1{threads} AND {visible_to(viewer)} AND {_in_window(3)}
+        ORDER BY p.id {window.order} LIMIT $5
+    """
+    boost_ids = _boosts_by("$1", viewer, 3, window) if with_boosts else _NO_BOOSTS
+    args = [author_id, viewer_id, window.before, window.after, window.limit]
+    return await _entries(conn, post_ids, boost_ids, args, 5, window)
+
+
+_NO_BOOSTS = "SELECT NULL::bigint AS id, NULL::bigint AS post_id WHERE false"
 
 
 async def threads_in(
