@@ -114,6 +114,7 @@ async def fetch_json(
             f"the document fetched from {final_url} has {claimed}; a document is only trusted "
             "when it is served at its own id",
             url=final_url,
+            claimed_id=document_id if isinstance(document_id, str) else None,
         )
     return document
 

@@ -108,7 +108,11 @@ class InvalidJSONError(InvalidResponseError):
 
 
 class IdMismatchError(InvalidResponseError):
-    pass
+    """`claimed_id`: the id the document gave itself (None when it had none or not a string)."""
+
+    def __init__(self, message: str, *, url: str | None = None, claimed_id: str | None = None):
+        super().__init__(message, url=url)
+        self.claimed_id = claimed_id
 
 
 class NoActorLinkError(InvalidResponseError):

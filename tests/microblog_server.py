@@ -104,6 +104,11 @@ class MicroblogServer:
             found = self.statuses.get(f"{self.origin}{request.url.path}")
             return _json(found) if found else Response(status_code=404)
 
+        async def permalink(request: Request) -> Response:
+            """Mastodon's page address (/@name/ID): the same document, under its own id."""
+            found = self.statuses.get(f"{self.user}/statuses/{request.path_params['id']}")
+            return _json(found) if found else Response(status_code=404)
+
         async def key(request: Request) -> Response:
             if not self.key_at_own_url:
                 return Response(status_code=404)
@@ -139,6 +144,7 @@ class MicroblogServer:
                 Route(f"/users/{self.name}", actor),
                 Route(f"/users/{self.name}/main-key", key),
                 Route(f"/users/{self.name}/statuses/{{id}}", status),
+                Route(f"/@{self.name}/{{id}}", permalink),
                 Route("/.well-known/nodeinfo", nodeinfo_links),
                 Route("/nodeinfo/2.0", nodeinfo),
                 Route("/inbox", inbox, methods=["POST"]),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from fedcop.config import Config
 from fedcop.network import Network
@@ -31,7 +32,7 @@ from fedcop.store import actors as actor_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
-from federation.fetch_errors import FetchError
+from federation.fetch_errors import FetchError, IdMismatchError
 from federation.validate import ValidationError
 from federation.vocab import first_type, id_of, ids_of
 
@@ -70,7 +71,9 @@ async def resolve_url(pool: Any, config: Config, network: Network, url: str) -> 
     if stored is not None or url.startswith(config.base_url + "/"):
         return stored
     try:
-        document = await network.fetch(url)
+        document = await fetch_at_its_id(pool, network, url)
+        if not isinstance(document, dict):
+            return document
         kind = first_type(document)
         if kind in remote_actors.ACTOR_TYPES:
             return await remote_actors.store_actor(pool, document)
@@ -80,6 +83,27 @@ async def resolve_url(pool: Any, config: Config, network: Network, url: str) -> 
     except _FAILURES as error:
         log.info("resolving %s found nothing: %s", url, error)
     return None
+
+
+async def fetch_at_its_id(
+    pool: Any, network: Network, url: str
+) -> dict[str, Any] | Actor | Post | None:
+    """The document a pasted URL names. A page's address (Mastodon's `/@name/123`) may serve
+    the document under its own id, elsewhere on the same host: that id is fetched in turn (and
+    must serve itself), so nothing is trusted at an address that is not its id. What is
+    already kept under that id is answered without fetching."""
+    try:
+        document: dict[str, Any] = await network.fetch(url)
+        return document
+    except IdMismatchError as error:
+        claimed = error.claimed_id
+        if claimed is None or urlsplit(claimed).netloc != urlsplit(error.url or url).netloc:
+            raise
+        stored = await known(pool, claimed)
+        if stored is not None:
+            return stored
+        fetched: dict[str, Any] = await network.fetch(claimed)
+        return fetched
 
 
 async def _post(pool: Any, config: Config, network: Network, note: dict[str, Any]) -> Post | None:

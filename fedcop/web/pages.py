@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
+from fedcop.routes.responses import wants_activity_json
 from fedcop.services import browsing, reading
 from fedcop.services import node as node_service
 from fedcop.services.reading import PostView
@@ -107,6 +108,14 @@ async def thread_page(request: Request) -> Response:
     """/t/{id}: any post this node keeps, by its number here."""
     pool = request.app.state.pool
     found = await reading.post_by_id(pool, request.path_params["id"])
+    config = request.app.state.config
+    if (
+        found is not None
+        and wants_activity_json(request)
+        and found.post.uri.startswith(config.base_url + "/")
+    ):
+        # A thread's page pasted into another server's search: its document lives at its id.
+        return RedirectResponse(found.post.uri, 302, headers={"Vary": "Accept"})
     current = await viewer(request)
     reader = current.user.actor.id if current.user else None
     if (

@@ -18,11 +18,13 @@ import httpx
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, follows, oauth, posts
+from fedcop.services import accounts, follows, oauth, posts, resolving
 from fedcop.store import actors as actor_store
 from fedcop.store import posts as post_store
+from federation.fetch_errors import IdMismatchError
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
+from tests.microblog_server import microblog_server
 from tests.scene import settle
 
 
@@ -238,3 +240,58 @@ async def test_a_post_elsewhere_is_found_by_its_url(scene: Scene) -> None:
         "GET", "/api/v2/search", params={"q": f"{beta.base}/p/1", "resolve": "true"}
     )
     assert missing.json() == {"accounts": [], "statuses": [], "hashtags": []}
+
+
+async def test_a_post_is_found_by_the_address_of_its_page(scene: Scene) -> None:
+    alpha, beta, ana = scene.alpha, scene.beta, scene.ana
+    guild = f"{beta.base}/c/guild"
+    thread = await posts.write(
+        beta.pool, beta.config, beta.app.state.network, author="fb",
+        community_uri=guild, title="Agenda", content="Items for Thursday",
+    )  # fmt: skip
+    with microblog_server("masto") as masto:
+        # A Mastodon user's thread in guild, whose page address is /@masto/ID
+        note = masto.status(
+            "<p>@guild Shared drive layout</p><p>How do you name folders?</p>",
+            cc=[guild],
+            tag=[{"type": "Mention", "href": guild, "name": f"@guild@{beta.config.domain}"}],
+        )
+        page = f"{masto.origin}/@{masto.name}/{note['id'].rsplit('/', 1)[1]}"
+        # When ana pastes the pages' addresses (fedcop's /t/N and Mastodon's /@name/N)
+        found = {}
+        for address in (f"{beta.base}/t/{thread.id}", page):
+            response = await ana.call(
+                "GET", "/api/v2/search", params={"q": address, "resolve": "true"}
+            )
+            assert response.status_code == 200
+            found[address] = [s["uri"] for s in response.json()["statuses"]]
+    # Then each is found under its own id, and kept as a post of guild
+    assert found == {f"{beta.base}/t/{thread.id}": [thread.uri], page: [note["id"]]}
+    async with alpha.pool.acquire() as conn:
+        kept = await post_store.find_by_uri(conn, note["id"])
+    assert kept is not None and kept.title == "Shared drive layout"
+
+
+async def test_a_page_claiming_a_document_on_another_host_finds_nothing(scene: Scene) -> None:
+    alpha = scene.alpha
+    guild = f"{scene.beta.base}/c/guild"
+    with microblog_server("masto") as masto, microblog_server("other") as other:
+        # A page on masto's host that serves a document whose id is on another host (a post
+        # that would otherwise be kept: it is in guild)
+        note = other.status(
+            "<p>@guild Not masto's</p>",
+            cc=[guild],
+            tag=[{"type": "Mention", "href": guild, "name": f"@guild@{scene.beta.config.domain}"}],
+        )
+        masto.statuses[f"{masto.user}/statuses/1"] = note
+        page = f"{masto.origin}/@{masto.name}/1"
+        # The page is not followed to the other host
+        with pytest.raises(IdMismatchError):
+            await resolving.fetch_at_its_id(alpha.pool, alpha.app.state.network, page)
+        # and search finds and keeps nothing
+        response = await scene.ana.call(
+            "GET", "/api/v2/search", params={"q": page, "resolve": "true"}
+        )
+    assert response.json()["statuses"] == []
+    async with alpha.pool.acquire() as conn:
+        assert await post_store.find_by_uri(conn, note["id"]) is None
