@@ -153,7 +153,7 @@ async def ensure_instance_actor(pool: Any, config: Config) -> store.LocalActor:
         if existing is not None:
             return existing
         async with conn.transaction():
-            await conn.execute("LOCK TABLE actors IN SHARE ROW EXCLUSIVE MODE")
+            await store.lock_against_new_actors(conn)
             existing = await store.find_instance_actor(conn)
             if existing is None:
                 await _create_local_actor(

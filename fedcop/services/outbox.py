@@ -16,6 +16,7 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents.actors import utc_timestamp
 from fedcop.documents.context import AS_CONTEXT
+from fedcop.store import ids
 from fedcop.store import outbound as outbound_store
 from fedcop.store.actors import Actor
 
@@ -35,7 +36,7 @@ async def publish(
 ) -> dict[str, Any]:
     """Store `activity` (given without @context, id or actor) and queue its deliveries.
     `members_of`: a private community whose members' servers alone may fetch it."""
-    number = int(await conn.fetchval("SELECT fedcop_next_id()"))
+    number = await ids.next_id(conn)
     document = {
         "@context": AS_CONTEXT,
         "id": activity_uri(config, number),

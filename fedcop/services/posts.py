@@ -27,6 +27,7 @@ from fedcop.services import markdown, outbox, post_marks, relay, remote_actors
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
+from fedcop.store import ids
 from fedcop.store import moderation as mod_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
@@ -113,7 +114,7 @@ async def write(
             await _check_may_start_thread(conn, community, writer.actor)
         if await mod_store.is_banned(conn, community.id, writer.actor.id):
             raise InvalidInput(f"you are banned from {community.display_name}")
-        post_id = await post_store.next_id(conn)
+        post_id = await ids.next_id(conn)
         uri = local_post_uri(config, post_id)
         post = await post_store.insert(
             conn,
@@ -154,7 +155,7 @@ async def write(
             [] if community.is_local else outbox.inbox_of(community),
             members_of=outbox.readers(community),
         )
-        await conn.execute("UPDATE posts SET create_uri = $2 WHERE id = $1", post.id, create["id"])
+        await post_store.set_create_uri(conn, post.id, create["id"])
         if community.is_local:
             await relay.relay(
                 conn, config, community, create, new_thread_uri=uri if parent is None else None

@@ -370,3 +370,9 @@ async def set_manual_approval(conn: asyncpg.Connection, community: str, manual: 
 async def find_by_id(conn: asyncpg.Connection, actor_id: int) -> Actor | None:
     row = await conn.fetchrow(f"SELECT {_ACTOR_COLUMNS} FROM actors a WHERE a.id = $1", actor_id)
     return _actor(row) if row else None
+
+
+async def lock_against_new_actors(conn: asyncpg.Connection) -> None:
+    """Within a transaction: no other may add an actor until it ends (the instance actor is
+    made once, whatever the number of processes starting together)."""
+    await conn.execute("LOCK TABLE actors IN SHARE ROW EXCLUSIVE MODE")

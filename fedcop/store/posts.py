@@ -78,10 +78,6 @@ def _post(row: Any) -> Post:
     return Post(**{key: row[key] for key in Post.__dataclass_fields__})
 
 
-async def next_id(conn: asyncpg.Connection) -> int:
-    return int(await conn.fetchval("SELECT fedcop_next_id()"))
-
-
 async def insert(
     conn: asyncpg.Connection, post: NewPost, post_id: int | None = None
 ) -> Post | None:
@@ -336,3 +332,8 @@ async def count_public_posts_by(conn: asyncpg.Connection, author_id: int) -> int
     return int(
         await conn.fetchval(f"SELECT count(*) FROM posts p WHERE {_PUBLICLY_WRITTEN}", author_id)
     )
+
+
+async def set_create_uri(conn: asyncpg.Connection, post_id: int, create_uri: str) -> None:
+    """The id of the Create that published a post written here (relays wrap it)."""
+    await conn.execute("UPDATE posts SET create_uri = $2 WHERE id = $1", post_id, create_uri)
