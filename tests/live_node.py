@@ -70,12 +70,16 @@ async def live_node(
     name: str | None = None,
     *,
     run_workers: bool = False,
+    port: int | None = None,
+    base: str | None = None,
     **config_overrides: Any,
 ) -> AsyncIterator[LiveNode]:
     """A node on a free loopback port; named nodes live at http://NAME.test:PORT, unnamed ones
-    at http://127.0.0.1:PORT (for independent peers that cannot use our resolver)."""
-    port = free_port()
-    base = f"http://{name}.test:{port}" if name else f"http://127.0.0.1:{port}"
+    at http://127.0.0.1:PORT (for independent peers that cannot use our resolver). `port` and
+    `base` choose both (a restored node comes back at its old address)."""
+    port = port or free_port()
+    if base is None:
+        base = f"http://{name}.test:{port}" if name else f"http://127.0.0.1:{port}"
     config = make_config(base, **config_overrides)
     app = create_app(config, dsn, run_workers=run_workers, resolver=test_resolver)
     server = uvicorn.Server(

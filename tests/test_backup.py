@@ -9,7 +9,6 @@ The embedded flow does the same with data directories and `fedcop serve` process
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import shutil
@@ -21,15 +20,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-import uvicorn
 
-from fedcop.app import create_app
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, follows, profiles
 from fedcop.store import users as user_store
-from tests.conftest import fast_tmp_root, fresh_database, make_config
+from tests.conftest import fast_tmp_root, fresh_database
 from tests.live_node import LiveNode, live_node
-from tests.live_node import test_resolver as resolve_test_names
 from tests.processes import (
     Serve,
     clean_env,
@@ -43,25 +39,9 @@ from tests.processes import (
 AP = {"Accept": "application/activity+json"}
 
 
-@contextlib.asynccontextmanager
-async def node_at(dsn: str, base: str, port: int) -> AsyncIterator[LiveNode]:
+def node_at(dsn: str, base: str, port: int) -> contextlib.AbstractAsyncContextManager[LiveNode]:
     """A node on a chosen port and base URL (a restored node keeps its base URL)."""
-    config = make_config(base)
-    app = create_app(config, dsn, run_workers=False, resolver=resolve_test_names)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError(f"node {base} did not start")
-            await asyncio.sleep(0.01)
-        yield LiveNode(config=config, app=app, port=port)
-    finally:
-        server.should_exit = True
-        await task
+    return live_node(dsn, port=port, base=base)
 
 
 def admin(dsn: str, base: str, *args: str) -> subprocess.CompletedProcess[str]:
