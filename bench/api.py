@@ -28,7 +28,6 @@ import asyncio
 import collections
 import datetime as dt
 import itertools
-import os
 import re
 import statistics
 import sys
@@ -45,15 +44,14 @@ import uvloop
 from common import (
     CPU_COUNT,
     Cleanup,
-    CpuMeter,
-    children_of,
+    await_node_processes,
     durable_postgres,
     emit,
     free_port,
     load_average,
     log,
+    node_cpu_meter,
     phase,
-    postmaster_pid,
     spawn,
     temp_dir,
 )
@@ -489,20 +487,8 @@ def main() -> None:
             )
             for _ in range(args.node_procs)
         ]  # fmt: skip
-        for node in nodes:
-            assert node.stdout is not None
-            if node.stdout.readline().strip() != b"ready":
-                raise SystemExit("a node process did not start: see the messages above")
-        log(f"{args.node_procs} node process(es) on 127.0.0.1:{port} as {authority}")
-
-        postmaster = postmaster_pid(cluster) or -1
-        meter = CpuMeter(
-            {
-                "node": lambda: [node.pid for node in nodes],
-                "postgres": lambda: [postmaster, *children_of(postmaster)],
-                "load_generator": lambda: [os.getpid()],
-            }
-        )
+        await_node_processes(nodes, port, authority)
+        meter = node_cpu_meter(nodes, cluster)
         head = (
             f" HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\n"
             "Accept: application/json\r\nUser-Agent: fedcop-bench\r\n\r\n"

@@ -654,3 +654,24 @@ def _main() -> None:
 
 if __name__ == "__main__":
     _main()
+
+
+def await_node_processes(nodes: list[subprocess.Popen[bytes]], port: int, authority: str) -> None:
+    """Wait for every node process's "ready" line."""
+    for node in nodes:
+        assert node.stdout is not None
+        if node.stdout.readline().strip() != b"ready":
+            raise SystemExit("a node process did not start: see the messages above")
+    log(f"{len(nodes)} node process(es) on 127.0.0.1:{port} as {authority}")
+
+
+def node_cpu_meter(nodes: list[subprocess.Popen[bytes]], cluster: EmbeddedPostgres) -> CpuMeter:
+    """CPU of the node processes, of PostgreSQL, and of this (load-generating) process."""
+    postmaster = postmaster_pid(cluster) or -1
+    return CpuMeter(
+        {
+            "node": lambda: [node.pid for node in nodes],
+            "postgres": lambda: [postmaster, *children_of(postmaster)],
+            "load_generator": lambda: [os.getpid()],
+        }
+    )

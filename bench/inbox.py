@@ -24,7 +24,6 @@ import asyncio
 import collections
 import datetime as dt
 import multiprocessing
-import os
 import statistics
 import sys
 import time
@@ -36,9 +35,8 @@ import uvloop
 from common import (
     CPU_COUNT,
     Cleanup,
-    CpuMeter,
+    await_node_processes,
     body_of,
-    children_of,
     content_length,
     create_note,
     durable_postgres,
@@ -46,8 +44,8 @@ from common import (
     free_port,
     load_average,
     log,
+    node_cpu_meter,
     phase,
-    postmaster_pid,
     spawn,
     temp_dir,
     verify_rates,
@@ -302,20 +300,8 @@ def main() -> None:
             )
             for _ in range(args.node_procs)
         ]
-        for node in nodes:
-            assert node.stdout is not None
-            if node.stdout.readline().strip() != b"ready":
-                raise SystemExit("a node process did not start: see the messages above")
-        log(f"{args.node_procs} node process(es) on 127.0.0.1:{port} as {authority}")
-
-        postmaster = postmaster_pid(cluster) or -1
-        meter = CpuMeter(
-            {
-                "node": lambda: [node.pid for node in nodes],
-                "postgres": lambda: [postmaster, *children_of(postmaster)],
-                "load_generator": lambda: [os.getpid()],
-            }
-        )
+        await_node_processes(nodes, port, authority)
+        meter = node_cpu_meter(nodes, cluster)
 
         async def load() -> tuple[Run, Run, dict[str, Any]]:
             warm = Run(requests[: args.warmup], time.perf_counter() + 60)
