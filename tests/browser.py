@@ -3,7 +3,7 @@
     async with browser() as page:          # a fresh profile each time
         await page.goto(node.base + "/")
 
-.ci/run installs chromium with apt-get; Playwright never downloads a browser of its own.
+tests/install-system-packages.sh installs chromium with apt-get; Playwright never downloads a browser of its own.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def chromium_path() -> str:
     if not Path(found).exists():
         raise AssertionError(
             "chromium is not installed: the browser tests need Debian's chromium "
-            "(apt-get install chromium; .ci/run does it)"
+            "(tests/install-system-packages.sh installs it)"
         )
     return found
 

@@ -182,7 +182,10 @@ def test_the_proxy_samples_keep_host_and_forward_the_client() -> None:
     assert "{$SITE_DOMAIN}" in caddy
 
 
-@pytest.mark.skipif(nginx_binary() is None, reason="needs nginx: .ci/run installs nginx-light")
+@pytest.mark.skipif(
+    nginx_binary() is None,
+    reason="needs nginx: tests/install-system-packages.sh installs nginx-light",
+)
 def test_nginx_accepts_the_sample_configuration(tmp_path: Path) -> None:
     # The sample as an operator installs it, with a test certificate in place of certbot's
     ca = trustme.CA()

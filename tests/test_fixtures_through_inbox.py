@@ -1,4 +1,4 @@
-"""Every real payload under ../shared/fixtures/real goes through the inbox path, signature aside.
+"""Every real payload under tests/data/real goes through the inbox path, signature aside.
 
     fixture bytes -> admit(body, host of its actor)        the inbox's checks after the signature
       4xx -> a one-line reason, and not one row written anywhere
@@ -42,7 +42,6 @@ import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -68,11 +67,12 @@ from fedcop.workers.inbox import InboxWorker
 from federation.keys import generate_key_pair
 from federation.vocab import as_list, first_type, host_of, id_of
 from tests.conftest import fresh_database, make_config
+from tests.paths import REAL_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "real"
+FIXTURES = REAL_FIXTURES
 MISSING = (
     f"the real-payload fixtures are missing: {FIXTURES} does not exist. They are part of the "
-    "test suite; check out the shared directory (shared/fixtures/real) next to the repository."
+    "repository (tests/data/real); restore them from git."
 )
 # Tables the baseline keeps (the local actors); every other table is emptied between files.
 BASELINE_TABLES = frozenset(

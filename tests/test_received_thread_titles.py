@@ -2,7 +2,7 @@
 
 name                                  -> the title (every current threadiverse server)
 no name, a Page or an Article         -> its summary, as one line of text: Lemmy before 0.12
-                                         put the title there (shared/fixtures/real/lemmy/
+                                         put the title there (tests/data/real/lemmy/
                                          objects/lemmy-page.json); it is not also kept as a
                                          content warning
 no name, anything else (a Note)       -> the first line of the content, the mention removed;
@@ -15,7 +15,6 @@ import copy
 import json
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,10 +28,11 @@ from tests.conftest import fresh_database
 from tests.group_server import GroupServer, group_server
 from tests.live_node import LiveNode, live_node
 from tests.microblog_server import MicroblogServer, microblog_server
+from tests.paths import REAL_FIXTURES
 from tests.scene import settle, stored
 from tests.signed_requests import Sender, encoded, post
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "real"
+FIXTURES = REAL_FIXTURES
 
 Setting = tuple[LiveNode, LiveNode, GroupServer, MicroblogServer]
 

@@ -20,7 +20,8 @@ from tests.live_node import LiveNode
 from tests.tls_proxy import Proxy, nginx_binary, tls_nodes
 
 pytestmark = pytest.mark.skipif(
-    nginx_binary() is None, reason="needs nginx: .ci/run installs nginx-light"
+    nginx_binary() is None,
+    reason="needs nginx: tests/install-system-packages.sh installs nginx-light",
 )
 AP = {"Accept": "application/activity+json"}
 

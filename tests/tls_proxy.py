@@ -104,7 +104,7 @@ http {{
 def nginx(directory: Path, port: int, upstreams: dict[str, int], ca: trustme.CA) -> Iterator[Proxy]:
     """nginx on 127.0.0.1:`port`, one TLS server per `NAME.test` -> 127.0.0.1:upstream."""
     binary = nginx_binary()
-    assert binary, "nginx is not installed: apt-get install nginx-light (as .ci/run does)"
+    assert binary, "nginx is not installed: tests/install-system-packages.sh installs nginx-light"
     directory.mkdir(parents=True, exist_ok=True)
     server_cert = ca.issue_cert(*(f"{name}.test" for name in upstreams))
     cert, key, ca_file = directory / "cert.pem", directory / "key.pem", directory / "ca.pem"

@@ -15,7 +15,6 @@ import asyncio
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,8 +31,9 @@ from fedcop.services import follows, oauth, posts, votes
 from tests.api.conftest import ApiUser, api_user
 from tests.conftest import fresh_database
 from tests.live_node import live_node
+from tests.paths import MASTODON_OPENAPI
 
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared" / "mastodon-openapi" / "schema.json"
+SCHEMA_PATH = MASTODON_OPENAPI
 
 
 def _described_api() -> Any:

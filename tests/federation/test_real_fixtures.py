@@ -1,4 +1,4 @@
-"""Every real payload under ../shared/fixtures/real is accepted, or refused with a clear reason.
+"""Every real payload under tests/data/real is accepted, or refused with a clear reason.
 
 Files not listed in REJECTED must be accepted; listed files must be refused with the listed
 error class and a message containing the listed text. A change in either direction shows up
@@ -11,17 +11,17 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from federation.validate import UnsupportedType, ValidationError, parse_document, validate
+from tests.paths import REAL_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "real"
+FIXTURES = REAL_FIXTURES
 MISSING = (
     f"the real-payload fixtures are missing: {FIXTURES} does not exist. They are part of the "
-    "test suite; check out the shared directory (shared/fixtures/real) next to the repository."
+    "repository (tests/data/real); restore them from git."
 )
 
 

@@ -1,0 +1,12 @@
+"""Where the test suite's own data lives: everything a test reads is inside the repository
+(tests/data/SOURCES.md says where each part came from)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+# Real ActivityPub payloads from other servers, byte-identical to their sources.
+REAL_FIXTURES = DATA / "real"
+# The Mastodon client API's OpenAPI description.
+MASTODON_OPENAPI = DATA / "mastodon-openapi" / "schema.json"
