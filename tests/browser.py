@@ -3,7 +3,8 @@
     async with browser() as page:          # a fresh profile each time
         await page.goto(node.base + "/")
 
-tests/install-system-packages.sh installs chromium with apt-get; Playwright never downloads a browser of its own.
+tests/install-system-packages.sh installs chromium with apt-get; Playwright never downloads a
+browser of its own.
 """
 
 from __future__ import annotations
