@@ -12,8 +12,10 @@ from fedcop.api import (
     notifications,
     oauth,
     search,
+    status_marks,
     statuses,
     stubs,
+    tags,
     timelines,
 )
 
@@ -23,6 +25,8 @@ routes: list[BaseRoute] = [
     *accounts.routes,
     *follow_requests.routes,
     *statuses.routes,
+    *status_marks.routes,
+    *tags.routes,
     *timelines.routes,
     *notifications.routes,
     *markers.routes,

@@ -24,6 +24,7 @@ from fedcop.routes import collections
 from fedcop.routes.authorized_fetch import refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
 from fedcop.services import node as node_service
+from fedcop.services import profile_pins
 from fedcop.store.actors import LocalActor
 from fedcop.urls import Urls
 from fedcop.web import pages
@@ -101,7 +102,11 @@ def _collection_route(actor_type: str) -> Endpoint:
         if name == "following":
             _, following = await node_service.follow_counts(request.app.state.pool, actor.id)
             return activity_json(counted_collection(collection_id, following))
-        pinned = await node_service.pinned(request.app.state.pool, actor.id)  # featured
+        # featured: a community's pinned threads, or the posts a person pinned on their profile
+        if actor_type == "Person":
+            pinned = await profile_pins.pinned_uris(request.app.state.pool, actor.id)
+        else:
+            pinned = await node_service.pinned(request.app.state.pool, actor.id)
         return activity_json(ordered_collection(collection_id, pinned))
 
     return endpoint

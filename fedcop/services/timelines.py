@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from fedcop.services.errors import NotFound
 from fedcop.store import actors as actor_store
+from fedcop.store import profile_pins
 from fedcop.store import timelines as store
 from fedcop.store.posts import Post
 from fedcop.store.timelines import Entry, Window
@@ -59,8 +60,9 @@ async def account(
     exclude_reblogs: bool,
     pinned: bool,
 ) -> list[Entry]:
-    """What an account posted: a person's posts and boosts, or a community's threads (its pins
-    when `pinned`; people pin nothing here)."""
+    """What an account posted: a person's posts and boosts, or a community's threads; with
+    `pinned`, the community's pinned threads, or the posts the person pinned on their profile
+    (one short list: there is no page after the first)."""
     viewer_id = _viewer_id(viewer)
     async with pool.acquire() as conn:
         actor = await actor_store.find_by_id(conn, account_id)
@@ -75,7 +77,9 @@ async def account(
             threads = await store.threads_in(conn, actor.id, viewer_id, window)
             return _newest_first([Entry(post) for post in threads], window)
         if pinned:
-            return []
+            paged = window.before is not None or window.after is not None
+            pins = [] if paged else await profile_pins.pinned_posts(conn, actor.id, viewer_id)
+            return [Entry(post) for post in pins]
         found = await store.by_author(
             conn,
             actor.id,
