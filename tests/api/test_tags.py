@@ -137,6 +137,18 @@ async def test_a_person_features_hashtags_on_their_profile(
     assert (await api.get("/api/v1/featured_tags", headers=alice.auth)).json() == [featured]
     tag = (await api.get("/api/v1/tags/preservation", headers=alice.auth)).json()
     assert tag["featuring"] is True
+    # and other servers read it from her actor's featuredTags, as Mastodon does
+    ap = {"Accept": "application/activity+json"}
+    person = (await api.get("/u/alice", headers=ap)).json()
+    assert person["featuredTags"] == f"{config.base_url}/u/alice/featured_tags"
+    collection = (await api.get("/u/alice/featured_tags", headers=ap)).json()
+    assert collection["orderedItems"] == [
+        {
+            "type": "Hashtag",
+            "href": f"{config.base_url}/tags/preservation",
+            "name": "#preservation",
+        }
+    ]
     # bob features nothing; a community and a person elsewhere feature nothing here
     assert (await api.get(f"/api/v1/accounts/{bob.actor.id}/featured_tags")).json() == []
     async with app.state.pool.acquire() as conn:
@@ -164,6 +176,7 @@ async def test_a_person_features_hashtags_on_their_profile(
     removed = await api.delete(f"/api/v1/featured_tags/{featured['id']}", headers=alice.auth)
     assert (removed.status_code, removed.json()) == (200, {})
     assert (await api.get(f"/api/v1/accounts/{alice.actor.id}/featured_tags")).json() == []
+    assert (await api.get("/u/alice/featured_tags", headers=ap)).json()["orderedItems"] == []
     # and bob cannot remove what is not his
     again = await api.post("/api/v1/featured_tags", json={"name": "fixity"}, headers=alice.auth)
     theirs = await api.delete(f"/api/v1/featured_tags/{again.json()['id']}", headers=bob.auth)
