@@ -8,6 +8,8 @@ GET    /api/v1/followed_tags               read:follows      Tags, the latest fo
 GET    /api/v1/featured_tags               read:accounts     the user's FeaturedTags
 POST   /api/v1/featured_tags               write:accounts    `name`: the new FeaturedTag
 DELETE /api/v1/featured_tags/:id           write:accounts    {}
+GET    /api/v1/featured_tags/suggestions   read:accounts     Tags the user used lately and
+                                                             does not feature yet
 GET    /api/v1/accounts/:id/featured_tags  read:accounts     an account's FeaturedTags (people
                                                              here; an empty list for others)
 GET    /api/v1/accounts/:id/lists          read:lists        fedcop has no lists: an empty list
@@ -121,6 +123,12 @@ async def my_featured(call: Call) -> Response:
     return json_response([featured_tag_entity(one, call.config) for one in found])
 
 
+@endpoint("read:accounts", user=True)
+async def suggestions(call: Call) -> Response:
+    found = await tags.suggested_features(call.pool, call.me())
+    return json_response([tag_entity(one, call.config) for one in found])
+
+
 @endpoint("write:accounts", user=True)
 async def add_featured(call: Call) -> Response:
     found = await tags.feature(call.pool, call.me(), call.params.text("name") or "")
@@ -154,6 +162,7 @@ routes: list[BaseRoute] = [
     Route("/api/v1/followed_tags", followed, methods=["GET"]),
     Route("/api/v1/featured_tags", my_featured, methods=["GET"]),
     Route("/api/v1/featured_tags", add_featured, methods=["POST"]),
+    Route("/api/v1/featured_tags/suggestions", suggestions, methods=["GET"]),
     Route("/api/v1/featured_tags/{id}", remove_featured, methods=["DELETE"]),
     Route("/api/v1/accounts/{id}/featured_tags", account_featured, methods=["GET"]),
     Route("/api/v1/accounts/{id}/lists", account_lists, methods=["GET"]),

@@ -7,6 +7,7 @@
                            (store.timelines.home)
     feature / unfeature    a person's featured tags, shown on their profile with how many of
                            their posts carry each (at most MAX_FEATURED)
+    suggested_features     the tags they used lately and do not feature yet
 
 Names are compared lower case and without '#', the form posts' tags are kept in.
 """
@@ -28,6 +29,7 @@ __all__ = ["DayOfUse", "FeaturedTag", "Tag"]
 
 HISTORY_DAYS = 7
 MAX_FEATURED = 10  # Mastodon's limit
+MAX_SUGGESTED = 10  # as many as Mastodon suggests
 TOO_MANY_FEATURED = "Validation failed: You have already featured the maximum number of hashtags"
 # A hashtag as posts carry it (services.post_marks): word characters, at least one a letter.
 _NAME = re.compile(r"\w*[^\W\d_]\w*")
@@ -136,3 +138,10 @@ async def featured_of(pool: Any, account_id: int) -> list[FeaturedTag]:
         if not found[0].is_local or found[0].actor_type != "Person":
             return []
         return await store.featured_of(conn, account_id)
+
+
+async def suggested_features(pool: Any, user: User) -> list[Tag]:
+    """Tags the user used lately and does not feature yet (at most MAX_SUGGESTED)."""
+    async with pool.acquire() as conn:
+        names = await store.recently_used_by(conn, user.actor.id, MAX_SUGGESTED)
+    return await tags(pool, user, names)

@@ -144,6 +144,27 @@ async def featured_among(conn: asyncpg.Connection, actor_id: int, names: list[st
     return {row["name"] for row in rows}
 
 
+async def recently_used_by(conn: asyncpg.Connection, actor_id: int, limit: int) -> list[str]:
+    """The tags of the actor's latest posts anyone may read, the most recently used first,
+    without those they already feature (what they might feature next)."""
+    rows = await conn.fetch(
+        f"""
+        SELECT t.name, max(p.id) AS latest
+        FROM (SELECT p.id, p.tags FROM posts p
+              WHERE p.author_id = $1 AND p.tags <> '{{}}' AND {_READABLE_BY_ANYONE}
+              ORDER BY p.id DESC LIMIT 200) p
+        CROSS JOIN LATERAL unnest(p.tags) AS t(name)
+        WHERE NOT EXISTS (SELECT 1 FROM featured_tags f WHERE f.actor_id = $1 AND f.name = t.name)
+        GROUP BY t.name
+        ORDER BY latest DESC, t.name
+        LIMIT $2
+        """,
+        actor_id,
+        limit,
+    )
+    return [row["name"] for row in rows]
+
+
 # -- use --------------------------------------------------------------------------------------
 
 

@@ -230,6 +230,7 @@ OPERATIONS = [
     Operation("/api/v1/tags/{id}/unfeature", "POST", {"id": "=collections"}),
     Operation("/api/v1/featured_tags", "POST", body={"name": "archives"}),
     Operation("/api/v1/featured_tags/{id}", "DELETE", {"id": "featured_tag"}),
+    Operation("/api/v1/featured_tags/suggestions", "GET"),
     Operation("/api/v1/accounts/{id}/featured_tags", "GET", {"id": "alice"}),
     Operation("/api/v1/accounts/{id}/featured_tags", "GET", {"id": "community"}, as_user=""),
     Operation("/api/v1/accounts/{id}/lists", "GET", {"id": "bob"}),

@@ -120,6 +120,10 @@ async def test_a_person_features_hashtags_on_their_profile(
     await post(api, alice, status="@clinic Rota\n#preservation", visibility="private")
     await post(api, bob, status="@stewards Mine\nAlso #preservation")
 
+    # Her recent tags are suggested for featuring, the latest used first
+    suggested = await api.get("/api/v1/featured_tags/suggestions", headers=alice.auth)
+    assert [t["name"] for t in suggested.json()] == ["fixity", "preservation"]
+
     # When she features the tag
     made = await api.post(
         "/api/v1/featured_tags", json={"name": "#Preservation"}, headers=alice.auth
@@ -137,6 +141,8 @@ async def test_a_person_features_hashtags_on_their_profile(
     assert (await api.get("/api/v1/featured_tags", headers=alice.auth)).json() == [featured]
     tag = (await api.get("/api/v1/tags/preservation", headers=alice.auth)).json()
     assert tag["featuring"] is True
+    suggested = await api.get("/api/v1/featured_tags/suggestions", headers=alice.auth)
+    assert [t["name"] for t in suggested.json()] == ["fixity"]
     # and other servers read it from her actor's featuredTags, as Mastodon does
     ap = {"Accept": "application/activity+json"}
     person = (await api.get("/u/alice", headers=ap)).json()
