@@ -6,7 +6,8 @@ POST /api/v1/statuses/:id/pin, /unpin      write:accounts   own public or unlist
 POST /api/v1/statuses/:id/mute, /unmute    write:mutes      no notification from that thread
                                                             (services.conversation_mutes)
 GET  /api/v1/statuses?id[]=                read:statuses    the statuses the caller may read,
-                                                            in the order asked; others left out
+                                                            in the order asked; others left out;
+                                                            a boost's id gives its wrapper
 
 Each answers the status as the caller now sees it (`pinned`, `muted`). A post the caller may
 not read answers 404, exactly like one that does not exist.
@@ -19,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from fedcop.api.auth import Call, endpoint
 from fedcop.api.errors import not_found
-from fedcop.api.status_entities import render_status, render_statuses
+from fedcop.api.status_entities import render_entries, render_status
 from fedcop.routes.responses import json_response
 from fedcop.services import conversation_mutes, profile_pins, status_views
 from fedcop.store.posts import Post
@@ -66,10 +67,11 @@ async def many(call: Call) -> Response:
         for value in call.params.texts("id")[:MAX_IDS]
         if value.isascii() and value.isdigit() and len(value) <= 19 and int(value) < 2**63
     ]
-    found = await status_views.posts(call.pool, wanted)
-    posts = [found[post_id] for post_id in dict.fromkeys(wanted) if post_id in found]
-    # render_statuses leaves out what the caller may not read, deleted and removed posts too.
-    return json_response(await render_statuses(call.pool, call.config, call.user, posts))
+    # A boost's id gives the booster's status wrapping the post, as in timelines (Phanpy asks
+    # again for every id of its cached timeline, and takes a missing one for a deleted status).
+    entries = await status_views.entries_by_ids(call.pool, wanted)
+    # render_entries leaves out what the caller may not read, deleted and removed posts too.
+    return json_response(await render_entries(call.pool, call.config, call.user, entries))
 
 
 routes: list[BaseRoute] = [

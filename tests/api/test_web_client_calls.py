@@ -62,6 +62,33 @@ async def test_several_statuses_at_once(
     assert (await api.get("/api/v1/statuses")).json() == []
 
 
+async def test_a_boost_is_found_by_its_own_id_among_several(
+    app: Any, config: Config, api: httpx.AsyncClient, alice: ApiUser
+) -> None:
+    # Given bob's boost of alice's thread, as alice's home timeline shows it
+    await community(app, config, "stewards", "alice")
+    bob = await api_user(app, config, "bob")
+    await api.post(f"/api/v1/accounts/{bob.actor.id}/follow", headers=alice.auth)
+    thread = await post(api, alice, status="@stewards Shelving\nTips?")
+    boost = (await api.post(f"/api/v1/statuses/{thread['id']}/reblog", headers=bob.auth)).json()
+    home = (await api.get("/api/v1/timelines/home", headers=alice.auth)).json()
+    assert boost["id"] in [status["id"] for status in home]
+
+    # When an app asks again for the timeline's statuses by their ids
+    again = await api.get(
+        "/api/v1/statuses", params={"id[]": [boost["id"], thread["id"]]}, headers=alice.auth
+    )
+    # Then the boost comes back as the same wrapper, not as missing
+    found = again.json()
+    assert [status["id"] for status in found] == [boost["id"], thread["id"]]
+    assert found[0]["reblog"]["id"] == thread["id"]
+    assert found[0]["account"]["id"] == str(bob.actor.id)
+    # and once bob takes it back, it is gone
+    await api.post(f"/api/v1/statuses/{thread['id']}/unreblog", headers=bob.auth)
+    after = await api.get("/api/v1/statuses", params={"id[]": [boost["id"]]}, headers=alice.auth)
+    assert after.json() == []
+
+
 async def test_an_account_is_in_no_list(
     app: Any, config: Config, api: httpx.AsyncClient, alice: ApiUser
 ) -> None:
