@@ -59,15 +59,29 @@ async def account(
     exclude_replies: bool,
     exclude_reblogs: bool,
     pinned: bool,
+    tagged: str | None = None,
 ) -> list[Entry]:
     """What an account posted: a person's posts and boosts, or a community's threads; with
     `pinned`, the community's pinned threads, or the posts the person pinned on their profile
-    (one short list: there is no page after the first)."""
+    (one short list: there is no page after the first); with `tagged`, only the posts carrying
+    that hashtag (no boosts)."""
     viewer_id = _viewer_id(viewer)
     async with pool.acquire() as conn:
         actor = await actor_store.find_by_id(conn, account_id)
         if actor is None or actor.actor_type == "Application":
             raise NotFound("Record not found")
+        if tagged is not None and not pinned:
+            tag = tagged.strip().removeprefix("#").lower()
+            found_tagged = await store.tagged_by(
+                conn,
+                actor.id,
+                tag,
+                viewer_id,
+                window,
+                community=actor.actor_type == "Group",
+                threads_only=exclude_replies,
+            )
+            return _newest_first([Entry(post) for post in found_tagged], window)
         if actor.actor_type == "Group":
             if pinned:
                 # Pins are one short list: there is no page after the first.

@@ -295,6 +295,24 @@ async def by_author(
 _NO_BOOSTS = "SELECT NULL::bigint AS id, NULL::bigint AS post_id WHERE false"
 
 
+async def tagged_by(
+    conn: asyncpg.Connection,
+    actor_id: int,
+    tag: str,
+    viewer_id: int | None,
+    window: Window,
+    *,
+    community: bool,
+    threads_only: bool,
+) -> list[Post]:
+    """An account's posts carrying a hashtag: a person's (`threads_only`: not their replies),
+    or a community's threads (`community`)."""
+    owner = "p.community_id = $1 AND p.thread_id IS NULL" if community else "p.author_id = $1"
+    threads = " AND p.thread_id IS NULL" if threads_only else ""
+    where = f"{owner}{threads} AND p.tags <> '{{}}' AND p.tags @> ARRAY[$2::text]"
+    return await _page(conn, where, [actor_id, tag], viewer_id, window)
+
+
 async def threads_in(
     conn: asyncpg.Connection, community_id: int, viewer_id: int | None, window: Window
 ) -> list[Post]:

@@ -115,10 +115,22 @@ async def test_a_person_features_hashtags_on_their_profile(
     await community(app, config, "clinic", "alice", private=True)
     bob = await api_user(app, config, "bob")
     await join(app, config, bob, f"{config.base_url}/c/stewards")
-    await post(api, alice, status="@stewards Formats\nPDF/A #preservation")
-    await post(api, alice, status="@stewards Checksums\nSHA-256 #Preservation #fixity")
+    formats = await post(api, alice, status="@stewards Formats\nPDF/A #preservation")
+    checksums = await post(api, alice, status="@stewards Checksums\nSHA-256 #Preservation #fixity")
     await post(api, alice, status="@clinic Rota\n#preservation", visibility="private")
     await post(api, bob, status="@stewards Mine\nAlso #preservation")
+
+    # An app opening a featured tag on her profile lists her posts with it (those bob may read)
+    with_tag = await api.get(
+        f"/api/v1/accounts/{alice.actor.id}/statuses",
+        params={"tagged": "Preservation"},
+        headers=bob.auth,
+    )
+    assert [s["id"] for s in with_tag.json()] == [checksums["id"], formats["id"]]
+    untagged = await api.get(
+        f"/api/v1/accounts/{alice.actor.id}/statuses", params={"tagged": "nothing"}
+    )
+    assert untagged.json() == []
 
     # Her recent tags are suggested for featuring, the latest used first
     suggested = await api.get("/api/v1/featured_tags/suggestions", headers=alice.auth)
