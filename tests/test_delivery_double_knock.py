@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from fedcop.services import accounts, outbox
 from fedcop.store import hosts as host_store
@@ -62,6 +63,13 @@ async def _deliveries(node: LiveNode) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+def _second_knocks(scheme: str, accepted: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "fedcop_delivery_second_knocks_total", {"scheme": scheme, "accepted": accepted}
+    )
+    return value or 0.0
+
+
 async def _remembered(node: LiveNode, host: str) -> str | None:
     async with node.pool.acquire() as conn:
         return await host_store.signature_scheme(conn, host)
@@ -77,6 +85,7 @@ async def test_an_rfc9421_only_host_gets_the_delivery_in_one_attempt_and_is_reme
     # Given a host we never delivered to, which verifies only RFC 9421 signatures
     assert await _remembered(node, "rfc-only.test") is None
     # When a first activity is delivered to it
+    knocks_before = _second_knocks("rfc9421", "yes")
     await _publish(node, ana, inbox, "first")
     assert await node.app.state.delivery_worker.run_once() == 1
     # Then the draft-cavage knock was refused and the RFC 9421 knock accepted, at once
@@ -87,6 +96,8 @@ async def test_an_rfc9421_only_host_gets_the_delivery_in_one_attempt_and_is_reme
     assert (delivery["state"], delivery["attempts"], delivery["last_status"]) == ("done", 1, 202)
     assert delivery["last_error"] is None
     assert await _remembered(node, "rfc-only.test") == "rfc9421"
+    # And operators can see the second knock in the metrics
+    assert _second_knocks("rfc9421", "yes") - knocks_before == 1
 
     # When a second activity is delivered there
     await _publish(node, ana, inbox, "second")
@@ -99,6 +110,7 @@ async def test_an_rfc9421_only_host_gets_the_delivery_in_one_attempt_and_is_reme
         ("done", 1),
     ]
     assert await _remembered(node, "rfc-only.test") == "rfc9421"
+    assert _second_knocks("rfc9421", "yes") - knocks_before == 1
 
 
 async def test_a_host_remembered_as_rfc9421_that_verifies_only_cavage_is_knocked_again(

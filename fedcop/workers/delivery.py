@@ -93,17 +93,12 @@ class DeliveryWorker:
             delivery.inbox_url, delivery.body, key, first_scheme=first_scheme(remembered)
         )
         self.heartbeat = time.monotonic()
+        if result.knocks > 1 and result.scheme is not None:
+            _count_second_knock(delivery.host, result.scheme, result.delivered)
         decision = next_step(result, delivery.attempts, self.rng)
         if isinstance(decision, Done):
             done = DeliveryOutcome(delivery.id, DeliveryState.DONE, result.status, None)
             accepted = result.accepted_scheme
-            if result.knocks > 1:
-                log.info(
-                    "%s refused a %s signature with 401 and accepted %s",
-                    delivery.host,
-                    first_scheme(remembered),
-                    accepted,
-                )
             learned = accepted if accepted != remembered else None
             return _Attempt(done, delivery.host, "alive", learned)
         if isinstance(decision, GiveUp):
@@ -117,6 +112,12 @@ class DeliveryWorker:
         )
         failing = result.status is None or result.status >= 500
         return _Attempt(retry, delivery.host, "failing" if failing else None)
+
+
+def _count_second_knock(host: str, scheme: str, accepted: bool) -> None:
+    metrics.DELIVERY_SECOND_KNOCKS.labels(scheme, "yes" if accepted else "no").inc()
+    if accepted:
+        log.info("%s refused the first signature with 401 and accepted %s", host, scheme)
 
 
 @dataclass(frozen=True)
