@@ -11,7 +11,8 @@ delivery worker ── post(inbox, body, knock) ───> DeliveryClient
                                                   │   connections per host, every new connection
                                                   │   through the SSRF guard (aiohttp_guard.py)
                                                   │ 401 and a second knock given: sign with its
-                                                  │   scheme, POST again (double_knock.py)
+                                                  │   scheme, POST again (double_knock.py; also
+                                                  │   a 400 to an RFC 9421 knock)
                                                   v
                 DeliveryResult(status | error, retry_after, refused, scheme, knocks)
                                                   │
@@ -47,7 +48,7 @@ from multidict import CIMultiDict
 
 from federation.aiohttp_guard import check_literal_host, guarded_connector
 from federation.async_closing import AsyncClosing
-from federation.double_knock import KNOCK_AGAIN_STATUS, Knock
+from federation.double_knock import Knock, knocks_again
 from federation.fetch import Signer, checked_url
 from federation.fetch_errors import RequestRefusedError
 from federation.netguard import Resolver, resolve_with_getaddrinfo
@@ -195,8 +196,9 @@ class DeliveryClient(AsyncClosing):
     ) -> DeliveryResult:
         """POST `body` to `inbox_url`, signed; says what happened instead of raising.
 
-        With `second_knock`, a 401 to the first request is followed at once by the same POST
-        signed by `second_knock` (in the same host slot); the result is then the answer to that
+        With `second_knock`, a 401 to the first request (or a 400 to an RFC 9421 one, see
+        double_knock.knocks_again) is followed at once by the same POST signed by
+        `second_knock` (in the same host slot); the result is then the answer to that
         second request, with `knocks == 2`. `signer` given as a `Knock` names its scheme, which
         the result reports."""
         if self._closed:
@@ -218,7 +220,7 @@ class DeliveryClient(AsyncClosing):
             async with semaphore, self._total:
                 result = await self._post(url, inbox_url, body, first_signer)
                 result = dataclasses.replace(result, scheme=first_scheme)
-                if result.status != KNOCK_AGAIN_STATUS or second_knock is None:
+                if second_knock is None or not knocks_again(result.status, first_scheme):
                     return result
                 again = await self._post(url, inbox_url, body, second_knock.signer)
                 return _after_second_knock(result, again, second_knock.scheme)

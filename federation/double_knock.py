@@ -18,8 +18,8 @@ time, so the steady state costs one signature per delivery; the second signature
 after a 401. This module keeps no memory itself: it has no database and no state.
 
 Which scheme first for a host we know nothing about: draft-cavage, as Mastodon does (it signs
-cavage first and knocks with RFC 9421 only when cavage is refused). Fedify knocks RFC 9421 first,
-which is safe for Fedify because it also falls back on 5xx; for fedcop it is not:
+cavage first and knocks with RFC 9421 only when cavage is refused). Fedify knocks RFC 9421 first
+(and knocks again on any 4xx or 5xx). fedcop does not, because:
 - every server that verifies RFC 9421 today also verifies draft-cavage, while Lemmy,
   GoToSocial, Misskey, Akkoma, Pixelfed and Mastodon before 4.5 verify draft-cavage only, so
   cavage first costs one signature almost everywhere and RFC 9421 first would cost two (~285 µs
@@ -33,9 +33,13 @@ and gets RFC 9421 first from then on. A host remembered as RFC 9421 that starts 
 (a restored backup, another server software behind the name) is knocked at with draft-cavage,
 and the memory follows whatever worked.
 
-Only 401 starts a second knock: it is what Mastodon, GoToSocial, Fedify and fedcop answer to a
-signature they refuse. A 400 or 403 is a refusal of the request itself, a 5xx is the server's
-trouble; signing again cannot change them, and the retry policy (retry_policy.py) handles them.
+What starts a second knock: a 401, what Mastodon, GoToSocial, Fedify and fedcop answer to a
+signature they refuse; and a 400 to an RFC 9421 knock, since a server that does not know
+RFC 9421 may read its `Signature` header as a malformed draft-cavage one and call the request
+bad (without this, a host remembered as RFC 9421 whose software changed would have every
+delivery given up). A 400 to draft-cavage, a 403 and the rest are answers about the request
+itself, a 5xx is the server's trouble: signing again cannot change them, and the retry policy
+(retry_policy.py) handles them.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ __all__ = [
     "KNOCK_AGAIN_STATUS",
     "Knock",
     "first_scheme",
+    "knocks_again",
     "other_scheme",
 ]
 
@@ -60,6 +65,8 @@ __all__ = [
 FIRST_SCHEME_FOR_UNKNOWN_HOSTS: SignatureScheme = "draft-cavage"
 # The answer that means "I could not verify this signature" and so starts a second knock.
 KNOCK_AGAIN_STATUS = 401
+# What a server that does not know RFC 9421 may answer to it instead (see above).
+_BAD_REQUEST = 400
 
 
 @dataclass(frozen=True)
@@ -77,3 +84,10 @@ def first_scheme(remembered: str | None) -> SignatureScheme:
         if remembered == scheme:
             return scheme
     return FIRST_SCHEME_FOR_UNKNOWN_HOSTS
+
+
+def knocks_again(status: int | None, scheme: SignatureScheme | None) -> bool:
+    """Whether an answer `status` to a request signed with `scheme` calls for a second knock."""
+    if status == KNOCK_AGAIN_STATUS:
+        return True
+    return status == _BAD_REQUEST and scheme == "rfc9421"

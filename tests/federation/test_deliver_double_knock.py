@@ -131,8 +131,22 @@ async def test_without_a_second_knock_a_401_is_the_answer(
     assert (result.status, result.knocks, result.scheme) == (401, 1, other(state.accepts))
 
 
-@pytest.mark.parametrize("status", [400, 403, 500])
-async def test_only_a_401_knocks_again(status: int) -> None:
+@pytest.mark.parametrize(
+    ("first", "status", "knocked_with"),
+    [
+        # After draft-cavage only a 401 knocks again: a 400 is about the request itself
+        ("draft-cavage", 400, ["draft-cavage"]),
+        ("draft-cavage", 403, ["draft-cavage"]),
+        ("draft-cavage", 500, ["draft-cavage"]),
+        # A server that does not know RFC 9421 may call its Signature header a bad request
+        ("rfc9421", 400, ["rfc9421", "draft-cavage"]),
+        ("rfc9421", 403, ["rfc9421"]),
+        ("rfc9421", 500, ["rfc9421"]),
+    ],
+)
+async def test_which_refusals_knock_again(
+    first: SignatureScheme, status: int, knocked_with: list[str]
+) -> None:
     seen: list[str] = []
 
     async def refuse(request: Request) -> Response:
@@ -145,11 +159,11 @@ async def test_only_a_401_knocks_again(status: int) -> None:
             result = await delivery.post(
                 f"http://127.0.0.1:{port}/inbox",
                 ACTIVITY,
-                knock("draft-cavage"),
-                second_knock=knock("rfc9421"),
+                knock(first),
+                second_knock=knock(other(first)),
             )
-    assert seen == ["draft-cavage"]
-    assert (result.status, result.knocks) == (status, 1)
+    assert seen == knocked_with
+    assert (result.status, result.knocks) == (status, len(knocked_with))
 
 
 def test_an_unknown_host_gets_draft_cavage_first_and_a_known_one_its_scheme() -> None:
