@@ -177,3 +177,8 @@ def reblog_status(
         "favourites_count": 0,
         "reblog": original,
     }
+
+
+def content_of(post: Post) -> str:
+    """A post's `content` as a status shows it (title, body, links): also a past version's."""
+    return _content(post)
