@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from fedcop.api.auth import Call, endpoint
 from fedcop.api.entities import account, acct, timestamp
 from fedcop.api.errors import ApiError, not_found
-from fedcop.api.status_entities import content_of, render_status
+from fedcop.api.status_entities import content_of, render_status, source_text
 from fedcop.routes.responses import json_response
 from fedcop.services import status_edits, status_views
 from fedcop.store.actors import Actor
@@ -62,7 +62,7 @@ async def source(call: Call) -> Response:
     return json_response(
         {
             "id": str(post.id),
-            "text": status_edits.source_text(post, acct(community)),
+            "text": source_text(post, acct(community)),
             "spoiler_text": to_text(post.summary) if post.summary else "",
         }
     )

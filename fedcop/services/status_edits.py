@@ -17,7 +17,6 @@ from typing import Any
 from fedcop.config import Config
 from fedcop.services import post_changes, posts, statuses
 from fedcop.services.errors import InvalidInput
-from fedcop.services.post_source import editable_text
 from fedcop.store import actors as actor_store
 from fedcop.store import post_versions as version_store
 from fedcop.store.actors import Actor
@@ -55,14 +54,6 @@ async def readable(pool: Any, viewer: User | None, post_id: int) -> tuple[Post, 
     """A post the viewer may read, and its community."""
     post = await statuses.visible(pool, viewer, post_id)
     return post, await _community(pool, post)
-
-
-def source_text(post: Post, community_handle: str) -> str:
-    """The text a client app edits; `community_handle` is how apps name the community."""
-    body = editable_text(post)
-    if _titled(post):
-        return f"@{community_handle} {post.title}\n\n{body}"
-    return body
 
 
 async def update(pool: Any, config: Config, author: User, post_id: int, change: Change) -> Post:
