@@ -151,6 +151,14 @@ async def test_a_lemmy_edit_keeps_the_new_markdown_and_the_old_version(setting: 
             history = await post_versions.earlier_versions(conn, thread.id)
         assert [version.source for version in history] == [MARKDOWN], node.base
         assert "<strong>back up</strong> first" in history[0].content
+    # And the same edit sent again is no new edit
+    first_edit = (await stored(alpha, page["id"])).updated
+    assert (await post(alpha, encoded(_activity("Update", picard, edited)), picard)).status_code
+    await settle(alpha, gamma)
+    again = await stored(alpha, page["id"])
+    assert again.updated == first_edit
+    async with alpha.pool.acquire() as conn:
+        assert len(await post_versions.earlier_versions(conn, again.id)) == 1
 
 
 async def test_a_source_that_is_not_markdown_is_not_kept(setting: Setting) -> None:

@@ -180,25 +180,27 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
                 summary = ""
         source = post_source.received_markdown(note)
         sensitive = note.get("sensitive") is True
-        if (content, summary, sensitive, source, title or post.title) != (
+        changed = (content, summary, sensitive, source, title or post.title) != (
             post.content,
             post.summary,
             post.sensitive,
             post.source,
             post.title,
-        ):
-            # Edits made elsewhere have a history here too.
-            await version_store.keep_current(conn, post.id)
-        await post_store.update_content(
-            conn,
-            post.id,
-            title=title,
-            content=content,
-            summary=summary,
-            attachments=post.attachments,
-            sensitive=sensitive,
-            source=source,
         )
+        if changed:
+            # Edits made elsewhere have a history here too; the same Update again (or one that
+            # changes nothing) is no edit.
+            await version_store.keep_current(conn, post.id)
+            await post_store.update_content(
+                conn,
+                post.id,
+                title=title,
+                content=content,
+                summary=summary,
+                attachments=post.attachments,
+                sensitive=sensitive,
+                source=source,
+            )
         await post_marks.retag_received(conn, post.id, note)
         await _relay_if_local(conn, config, post.community_id, update)
         return True
