@@ -83,7 +83,11 @@ async def edit(
         new_title = wanted_title[:MAX_TITLE] or None
         new_summary = post.summary if summary is None else escape(summary.strip())
         new_sensitive = (post.sensitive if sensitive is None else sensitive) or bool(new_summary)
-        same_text = text == post.source if post.source is not None else html == post.content
+        # Unchanged: the same Markdown, or (a client app's edit box trims the text; an older
+        # post kept no Markdown) the same HTML from Markdown that is the same but for its ends.
+        same_text = text == post.source or (
+            html == post.content and (post.source is None or text.strip() == post.source.strip())
+        )
         if (
             same_text
             and (new_title or post.title) == post.title

@@ -12,7 +12,7 @@ import pytest
 from mastodon import MastodonAPIError
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, markdown
+from fedcop.services import accounts, markdown, posts
 from tests.api.test_mastodon_py import in_thread, sign_in_with_mastodon_py
 from tests.conftest import fresh_database
 from tests.live_node import live_node
@@ -94,3 +94,29 @@ async def test_a_member_edits_a_thread_from_mastodon_py(pg_cluster: EmbeddedPost
         assert not_his.value.args[1] == 403
         assert (await in_thread(bob.status_source, thread)).text == changed
         assert len(await in_thread(bob.status_history, thread)) == 2
+
+
+async def test_a_post_written_on_the_web_saved_unchanged_from_an_app_is_no_edit(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn) as home:
+        await accounts.create_user(home.pool, home.config, "alice", "correct horse battery")
+        community = await accounts.create_community(
+            home.pool, home.config, "librarians", title="City Librarians", owner="alice"
+        )
+        # Given a thread written on the web, its text ending in blank lines
+        thread = await posts.write(
+            home.pool, home.config, home.app.state.network,
+            author="alice", community_uri=community.uri, title="Weeding policies",
+            content=f"{BODY}\n\n",
+        )  # fmt: skip
+        alice = await in_thread(
+            sign_in_with_mastodon_py, home.base, "alice", "correct horse battery"
+        )
+        # When her app saves the source it was given, unchanged (apps trim the text)
+        source = await in_thread(alice.status_source, thread.id)
+        assert source.text == f"@librarians Weeding policies\n\n{BODY}\n\n"
+        saved = await in_thread(alice.status_update, thread.id, source.text.strip())
+        # Then it is no edit
+        assert saved.edited_at is None
+        assert len(await in_thread(alice.status_history, thread.id)) == 1
