@@ -328,10 +328,13 @@ FUZZED = [
     ("/api/v1/accounts/relationships", "GET"),
     ("/api/v1/statuses/{id}", "GET"),
     ("/api/v1/statuses/{id}/context", "GET"),
+    ("/api/v1/statuses/{id}/source", "GET"),
+    ("/api/v1/statuses/{id}/history", "GET"),
     ("/api/v1/notifications", "GET"),
     ("/api/v2/search", "GET"),
     ("/api/v1/markers", "GET"),
     ("/api/v1/statuses", "POST"),
+    ("/api/v1/statuses/{id}", "PUT"),
     ("/api/v1/apps", "POST"),
 ]
 
