@@ -171,6 +171,14 @@ OPERATIONS = [
     Operation("/api/v1/statuses", "POST", body={"status": "@librarians A new shelf\nIdeas?"}),
     Operation("/api/v1/statuses/{id}", "GET", {"id": "thread"}),
     Operation("/api/v1/statuses/{id}", "DELETE", {"id": "thread"}),
+    Operation(
+        "/api/v1/statuses/{id}",
+        "PUT",
+        {"id": "thread"},
+        body={"status": "@librarians Weeding policies\nHow often do you weed them? #collections"},
+    ),
+    Operation("/api/v1/statuses/{id}/source", "GET", {"id": "thread"}),
+    Operation("/api/v1/statuses/{id}/history", "GET", {"id": "thread"}),
     Operation("/api/v1/statuses/{id}/context", "GET", {"id": "reply"}),
     Operation("/api/v1/statuses/{id}/favourite", "POST", {"id": "reply"}),
     Operation("/api/v1/statuses/{id}/unfavourite", "POST", {"id": "reply"}),
@@ -345,6 +353,8 @@ FUZZED = [
     ("/api/v1/accounts/relationships", "GET"),
     ("/api/v1/statuses/{id}", "GET"),
     ("/api/v1/statuses/{id}/context", "GET"),
+    ("/api/v1/statuses/{id}/source", "GET"),
+    ("/api/v1/statuses/{id}/history", "GET"),
     ("/api/v1/notifications", "GET"),
     ("/api/v2/search", "GET"),
     ("/api/v1/markers", "GET"),
@@ -353,6 +363,7 @@ FUZZED = [
     ("/api/v1/followed_tags", "GET"),
     ("/api/v1/accounts/{id}/featured_tags", "GET"),
     ("/api/v1/statuses", "POST"),
+    ("/api/v1/statuses/{id}", "PUT"),
     ("/api/v1/apps", "POST"),
 ]
 
