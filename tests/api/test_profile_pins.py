@@ -12,7 +12,7 @@ import httpx
 
 from fedcop.config import Config
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, moderation
+from fedcop.services import accounts, follows, moderation
 from tests.api.conftest import ApiUser, api_user
 from tests.api.test_statuses import community, join, post
 from tests.conftest import fresh_database
@@ -181,3 +181,40 @@ async def test_followers_servers_are_told_of_pins(pg_cluster: EmbeddedPostgres) 
                 ("Remove", thread["uri"], f"{fa.actor.uri}/featured"),
             ]
             assert all(a["actor"] == fa.actor.uri for a in told)
+
+
+async def test_a_fedcop_follower_records_a_pin_and_changes_nothing(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with (
+        fresh_database(pg_cluster) as alpha_dsn,
+        fresh_database(pg_cluster) as beta_dsn,
+        live_node(alpha_dsn, "alpha") as alpha,
+        live_node(beta_dsn, "beta") as beta,
+    ):
+        # Given bea on beta follows alice on alpha
+        alice = await api_user(alpha.app, alpha.config, "alice")
+        await accounts.create_community(
+            alpha.pool, alpha.config, "stewards", title="Stewards", owner="alice"
+        )
+        await accounts.create_user(beta.pool, beta.config, "bea", "long enough")
+        await follows.follow_remote(
+            beta.pool, beta.config, beta.app.state.network, "bea", alice.actor.uri
+        )
+        await settle(alpha, beta)
+        transport = httpx.ASGITransport(app=alpha.app)
+        async with httpx.AsyncClient(transport=transport, base_url=alpha.base) as api:
+            thread = await post(api, alice, status="@stewards Welcome\nHello")
+            # When alice pins her thread
+            pinned = await api.post(f"/api/v1/statuses/{thread['id']}/pin", headers=alice.auth)
+            assert pinned.status_code == 200
+        await settle(alpha, beta)
+        # Then beta received the Add, recorded it as not its business, and changed nothing
+        async with beta.pool.acquire() as conn:
+            add = await conn.fetchrow(
+                "SELECT state, last_error FROM inbound_activities WHERE activity_type = 'Add'"
+            )
+            pins = await conn.fetchval("SELECT count(*) FROM community_pins")
+        assert add is not None
+        assert (add["state"], add["last_error"]) == ("ignored", None)
+        assert pins == 0
