@@ -1,13 +1,10 @@
-"""Conversations (threads) a user muted: nothing in them notifies the user."""
+"""Conversations (threads) a user muted: nothing in them notifies the user. A conversation is
+named by its first post's id (a post's `thread_id`, or its own id for the first post); the
+notifications and the status facts check it in their own queries."""
 
 from __future__ import annotations
 
 import asyncpg
-
-
-def conversation_of(post: str) -> str:
-    """SQL: the conversation (its first post's id) of the post `post` (an alias of posts)."""
-    return f"coalesce({post}.thread_id, {post}.id)"
 
 
 async def mute(conn: asyncpg.Connection, actor_id: int, thread_id: int) -> None:
