@@ -42,7 +42,7 @@ async def pin(pool: Any, config: Config, user: User, post_id: int) -> Post:
         if post.visibility == "followers" or community is None or community.members_only:
             raise InvalidInput(NOT_PUBLIC)
         await store.lock_pins_of(conn, user.actor.id)
-        if post.id in {p.id for p in await store.pinned_posts(conn, user.actor.id, None)}:
+        if await store.is_pinned(conn, user.actor.id, post.id):
             return post
         if await store.count(conn, user.actor.id) >= MAX_PINS:
             raise InvalidInput(TOO_MANY)

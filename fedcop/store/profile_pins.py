@@ -27,6 +27,16 @@ async def unpin(conn: asyncpg.Connection, actor_id: int, post_id: int) -> bool:
     return bool(result != "DELETE 0")
 
 
+async def is_pinned(conn: asyncpg.Connection, actor_id: int, post_id: int) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM profile_pins WHERE actor_id = $1 AND post_id = $2)",
+            actor_id,
+            post_id,
+        )
+    )
+
+
 async def count(conn: asyncpg.Connection, actor_id: int) -> int:
     """How many shown posts the person has pinned (a deleted or removed one no longer counts)."""
     return int(
