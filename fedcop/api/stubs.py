@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from fedcop.api.auth import Call, endpoint
 from fedcop.routes.responses import json_response
+from fedcop.services import relationships
 
 
 def _empty(scope: str | None, *, user: bool) -> Callable[[Request], Awaitable[Response]]:
@@ -43,7 +44,18 @@ EMPTY_LISTS: dict[str, tuple[str | None, bool]] = {
     "/api/v2/suggestions": ("read", True),
 }
 
+
+@endpoint("read:lists", user=True)
+async def account_lists(call: Call) -> Response:
+    """The user's lists an account is in: none (an unknown account is still a 404)."""
+    await relationships.account(call.pool, call.path_id())
+    return json_response([])
+
+
 routes: list[BaseRoute] = [
-    Route(path, _empty(scope, user=user), methods=["GET"])
-    for path, (scope, user) in EMPTY_LISTS.items()
+    *(
+        Route(path, _empty(scope, user=user), methods=["GET"])
+        for path, (scope, user) in EMPTY_LISTS.items()
+    ),
+    Route("/api/v1/accounts/{id}/lists", account_lists, methods=["GET"]),
 ]

@@ -12,7 +12,6 @@ GET    /api/v1/featured_tags/suggestions   read:accounts     Tags the user used 
                                                              does not feature yet
 GET    /api/v1/accounts/:id/featured_tags  read:accounts     an account's FeaturedTags (people
                                                              here; an empty list for others)
-GET    /api/v1/accounts/:id/lists          read:lists        fedcop has no lists: an empty list
 
 A name that cannot be a hashtag answers 404, as on Mastodon.
 """
@@ -30,7 +29,7 @@ from fedcop.api.auth import Call, endpoint
 from fedcop.api.pagination import Page, link_header
 from fedcop.config import Config
 from fedcop.routes.responses import json_response
-from fedcop.services import relationships, tags
+from fedcop.services import tags
 from fedcop.services.tags import FeaturedTag, Tag
 
 FOLLOWED_DEFAULT = 100  # Mastodon's page of followed tags
@@ -147,12 +146,6 @@ async def account_featured(call: Call) -> Response:
     return json_response([featured_tag_entity(one, call.config) for one in found])
 
 
-@endpoint("read:lists", user=True)
-async def account_lists(call: Call) -> Response:
-    await relationships.account(call.pool, call.path_id())  # an unknown account is a 404
-    return json_response([])
-
-
 routes: list[BaseRoute] = [
     Route("/api/v1/tags/{name}", show, methods=["GET"]),
     Route("/api/v1/tags/{name}/follow", follow, methods=["POST"]),
@@ -165,5 +158,4 @@ routes: list[BaseRoute] = [
     Route("/api/v1/featured_tags/suggestions", suggestions, methods=["GET"]),
     Route("/api/v1/featured_tags/{id}", remove_featured, methods=["DELETE"]),
     Route("/api/v1/accounts/{id}/featured_tags", account_featured, methods=["GET"]),
-    Route("/api/v1/accounts/{id}/lists", account_lists, methods=["GET"]),
 ]
