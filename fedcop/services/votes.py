@@ -17,7 +17,7 @@ from fedcop.store import actors as actor_store
 from fedcop.store import moderation as mod_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
-from federation.vocab import id_of
+from federation.vocab import first_type, id_of
 
 KINDS = {"Like": "like", "Dislike": "dislike"}
 
@@ -80,7 +80,7 @@ async def unvote(pool: Any, config: Config, *, voter: str, post_uri: str) -> boo
 
 
 async def receive_vote(pool: Any, config: Config, activity: dict[str, Any], voter: Actor) -> bool:
-    kind = KINDS.get(str(activity.get("type")))
+    kind = KINDS.get(first_type(activity) or "")
     target = id_of(activity.get("object"))
     if kind is None or target is None:
         return False

@@ -12,7 +12,8 @@ _COLUMNS = """
     p.id, p.uri, p.community_id, p.author_id, p.thread_id, p.parent_id, p.in_reply_to_uri,
     p.object_type, p.title, p.content, p.summary, p.url, p.attachments, p.sensitive,
     p.visibility, p.create_uri, p.published, p.updated, p.deleted_at, p.removed_at, p.locked,
-    p.like_count, p.dislike_count, p.reply_count, p.tags
+    p.like_count, p.dislike_count, p.reply_count, p.tags,
+    p.language
 """
 
 
@@ -44,6 +45,8 @@ class Post:
     reply_count: int
     # Hashtags, lower case and without '#'.
     tags: list[str] = field(default_factory=list)
+    # BCP 47 tag of the language it is written in (from its author's server), or None.
+    language: str | None = None
 
     @property
     def is_thread(self) -> bool:
@@ -72,6 +75,7 @@ class NewPost:
     visibility: str
     create_uri: str | None
     published: datetime | None
+    language: str | None = None
 
 
 def _post(row: Any) -> Post:
@@ -86,9 +90,11 @@ async def insert(
         f"""
         INSERT INTO posts AS p (id, uri, community_id, author_id, thread_id, parent_id,
                                 in_reply_to_uri, object_type, title, content, summary, url,
-                                attachments, sensitive, visibility, create_uri, published)
+                                attachments, sensitive, visibility, create_uri, published,
+                                language)
         VALUES (coalesce($1, fedcop_next_id()), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-                $13, $14, $15, $16, least(coalesce($17, now()), now()))
+                $13, $14, $15, $16, least(coalesce($17, now()), now()),
+                $18)
         ON CONFLICT (uri) DO NOTHING
         RETURNING {_COLUMNS}
         """,
@@ -109,6 +115,7 @@ async def insert(
         post.visibility,
         post.create_uri,
         post.published,
+        post.language,
     )
     if row is None:
         return None
@@ -337,3 +344,8 @@ async def count_public_posts_by(conn: asyncpg.Connection, author_id: int) -> int
 async def set_create_uri(conn: asyncpg.Connection, post_id: int, create_uri: str) -> None:
     """The id of the Create that published a post written here (relays wrap it)."""
     await conn.execute("UPDATE posts SET create_uri = $2 WHERE id = $1", post_id, create_uri)
+
+
+async def set_language(conn: asyncpg.Connection, post_id: int, language: str | None) -> None:
+    """An edited post from elsewhere: the language its new text is in."""
+    await conn.execute("UPDATE posts SET language = $2 WHERE id = $1", post_id, language)

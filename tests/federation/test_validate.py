@@ -266,7 +266,8 @@ Mutation = Callable[[dict[str, Any]], Any]
         (
             lambda d: d["object"].update(inReplyTo=42),
             "Create.object.inReplyTo: must be an absolute https or http URI, an object whose id "
-            "is one, or an array of those (or null) (got the number 42)",
+            "is one, a Link whose href is one, a collection of those, or an array of those (or "
+            "null) (got the number 42)",
         ),
         (
             lambda d: d["object"].update(tag=[{"type": "Mention"}] * 1001),
