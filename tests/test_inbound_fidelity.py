@@ -19,12 +19,14 @@ stored, the thread page on the web, the status in the client API.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, placement
@@ -34,10 +36,13 @@ from federation.vocab import PUBLIC
 from tests.conftest import fresh_database
 from tests.group_server import GroupServer, group_server
 from tests.live_node import LiveNode, live_node
+from tests.paths import MASTODON_OPENAPI
 from tests.scene import settle, stored
 from tests.signed_requests import Sender, encoded, post
 
 AS = "https://www.w3.org/ns/activitystreams#"
+_DESCRIBED = json.loads(MASTODON_OPENAPI.read_text())
+STATUS_SCHEMA = Draft202012Validator({**_DESCRIBED, "$ref": "#/components/schemas/Status"})
 Setting = tuple[LiveNode, GroupServer]
 
 
@@ -284,6 +289,8 @@ async def test_sensitive_pictures_stay_sensitive(setting: Setting) -> None:
     assert status["sensitive"] is True
     assert [m["url"] for m in status["media_attachments"]] == ["https://files.example/a.jpg"]
     assert "https://files.example/a.jpg" not in status["content"]
+    # And the status is what Mastodon's API description says a Status is
+    assert [error.message for error in STATUS_SCHEMA.iter_errors(status)] == []
 
 
 # -- types -------------------------------------------------------------------------------------
