@@ -147,7 +147,9 @@ def declares_as_context(document: Mapping[str, Any]) -> bool:
 
 # -- links ---------------------------------------------------------------------------------------
 
-LINK_TYPES = frozenset({"Link", "Mention", "Hashtag"})
+COLLECTION_TYPES = frozenset(
+    {"Collection", "OrderedCollection", "CollectionPage", "OrderedCollectionPage"}
+)
 
 
 def href_of(value: object, preferred_media_type: str | None = None) -> str | None:
@@ -193,13 +195,15 @@ def reference_of(value: object) -> str | None:
                 if isinstance(found, str) and found:
                     return found
                 continue
+            if any(has_type(item, kind) for kind in COLLECTION_TYPES) or "id" not in item:
+                for name in ("orderedItems", "items"):
+                    found = reference_of(item.get(name))
+                    if found is not None:
+                        return found
+                continue
             identifier = item.get("id")
             if isinstance(identifier, str) and identifier:
                 return identifier
-            for name in ("orderedItems", "items"):
-                found = reference_of(item.get(name))
-                if found is not None:
-                    return found
     return None
 
 
