@@ -178,28 +178,32 @@ async def test_language_and_context_language_are_kept(setting: Setting) -> None:
 async def test_url_as_links_prefers_the_html_page(setting: Setting) -> None:
     alpha, lemmy = setting
     nutomic = _person(lemmy)
+    page = f"{lemmy.origin}/w/1"
     note = _note(
         lemmy,
         alpha,
         url=[
-            {"type": "Link", "href": "https://video.example/v/1.mp4", "mediaType": "video/mp4"},
-            {"type": "Link", "href": "https://video.example/w/1", "mediaType": "text/html"},
+            {"type": "Link", "href": f"{lemmy.origin}/v/1.mp4", "mediaType": "video/mp4"},
+            {"type": "Link", "href": page, "mediaType": "text/html"},
         ],
     )
     await _deliver(alpha, nutomic, _create(nutomic, note))
     kept = await stored(alpha, note["id"])
-    assert kept is not None and kept.url == "https://video.example/w/1"
+    assert kept is not None and kept.url == page
     # The client API's url is the page people open
-    assert (await _status(alpha, kept.id))["url"] == "https://video.example/w/1"
+    assert (await _status(alpha, kept.id))["url"] == page
 
 
 async def test_a_single_link_object_as_url(setting: Setting) -> None:
     alpha, lemmy = setting
     nutomic = _person(lemmy)
-    note = _note(lemmy, alpha, url={"type": "Link", "href": "https://lemmy.example/post/9"})
+    # A link post: its url is the article it links to, on another server
+    note = _note(lemmy, alpha, url={"type": "Link", "href": "https://news.example/story/9"})
     await _deliver(alpha, nutomic, _create(nutomic, note))
     kept = await stored(alpha, note["id"])
-    assert kept is not None and kept.url == "https://lemmy.example/post/9"
+    assert kept is not None and kept.url == "https://news.example/story/9"
+    # The client API's url stays the post's own (as Mastodon: another server's page is not it)
+    assert (await _status(alpha, kept.id))["url"] == note["id"]
 
 
 async def test_attachments_as_links_and_documents_with_link_urls(setting: Setting) -> None:

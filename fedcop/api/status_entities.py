@@ -21,6 +21,7 @@ from fedcop.store.posts import Post
 from fedcop.store.timelines import Entry
 from fedcop.store.users import User
 from federation.html import to_text
+from federation.vocab import host_of
 
 VISIBILITY = {"public": "public", "unlisted": "unlisted", "followers": "private"}
 
@@ -119,7 +120,11 @@ def _url(post: Post, config: Config) -> str:
         if post.thread_id is None:
             return f"{config.base_url}/t/{post.id}"
         return f"{config.base_url}/t/{post.thread_id}#post-{post.id}"
-    return post.url or post.uri
+    # As Mastodon: a page elsewhere than the post's own server (a link post's article) is not
+    # the status's address.
+    if post.url and host_of(post.url) == host_of(post.uri):
+        return post.url
+    return post.uri
 
 
 def _content(post: Post) -> str:
