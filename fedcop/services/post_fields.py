@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from fedcop.services import post_source
 from fedcop.store.actors import Actor
 from fedcop.store.posts import NewPost, Post
 from federation.html import sanitize, to_text
@@ -313,6 +314,8 @@ def new_post(
         object_type=first_type(note) or "Note",
         title=title,
         content=fields.content,
+        # Kept beside the HTML, never rendered: sent on as it came, and shown to edit.
+        source=post_source.received_markdown(note),
         # A summary that became the title is not also a content warning.
         summary="" if title_from_summary else fields.summary,
         url=fields.url,

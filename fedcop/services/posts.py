@@ -31,6 +31,7 @@ from fedcop.services import (
     placement,
     post_fields,
     post_marks,
+    post_source,
     relay,
     remote_actors,
 )
@@ -140,7 +141,8 @@ async def write(
                 in_reply_to_uri=in_reply_to,
                 object_type="Article" if parent is None else "Note",
                 title=title.strip()[:MAX_TITLE] if parent is None and title else None,
-                content=markdown.render(content),
+                content=markdown.render(post_source.written(content)),
+                source=post_source.written(content),
                 summary=escape(summary.strip()),
                 url=None,
                 attachments=attachments,

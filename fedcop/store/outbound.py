@@ -84,6 +84,8 @@ class ClaimedDelivery:
     private_key_pem: str
     host_blocked: bool
     host_unavailable: bool
+    # The signature scheme the host last accepted (hosts.signature_scheme), None if unknown.
+    host_signature_scheme: str | None
 
 
 async def claim_deliveries(
@@ -107,7 +109,8 @@ async def claim_deliveries(
                coalesce(r.key_id, a.public_key_id) AS key_id,
                coalesce(r.private_key_pem, a.private_key_pem) AS private_key_pem,
                coalesce(h.blocked, false) AS host_blocked,
-               coalesce(h.unavailable, false) AS host_unavailable
+               coalesce(h.unavailable, false) AS host_unavailable,
+               h.signature_scheme AS host_signature_scheme
         FROM claimed c
         JOIN outbound_activities o ON o.id = c.activity_id
         JOIN actors a ON a.id = o.actor_id

@@ -24,12 +24,12 @@ from fedcop.services import (
     votes,
 )
 from fedcop.services.errors import ServiceError
+from fedcop.services.post_source import editable_text
 from fedcop.services.reading import PostView
 from fedcop.store.users import User
 from fedcop.web.render import go, not_found, refused, render
 from fedcop.web.session import FormRefused, checked_form, viewer
 from federation.fetch_errors import FetchError
-from federation.html import to_text
 
 Action = Callable[[Request, User, FormData], Awaitable[Response]]
 
@@ -141,7 +141,7 @@ async def edit_page(request: Request) -> Response:
     found = await _post(request)
     if found is None or current.user is None or found.author.id != current.user.actor.id:
         return await not_found(request, "There is no post of yours to edit here.")
-    return await render(request, "edit.html", view=found, text=to_text(found.post.content))
+    return await render(request, "edit.html", view=found, text=editable_text(found.post))
 
 
 async def edit(request: Request, user: User, form: FormData, found: PostView) -> Response:

@@ -164,6 +164,14 @@ OPERATIONS = [
     Operation("/api/v1/statuses", "POST", body={"status": "@librarians A new shelf\nIdeas?"}),
     Operation("/api/v1/statuses/{id}", "GET", {"id": "thread"}),
     Operation("/api/v1/statuses/{id}", "DELETE", {"id": "thread"}),
+    Operation(
+        "/api/v1/statuses/{id}",
+        "PUT",
+        {"id": "thread"},
+        body={"status": "@librarians Weeding policies\nHow often do you weed them? #collections"},
+    ),
+    Operation("/api/v1/statuses/{id}/source", "GET", {"id": "thread"}),
+    Operation("/api/v1/statuses/{id}/history", "GET", {"id": "thread"}),
     Operation("/api/v1/statuses/{id}/context", "GET", {"id": "reply"}),
     Operation("/api/v1/statuses/{id}/favourite", "POST", {"id": "reply"}),
     Operation("/api/v1/statuses/{id}/unfavourite", "POST", {"id": "reply"}),
@@ -320,10 +328,13 @@ FUZZED = [
     ("/api/v1/accounts/relationships", "GET"),
     ("/api/v1/statuses/{id}", "GET"),
     ("/api/v1/statuses/{id}/context", "GET"),
+    ("/api/v1/statuses/{id}/source", "GET"),
+    ("/api/v1/statuses/{id}/history", "GET"),
     ("/api/v1/notifications", "GET"),
     ("/api/v2/search", "GET"),
     ("/api/v1/markers", "GET"),
     ("/api/v1/statuses", "POST"),
+    ("/api/v1/statuses/{id}", "PUT"),
     ("/api/v1/apps", "POST"),
 ]
 
