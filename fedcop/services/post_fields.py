@@ -124,11 +124,10 @@ def language_of(note: dict[str, Any]) -> str | None:
 
 
 def _web_address(value: object) -> str | None:
-    return (
-        value[:2048]
-        if isinstance(value, str) and value.startswith(("https://", "http://"))
-        else None
-    )
+    """An http(s) address of at most 2048 characters (a cut one would lead elsewhere)."""
+    if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= 2048:
+        return value
+    return None
 
 
 def url_of(note: dict[str, Any]) -> str | None:
