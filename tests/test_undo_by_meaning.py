@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -233,3 +234,29 @@ async def _is_member(alpha: LiveNode, uri: str) -> bool:
             "SELECT id FROM actors WHERE uri = $1", f"{alpha.base}/c/stewards"
         )
         return await follow_store.is_accepted_follower(conn, await _actor_id(alpha, uri), community)
+
+
+async def test_an_undo_naming_an_unknown_vote_by_id_alone_changes_nothing(
+    setting: Setting, caplog: pytest.LogCaptureFixture
+) -> None:
+    alpha, lemmy, thread = setting
+    community = f"{alpha.base}/c/stewards"
+    nutomic = _person(lemmy, "nutomic")
+    await _deliver(alpha, nutomic, _lemmy_vote(nutomic, "Like", thread.uri, community))
+    # When an Undo names, by id alone, a vote never seen here
+    unknown = _fresh_id(nutomic, "like")
+    undo = {**_lemmy_undo(nutomic, _lemmy_vote(nutomic, "Like", thread.uri, community))}
+    undo["object"] = unknown
+    caplog.set_level(logging.INFO, logger="fedcop")
+    await _deliver(alpha, nutomic, undo)
+    # Then the vote stays, and the Undo is recorded as ignored, the reason logged
+    assert await _counts(alpha, thread) == (1, 0)
+    async with alpha.pool.acquire() as conn:
+        state = await conn.fetchval(
+            "SELECT state FROM inbound_activities WHERE activity_id = $1", undo["id"]
+        )
+    assert state == "ignored"
+    assert any(
+        f"Undo {undo['id']} ignored: it names {unknown} by id only" in record.getMessage()
+        for record in caplog.records
+    )

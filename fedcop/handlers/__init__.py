@@ -29,6 +29,7 @@ HANDLERS: dict[str, Handler] = {
     "Dislike": posts.handle_vote,
     "Undo:Like": posts.handle_undo_vote,
     "Undo:Dislike": posts.handle_undo_vote,
+    "Undo:Unknown": posts.handle_undo_of_unknown,
     "Lock": posts.handle_moderation,
     "Undo:Lock": posts.handle_moderation,
     "Add": posts.handle_moderation,

@@ -137,6 +137,17 @@ async def handle_undo_announce(ctx: HandlerContext, activity: dict[str, Any]) ->
     return InboundState.DONE if undone else InboundState.IGNORED
 
 
+async def handle_undo_of_unknown(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    """An Undo naming, by id alone, an activity never seen here: nothing it could withdraw is
+    known (an embedded one would be matched by meaning)."""
+    log.info(
+        "Undo %s ignored: it names %s by id only, an activity never seen here",
+        activity.get("id"),
+        id_of(activity.get("object")),
+    )
+    return InboundState.IGNORED
+
+
 def _undoes_its_own(undo: dict[str, Any]) -> bool:
     """Whether an Undo withdraws its own actor's activity (an embedded one names its actor; one
     named by id only is looked up with its actor in the services)."""
