@@ -29,7 +29,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, placement
+from fedcop.services import accounts, follows, placement
 from fedcop.store import actors as actor_store
 from federation.keys import load_private_key
 from federation.vocab import PUBLIC
@@ -516,3 +516,42 @@ async def test_a_conversation_deeper_than_the_limit_is_not_kept(
         f"more than {placement.MAX_DEPTH} posts deep" in record.getMessage()
         for record in caplog.records
     )
+
+
+async def test_members_servers_fetch_the_conversation_a_relayed_reply_needs(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    # Given stewards on alpha, with gus on gamma a member
+    async with (
+        fresh_database(pg_cluster) as alpha_dsn,
+        fresh_database(pg_cluster) as gamma_dsn,
+        live_node(alpha_dsn, "alpha") as alpha,
+        live_node(gamma_dsn, "gamma") as gamma,
+    ):
+        await accounts.create_user(alpha.pool, alpha.config, "fa", "long enough")
+        await accounts.create_community(
+            alpha.pool, alpha.config, "stewards", title="Data Stewards", owner="fa"
+        )
+        await accounts.create_user(gamma.pool, gamma.config, "gus", "long enough")
+        await follows.follow_remote(
+            gamma.pool, gamma.config, gamma.app.state.network, "gus", f"{alpha.base}/c/stewards"
+        )
+        await settle(alpha, gamma)
+        with group_server("lemmy") as lemmy:
+            nutomic = _person(lemmy)
+            # When a comment on a thread neither node has arrives at the community
+            top = _note(lemmy, alpha, type="Page", name="Disposal schedules")
+            reply = _note(lemmy, alpha, name=None, content="<p>Ours.</p>", inReplyTo=top["id"])
+            response = await post(alpha, encoded(_create(nutomic, reply)), nutomic)
+            assert response.status_code == 202
+            await settle(alpha, gamma)
+            # Then alpha keeps the conversation, relays the comment, and gamma, given only the
+            # comment, fetches the thread from its origin and threads it the same way
+            for node in (alpha, gamma):
+                kept_top, kept_reply = (
+                    await stored(node, top["id"]),
+                    await stored(node, reply["id"]),
+                )
+                assert kept_top is not None and kept_reply is not None, node.base
+                assert kept_top.title == "Disposal schedules"
+                assert (kept_reply.thread_id, kept_reply.parent_id) == (kept_top.id, kept_top.id)
