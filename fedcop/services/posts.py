@@ -244,7 +244,7 @@ async def receive_create(
     if existing is not None:
         return existing
     placed = await placement.place(pool, config, network, create, note, via)
-    if backfill and isinstance(placed, placement.Placement) and placed.community.id != via_id(via):
+    if backfill and isinstance(placed, placement.Placement) and placed.community.id != _via_id(via):
         placed = "a backfilled post must belong to the community whose outbox listed it"
     if isinstance(placed, placement.Placement) and not _reaches_community(
         note, create, placed.community
@@ -298,7 +298,7 @@ async def receive_create(
         return post
 
 
-def via_id(via: Actor | None) -> int | None:
+def _via_id(via: Actor | None) -> int | None:
     return via.id if via is not None else None
 
 
@@ -337,6 +337,11 @@ async def _keep_ancestor(
     delivered it to whom it was for; members' servers fetch it as this node did)."""
     if await mod_store.is_banned(conn, community.id, author.id):
         raise PostRefused(f"it answers a post by {author.uri}, who is banned from {community.uri}")
+    if parent is None and community.is_local:
+        try:
+            await _check_may_start_thread(conn, community, author)
+        except InvalidInput as error:
+            raise PostRefused(f"the conversation it belongs to may not be here: {error}") from None
     thread_id = None if parent is None else (parent.thread_id or parent.id)
     kept = await post_store.insert(
         conn,
