@@ -139,6 +139,30 @@ async def is_facilitator(conn: asyncpg.Connection, community_id: int, actor_id: 
     )
 
 
+async def replace_facilitators(
+    conn: asyncpg.Connection, community_id: int, actor_ids: list[int]
+) -> tuple[int, int]:
+    """Make `actor_ids` the facilitators kept for a remote community (as its moderators
+    collection lists them); how many were (added, removed)."""
+    removed = await conn.execute(
+        """
+        DELETE FROM community_facilitators
+        WHERE community_id = $1 AND NOT (actor_id = ANY($2::bigint[]))
+        """,
+        community_id,
+        actor_ids,
+    )
+    added = await conn.execute(
+        """
+        INSERT INTO community_facilitators (community_id, actor_id)
+        SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING
+        """,
+        community_id,
+        actor_ids,
+    )
+    return int(added.split()[-1]), int(removed.split()[-1])
+
+
 async def count_facilitators(conn: asyncpg.Connection, community_id: int) -> int:
     return int(
         await conn.fetchval(

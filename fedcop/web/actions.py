@@ -170,6 +170,10 @@ async def moderate(request: Request, user: User, form: FormData, found: PostView
         moderator=user.actor.username, community_uri=found.community.uri,
         action=moderation.Action(kind, target, reason),
     )  # fmt: skip
+    if form.get("from") == "manage":  # the Facilitate page's controls come back to it
+        community = found.community
+        handle = community.username + (f"@{community.domain}" if community.domain else "")
+        return go(f"/c/{handle}/manage")
     return go(f"/t/{found.post.thread_id or found.post.id}")
 
 
