@@ -1,0 +1,204 @@
+"""A facilitator whose account lives on another node than the community, over real sockets:
+alpha hosts "stewards" (facilitator fa), bea on beta and gus on gamma are members. fa makes bea
+a facilitator; bea facilitates from beta's own pages, with a session and its CSRF token."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.services import (
+    accounts,
+    follows,
+    moderation,
+    posts,
+    remote_actors,
+    remote_facilitators,
+)
+from fedcop.services.moderation import Action
+from fedcop.store import actors as actor_store
+from fedcop.store import moderation as mod_store
+from tests.live_node import LiveNode
+from tests.scene import Nodes, settle, stored, three_nodes
+
+AP = {"Accept": "application/activity+json"}
+
+
+@pytest.fixture
+async def three(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Nodes]:
+    async with three_nodes(pg_cluster) as nodes:
+        yield nodes
+
+
+@contextlib.asynccontextmanager
+async def signed_in(node: LiveNode, name: str, password: str) -> AsyncIterator[Browser]:
+    """An HTTP client with `name`'s session on `node`, over TCP, as a browser would hold it."""
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{node.port}", headers={"Host": node.config.domain}
+    ) as http:
+        session = Browser(http)
+        response = await http.post(
+            "/login",
+            data={"csrf": await session.csrf("/login"), "name": name, "password": password},
+        )
+        assert response.status_code == 303, response.text
+        yield session
+
+
+class Browser:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+        self.token = ""
+
+    async def csrf(self, path: str) -> str:
+        page = await self.http.get(path)
+        found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert found is not None, page.text
+        self.token = found.group(1)
+        return self.token
+
+    async def page(self, path: str) -> str:
+        response = await self.http.get(path)
+        assert response.status_code == 200, response.text
+        return response.text
+
+    async def submit(self, path: str, **fields: str) -> httpx.Response:
+        return await self.http.post(path, data={"csrf": self.token, **fields})
+
+
+def community(alpha: LiveNode) -> str:
+    return f"{alpha.base}/c/stewards"
+
+
+async def facilitators_known(node: LiveNode, community_uri: str) -> list[str]:
+    async with node.pool.acquire() as conn:
+        found = await actor_store.find_by_uri(conn, community_uri)
+        assert found is not None
+        return sorted(a.uri for a in await actor_store.facilitators_of(conn, found.id))
+
+
+async def test_a_remote_facilitator_pins_and_removes_from_their_own_nodes_pages(
+    three: Nodes,
+) -> None:
+    alpha, beta, gamma = three
+    bea = f"{beta.base}/u/bea"
+    handle = f"stewards@{alpha.config.domain}"
+    # Given a thread by gus, and bea made a facilitator by fa on alpha
+    thread = await posts.write(
+        gamma.pool, gamma.config, gamma.app.state.network,
+        author="gus", community_uri=community(alpha), title="Retention", content="Ideas?",
+    )  # fmt: skip
+    await settle(alpha, beta, gamma)
+    await moderation.act(
+        alpha.pool, alpha.config, alpha.app.state.network, moderator="fa",
+        community_uri=community(alpha), action=Action("add_facilitator", bea),
+    )  # fmt: skip
+    await settle(alpha, beta, gamma)
+    # Then beta learned it from the community's Announce(Add) (fa it read when bea joined)
+    assert await facilitators_known(beta, community(alpha)) == sorted([f"{alpha.base}/u/fa", bea])
+    async with signed_in(beta, "bea", "long enough") as browser:
+        # and bea finds the Facilitate link and page on her own node
+        assert f"/c/{handle}/manage" in await browser.page(f"/c/{handle}")
+        desk = await browser.page(f"/c/{handle}/manage")
+        assert "Retention" in desk and ">Pin<" in desk
+        local_id = (await stored(beta, thread.uri)).id
+        await browser.csrf(f"/c/{handle}/manage")
+        # When she pins gus's thread from there
+        pinned = await browser.submit(f"/t/{local_id}/moderate", action="pin", **{"from": "manage"})
+        assert pinned.status_code == 303
+        assert pinned.headers["location"].endswith(f"/c/{handle}/manage")
+        await settle(alpha, beta, gamma)
+        # Then alpha pinned it, and the pin came back to beta (and reached gamma)
+        featured = (await alpha.get("/c/stewards/featured", headers=AP)).json()
+        assert featured["orderedItems"] == [thread.uri]
+        for node in (beta, gamma):
+            async with node.pool.acquire() as conn:
+                community_id = (await stored(node, thread.uri)).community_id
+                assert await mod_store.pinned_uris(conn, community_id) == [thread.uri], node.base
+        assert ">Unpin<" in await browser.page(f"/c/{handle}/manage")
+        # When she removes it, with a reason, from the thread's own page
+        assert "Remove thread" in await browser.page(f"/t/{local_id}")
+        await browser.csrf(f"/t/{local_id}")
+        removed = await browser.submit(
+            f"/t/{local_id}/moderate", action="remove", reason="off topic"
+        )
+        assert removed.status_code == 303
+        await settle(alpha, beta, gamma)
+    # Then every node hides it, and alpha's log says bea did it, and why
+    for node in three:
+        assert (await stored(node, thread.uri)).removed_at is not None, node.base
+    async with alpha.pool.acquire() as conn:
+        log = await mod_store.log_of(conn, (await stored(alpha, thread.uri)).community_id)
+    assert [(e.action, e.moderator_uri, e.reason) for e in log[:2]] == [
+        ("remove", bea, "off topic"),
+        ("pin", bea, ""),
+    ]
+    # The activities bea's node sent are those Lemmy takes from a moderator: public, in cc
+    async with beta.pool.acquire() as conn:
+        sent = [
+            row["document"]
+            for row in await conn.fetch(
+                "SELECT document FROM outbound_activities WHERE document->>'actor' = $1 "
+                "AND document->>'type' IN ('Add', 'Delete') ORDER BY id",
+                bea,
+            )
+        ]
+    assert [(a["type"], a["object"], a.get("target")) for a in sent] == [
+        ("Add", thread.uri, f"{community(alpha)}/featured"),
+        ("Delete", thread.uri, None),
+    ]
+    for activity in sent:
+        assert activity["to"] == ["https://www.w3.org/ns/activitystreams#Public"]
+        assert activity["cc"] == [community(alpha)]
+        assert activity["audience"] == community(alpha)
+
+
+async def test_someone_who_is_no_facilitator_gets_no_controls(three: Nodes) -> None:
+    alpha, beta, _ = three
+    handle = f"stewards@{alpha.config.domain}"
+    await accounts.create_user(beta.pool, beta.config, "admin", "long enough", is_admin=True)
+    async with signed_in(beta, "bea", "long enough") as browser:
+        assert "/manage" not in await browser.page(f"/c/{handle}")
+        response = await browser.http.get(f"/c/{handle}/manage")
+        assert response.status_code == 404
+        assert "only facilitators" in response.text
+    # Not even beta's admin: alpha decides who facilitates its community
+    async with signed_in(beta, "admin", "long enough") as browser:
+        assert (await browser.http.get(f"/c/{handle}/manage")).status_code == 404
+
+
+async def test_the_moderators_collection_is_read_on_joining_and_on_refresh(
+    three: Nodes,
+) -> None:
+    alpha, beta, gamma = three
+    # Given bo on beta, made a facilitator on alpha while beta heard nothing of it
+    await accounts.create_user(beta.pool, beta.config, "bo", "long enough")
+    bo = f"{beta.base}/u/bo"
+    async with alpha.pool.acquire() as conn:
+        community_id = await conn.fetchval("SELECT id FROM actors WHERE uri = $1", community(alpha))
+        bo_actor = await conn.fetchval("SELECT count(*) FROM actors WHERE uri = $1", bo)
+    assert bo_actor == 0
+    remote_bo = await alpha.app.state.network.fetch(bo)
+    bo_here = await remote_actors.store_actor(alpha.pool, remote_bo)
+    async with alpha.pool.acquire() as conn:
+        assert await mod_store.add_facilitator(conn, community_id, bo_here.id)
+    # When bo joins the community from beta
+    await follows.follow_remote(
+        beta.pool, beta.config, beta.app.state.network, "bo", community(alpha)
+    )
+    await settle(alpha, beta, gamma)
+    # Then beta read the moderators collection with the join: bo has the controls
+    assert await facilitators_known(beta, community(alpha)) == sorted([f"{alpha.base}/u/fa", bo])
+    # When alpha drops bo without a word, the next refresh of the community reads it again
+    async with alpha.pool.acquire() as conn:
+        assert await mod_store.remove_facilitator(conn, community_id, bo_here.id)
+    kept = await remote_facilitators.read_moderators(
+        beta.pool, beta.app.state.network, community(alpha)
+    )
+    assert kept == 1
+    assert await facilitators_known(beta, community(alpha)) == [f"{alpha.base}/u/fa"]
