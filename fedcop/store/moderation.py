@@ -182,11 +182,15 @@ async def add_report(
     reporter_id: int,
     targets: list[str],
     reason: str,
+    *,
+    category: str = "other",
+    forwarded: bool = False,
 ) -> bool:
     result = await conn.execute(
         """
-        INSERT INTO reports (activity_uri, community_id, reporter_id, targets, reason)
-        VALUES ($1, $2, $3, $4, $5)
+        INSERT INTO reports
+            (activity_uri, community_id, reporter_id, targets, reason, category, forwarded)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
         ON CONFLICT (activity_uri) DO NOTHING
         """,
         activity_uri,
@@ -194,8 +198,22 @@ async def add_report(
         reporter_id,
         targets,
         reason,
+        category,
+        forwarded,
     )
     return bool(result != "INSERT 0 0")
+
+
+async def report_by_activity(conn: asyncpg.Connection, activity_uri: str) -> Report | None:
+    row = await conn.fetchrow(
+        """
+        SELECT r.id, a.uri AS reporter_uri, r.targets, r.reason, r.state, r.created_at
+        FROM reports r JOIN actors a ON a.id = r.reporter_id
+        WHERE r.activity_uri = $1
+        """,
+        activity_uri,
+    )
+    return Report(**dict(row)) if row else None
 
 
 @dataclass(frozen=True)
