@@ -36,9 +36,9 @@ from fedcop.web import accounts as web_accounts
 from fedcop.web import actions as web_actions
 from fedcop.web import admin as web_admin
 from fedcop.web import facilitation as web_facilitation
-from fedcop.web import reports as web_reports
 from fedcop.web import feeds as web_feeds
 from fedcop.web import pages
+from fedcop.web import reports as web_reports
 from fedcop.web import tags as web_tags
 from fedcop.web.headers import PageHeaders
 from fedcop.web.unmatched import unmatched

@@ -56,12 +56,12 @@ async def _sent(request: Request, filed: reports.Filed, community: Actor | None)
         where.append(f"the administrators of {filed.account.domain}")
     if filed.account.is_local or community is None:
         where.append("this node's administrators")
+    who = filed.account.display_name or filed.account.username
     return await render(
         request,
         "message.html",
         title="Report sent",
-        message=f"Thank you. Your report about {filed.account.display_name or filed.account.username}"
-        f" went to {' and '.join(where)}.",
+        message=f"Thank you. Your report about {who} went to {' and '.join(where)}.",
     )
 
 
