@@ -11,6 +11,7 @@ from fedcop.api import (
     markers,
     notifications,
     oauth,
+    reports,
     search,
     statuses,
     stubs,
@@ -26,6 +27,7 @@ routes: list[BaseRoute] = [
     *timelines.routes,
     *notifications.routes,
     *markers.routes,
+    *reports.routes,
     *search.routes,
     *stubs.routes,
 ]

@@ -142,6 +142,34 @@ async def file(
     )
 
 
+async def file_by_ids(
+    pool: Any,
+    config: Config,
+    *,
+    reporter: str,
+    account_id: int,
+    status_ids: list[int],
+    reason: str,
+    category: str,
+    forward: bool,
+) -> Filed:
+    """`file`, with the person and the posts named by their ids here (the client API's)."""
+    if len(status_ids) > MAX_POSTS:
+        raise InvalidInput(f"a report names at most {MAX_POSTS} posts")
+    async with pool.acquire() as conn:
+        account = await actor_store.find_by_id(conn, account_id)
+        posts = [await post_store.find(conn, post_id) for post_id in status_ids]
+    if account is None:
+        raise NotFound("Record not found")
+    if any(post is None for post in posts):
+        raise NotFound("Record not found")
+    return await file(
+        pool, config, reporter=reporter, account_uri=account.uri,
+        post_uris=[post.uri for post in posts if post is not None], reason=reason,
+        category=category, forward=forward,
+    )  # fmt: skip
+
+
 async def _posts(conn: asyncpg.Connection, uris: list[str], reader_id: int) -> list[Post]:
     found = [await post_store.find_by_uri(conn, uri) for uri in uris]
     posts = [post for post in found if post is not None]
