@@ -4,11 +4,8 @@ a facilitator; bea facilitates from beta's own pages, with a session and its CSR
 
 from __future__ import annotations
 
-import contextlib
-import re
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
@@ -25,6 +22,7 @@ from fedcop.store import actors as actor_store
 from fedcop.store import moderation as mod_store
 from tests.live_node import LiveNode
 from tests.scene import Nodes, settle, stored, three_nodes
+from tests.web_session import signed_in
 
 AP = {"Accept": "application/activity+json"}
 
@@ -33,42 +31,6 @@ AP = {"Accept": "application/activity+json"}
 async def three(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Nodes]:
     async with three_nodes(pg_cluster) as nodes:
         yield nodes
-
-
-@contextlib.asynccontextmanager
-async def signed_in(node: LiveNode, name: str, password: str) -> AsyncIterator[Browser]:
-    """An HTTP client with `name`'s session on `node`, over TCP, as a browser would hold it."""
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{node.port}", headers={"Host": node.config.domain}
-    ) as http:
-        session = Browser(http)
-        response = await http.post(
-            "/login",
-            data={"csrf": await session.csrf("/login"), "name": name, "password": password},
-        )
-        assert response.status_code == 303, response.text
-        yield session
-
-
-class Browser:
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
-        self.token = ""
-
-    async def csrf(self, path: str) -> str:
-        page = await self.http.get(path)
-        found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-        assert found is not None, page.text
-        self.token = found.group(1)
-        return self.token
-
-    async def page(self, path: str) -> str:
-        response = await self.http.get(path)
-        assert response.status_code == 200, response.text
-        return response.text
-
-    async def submit(self, path: str, **fields: str) -> httpx.Response:
-        return await self.http.post(path, data={"csrf": self.token, **fields})
 
 
 def community(alpha: LiveNode) -> str:
