@@ -17,6 +17,7 @@ from fedcop.services import (
     remote_actors,
     remote_facilitators,
 )
+from fedcop.services.errors import InvalidInput
 from fedcop.services.moderation import Action
 from fedcop.store import actors as actor_store
 from fedcop.store import moderation as mod_store
@@ -164,3 +165,51 @@ async def test_the_moderators_collection_is_read_on_joining_and_on_refresh(
     )
     assert kept == 1
     assert await facilitators_known(beta, community(alpha)) == [f"{alpha.base}/u/fa"]
+
+
+async def test_a_remote_facilitator_locks_unlocks_and_bans_from_their_own_node(
+    three: Nodes,
+) -> None:
+    alpha, beta, gamma = three
+    bea, gus = f"{beta.base}/u/bea", f"{gamma.base}/u/gus"
+    handle = f"stewards@{alpha.config.domain}"
+    thread = await posts.write(
+        gamma.pool, gamma.config, gamma.app.state.network,
+        author="gus", community_uri=community(alpha), title="Buy now", content="Cheap pills",
+    )  # fmt: skip
+    await moderation.act(
+        alpha.pool, alpha.config, alpha.app.state.network, moderator="fa",
+        community_uri=community(alpha), action=Action("add_facilitator", bea),
+    )  # fmt: skip
+    await settle(alpha, beta, gamma)
+    local_id = (await stored(beta, thread.uri)).id
+    async with signed_in(beta, "bea", "long enough") as browser:
+        await browser.csrf(f"/c/{handle}/manage")
+        # When bea locks the thread from beta's Facilitate page
+        await browser.submit(f"/t/{local_id}/moderate", action="lock", **{"from": "manage"})
+        await settle(alpha, beta, gamma)
+        # Then it is locked everywhere, and her page offers to unlock it
+        for node in three:
+            assert (await stored(node, thread.uri)).locked, node.base
+        assert ">Unlock<" in await browser.page(f"/c/{handle}/manage")
+        # When she unlocks it (an Undo naming her Lock, as beta learned it back from alpha)
+        await browser.submit(f"/t/{local_id}/moderate", action="unlock", **{"from": "manage"})
+        await settle(alpha, beta, gamma)
+        for node in three:
+            assert not (await stored(node, thread.uri)).locked, node.base
+        # When she bans gus, with a reason
+        banned = await browser.submit(
+            f"/c/{handle}/manage/bans", who=f"gus@{gamma.config.domain}", reason="spam"
+        )
+        assert banned.status_code == 303, banned.text
+        await settle(alpha, beta, gamma)
+    # Then alpha banned him, and his own node refuses his next post before sending it
+    async with alpha.pool.acquire() as conn:
+        community_id = await conn.fetchval("SELECT id FROM actors WHERE uri = $1", community(alpha))
+        gus_id = await conn.fetchval("SELECT id FROM actors WHERE uri = $1", gus)
+        assert await mod_store.is_banned(conn, community_id, gus_id)
+    with pytest.raises(InvalidInput, match="banned"):
+        await posts.write(
+            gamma.pool, gamma.config, gamma.app.state.network,
+            author="gus", community_uri=community(alpha), title="Again", content="pills",
+        )  # fmt: skip

@@ -79,7 +79,7 @@ async def community(
         if actor is None or actor.actor_type != "Group":
             return None
         local = await actor_store.find_local(conn, actor.username) if actor.is_local else None
-        facilitators = await actor_store.facilitators_of(conn, actor.id) if local else []
+        facilitators = await actor_store.facilitators_of(conn, actor.id)
         members = await follow_store.count_followers(conn, actor.id)
         membership = None
         may_moderate = False
