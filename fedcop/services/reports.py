@@ -116,13 +116,14 @@ async def file(
         forwarded = forward and _elsewhere(account, communities)
         if forwarded:
             await _forward(conn, config, account, reported, reason)
+        # A report about a person alone has no Flag of the reporter's: a key of its own here.
         primary = primary or f"{config.base_url}/reports/{await ids.next_id(conn)}"
-        kept = communities or [None]
-        for number, community in enumerate(kept):
+        kept: list[Actor | None] = [*communities] or [None]
+        for number, kept_for in enumerate(kept):
             await mod_store.add_report(
                 conn,
                 primary if number == 0 else f"{primary}#{number}",
-                community.id if community is not None else None,
+                kept_for.id if kept_for is not None else None,
                 local.actor.id,
                 targets,
                 reason,
