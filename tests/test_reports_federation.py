@@ -13,7 +13,7 @@ import pytest
 from mastodon import Mastodon
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import oauth, posts
+from fedcop.services import accounts, oauth, posts
 from fedcop.store import moderation as mod_store
 from tests.live_node import LiveNode
 from tests.scene import Nodes, settle, stored, three_nodes
@@ -164,8 +164,16 @@ async def test_a_report_about_a_person_reaches_their_node(three: Nodes) -> None:
     assert flag["content"] == "Impersonation"
     assert await flags_received(alpha) == []
     async with beta.pool.acquire() as conn:
-        kept = await conn.fetch("SELECT community_id, reason FROM reports")
+        kept = await conn.fetch("SELECT id, community_id, reason FROM reports")
     assert [(row["community_id"], row["reason"]) for row in kept] == [(None, "Impersonation")]
+    # and beta's admins see it on their page, and close it there
+    await accounts.create_user(beta.pool, beta.config, "root", PASSWORD, is_admin=True)
+    async with signed_in(beta, "root", PASSWORD) as browser:
+        await browser.csrf("/admin")
+        assert "Impersonation" in await browser.page("/admin")
+        closed = await browser.submit(f"/admin/reports/{kept[0]['id']}")
+        assert closed.status_code == 303
+        assert "Impersonation" not in await browser.page("/admin")
 
 
 async def test_a_report_without_forwarding_stays_with_the_community(three: Nodes) -> None:

@@ -38,6 +38,7 @@ from fedcop.store import posts as post_store
 from fedcop.store import timelines as timeline_store
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
+from fedcop.store.users import User
 from federation.vocab import id_of, ids_of
 
 MAX_REASON = 2000
@@ -223,6 +224,22 @@ async def _forward(
         {"type": "Flag", "object": [account.uri, *(p.uri for p in posts)], "content": reason},
         outbox.inbox_of(account),
     )
+
+
+async def node_reports(pool: Any, user: User) -> list[mod_store.Report]:
+    """The open reports about people with no community, for this node's admins."""
+    if not user.is_admin:
+        raise InvalidInput("only this node's admins can do that")
+    async with pool.acquire() as conn:
+        return await mod_store.open_node_reports(conn)
+
+
+async def close_node_report(pool: Any, user: User, report_id: int) -> None:
+    if not user.is_admin:
+        raise InvalidInput("only this node's admins can do that")
+    async with pool.acquire() as conn:
+        if not await mod_store.close_node_report(conn, report_id, user.actor.id):
+            raise NotFound("that report is not open")
 
 
 async def receive_flag(pool: Any, network: Network, flag: dict[str, Any]) -> bool:

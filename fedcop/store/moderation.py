@@ -204,6 +204,30 @@ async def add_report(
     return bool(result != "INSERT 0 0")
 
 
+async def open_node_reports(conn: asyncpg.Connection) -> list[Report]:
+    """Open reports about people, with no community: for this node's admins."""
+    rows = await conn.fetch(
+        """
+        SELECT r.id, a.uri AS reporter_uri, r.targets, r.reason, r.state, r.created_at
+        FROM reports r JOIN actors a ON a.id = r.reporter_id
+        WHERE r.community_id IS NULL AND r.state = 'open' ORDER BY r.id DESC LIMIT 100
+        """
+    )
+    return [Report(**dict(row)) for row in rows]
+
+
+async def close_node_report(conn: asyncpg.Connection, report_id: int, closed_by: int) -> bool:
+    result = await conn.execute(
+        """
+        UPDATE reports SET state = 'closed', closed_by = $2
+        WHERE id = $1 AND community_id IS NULL AND state = 'open'
+        """,
+        report_id,
+        closed_by,
+    )
+    return bool(result != "UPDATE 0")
+
+
 async def report_by_activity(conn: asyncpg.Connection, activity_uri: str) -> Report | None:
     row = await conn.fetchrow(
         """
