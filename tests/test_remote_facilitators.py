@@ -21,6 +21,7 @@ from fedcop.services.errors import InvalidInput
 from fedcop.services.moderation import Action
 from fedcop.store import actors as actor_store
 from fedcop.store import moderation as mod_store
+from tests.browser import browser, unlabelled_fields
 from tests.live_node import LiveNode
 from tests.scene import Nodes, settle, stored, three_nodes
 from tests.web_session import signed_in
@@ -213,3 +214,57 @@ async def test_a_remote_facilitator_locks_unlocks_and_bans_from_their_own_node(
             gamma.pool, gamma.config, gamma.app.state.network,
             author="gus", community_uri=community(alpha), title="Again", content="pills",
         )  # fmt: skip
+
+
+async def test_in_a_real_browser_a_remote_facilitator_pins_and_reports(three: Nodes) -> None:
+    alpha, beta, gamma = three
+    bea = f"{beta.base}/u/bea"
+    handle = f"stewards@{alpha.config.domain}"
+    thread = await posts.write(
+        gamma.pool, gamma.config, gamma.app.state.network,
+        author="gus", community_uri=community(alpha), title="Retention", content="Ideas?",
+    )  # fmt: skip
+    await moderation.act(
+        alpha.pool, alpha.config, alpha.app.state.network, moderator="fa",
+        community_uri=community(alpha), action=Action("add_facilitator", bea),
+    )  # fmt: skip
+    await settle(alpha, beta, gamma)
+    local_id = (await stored(beta, thread.uri)).id
+    # The browser reaches beta by its address (it cannot resolve *.test names)
+    at_beta = f"http://127.0.0.1:{beta.port}"
+    async with browser() as page:
+        await page.goto(f"{at_beta}/login")
+        await page.get_by_label("Account name").fill("bea")
+        await page.get_by_label("Password").fill("long enough")
+        await page.get_by_role("button", name="Sign in").click()
+        await page.get_by_role("button", name="Sign out").wait_for()
+        # When bea opens the community on her node and follows its Facilitate link
+        await page.goto(f"{at_beta}/c/{handle}")
+        await page.get_by_role("link", name="Facilitate this community").click()
+        assert await unlabelled_fields(page) == [], page.url
+        # and pins gus's thread
+        row = page.locator(f"#thread-{local_id}")
+        await row.get_by_role("button", name="Pin", exact=True).click()
+        await page.wait_for_url(f"**/c/{handle}/manage")
+        await settle(alpha, beta, gamma)
+        # Then, once alpha has announced it, her page shows it pinned
+        await page.reload()
+        await row.get_by_role("button", name="Unpin", exact=True).wait_for()
+        assert "pinned" in await row.inner_text()
+        # When she reports the thread from its page
+        await page.goto(f"{at_beta}/t/{local_id}")
+        await page.locator("details.report summary").first.click()
+        assert await unlabelled_fields(page) == [], page.url
+        await page.get_by_label("What is wrong with this post?").fill("Off topic")
+        await page.get_by_role("button", name="Send report").click()
+        await page.get_by_role("heading", name="Report sent").wait_for()
+    await settle(alpha, beta, gamma)
+    # Then alpha's featured collection has it, and alpha and gamma each got the report's Flag
+    featured = (await alpha.get("/c/stewards/featured", headers=AP)).json()
+    assert featured["orderedItems"] == [thread.uri]
+    for node, actor in ((alpha, bea), (gamma, f"{beta.base}/actor")):
+        async with node.pool.acquire() as conn:
+            flag = await conn.fetchval(
+                "SELECT document FROM inbound_activities WHERE activity_type = 'Flag'"
+            )
+        assert (flag["actor"], flag["content"]) == (actor, "Off topic"), node.base
