@@ -268,3 +268,29 @@ async def test_in_a_real_browser_a_remote_facilitator_pins_and_reports(three: No
                 "SELECT document FROM inbound_activities WHERE activity_type = 'Flag'"
             )
         assert (flag["actor"], flag["content"]) == (actor, "Off topic"), node.base
+
+
+async def test_a_facilitator_who_is_not_a_member_learns_it_on_their_node(three: Nodes) -> None:
+    alpha, beta, gamma = three
+    # Given nobody on gamma follows the community any more, and gil there is no member
+    await follows.leave(gamma.pool, gamma.config, "gus", community(alpha))
+    await accounts.create_user(gamma.pool, gamma.config, "gil", "long enough")
+    await settle(alpha, beta, gamma)
+    gil = f"{gamma.base}/u/gil"
+    # When fa makes gil a facilitator, then takes it back
+    for kind in ("add_facilitator", "remove_facilitator"):
+        await moderation.act(
+            alpha.pool, alpha.config, alpha.app.state.network, moderator="fa",
+            community_uri=community(alpha), action=Action(kind, gil),
+        )  # fmt: skip
+        await settle(alpha, beta, gamma)
+        # Then gamma applied the community's Announce, sent to gil's server
+        known = await facilitators_known(gamma, community(alpha))
+        assert (gil in known) == (kind == "add_facilitator"), kind
+    async with gamma.pool.acquire() as conn:
+        states = await conn.fetch(
+            "SELECT state FROM inbound_activities WHERE activity_type = 'Announce' "
+            "AND document->'object'->>'object' = $1",
+            gil,
+        )
+    assert [row["state"] for row in states] == ["done", "done"]

@@ -321,12 +321,18 @@ async def _relay(
     inboxes = [inbox for inbox in outbox.inbox_of(target_actor) if inbox not in members]
     if inboxes:
         bare = {key: value for key, value in activity.items() if key != "@context"}
+        addressed: dict[str, Any] = (
+            {"to": [target_actor.uri]}
+            if community.members_only
+            else {"to": [PUBLIC], "cc": [target_actor.uri]}
+        )
         await outbox.publish(
             conn,
             config,
             community,
-            {"type": "Announce", "object": bare, "to": [PUBLIC], "cc": [target_actor.uri]},
+            {"type": "Announce", "object": bare, **addressed},
             inboxes,
+            members_of=outbox.readers(community),
         )
 
 

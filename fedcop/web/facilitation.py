@@ -114,16 +114,7 @@ async def change_facilitators(request: Request, user: User, form: FormData) -> R
     name = request.path_params["name"]
     pool, network = request.app.state.pool, request.app.state.network
     who = str(form.get("who", "")).strip()
-    person = (
-        await remote_actors.look_up(pool, network, who)
-        if "@" in who.lstrip("@") or "/" in who
-        else None
-    )
-    if person is None:
-        local = await remote_actors.local_named(pool, who.lstrip("@"))
-        target = f"{request.app.state.config.base_url}{local}" if local else None
-    else:
-        target = person.uri
+    target = await _person(request, who)
     if target is None:
         return await refused(request, f"nobody called {who!r} was found")
     kind = "add_facilitator" if form.get("change") == "add" else "remove_facilitator"
