@@ -294,3 +294,26 @@ async def test_a_facilitator_who_is_not_a_member_learns_it_on_their_node(three: 
             gil,
         )
     assert [row["state"] for row in states] == ["done", "done"]
+
+
+async def test_a_member_who_is_no_facilitator_is_refused_before_anything_is_sent(
+    three: Nodes,
+) -> None:
+    alpha, beta, gamma = three
+    thread = await posts.write(
+        gamma.pool, gamma.config, gamma.app.state.network,
+        author="gus", community_uri=community(alpha), title="Retention", content="Ideas?",
+    )  # fmt: skip
+    await settle(alpha, beta, gamma)
+    local_id = (await stored(beta, thread.uri)).id
+    async with signed_in(beta, "bea", "long enough") as browser:
+        assert "Facilitate" not in await browser.page(f"/t/{local_id}")
+        await browser.csrf(f"/t/{local_id}")
+        refused = await browser.submit(f"/t/{local_id}/moderate", action="pin")
+        assert refused.status_code == 403
+        assert "facilitators can do that" in refused.text
+    async with beta.pool.acquire() as conn:
+        sent = await conn.fetchval(
+            "SELECT count(*) FROM outbound_activities WHERE document->>'type' = 'Add'"
+        )
+    assert sent == 0
