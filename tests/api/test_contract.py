@@ -218,6 +218,12 @@ OPERATIONS = [
     Operation("/api/v1/follow_requests/{account_id}/reject", "POST", {"account_id": "bob"}),
     Operation("/api/v1/timelines/list/{list_id}", "GET", {"list_id": "=1"}, status=404),
     Operation(
+        "/api/v1/reports",
+        "POST",
+        body={"account_id": "alice", "status_ids": ["thread"], "comment": "Off topic"},
+        as_user="bob",
+    ),
+    Operation(
         "/oauth/token",
         "POST",
         body={
