@@ -43,7 +43,10 @@ async def verified_signer(request: Request) -> Signer | Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:
-        parsed = parse_signature("GET", target, headers, scheme=request.app.state.config.scheme)
+        config = request.app.state.config
+        parsed = parse_signature(
+            "GET", target, headers, scheme=config.scheme, authority=config.domain
+        )
     except SignatureError as error:
         return _unauthorized(f"this needs a signed request: {error}")
     pool = request.app.state.pool

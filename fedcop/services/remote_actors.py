@@ -8,7 +8,9 @@
       -> the owner's publicKey.id must be the key id: cache the owner
 
 A key is trusted only when both directions agree: the key names its owner, and the owner's
-document names the key. Nothing here runs on the inbox's answer path: only workers and services.
+document names the key; and only a key `federation.keys` accepts (RSA, 1024 to 8192 bits) is
+kept: an actor whose key is refused is not cached at all, and the refusal says why.
+Nothing here runs on the inbox's answer path: only workers and services.
 
 A cached actor is fetched again when a signature fails with its key, when it sends an Update of
 itself, when someone looks it up, and on a schedule, since some servers change a name or an
@@ -33,6 +35,7 @@ from urllib.parse import urldefrag, urlsplit
 from fedcop.network import Network
 from fedcop.store import actors as store
 from fedcop.store import maintenance as maintenance_store
+from federation.keys import KeyRefused, load_public_key
 from federation.validate import ValidationError, validate
 from federation.vocab import as_list, first_type, id_of
 
@@ -62,6 +65,14 @@ def _public_key_entry(document: Mapping[str, Any], key_id: str | None) -> Mappin
         raise ActorError(f"the key {entry.get('id')} is owned by {owner}, not {document.get('id')}")
     if not isinstance(entry.get("publicKeyPem"), str) or not isinstance(entry.get("id"), str):
         raise ActorError(f"the publicKey of {document.get('id')} has no id or publicKeyPem")
+    # Judged here, before the actor is kept: a key fedcop would refuse to verify with (too
+    # small, too large, not RSA) makes the whole document unusable, with the reason recorded.
+    try:
+        load_public_key(entry["publicKeyPem"])
+    except KeyRefused as refused:
+        raise ActorError(
+            f"the key {entry['id']} of {document.get('id')} is refused: {refused}"
+        ) from None
     return entry
 
 

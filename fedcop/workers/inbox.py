@@ -244,7 +244,11 @@ class InboxWorker:
         signed = row.signed_request or {}
         try:
             parsed = parse_signature(
-                signed["method"], signed["target"], signed["headers"], scheme=self.ctx.config.scheme
+                signed["method"],
+                signed["target"],
+                signed["headers"],
+                scheme=self.ctx.config.scheme,
+                authority=self.ctx.config.domain,
             )
         except (SignatureError, KeyError) as error:
             return f"signature: {error}"
