@@ -2,7 +2,7 @@
 -- The session cookie (signed with the node's secret) carries a random token; this table keeps
 -- its SHA-256, never the token. A cookie whose row is gone opens nothing, even a copy taken
 -- before signing out. A row is deleted when its browser signs out; all of an account's rows
--- when it signs out everywhere, changes or is given a new password, or is suspended; and any
+-- when it ends every session, changes or is given a new password, or is suspended; and any
 -- row once older than a session may live (30 days, the cookie's own lifetime).
 CREATE TABLE web_sessions (
     token_hash  bytea PRIMARY KEY,

@@ -216,3 +216,33 @@ async def raw_post(
     """POST exactly these headers and body to `node` over TCP."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.port}", timeout=30) as http:
         return await http.post(path, content=body, headers=headers)
+
+
+async def test_signed_gets_follow_the_same_rules(pg_cluster: EmbeddedPostgres) -> None:
+    async with (
+        fresh_database(pg_cluster) as dsn,
+        live_node(dsn, "beta", authorized_fetch=True) as beta,
+    ):
+        await accounts.create_user(beta.pool, beta.config, "bo", "long enough")
+        with (
+            microblog_server("mallory", keys=weak_pair()) as mallory,
+            microblog_server("mona") as mona,
+        ):
+
+            async def signed_get(url: str, signer: MicroblogServer) -> httpx.Response:
+                headers = sign_request("GET", url, None, signer.key_id, signer.sender.private_key)
+                headers["Accept"] = ACTIVITY_JSON
+                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{beta.port}") as http:
+                    return await http.get("/u/bo", headers=headers)
+
+            # A GET signed by mona for beta is served (the rules let real peers through)
+            assert (await signed_get(f"{beta.base}/u/bo", mona)).status_code == 200
+            # A GET signed with an RSA-512 key is refused, saying why
+            weak = await signed_get(f"{beta.base}/u/bo", mallory)
+            assert weak.status_code == 401
+            assert "RSA-512, too weak to trust" in weak.json()["error"]
+            assert await cached_actor(beta, mallory.user) is None
+            # A GET mona signed for another server is refused there
+            elsewhere = await signed_get("http://alpha.test/u/bo", mona)
+            assert elsewhere.status_code == 401
+            assert "not for this server" in elsewhere.json()["error"]

@@ -207,10 +207,10 @@ async def test_signing_out_ends_only_that_browsers_session_unless_everywhere(
         await laptop.post("/logout", data={"csrf": await csrf_of(laptop, "/settings")})
         assert (await laptop.get("/settings")).status_code == 303
         assert (await phone.get("/settings")).status_code == 200
-        # When she signs in on the laptop again and chooses "sign out everywhere"
+        # When she signs in on the laptop again and chooses "End every session"
         assert (await sign_in(laptop, "bea", PASSWORD)).status_code == 303
         settings = await laptop.get("/settings")
-        assert "Sign out everywhere" in settings.text
+        assert "End every session" in settings.text
         token = await csrf_of(laptop, "/settings")
         await laptop.post("/logout", data={"csrf": token, "everywhere": "1"})
         # Then neither is signed in any more

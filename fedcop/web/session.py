@@ -5,7 +5,7 @@ cookie "fedcop_session" = signed {"u": account id, "v": session version, "s": se
     signed with the node's secret (itsdangerous), HttpOnly, SameSite=Lax, Secure under https,
     kept 30 days; the token's hash is a row in web_sessions (services.signin): signing out
     deletes it, so a copy of the cookie taken before opens nothing; an account whose session
-    version moved on (password changed, suspended) is signed out everywhere
+    version moved on (password changed, suspended) has every session ended
 every form carries the CSRF token as `csrf`; a POST without the session's token is refused
 """
 
