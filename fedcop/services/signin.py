@@ -24,14 +24,12 @@ from fedcop.config import Config
 from fedcop.services import accounts, signin_throttle
 from fedcop.services.errors import InvalidInput, ServiceError
 from fedcop.services.passwords import check_password, hash_password
-from fedcop.services.signin_throttle import TooManyAttempts
+from fedcop.services.signin_throttle import TooManyAttempts as TooManyAttempts  # re-exported
 from fedcop.store import actors as actor_store
 from fedcop.store import node as node_store
 from fedcop.store import users as user_store
 from fedcop.store import web_sessions as session_store
 from fedcop.store.users import User
-
-__all__ = ["TooManyAttempts"]  # raised by sign_in and change_password; routes answer 429
 
 INVITATION_LIFETIME = timedelta(days=14)
 # How long a browser stays signed in (the cookie's Max-Age too).
