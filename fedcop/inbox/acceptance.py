@@ -152,7 +152,8 @@ class Acceptance:
             key = await self._key(signature.key_id)
         except KeyRefused as refused:
             # Kept before fedcop judged keys: refused now, before any verify (a huge key would
-            # cost seconds per request). A fetch of the actor with a better key cures it.
+            # cost seconds per request). Fetching the actor again once it serves a better key
+            # (a lookup of it) cures it.
             return Decision(401, f"the key {signature.key_id} is refused: {refused}")
         if key is None:
             if _deletes_itself(row.document):
