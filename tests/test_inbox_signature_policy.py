@@ -5,7 +5,8 @@ live node over TCP:
 
     actor's key RSA-512 or RSA-16384, not known yet -> 202; the worker fetches the actor,
         refuses its key where it is loaded (before any verify): row 'rejected' with the reason,
-        actor not kept, no post
+        actor not kept, no post; the refusal remembered: the next post is answered 401
+    the actor moves to an acceptable key, is looked up -> heard again
     the same key kept before fedcop judged keys      -> 401 with the reason, nothing queued
     a signature without (request-target)              -> 401, nothing queued
     a request signed for alpha replayed to gamma      -> 401, nothing queued
@@ -23,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts
+from fedcop.services import accounts, remote_actors
 from fedcop.store import actors as actor_store
 from federation.digest import digest_header
 from federation.keys import KeyPair, generate_key_pair, public_pem_of
@@ -114,13 +115,42 @@ async def test_an_actor_whose_key_is_refused_cannot_post(
         # Then the inbox takes it for later (the key is unknown: nothing waits on the network)
         assert response.status_code == 202
         await alpha.drain()
-    # And the worker refused the key on loading it, and recorded why
-    row = await inbound_row(alpha, create["id"])
-    assert row["state"] == "rejected"
-    assert reason in row["last_error"]
-    # And nothing of mallory was kept: no actor, no post
-    assert await cached_actor(alpha, mallory.user) is None
-    assert await stored(alpha, create["object"]["id"]) is None
+        # And the worker refused the key on loading it, and recorded why
+        row = await inbound_row(alpha, create["id"])
+        assert row["state"] == "rejected"
+        assert reason in row["last_error"]
+        # And nothing of mallory was kept: no actor, no post
+        assert await cached_actor(alpha, mallory.user) is None
+        assert await stored(alpha, create["object"]["id"]) is None
+        # When mallory posts again, the inbox refuses at once, with the same reason
+        again = post_to_community(mallory, alpha)
+        response = await post(alpha, encoded(again), mallory.sender, path=INBOX)
+        assert response.status_code == 401
+        assert reason in response.json()["error"]
+        assert await inbound_row(alpha, again["id"]) is None
+
+
+async def test_an_actor_that_changes_to_an_acceptable_key_is_heard_again(
+    nodes: tuple[LiveNode, LiveNode],
+) -> None:
+    alpha, _ = nodes
+    with microblog_server("mallory", keys=weak_pair()) as mallory:
+        # Given mallory's RSA-512 key refused when her first post came
+        first = post_to_community(mallory, alpha)
+        assert (await post(alpha, encoded(first), mallory.sender, path=INBOX)).status_code == 202
+        await alpha.drain()
+        assert (await inbound_row(alpha, first["id"]))["state"] == "rejected"
+        # When her server moves to an RSA-2048 key and someone here looks her up
+        mallory.keys = generate_key_pair()
+        network: Any = alpha.app.state.network
+        await remote_actors.look_up(alpha.pool, network, mallory.user)
+        # Then her next post is taken and becomes a thread
+        second = post_to_community(mallory, alpha)
+        response = await post(alpha, encoded(second), mallory.sender, path=INBOX)
+        assert response.status_code == 202
+        await alpha.drain()
+    assert (await inbound_row(alpha, second["id"]))["state"] == "done"
+    assert await stored(alpha, second["object"]["id"]) is not None
 
 
 async def test_a_refused_key_kept_from_before_is_answered_401(
@@ -238,9 +268,10 @@ async def test_signed_gets_follow_the_same_rules(pg_cluster: EmbeddedPostgres) -
             # A GET signed by mona for beta is served (the rules let real peers through)
             assert (await signed_get(f"{beta.base}/u/bo", mona)).status_code == 200
             # A GET signed with an RSA-512 key is refused, saying why
-            weak = await signed_get(f"{beta.base}/u/bo", mallory)
-            assert weak.status_code == 401
-            assert "RSA-512, too weak to trust" in weak.json()["error"]
+            for _ in range(2):  # fetched and refused, then refused from memory
+                weak = await signed_get(f"{beta.base}/u/bo", mallory)
+                assert weak.status_code == 401
+                assert "RSA-512, too weak to trust" in weak.json()["error"]
             assert await cached_actor(beta, mallory.user) is None
             # A GET mona signed for another server is refused there
             elsewhere = await signed_get("http://alpha.test/u/bo", mona)

@@ -18,7 +18,8 @@ key known?   a key fedcop refuses (RSA under 1024 or over 8192 bits, not RSA) ->
              may have brought the sender's new key); still bad -> 401 (or, if the stored key is old,
              'unverified' so the worker refetches it: the actor may have rotated its key)
 key unknown? 'unverified': the worker fetches the key, then verifies
-             (a Delete of an unknown actor by itself: 202, dropped, no fetch)
+             (a Delete of an unknown actor by itself: 202, dropped, no fetch;
+             a key the worker fetched and refused in the last day: 401, with the reason)
 -> queued durably, deduplicated by activity id -> 202
 """
 
@@ -36,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from fedcop.queues import InboundState
 from fedcop.store import actors as actor_store
 from fedcop.store import hosts as host_store
+from fedcop.store import refused_keys as refused_store
 from fedcop.store.inbound import NewInbound
 from federation.keys import KeyRefused, load_public_key
 from federation.signatures import (
@@ -159,6 +161,11 @@ class Acceptance:
             if _deletes_itself(row.document):
                 # An account we never knew is gone: nothing to do, and nothing worth a fetch.
                 return Decision(202, "unknown actor deleted; nothing to do")
+            refusal = await self._refused_lately(signature.key_id)
+            if refusal is not None:
+                # Fetched lately and refused (too small, too large, not RSA): say so now,
+                # rather than queue the request and fetch the same key again.
+                return Decision(401, refusal)
             return Decision(202, "accepted; the key will be fetched", _unverified(row, request))
         try:
             return _verified(request, signature, row, key)
@@ -205,6 +212,10 @@ class Acceptance:
             self._cache.keys.clear()
         self._cache.keys[key_id] = (now, key, public_key)
         return _Key(key, public_key, remembered=False)
+
+    async def _refused_lately(self, key_id: str) -> str | None:
+        async with self.pool.acquire() as conn:
+            return await refused_store.recent_reason(conn, key_id)
 
     async def _blocked_hosts(self) -> frozenset[str]:
         loaded_at, blocked = self._cache.blocked

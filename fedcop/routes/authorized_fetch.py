@@ -55,6 +55,10 @@ async def verified_signer(request: Request) -> Signer | Response:
         if await host_store.is_blocked(conn, host):
             return json_error(f"{host} is blocked on this node", 403)
         cached = await actor_store.find_key(conn, parsed.key_id)
+    if cached is None:
+        refusal = await remote_actors.refused_key_reason(pool, parsed.key_id)
+        if refusal is not None:  # fetched lately and refused: not fetched again
+            return _unauthorized(refusal)
     for attempt in ("cached", "fetched"):
         if attempt == "fetched" or cached is None:
             try:

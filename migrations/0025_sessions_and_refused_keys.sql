@@ -19,3 +19,14 @@ CREATE INDEX web_sessions_actor ON web_sessions (actor_id);
 -- attempts made in parallel count as the failures they mostly are. Rows of the old
 -- 'name:<name>' form are no longer read and expire with the rest after a day.
 COMMENT ON TABLE login_failures IS 'failed (or still running) password checks, by throttle key';
+
+-- Keys fedcop refused when it fetched them (RSA under 1024 or over 8192 bits, not RSA, not a
+-- PEM key: federation/keys.py), with the reason. Further requests signed with one are answered
+-- 401 at the inbox at once, rather than queued and the key fetched again. A row is deleted when
+-- the actor is fetched again with an acceptable key, and is no longer read after a day (the
+-- actor may have changed its key in the meantime).
+CREATE TABLE refused_keys (
+    key_id      text PRIMARY KEY,
+    reason      text NOT NULL,
+    refused_at  timestamptz NOT NULL DEFAULT now()
+);
