@@ -171,7 +171,9 @@ EXPECTED: dict[str, Expected] = {
         "done", "Create", "a Mastodon reply to a post kept here"
     ),
     "mastodon/activities/mastodon-update.json": Expected(
-        "done", "Update", "an actor updates its own profile"
+        "rejected",
+        "publicKeyPem is not a PEM-encoded public key",
+        "an actor's own profile, whose key its source cut short: the key in hand is kept",
     ),
     "piefed/activities/announce_create_page.json": Expected(
         "done", "Announce", "a followed PieFed community announces a new post: stored"
@@ -203,7 +205,9 @@ EXPECTED_BARE: dict[str, Expected] = {
         "ignored", "Delete", "an account this node never knew is gone: nothing to do"
     ),
     "mastodon/activities/mastodon-update.json": Expected(
-        "done", "Update", "an actor's own profile, complete in the Update"
+        "rejected",
+        "publicKeyPem is not a PEM-encoded public key",
+        "an actor's own profile whose key its source cut short: not kept",
     ),
     "pleroma/activities/create-chat-message.json": Expected(
         "rejected", "a ChatMessage is not a post", "a private chat message"

@@ -21,6 +21,7 @@ from fedcop.services import (
     votes,
 )
 from fedcop.services import node as node_service
+from fedcop.services.errors import Refused
 from federation.vocab import first_type, id_of
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,9 @@ async def _update_actor(
     try:
         await remote_actors.store_actor(ctx.pool, actor_document)
     except remote_actors.ActorError as refusal:
-        log.info("Update %s refused: %s", activity.get("id"), refusal)
-        return InboundState.IGNORED
+        # Recorded on the row (rejected): an Update whose key fedcop refuses is not kept, so
+        # the key it already has goes on verifying the actor.
+        raise Refused(f"the actor's new profile is refused: {refusal}") from None
     return InboundState.DONE
 
 
