@@ -38,6 +38,7 @@ from fedcop.web import admin as web_admin
 from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
 from fedcop.web import pages
+from fedcop.web import reports as web_reports
 from fedcop.web import tags as web_tags
 from fedcop.web.headers import PageHeaders
 from fedcop.web.unmatched import unmatched
@@ -79,7 +80,7 @@ def create_app(
             writer.start()
             app.state.pool = pool
             app.state.network = network
-            app.state.acceptance = Acceptance(pool, config.scheme)
+            app.state.acceptance = Acceptance(pool, config.scheme, config.domain)
             app.state.inbox_writer = writer
             app.state.inbox_worker = InboxWorker(ctx)
             app.state.delivery_worker = DeliveryWorker(ctx)
@@ -118,6 +119,7 @@ def create_app(
             *web_actions.routes,
             *web_admin.routes,
             *web_facilitation.routes,
+            *web_reports.routes,
             *web_feeds.routes,
             *web_tags.routes,
             *api_routes,

@@ -11,6 +11,7 @@ from fedcop.api import (
     markers,
     notifications,
     oauth,
+    reports,
     search,
     status_edits,
     status_marks,
@@ -32,6 +33,7 @@ routes: list[BaseRoute] = [
     *timelines.routes,
     *notifications.routes,
     *markers.routes,
+    *reports.routes,
     *search.routes,
     *stubs.routes,
 ]

@@ -52,7 +52,12 @@ async def activity_document(conn: asyncpg.Connection, uri: str) -> dict[str, Any
 async def activity_body(conn: asyncpg.Connection, uri: str) -> tuple[bytes, int | None] | None:
     """(the activity as sent, the private community whose members alone may read it)."""
     row = await conn.fetchrow(
-        "SELECT body, members_of FROM outbound_activities WHERE uri = $1", uri
+        """
+        SELECT body, members_of FROM outbound_activities
+        WHERE uri = $1
+          AND document->>'type' <> 'Flag'  -- a report is for those it was sent to alone
+        """,
+        uri,
     )
     return (str(row["body"]).encode(), row["members_of"]) if row is not None else None
 

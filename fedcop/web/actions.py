@@ -21,6 +21,7 @@ from fedcop.services import (
     posts,
     reading,
     remote_actors,
+    remote_facilitators,
     votes,
 )
 from fedcop.services.errors import ServiceError
@@ -165,11 +166,21 @@ async def moderate(request: Request, user: User, form: FormData, found: PostView
     kind = str(form.get("action", ""))
     reason = str(form.get("reason", "")).strip()
     target = found.author.uri if kind == "ban" else found.post.uri
+    pool = request.app.state.pool
+    if not found.community.is_local and not await remote_facilitators.is_facilitator_of(
+        pool, found.community, user.actor.id
+    ):
+        # Its own node would refuse it: say so now rather than send it.
+        return await refused(request, "only this community's facilitators can do that", 403)
     await moderation.act(
         request.app.state.pool, request.app.state.config, request.app.state.network,
         moderator=user.actor.username, community_uri=found.community.uri,
         action=moderation.Action(kind, target, reason),
     )  # fmt: skip
+    if form.get("from") == "manage":  # the Facilitate page's controls come back to it
+        community = found.community
+        handle = community.username + (f"@{community.domain}" if community.domain else "")
+        return go(f"/c/{handle}/manage")
     return go(f"/t/{found.post.thread_id or found.post.id}")
 
 

@@ -243,6 +243,12 @@ OPERATIONS = [
     Operation("/api/v1/accounts/{id}/featured_tags", "GET", {"id": "community"}, as_user=""),
     Operation("/api/v1/accounts/{id}/lists", "GET", {"id": "bob"}),
     Operation(
+        "/api/v1/reports",
+        "POST",
+        body={"account_id": "alice", "status_ids": ["thread"], "comment": "Off topic"},
+        as_user="bob",
+    ),
+    Operation(
         "/oauth/token",
         "POST",
         body={
