@@ -60,6 +60,9 @@ async def test_several_statuses_at_once(
     anyone = await api.get("/api/v1/statuses", params={"id[]": ids})
     assert [s["id"] for s in anyone.json()] == [second["id"], first["id"]]
     assert (await api.get("/api/v1/statuses")).json() == []
+    # More than a page's worth of ids is refused, not cut short
+    too_many = await api.get("/api/v1/statuses", params={"id[]": [first["id"]] * 41})
+    assert too_many.status_code == 422
 
 
 async def test_a_boost_is_found_by_its_own_id_among_several(
