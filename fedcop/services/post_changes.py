@@ -13,9 +13,9 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
-from fedcop.documents.posts import post_object
+from fedcop.documents.posts import without_title_paragraph
 from fedcop.network import Network
-from fedcop.services import markdown, outbox, post_marks, relay
+from fedcop.services import markdown, post_delivery, post_marks, relay
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.services.posts import MAX_CONTENT, MAX_TITLE, received_title
 from fedcop.store import actors as actor_store
@@ -35,25 +35,6 @@ async def _own_post(conn: asyncpg.Connection, author: str, post_uri: str) -> tup
     if post.author_id != writer.actor.id:
         raise InvalidInput("only its author can change a post")
     return writer.actor, post
-
-
-async def _publish_change(
-    conn: asyncpg.Connection,
-    config: Config,
-    author: Actor,
-    community: Actor,
-    activity: dict[str, Any],
-) -> None:
-    published = await outbox.publish(
-        conn,
-        config,
-        author,
-        activity,
-        [] if community.is_local else outbox.inbox_of(community),
-        members_of=outbox.readers(community),
-    )
-    if community.is_local:
-        await relay.relay(conn, config, community, published)
 
 
 async def edit(
@@ -76,20 +57,9 @@ async def edit(
         edited = await post_store.find(conn, post.id)
         community = await actor_store.find_by_id(conn, post.community_id)
         assert edited is not None and community is not None
-        document = post_object(edited, writer, community, config)
-        await _publish_change(
-            conn,
-            config,
-            writer,
-            community,
-            {
-                "type": "Update",
-                "object": {k: v for k, v in document.items() if k != "@context"},
-                "to": document["to"],
-                "cc": document["cc"],
-                "audience": community.uri,
-            },
-        )
+        update = await post_delivery.publish(conn, config, "Update", edited, writer, community)
+        if community.is_local:
+            await relay.relay(conn, config, community, update)
         return edited
 
 
@@ -99,20 +69,9 @@ async def delete(pool: Any, config: Config, *, author: str, post_uri: str) -> No
         community = await actor_store.find_by_id(conn, post.community_id)
         assert community is not None
         await post_store.mark_deleted(conn, post.id)
-        addressing = post_object(post, writer, community, config)
-        await _publish_change(
-            conn,
-            config,
-            writer,
-            community,
-            {
-                "type": "Delete",
-                "object": post.uri,
-                "to": addressing["to"],
-                "cc": addressing["cc"],
-                "audience": community.uri,
-            },
-        )
+        deletion = await post_delivery.publish_delete(conn, config, post, writer, community)
+        if community.is_local:
+            await relay.relay(conn, config, community, deletion)
 
 
 # -- arriving from other servers -------------------------------------------------------------
@@ -148,6 +107,8 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
             title, summary_is_title = received_title(note, content, community)
             if summary_is_title:
                 summary = ""
+            if isinstance(note.get("name"), str):
+                content = without_title_paragraph(content, title)
         await post_store.update_content(
             conn,
             post.id,
