@@ -269,7 +269,10 @@ async def test_a_post_carries_links_to_every_node(
         assert 'href="https://records.example/schedule.pdf"' in found.content
         assert "&lt;b&gt;ask&lt;/b&gt;" in found.content  # text stays text
     document = await alpha.app.state.network.fetch(thread.uri)
-    assert document["attachment"] == [{"type": "Link", "href": "https://records.example/guide"}]
+    link = "https://records.example/guide"
+    assert document["attachment"] == [
+        {"type": "Link", "href": link, "url": link, "mediaType": "text/html"}
+    ]
 
 
 async def test_a_link_that_is_not_a_web_address_is_refused(

@@ -173,13 +173,20 @@ def without_title_paragraph(content: str, title: str) -> str:
 
 
 def _attachment(item: dict[str, Any]) -> dict[str, Any]:
-    """A stored attachment on the wire: a Link has `href`, a Document (or Image...) a `url`."""
+    """A stored attachment on the wire: a Link has `href` (what Lemmy and PieFed read), and
+    also `url` and `mediaType`, which Takahē requires of every attachment (a post whose
+    attachment lacks them is kept as an empty stub there); a Document (or Image...) a `url`."""
     if item.get("type") == "Link":
-        link: dict[str, Any] = {"type": "Link", "href": item["url"]}
+        link: dict[str, Any] = {
+            "type": "Link",
+            "href": item["url"],
+            "url": item["url"],
+            "mediaType": item.get("mediaType") or "text/html",
+        }
     else:
         link = {"type": item.get("type") or "Document", "url": item["url"]}
-    if item.get("mediaType"):
-        link["mediaType"] = item["mediaType"]
+        if item.get("mediaType"):
+            link["mediaType"] = item["mediaType"]
     if item.get("name"):
         link["name"] = item["name"]
     return link
