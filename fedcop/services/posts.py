@@ -112,6 +112,11 @@ async def write(
     if len(targets) > MAX_COMMUNITIES:
         raise InvalidInput(f"a thread may be posted in at most {MAX_COMMUNITIES} communities")
     communities = [await _community(pool, network, uri) for uri in targets]
+    if len(communities) > 1 and any(c.members_only for c in communities):
+        raise InvalidInput(
+            "a thread in a members-only community is for its members alone: post it there "
+            "on its own, not together with other communities"
+        )
     named = await addressees.named_in(pool, config, network, f"{title or ''}\n{content}")
     draft = _Draft(
         content=content,
@@ -524,10 +529,12 @@ def _title_from_text(text: str, community: Actor) -> str:
     return title_and_body(text, community)[0]
 
 
-def title_and_body(text: str, community: Actor) -> tuple[str, str]:
-    """A microblog post as a thread: its first line without the mention of the community is the
-    title; the lines after it are the body (the whole text when there are none)."""
-    mention = re.compile(rf"@{re.escape(community.username)}(@[\w.:-]+)?", re.IGNORECASE)
+def title_and_body(text: str, community: Actor, *others: Actor) -> tuple[str, str]:
+    """A microblog post as a thread: its first line without the mention of the community (and
+    of the `others` it is cross-posted to) is the title; the lines after it are the body (the
+    whole text when there are none)."""
+    names = "|".join(re.escape(c.username) for c in (community, *others))
+    mention = re.compile(rf"@(?:{names})(@[\w.:-]+)?", re.IGNORECASE)
     lines = text.splitlines()
     for index, line in enumerate(lines):
         cleaned = " ".join(mention.sub("", line).split())
