@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, follows, posts
+from fedcop.services import accounts, follows, post_changes, posts
 from fedcop.store import actors as actor_store
 from fedcop.store.posts import Post
 from tests.api.conftest import api_user
@@ -260,3 +260,31 @@ async def test_a_reply_through_the_client_api_reaches_the_asker(setting: Setting
     assert path == "/inbox"
     assert masto.user in create["object"]["cc"]
     assert any(t.get("href") == masto.user for t in create["object"]["tag"])
+
+
+async def test_edits_and_deletion_reach_the_same_people(setting: Setting) -> None:
+    alpha, gamma, masto = setting
+    question = await mona_asks(alpha, gamma, masto)
+    answer = await posts.write(
+        alpha.pool, alpha.config, alpha.app.state.network, author="fa",
+        community_uri=f"{alpha.base}/c/stewards", in_reply_to=question["id"],
+        content=f"Ask {masto_handle(masto)} about it.",
+    )  # fmt: skip
+    await settle(alpha, gamma)
+    # When fa edits the answer, then deletes it
+    edited = await post_changes.edit(
+        alpha.pool, alpha.config, author="fa", post_uri=answer.uri,
+        content=f"Ask {masto_handle(masto)} about it, she did it last year.",
+    )  # fmt: skip
+    assert f'<a href="{masto.user}" class="u-url mention"' in edited.content
+    await settle(alpha, gamma)
+    await post_changes.delete(alpha.pool, alpha.config, author="fa", post_uri=answer.uri)
+    await settle(alpha, gamma)
+    # Then mona's server got the Update, still addressed to her, and the Delete
+    updates = [a for a in masto.received if a["type"] == "Update"]
+    assert [u["object"]["id"] for u in updates] == [answer.uri]
+    assert masto.user in updates[0]["object"]["cc"]
+    assert "last year" in updates[0]["object"]["content"]
+    deletes = [a for a in masto.received if a["type"] == "Delete"]
+    assert [d["object"] for d in deletes] == [answer.uri]
+    assert masto.user in deletes[0]["cc"]

@@ -43,6 +43,9 @@ LOOKUP_SECONDS = 10.0  # for all of them together
 MAX_ADDRESSEES = 30  # people one post is addressed to (Mastodon's own limit is higher)
 PEOPLE = frozenset({"Person", "Service", "Organization"})
 
+# Markdown code (fenced blocks, then inline spans): a handle quoted there names nobody.
+_CODE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`", re.DOTALL)
+
 _LOOKUP_FAILURES = (FetchError, remote_actors.ActorError, ValueError, TimeoutError)
 
 
@@ -52,7 +55,7 @@ async def named_in(pool: Any, config: Config, network: Network, text: str) -> li
     found: list[Actor] = []
     lookups: list[tuple[int, str]] = []
     here = config.domain.lower()
-    handles = post_marks.mentions_in_text(text)[:MAX_ADDRESSEES]
+    handles = post_marks.mentions_in_text(_CODE.sub(" ", text))[:MAX_ADDRESSEES]
     for index, (name, domain) in enumerate(handles):
         local = domain is None or domain == here
         async with pool.acquire() as conn:

@@ -15,10 +15,11 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents.posts import without_title_paragraph
 from fedcop.network import Network
-from fedcop.services import markdown, post_delivery, post_marks, relay
+from fedcop.services import addressees, markdown, post_delivery, post_marks, relay
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.services.posts import MAX_CONTENT, MAX_TITLE, received_title
 from fedcop.store import actors as actor_store
+from fedcop.store import addressees as addressee_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
@@ -48,7 +49,9 @@ async def edit(
             conn,
             post.id,
             title=title.strip()[:MAX_TITLE] if title and post.is_thread else None,
-            content=markdown.render(content),
+            content=addressees.link_mentions(
+                markdown.render(content), await addressee_store.mentions_of(conn, post.id), config
+            ),
             summary=post.summary,
             attachments=post.attachments,
             sensitive=post.sensitive,
