@@ -98,6 +98,7 @@ async def of_post(
     """The people a new post is addressed to besides its community, in order."""
     candidates = {actor.id: actor for actor in ([answered] if answered else []) + named}
     candidates.pop(writer.id, None)
+    candidates.pop(community.id, None)  # a post by the community itself: already addressed
     people = list(candidates.values())[:MAX_ADDRESSEES]
     if community.members_only and people:
         # A members-only post never leaves the community: mentioning someone outside it does
