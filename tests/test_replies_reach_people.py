@@ -136,6 +136,16 @@ async def test_every_answer_reaches_the_asker_with_a_mention(setting: Setting) -
     for node in (alpha, gamma):
         root = await stored(node, question["id"])
         assert root.reply_count == 2
+    # When gus answers fa's answer (a nested reply)
+    nested = await posts.write(
+        gamma.pool, gamma.config, gamma.app.state.network, author="gus",
+        community_uri=community, content="Which tool?", in_reply_to=on_alpha.uri,
+    )  # fmt: skip
+    await settle(alpha, gamma)
+    # Then it is addressed to fa, whom it answers, and to mona, who asked: she hears of it too
+    ((create, _),) = creates_of(masto, nested.uri)
+    assert create["object"]["cc"][-2:] == [f"{alpha.base}/u/fa", masto.user]
+    assert await notified(alpha, "fa", nested.uri) == ["mention"]
 
 
 async def test_a_handle_named_in_the_text_is_looked_up_linked_and_delivered(

@@ -1,11 +1,12 @@
-"""Who a post written here reaches besides its community: the author of the post it answers,
-and the people its text names.
+"""Who a post written here reaches besides its community: the authors of the post it answers
+and of its thread, and the people its text names.
 
     "@mona@masto.example thanks! cc @bea"  (Markdown, written on the web or in an app)
       -> named_in(text): @bea here, @mona@masto.example stored, or looked up now
          (WebFinger + signed actor fetch, SSRF-guarded; at most MAX_LOOKUPS handles, all
          within LOOKUP_SECONDS; a handle not found stays plain text, the post goes out)
-      -> of_post(...): [author of the parent] + named, each once, never the writer;
+      -> of_post(...): [author of the parent, author of the thread] + named, each once,
+         never the writer (so whoever asked hears of every answer, nested or not);
          in a members-only community only its members (the post is for them alone)
       -> on the wire: each in `cc` and a `Mention` tag {href: actor id, name: @name@host}
          (what Mastodon reads to notify: activity/create.rb `process_tags` -> `process_mention`,
@@ -92,21 +93,23 @@ async def of_post(
     *,
     community: Actor,
     writer: Actor,
-    answered: Actor | None,
+    answered: list[Actor],
     named: list[Actor],
 ) -> list[Actor]:
-    """The people a new post is addressed to besides its community, in order."""
-    candidates = {actor.id: actor for actor in ([answered] if answered else []) + named}
+    """The people a new post is addressed to besides its community, in order: the authors it
+    answers (`answered`: the parent's, then the thread's), then the people it names."""
+    candidates = {actor.id: actor for actor in [*answered, *named]}
     candidates.pop(writer.id, None)
     candidates.pop(community.id, None)  # a post by the community itself: already addressed
     people = list(candidates.values())[:MAX_ADDRESSEES]
     if community.members_only and people:
         # A members-only post never leaves the community: mentioning someone outside it does
-        # not send it to them. The author of the answered post wrote in it, so is one of them.
+        # not send it to them. The authors it answers wrote in it, so are among them.
         members = await addressee_store.members_among(
             conn, community.id, [actor.id for actor in people]
         )
-        people = [a for a in people if a.id in members or (answered and a.id == answered.id)]
+        members |= {actor.id for actor in answered}
+        people = [actor for actor in people if actor.id in members]
     return people
 
 

@@ -186,7 +186,7 @@ async def _write_in(
         await _check_may_start_thread(conn, community, writer)
     if await mod_store.is_banned(conn, community.id, writer.id):
         raise InvalidInput(f"you are banned from {community.display_name}")
-    answered = None if parent is None else await actor_store.find_by_id(conn, parent.author_id)
+    answered = await _answered(conn, parent)
     people = await addressees.of_post(
         conn, community=community, writer=writer, answered=answered, named=draft.named
     )
@@ -223,6 +223,19 @@ async def _write_in(
     found = await post_store.find(conn, post.id)
     assert found is not None
     return found
+
+
+async def _answered(conn: asyncpg.Connection, parent: Post | None) -> list[Actor]:
+    """The authors a reply answers: its parent's, and its thread's (who asked)."""
+    if parent is None:
+        return []
+    authors = [parent.author_id]
+    if parent.thread_id is not None:
+        thread = await post_store.find(conn, parent.thread_id)
+        if thread is not None:
+            authors.append(thread.author_id)
+    found = [await actor_store.find_by_id(conn, author_id) for author_id in authors]
+    return [actor for actor in found if actor is not None]
 
 
 async def _send(
