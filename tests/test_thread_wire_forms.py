@@ -38,6 +38,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.documents.posts import FETCHED, THREADIVERSE, post_object
 from fedcop.services import accounts, posts
@@ -45,10 +47,11 @@ from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
 from federation.html import to_text
 from federation.vocab import PUBLIC
+from tests.api.conftest import api_user
 from tests.conftest import fresh_database, make_config
 from tests.group_server import group_server
 from tests.live_node import live_node
-from tests.scene import settle
+from tests.scene import settle, stored, three_nodes
 
 AP = {"Accept": "application/activity+json"}
 CONFIG = make_config("https://alpha.test")
@@ -263,3 +266,27 @@ async def test_a_threadiverse_community_receives_the_page_and_its_id_serves_the_
             served = (await alpha.get(thread.uri.removeprefix(alpha.base), headers=AP)).json()
             assert served["type"] == "Note" and served["name"] == "Lab notebooks"
             assert mastodon_text(served) == "Lab notebooks\nKeep or scan?"
+
+
+async def test_a_thread_from_another_fedcop_node_keeps_its_title_once(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with three_nodes(pg_cluster) as (alpha, beta, gamma):
+        # When fa starts a thread on alpha, which gamma fetches in its fetched form (a Note)
+        thread = await posts.write(
+            alpha.pool, alpha.config, alpha.app.state.network, author="fa",
+            community_uri=f"{alpha.base}/c/stewards", title="Lab notebooks",
+            content="Keep or scan?",
+        )  # fmt: skip
+        await settle(alpha, beta, gamma)
+        kept = await stored(gamma, thread.uri)
+        assert (kept.title, kept.content) == ("Lab notebooks", "<p>Keep or scan?</p>\n")
+        # Then a Mastodon app on gamma shows the title once, above the text
+        gus = await api_user(gamma.app, gamma.config, "gus2")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gamma.port}") as http:
+            response = await http.get(
+                f"/api/v1/statuses/{kept.id}", headers={"Host": gamma.config.domain, **gus.auth}
+            )
+        content = response.json()["content"]
+        assert content.startswith("<p><strong>Lab notebooks</strong></p><p>Keep or scan?</p>")
+        assert content.count("Lab notebooks") == 1

@@ -125,7 +125,7 @@ def _content(post: Post) -> str:
     """The title of a thread (unless the post came from a microblog, whose title is only its
     first line), the body, then the links attached to it."""
     parts = []
-    if post.title and post.thread_id is None and post.object_type != "Note":
+    if _shows_title(post):
         parts.append(f"<p><strong>{escape(post.title)}</strong></p>")
     parts.append(post.content)
     for item in post.attachments:
@@ -136,13 +136,25 @@ def _content(post: Post) -> str:
     return "".join(parts)
 
 
+def _shows_title(post: Post) -> bool:
+    """Whether a thread's title goes above its text: always, unless the text begins with it (a
+    microblog post, titled by its first line). A `Note` with a `name`, as fedcop and others
+    send threads to microblog servers, keeps its text without the title."""
+    if not post.title or post.thread_id is not None:
+        return False
+    if post.object_type != "Note":
+        return True
+    first_line = next(iter(to_text(post.content).splitlines()), "")
+    return " ".join(post.title.split()) not in " ".join(first_line.split())
+
+
 def source_text(post: Post, community_acct: str) -> str:
     """The post as plain text, the `text` Mastodon returns when a status is deleted, so that an
     app can offer to redraft it: a thread starts with the mention that puts it back in its
     community."""
     body = to_text(post.content)
     if post.thread_id is None and post.title:
-        if post.object_type == "Note":
+        if not _shows_title(post):
             return body
         return f"@{community_acct} {post.title}\n\n{body}"
     return body
