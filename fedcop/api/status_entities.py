@@ -125,7 +125,7 @@ def _content(post: Post) -> str:
     """The title of a thread (unless the post came from a microblog, whose title is only its
     first line), the body, then the links attached to it."""
     parts = []
-    if _shows_title(post):
+    if post.title and _shows_title(post):
         parts.append(f"<p><strong>{escape(post.title)}</strong></p>")
     parts.append(post.content)
     for item in post.attachments:
