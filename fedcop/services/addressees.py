@@ -47,7 +47,9 @@ PEOPLE = frozenset({"Person", "Service", "Organization"})
 # Markdown code (fenced blocks, then inline spans): a handle quoted there names nobody.
 _CODE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`", re.DOTALL)
 
-_LOOKUP_FAILURES = (FetchError, remote_actors.ActorError, ValueError, TimeoutError)
+# What someone else's server may do wrong while a handle is looked up (an unusable actor is a
+# ValueError: remote_actors.ActorError, validate.ValidationError): never the post's failure.
+_LOOKUP_FAILURES = (FetchError, ValueError, TimeoutError)
 
 
 async def named_in(pool: Any, config: Config, network: Network, text: str) -> list[Actor]:
