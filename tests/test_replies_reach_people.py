@@ -161,9 +161,14 @@ async def test_a_handle_named_in_the_text_is_looked_up_linked_and_delivered(
     thread = await posts.write(
         gamma.pool, gamma.config, gamma.app.state.network, author="gus",
         community_uri=community, title="Migration notes",
-        content=f"{handle} knows DSpace 7 well. Also `{handle}` in code stays text.",
+        content=(
+            f"{handle} knows DSpace 7 well. Also `{handle}` in code stays text. "
+            "@ghost@nowhere.test:1 never answers."
+        ),
     )  # fmt: skip
     await settle(alpha, gamma)
+    # (a handle whose server cannot be reached is left as text: the post went out all the same)
+    assert "@ghost@nowhere.test:1 never answers" in (await stored(gamma, thread.uri)).content
     # Then she was looked up (WebFinger, then her actor) and her handle links to her
     kept = await stored(gamma, thread.uri)
     assert f'<a href="{masto.user}" class="u-url mention"' in kept.content
@@ -174,7 +179,7 @@ async def test_a_handle_named_in_the_text_is_looked_up_linked_and_delivered(
     assert path == "/inbox"
     assert note["type"] == "Note" and note["name"] == "Migration notes"
     assert note["content"].startswith("<p><strong>Migration notes</strong></p>")
-    assert masto.user in note["cc"]
+    assert masto.user in note["cc"] and not any("ghost" in a for a in note["cc"])
     assert any(t.get("href") == masto.user for t in note["tag"] if t["type"] == "Mention")
     # while the community received the threadiverse form, a Page, and keeps the thread titled
     on_alpha = await stored(alpha, thread.uri)
