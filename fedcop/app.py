@@ -38,6 +38,7 @@ from fedcop.web import admin as web_admin
 from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
 from fedcop.web import pages
+from fedcop.web import reports as web_reports
 from fedcop.web import tags as web_tags
 from fedcop.web.headers import PageHeaders
 from fedcop.web.unmatched import unmatched
@@ -118,6 +119,7 @@ def create_app(
             *web_actions.routes,
             *web_admin.routes,
             *web_facilitation.routes,
+            *web_reports.routes,
             *web_feeds.routes,
             *web_tags.routes,
             *api_routes,

@@ -16,6 +16,7 @@ from fedcop.services import (
     posts,
     reading,
     remote_actors,
+    remote_facilitators,
     reports,
     votes,
 )
@@ -38,9 +39,12 @@ async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> Inbo
         # A person's boost of a post we keep (its author here is told).
         boosted = await boosts.receive_announce(ctx.pool, group, activity)
         return InboundState.DONE if boosted else InboundState.IGNORED
-    if not await node_service.has_local_follower(ctx.pool, group.id):
-        return InboundState.IGNORED
     inner = activity.get("object")
+    if not await node_service.has_local_follower(ctx.pool, group.id) and not (
+        isinstance(inner, dict)
+        and remote_facilitators.names_a_member_here(ctx.config, group, inner)
+    ):
+        return InboundState.IGNORED
     inner_type = first_type(inner) if isinstance(inner, dict) else None
     if (
         isinstance(inner, dict)

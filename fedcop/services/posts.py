@@ -23,7 +23,15 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents.posts import POST_CONTEXT, addressing, without_title_paragraph
 from fedcop.network import Network
-from fedcop.services import addressees, markdown, post_delivery, post_marks, relay, remote_actors
+from fedcop.services import (
+    addressees,
+    markdown,
+    post_delivery,
+    post_marks,
+    post_source,
+    relay,
+    remote_actors,
+)
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.store import actors as actor_store
 from fedcop.store import addressees as addressee_store
@@ -119,7 +127,7 @@ async def write(
         )
     named = await addressees.named_in(pool, config, network, f"{title or ''}\n{content}")
     draft = _Draft(
-        content=content,
+        content=post_source.written(content),
         title=title.strip()[:MAX_TITLE] if in_reply_to is None and title else None,
         in_reply_to=in_reply_to,
         attachments=attachments,
@@ -205,6 +213,7 @@ async def _write_in(
             object_type="Page" if parent is None else "Note",
             title=draft.title,
             content=addressees.link_mentions(markdown.render(draft.content), linked, config),
+            source=draft.content,
             summary=escape(draft.summary.strip()),
             url=None,
             attachments=draft.attachments,
@@ -469,6 +478,8 @@ def _new_post(
         object_type=first_type(note) or "Note",
         title=title,
         content=content,
+        # Kept beside the HTML, never rendered: sent on as it came, and shown to edit.
+        source=post_source.received_markdown(note),
         # A summary that became the title is not also a content warning.
         summary="" if title_from_summary else _clean_html(note.get("summary")),
         url=id_of(note.get("url")) if isinstance(id_of(note.get("url")), str) else None,
