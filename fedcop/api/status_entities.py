@@ -110,7 +110,7 @@ def status(view: StatusView, config: Config, *, with_viewer: bool) -> dict[str, 
             favourited=facts.favourited,
             reblogged=facts.reblogged,
             bookmarked=facts.bookmarked,
-            muted=False,
+            muted=facts.muted,
             pinned=facts.pinned,
         )
     return entity
