@@ -33,7 +33,7 @@ from fedcop.documents.posts import without_title_paragraph
 from fedcop.services import post_source
 from fedcop.store.actors import Actor
 from fedcop.store.posts import NewPost, Post
-from federation.html import sanitize, to_text
+from federation.html import safe_url, sanitize, to_text
 from federation.vocab import (
     PUBLIC_ALIASES,
     as_list,
@@ -126,10 +126,8 @@ def language_of(note: dict[str, Any]) -> str | None:
 
 
 def _web_address(value: object) -> str | None:
-    """An http(s) address of at most 2048 characters (a cut one would lead elsewhere)."""
-    if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= 2048:
-        return value
-    return None
+    """An http(s) address (federation.html.safe_url: the one URL policy), or None."""
+    return safe_url(value)
 
 
 def url_of(note: dict[str, Any]) -> str | None:
