@@ -101,9 +101,15 @@ class Traffic:
         ]
 
 
-def test_serve_restarts_its_killed_database_and_answers_503_meanwhile(data_dir: Path) -> None:
-    # Given a node with a member and a community, serving
-    serve = Serve(data_dir, env=this_checkout())
+@pytest.mark.parametrize(
+    "processes", [[], ["--workers", "2"]], ids=["one process", "two server processes"]
+)
+def test_serve_restarts_its_killed_database_and_answers_503_meanwhile(
+    data_dir: Path, processes: list[str]
+) -> None:
+    # Given a node with a member and a community, serving (with --workers 2, the parent owns
+    # the database and the two server processes each have their own pool)
+    serve = Serve(data_dir, *processes, env=this_checkout())
     serve.wait_ready()
     _admin(data_dir, "create-user", "ana", "--password", "pw-123456")
     _admin(data_dir, "create-community", "garden", "--title", "Garden", "--owner", "ana")
