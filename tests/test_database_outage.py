@@ -23,7 +23,9 @@ import pytest
 
 from fedcop.db.embedded import UNSAFE_FAST_SETTINGS, EmbeddedPostgres, EmbeddedPostgresError
 from fedcop.db.migrate import apply_migrations
+from fedcop.db.pool import create_pool
 from fedcop.services import accounts, oauth
+from fedcop.workers.loop import run_batches
 from federation.signatures import sign_request
 from tests.conftest import fast_tmp_root, make_config, running_app
 from tests.processes import process_alive, wait_until
@@ -174,3 +176,49 @@ async def test_every_door_answers_503_while_the_database_is_down_and_recovers(
                 break
             await asyncio.sleep(0.05)
         assert ready.status_code == 200, ready.text
+
+
+async def test_a_worker_loop_waits_out_an_outage_and_resumes(
+    own_cluster: EmbeddedPostgres, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a queue worker's loop running against the database
+    pool = await create_pool(await _migrated(own_cluster), min_size=1, max_size=2)
+    passes: list[str] = []
+    stop = asyncio.Event()
+
+    async def run_once() -> int:
+        try:
+            async with pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+        except Exception as error:
+            passes.append(type(error).__name__)
+            raise
+        passes.append("ok")
+        if any(name != "ok" for name in passes):
+            stop.set()  # it worked again after failing: the test has seen enough
+        return 0
+
+    loop = asyncio.create_task(run_batches(run_once, "test worker", stop))
+    try:
+        for _ in range(200):
+            if passes:
+                break
+            await asyncio.sleep(0.05)
+        # When the database dies for a while (two passes fail), then comes back
+        _kill_database(own_cluster)
+        for _ in range(400):
+            if len([name for name in passes if name != "ok"]) >= 2:
+                break
+            await asyncio.sleep(0.05)
+        assert not loop.done()
+        _start_again(own_cluster)
+        # Then the loop, still alive, resumes on its own
+        await asyncio.wait_for(loop, timeout=120)
+    finally:
+        stop.set()
+        await pool.close()
+    assert passes[0] == "ok" and passes[-1] == "ok"
+    assert len([name for name in passes if name != "ok"]) >= 2
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("database is unavailable" in message for message in messages)
+    assert any("the database is back, resuming" in message for message in messages)

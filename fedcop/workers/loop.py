@@ -31,7 +31,8 @@ OUTAGE_MAX_WAIT_SECONDS = 30.0
 
 def outage_wait(failed_passes: int) -> float:
     """Seconds to wait after `failed_passes` passes in a row found the database away."""
-    return min(IDLE_SLEEP_SECONDS * 2 ** max(failed_passes - 1, 0), OUTAGE_MAX_WAIT_SECONDS)
+    doublings = max(failed_passes - 1, 0)
+    return min(IDLE_SLEEP_SECONDS * float(2**doublings), OUTAGE_MAX_WAIT_SECONDS)
 
 
 async def run_batches(
