@@ -122,8 +122,9 @@ async def _doors(http: httpx.AsyncClient, token: str) -> dict[str, httpx.Respons
     }
 
 
+@pytest.mark.parametrize("how", ["killed", "shut down"])
 async def test_every_door_answers_503_while_the_database_is_down_and_recovers(
-    node: Any, own_cluster: EmbeddedPostgres
+    node: Any, own_cluster: EmbeddedPostgres, how: str
 ) -> None:
     config = node.state.config
     await accounts.create_user(node.state.pool, config, "ana", "correct horse battery")
@@ -137,8 +138,11 @@ async def test_every_door_answers_503_while_the_database_is_down_and_recovers(
             assert before[door].status_code == 200, (door, before[door].text)
         assert (await http.get("/healthz")).status_code == 200
 
-        # When its database server dies
-        _kill_database(own_cluster)
+        # When its database server dies (kill -9), or is shut down by its operator
+        if how == "killed":
+            _kill_database(own_cluster)
+        else:
+            own_cluster.stop()
 
         # Then every door says "come back shortly", never 500
         during = await _doors(http, token)
