@@ -23,6 +23,7 @@ import pytest
 
 from fedcop.db.embedded import UNSAFE_FAST_SETTINGS, EmbeddedPostgres, EmbeddedPostgresError
 from fedcop.db.migrate import apply_migrations
+from fedcop.db.outage import database_unavailable
 from fedcop.db.pool import create_pool
 from fedcop.services import accounts, oauth
 from fedcop.workers.loop import run_batches
@@ -226,3 +227,34 @@ async def test_a_worker_loop_waits_out_an_outage_and_resumes(
     messages = [record.getMessage() for record in caplog.records]
     assert any("database is unavailable" in message for message in messages)
     assert any("the database is back, resuming" in message for message in messages)
+
+
+async def test_only_errors_of_an_absent_database_count_as_an_outage(
+    own_cluster: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    async def error_of(work: Any) -> BaseException:
+        try:
+            await work
+        except Exception as error:  # the error is what is under test
+            return error
+        raise AssertionError("no error")
+
+    admin = await asyncpg.connect(own_cluster.dsn())
+    try:
+        await admin.execute("CREATE ROLE crowded LOGIN CONNECTION LIMIT 0")
+        # A server with no slot left for us: an outage (503, try again)
+        full = await error_of(asyncpg.connect(own_cluster.dsn().replace("postgres@", "crowded@")))
+        assert isinstance(full, asyncpg.TooManyConnectionsError)
+        assert database_unavailable(full)
+        # A query the server refuses, and an error of fedcop's own files: bugs, not outages
+        assert not database_unavailable(await error_of(admin.execute("SELEC 1")))
+        assert not database_unavailable(
+            await error_of(asyncio.to_thread((tmp_path / "absent").read_text))
+        )
+    finally:
+        await admin.close()
+    # A server that is not there
+    _kill_database(own_cluster)
+    refused = await error_of(asyncpg.connect(own_cluster.dsn(), timeout=10))
+    assert isinstance(refused, OSError)
+    assert database_unavailable(refused)

@@ -11,9 +11,9 @@
                                                 progress" (asyncpg's protocol state left behind
                                                 by a connection lost mid-query)
 
-    await discard_pooled_connections(pool)  -- after one of these: every idle connection the
-      pool holds is likely dead too, so each is replaced by a fresh one on its next acquire
-      (instead of each failing one request first)
+    await discard_pooled_connections(pool, error)  -- after one of these: every idle connection
+      the pool holds is likely dead too, so each is replaced by a fresh one on its next acquire
+      (instead of each failing one request first); not when the server is only full
 
 Callers answer these with 503 and Retry-After (web), or back off and try again (workers): they
 pass once the database is back. Anything else is a real error and stays one.
@@ -80,8 +80,14 @@ def _raised_inside_asyncpg(tb: TracebackType | None) -> bool:
     return False
 
 
-async def discard_pooled_connections(pool: Any) -> None:
-    """Have the pool replace its connections on their next use (those in use, when released)."""
+async def discard_pooled_connections(pool: Any, error: BaseException) -> None:
+    """After `error`, have the pool replace its connections on their next use (those in use,
+    when released): unless the server is merely full, when the pool's own connections are the
+    good ones to keep."""
+    if isinstance(error, asyncpg.TooManyConnectionsError) or isinstance(
+        error.__cause__, asyncpg.TooManyConnectionsError
+    ):
+        return
     expire = getattr(pool, "expire_connections", None)
     if expire is not None:
         await expire()

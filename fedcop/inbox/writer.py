@@ -67,7 +67,7 @@ class InboxWriter:
         except asyncpg.PostgresError as error:
             outage = database_unavailable(error)
             if outage:
-                await discard_pooled_connections(self.pool)
+                await discard_pooled_connections(self.pool, error)
             if len(batch) == 1 or outage:  # in an outage every row would fail alike
                 _fail(batch, error)
                 return
@@ -77,7 +77,7 @@ class InboxWriter:
                 await self._commit([item])
         except Exception as error:  # a failed commit fails every request in it (5xx -> retried)
             if database_unavailable(error):
-                await discard_pooled_connections(self.pool)
+                await discard_pooled_connections(self.pool, error)
             _fail(batch, error)
         else:
             for _, future in batch:

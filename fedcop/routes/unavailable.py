@@ -72,5 +72,5 @@ class DatabaseUnavailable:
             )
             pool = getattr(scope["app"].state, "pool", None)
             if pool is not None:
-                await discard_pooled_connections(pool)
+                await discard_pooled_connections(pool, error)
             await unavailable_response(Request(scope))(scope, receive, send)
