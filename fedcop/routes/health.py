@@ -1,10 +1,10 @@
-"""Operations endpoints: /healthz (the process answers), /readyz (it can do its work), /metrics.
+"""Operations endpoints: /healthz (the node can serve), /readyz (it can do all its work), /metrics.
 
 /healthz  200 {"status": "ok"} when the node can serve: the process answers and its database
           answers a query; 503 {"status": "unavailable", "error": ...} with Retry-After when the
           database is away (serve restarts an embedded one itself, and exits non-zero when it
-          cannot: a process supervisor restarts fedcop when the process is gone, and an
-          orchestrator may restart it after /healthz has failed for longer than a minute)
+          cannot: a process supervisor restarts fedcop when the process is gone, and a liveness
+          probe may restart it after /healthz has failed for a few minutes)
 /readyz   200 {"status": "ready", "checks": {...}}, or 503 with "error" saying what is wrong
           (database, migrations, this process's queue workers): send it no traffic until ready
 /metrics  Prometheus text; only for FEDCOP_METRICS_ALLOW addresses (after trusted-proxy
