@@ -157,7 +157,10 @@ async def test_every_door_answers_503_while_the_database_is_down_and_recovers(
         assert health.status_code == 503
         assert health.json()["status"] == "unavailable"
         assert "retry-after" in health.headers
-        assert (await http.get("/readyz")).status_code == 503
+        not_ready = await http.get("/readyz")
+        assert not_ready.status_code == 503
+        assert not_ready.json()["checks"]["database"].startswith("unreachable")
+        assert "retry-after" in not_ready.headers
 
         # When the database server comes back
         _start_again(own_cluster)

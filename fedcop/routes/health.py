@@ -41,7 +41,10 @@ async def readyz(request: Request) -> Response:
     if result.ready:
         return json_response({"status": "ready", "checks": result.checks}, headers=NO_STORE)
     body = {"status": "unavailable", "error": "; ".join(result.problems), "checks": result.checks}
-    return json_response(body, 503, headers=NO_STORE)
+    headers = dict(NO_STORE)
+    if result.checks.get("database") != "ok":  # passes by itself: worth asking again soon
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return json_response(body, 503, headers=headers)
 
 
 async def metrics_page(request: Request) -> Response:
