@@ -35,12 +35,15 @@ from tests.signed_requests import activity, stranger
 DATABASE = "fedcop"
 AP = {"Accept": "application/activity+json"}
 HTML = {"Accept": "text/html"}
+# Fast, but a commit is acknowledged only once its WAL is with the kernel, so it survives the
+# kill -9 of the server (not of the machine): synchronous_commit=off would lose the last ones.
+KILLABLE_FAST_SETTINGS = {**UNSAFE_FAST_SETTINGS, "synchronous_commit": "on"}
 
 
 @pytest.fixture
 def own_cluster() -> Iterator[EmbeddedPostgres]:
     root = Path(tempfile.mkdtemp(prefix="fedcop-outage-", dir=fast_tmp_root()))
-    cluster = EmbeddedPostgres(root, settings=UNSAFE_FAST_SETTINGS)
+    cluster = EmbeddedPostgres(root, settings=KILLABLE_FAST_SETTINGS)
     cluster.ensure_running()
     try:
         yield cluster
