@@ -6,12 +6,14 @@ whatever fedcop is installed in the environment.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import orjson
 import pytest
@@ -34,6 +36,8 @@ from tests.signed_requests import activity, stranger
 REPOSITORY = Path(__file__).resolve().parents[1]
 AP = {"Accept": "application/activity+json"}
 HTML = {"Accept": "text/html"}
+# Fast, yet every acknowledged commit survives a kill -9 of the server (synchronous_commit on).
+KILLABLE_FAST_SETTINGS = {**UNSAFE_FAST_SETTINGS, "synchronous_commit": "on"}
 
 
 def this_checkout() -> dict[str, str]:
@@ -204,3 +208,56 @@ def test_the_supervisor_gives_up_on_a_database_that_keeps_failing_to_start() -> 
         if pid and process_alive(pid):
             kill_process(pid)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_serve_on_a_database_url_serves_again_when_that_server_comes_back(
+    data_dir: Path,
+) -> None:
+    # Given serve on an external PostgreSQL server (FEDCOP_DATABASE_URL), not fedcop's to manage
+    server = EmbeddedPostgres(data_dir.parent / "external", settings=KILLABLE_FAST_SETTINGS)
+    server.ensure_running()
+    try:
+        asyncio.run(_create_database(server.dsn(), "fedcop_external"))
+        env = {**this_checkout(), "FEDCOP_DATABASE_URL": server.dsn("fedcop_external")}
+        serve = Serve(data_dir, env=env)
+        serve.wait_ready()
+        done = run_fedcop("admin", "create-user", "ana", "--password", "pw-123456", env=env)
+        assert done.returncode == 0, done.stderr
+        done = run_fedcop(
+            "admin", "create-community", "garden", "--title", "Garden", "--owner", "ana", env=env
+        )
+        assert done.returncode == 0, done.stderr
+        done = run_fedcop("admin", "token", "ana", env=env)
+        traffic = Traffic(serve, done.stdout.strip())
+        assert traffic.post("@garden before").status_code == 200
+
+        # When that server is shut down: 503 with Retry-After, and serve keeps running
+        server.stop()
+        answers = traffic.every_door()
+        assert [door for door, response in answers if response.status_code != 503] == []
+        assert all("retry-after" in response.headers for _, response in answers)
+        assert traffic.http.get("/healthz").status_code == 503
+        assert serve.process.poll() is None
+
+        # When it is back: the node serves again by itself, and stores what is posted
+        server.ensure_running()
+        assert wait_until(lambda: traffic.http.get("/readyz").status_code == 200, timeout=120)
+        posted = traffic.post("@garden after")
+        assert posted.status_code == 200, posted.text
+        shown = traffic.http.get(
+            f"/api/v1/statuses/{posted.json()['id']}",
+            headers={"Authorization": f"Bearer {traffic.token}"},
+        )
+        assert shown.status_code == 200 and "after" in shown.json()["content"]
+        traffic.http.close()
+        assert serve.stop() == 0
+    finally:
+        server.stop()
+
+
+async def _create_database(admin_dsn: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
