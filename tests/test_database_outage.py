@@ -254,6 +254,10 @@ async def test_only_errors_of_an_absent_database_count_as_an_outage(
         assert database_unavailable(full)
         # A query the server refuses, and an error of fedcop's own files: bugs, not outages
         assert not database_unavailable(await error_of(admin.execute("SELEC 1")))
+        await admin.execute("SET statement_timeout = 10")
+        cancelled = await error_of(admin.execute("SELECT pg_sleep(5)"))
+        assert isinstance(cancelled, asyncpg.QueryCanceledError)
+        assert not database_unavailable(cancelled)
         assert not database_unavailable(
             await error_of(asyncio.to_thread((tmp_path / "absent").read_text))
         )

@@ -5,7 +5,8 @@
                                                 errors, OSError raised inside asyncpg (socket
                                                 refused or gone, timeouts), "connection is closed"
       the server is stopping or starting again  AdminShutdownError, CrashShutdownError,
-                                                CannotConnectNowError (class 57P)
+                                                CannotConnectNowError, IdleSessionTimeoutError
+                                                (57P0x; not a cancelled query, 57014)
       the server has no connection slot left    TooManyConnectionsError
       a pooled connection that died unnoticed   InternalClientError "another operation is in
                                                 progress" (asyncpg's protocol state left behind
@@ -32,7 +33,13 @@ RETRY_AFTER_SECONDS = 5
 
 _UNAVAILABLE = (
     asyncpg.PostgresConnectionError,  # class 08: ConnectionDoesNotExistError and friends
-    asyncpg.exceptions.OperatorInterventionError,  # 57P: shutting down, crashed, starting up
+    # 57P0x: shutting down, crashed, starting up, or it closed an idle session. Not the rest of
+    # class 57: a cancelled query (57014, a statement timeout) or a dropped database (57P04)
+    # is no outage that passes by itself.
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.exceptions.IdleSessionTimeoutError,
     asyncpg.TooManyConnectionsError,
 )
 
