@@ -245,7 +245,8 @@ def _check_size(document: Mapping[str, Any]) -> None:
     if excess is not None:
         path, reason = excess
         if not path.startswith("("):  # named as the schemas' errors are: Create.object.tag
-            path = f"{accepted_type(document) or 'document'}.{path}"
+            names = _type_names(document.get("type"))
+            path = f"{accepted_type(document) or (names[0] if names else '(document)')}.{path}"
         raise ValidationError(path, reason)
 
 

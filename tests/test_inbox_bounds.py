@@ -127,7 +127,7 @@ async def test_an_object_with_hundreds_of_properties_is_refused(nodes: Nodes) ->
 
 async def test_a_huge_string_is_refused_even_in_a_type_without_a_schema(nodes: Nodes) -> None:
     document = activity(nodes.bo, "Unheard", padding="x" * 600_000)
-    await refused(nodes, document, "padding", "too long")
+    await refused(nodes, document, "Unheard.padding", "too long")
 
 
 async def test_a_create_within_the_bounds_costs_bounded_work(nodes: Nodes) -> None:
