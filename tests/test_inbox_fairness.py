@@ -19,6 +19,7 @@ import pytest_asyncio
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.queues import INBOUND_BATCH
 from fedcop.services import accounts, remote_actors
+from federation.keys import generate_key_pair, load_private_key
 from federation.vocab import PUBLIC
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
@@ -61,6 +62,10 @@ async def nodes(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Nodes]:
         shares.quota = QUOTA
         shares.recheck_seconds = 0.0  # read the count each time it matters: no clock involved
         yield Nodes(alpha, *senders)
+
+
+def stranger_key() -> Any:
+    return load_private_key(generate_key_pair().private_pem)
 
 
 def create(nodes: Nodes, sender: Sender, text: str) -> dict[str, Any]:
@@ -131,3 +136,20 @@ async def test_a_flood_is_held_to_its_quota_and_waits_behind_others(nodes: Nodes
         assert (await post(alpha, encoded(document), nodes.bo)).status_code == 202
     await alpha.drain()
     assert await posts_by(alpha, nodes.bo.uri) == QUOTA + EXTRA
+
+
+async def test_requests_forged_in_someones_name_do_not_fill_their_share(nodes: Nodes) -> None:
+    alpha = nodes.alpha
+    # Given someone signing with a key alpha has never seen, in cy's name (on cy's host): alpha
+    # cannot tell yet, and queues them for its worker to fetch the key and check
+    forger = Sender(nodes.cy.uri, f"{nodes.cy.uri}#forged", stranger_key())
+    for index in range(QUOTA + EXTRA):
+        document = create(nodes, nodes.cy, f"forged {index}")
+        answer = await post(alpha, encoded(document), forger)
+        assert answer.status_code == 202, answer.text
+        assert await state_of(alpha, document["id"]) == "unverified"
+    # When cy itself sends a post, Then it is taken: the forgeries count against no one's share
+    own = create(nodes, nodes.cy, "cy's own post")
+    answer = await post(alpha, encoded(own), nodes.cy)
+    assert answer.status_code == 202, answer.text
+    assert await state_of(alpha, own["id"]) == "pending"

@@ -171,8 +171,11 @@ class Acceptance:
         return replace(decision, row=replace(decision.row, fair_at=turn.fair_at))
 
     def queued(self, row: NewInbound) -> None:
-        """`row` is committed: it counts against its actor's share."""
-        self.shares.accepted(row.actor_uri)
+        """`row` is committed: if verified, it counts against its actor's share. One whose key
+        is still to be fetched does not: anyone can send it in the actor's name, and must not
+        fill the actor's share (the worker's key fetches are limited per host instead)."""
+        if row.state == InboundState.PENDING:
+            self.shares.accepted(row.actor_uri)
 
     async def _verify(
         self, request: InboundRequest, signature: ParsedSignature, row: NewInbound

@@ -1,9 +1,9 @@
 """Each actor's share of the inbox: a quota of waiting activities, and a fair turn for each.
 
     a request from actor A, its signature verified (or its key to be fetched)
-      -> A's waiting activities, estimated: the count read from the database at the last check,
-         plus what this process accepted from A since (no database read on the answer path
-         while the estimate is small)
+      -> A's waiting verified activities, estimated: the count read from the database at the
+         last check, plus what this process accepted from A since (no database read on the
+         answer path while the estimate is small)
       -> estimate >= quota: read the count again (at most once per RECHECK_SECONDS per actor);
          still >= quota -> 429 with Retry-After (nothing stored; Mastodon, Lemmy and the
          others retry a 429 later, so nothing is lost)
@@ -11,10 +11,15 @@
          not behind everyone else's work. The inbox worker claims in fair_at order, so a lone
          activity from anyone else is handled in the next batch however large A's flood.
 
+Activities whose key is still to be fetched ('unverified') take their turn from A's share but
+are not counted in it: anyone can send requests in A's name, and a forger must not be able to
+fill A's share and have A's own activities refused. The inbox worker's key fetches, limited per
+host, bound those.
+
 The count read from the database covers every process (`fedcop serve --workers N`); between
 reads each process adds only what it accepted itself, so an actor may briefly get up to N
-quotas' worth. The estimate only grows between reads, so it errs towards refusing later, never
-towards refusing an actor whose queue is short.
+quotas' worth. A refusal always rests on a count read from the database less than
+RECHECK_SECONDS earlier, never on the estimate alone.
 """
 
 from __future__ import annotations

@@ -87,13 +87,15 @@ async def claim(conn: asyncpg.Connection, limit: int, lease: timedelta) -> list[
 
 
 async def waiting_of(conn: asyncpg.Connection, actor_uri: str, at_most: int) -> int:
-    """How many of the actor's activities wait to be handled, counted up to `at_most`."""
+    """How many of the actor's verified activities wait to be handled, counted up to
+    `at_most`. Unverified ones are not the actor's until their signature is checked: anyone
+    can send them in its name."""
     return int(
         await conn.fetchval(
             """
             SELECT count(*) FROM (
                 SELECT 1 FROM inbound_activities
-                WHERE actor_uri = $1 AND state IN ('unverified', 'pending')
+                WHERE actor_uri = $1 AND state = 'pending'
                 LIMIT $2
             ) AS waiting
             """,
