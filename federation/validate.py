@@ -5,7 +5,8 @@ The schemas in `schemas/` are the written wire contract: one file per accepted t
 rules they share in `common.json`. A type without a schema file is not accepted.
 
     document (a dict parsed from compacted JSON)
-      -> size check: nesting depth and number of values, before any schema work
+      -> structural bounds (federation.bounds): nesting, values, properties, string lengths,
+         array lengths (tag, attachment, addressees), in one pass before any schema work
       -> dispatch on `type` (a string or an array: the first type that has a schema wins;
          "as:Note" and the full AS IRI are read as "Note", and the schemas accept them)
            no schema for any of them             -> UnsupportedType  (answer 202, ignore)
@@ -36,14 +37,15 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from federation import bounds
 from federation.vocab import normal_type
 
 Kind = Literal["activity", "object", "actor", "collection"]
 
 # Far above anything real servers send (the deepest fixture nests 8 levels and holds ~430
 # values) and low enough that a hostile document costs little before it is refused.
-MAX_DEPTH = 32
-MAX_ELEMENTS = 10_000
+MAX_DEPTH = bounds.MAX_DEPTH
+MAX_ELEMENTS = bounds.MAX_VALUES
 # Announce(Undo(Like(Note))) embeds three levels; one more is headroom, not an invitation.
 MAX_EMBEDDING = 4
 
@@ -239,23 +241,13 @@ def _dereferenced_keyword(key: str, value: Any, resolver: _Resolver, depth: int)
 
 
 def _check_size(document: Mapping[str, Any]) -> None:
-    # Iterative, so a hostile nesting depth cannot exhaust the interpreter's stack.
-    pending: list[tuple[Any, int]] = [(document, 1)]
-    elements = 0
-    while pending:
-        value, depth = pending.pop()
-        elements += 1
-        if elements > MAX_ELEMENTS:
-            raise ValidationError("(document)", f"has more than {MAX_ELEMENTS} values")
-        if isinstance(value, dict):
-            children: Iterable[Any] = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
-        if depth > MAX_DEPTH:
-            raise ValidationError("(document)", f"is nested more than {MAX_DEPTH} levels deep")
-        pending.extend((child, depth + 1) for child in children)
+    excess = bounds.first_excess(document)
+    if excess is not None:
+        path, reason = excess
+        if not path.startswith("("):  # named as the schemas' errors are: Create.object.tag
+            names = _type_names(document.get("type"))
+            path = f"{accepted_type(document) or (names[0] if names else '(document)')}.{path}"
+        raise ValidationError(path, reason)
 
 
 def _check(document: Mapping[str, Any], path: str, embedding: int) -> None:

@@ -204,10 +204,12 @@ async def actor_server(port: int, sender: Sender) -> AsyncIterator[None]:
 
 
 def padded(sender: Sender, size: int) -> bytes:
-    """An activity of an unknown type (no schema limits its fields) of exactly `size` bytes."""
-    document = activity(sender, "Padded", padding="")
+    """An activity of an unknown type (no schema limits its fields) of exactly `size` bytes,
+    its padding in five strings (each within the bound on a string's length)."""
+    document = activity(sender, "Padded", padding=[""] * 5)
     overhead = len(encoded(document))
-    document["padding"] = "x" * (size - overhead)
+    share, extra = divmod(size - overhead, 5)
+    document["padding"] = ["x" * (share + (1 if index < extra else 0)) for index in range(5)]
     body = encoded(document)
     assert len(body) == size
     return body

@@ -20,6 +20,8 @@ key known?   a key fedcop refuses (RSA under 1024 or over 8192 bits, not RSA) ->
 key unknown? 'unverified': the worker fetches the key, then verifies
              (a Delete of an unknown actor by itself: 202, dropped, no fetch;
              a key the worker fetched and refused in the last day: 401, with the reason)
+the actor's share: more than its quota of activities waiting -> 429 with Retry-After;
+             else its fair turn in the queue (fedcop.inbox.fairness)
 -> queued durably, deduplicated by activity id -> 202
 """
 
@@ -28,12 +30,13 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
+from fedcop.inbox.fairness import RETRY_AFTER_SECONDS, InboxShares
 from fedcop.queues import InboundState
 from fedcop.store import actors as actor_store
 from fedcop.store import hosts as host_store
@@ -77,6 +80,7 @@ class Decision:
     status: int
     message: str
     row: NewInbound | None = None
+    retry_after: int | None = None  # seconds, with a 429
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class Acceptance:
         # This node's host[:port]: a request signed for another server is refused.
         self.public_authority = public_authority
         self._cache = _Cached()
+        self.shares = InboxShares()
 
     def forget_key(self, key_id: str) -> None:
         self._cache.keys.pop(key_id, None)
@@ -145,7 +150,32 @@ class Acceptance:
         admitted = admit(request.body, signer_host)
         if admitted.row is None:
             return admitted
-        return await self._verify(request, signature, admitted.row)
+        decision = await self._verify(request, signature, admitted.row)
+        if decision.row is None:
+            return decision
+        return await self._take_turn(decision, request.received_at)
+
+    async def _take_turn(self, decision: Decision, received_at: datetime) -> Decision:
+        """The accepted row with its fair turn in the queue, or a 429 when its actor already
+        has its quota of activities waiting."""
+        assert decision.row is not None
+        actor_uri = decision.row.actor_uri
+        turn = await self.shares.turn(self.pool, actor_uri, received_at)
+        if turn.fair_at is None:
+            return Decision(
+                429,
+                f"{actor_uri} has {turn.waiting} activities waiting here already (at most "
+                f"{self.shares.quota}); send again in {RETRY_AFTER_SECONDS} seconds",
+                retry_after=RETRY_AFTER_SECONDS,
+            )
+        return replace(decision, row=replace(decision.row, fair_at=turn.fair_at))
+
+    def queued(self, row: NewInbound) -> None:
+        """`row` is committed: if verified, it counts against its actor's share. One whose key
+        is still to be fetched does not: anyone can send it in the actor's name, and must not
+        fill the actor's share (the worker's key fetches are limited per host instead)."""
+        if row.state == InboundState.PENDING:
+            self.shares.accepted(row.actor_uri)
 
     async def _verify(
         self, request: InboundRequest, signature: ParsedSignature, row: NewInbound

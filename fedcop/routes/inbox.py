@@ -27,6 +27,7 @@ _REFUSAL_REASONS = {
     404: "no_such_inbox",
     413: "too_large",
     415: "content_type",
+    429: "over_quota",
 }
 
 
@@ -89,10 +90,14 @@ async def inbox(request: Request) -> Response:
     if decision.status >= 400:
         log.info("inbox refused %s: %s %s", target, decision.status, decision.message)
         _count_refusal(decision.status)
-        return json_error(decision.message, decision.status)
+        refusal = json_error(decision.message, decision.status)
+        if decision.retry_after is not None:
+            refusal.headers["Retry-After"] = str(decision.retry_after)
+        return refusal
     if decision.row is not None:
         writer: InboxWriter = request.app.state.inbox_writer
         await writer.write(decision.row)
+        acceptance.queued(decision.row)
     _count_acceptance(decision.row)
     return json_response({"status": decision.message}, 202)
 

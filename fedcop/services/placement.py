@@ -42,6 +42,9 @@ from federation.vocab import (
 )
 
 MAX_DEPTH = 8
+# Addresses of a post that look like a community here, looked up in the database: a cross-post
+# names a few; a document naming a thousand gets the first ones read, not a thousand queries.
+MAX_COMMUNITY_LOOKUPS = 30
 
 
 @dataclass(frozen=True)
@@ -203,12 +206,16 @@ async def named_local_community(
             for tag in as_list(note.get("tag"))
             if type_of(tag) == "Mention" and tag.get("href")
         ]
+    local = [
+        candidate
+        for candidate in dict.fromkeys(candidates)
+        if candidate.startswith(prefix) and "/" not in candidate[len(prefix) :]
+    ]
     async with pool.acquire() as conn:
-        for candidate in dict.fromkeys(candidates):
-            if candidate.startswith(prefix) and "/" not in candidate[len(prefix) :]:
-                actor = await actor_store.find_by_uri(conn, candidate)
-                if actor is not None and actor.actor_type == "Group":
-                    return actor
+        for candidate in local[:MAX_COMMUNITY_LOOKUPS]:
+            actor = await actor_store.find_by_uri(conn, candidate)
+            if actor is not None and actor.actor_type == "Group":
+                return actor
     return None
 
 

@@ -48,8 +48,8 @@ def mentions_in_text(text: str) -> list[tuple[str, str | None]]:
 
 
 def hashtags_in_tags(tags: object) -> list[str]:
-    """The Hashtag entries of an ActivityStreams `tag` list."""
-    names = []
+    """The Hashtag entries of an ActivityStreams `tag` list (the first MAX_TAGS, each once)."""
+    names: dict[str, None] = {}
     for tag in as_list(tags):
         if isinstance(tag, dict) and type_of(tag) == "Hashtag":
             name = tag.get("name")
@@ -60,19 +60,23 @@ def hashtags_in_tags(tags: object) -> list[str]:
                     and len(cleaned) <= MAX_TAG_LENGTH
                     and not any(c.isspace() for c in cleaned)
                 ):
-                    names.append(cleaned)
-    return list(dict.fromkeys(names))[:MAX_TAGS]
+                    names[cleaned] = None
+                    if len(names) >= MAX_TAGS:
+                        break  # the first MAX_TAGS are kept: the rest is not read
+    return list(names)
 
 
 def mentioned_in_tags(tags: object) -> list[str]:
-    """The actor ids the Mention entries of a `tag` list point at."""
-    hrefs = []
+    """The actor ids the Mention entries of a `tag` list point at (the first MAX_TAGS)."""
+    hrefs: dict[str, None] = {}
     for tag in as_list(tags):
         if isinstance(tag, dict) and type_of(tag) == "Mention":
             href = tag.get("href")
             if isinstance(href, str):
-                hrefs.append(href)
-    return list(dict.fromkeys(hrefs))[:MAX_TAGS]
+                hrefs[href] = None
+                if len(hrefs) >= MAX_TAGS:
+                    break  # the first MAX_TAGS people are told: the rest is not read
+    return list(hrefs)
 
 
 async def mark_written(

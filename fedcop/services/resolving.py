@@ -37,6 +37,8 @@ from federation.validate import ValidationError
 from federation.vocab import first_type, id_of, ids_of, reference_of
 
 log = logging.getLogger(__name__)
+# Addresses of a fetched post looked up to find its community (one database query each).
+MAX_ADDRESS_LOOKUPS = 30
 
 # What may go wrong with someone else's server or document while resolving.
 _FAILURES = (
@@ -125,7 +127,8 @@ async def _community_of(pool: Any, network: Network, note: dict[str, Any]) -> Ac
         actor = await remote_actors.get_actor(pool, network, audience[0])
         return actor if actor.actor_type == "Group" else None
     async with pool.acquire() as conn:
-        for address in [*ids_of(note.get("to")), *ids_of(note.get("cc"))]:
+        # The first addresses only: one query each (a community is named among the first).
+        for address in [*ids_of(note.get("to")), *ids_of(note.get("cc"))][:MAX_ADDRESS_LOOKUPS]:
             known = await actor_store.find_by_uri(conn, address)
             if known is not None and known.actor_type == "Group":
                 return known

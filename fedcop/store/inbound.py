@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -20,6 +20,8 @@ class NewInbound:
     document: dict[str, Any]
     state: InboundState
     signed_request: dict[str, Any] | None = None
+    # Its turn among everyone's (see fedcop.inbox.fairness); None: now, at the commit.
+    fair_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,8 @@ async def insert_many(conn: asyncpg.Connection, rows: Sequence[NewInbound]) -> N
     await conn.executemany(
         """
         INSERT INTO inbound_activities
-            (activity_id, activity_type, actor_uri, document, state, signed_request)
-        VALUES ($1, $2, $3, $4, $5, $6)
+            (activity_id, activity_type, actor_uri, document, state, signed_request, fair_at)
+        VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now()))
         ON CONFLICT (activity_id) DO NOTHING
         """,
         [
@@ -51,6 +53,7 @@ async def insert_many(conn: asyncpg.Connection, rows: Sequence[NewInbound]) -> N
                 r.document,
                 r.state.value,
                 r.signed_request,
+                r.fair_at,
             )
             for r in rows
         ],
@@ -58,13 +61,17 @@ async def insert_many(conn: asyncpg.Connection, rows: Sequence[NewInbound]) -> N
 
 
 async def claim(conn: asyncpg.Connection, limit: int, lease: timedelta) -> list[ClaimedInbound]:
+    """Due rows in their fair order (fair_at: one actor's backlog waits behind everyone else's
+    fresh work), leased. A leased or retried row has fair_at = next_attempt_at, so the index
+    scan on fair_at meets few rows that are not due."""
     rows = await conn.fetch(
         """
-        UPDATE inbound_activities SET next_attempt_at = now() + $2, attempts = attempts + 1
+        UPDATE inbound_activities
+        SET next_attempt_at = now() + $2, fair_at = now() + $2, attempts = attempts + 1
         WHERE id IN (
             SELECT id FROM inbound_activities
             WHERE state IN ('unverified', 'pending') AND next_attempt_at <= now()
-            ORDER BY next_attempt_at, id
+            ORDER BY fair_at, id
             LIMIT $1
             FOR UPDATE SKIP LOCKED
         )
@@ -75,8 +82,27 @@ async def claim(conn: asyncpg.Connection, limit: int, lease: timedelta) -> list[
         lease,
     )
     claimed = [ClaimedInbound(**{**dict(row), "state": InboundState(row["state"])}) for row in rows]
-    claimed.sort(key=lambda c: c.id)  # receive order
+    claimed.sort(key=lambda c: c.id)  # receive order within the batch
     return claimed
+
+
+async def waiting_of(conn: asyncpg.Connection, actor_uri: str, at_most: int) -> int:
+    """How many of the actor's verified activities wait to be handled, counted up to
+    `at_most`. Unverified ones are not the actor's until their signature is checked: anyone
+    can send them in its name."""
+    return int(
+        await conn.fetchval(
+            """
+            SELECT count(*) FROM (
+                SELECT 1 FROM inbound_activities
+                WHERE actor_uri = $1 AND state = 'pending'
+                LIMIT $2
+            ) AS waiting
+            """,
+            actor_uri,
+            at_most,
+        )
+    )
 
 
 async def mark_verified(conn: asyncpg.Connection, row_id: int) -> None:
@@ -109,7 +135,11 @@ async def finish(
 
 async def retry_later(conn: asyncpg.Connection, row_id: int, delay: timedelta, error: str) -> None:
     await conn.execute(
-        "UPDATE inbound_activities SET next_attempt_at = now() + $2, last_error = $3 WHERE id = $1",
+        """
+        UPDATE inbound_activities
+        SET next_attempt_at = now() + $2, fair_at = now() + $2, last_error = $3
+        WHERE id = $1
+        """,
         row_id,
         delay,
         error,
