@@ -70,6 +70,8 @@ def _create_page(
     config = request.app.state.config
     items: list[dict[str, Any]] = []
     for view in views:
+        if view.community is None:
+            continue  # not written here: posts written here are always in a community
         document = post_object(view.post, view.author, view.community, config)
         items.append(
             {

@@ -17,7 +17,8 @@ from fedcop.web import pages
 async def post(request: Request) -> Response:
     config = request.app.state.config
     found = await reading.local_post(request.app.state.pool, config, request.path_params["id"])
-    if found is None or found.post.removed_at is not None:
+    # Posts written here are always in a community; one outside communities is someone else's.
+    if found is None or found.post.removed_at is not None or found.community is None:
         if wants_activity_json(request):
             return json_error("there is no such post on this node", 404)
         return await pages.not_found(request, "There is no such post on this node.")
@@ -40,7 +41,7 @@ async def post(request: Request) -> Response:
 async def replies(request: Request) -> Response:
     config = request.app.state.config
     found = await reading.local_post(request.app.state.pool, config, request.path_params["id"])
-    if found is None:
+    if found is None or found.community is None:
         return json_error("there is no such post on this node", 404)
     if found.post.visibility == "followers":
         refused = await members_only_refusal(request, found.community.id)

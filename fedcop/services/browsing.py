@@ -153,6 +153,10 @@ async def _member(conn: Any, actor_id: int, community_id: int) -> bool:
 async def permissions(pool: Any, view: PostView, viewer_id: int | None) -> Permissions:
     if viewer_id is None:
         return Permissions(False, False, False, False, False)
+    if view.community is None:
+        # A followed person's post outside communities: read here, answered from the person's
+        # own server (fedcop writes only in communities), moderated by no facilitator.
+        return Permissions(False, False, False, False, False)
     async with pool.acquire() as conn:
         banned = await mod_store.is_banned(conn, view.community.id, viewer_id)
         moderate = await mod_store.is_facilitator(

@@ -74,8 +74,8 @@ async def edit(
         )
         await post_marks.retag(conn, post.id, f"{title or post.title or ''}\n{content}")
         edited = await post_store.find(conn, post.id)
-        community = await actor_store.find_by_id(conn, post.community_id)
-        assert edited is not None and community is not None
+        community = await _written_in(conn, post)
+        assert edited is not None
         document = post_object(edited, writer, community, config)
         await _publish_change(
             conn,
@@ -96,8 +96,7 @@ async def edit(
 async def delete(pool: Any, config: Config, *, author: str, post_uri: str) -> None:
     async with pool.acquire() as conn, conn.transaction():
         writer, post = await _own_post(conn, author, post_uri)
-        community = await actor_store.find_by_id(conn, post.community_id)
-        assert community is not None
+        community = await _written_in(conn, post)
         await post_store.mark_deleted(conn, post.id)
         addressing = post_object(post, writer, community, config)
         await _publish_change(
@@ -142,7 +141,11 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
         content = sanitize(note["content"]) if isinstance(note.get("content"), str) else ""
         summary = sanitize(note["summary"]) if isinstance(note.get("summary"), str) else ""
         title = None
-        community = await actor_store.find_by_id(conn, post.community_id)
+        community = (
+            await actor_store.find_by_id(conn, post.community_id)
+            if post.community_id is not None
+            else None
+        )
         if post.is_thread and community is not None:
             # The same rule as when it arrived: a Page's summary may be its title.
             title, summary_is_title = received_title(note, content, community)
@@ -178,9 +181,23 @@ async def receive_delete(pool: Any, config: Config, delete: dict[str, Any]) -> b
         return True
 
 
+async def _written_in(conn: asyncpg.Connection, post: Post) -> Actor:
+    """The community of a post written here (always in one)."""
+    community = (
+        await actor_store.find_by_id(conn, post.community_id)
+        if post.community_id is not None
+        else None
+    )
+    if community is None:
+        raise NotFound(f"{post.uri} is not a post written in a community here")
+    return community
+
+
 async def _relay_if_local(
-    conn: asyncpg.Connection, config: Config, community_id: int, activity: dict[str, Any]
+    conn: asyncpg.Connection, config: Config, community_id: int | None, activity: dict[str, Any]
 ) -> None:
+    if community_id is None:
+        return  # a followed person's post outside communities: nobody here relays it
     community = await actor_store.find_by_id(conn, community_id)
     if community is not None and community.is_local:
         await relay.relay(conn, config, community, activity)

@@ -9,6 +9,9 @@ Create in   -> which community?  audience / to / cc naming a local Group,
                                  from a microblog server: title from its first line)
             -> checks (author is the actor; thread not locked; posting restricted to
                facilitators) -> stored -> relayed if the community is local
+            no community, sent by its author's server: services.followed_posts (a followed
+               person's public post, or a reply under one) -> stored without community,
+               else ignored with the reason
 """
 
 from __future__ import annotations
@@ -23,8 +26,15 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents.posts import POST_CONTEXT, addressing, post_object
 from fedcop.network import Network
-from fedcop.services import markdown, outbox, post_marks, relay, remote_actors
-from fedcop.services.errors import InvalidInput, NotFound, Refused
+from fedcop.services import (
+    followed_posts,
+    markdown,
+    outbox,
+    post_marks,
+    relay,
+    remote_actors,
+)
+from fedcop.services.errors import Ignored, InvalidInput, NotFound, Refused
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store import ids
@@ -231,6 +241,8 @@ async def receive_create(
         return existing
     placement = await _place(pool, config, network, create, note, via)
     if placement is None:
+        if via is None:
+            return await _keep_outside_communities(pool, network, create, note, actor_uri)
         return None
     community, parent, thread_id = placement
     if backfill and (via is None or community.id != via.id):
@@ -238,7 +250,10 @@ async def receive_create(
     if not _reaches_community(note, create, community):
         # A direct message, or a reply meant only for its parent's author: not the community's
         # to keep, and never relayed to its members.
-        return None
+        raise Ignored(
+            f"neither public nor addressed to the community {community.uri}: a direct or "
+            "followers-only post is not the community's to keep"
+        )
     author = await remote_actors.get_actor(pool, network, actor_uri)
     async with pool.acquire() as conn, conn.transaction():
         if await mod_store.is_banned(conn, community.id, author.id):
@@ -266,6 +281,25 @@ async def receive_create(
                 create,
                 new_thread_uri=post.uri if thread_id is None else None,
             )
+        return post
+
+
+async def _keep_outside_communities(
+    pool: Any, network: Network, create: dict[str, Any], note: dict[str, Any], actor_uri: str
+) -> Post:
+    """A person's post no community here takes: kept if someone here follows them, or if it
+    answers a post kept that way (services.followed_posts decides, or says why not)."""
+    placement = await followed_posts.place(pool, note, actor_uri)
+    author = await remote_actors.get_actor(pool, network, actor_uri)
+    async with pool.acquire() as conn, conn.transaction():
+        post = await post_store.insert(
+            conn, _new_post(note, create, None, author, placement.parent, placement.thread_id)
+        )
+        if post is None:  # arrived twice at once
+            found = await post_store.find_by_uri(conn, str(note["id"]))
+            assert found is not None
+            return found
+        await post_marks.mark_received(conn, post, note, notify=True)
         return post
 
 
@@ -297,8 +331,8 @@ async def _place(
         return (via, None, None) if ours else None
     if in_reply_to is not None:
         parent = await _find_thread_post(pool, network, in_reply_to)
-        if parent is None:
-            return None
+        if parent is None or parent.community_id is None:
+            return None  # no thread here, or a followed person's: services.followed_posts
         async with pool.acquire() as conn:
             thread_community = await _actor_by_id(conn, parent.community_id)
         return thread_community, parent, parent.thread_id or parent.id
@@ -362,18 +396,25 @@ async def _actor_by_id(conn: asyncpg.Connection, actor_id: int) -> Actor:
 def _new_post(
     note: dict[str, Any],
     create: dict[str, Any],
-    community: Actor,
+    community: Actor | None,
     author: Actor,
     parent: Post | None,
     thread_id: int | None,
 ) -> NewPost:
+    """The post to store; `community` None for a followed person's post outside communities
+    (titled only by its `name`, with the visibility its author gave it)."""
     content = _clean_html(note.get("content"))
-    title, title_from_summary = (
-        received_title(note, content, community) if thread_id is None else (None, False)
-    )
+    if community is None:
+        name = note.get("name")
+        title = (_one_line(name) or None) if isinstance(name, str) and thread_id is None else None
+        title_from_summary = False
+    else:
+        title, title_from_summary = (
+            received_title(note, content, community) if thread_id is None else (None, False)
+        )
     return NewPost(
         uri=str(note["id"]),
-        community_id=community.id,
+        community_id=community.id if community is not None else None,
         author_id=author.id,
         thread_id=thread_id,
         parent_id=parent.id if parent else None,
@@ -389,7 +430,7 @@ def _new_post(
         # A private community here is for its members, whatever the author's server (Mastodon
         # addresses everything to the public) says about the post.
         visibility="followers"
-        if community.is_local and community.members_only
+        if community is not None and community.is_local and community.members_only
         else _visibility(note),
         create_uri=create.get("id") if isinstance(create.get("id"), str) else None,
         published=_published(note.get("published")),

@@ -33,9 +33,20 @@ async def report(pool: Any, config: Config, *, reporter: str, post_uri: str, rea
         post = await post_store.find_by_uri(conn, post_uri)
         if local is None or post is None:
             raise NotFound(f"there is no post {post_uri}")
-        community = await actor_store.find_by_id(conn, post.community_id)
         author = await actor_store.find_by_id(conn, post.author_id)
-        assert community is not None and author is not None
+        assert author is not None
+        if post.community_id is None:
+            # A followed person's post outside communities: their server's moderators decide.
+            await outbox.publish(
+                conn,
+                config,
+                local.actor,
+                {"type": "Flag", "object": [post.uri, author.uri], "content": reason},
+                [] if author.is_local else outbox.inbox_of(author),
+            )
+            return
+        community = await actor_store.find_by_id(conn, post.community_id)
+        assert community is not None
         inboxes = _report_inboxes(community, author)
         flag = await outbox.publish(
             conn,
@@ -84,6 +95,8 @@ async def _reported_community(conn: Any, flag: dict[str, Any], targets: list[str
         post = await post_store.find_by_uri(conn, target)
         if post is None:
             continue
+        if post.community_id is None:
+            continue  # a followed person's post: no community here to tell
         community = await actor_store.find_by_id(conn, post.community_id)
         author = await actor_store.find_by_id(conn, post.author_id)
         if (community and community.is_local) or (author and author.is_local):

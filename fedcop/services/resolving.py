@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from fedcop.config import Config
 from fedcop.network import Network
 from fedcop.services import posts, remote_actors
-from fedcop.services.errors import Refused, ServiceError
+from fedcop.services.errors import Ignored, Refused, ServiceError
 from fedcop.store import account_directory
 from fedcop.store import actors as actor_store
 from fedcop.store import posts as post_store
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 # What may go wrong with someone else's server or document while resolving.
 _FAILURES = (
+    Ignored,
     FetchError,
     remote_actors.ActorError,
     Refused,
@@ -131,6 +132,6 @@ async def _community_of(pool: Any, network: Network, note: dict[str, Any]) -> Ac
                 return known
         parent_uri = id_of(note.get("inReplyTo"))
         parent = await post_store.find_by_uri(conn, parent_uri) if parent_uri else None
-        if parent is not None:
+        if parent is not None and parent.community_id is not None:
             return await actor_store.find_by_id(conn, parent.community_id)
     return None

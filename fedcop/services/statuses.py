@@ -86,6 +86,11 @@ async def compose(
         raise InvalidInput("visibility must be public, unlisted, private or direct")
     if draft.in_reply_to_id is not None:
         parent = await _reply_target(pool, author, draft.in_reply_to_id)
+        if parent.community_id is None:
+            raise InvalidInput(
+                "Replies to posts outside communities are not written here yet: "
+                "mention a community to start a thread"
+            )
         async with pool.acquire() as conn:
             community = await _actor(conn, parent.community_id)
         _check_visibility(draft, community)

@@ -23,7 +23,7 @@ from fedcop.services import (
     remote_actors,
     votes,
 )
-from fedcop.services.errors import ServiceError
+from fedcop.services.errors import InvalidInput, ServiceError
 from fedcop.services.reading import PostView
 from fedcop.store.users import User
 from fedcop.web.render import go, not_found, refused, render
@@ -112,6 +112,8 @@ def on_post(action: PostAction) -> Action:
 
 
 async def reply(request: Request, user: User, form: FormData, found: PostView) -> Response:
+    if found.community is None:
+        raise InvalidInput("this post is outside communities: answer it from its author's server")
     written = await posts.write(
         request.app.state.pool, request.app.state.config, request.app.state.network,
         author=user.actor.username, community_uri=found.community.uri,
@@ -165,6 +167,8 @@ async def moderate(request: Request, user: User, form: FormData, found: PostView
     kind = str(form.get("action", ""))
     reason = str(form.get("reason", "")).strip()
     target = found.author.uri if kind == "ban" else found.post.uri
+    if found.community is None:
+        raise InvalidInput("this post is in no community here: no facilitator moderates it")
     await moderation.act(
         request.app.state.pool, request.app.state.config, request.app.state.network,
         moderator=user.actor.username, community_uri=found.community.uri,

@@ -1,0 +1,79 @@
+"""Posts of people that members here follow, kept outside any community.
+
+A person's Create that no community here takes (services.posts tries that first) is kept when:
+
+    public or unlisted?                           no  -> ignored: followers-only and direct
+                                                         posts of a person are not kept
+    answers a post kept outside communities?      yes -> kept, threaded under it (any author:
+                                                         the conversation stays whole)
+    someone here follows (or asked to follow)
+    the author?                                   yes -> kept, a thread of its own
+    else                                              -> ignored: for nobody here
+
+Such a post has no community (posts.community_id is NULL): it is readable by its visibility
+alone, so it is shown to anyone, as the author's server shows it. That is why followers-only
+posts are not kept: a reader here could not be told from a follower of the author on every
+path (web, client API, ActivityPub), and a post kept by mistake would leak. The home timeline
+shows the kept posts to the followers (store.timelines.home: posts by the actors one follows),
+and the person's profile lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fedcop.services.errors import Ignored
+from fedcop.store import actors as actor_store
+from fedcop.store import follows as follow_store
+from fedcop.store import posts as post_store
+from fedcop.store.posts import Post
+from federation.vocab import PUBLIC_ALIASES, id_of, ids_of
+
+# The visibilities a post outside communities may have (posts.visibility).
+KEPT_VISIBILITIES = frozenset({"public", "unlisted"})
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a person's post goes: under `parent` in the thread `thread_id`, or (both None) a
+    thread of its own."""
+
+    parent: Post | None
+    thread_id: int | None
+
+
+def visibility_of(note: dict[str, Any]) -> str:
+    """'public' (Public in `to`), 'unlisted' (Public in `cc`), else 'followers' (followers-only
+    or direct: the two are not told apart, neither is kept)."""
+    if any(address in PUBLIC_ALIASES for address in ids_of(note.get("to"))):
+        return "public"
+    if any(address in PUBLIC_ALIASES for address in ids_of(note.get("cc"))):
+        return "unlisted"
+    return "followers"
+
+
+async def place(pool: Any, note: dict[str, Any], actor_uri: str) -> Placement:
+    """Where the post of `actor_uri` is kept outside communities; raises Ignored (with the
+    reason recorded on the inbound row) when it is not kept."""
+    if visibility_of(note) not in KEPT_VISIBILITIES:
+        raise Ignored(
+            "a followers-only or direct post outside any community: fedcop keeps only the "
+            "public and unlisted posts of the people its members follow"
+        )
+    in_reply_to = id_of(note.get("inReplyTo"))
+    async with pool.acquire() as conn:
+        parent = await post_store.find_by_uri(conn, in_reply_to) if in_reply_to else None
+        if parent is not None and parent.community_id is None:
+            return Placement(parent, parent.thread_id or parent.id)
+        author = await actor_store.find_by_uri(conn, actor_uri)
+        followed = author is not None and await follow_store.has_local_follower(conn, author.id)
+    if followed:
+        # A reply to a post not kept here stands alone (its in_reply_to_uri is kept).
+        return Placement(None, None)
+    if in_reply_to:
+        raise Ignored(
+            f"nobody here follows {actor_uri}, and the post it answers ({in_reply_to}) is "
+            "not kept here"
+        )
+    raise Ignored(f"addressed to no community here, and nobody here follows {actor_uri}")
