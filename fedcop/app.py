@@ -39,6 +39,7 @@ from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
 from fedcop.web import pages
 from fedcop.web import tags as web_tags
+from fedcop.web import timeline as web_timeline
 from fedcop.web.headers import PageHeaders
 from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker
@@ -120,6 +121,7 @@ def create_app(
             *web_facilitation.routes,
             *web_feeds.routes,
             *web_tags.routes,
+            *web_timeline.routes,
             *api_routes,
             *wellknown.routes,
             *health.routes,

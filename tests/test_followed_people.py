@@ -1,0 +1,298 @@
+"""People that members here follow: their public posts are kept outside any community and shown
+in the home timeline (web and client API), with the replies threaded under them, and on their
+profile. Whatever is not kept is recorded with the reason.
+
+A small Mastodon-shaped server (tests/microblog_server.py) plays the followed person's server,
+over real sockets: it signs what it sends and verifies what it receives; alpha is a live node.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.services import accounts, oauth
+from federation.vocab import PUBLIC
+from tests.conftest import fresh_database
+from tests.live_node import LiveNode, live_node
+from tests.microblog_server import MicroblogServer, microblog_server
+from tests.scene import settle, stored
+from tests.signed_requests import encoded, post
+
+PASSWORD = "long enough pass"
+
+
+@dataclass
+class Setting:
+    alpha: LiveNode
+    mona: MicroblogServer  # the person ann follows
+    rex: MicroblogServer  # someone nobody here follows
+    token: str  # ann's client API token
+
+    async def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The client API over TCP, as ann's app calls it."""
+        headers = {"Host": self.alpha.config.domain, "Authorization": f"Bearer {self.token}"}
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.alpha.port}") as http:
+            return await http.request(method, path, headers=headers, **kwargs)
+
+    async def deliver(self, server: MicroblogServer, activity: dict[str, Any]) -> None:
+        response = await post(self.alpha, encoded(activity), server.sender)
+        assert response.status_code == 202, response.text
+        await settle(self.alpha)
+
+    async def reason(self, activity_id: str) -> tuple[str, str | None]:
+        async with self.alpha.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT state, reason FROM inbound_activities WHERE activity_id = $1",
+                activity_id,
+            )
+        assert row is not None
+        return row["state"], row["reason"]
+
+
+@pytest.fixture
+async def setting(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Setting]:
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn, "alpha") as alpha:
+        ann = await accounts.create_user(alpha.pool, alpha.config, "ann", PASSWORD)
+        token = await oauth.admin_token(alpha.pool, "ann", "read write follow")
+        with microblog_server("masto") as mona, microblog_server("elsewhere", "rex") as rex:
+            for server in (mona, rex):
+                server.known_keys[ann.public_key_id] = ann.public_key_pem
+            setting = Setting(alpha, mona, rex, token)
+            await _follow(setting)
+            yield setting
+
+
+async def _follow(setting: Setting) -> None:
+    """Ann finds mona by her address and follows her from her app; mona's server accepts."""
+    mona = setting.mona
+    found = await setting.api(
+        "GET", "/api/v2/search", params={"q": mona.user, "resolve": "true", "type": "accounts"}
+    )
+    assert found.status_code == 200, found.text
+    [account] = found.json()["accounts"]
+    followed = await setting.api("POST", f"/api/v1/accounts/{account['id']}/follow")
+    assert followed.status_code == 200, followed.text
+    await settle(setting.alpha)
+    [follow] = [a for a in mona.received if a["type"] == "Follow"]
+    await setting.deliver(
+        mona,
+        {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{mona.user}#accepts/{uuid.uuid4().int}",
+            "type": "Accept",
+            "actor": mona.user,
+            "object": follow,
+        },
+    )
+    relationship = await setting.api(
+        "GET", "/api/v1/accounts/relationships", params={"id[]": account["id"]}
+    )
+    assert relationship.json()[0]["following"] is True
+
+
+async def _home(setting: Setting) -> list[dict[str, Any]]:
+    response = await setting.api("GET", "/api/v1/timelines/home")
+    assert response.status_code == 200, response.text
+    statuses: list[dict[str, Any]] = response.json()
+    return statuses
+
+
+async def _signed_in_page(setting: Setting, path: str) -> str:
+    """A page as ann sees it in her browser session (signed in through the login form)."""
+    alpha = setting.alpha
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{alpha.port}", headers={"Host": alpha.config.domain}
+    ) as http:
+        login = await http.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', login.text)
+        assert csrf is not None
+        signed_in = await http.post(
+            "/login",
+            data={"csrf": csrf.group(1), "name": "ann", "password": PASSWORD, "next": "/"},
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        page = await http.get(path)
+        assert page.status_code == 200, page.text
+        return page.text
+
+
+async def test_a_followed_persons_post_appears_in_the_home_timeline(setting: Setting) -> None:
+    mona = setting.mona
+    # When mona posts publicly on her server, which delivers it to her followers' servers
+    note = mona.status("<p>Our archive opens on Saturdays now.</p>")
+    await setting.deliver(mona, mona.create(note))
+    # Then it is kept here, in no community, public as she wrote it
+    kept = await stored(setting.alpha, note["id"])
+    assert kept is not None
+    assert kept.community_id is None and kept.thread_id is None
+    assert kept.visibility == "public"
+    assert "archive opens on Saturdays" in kept.content
+    assert await setting.reason(note["id"] + "/activity") == ("done", None)
+    # And ann's app shows it in her home timeline, by mona, mentioning no community
+    [shown] = await _home(setting)
+    assert shown["uri"] == note["id"]
+    assert shown["account"]["acct"].startswith("mona@masto.test")
+    assert "archive opens on Saturdays" in shown["content"]
+    assert shown["visibility"] == "public"
+    assert shown["mentions"] == []
+    # And so does her home page on the web
+    page = await _signed_in_page(setting, "/home")
+    assert "archive opens on Saturdays" in page
+    # And anyone can read it at its page here, as on mona's own server
+    public_page = await setting.alpha.get(f"/t/{kept.id}")
+    assert public_page.status_code == 200
+    assert "archive opens on Saturdays" in public_page.text
+
+
+async def test_a_reply_to_a_followed_persons_post_is_threaded_under_it(setting: Setting) -> None:
+    mona, rex = setting.mona, setting.rex
+    note = mona.status("<p>Which finding aid format do you use?</p>")
+    await setting.deliver(mona, mona.create(note))
+    # When rex, whom nobody here follows, answers her publicly (his server delivers the reply
+    # to the servers of the people in the conversation)
+    answer = rex.status(
+        "<p>EAD 3, exported from ArchivesSpace.</p>",
+        inReplyTo=note["id"],
+        cc=[f"{rex.user}/followers", mona.user],
+    )
+    await setting.deliver(rex, rex.create(answer))
+    # And mona answers him in turn
+    thanks = mona.status("<p>Thanks, EAD 3 it is.</p>", inReplyTo=answer["id"])
+    await setting.deliver(mona, mona.create(thanks))
+    # Then both replies are kept in her post's thread, each under what it answers
+    root = await stored(setting.alpha, note["id"])
+    first = await stored(setting.alpha, answer["id"])
+    second = await stored(setting.alpha, thanks["id"])
+    assert first.thread_id == root.id and first.parent_id == root.id
+    assert second.thread_id == root.id and second.parent_id == first.id
+    assert first.community_id is None and second.community_id is None
+    # And the app's context of her post lists them, in order
+    context = await setting.api("GET", f"/api/v1/statuses/{root.id}/context")
+    assert [s["uri"] for s in context.json()["descendants"]] == [answer["id"], thanks["id"]]
+    above = await setting.api("GET", f"/api/v1/statuses/{second.id}/context")
+    assert [s["uri"] for s in above.json()["ancestors"]] == [note["id"], answer["id"]]
+    assert above.json()["ancestors"][1]["id"] == str(first.id)
+    # And the thread's page shows them under her post
+    page = await _signed_in_page(setting, f"/t/{root.id}")
+    assert page.index("Which finding aid format") < page.index("EAD 3, exported")
+    assert page.index("EAD 3, exported") < page.index("Thanks, EAD 3 it is")
+
+
+async def test_a_followed_persons_profile_lists_their_posts_kept_here(setting: Setting) -> None:
+    mona = setting.mona
+    note = mona.status("<p>New accession policy published.</p>")
+    await setting.deliver(mona, mona.create(note))
+    kept = await stored(setting.alpha, note["id"])
+    # Then her statuses in the app list it
+    statuses = await setting.api("GET", f"/api/v1/accounts/{kept.author_id}/statuses")
+    assert [s["uri"] for s in statuses.json()] == [note["id"]]
+    # And her profile page here lists it
+    domain = mona.user.split("/")[2]
+    profile = await setting.alpha.get(f"/u/mona@{domain}")
+    assert profile.status_code == 200, profile.text
+    assert "New accession policy published." in profile.text
+    assert f'href="/t/{kept.id}"' in profile.text
+
+
+async def test_an_unlisted_post_is_kept_but_stays_off_the_public_timelines(
+    setting: Setting,
+) -> None:
+    mona = setting.mona
+    note = mona.status("<p>Quiet note.</p>", to=[f"{mona.user}/followers"], cc=[PUBLIC])
+    await setting.deliver(mona, mona.create(note))
+    kept = await stored(setting.alpha, note["id"])
+    assert kept is not None and kept.visibility == "unlisted"
+    assert [s["uri"] for s in await _home(setting)] == [note["id"]]
+    federated = await setting.api("GET", "/api/v1/timelines/public")
+    assert note["id"] not in [s["uri"] for s in federated.json()]
+
+
+async def test_a_public_post_of_a_followed_person_is_on_the_federated_timeline_only(
+    setting: Setting,
+) -> None:
+    mona = setting.mona
+    note = mona.status("<p>Hello, fediverse.</p>")
+    await setting.deliver(mona, mona.create(note))
+    federated = await setting.api("GET", "/api/v1/timelines/public")
+    assert [s["uri"] for s in federated.json()] == [note["id"]]
+    remote = await setting.api("GET", "/api/v1/timelines/public", params={"remote": "true"})
+    assert [s["uri"] for s in remote.json()] == [note["id"]]
+    local = await setting.api("GET", "/api/v1/timelines/public", params={"local": "true"})
+    assert local.json() == []
+
+
+async def test_a_followers_only_post_is_not_kept_and_the_reason_is_recorded(
+    setting: Setting,
+) -> None:
+    mona = setting.mona
+    # When mona posts to her followers only
+    note = mona.status("<p>For my followers.</p>", to=[f"{mona.user}/followers"], cc=[])
+    await setting.deliver(mona, mona.create(note))
+    # Then nothing is kept (no door here could tell her followers from anyone else), and why
+    # is recorded on the inbound activity
+    assert await stored(setting.alpha, note["id"]) is None
+    state, reason = await setting.reason(note["id"] + "/activity")
+    assert state == "ignored"
+    assert reason is not None and "followers-only" in reason
+    assert await _home(setting) == []
+
+
+async def test_a_post_by_someone_nobody_follows_is_ignored_with_the_reason(
+    setting: Setting,
+) -> None:
+    rex = setting.rex
+    note = rex.status("<p>Nobody asked.</p>")
+    await setting.deliver(rex, rex.create(note))
+    assert await stored(setting.alpha, note["id"]) is None
+    state, reason = await setting.reason(note["id"] + "/activity")
+    assert state == "ignored"
+    assert reason is not None and "nobody here follows" in reason and rex.user in reason
+    # And the admin's federation page would show it: the reason is kept with the row
+    async with setting.alpha.pool.acquire() as conn:
+        from fedcop.store import admin as admin_store
+
+        ignored = await admin_store.recently_ignored(conn)
+    assert [(i.actor_uri, i.reason) for i in ignored] == [(rex.user, reason)]
+
+
+async def test_liking_a_followed_persons_post_tells_her_server(setting: Setting) -> None:
+    mona = setting.mona
+    note = mona.status("<p>Like this.</p>")
+    await setting.deliver(mona, mona.create(note))
+    kept = await stored(setting.alpha, note["id"])
+    # When ann favourites it in her app
+    response = await setting.api("POST", f"/api/v1/statuses/{kept.id}/favourite")
+    assert response.status_code == 200, response.text
+    assert response.json()["favourited"] is True
+    await settle(setting.alpha)
+    # Then mona's server receives the Like, addressed to her
+    [like] = [a for a in mona.received if a["type"] == "Like"]
+    assert like["object"] == note["id"]
+    assert like["to"] == [mona.user]
+
+
+async def test_a_followed_person_deletes_her_post(setting: Setting) -> None:
+    mona = setting.mona
+    note = mona.status("<p>Oops, wrong account.</p>")
+    await setting.deliver(mona, mona.create(note))
+    await setting.deliver(
+        mona,
+        {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{note['id']}#delete",
+            "type": "Delete",
+            "actor": mona.user,
+            "object": {"id": note["id"], "type": "Tombstone"},
+        },
+    )
+    kept = await stored(setting.alpha, note["id"])
+    assert kept.deleted_at is not None and kept.content == ""
+    assert await _home(setting) == []
