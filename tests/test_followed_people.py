@@ -8,7 +8,6 @@ over real sockets: it signs what it sends and verifies what it receives; alpha i
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import pytest
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, oauth
 from federation.vocab import PUBLIC
+from tests.browser import browser
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.microblog_server import MicroblogServer, microblog_server
@@ -59,7 +59,7 @@ class Setting:
 
 @pytest.fixture
 async def setting(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Setting]:
-    async with fresh_database(pg_cluster) as dsn, live_node(dsn, "alpha") as alpha:
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn) as alpha:
         ann = await accounts.create_user(alpha.pool, alpha.config, "ann", PASSWORD)
         token = await oauth.admin_token(alpha.pool, "ann", "read write follow")
         with microblog_server("masto") as mona, microblog_server("elsewhere", "rex") as rex:
@@ -106,22 +106,17 @@ async def _home(setting: Setting) -> list[dict[str, Any]]:
 
 
 async def _signed_in_page(setting: Setting, path: str) -> str:
-    """A page as ann sees it in her browser session (signed in through the login form)."""
-    alpha = setting.alpha
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{alpha.port}", headers={"Host": alpha.config.domain}
-    ) as http:
-        login = await http.get("/login")
-        csrf = re.search(r'name="csrf" value="([^"]+)"', login.text)
-        assert csrf is not None
-        signed_in = await http.post(
-            "/login",
-            data={"csrf": csrf.group(1), "name": "ann", "password": PASSWORD, "next": "/"},
-        )
-        assert signed_in.status_code == 303, signed_in.text
-        page = await http.get(path)
-        assert page.status_code == 200, page.text
-        return page.text
+    """The text of a page as ann reads it in her browser, signed in through the login form."""
+    base = setting.alpha.base
+    async with browser() as page:
+        await page.goto(f"{base}/login")
+        await page.get_by_label("Account name").fill("ann")
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in").click()
+        await page.wait_for_url(f"{base}/")
+        response = await page.goto(base + path)
+        assert response is not None and response.status == 200, path
+        return await page.locator("main").inner_text()
 
 
 async def test_a_followed_persons_post_appears_in_the_home_timeline(setting: Setting) -> None:

@@ -72,7 +72,9 @@ async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> Inbo
         )
     post = await posts.receive_create(ctx.pool, ctx.config, ctx.network, create, via=group)
     return done_or_ignored(
-        post, f"{group.uri} announced a post that is neither its own nor addressed to it"
+        post,
+        f"{group.uri} announced a post that is neither its own, nor addressed to it, nor an "
+        "answer in one of its threads kept here",
     )
 
 
