@@ -291,3 +291,25 @@ async def test_a_followed_person_deletes_her_post(setting: Setting) -> None:
     kept = await stored(setting.alpha, note["id"])
     assert kept.deleted_at is not None and kept.content == ""
     assert await _home(setting) == []
+
+
+async def test_a_public_post_naming_a_member_here_is_kept_and_she_is_notified(
+    setting: Setting,
+) -> None:
+    rex = setting.rex
+    ann = f"{setting.alpha.base}/u/ann"
+    # When rex, whom nobody here follows, mentions ann in a public post
+    note = rex.status(
+        f'<p><span class="h-card"><a href="{ann}" class="u-url mention">@ann</a></span> '
+        "could you share your retention schedule?</p>",
+        cc=[f"{rex.user}/followers", ann],
+        tag=[{"type": "Mention", "href": ann, "name": "@ann"}],
+    )
+    await setting.deliver(rex, rex.create(note))
+    # Then it is kept, outside communities, and ann is notified of the mention
+    kept = await stored(setting.alpha, note["id"])
+    assert kept is not None and kept.community_id is None
+    notifications = await setting.api("GET", "/api/v1/notifications")
+    assert [(n["type"], n["status"]["uri"]) for n in notifications.json()] == [
+        ("mention", note["id"])
+    ]

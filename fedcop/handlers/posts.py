@@ -119,9 +119,10 @@ async def handle_delete(ctx: HandlerContext, activity: dict[str, Any]) -> Inboun
         return done_or_ignored(gone, "the deleted account had no follows here")
     try:
         done = await post_changes.receive_delete(ctx.pool, ctx.config, activity)
-    except post_changes.ChangeRefused:
+    except post_changes.ChangeRefused as refusal:
         # Not the author: a facilitator removing a post, or no one allowed to.
         done = await moderation.receive(ctx.pool, ctx.config, ctx.network, activity, via=None)
+        return done_or_ignored(done, f"{refusal}; nor is it a facilitator's removal here")
     return done_or_ignored(done, "the deleted post is not kept here, or is deleted already")
 
 

@@ -7,7 +7,9 @@ A person's Create that no community here takes (services.posts tries that first)
     answers a post kept outside communities?      yes -> kept, threaded under it (any author:
                                                          the conversation stays whole)
     someone here follows (or asked to follow)
-    the author?                                   yes -> kept, a thread of its own
+    the author, or it names a person here
+    (to / cc / a Mention)?                        yes -> kept, a thread of its own (a person
+                                                         named is notified, as on Mastodon)
     else                                              -> ignored: for nobody here
 
 Such a post has no community (posts.community_id is NULL): it is readable by its visibility
@@ -23,7 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
+
+from fedcop.config import Config
 from fedcop.services.errors import Ignored
+from fedcop.services.post_marks import mentioned_in_tags
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store import posts as post_store
@@ -43,6 +49,20 @@ class Placement:
     thread_id: int | None
 
 
+async def _names_someone_here(
+    conn: asyncpg.Connection, config: Config, note: dict[str, Any]
+) -> bool:
+    """Whether the post is addressed to (to / cc) or mentions a person on this node."""
+    prefix = f"{config.base_url}/u/"
+    named = [*ids_of(note.get("to")), *ids_of(note.get("cc")), *mentioned_in_tags(note.get("tag"))]
+    for uri in dict.fromkeys(named):
+        if uri.startswith(prefix) and "/" not in uri[len(prefix) :]:
+            person = await actor_store.find_by_uri(conn, uri)
+            if person is not None and person.is_local and person.actor_type == "Person":
+                return True
+    return False
+
+
 def visibility_of(note: dict[str, Any]) -> str:
     """'public' (Public in `to`), 'unlisted' (Public in `cc`), else 'followers' (followers-only
     or direct: the two are not told apart, neither is kept)."""
@@ -53,7 +73,7 @@ def visibility_of(note: dict[str, Any]) -> str:
     return "followers"
 
 
-async def place(pool: Any, note: dict[str, Any], actor_uri: str) -> Placement:
+async def place(pool: Any, config: Config, note: dict[str, Any], actor_uri: str) -> Placement:
     """Where the post of `actor_uri` is kept outside communities; raises Ignored (with the
     reason recorded on the inbound row) when it is not kept."""
     if visibility_of(note) not in KEPT_VISIBILITIES:
@@ -68,7 +88,8 @@ async def place(pool: Any, note: dict[str, Any], actor_uri: str) -> Placement:
             return Placement(parent, parent.thread_id or parent.id)
         author = await actor_store.find_by_uri(conn, actor_uri)
         followed = author is not None and await follow_store.has_local_follower(conn, author.id)
-    if followed:
+        named = followed or await _names_someone_here(conn, config, note)
+    if followed or named:
         # A reply to a post not kept here stands alone (its in_reply_to_uri is kept).
         return Placement(None, None)
     if in_reply_to:
@@ -76,4 +97,4 @@ async def place(pool: Any, note: dict[str, Any], actor_uri: str) -> Placement:
             f"nobody here follows {actor_uri}, and the post it answers ({in_reply_to}) is "
             "not kept here"
         )
-    raise Ignored(f"addressed to no community here, and nobody here follows {actor_uri}")
+    raise Ignored(f"addressed to no community or person here, and nobody here follows {actor_uri}")

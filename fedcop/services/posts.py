@@ -242,7 +242,7 @@ async def receive_create(
     placement = await _place(pool, config, network, create, note, via)
     if placement is None:
         if via is None:
-            return await _keep_outside_communities(pool, network, create, note, actor_uri)
+            return await _keep_outside_communities(pool, config, network, create, note, actor_uri)
         return None
     community, parent, thread_id = placement
     if backfill and (via is None or community.id != via.id):
@@ -285,11 +285,17 @@ async def receive_create(
 
 
 async def _keep_outside_communities(
-    pool: Any, network: Network, create: dict[str, Any], note: dict[str, Any], actor_uri: str
+    pool: Any,
+    config: Config,
+    network: Network,
+    create: dict[str, Any],
+    note: dict[str, Any],
+    actor_uri: str,
 ) -> Post:
-    """A person's post no community here takes: kept if someone here follows them, or if it
-    answers a post kept that way (services.followed_posts decides, or says why not)."""
-    placement = await followed_posts.place(pool, note, actor_uri)
+    """A person's post no community here takes: kept if someone here follows them or it names
+    someone here, or if it answers a post kept that way (services.followed_posts decides, or
+    says why not)."""
+    placement = await followed_posts.place(pool, config, note, actor_uri)
     author = await remote_actors.get_actor(pool, network, actor_uri)
     async with pool.acquire() as conn, conn.transaction():
         post = await post_store.insert(
