@@ -313,3 +313,50 @@ async def test_a_public_post_naming_a_member_here_is_kept_and_she_is_notified(
     assert [(n["type"], n["status"]["uri"]) for n in notifications.json()] == [
         ("mention", note["id"])
     ]
+
+
+async def test_every_door_to_a_followed_persons_post_answers_without_error(
+    setting: Setting,
+) -> None:
+    mona = setting.mona
+    note = mona.status(
+        '<p>Tagged <a href="http://masto.test/tags/archives" rel="tag">#archives</a></p>',
+        tag=[{"type": "Hashtag", "name": "#archives", "href": "http://masto.test/tags/archives"}],
+    )
+    await setting.deliver(mona, mona.create(note))
+    kept = await stored(setting.alpha, note["id"])
+    sid = kept.id
+    # The client API: the status, its context, favourites, boosts and bookmarks of it
+    for method, path in [
+        ("GET", f"/api/v1/statuses/{sid}"),
+        ("GET", f"/api/v1/statuses/{sid}/context"),
+        ("POST", f"/api/v1/statuses/{sid}/bookmark"),
+        ("GET", "/api/v1/bookmarks"),
+        ("POST", f"/api/v1/statuses/{sid}/unbookmark"),
+        ("POST", f"/api/v1/statuses/{sid}/reblog"),
+        ("GET", f"/api/v1/statuses/{sid}/reblogged_by"),
+        ("POST", f"/api/v1/statuses/{sid}/unreblog"),
+        ("GET", f"/api/v1/statuses/{sid}/favourited_by"),
+        ("GET", "/api/v1/timelines/tag/archives"),
+        ("GET", f"/api/v1/accounts/{kept.author_id}"),
+    ]:
+        response = await setting.api(method, path)
+        assert response.status_code == 200, f"{method} {path}: {response.text}"
+    tagged = await setting.api("GET", "/api/v1/timelines/tag/archives")
+    assert [s["uri"] for s in tagged.json()] == [note["id"]]
+    # The boost went to mona's server, naming her (no community to name)
+    await settle(setting.alpha)
+    announce = next(a for a in mona.received if a["type"] == "Announce")
+    assert announce["object"] == note["id"] and mona.user in announce["cc"]
+    # A reply from here is refused with a sentence (posts written here belong to communities)
+    reply = await setting.api(
+        "POST", "/api/v1/statuses", json={"status": "Agreed", "in_reply_to_id": str(sid)}
+    )
+    assert reply.status_code == 422 and "communit" in reply.json()["error"]
+    # The pages: the post, its feed, the hashtag, for a visitor
+    for path in [f"/t/{sid}", f"/t/{sid}/feed.atom", "/tags/archives"]:
+        page = await setting.alpha.get(path)
+        assert page.status_code == 200, f"{path}: {page.text}"
+        assert "Tagged" in page.text, path
+    # And this node never serves it as its own: its id is on mona's server
+    assert (await setting.alpha.get(f"/p/{sid}")).status_code == 404
