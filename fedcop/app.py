@@ -38,6 +38,7 @@ from fedcop.web import admin as web_admin
 from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
 from fedcop.web import pages
+from fedcop.web import people as web_people
 from fedcop.web import tags as web_tags
 from fedcop.web import timeline as web_timeline
 from fedcop.web.headers import PageHeaders
@@ -122,6 +123,7 @@ def create_app(
             *web_feeds.routes,
             *web_tags.routes,
             *web_timeline.routes,
+            *web_people.routes,
             *api_routes,
             *wellknown.routes,
             *health.routes,

@@ -359,3 +359,41 @@ async def test_every_door_to_a_followed_persons_post_answers_without_error(
         assert "Tagged" in page.text, path
     # And this node never serves it as its own: its id is on mona's server
     assert (await setting.alpha.get(f"/p/{sid}")).status_code == 404
+
+
+async def test_following_a_person_from_their_page_on_the_web(setting: Setting) -> None:
+    rex, base = setting.rex, setting.alpha.base
+    async with browser() as page:
+        await page.goto(f"{base}/login")
+        await page.get_by_label("Account name").fill("ann")
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in").click()
+        await page.wait_for_url(f"{base}/")
+        # When ann finds rex by his address and follows him from his page
+        await page.get_by_label("Find a community or a person").fill(rex.user)
+        await page.get_by_role("button", name="Search").click()
+        await page.get_by_role("button", name="Follow").click()
+        await settle(setting.alpha)
+        # Then his server receives her Follow, and once it accepts, his posts reach her home
+        [follow] = [a for a in rex.received if a["type"] == "Follow"]
+        assert follow["object"] == rex.user
+        await setting.deliver(
+            rex,
+            {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{rex.user}#accepts/{uuid.uuid4().int}",
+                "type": "Accept",
+                "actor": rex.user,
+                "object": follow,
+            },
+        )
+        note = rex.status("<p>Glad to be followed.</p>")
+        await setting.deliver(rex, rex.create(note))
+        await page.goto(f"{base}/home")
+        assert "Glad to be followed." in await page.locator("main").inner_text()
+        # And she can unfollow him from his page
+        await page.get_by_role("link", name="rex").first.click()
+        await page.get_by_role("button", name="Unfollow").click()
+        await settle(setting.alpha)
+        [undo] = [a for a in rex.received if a["type"] == "Undo"]
+        assert undo["object"]["id"] == follow["id"]

@@ -63,6 +63,8 @@ class ProfileView:
     user: User | None
     communities: list[Actor]
     recent: list[PostView]
+    # The viewer's follow of a person elsewhere: None, 'pending' or 'accepted'.
+    following: str | None = None
 
 
 async def local_communities(pool: Any) -> list[CommunityCard]:
@@ -141,8 +143,14 @@ async def profile(pool: Any, uri: str, viewer_id: int | None = None) -> ProfileV
             or (viewer_id is not None and await _member(conn, viewer_id, community.id))
         ]
         recent_ids = await browse_store.recent_post_ids(conn, actor.id, 10)
+        follow = (
+            await follow_store.find(conn, viewer_id, actor.id)
+            if viewer_id is not None and not actor.is_local
+            else None
+        )
     recent = [v for v in [await reading.post_by_id(pool, i) for i in recent_ids] if v]
-    return ProfileView(actor, user, communities, await reading.readable(pool, recent, viewer_id))
+    readable = await reading.readable(pool, recent, viewer_id)
+    return ProfileView(actor, user, communities, readable, follow.state if follow else None)
 
 
 async def _member(conn: Any, actor_id: int, community_id: int) -> bool:
