@@ -17,10 +17,11 @@ import httpx
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, oauth
+from fedcop.services import accounts, follows, oauth
 from federation.vocab import PUBLIC
 from tests.browser import browser
 from tests.conftest import fresh_database
+from tests.group_server import group_server
 from tests.live_node import LiveNode, live_node
 from tests.microblog_server import MicroblogServer, microblog_server
 from tests.scene import settle, stored
@@ -397,3 +398,45 @@ async def test_following_a_person_from_their_page_on_the_web(setting: Setting) -
         await settle(setting.alpha)
         [undo] = [a for a in rex.received if a["type"] == "Undo"]
         assert undo["object"]["id"] == follow["id"]
+
+
+async def test_a_followed_persons_post_in_a_community_elsewhere_is_kept_in_the_community(
+    setting: Setting,
+) -> None:
+    mona, alpha = setting.mona, setting.alpha
+    with group_server("lemmy", "archivists") as lemmy:
+        # Given ann also belongs to a community elsewhere
+        await follows.join(alpha.pool, alpha.config, alpha.app.state.network, "ann", lemmy.group)
+        await settle(alpha)
+        # When mona posts into it: her server delivers to her followers and to the community
+        note = mona.status(
+            "<p>Call for papers: digital preservation day.</p>",
+            cc=[f"{mona.user}/followers", lemmy.group],
+            tag=[{"type": "Mention", "href": lemmy.group, "name": "@archivists"}],
+        )
+        create = mona.create(note)
+        await setting.deliver(mona, create)
+        # Then her own delivery is not kept apart from the community, and why is recorded
+        assert await stored(alpha, note["id"]) is None
+        state, reason = await setting.reason(create["id"])
+        assert state == "ignored" and reason is not None and lemmy.group in reason
+        # And when the community announces it, it is kept in the community, whole
+        announce = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{lemmy.origin}/activities/announce/{uuid.uuid4()}",
+            "type": "Announce",
+            "actor": lemmy.group,
+            "to": [PUBLIC],
+            "cc": [f"{lemmy.group}/followers"],
+            "object": {k: v for k, v in create.items() if k != "@context"},
+        }
+        response = await post(alpha, encoded(announce), lemmy.sender)
+        assert response.status_code == 202
+        await settle(alpha)
+        kept = await stored(alpha, note["id"])
+        assert kept is not None
+        async with alpha.pool.acquire() as conn:
+            community = await conn.fetchval(
+                "SELECT uri FROM actors WHERE id = $1", kept.community_id
+            )
+        assert community == lemmy.group

@@ -6,6 +6,9 @@ A person's Create that no community here takes (services.posts tries that first)
                                                          posts of a person are not kept
     answers a post kept outside communities?      yes -> kept, threaded under it (any author:
                                                          the conversation stays whole)
+    addressed to a community elsewhere that
+    members here belong to?                       yes -> ignored: the community announces it
+                                                         (FEP-1b12), and it is kept there
     someone here follows (or asked to follow)
     the author, or it names a person here
     (to / cc / a Mention)?                        yes -> kept, a thread of its own (a person
@@ -33,6 +36,7 @@ from fedcop.services.post_marks import mentioned_in_tags
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store import posts as post_store
+from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
 from federation.vocab import PUBLIC_ALIASES, id_of, ids_of
 
@@ -63,6 +67,30 @@ async def _names_someone_here(
     return False
 
 
+async def _joined_community_named(conn: asyncpg.Connection, note: dict[str, Any]) -> Actor | None:
+    """A community elsewhere the post is addressed to (audience / to / cc / a Mention) that
+    someone here belongs to (or asked to join): the post is that community's, and comes with
+    its Announce. Kept outside communities too, the thread would be split in two here."""
+    named = [
+        *ids_of(note.get("audience")),
+        *ids_of(note.get("to")),
+        *ids_of(note.get("cc")),
+        *mentioned_in_tags(note.get("tag")),
+    ]
+    for uri in dict.fromkeys(named):
+        if uri in PUBLIC_ALIASES:
+            continue
+        actor = await actor_store.find_by_uri(conn, uri)
+        if (
+            actor is not None
+            and actor.actor_type == "Group"
+            and not actor.is_local
+            and await follow_store.has_local_follower(conn, actor.id)
+        ):
+            return actor
+    return None
+
+
 def visibility_of(note: dict[str, Any]) -> str:
     """'public' (Public in `to`), 'unlisted' (Public in `cc`), else 'followers' (followers-only
     or direct: the two are not told apart, neither is kept)."""
@@ -86,6 +114,12 @@ async def place(pool: Any, config: Config, note: dict[str, Any], actor_uri: str)
         parent = await post_store.find_by_uri(conn, in_reply_to) if in_reply_to else None
         if parent is not None and parent.community_id is None:
             return Placement(parent, parent.thread_id or parent.id)
+        community = await _joined_community_named(conn, note)
+        if community is not None:
+            raise Ignored(
+                f"addressed to the community {community.uri}, which members here belong to: "
+                "it is kept when the community announces it"
+            )
         author = await actor_store.find_by_uri(conn, actor_uri)
         followed = author is not None and await follow_store.has_local_follower(conn, author.id)
         named = followed or await _names_someone_here(conn, config, note)
