@@ -8,6 +8,7 @@ over real sockets: it signs what it sends and verifies what it receives; alpha i
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from mastodon import Mastodon
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, follows, oauth
@@ -440,3 +442,38 @@ async def test_a_followed_persons_post_in_a_community_elsewhere_is_kept_in_the_c
                 "SELECT uri FROM actors WHERE id = $1", kept.community_id
             )
         assert community == lemmy.group
+
+
+async def test_following_and_reading_a_person_from_mastodon_py(setting: Setting) -> None:
+    rex, alpha = setting.rex, setting.alpha
+    app = Mastodon(access_token=setting.token, api_base_url=alpha.base)
+    # When ann's Mastodon app finds rex by his address and follows him
+    found = await asyncio.to_thread(app.search_v2, rex.user, resolve=True, result_type="accounts")
+    [account] = found["accounts"]
+    await asyncio.to_thread(app.account_follow, account["id"])
+    await settle(alpha)
+    [follow] = [a for a in rex.received if a["type"] == "Follow"]
+    await setting.deliver(
+        rex,
+        {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{rex.user}#accepts/{uuid.uuid4().int}",
+            "type": "Accept",
+            "actor": rex.user,
+            "object": follow,
+        },
+    )
+    # And rex posts, and mona answers him
+    note = rex.status("<p>Anyone using BagIt profiles?</p>")
+    await setting.deliver(rex, rex.create(note))
+    answer = setting.mona.status("<p>We do, for every transfer.</p>", inReplyTo=note["id"])
+    await setting.deliver(setting.mona, setting.mona.create(answer))
+    # Then the app's home shows both (ann follows both), his statuses list his post, and its
+    # context holds the answer
+    home = await asyncio.to_thread(app.timeline_home)
+    assert [s["uri"] for s in home] == [answer["id"], note["id"]]
+    assert home[0]["in_reply_to_id"] == home[1]["id"]
+    statuses = await asyncio.to_thread(app.account_statuses, account["id"])
+    assert [s["uri"] for s in statuses] == [note["id"]]
+    context = await asyncio.to_thread(app.status_context, home[1]["id"])
+    assert [s["uri"] for s in context["descendants"]] == [answer["id"]]
