@@ -350,11 +350,13 @@ async def test_every_door_to_a_followed_persons_post_answers_without_error(
     await settle(setting.alpha)
     announce = next(a for a in mona.received if a["type"] == "Announce")
     assert announce["object"] == note["id"] and mona.user in announce["cc"]
-    # A reply from here is refused with a sentence (posts written here belong to communities)
+    # A followers-only reply from here is refused with a sentence (it would reach everyone)
     reply = await setting.api(
-        "POST", "/api/v1/statuses", json={"status": "Agreed", "in_reply_to_id": str(sid)}
+        "POST",
+        "/api/v1/statuses",
+        json={"status": "Agreed", "in_reply_to_id": str(sid), "visibility": "private"},
     )
-    assert reply.status_code == 422 and "communit" in reply.json()["error"]
+    assert reply.status_code == 422 and "public or unlisted" in reply.json()["error"]
     # The pages: the post, its feed, the hashtag, for a visitor
     for path in [f"/t/{sid}", f"/t/{sid}/feed.atom", "/tags/archives"]:
         page = await setting.alpha.get(path)
@@ -477,3 +479,57 @@ async def test_following_and_reading_a_person_from_mastodon_py(setting: Setting)
     assert [s["uri"] for s in statuses] == [note["id"]]
     context = await asyncio.to_thread(app.status_context, home[1]["id"])
     assert [s["uri"] for s in context["descendants"]] == [answer["id"]]
+
+
+async def test_a_reply_written_here_reaches_the_followed_person(setting: Setting) -> None:
+    mona, alpha = setting.mona, setting.alpha
+    note = mona.status("<p>Is anyone digitising glass plates?</p>")
+    await setting.deliver(mona, mona.create(note))
+    root = await stored(alpha, note["id"])
+    # When ann answers from her app
+    domain = mona.user.split("/")[2]
+    written = await setting.api(
+        "POST",
+        "/api/v1/statuses",
+        json={"status": f"@mona@{domain} Yes, with a copy stand.", "in_reply_to_id": str(root.id)},
+    )
+    assert written.status_code == 200, written.text
+    entity = written.json()
+    assert entity["in_reply_to_id"] == str(root.id) and entity["visibility"] == "public"
+    await settle(alpha)
+    # Then mona's server receives it as Mastodon sends a reply: public, naming her
+    [create] = [a for a in mona.received if a["type"] == "Create"]
+    reply = create["object"]
+    assert reply["type"] == "Note" and reply["inReplyTo"] == note["id"]
+    assert reply["to"] == [PUBLIC] and mona.user in reply["cc"]
+    assert {"type": "Mention", "href": mona.user, "name": f"@mona@{domain}"} in reply["tag"]
+    assert "copy stand" in reply["content"]
+    # And it is threaded under her post here, and served at its id
+    kept = await stored(alpha, reply["id"])
+    assert kept.thread_id == root.id and kept.parent_id == root.id and kept.community_id is None
+    served = await alpha.get(
+        reply["id"].removeprefix(alpha.base), headers={"Accept": "application/activity+json"}
+    )
+    assert served.status_code == 200 and served.json()["inReplyTo"] == note["id"]
+    # When she answers again from the thread's page on the web
+    async with browser() as page:
+        base = alpha.base
+        await page.goto(f"{base}/login")
+        await page.get_by_label("Account name").fill("ann")
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in").click()
+        await page.wait_for_url(f"{base}/")
+        await page.goto(f"{base}/t/{root.id}")
+        await page.get_by_label("Your reply (Markdown)").fill("Also **scanning** them.")
+        await page.get_by_role("button", name="Reply").click()
+        await page.wait_for_url(f"{base}/t/{root.id}#post-*")
+        assert "Also scanning them." in await page.locator("main").inner_text()
+    await settle(alpha)
+    creates = [a for a in mona.received if a["type"] == "Create"]
+    assert len(creates) == 2 and "<strong>scanning</strong>" in creates[1]["object"]["content"]
+    # And deleting the first reply tells her server
+    deleted = await setting.api("DELETE", f"/api/v1/statuses/{entity['id']}")
+    assert deleted.status_code == 200, deleted.text
+    await settle(alpha)
+    [delete] = [a for a in mona.received if a["type"] == "Delete"]
+    assert delete["object"] == reply["id"] and mona.user in delete["to"]

@@ -162,12 +162,13 @@ async def permissions(pool: Any, view: PostView, viewer_id: int | None) -> Permi
     if viewer_id is None:
         return Permissions(False, False, False, False, False)
     if view.community is None:
-        # A followed person's post outside communities: liked here (the Like goes to the
-        # author), answered from the author's server (fedcop writes only in communities),
-        # moderated by no facilitator.
+        # A followed person's post outside communities: liked and answered here (the Like and
+        # the reply go to its author: services.votes, services.person_replies), moderated by
+        # no facilitator.
         async with pool.acquire() as conn:
             voted = await browse_store.has_voted(conn, view.post.id, viewer_id)
-        return Permissions(False, not view.post.is_gone, False, False, voted)
+        alive = not view.post.is_gone
+        return Permissions(alive, alive, False, False, voted)
     async with pool.acquire() as conn:
         banned = await mod_store.is_banned(conn, view.community.id, viewer_id)
         moderate = await mod_store.is_facilitator(

@@ -15,7 +15,7 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents.posts import post_object
 from fedcop.network import Network
-from fedcop.services import markdown, outbox, post_marks, relay
+from fedcop.services import markdown, outbox, person_replies, post_marks, relay
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.services.posts import MAX_CONTENT, MAX_TITLE, received_title
 from fedcop.store import actors as actor_store
@@ -96,6 +96,10 @@ async def edit(
 async def delete(pool: Any, config: Config, *, author: str, post_uri: str) -> None:
     async with pool.acquire() as conn, conn.transaction():
         writer, post = await _own_post(conn, author, post_uri)
+        if post.community_id is None:
+            # A reply to a followed person's post: no community relays its Delete.
+            await person_replies.withdraw(conn, config, writer, post)
+            return
         community = await _written_in(conn, post)
         await post_store.mark_deleted(conn, post.id)
         addressing = post_object(post, writer, community, config)

@@ -17,6 +17,7 @@ from fedcop.services import (
     follows,
     markdown,
     moderation,
+    person_replies,
     post_changes,
     posts,
     reading,
@@ -113,7 +114,13 @@ def on_post(action: PostAction) -> Action:
 
 async def reply(request: Request, user: User, form: FormData, found: PostView) -> Response:
     if found.community is None:
-        raise InvalidInput("this post is outside communities: answer it from its author's server")
+        # A followed person's post: the reply goes to them and to the writer's followers.
+        written = await person_replies.reply(
+            request.app.state.pool, request.app.state.config,
+            author=user.actor.username, in_reply_to=found.post.uri,
+            content=str(form.get("content", "")),
+        )  # fmt: skip
+        return go(f"/t/{written.thread_id or written.id}#post-{written.id}")
     written = await posts.write(
         request.app.state.pool, request.app.state.config, request.app.state.network,
         author=user.actor.username, community_uri=found.community.uri,
