@@ -39,6 +39,7 @@ from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
 from fedcop.web import pages
 from fedcop.web import people as web_people
+from fedcop.web import reports as web_reports
 from fedcop.web import tags as web_tags
 from fedcop.web import timeline as web_timeline
 from fedcop.web.headers import PageHeaders
@@ -120,6 +121,7 @@ def create_app(
             *web_actions.routes,
             *web_admin.routes,
             *web_facilitation.routes,
+            *web_reports.routes,
             *web_feeds.routes,
             *web_tags.routes,
             *web_timeline.routes,

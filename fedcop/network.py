@@ -9,10 +9,15 @@ Deliveries are signed on a few threads, not on the event loop: an RSA-2048 signa
 ~300 µs of CPU, most of a delivery's cost, and `cryptography` releases the GIL while it signs, so
 a fan-out signs on every core while the loop keeps sending.
 
-    deliver(inbox, body, key) -> signing thread: sign_request("POST", url, body)  (Date, Digest,
-                              -> DeliveryClient.post(..., signer)                  Signature)
-                                   signer(request) -> those headers, if asked for exactly that
-                                                      request and still fresh; else sign anew
+    deliver(inbox, body, key, first_scheme)
+      -> signing thread: sign_request_as(first_scheme, "POST", url, body)   (the first knock)
+      -> DeliveryClient.post(..., Knock(first_scheme, signer), second_knock=Knock(other, ...))
+           signer(request) -> those headers, if asked for exactly that request and still fresh;
+                              else sign anew
+           a 401 -> the other scheme signs on the loop, once (rare: see double_knock.py)
+
+Signed GETs knock with draft-cavage and, on a 401, again with RFC 9421; nothing is remembered
+for them (the memory of what a host accepts is the delivery worker's, in the hosts table).
 """
 
 from __future__ import annotations
@@ -29,13 +34,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 import fedcop
 from fedcop.config import Config
-from federation.deliver import DeliveryClient, DeliveryResult, request_url
+from federation.deliver import DeliveryClient, DeliveryResult, Knock, request_url
+from federation.double_knock import FIRST_SCHEME_FOR_UNKNOWN_HOSTS
 from federation.fetch import Signer, fetch_jrd, fetch_json
 from federation.fetch_errors import RequestRefusedError
 from federation.host_clients import HostClients
 from federation.keys import load_private_key
 from federation.netguard import Resolver, resolve_with_getaddrinfo
-from federation.signatures import sign_request
+from federation.signatures import SignatureScheme, other_scheme, sign_request_as
 from federation.webfinger_client import resolve_handle
 
 # Threads that sign deliveries (RSA signing runs outside the GIL).
@@ -56,11 +62,11 @@ def _private_key(pem: str) -> rsa.RSAPrivateKey:
     return load_private_key(pem)
 
 
-def signer_for(key: SigningKey) -> Signer:
+def signer_for(key: SigningKey, scheme: SignatureScheme = "draft-cavage") -> Signer:
     private_key = _private_key(key.private_key_pem)
 
     def sign(method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
-        return sign_request(method, url, body, key.key_id, private_key)
+        return sign_request_as(scheme, method, url, body, key.key_id, private_key)
 
     return sign
 
@@ -77,7 +83,11 @@ class Network:
         self.user_agent = f"fedcop/{fedcop.__version__} (+{config.base_url})"
         # http is allowed only when the node itself is on http (local set-ups and tests).
         self.allow_http = config.scheme == "http"
-        self._instance_signer = signer_for(instance_key)
+        # GETs knock with the scheme every server verifies, then with the other on a 401.
+        self._instance_signer = signer_for(instance_key, FIRST_SCHEME_FOR_UNKNOWN_HOSTS)
+        self._instance_second_signer = signer_for(
+            instance_key, other_scheme(FIRST_SCHEME_FOR_UNKNOWN_HOSTS)
+        )
         self._fetch_clients = HostClients(
             allow_private_addresses=config.allow_private_addresses, resolver=resolver
         )
@@ -94,6 +104,7 @@ class Network:
         return await fetch_json(
             url,
             signer=self._instance_signer,
+            second_signer=self._instance_second_signer,
             user_agent=self.user_agent,
             allow_private_addresses=self.config.allow_private_addresses,
             allow_http=self.allow_http,
@@ -122,13 +133,27 @@ class Network:
             clients=self._fetch_clients,
         )
 
-    async def deliver(self, inbox_url: str, body: bytes, key: SigningKey) -> DeliveryResult:
-        signer = await self._presigned(inbox_url, body, key)
-        return await self.delivery.post(inbox_url, body, signer)
+    async def deliver(
+        self,
+        inbox_url: str,
+        body: bytes,
+        key: SigningKey,
+        *,
+        first_scheme: SignatureScheme = FIRST_SCHEME_FOR_UNKNOWN_HOSTS,
+    ) -> DeliveryResult:
+        """POST `body` signed with `first_scheme` (what the host last accepted, see
+        double_knock.first_scheme) and, if refused with 401, at once with the other scheme. The
+        result's `accepted_scheme` is the one to remember for the host."""
+        first = Knock(first_scheme, await self._presigned(inbox_url, body, key, first_scheme))
+        second_scheme = other_scheme(first_scheme)
+        second = Knock(second_scheme, signer_for(key, second_scheme))
+        return await self.delivery.post(inbox_url, body, first, second_knock=second)
 
-    async def _presigned(self, inbox_url: str, body: bytes, key: SigningKey) -> Signer:
+    async def _presigned(
+        self, inbox_url: str, body: bytes, key: SigningKey, scheme: SignatureScheme
+    ) -> Signer:
         """A signer holding this POST's signature, made on a signing thread."""
-        inline = signer_for(key)
+        inline = signer_for(key, scheme)
         try:
             # The URL exactly as the delivery client will sign and send it.
             url = request_url(inbox_url, allow_http=self.allow_http)
@@ -136,7 +161,7 @@ class Network:
             return inline  # the delivery client refuses it before signing anything
         private_key = _private_key(key.private_key_pem)
         headers = await asyncio.get_running_loop().run_in_executor(
-            self._signing, sign_request, "POST", url, body, key.key_id, private_key
+            self._signing, sign_request_as, scheme, "POST", url, body, key.key_id, private_key
         )
         signed_at = time.monotonic()
 

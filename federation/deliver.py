@@ -1,7 +1,7 @@
 """Outbound delivery: one signed POST per inbox, bounded per host, and what to do next.
 
 ```
-delivery worker ── post(inbox, body, signer) ──> DeliveryClient
+delivery worker ── post(inbox, body, knock) ───> DeliveryClient
                                                   │ URL checks: https (http only with allow_http),
                                                   │   an IP-literal host must be public
                                                   │ per-host semaphore (default 8 in flight)
@@ -10,8 +10,11 @@ delivery worker ── post(inbox, body, signer) ──> DeliveryClient
                                                   │ POST on one aiohttp session: keep-alive
                                                   │   connections per host, every new connection
                                                   │   through the SSRF guard (aiohttp_guard.py)
+                                                  │ 401 and a second knock given: sign with its
+                                                  │   scheme, POST again (double_knock.py; also
+                                                  │   a 400 to an RFC 9421 knock)
                                                   v
-                              DeliveryResult(status | error, retry_after, refused)
+                DeliveryResult(status | error, retry_after, refused, scheme, knocks)
                                                   │
                  next_step(result, attempt, rng) ─┴─> Done | GiveUp(reason) | RetryAt(delay)
 ```
@@ -32,6 +35,7 @@ A.4). Fetches (fetch.py) stay on httpx.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import random
 import ssl
@@ -44,10 +48,12 @@ from multidict import CIMultiDict
 
 from federation.aiohttp_guard import check_literal_host, guarded_connector
 from federation.async_closing import AsyncClosing
+from federation.double_knock import Knock, knocks_again
 from federation.fetch import Signer, checked_url
 from federation.fetch_errors import RequestRefusedError
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 from federation.retry_policy import Decision, Done, GiveUp, RetryAt, decide, parse_retry_after
+from federation.signatures import SignatureScheme
 
 __all__ = [
     "ACTIVITY_JSON",
@@ -56,6 +62,7 @@ __all__ = [
     "DeliveryResult",
     "Done",
     "GiveUp",
+    "Knock",
     "RetryAt",
     "Signer",
     "decide",
@@ -83,10 +90,20 @@ class DeliveryResult:
     error: str | None = None
     # fedcop refused to send (blocked address, disallowed scheme, bad URL): retrying cannot help.
     refused: bool = False
+    # The signature scheme of the request this result is the answer to (None when the signer
+    # was given without its scheme, or nothing was signed).
+    scheme: SignatureScheme | None = None
+    # How many signed requests were sent: 2 after a second knock, 0 when refused before sending.
+    knocks: int = 1
 
     @property
     def delivered(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def accepted_scheme(self) -> SignatureScheme | None:
+        """The scheme the receiver accepted: worth remembering for its host."""
+        return self.scheme if self.delivered else None
 
 
 def next_step(result: DeliveryResult, attempt: int, rng: random.Random) -> Decision:
@@ -169,10 +186,26 @@ class DeliveryClient(AsyncClosing):
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
 
-    async def post(self, inbox_url: str, body: bytes, signer: Signer) -> DeliveryResult:
-        """POST `body` to `inbox_url`, signed; says what happened instead of raising."""
+    async def post(
+        self,
+        inbox_url: str,
+        body: bytes,
+        signer: Signer | Knock,
+        *,
+        second_knock: Knock | None = None,
+    ) -> DeliveryResult:
+        """POST `body` to `inbox_url`, signed; says what happened instead of raising.
+
+        With `second_knock`, a 401 to the first request (or a 400 to an RFC 9421 one, see
+        double_knock.knocks_again) is followed at once by the same POST signed by
+        `second_knock` (in the same host slot); the result is then the answer to that
+        second request, with `knocks == 2`. `signer` given as a `Knock` names its scheme, which
+        the result reports."""
         if self._closed:
             raise RuntimeError("DeliveryClient is closed")
+        first_signer, first_scheme = (
+            (signer.signer, signer.scheme) if isinstance(signer, Knock) else (signer, None)
+        )
         try:
             url = _wire_url(inbox_url, allow_http=self._allow_http)
             host = url.raw_host
@@ -181,11 +214,16 @@ class DeliveryClient(AsyncClosing):
                 host, allow_private_addresses=self._allow_private_addresses, url=inbox_url
             )
         except RequestRefusedError as exc:
-            return DeliveryResult(inbox_url, status=None, error=str(exc), refused=True)
+            return DeliveryResult(inbox_url, status=None, error=str(exc), refused=True, knocks=0)
         semaphore = self._take_host_slot(host)
         try:
             async with semaphore, self._total:
-                return await self._post(url, inbox_url, body, signer)
+                result = await self._post(url, inbox_url, body, first_signer)
+                result = dataclasses.replace(result, scheme=first_scheme)
+                if second_knock is None or not knocks_again(result.status, first_scheme):
+                    return result
+                again = await self._post(url, inbox_url, body, second_knock.signer)
+                return _after_second_knock(result, again, second_knock.scheme)
         finally:
             self._release_host_slot(host)
 
@@ -266,7 +304,7 @@ class DeliveryClient(AsyncClosing):
                     else:
                         response.close()
         except RequestRefusedError as exc:
-            return DeliveryResult(inbox_url, status=None, error=str(exc), refused=True)
+            return DeliveryResult(inbox_url, status=None, error=str(exc), refused=True, knocks=0)
         except aiohttp.ConnectionTimeoutError:
             return DeliveryResult(
                 inbox_url, status=None, error=f"could not connect to {inbox_url} in time"
@@ -313,6 +351,18 @@ class DeliveryClient(AsyncClosing):
             del self._host_slots[host]
         else:
             self._host_slots[host] = (semaphore, users - 1)
+
+
+def _after_second_knock(
+    refused: DeliveryResult, again: DeliveryResult, scheme: SignatureScheme
+) -> DeliveryResult:
+    """The second knock's result, saying what the first one got when it failed too."""
+    if again.error is not None:
+        first = refused.scheme or "the first signature"
+        error = f"{again.error} (signed {scheme}, after HTTP {refused.status} to {first})"
+    else:
+        error = None
+    return dataclasses.replace(again, scheme=scheme, knocks=2, error=error)
 
 
 async def _read_some(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:

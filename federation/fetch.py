@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 import orjson
 
+from federation.double_knock import KNOCK_AGAIN_STATUS
 from federation.fetch_errors import (
     ConnectionFailedError,
     ContentTypeError,
@@ -90,11 +91,13 @@ async def fetch_json(
     allow_http: bool = False,
     limits: FetchLimits = DEFAULT_FETCH_LIMITS,
     clients: HostClients | None = None,
+    second_signer: Signer | None = None,
 ) -> dict[str, Any]:
     """GET an ActivityPub document (signed when `signer` is given) and check it is served at its id.
 
     `clients` reuses keep-alive connections across fetches; without it a temporary set is opened
-    and closed for this one call.
+    and closed for this one call. `second_signer` (another signature scheme) signs the GET
+    again when the server answers the first signature with 401: a second knock.
     """
     final_url, document = await _get_json_object(
         url,
@@ -106,6 +109,7 @@ async def fetch_json(
         allow_http=allow_http,
         limits=limits,
         clients=clients,
+        second_signer=second_signer,
     )
     document_id = document.get("id")
     if document_id != final_url:
@@ -184,6 +188,7 @@ async def _get_json_object(
     allow_http: bool,
     limits: FetchLimits,
     clients: HostClients | None,
+    second_signer: Signer | None = None,
 ) -> tuple[str, dict[str, Any]]:
     if clients is None:
         async with HostClients(
@@ -199,6 +204,7 @@ async def _get_json_object(
                 allow_http=allow_http,
                 limits=limits,
                 clients=own_clients,
+                second_signer=second_signer,
             )
     if clients.allow_private_addresses != allow_private_addresses:
         raise ValueError(
@@ -216,6 +222,7 @@ async def _get_json_object(
                 allow_http=allow_http,
                 limits=limits,
                 clients=clients,
+                second_signer=second_signer,
             )
     except TimeoutError:
         raise FetchTimeoutError(
@@ -234,6 +241,7 @@ async def _follow_redirects(
     allow_http: bool,
     limits: FetchLimits,
     clients: HostClients,
+    second_signer: Signer | None = None,
 ) -> tuple[str, bytes]:
     """GET `url`, following redirects one checked hop at a time; returns (final URL, body)."""
     timeout = httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout)
@@ -247,6 +255,13 @@ async def _follow_redirects(
                 sign_request(request, signer)
             with _as_fetch_errors(current):
                 response = await client.send(request, stream=True)
+            if response.status_code == KNOCK_AGAIN_STATUS and second_signer is not None:
+                with _as_fetch_errors(current):
+                    await response.aclose()
+                request = client.build_request("GET", target, headers=headers, timeout=timeout)
+                sign_request(request, second_signer)
+                with _as_fetch_errors(current):
+                    response = await client.send(request, stream=True)
             try:
                 status = response.status_code
                 if status in _REDIRECT_STATUSES:

@@ -5,7 +5,8 @@ Outgoing (delivery, signed fetch), draft-cavage exactly as Mastodon signs:
 ```
 headers = sign_request("POST", "https://b.example/inbox", body, key_id, private_key)
     -> {"Host", "Date", "Digest", "Signature"}: add them to the request as they are
-headers = sign_request_rfc9421(...)    # RFC 9421, for servers known to accept it
+headers = sign_request_rfc9421(...)    # RFC 9421 (double_knock.py says when)
+headers = sign_request_as(scheme, ...)  # either, by SignatureScheme name
 ```
 
 Incoming (inbox POST, authorized GET), either scheme, in two steps:
@@ -25,6 +26,7 @@ raises `SignatureError` with a sentence saying why; nothing else escapes.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
@@ -60,20 +62,28 @@ __all__ = [
     "MAX_SIGNATURE_AGE_SECONDS",
     "MAX_SIGNATURE_FUTURE_SECONDS",
     "SIGNATURE_LIFETIME_SECONDS",
+    "SIGNATURE_SCHEMES",
     "CavageSignature",
     "HeaderMapping",
     "ParsedSignature",
     "Rfc9421Signature",
     "SignatureError",
     "SignatureMismatch",
+    "SignatureScheme",
     "check_unkeyed",
+    "other_scheme",
     "parse_signature",
     "sign_request",
+    "sign_request_as",
     "sign_request_rfc9421",
     "verify_signature",
 ]
 
 ParsedSignature = CavageSignature | Rfc9421Signature
+
+# The two ways to sign a request, named as `ParsedSignature.scheme` names what was received.
+SignatureScheme = Literal["draft-cavage", "rfc9421"]
+SIGNATURE_SCHEMES: tuple[SignatureScheme, ...] = ("draft-cavage", "rfc9421")
 
 _AUTHORIZATION_SCHEME = "signature "
 
@@ -107,6 +117,27 @@ def sign_request_rfc9421(
     """Sign a request RFC 9421 style; return the headers to add
     (Host, Date, Content-Digest, Signature-Input, Signature)."""
     return sign_rfc9421(method, url, body, key_id, private_key, now=timestamp_of(now))
+
+
+def sign_request_as(
+    scheme: SignatureScheme,
+    method: str,
+    url: str,
+    body: bytes | None,
+    key_id: str,
+    private_key: rsa.RSAPrivateKey,
+    *,
+    now: datetime | None = None,
+) -> dict[str, str]:
+    """`sign_request` or `sign_request_rfc9421`, as `scheme` says."""
+    if scheme == "rfc9421":
+        return sign_request_rfc9421(method, url, body, key_id, private_key, now=now)
+    return sign_request(method, url, body, key_id, private_key, now=now)
+
+
+def other_scheme(scheme: SignatureScheme) -> SignatureScheme:
+    """The scheme a second knock uses after `scheme` was refused."""
+    return "draft-cavage" if scheme == "rfc9421" else "rfc9421"
 
 
 def parse_signature(

@@ -6,6 +6,7 @@ their ids, and an outbox the test fills with whatever items it likes.
         lemmy.outbox.append(lemmy.announce_create(page))             # Lemmy's outbox item
         lemmy.received                                  # every activity POSTed to its inboxes
         lemmy.sender                                    # signs as the community (its Accept)
+        lemmy.moderators.append(person_uri)             # listed at <community>/moderators
 
 Nothing it receives is verified: it plays a server that fedcop talks to, not one under test.
 """
@@ -43,6 +44,8 @@ class GroupServer:
     # Where the Group says its outbox is (default: its own); a test may point it elsewhere.
     outbox_url: str | None = None
     received: list[dict[str, Any]] = field(default_factory=list)
+    # The actor ids its moderators collection lists (the Group's attributedTo).
+    moderators: list[str] = field(default_factory=list)
 
     @property
     def group(self) -> str:
@@ -134,6 +137,16 @@ class GroupServer:
                 }
             )
 
+        async def moderators(request: Request) -> Response:
+            return _json(
+                {
+                    "@context": "https://www.w3.org/ns/activitystreams",
+                    "type": "OrderedCollection",
+                    "id": f"{self.group}/moderators",
+                    "orderedItems": self.moderators,
+                }
+            )
+
         async def document(request: Request) -> Response:
             found = self.documents.get(f"{self.origin}{request.url.path}")
             return _json(found) if found else Response(status_code=404)
@@ -145,6 +158,7 @@ class GroupServer:
         return Starlette(
             routes=[
                 Route(f"/c/{self.name}/outbox", outbox),
+                Route(f"/c/{self.name}/moderators", moderators),
                 Route("/c/{name}", community),
                 Route("/u/{name}", person),
                 Route("/post/{id}", document),

@@ -107,7 +107,7 @@ async def scene(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Scene]:
                 action=moderation.Action(kind, target, reason="Off topic"),
             )  # fmt: skip
         await admin.set_domain_blocked(pool, "spam.example", True)
-        await reports.report(pool, config, reporter="sam", post_uri=reply.uri, reason="Unsure")
+        await reports.report(pool, config, reporter="ada", post_uri=reply.uri, reason="Unsure")
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.port}") as http:
             registered = await http.post(
                 "/api/v1/apps",

@@ -15,7 +15,8 @@ knock, and fedcop takes the first knock both times, so no fallback happens. With
 that means fedcop verified RFC 9421: for the Person's Follow in its inbox worker (the key was not
 known yet, so the inbox answered 202 and the worker fetched the key), and for the Group's Accept
 and Announce at once in the inbox (the key was cached when fedcop fetched the Group to follow
-it). fedcop signs draft-cavage only, and Fedify verifies it.
+it). fedcop signs draft-cavage first, and Fedify verifies it, so fedcop never knocks twice here
+(test_interop_fedify_double_knock.py has a Fedify peer that refuses draft-cavage).
 
 The fedcop node lives at http://127.0.0.1:PORT (unnamed) so that Fedify can reach it, and runs
 its inbox and delivery workers by itself; every wait is a poll with a generous deadline.

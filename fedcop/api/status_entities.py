@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fedcop.api.entities import account, acct, timestamp
 from fedcop.config import Config
 from fedcop.services import status_views
+from fedcop.services.post_source import editable_text
 from fedcop.services.status_views import StatusView
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
@@ -145,10 +146,10 @@ def _content(post: Post) -> str:
 
 
 def source_text(post: Post, community_acct: str) -> str:
-    """The post as plain text, the `text` Mastodon returns when a status is deleted, so that an
-    app can offer to redraft it: a thread starts with the mention that puts it back in its
-    community."""
-    body = to_text(post.content)
+    """The post as its author wrote it (Markdown), the `text` Mastodon returns when a status is
+    deleted, so that an app can offer to redraft it, and the text an app edits (StatusSource):
+    a thread starts with the mention that puts it back in its community, then its title."""
+    body = editable_text(post)
     if post.thread_id is None and post.title:
         if post.object_type == "Note":
             return body
@@ -185,3 +186,8 @@ def reblog_status(
         "favourites_count": 0,
         "reblog": original,
     }
+
+
+def content_of(post: Post) -> str:
+    """A post's `content` as a status shows it (title, body, links): also a past version's."""
+    return _content(post)

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from fedcop.config import Config
 from fedcop.documents.actors import utc_timestamp
 from fedcop.documents.context import AS_CONTEXT, PUBLIC
+from fedcop.services.post_source import source_field
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
 from federation.html import escape
@@ -85,6 +86,9 @@ def post_object(post: Post, author: Actor, community: Actor, config: Config) -> 
             "mediaType": "text/html",
             "published": document["published"],
         }
+    if post.source is not None:
+        # The Markdown it was written in, which Lemmy, PieFed and Mbin show and edit.
+        document["source"] = source_field(post.source)
     if post.summary:
         document["summary"] = post.summary
     if post.in_reply_to_uri:

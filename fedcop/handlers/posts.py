@@ -16,6 +16,7 @@ from fedcop.services import (
     posts,
     reading,
     remote_actors,
+    remote_facilitators,
     reports,
     votes,
 )
@@ -42,9 +43,12 @@ async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> Inbo
             boosted,
             "a boost of a post not kept here (or followers-only), or a boost already recorded",
         )
-    if not await node_service.has_local_follower(ctx.pool, group.id):
-        raise Ignored(f"nobody here is a member of {group.uri}, which announced it")
     inner = activity.get("object")
+    if not await node_service.has_local_follower(ctx.pool, group.id) and not (
+        isinstance(inner, dict)
+        and remote_facilitators.names_a_member_here(ctx.config, group, inner)
+    ):
+        raise Ignored(f"nobody here is a member of {group.uri}, which announced it")
     inner_type = first_type(inner) if isinstance(inner, dict) else None
     if (
         isinstance(inner, dict)

@@ -6,6 +6,7 @@
     fedcop_inbox_requests_total         fedcop_hosts{state}  (failing / unavailable / blocked)
     fedcop_signature_failures_total     fedcop_host_failure_days{host}  (the 20 worst only)
     fedcop_deliveries_total
+    fedcop_delivery_second_knocks_total
 
 Labels are bounded: routes are path templates (`/c/{name}/inbox`, never the raw path), reasons
 and outcomes are fixed words, hosts appear only in the top-20 gauge.
@@ -69,6 +70,13 @@ DELIVERIES = Counter(
     "fedcop_deliveries",
     "Delivery attempts by outcome: done, retry (pending again), given_up.",
     ["outcome"],
+)
+# Bounded labels: two schemes, two answers.
+DELIVERY_SECOND_KNOCKS = Counter(
+    "fedcop_delivery_second_knocks",
+    "Deliveries signed again with the other scheme after a 401, by that scheme "
+    "(draft-cavage, rfc9421) and whether it was accepted (yes, no).",
+    ["scheme", "accepted"],
 )
 
 _HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -81,16 +81,14 @@ async def community(
         if actor is None or actor.actor_type != "Group":
             return None
         local = await actor_store.find_local(conn, actor.username) if actor.is_local else None
-        facilitators = await actor_store.facilitators_of(conn, actor.id) if local else []
+        facilitators = await actor_store.facilitators_of(conn, actor.id)
         members = await follow_store.count_followers(conn, actor.id)
         membership = None
         may_moderate = False
         if viewer_id is not None:
             follow = await follow_store.find(conn, viewer_id, actor.id)
             membership = follow.state if follow else None
-            may_moderate = await mod_store.is_facilitator(
-                conn, actor.id, viewer_id
-            ) or await mod_store.is_node_admin(conn, viewer_id)
+            may_moderate = await _may_moderate(conn, actor, viewer_id)
         pinned_uris = await mod_store.pinned_uris(conn, actor.id)
         charter = await fac_store.charter(conn, actor.id) if local else ""
     pinned = [v for v in [await reading.post_by_uri(pool, u) for u in pinned_uris] if v]
@@ -171,9 +169,7 @@ async def permissions(pool: Any, view: PostView, viewer_id: int | None) -> Permi
         return Permissions(alive, alive, False, False, voted)
     async with pool.acquire() as conn:
         banned = await mod_store.is_banned(conn, view.community.id, viewer_id)
-        moderate = await mod_store.is_facilitator(
-            conn, view.community.id, viewer_id
-        ) or await mod_store.is_node_admin(conn, viewer_id)
+        moderate = await _may_moderate(conn, view.community, viewer_id)
         voted = await browse_store.has_voted(conn, view.post.id, viewer_id)
         pinned = view.post.uri in await mod_store.pinned_uris(conn, view.community.id)
     alive = not view.post.is_gone
@@ -181,7 +177,15 @@ async def permissions(pool: Any, view: PostView, viewer_id: int | None) -> Permi
         reply=alive and not banned and not view.post.locked,
         vote=alive and not banned,
         edit=alive and view.author.id == viewer_id,
-        moderate=moderate and view.community.is_local,
+        moderate=moderate,
         voted=voted,
         pinned=pinned,
     )
+
+
+async def _may_moderate(conn: Any, community: Actor, viewer_id: int) -> bool:
+    """Facilitators of the community, wherever it lives (a remote one's as this node learned
+    them), and this node's admins for the communities here."""
+    if await mod_store.is_facilitator(conn, community.id, viewer_id):
+        return True
+    return community.is_local and await mod_store.is_node_admin(conn, viewer_id)

@@ -11,9 +11,11 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.documents.actors import actor_document
-from fedcop.services import markdown, outbox
+from fedcop.services import markdown, outbox, reading
 from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.services.reading import PostView
 from fedcop.store import actors as actor_store
+from fedcop.store import browsing as browse_store
 from fedcop.store import facilitation as fac_store
 from fedcop.store import follows as follow_store
 from fedcop.store import moderation as mod_store
@@ -23,6 +25,8 @@ from fedcop.urls import Urls
 
 MAX_TITLE = 100
 MAX_TEXT = 10_000
+# A remote community's Facilitate page lists its pinned and this many recent threads.
+DESK_THREADS = 30
 
 
 @dataclass(frozen=True)
@@ -58,20 +62,86 @@ async def desk(pool: Any, name: str, user: User) -> Desk:
         )
 
 
+@dataclass(frozen=True)
+class ThreadControl:
+    view: PostView
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class RemoteDesk:
+    """A community on another node, on the Facilitate page of one of its facilitators here:
+    its recent threads (to pin, lock or remove), its facilitators, and the reports this node
+    holds about it. Joining and settings are decided on the community's own node."""
+
+    community: Actor
+    handle: str  # name@domain, as in /c/{handle}
+    reports: list[mod_store.Report]
+    facilitators: list[Actor]
+    threads: list[ThreadControl]
+
+
+async def _facilitated_remote(conn: Any, handle: str, user: User) -> Actor:
+    """A remote community (`name@domain`) the user facilitates, as this node knows it (this
+    node's admins are not its facilitators: its own node would refuse them)."""
+    name, _, domain = handle.partition("@")
+    uri = await browse_store.remote_actor_uri(conn, name, domain, "Group")
+    community = await actor_store.find_by_uri(conn, uri) if uri else None
+    if community is None:
+        raise NotFound(f"this node does not know a community {handle!r}")
+    if not await mod_store.is_facilitator(conn, community.id, user.actor.id):
+        raise InvalidInput(
+            f"only facilitators of {community.display_name} can do that; if you were made one "
+            "recently, this node learns it when the community announces it"
+        )
+    return community
+
+
+async def remote_desk(pool: Any, handle: str, user: User) -> RemoteDesk:
+    async with pool.acquire() as conn:
+        community = await _facilitated_remote(conn, handle, user)
+        reports = await mod_store.open_reports(conn, community.id)
+        facilitators = await actor_store.facilitators_of(conn, community.id)
+        pinned_uris = await mod_store.pinned_uris(conn, community.id)
+    pinned = [view for view in [await reading.post_by_uri(pool, u) for u in pinned_uris] if view]
+    recent = await reading.threads(pool, community.id, None, DESK_THREADS)
+    shown = {view.post.id for view in pinned}
+    threads = [ThreadControl(view, True) for view in pinned] + [
+        ThreadControl(view, False)
+        for view in recent
+        if view.post.id not in shown and not view.post.is_gone
+    ]
+    return RemoteDesk(community, handle, reports, facilitators, threads)
+
+
 async def close_report(pool: Any, name: str, user: User, report_id: int) -> None:
     async with pool.acquire() as conn:
-        local = await _facilitated(conn, name, user)
-        if not await fac_store.close_report(conn, local.actor.id, report_id, user.actor.id):
+        if "@" in name:
+            community_id = (await _facilitated_remote(conn, name, user)).id
+        else:
+            community_id = (await _facilitated(conn, name, user)).actor.id
+        if not await fac_store.close_report(conn, community_id, report_id, user.actor.id):
             raise NotFound("that report is not open")
 
 
 async def may_facilitate(pool: Any, name: str, user: User) -> bool:
     async with pool.acquire() as conn:
         try:
-            await _facilitated(conn, name, user)
+            if "@" in name:
+                await _facilitated_remote(conn, name, user)
+            else:
+                await _facilitated(conn, name, user)
         except (NotFound, InvalidInput):
             return False
     return True
+
+
+async def community_uri(pool: Any, name: str, user: User) -> str:
+    """The id of the community `name` (here, or `name@domain`) that the user facilitates."""
+    async with pool.acquire() as conn:
+        if "@" in name:
+            return (await _facilitated_remote(conn, name, user)).uri
+        return (await _facilitated(conn, name, user)).actor.uri
 
 
 async def save_settings(

@@ -24,12 +24,14 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.documents.context import PUBLIC
 from fedcop.network import Network
 from fedcop.services import outbox, relay, remote_actors
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.store import actors as actor_store
 from fedcop.store import moderation as mod_store
 from fedcop.store import posts as post_store
+from fedcop.store import software as software_store
 from fedcop.store.actors import Actor
 from federation.vocab import first_type, id_of, ids_of
 
@@ -57,7 +59,13 @@ def to_activity(
     An unlock or unban names the Lock or Block it undoes: `undone` = (its id, its actor)."""
     featured = f"{community.uri}/featured"
     moderators = f"{community.uri}/moderators"
-    common = {"audience": community.uri, "to": [community.uri]}
+    # Public, with the community in cc, as Lemmy sends them (and requires of a public
+    # community's activities); a members-only community's stay addressed to it alone.
+    common: dict[str, Any] = (
+        {"audience": community.uri, "to": [community.uri]}
+        if community.members_only
+        else {"audience": community.uri, "to": [PUBLIC], "cc": [community.uri]}
+    )
     forms: dict[str, dict[str, Any]] = {
         "lock": {"type": "Lock", "object": action.target_uri},
         "remove": {"type": "Delete", "object": action.target_uri},
@@ -177,10 +185,12 @@ async def apply(
             changed = True
         elif action.kind == "unban":
             changed = await mod_store.unban(conn, community.id, target_actor.id)
-        elif community.is_local and action.kind == "add_facilitator":
+        elif action.kind == "add_facilitator":
+            # For a remote community, its own announcement: kept so that its facilitators
+            # here see their controls (remote_facilitators.py).
             changed = await mod_store.add_facilitator(conn, community.id, target_actor.id)
-        elif community.is_local and action.kind == "remove_facilitator":
-            if await mod_store.count_facilitators(conn, community.id) <= 1:
+        elif action.kind == "remove_facilitator":
+            if community.is_local and await mod_store.count_facilitators(conn, community.id) <= 1:
                 raise Refused("a community keeps at least one facilitator")
             changed = await mod_store.remove_facilitator(conn, community.id, target_actor.id)
     if changed:
@@ -249,7 +259,7 @@ async def act(
         )
         if not await apply(conn, community, local.actor, action, target_actor, published["id"]):
             raise InvalidInput("that changes nothing")
-        await relay.relay(conn, config, community, published)
+        await _relay(conn, config, community, published, action, target_actor)
 
 
 # -- arriving from other servers -----------------------------------------------------------
@@ -285,8 +295,45 @@ async def receive(
         carrier = activity.get("id") if isinstance(activity.get("id"), str) else None
         changed = await apply(conn, community, moderator, action, target_actor, carrier)
         if changed and via is None:
-            await relay.relay(conn, config, community, activity)
+            await _relay(conn, config, community, activity, action, target_actor)
         return changed
+
+
+async def _relay(
+    conn: asyncpg.Connection,
+    config: Config,
+    community: Actor,
+    activity: dict[str, Any],
+    action: Action,
+    target_actor: Actor | None,
+) -> None:
+    """Announce what the community accepted to its members' servers; a person made (or no
+    longer) a facilitator is told on their own server too, member or not, as Lemmy does, so
+    that they find their controls there (services/remote_facilitators.py)."""
+    await relay.relay(conn, config, community, activity)
+    if action.kind not in ("add_facilitator", "remove_facilitator"):
+        return
+    if target_actor is None or target_actor.is_local:
+        return
+    members = {inbox for inbox, _, _ in await software_store.follower_inboxes_by_software(
+        conn, community.id
+    )}  # fmt: skip
+    inboxes = [inbox for inbox in outbox.inbox_of(target_actor) if inbox not in members]
+    if inboxes:
+        bare = {key: value for key, value in activity.items() if key != "@context"}
+        addressed: dict[str, Any] = (
+            {"to": [target_actor.uri]}
+            if community.members_only
+            else {"to": [PUBLIC], "cc": [target_actor.uri]}
+        )
+        await outbox.publish(
+            conn,
+            config,
+            community,
+            {"type": "Announce", "object": bare, **addressed},
+            inboxes,
+            members_of=outbox.readers(community),
+        )
 
 
 async def _community_of_post(pool: Any, post_uri: str | None) -> str | None:

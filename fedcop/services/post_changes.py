@@ -15,15 +15,16 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents.posts import post_object
 from fedcop.network import Network
-from fedcop.services import markdown, outbox, person_replies, post_marks, relay
+from fedcop.services import markdown, outbox, person_replies, post_marks, post_source, relay
 from fedcop.services.errors import InvalidInput, NotFound, Refused
-from fedcop.services.posts import MAX_CONTENT, MAX_TITLE, received_title
+from fedcop.services.posts import MAX_CONTENT, MAX_SUMMARY, MAX_TITLE, received_title
 from fedcop.store import actors as actor_store
+from fedcop.store import post_versions as version_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
 from federation.fetch_errors import GoneError, NotFoundError
-from federation.html import sanitize
+from federation.html import escape, sanitize
 from federation.vocab import first_type, id_of
 
 
@@ -57,22 +58,55 @@ async def _publish_change(
 
 
 async def edit(
-    pool: Any, config: Config, *, author: str, post_uri: str, content: str, title: str | None = None
+    pool: Any,
+    config: Config,
+    *,
+    author: str,
+    post_uri: str,
+    content: str,
+    title: str | None = None,
+    summary: str | None = None,
+    sensitive: bool | None = None,
 ) -> Post:
-    if not content.strip() or len(content) > MAX_CONTENT:
+    """The author changes their post: its text (Markdown), a thread's title and, when given,
+    its content warning (plain text) and sensitivity. The version it replaces is kept. Saved
+    unchanged, nothing changes: no new version, no Update sent."""
+    text = post_source.written(content)
+    if not text.strip() or len(text) > MAX_CONTENT:
         raise InvalidInput(f"a post needs 1 to {MAX_CONTENT} characters")
+    if summary is not None and len(summary) > MAX_SUMMARY:
+        raise InvalidInput(f"the content warning is too long: at most {MAX_SUMMARY} characters")
     async with pool.acquire() as conn, conn.transaction():
         writer, post = await _own_post(conn, author, post_uri)
+        html = markdown.render(text)
+        wanted_title = title.strip() if title and post.is_thread else ""
+        new_title = wanted_title[:MAX_TITLE] or None
+        new_summary = post.summary if summary is None else escape(summary.strip())
+        new_sensitive = (post.sensitive if sensitive is None else sensitive) or bool(new_summary)
+        # Unchanged: the same Markdown, or (a client app's edit box trims the text; an older
+        # post kept no Markdown) the same HTML from Markdown that is the same but for its ends.
+        same_text = text == post.source or (
+            html == post.content and (post.source is None or text.strip() == post.source.strip())
+        )
+        if (
+            same_text
+            and (new_title or post.title) == post.title
+            and new_summary == post.summary
+            and new_sensitive == post.sensitive
+        ):
+            return post
+        await version_store.keep_current(conn, post.id)
         await post_store.update_content(
             conn,
             post.id,
-            title=title.strip()[:MAX_TITLE] if title and post.is_thread else None,
-            content=markdown.render(content),
-            summary=post.summary,
+            title=new_title,
+            content=html,
+            summary=new_summary,
             attachments=post.attachments,
-            sensitive=post.sensitive,
+            sensitive=new_sensitive,
+            source=text,
         )
-        await post_marks.retag(conn, post.id, f"{title or post.title or ''}\n{content}")
+        await post_marks.retag(conn, post.id, f"{new_title or post.title or ''}\n{text}")
         edited = await post_store.find(conn, post.id)
         community = await _written_in(conn, post)
         assert edited is not None
@@ -155,15 +189,29 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
             title, summary_is_title = received_title(note, content, community)
             if summary_is_title:
                 summary = ""
-        await post_store.update_content(
-            conn,
-            post.id,
-            title=title,
-            content=content,
-            summary=summary,
-            attachments=post.attachments,
-            sensitive=note.get("sensitive") is True,
+        source = post_source.received_markdown(note)
+        sensitive = note.get("sensitive") is True
+        changed = (content, summary, sensitive, source, title or post.title) != (
+            post.content,
+            post.summary,
+            post.sensitive,
+            post.source,
+            post.title,
         )
+        if changed:
+            # Edits made elsewhere have a history here too; the same Update again (or one that
+            # changes nothing) is no edit.
+            await version_store.keep_current(conn, post.id)
+            await post_store.update_content(
+                conn,
+                post.id,
+                title=title,
+                content=content,
+                summary=summary,
+                attachments=post.attachments,
+                sensitive=sensitive,
+                source=source,
+            )
         await post_marks.retag_received(conn, post.id, note)
         await _relay_if_local(conn, config, post.community_id, update)
         return True

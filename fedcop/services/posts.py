@@ -31,6 +31,7 @@ from fedcop.services import (
     markdown,
     outbox,
     post_marks,
+    post_source,
     relay,
     remote_actors,
 )
@@ -137,7 +138,8 @@ async def write(
                 in_reply_to_uri=in_reply_to,
                 object_type="Article" if parent is None else "Note",
                 title=title.strip()[:MAX_TITLE] if parent is None and title else None,
-                content=markdown.render(content),
+                content=markdown.render(post_source.written(content)),
+                source=post_source.written(content),
                 summary=escape(summary.strip()),
                 url=None,
                 attachments=attachments,
@@ -428,6 +430,8 @@ def _new_post(
         object_type=first_type(note) or "Note",
         title=title,
         content=content,
+        # Kept beside the HTML, never rendered: sent on as it came, and shown to edit.
+        source=post_source.received_markdown(note),
         # A summary that became the title is not also a content warning.
         summary="" if title_from_summary else _clean_html(note.get("summary")),
         url=id_of(note.get("url")) if isinstance(id_of(note.get("url")), str) else None,

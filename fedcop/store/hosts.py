@@ -1,8 +1,8 @@
-"""What we know of other servers: blocks, and delivery health."""
+"""What we know of other servers: blocks, delivery health, and the signature scheme they accept."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import asyncpg
 
@@ -81,3 +81,27 @@ async def record_failure(conn: asyncpg.Connection, host: str) -> bool:
 
 async def is_unavailable(conn: asyncpg.Connection, host: str) -> bool:
     return bool(await conn.fetchval("SELECT unavailable FROM hosts WHERE host = $1", host.lower()))
+
+
+async def remember_signature_schemes(conn: asyncpg.Connection, schemes: Mapping[str, str]) -> None:
+    """Record, per host, the HTTP signature scheme it just accepted a delivery signed with
+    ('draft-cavage' or 'rfc9421'); the delivery worker signs with it first from then on. One
+    statement for all hosts, in sorted order (see record_successes)."""
+    if not schemes:
+        return
+    hosts = sorted({host.lower(): scheme for host, scheme in schemes.items()}.items())
+    await conn.execute(
+        """
+        INSERT INTO hosts (host, signature_scheme)
+        SELECT host, scheme FROM unnest($1::text[], $2::text[]) AS s(host, scheme)
+        ON CONFLICT (host) DO UPDATE SET signature_scheme = excluded.signature_scheme
+        """,
+        [host for host, _ in hosts],
+        [scheme for _, scheme in hosts],
+    )
+
+
+async def signature_scheme(conn: asyncpg.Connection, host: str) -> str | None:
+    """The scheme `host` last accepted a delivery signed with; None if not known yet."""
+    value = await conn.fetchval("SELECT signature_scheme FROM hosts WHERE host = $1", host.lower())
+    return str(value) if value is not None else None

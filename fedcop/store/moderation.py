@@ -139,6 +139,30 @@ async def is_facilitator(conn: asyncpg.Connection, community_id: int, actor_id: 
     )
 
 
+async def replace_facilitators(
+    conn: asyncpg.Connection, community_id: int, actor_ids: list[int]
+) -> tuple[int, int]:
+    """Make `actor_ids` the facilitators kept for a remote community (as its moderators
+    collection lists them); how many were (added, removed)."""
+    removed = await conn.execute(
+        """
+        DELETE FROM community_facilitators
+        WHERE community_id = $1 AND NOT (actor_id = ANY($2::bigint[]))
+        """,
+        community_id,
+        actor_ids,
+    )
+    added = await conn.execute(
+        """
+        INSERT INTO community_facilitators (community_id, actor_id)
+        SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING
+        """,
+        community_id,
+        actor_ids,
+    )
+    return int(added.split()[-1]), int(removed.split()[-1])
+
+
 async def count_facilitators(conn: asyncpg.Connection, community_id: int) -> int:
     return int(
         await conn.fetchval(
@@ -158,11 +182,15 @@ async def add_report(
     reporter_id: int,
     targets: list[str],
     reason: str,
+    *,
+    category: str = "other",
+    forwarded: bool = False,
 ) -> bool:
     result = await conn.execute(
         """
-        INSERT INTO reports (activity_uri, community_id, reporter_id, targets, reason)
-        VALUES ($1, $2, $3, $4, $5)
+        INSERT INTO reports
+            (activity_uri, community_id, reporter_id, targets, reason, category, forwarded)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
         ON CONFLICT (activity_uri) DO NOTHING
         """,
         activity_uri,
@@ -170,8 +198,46 @@ async def add_report(
         reporter_id,
         targets,
         reason,
+        category,
+        forwarded,
     )
     return bool(result != "INSERT 0 0")
+
+
+async def open_node_reports(conn: asyncpg.Connection) -> list[Report]:
+    """Open reports about people, with no community: for this node's admins."""
+    rows = await conn.fetch(
+        """
+        SELECT r.id, a.uri AS reporter_uri, r.targets, r.reason, r.state, r.created_at
+        FROM reports r JOIN actors a ON a.id = r.reporter_id
+        WHERE r.community_id IS NULL AND r.state = 'open' ORDER BY r.id DESC LIMIT 100
+        """
+    )
+    return [Report(**dict(row)) for row in rows]
+
+
+async def close_node_report(conn: asyncpg.Connection, report_id: int, closed_by: int) -> bool:
+    result = await conn.execute(
+        """
+        UPDATE reports SET state = 'closed', closed_by = $2
+        WHERE id = $1 AND community_id IS NULL AND state = 'open'
+        """,
+        report_id,
+        closed_by,
+    )
+    return bool(result != "UPDATE 0")
+
+
+async def report_by_activity(conn: asyncpg.Connection, activity_uri: str) -> Report | None:
+    row = await conn.fetchrow(
+        """
+        SELECT r.id, a.uri AS reporter_uri, r.targets, r.reason, r.state, r.created_at
+        FROM reports r JOIN actors a ON a.id = r.reporter_id
+        WHERE r.activity_uri = $1
+        """,
+        activity_uri,
+    )
+    return Report(**dict(row)) if row else None
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,12 @@ async def activity_document(conn: asyncpg.Connection, uri: str) -> dict[str, Any
 async def activity_body(conn: asyncpg.Connection, uri: str) -> tuple[bytes, int | None] | None:
     """(the activity as sent, the private community whose members alone may read it)."""
     row = await conn.fetchrow(
-        "SELECT body, members_of FROM outbound_activities WHERE uri = $1", uri
+        """
+        SELECT body, members_of FROM outbound_activities
+        WHERE uri = $1
+          AND document->>'type' <> 'Flag'  -- a report is for those it was sent to alone
+        """,
+        uri,
     )
     return (str(row["body"]).encode(), row["members_of"]) if row is not None else None
 
@@ -84,6 +89,8 @@ class ClaimedDelivery:
     private_key_pem: str
     host_blocked: bool
     host_unavailable: bool
+    # The signature scheme the host last accepted (hosts.signature_scheme), None if unknown.
+    host_signature_scheme: str | None
 
 
 async def claim_deliveries(
@@ -107,7 +114,8 @@ async def claim_deliveries(
                coalesce(r.key_id, a.public_key_id) AS key_id,
                coalesce(r.private_key_pem, a.private_key_pem) AS private_key_pem,
                coalesce(h.blocked, false) AS host_blocked,
-               coalesce(h.unavailable, false) AS host_unavailable
+               coalesce(h.unavailable, false) AS host_unavailable,
+               h.signature_scheme AS host_signature_scheme
         FROM claimed c
         JOIN outbound_activities o ON o.id = c.activity_id
         JOIN actors a ON a.id = o.actor_id

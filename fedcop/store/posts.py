@@ -12,7 +12,8 @@ _COLUMNS = """
     p.id, p.uri, p.community_id, p.author_id, p.thread_id, p.parent_id, p.in_reply_to_uri,
     p.object_type, p.title, p.content, p.summary, p.url, p.attachments, p.sensitive,
     p.visibility, p.create_uri, p.published, p.updated, p.deleted_at, p.removed_at, p.locked,
-    p.like_count, p.dislike_count, p.reply_count, p.tags
+    p.like_count, p.dislike_count, p.reply_count, p.tags,
+    p.source
 """
 
 
@@ -45,6 +46,8 @@ class Post:
     reply_count: int
     # Hashtags, lower case and without '#'.
     tags: list[str] = field(default_factory=list)
+    # The Markdown its author wrote (here, or sent as `source`); None when unknown.
+    source: str | None = None
 
     @property
     def is_thread(self) -> bool:
@@ -73,6 +76,8 @@ class NewPost:
     visibility: str
     create_uri: str | None
     published: datetime | None
+    # The Markdown `content` was rendered from, when known.
+    source: str | None = None
 
 
 def _post(row: Any) -> Post:
@@ -87,9 +92,10 @@ async def insert(
         f"""
         INSERT INTO posts AS p (id, uri, community_id, author_id, thread_id, parent_id,
                                 in_reply_to_uri, object_type, title, content, summary, url,
-                                attachments, sensitive, visibility, create_uri, published)
+                                attachments, sensitive, visibility, create_uri, published,
+                                source)
         VALUES (coalesce($1, fedcop_next_id()), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-                $13, $14, $15, $16, least(coalesce($17, now()), now()))
+                $13, $14, $15, $16, least(coalesce($17, now()), now()), $18)
         ON CONFLICT (uri) DO NOTHING
         RETURNING {_COLUMNS}
         """,
@@ -110,6 +116,7 @@ async def insert(
         post.visibility,
         post.create_uri,
         post.published,
+        post.source,
     )
     if row is None:
         return None
@@ -139,11 +146,14 @@ async def update_content(
     summary: str,
     attachments: list[dict[str, Any]],
     sensitive: bool,
+    source: str | None = None,
 ) -> None:
+    """A new version of a post (its `source` the Markdown it was rendered from, if known)."""
     await conn.execute(
         """
         UPDATE posts SET title = coalesce($2, title), content = $3, summary = $4,
-                         attachments = $5, sensitive = $6, updated = now()
+                         attachments = $5, sensitive = $6, updated = now(),
+                         source = $7
         WHERE id = $1
         """,
         post_id,
@@ -152,20 +162,24 @@ async def update_content(
         summary,
         attachments,
         sensitive,
+        source,
     )
 
 
 async def mark_deleted(conn: asyncpg.Connection, post_id: int) -> None:
-    """The author deleted it: keep the row (a Tombstone is served), drop the content."""
+    """The author deleted it: keep the row (a Tombstone is served), drop the content, its
+    source and its earlier versions."""
     await conn.execute(
         """
         UPDATE posts SET deleted_at = coalesce(deleted_at, now()), content = '', summary = '',
                          title = CASE WHEN thread_id IS NULL THEN '[deleted]' END,
-                         attachments = '[]'
+                         attachments = '[]',
+                         source = NULL
         WHERE id = $1
         """,
         post_id,
     )
+    await conn.execute("DELETE FROM post_versions WHERE post_id = $1", post_id)
 
 
 async def threads_of(

@@ -91,7 +91,9 @@ async def decided_by(conn: asyncpg.Connection, user_id: int) -> list[int]:
         """
         SELECT $1::bigint AS id
         UNION
-        SELECT community_id FROM community_facilitators WHERE actor_id = $1
+        SELECT f.community_id FROM community_facilitators f
+        JOIN communities c ON c.actor_id = f.community_id  -- here: a remote one decides its own
+        WHERE f.actor_id = $1
         """,
         user_id,
     )

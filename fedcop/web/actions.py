@@ -22,15 +22,16 @@ from fedcop.services import (
     posts,
     reading,
     remote_actors,
+    remote_facilitators,
     votes,
 )
 from fedcop.services.errors import InvalidInput, ServiceError
+from fedcop.services.post_source import editable_text
 from fedcop.services.reading import PostView
 from fedcop.store.users import User
 from fedcop.web.render import go, not_found, refused, render
 from fedcop.web.session import FormRefused, checked_form, viewer
 from federation.fetch_errors import FetchError
-from federation.html import to_text
 
 Action = Callable[[Request, User, FormData], Awaitable[Response]]
 
@@ -150,7 +151,7 @@ async def edit_page(request: Request) -> Response:
     found = await _post(request)
     if found is None or current.user is None or found.author.id != current.user.actor.id:
         return await not_found(request, "There is no post of yours to edit here.")
-    return await render(request, "edit.html", view=found, text=to_text(found.post.content))
+    return await render(request, "edit.html", view=found, text=editable_text(found.post))
 
 
 async def edit(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -176,11 +177,21 @@ async def moderate(request: Request, user: User, form: FormData, found: PostView
     target = found.author.uri if kind == "ban" else found.post.uri
     if found.community is None:
         raise InvalidInput("this post is in no community here: no facilitator moderates it")
+    pool = request.app.state.pool
+    if not found.community.is_local and not await remote_facilitators.is_facilitator_of(
+        pool, found.community, user.actor.id
+    ):
+        # Its own node would refuse it: say so now rather than send it.
+        return await refused(request, "only this community's facilitators can do that", 403)
     await moderation.act(
         request.app.state.pool, request.app.state.config, request.app.state.network,
         moderator=user.actor.username, community_uri=found.community.uri,
         action=moderation.Action(kind, target, reason),
     )  # fmt: skip
+    if form.get("from") == "manage":  # the Facilitate page's controls come back to it
+        community = found.community
+        handle = community.username + (f"@{community.domain}" if community.domain else "")
+        return go(f"/c/{handle}/manage")
     return go(f"/t/{found.post.thread_id or found.post.id}")
 
 

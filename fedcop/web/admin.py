@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fedcop.services import admin
+from fedcop.services import admin, reports
 from fedcop.services import node as node_service
 from fedcop.store.users import User
 from fedcop.web.actions import signed_in_action
@@ -30,6 +30,7 @@ async def admin_page(request: Request) -> Response:
         pending=await admin.pending_accounts(pool),
         accounts=await admin.accounts(pool),
         status=await admin.federation_status(pool),
+        reports=await reports.node_reports(pool, current.user),
     )
 
 
@@ -57,9 +58,15 @@ async def block(request: Request, user: User, form: FormData) -> Response:
     return go("/admin")
 
 
+async def close_report(request: Request, user: User, form: FormData) -> Response:
+    await reports.close_node_report(request.app.state.pool, user, request.path_params["report"])
+    return go("/admin")
+
+
 routes = [
     Route("/admin", admin_page, methods=["GET"]),
     Route("/admin/settings", signed_in_action(save_settings), methods=["POST"]),
     Route("/admin/accounts/{name}", signed_in_action(account_state), methods=["POST"]),
     Route("/admin/blocks", signed_in_action(block), methods=["POST"]),
+    Route("/admin/reports/{report:int}", signed_in_action(close_report), methods=["POST"]),
 ]

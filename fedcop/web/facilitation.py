@@ -22,6 +22,8 @@ async def manage_page(request: Request) -> Response:
     name = request.path_params["name"]
     if current.user is None:
         return go(f"/login?next=/c/{name}/manage")
+    if "@" in name:
+        return await remote_manage_page(request, current.user, name)
     try:
         desk = await facilitation.desk(request.app.state.pool, name, current.user)
     except ServiceError as error:
@@ -34,6 +36,16 @@ async def manage_page(request: Request) -> Response:
         purpose=to_text(desk.community.actor.summary),
         charter=to_text(desk.charter),
     )
+
+
+async def remote_manage_page(request: Request, user: User, handle: str) -> Response:
+    """/c/{name}@{domain}/manage: a community elsewhere that this user facilitates. Each
+    control sends a signed activity to the community, whose node decides and announces it."""
+    try:
+        desk = await facilitation.remote_desk(request.app.state.pool, handle, user)
+    except ServiceError as error:
+        return await not_found(request, str(error))
+    return await render(request, "manage_remote.html", desk=desk, community=desk.community)
 
 
 async def save_settings(request: Request, user: User, form: FormData) -> Response:
@@ -66,20 +78,43 @@ async def close_report(request: Request, user: User, form: FormData) -> Response
     return go(f"/c/{name}/manage")
 
 
-async def change_facilitators(request: Request, user: User, form: FormData) -> Response:
-    name = request.path_params["name"]
+async def _person(request: Request, who: str) -> str | None:
+    """The id of the person named in a form: a name here, @name@other.node, or a URL."""
     pool, network = request.app.state.pool, request.app.state.network
-    who = str(form.get("who", "")).strip()
     person = (
         await remote_actors.look_up(pool, network, who)
         if "@" in who.lstrip("@") or "/" in who
         else None
     )
-    if person is None:
-        local = await remote_actors.local_named(pool, who.lstrip("@"))
-        target = f"{request.app.state.config.base_url}{local}" if local else None
-    else:
-        target = person.uri
+    if person is not None:
+        return person.uri
+    local = await remote_actors.local_named(pool, who.lstrip("@"))
+    return f"{request.app.state.config.base_url}{local}" if local else None
+
+
+async def change_bans(request: Request, user: User, form: FormData) -> Response:
+    """Ban someone from the community (here or elsewhere), or lift their ban."""
+    name = request.path_params["name"]
+    pool = request.app.state.pool
+    community_uri = await facilitation.community_uri(pool, name, user)
+    who = str(form.get("who", "")).strip()
+    target = await _person(request, who)
+    if target is None:
+        return await refused(request, f"nobody called {who!r} was found")
+    kind = "unban" if form.get("change") == "unban" else "ban"
+    await moderation.act(
+        pool, request.app.state.config, request.app.state.network,
+        moderator=user.actor.username, community_uri=community_uri,
+        action=moderation.Action(kind, target, str(form.get("reason", "")).strip()),
+    )  # fmt: skip
+    return go(f"/c/{name}/manage")
+
+
+async def change_facilitators(request: Request, user: User, form: FormData) -> Response:
+    name = request.path_params["name"]
+    pool, network = request.app.state.pool, request.app.state.network
+    who = str(form.get("who", "")).strip()
+    target = await _person(request, who)
     if target is None:
         return await refused(request, f"nobody called {who!r} was found")
     kind = "add_facilitator" if form.get("change") == "add" else "remove_facilitator"
@@ -101,4 +136,5 @@ routes = [
         methods=["POST"],
     ),
     Route("/c/{name}/manage/facilitators", signed_in_action(change_facilitators), methods=["POST"]),
+    Route("/c/{name}/manage/bans", signed_in_action(change_bans), methods=["POST"]),
 ]

@@ -1,9 +1,14 @@
 """The delivery worker: sign and POST queued activities, and decide what happens next.
 
-claim due deliveries (lease, SKIP LOCKED), with the activity body and the signing key
+claim due deliveries (lease, SKIP LOCKED), with the activity body, the signing key and the
+signature scheme the host last accepted (hosts.signature_scheme)
   host blocked or unavailable -> given_up
-  POST (per-host clients, bounded concurrency per host), signed by the activity's actor
-    -> federation.deliver.next_step: Done -> done        (and the host counts as alive)
+  POST (per-host clients, bounded concurrency per host), signed by the activity's actor with
+  that scheme (draft-cavage if unknown); a 401 -> signed with the other scheme and POSTed again
+  at once, in the same attempt (federation/double_knock.py)
+    -> federation.deliver.next_step: Done -> done        (and the host counts as alive; the
+                                                          scheme it accepted is remembered
+                                                          if it changed)
                                      GiveUp -> given_up
                                      RetryAt(delay) -> pending at now + delay
                                                        (and a failure day for the host)
@@ -30,6 +35,7 @@ from fedcop.store import outbound as outbound_store
 from fedcop.store.outbound import ClaimedDelivery, DeliveryOutcome
 from fedcop.workers.loop import run_batches
 from federation.deliver import Done, GiveUp, next_step
+from federation.double_knock import first_scheme
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +69,11 @@ class DeliveryWorker:
             # A failure day counts once per host and day, however many deliveries failed.
             for host in sorted({a.host for a in attempts if a.host_health == "failing"}):
                 await host_store.record_failure(conn, host)
+            # Written only when a host accepted another scheme than the one remembered for it:
+            # the steady state writes nothing here.
+            await host_store.remember_signature_schemes(
+                conn, {a.host: a.learned_scheme for a in attempts if a.learned_scheme}
+            )
         for attempt in attempts:
             metrics.DELIVERIES.labels(attempt.metric_outcome).inc()
         return len(claimed)
@@ -77,12 +88,19 @@ class DeliveryWorker:
             given_up = DeliveryOutcome(delivery.id, DeliveryState.GIVEN_UP, None, f"host {why}")
             return _Attempt(given_up, delivery.host)
         key = SigningKey(delivery.key_id, delivery.private_key_pem)
-        result = await self.ctx.network.deliver(delivery.inbox_url, delivery.body, key)
+        remembered = delivery.host_signature_scheme
+        result = await self.ctx.network.deliver(
+            delivery.inbox_url, delivery.body, key, first_scheme=first_scheme(remembered)
+        )
         self.heartbeat = time.monotonic()
+        if result.knocks > 1 and result.scheme is not None:
+            _count_second_knock(delivery.host, result.scheme, result.delivered)
         decision = next_step(result, delivery.attempts, self.rng)
         if isinstance(decision, Done):
             done = DeliveryOutcome(delivery.id, DeliveryState.DONE, result.status, None)
-            return _Attempt(done, delivery.host, "alive")
+            accepted = result.accepted_scheme
+            learned = accepted if accepted != remembered else None
+            return _Attempt(done, delivery.host, "alive", learned)
         if isinstance(decision, GiveUp):
             log.info("delivery to %s given up: %s", delivery.inbox_url, decision.reason)
             given_up = DeliveryOutcome(
@@ -96,12 +114,20 @@ class DeliveryWorker:
         return _Attempt(retry, delivery.host, "failing" if failing else None)
 
 
+def _count_second_knock(host: str, scheme: str, accepted: bool) -> None:
+    metrics.DELIVERY_SECOND_KNOCKS.labels(scheme, "yes" if accepted else "no").inc()
+    if accepted:
+        log.info("%s refused the first signature with 401 and accepted %s", host, scheme)
+
+
 @dataclass(frozen=True)
 class _Attempt:
     outcome: DeliveryOutcome
     host: str
     # What the attempt says about the host: answered 2xx, or unreachable / 5xx.
     host_health: Literal["alive", "failing"] | None = None
+    # The signature scheme the host accepted, when it is not the one remembered for it.
+    learned_scheme: str | None = None
 
     @property
     def metric_outcome(self) -> str:

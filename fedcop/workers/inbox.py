@@ -34,7 +34,7 @@ from fedcop.queues import (
     INBOUND_RETRY_DELAY,
     InboundState,
 )
-from fedcop.services import backfill, remote_actors
+from fedcop.services import backfill, remote_actors, remote_facilitators
 from fedcop.services.errors import Ignored, Refused
 from fedcop.store import actors as actor_store
 from fedcop.store import hosts as host_store
@@ -178,9 +178,13 @@ class InboxWorker:
         ctx = self.ctx
         try:
             if task.kind == MaintenanceKind.BACKFILL:
+                # A community just joined: who facilitates it, then its recent threads.
+                await remote_facilitators.read_moderators(ctx.pool, ctx.network, task.actor_uri)
                 await backfill.backfill(ctx.pool, ctx.config, ctx.network, task.actor_uri)
             else:
-                await remote_actors.refresh(ctx.pool, ctx.network, task.actor_uri)
+                refreshed = await remote_actors.refresh(ctx.pool, ctx.network, task.actor_uri)
+                if refreshed.actor_type == "Group":
+                    await remote_facilitators.read_moderators(ctx.pool, ctx.network, refreshed.uri)
         except Exception as error:  # a bug here must not stop the worker; a join stays accepted
             reason = f"{type(error).__name__}: {error}"
             if isinstance(error, _MAINTENANCE_FAILURES):

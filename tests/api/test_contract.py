@@ -164,6 +164,14 @@ OPERATIONS = [
     Operation("/api/v1/statuses", "POST", body={"status": "@librarians A new shelf\nIdeas?"}),
     Operation("/api/v1/statuses/{id}", "GET", {"id": "thread"}),
     Operation("/api/v1/statuses/{id}", "DELETE", {"id": "thread"}),
+    Operation(
+        "/api/v1/statuses/{id}",
+        "PUT",
+        {"id": "thread"},
+        body={"status": "@librarians Weeding policies\nHow often do you weed them? #collections"},
+    ),
+    Operation("/api/v1/statuses/{id}/source", "GET", {"id": "thread"}),
+    Operation("/api/v1/statuses/{id}/history", "GET", {"id": "thread"}),
     Operation("/api/v1/statuses/{id}/context", "GET", {"id": "reply"}),
     Operation("/api/v1/statuses/{id}/favourite", "POST", {"id": "reply"}),
     Operation("/api/v1/statuses/{id}/unfavourite", "POST", {"id": "reply"}),
@@ -209,6 +217,12 @@ OPERATIONS = [
     Operation("/api/v1/follow_requests/{account_id}/authorize", "POST", {"account_id": "bob"}),
     Operation("/api/v1/follow_requests/{account_id}/reject", "POST", {"account_id": "bob"}),
     Operation("/api/v1/timelines/list/{list_id}", "GET", {"list_id": "=1"}, status=404),
+    Operation(
+        "/api/v1/reports",
+        "POST",
+        body={"account_id": "alice", "status_ids": ["thread"], "comment": "Off topic"},
+        as_user="bob",
+    ),
     Operation(
         "/oauth/token",
         "POST",
@@ -320,10 +334,13 @@ FUZZED = [
     ("/api/v1/accounts/relationships", "GET"),
     ("/api/v1/statuses/{id}", "GET"),
     ("/api/v1/statuses/{id}/context", "GET"),
+    ("/api/v1/statuses/{id}/source", "GET"),
+    ("/api/v1/statuses/{id}/history", "GET"),
     ("/api/v1/notifications", "GET"),
     ("/api/v2/search", "GET"),
     ("/api/v1/markers", "GET"),
     ("/api/v1/statuses", "POST"),
+    ("/api/v1/statuses/{id}", "PUT"),
     ("/api/v1/apps", "POST"),
 ]
 

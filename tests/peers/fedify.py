@@ -38,6 +38,8 @@ NPM_TIMEOUT_SECONDS = 600
 Role = Literal["group", "person"]
 # What the peer signs with first; it falls back to the other one only if fedcop answers 4xx.
 Scheme = Literal["rfc9421", "draft-cavage-http-signatures-12"]
+# What the peer accepts: a request signed with another scheme gets 401 before Fedify sees it.
+Accepts = Literal["both", "rfc9421", "draft-cavage"]
 ACTOR_NAMES: dict[Role, str] = {"group": "community", "person": "alice"}
 
 
@@ -167,10 +169,12 @@ async def fedify_peer(
     *,
     target: str | None = None,
     first_knock: Scheme = "rfc9421",
+    accepts: Accepts = "both",
 ) -> AsyncIterator[FedifyPeer]:
     """A running Fedify Group or Person (a Person follows `target` as soon as it listens);
-    stopped by its pid when the block ends, however it ends."""
-    env = {**node_runtime().env(), "PEER_FIRST_KNOCK": first_knock}
+    stopped by its pid when the block ends, however it ends. With `accepts` naming one scheme,
+    requests signed with the other are answered 401, as by a server that knows only one."""
+    env = {**node_runtime().env(), "PEER_FIRST_KNOCK": first_knock, "PEER_ACCEPTS": accepts}
     peer = FedifyPeer(home, role, log_dir, [target] if target else [], env)
     peer.start()
     try:

@@ -3,6 +3,9 @@
 //   node fedify_peer.mjs group  PORT            a Group at http://127.0.0.1:PORT/users/community
 //   node fedify_peer.mjs person PORT TARGET_URL  a Person (.../users/alice) that follows TARGET_URL
 //   PEER_FIRST_KNOCK=draft-cavage-http-signatures-12   sign with draft-cavage first (default rfc9421)
+//   PEER_ACCEPTS=rfc9421 | draft-cavage   answer 401 to any request signed with the other scheme
+//                                         (default: both), as a server knowing one scheme would;
+//                                         what passes is still verified by Fedify itself
 //
 // Fedify verifies the signature of every POST it gets (RFC 9421 or draft-cavage) before any
 // listener below runs, so a "verified ..." line means the sender's signature and document passed
@@ -30,6 +33,11 @@ const port = Number(portStr);
 const firstKnock = process.env.PEER_FIRST_KNOCK || "rfc9421";
 if (!["rfc9421", "draft-cavage-http-signatures-12"].includes(firstKnock)) {
   console.error(`PEER_FIRST_KNOCK must be rfc9421 or draft-cavage-http-signatures-12, not ${firstKnock}`);
+  process.exit(2);
+}
+const accepts = process.env.PEER_ACCEPTS || "both";
+if (!["both", "rfc9421", "draft-cavage"].includes(accepts)) {
+  console.error(`PEER_ACCEPTS must be both, rfc9421 or draft-cavage, not ${accepts}`);
   process.exit(2);
 }
 const origin = `http://127.0.0.1:${port}`;
@@ -134,9 +142,20 @@ federation.setInboxListeners("/users/{identifier}/inbox", "/inbox")
   })
   .on(Create, async (_ctx, create) => log("verified Create from", create.actorId?.href));
 
+const schemeOf = (headers) =>
+  headers["signature-input"] ? "rfc9421" : headers.signature ? "draft-cavage" : "unsigned";
+
 const server = http.createServer(async (req, res) => {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
+  const signedWith = schemeOf(req.headers);
+  if (accepts !== "both" && signedWith !== "unsigned" && signedWith !== accepts) {
+    // A server that knows one scheme cannot verify the other: 401, before Fedify sees it.
+    res.writeHead(401, { "content-type": "text/plain" });
+    res.end(`this server verifies ${accepts} signatures only`);
+    log(req.method, req.url, `(${signedWith})`, "->", 401);
+    return;
+  }
   const request = new Request(`${origin}${req.url}`, {
     method: req.method, headers: req.headers,
     body: ["GET", "HEAD"].includes(req.method) ? undefined : Buffer.concat(chunks),
@@ -146,9 +165,8 @@ const server = http.createServer(async (req, res) => {
   });
   res.writeHead(response.status, Object.fromEntries(response.headers));
   res.end(Buffer.from(await response.arrayBuffer()));
-  if (req.method === "POST") {
-    const scheme = req.headers["signature-input"] ? "rfc9421" : req.headers.signature ? "draft-cavage" : "unsigned";
-    log("POST", req.url, `(${scheme})`, "->", response.status);
+  if (req.method === "POST" || signedWith !== "unsigned") {
+    log(req.method, req.url, `(${signedWith})`, "->", response.status);
   }
 });
 
