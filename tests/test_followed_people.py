@@ -20,6 +20,7 @@ from mastodon import Mastodon
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, follows, oauth
+from fedcop.store import actors as actor_store
 from federation.vocab import PUBLIC
 from tests.browser import browser
 from tests.conftest import fresh_database
@@ -66,9 +67,13 @@ async def setting(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Setting]:
         # ann also runs the node: she reads its federation page
         ann = await accounts.create_user(alpha.pool, alpha.config, "ann", PASSWORD, is_admin=True)
         token = await oauth.admin_token(alpha.pool, "ann", "read write follow")
+        async with alpha.pool.acquire() as conn:
+            instance = await actor_store.find_instance_actor(conn)  # signs forwarded reports
+        assert instance is not None
         with microblog_server("masto") as mona, microblog_server("elsewhere", "rex") as rex:
             for server in (mona, rex):
                 server.known_keys[ann.public_key_id] = ann.public_key_pem
+                server.known_keys[instance.actor.public_key_id] = instance.actor.public_key_pem
             setting = Setting(alpha, mona, rex, token)
             await _follow(setting)
             yield setting
@@ -357,6 +362,21 @@ async def test_every_door_to_a_followed_persons_post_answers_without_error(
         json={"status": "Agreed", "in_reply_to_id": str(sid), "visibility": "private"},
     )
     assert reply.status_code == 422 and "public or unlisted" in reply.json()["error"]
+    # A report about it goes to mona's server (no community here to tell)
+    reported = await setting.api(
+        "POST",
+        "/api/v1/reports",
+        json={
+            "account_id": str(kept.author_id),
+            "status_ids": [str(sid)],
+            "comment": "spam",
+            "forward": True,
+        },
+    )
+    assert reported.status_code == 200, reported.text
+    await settle(setting.alpha)
+    [flag] = [a for a in mona.received if a["type"] == "Flag"]
+    assert note["id"] in flag["object"]
     # The pages: the post, its feed, the hashtag, for a visitor
     for path in [f"/t/{sid}", f"/t/{sid}/feed.atom", "/tags/archives"]:
         page = await setting.alpha.get(path)
