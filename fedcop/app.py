@@ -82,7 +82,7 @@ def create_app(
             writer.start()
             app.state.pool = pool
             app.state.network = network
-            app.state.acceptance = Acceptance(pool, config.scheme)
+            app.state.acceptance = Acceptance(pool, config.scheme, config.domain)
             app.state.inbox_writer = writer
             app.state.inbox_worker = InboxWorker(ctx)
             app.state.delivery_worker = DeliveryWorker(ctx)

@@ -10,7 +10,8 @@ lives here so that it is the same for both:
   60 minutes ahead is accepted;
 - one way to read a header from the request and to split an outgoing URL;
 - one cryptographic step, RSASSA-PKCS1-v1_5 with SHA-256, to sign and to verify, with the
-  same `SignatureMismatch` when the key did not make the signature.
+  same `SignatureMismatch` when the key did not make the signature, and never with a key
+  `federation.keys` refuses (too small, too large, not RSA).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from federation.digest import DigestError
+from federation.keys import KeyRefused, accepted_public_key
 
 # How long a signature stays valid after it was made when it carries no `expires` (Mastodon).
 SIGNATURE_LIFETIME_SECONDS = 5 * 60
@@ -95,12 +97,13 @@ class ReceivedSignature:
 
 
 def require_rsa_key(public_key: PublicKeyTypes, key_id: str) -> rsa.RSAPublicKey:
-    if not isinstance(public_key, rsa.RSAPublicKey):
-        raise SignatureError(
-            f"the key {key_id} is a {type(public_key).__name__}; fedcop verifies HTTP signatures "
-            "made with RSA keys only (RSASSA-PKCS1-v1_5 with SHA-256)"
-        )
-    return public_key
+    """The key, if it is one fedcop verifies with (`federation.keys`: RSA, 1024 to 8192 bits).
+    Keys are judged where they are loaded; this is the same rule again, before a verify, for
+    callers that built a key some other way."""
+    try:
+        return accepted_public_key(public_key)
+    except KeyRefused as refused:
+        raise SignatureError(f"the key {key_id} is refused: {refused}") from None
 
 
 def sign_rsa_sha256(private_key: rsa.RSAPrivateKey, text: str) -> bytes:
@@ -213,6 +216,27 @@ def parse_http_date(value: str) -> float:
 def http_date(timestamp: float) -> str:
     """IMF-fixdate in GMT, the Date format every server parses: 'Wed, 20 Dec 2023 10:00:00 GMT'."""
     return email.utils.formatdate(timestamp, usegmt=True)
+
+
+def normalised_authority(authority: str, scheme: str) -> str:
+    """`host[:port]` lower-cased, without the scheme's default port (RFC 9421 section 2.2.3)."""
+    authority = authority.strip().lower()
+    default_port = DEFAULT_PORTS.get(scheme.lower())
+    if default_port is not None and authority.endswith(f":{default_port}"):
+        authority = authority.rpartition(":")[0]
+    return authority
+
+
+def check_authority(received: str | None, expected: str, scheme: str) -> None:
+    """Refuse a request whose Host (which every signature fedcop accepts covers) is not this
+    server's: a request signed for another server, replayed here, carries that server's name."""
+    if received is None or not received.strip():
+        raise SignatureError("the request has no Host header, which its signature must cover")
+    if normalised_authority(received, scheme) != normalised_authority(expected, scheme):
+        raise SignatureError(
+            f"the request was signed for {received[:200]!r}, not for this server ({expected}): "
+            "a request signed for one server is not accepted by another"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,19 +141,28 @@ def other_scheme(scheme: SignatureScheme) -> SignatureScheme:
 
 
 def parse_signature(
-    method: str, target: str, headers: HeaderMapping, *, scheme: str = "https"
+    method: str,
+    target: str,
+    headers: HeaderMapping,
+    *,
+    scheme: str = "https",
+    authority: str | None = None,
 ) -> ParsedSignature:
     """Read the signature of an incoming request and check everything that needs no key.
 
     `target` is the path with its query string exactly as received; `headers` is
     case-insensitive (or a dict with lower-case keys); `scheme` is the public scheme of
-    our URL (behind a TLS-terminating proxy the request itself arrives over http).
+    our URL (behind a TLS-terminating proxy the request itself arrives over http);
+    `authority` is our public host[:port]: a server passes it so that a request whose
+    (signed) Host names another server is refused.
     """
     if type(headers) is dict:
         headers = {name.lower(): value for name, value in headers.items()}
     signature_input = header_value(headers, "signature-input")
     if signature_input is not None:
-        return parse_rfc9421(method, target, headers, signature_input, scheme=scheme)
+        return parse_rfc9421(
+            method, target, headers, signature_input, scheme=scheme, authority=authority
+        )
     signature_header = header_value(headers, "signature")
     if signature_header is None:
         authorization = header_value(headers, "authorization") or ""
@@ -163,7 +172,9 @@ def parse_signature(
         raise SignatureError(
             "the request is not signed: it has no Signature or Signature-Input header"
         )
-    return parse_cavage(method, target, headers, signature_header)
+    return parse_cavage(
+        method, target, headers, signature_header, scheme=scheme, authority=authority
+    )
 
 
 def check_unkeyed(parsed: ParsedSignature, body: bytes, *, now: datetime | None = None) -> None:

@@ -35,15 +35,16 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from federation.digest import content_digest_header, verify_content_digest
 from federation.signature_core import (
-    DEFAULT_PORTS,
     HeaderMapping,
     ReceivedSignature,
     SignatureError,
+    check_authority,
     check_body_digest,
     check_time_window,
     encode_signed_text,
     header_value,
     http_date,
+    normalised_authority,
     sign_rsa_sha256,
     split_url,
     verify_with_key,
@@ -119,12 +120,8 @@ class _Request:
             raise SignatureError(
                 "the signature covers the request's authority, but it has no Host header"
             )
-        host = host.lower()
         # RFC 9421 section 2.2.3: the scheme's default port is left out of @authority.
-        default_port = DEFAULT_PORTS.get(self.scheme)
-        if default_port is not None and host.endswith(f":{default_port}"):
-            host = host.rpartition(":")[0]
-        return host
+        return normalised_authority(host, self.scheme)
 
 
 def sign_rfc9421(
@@ -160,14 +157,23 @@ def sign_rfc9421(
 
 
 def parse_rfc9421(
-    method: str, target: str, headers: HeaderMapping, signature_input_header: str, *, scheme: str
+    method: str,
+    target: str,
+    headers: HeaderMapping,
+    signature_input_header: str,
+    *,
+    scheme: str,
+    authority: str | None = None,
 ) -> Rfc9421Signature:
-    """Parse and pre-check an RFC 9421 signature; raise `SignatureError` if it cannot pass."""
+    """Parse and pre-check an RFC 9421 signature; raise `SignatureError` if it cannot pass.
+    With `authority` (this server's host[:port]), the request's Host must name it."""
     method = method.upper()
     label, signature_input, signature = _the_one_signature(signature_input_header, headers)
     components = _covered_components(signature_input)
     created, expires, key_id = _signature_parameters(signature_input.params)
     _require_enough_coverage(method, components)
+    if authority is not None:
+        check_authority(header_value(headers, "host"), authority, scheme)
 
     request = _Request(method=method, scheme=scheme.lower(), target=target, headers=headers)
     values = [(name, request.component(name)) for name in components]

@@ -6,7 +6,8 @@ rules they share in `common.json`. A type without a schema file is not accepted.
 
     document (a dict parsed from compacted JSON)
       -> size check: nesting depth and number of values, before any schema work
-      -> dispatch on `type` (a string or an array: the first type that has a schema wins)
+      -> dispatch on `type` (a string or an array: the first type that has a schema wins;
+         "as:Note" and the full AS IRI are read as "Note", and the schemas accept them)
            no schema for any of them             -> UnsupportedType  (answer 202, ignore)
       -> the type's schema                       -> ValidationError  (answer 400)
       -> activity? each embedded `object` goes through the same steps against its own type's
@@ -34,6 +35,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from federation.vocab import normal_type
 
 Kind = Literal["activity", "object", "actor", "collection"]
 
@@ -303,10 +306,11 @@ def _dispatch(document: Mapping[str, Any], path: str) -> str:
 
 
 def _type_names(value: object) -> list[str]:
+    """Type names without their ActivityStreams prefix ("as:Note" is a Note)."""
     if isinstance(value, str):
-        return [value] if value else []
+        return [normal_type(value)] if value else []
     if isinstance(value, list):
-        return [name for name in value if isinstance(name, str) and name]
+        return [normal_type(name) for name in value if isinstance(name, str) and name]
     return []
 
 

@@ -159,10 +159,13 @@ def _json(document: dict[str, Any]) -> Response:
 
 @contextmanager
 def microblog_server(
-    host: str, user: str = "mona", *, key_at_own_url: bool = False
+    host: str, user: str = "mona", *, key_at_own_url: bool = False, keys: KeyPair | None = None
 ) -> Iterator[MicroblogServer]:
-    """The server at http://HOST.test:PORT (fedcop's test resolver maps *.test to loopback)."""
+    """The server at http://HOST.test:PORT (fedcop's test resolver maps *.test to loopback);
+    its user signs with `keys` (default: a new RSA-2048 pair)."""
     server = MicroblogServer(user, key_at_own_url=key_at_own_url)
+    if keys is not None:
+        server.keys = keys
     with serve(server.app()) as port:
         server.origin = f"http://{host}.test:{port}"
         yield server

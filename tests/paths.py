@@ -10,3 +10,5 @@ DATA = Path(__file__).resolve().parent / "data"
 REAL_FIXTURES = DATA / "real"
 # The Mastodon client API's OpenAPI description.
 MASTODON_OPENAPI = DATA / "mastodon-openapi" / "schema.json"
+# Keys no real server should have (an RSA-512 key pair), for the tests that play an attacker.
+WEAK_RSA_512_PRIVATE_KEY = DATA / "keys" / "rsa-512-private.pem"

@@ -58,13 +58,15 @@ async def test_suspend_ends_sessions_and_tokens_and_unsuspend_restores(
 ) -> None:
     # Given ana, signed in, with an API token
     before = await user(node, "ana")
+    session = await signin.open_session(node, before)
+    assert await signin.signed_in(node, before.actor.id, before.session_version, session)
     token = await oauth.admin_token(node, "ana")
     assert await oauth.access_of(node, token) is not None
     # When the operator suspends her
     out = ok(admin(dsn, config, "suspend", "ana"))
     assert "suspended @ana@alpha.test" in out
     # Then her session, her token and her password no longer get her in
-    assert await signin.signed_in(node, before.actor.id, before.session_version) is None
+    assert await signin.signed_in(node, before.actor.id, before.session_version, session) is None
     assert await oauth.access_of(node, token) is None
     with pytest.raises(SignInRefused, match="suspended"):
         await signin.sign_in(node, "ana", "long enough", "127.0.0.1")
@@ -80,12 +82,13 @@ async def test_reset_password_prints_a_new_one_and_ends_sessions(
     node: Any, dsn: str, config: Config
 ) -> None:
     before = await user(node, "ana")
+    session = await signin.open_session(node, before)
     token = await oauth.admin_token(node, "ana")
     out = ok(admin(dsn, config, "reset-password", "ana"))
     password = out.splitlines()[0].rsplit(": ", 1)[1]
     assert len(password) >= 16
     assert (await signin.sign_in(node, "ana", password, "127.0.0.1")).actor.username == "ana"
-    assert await signin.signed_in(node, before.actor.id, before.session_version) is None
+    assert await signin.signed_in(node, before.actor.id, before.session_version, session) is None
     assert await oauth.access_of(node, token) is None
     # A chosen password is taken (and not printed); a short one is refused, changing nothing
     out = ok(admin(dsn, config, "reset-password", "ana", "--password", "chosen secret"))

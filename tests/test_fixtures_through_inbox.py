@@ -68,6 +68,7 @@ from federation.keys import generate_key_pair
 from federation.vocab import as_list, first_type, host_of, id_of
 from tests.conftest import fresh_database, make_config
 from tests.paths import REAL_FIXTURES
+from tests.post_expectations import expected_post, plain_text
 
 FIXTURES = REAL_FIXTURES
 MISSING = (
@@ -170,7 +171,9 @@ EXPECTED: dict[str, Expected] = {
         "done", "Create", "a Mastodon reply to a post kept here"
     ),
     "mastodon/activities/mastodon-update.json": Expected(
-        "done", "Update", "an actor updates its own profile"
+        "rejected",
+        "publicKeyPem is not a PEM-encoded public key",
+        "an actor's own profile, whose key its source cut short: the key in hand is kept",
     ),
     "piefed/activities/announce_create_page.json": Expected(
         "done", "Announce", "a followed PieFed community announces a new post: stored"
@@ -202,7 +205,9 @@ EXPECTED_BARE: dict[str, Expected] = {
         "ignored", "Delete", "an account this node never knew is gone: nothing to do"
     ),
     "mastodon/activities/mastodon-update.json": Expected(
-        "done", "Update", "an actor's own profile, complete in the Update"
+        "rejected",
+        "publicKeyPem is not a PEM-encoded public key",
+        "an actor's own profile whose key its source cut short: not kept",
     ),
     "pleroma/activities/create-chat-message.json": Expected(
         "rejected", "a ChatMessage is not a post", "a private chat message"
@@ -599,7 +604,7 @@ def test_the_fixture_directory_is_present() -> None:
 
 def test_every_expectation_names_an_existing_file() -> None:
     assert FIXTURES.is_dir(), MISSING
-    assert sorted((set(EXPECTED) | set(EXPECTED_BARE)) - set(FILES)) == []
+    assert sorted((set(EXPECTED) | set(EXPECTED_BARE) | STORES_POSTS) - set(FILES)) == []
 
 
 def _signer_host(document: object) -> str:
@@ -718,6 +723,10 @@ async def test_each_real_payload_goes_through_the_inbox_path(
     known = await _through_the_inbox(nodes["known"], name, caplog)
     OUTCOMES[("bare", name)] = bare
     OUTCOMES[("known", name)] = known
+    # ... and every post it left here says what the payload says
+    checked = await _stored_posts_match_the_payload(nodes["known"], name)
+    if name in STORES_POSTS:
+        assert checked, f"{name} is handled by keeping a post, yet no post was stored"
     # ... a refusal does not depend on what the node knows, and the outcomes that matter hold
     assert (bare.kind == "refused") == (known.kind == "refused"), f"{name}: {bare}, {known}"
     for scene_name, outcome, table in (("bare", bare, EXPECTED_BARE), ("known", known, EXPECTED)):
@@ -726,6 +735,74 @@ async def test_each_real_payload_goes_through_the_inbox_path(
             where = f"{name} on the {scene_name} node ({expected.why})"
             assert outcome.kind == expected.kind, f"{where}: {outcome}"
             assert expected.detail in outcome.detail, f"{where}: {outcome}"
+
+
+# -- what is stored, against what the payload says (tests/post_expectations.py) -------------
+
+# Payloads whose handling keeps a post (new, or edited): each must leave at least one.
+STORES_POSTS: frozenset[str] = frozenset(
+    {
+        "friendica/activities/create_note.json",
+        "friendica/activities/update_note.json",
+        "gnusocial/activities/create_note.json",
+        "lemmy/activities/announce_create_note_raw_body_lemmy_ml.json",
+        "lemmy/activities/announce_create_page.json",
+        "lemmy/activities/create_comment.json",
+        "lemmy/activities/update_page.json",
+        "lotide/activities/create_note_reply.json",
+        "mastodon/activities/create_note.json",
+        "mastodon/activities/mastodon_flow_1_update_note.json",
+        "nodebb/activities/case1_received_1.json",
+        "nodebb/activities/case1_received_10.json",
+        "nodebb/activities/case1_received_2.json",
+        "nodebb/activities/case1_received_4.json",
+        "nodebb/activities/case1_received_7.json",
+        "nodebb/activities/case2_received_2.json",
+        "nodebb/activities/case2_received_3.json",
+        "nodebb/activities/case2_received_5.json",
+        "piefed/activities/announce_create_page.json",
+        "pleroma/activities/create-pleroma-reply-to-misskey-thread.json",
+        "pleroma/activities/create_note.json",
+        "smithereen/activities/create_note.json",
+        "streams/activities/roadhouse-create-activity.json",
+        "wordpress/activities/announce_update_article.json",
+    }
+)
+SCENE_CONTENT = "<p>Kept before the payload arrived.</p>"
+
+
+async def _stored_posts_match_the_payload(node: Node, name: str) -> int:
+    """Compare every post the payload left (new, or edited) with what it says; how many."""
+    async with node.pool.acquire() as conn:
+        rows = await conn.fetch(
+            """
+            SELECT uri, content, url, attachments, sensitive, tags, language, in_reply_to_uri,
+                   updated IS NOT NULL AS edited
+            FROM posts WHERE deleted_at IS NULL AND content <> $1
+            """,
+            SCENE_CONTENT,
+        )
+    for row in rows:
+        note = node.network.sent.get(row["uri"]) or node.network.corpus.get(row["uri"])
+        assert note is not None, f"{name}: stored {row['uri']}, which the payload does not hold"
+        expected = expected_post(note)
+        where = f"{name}: {row['uri']}"
+        assert plain_text(row["content"]) == expected["text"], where
+        assert list(row["tags"]) == expected["tags"], where
+        assert row["language"] == expected["language"], where
+        if row["edited"]:
+            continue  # an edit changes the text, not where the post hangs or links to
+        assert row["url"] == expected["url"], where
+        attachments = (
+            json.loads(row["attachments"])
+            if isinstance(row["attachments"], str)
+            else row["attachments"]
+        )
+        assert [a["url"] for a in attachments] == expected["attachments"], where
+        assert all(a["sensitive"] is expected["sensitive"] for a in attachments), where
+        assert row["sensitive"] is expected["sensitive"], where
+        assert row["in_reply_to_uri"] == expected["in_reply_to"], where
+    return len(rows)
 
 
 def _print_summary() -> None:

@@ -28,7 +28,7 @@ from fedcop.services import oauth, signin
 from fedcop.services.errors import ServiceError
 from fedcop.store.users import User
 from fedcop.web.headers import CONTENT_SECURITY_POLICY
-from fedcop.web.render import refused, render
+from fedcop.web.render import refused, render, with_retry_after
 from fedcop.web.session import FormRefused, checked_form, sign_in_as, viewer
 
 # What each scope lets an app do, in the words shown on the consent page.
@@ -174,10 +174,11 @@ async def authorize(request: Request) -> Response:
             )
         except ServiceError as error:
             status = 429 if isinstance(error, signin.TooManyAttempts) else 400
-            return await _page(
+            page = await _page(
                 request, asked, ask_password=True, status=status, error=str(error), name=name
             )
-        sign_in_as(request, user)
+            return with_retry_after(page, error)
+        await sign_in_as(request, user)
     code = await oauth.create_code(request.app.state.pool, asked, user)
     return await _answer(request, asked, code=code)
 

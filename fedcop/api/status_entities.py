@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fedcop.api.entities import account, acct, timestamp
 from fedcop.config import Config
 from fedcop.services import status_views
+from fedcop.services.post_fields import is_media
 from fedcop.services.post_source import editable_text
 from fedcop.services.status_views import StatusView
 from fedcop.store.actors import Actor
@@ -22,6 +23,7 @@ from fedcop.store.posts import Post
 from fedcop.store.timelines import Entry
 from fedcop.store.users import User
 from federation.html import to_text
+from federation.vocab import host_of
 
 VISIBILITY = {"public": "public", "unlisted": "unlisted", "followers": "private"}
 
@@ -85,11 +87,11 @@ def status(view: StatusView, config: Config, *, with_viewer: bool) -> dict[str, 
             {"name": tag, "url": f"{config.base_url}/tags/{quote(tag)}"} for tag in facts.tags
         ],
         "emojis": [],
-        "media_attachments": [],
+        "media_attachments": media_attachments(post),
         "card": None,
         "poll": None,
         "application": None,
-        "language": None,
+        "language": post.language,
         "replies_count": facts.replies,
         "reblogs_count": facts.reblogs,
         "favourites_count": post.like_count,
@@ -127,7 +129,11 @@ def _url(post: Post, config: Config) -> str:
         if post.thread_id is None:
             return f"{config.base_url}/t/{post.id}"
         return f"{config.base_url}/t/{post.thread_id}#post-{post.id}"
-    return post.url or post.uri
+    # As Mastodon: a page elsewhere than the post's own server (a link post's article) is not
+    # the status's address.
+    if post.url and host_of(post.url) == host_of(post.uri):
+        return post.url
+    return post.uri
 
 
 def _content(post: Post) -> str:
@@ -138,11 +144,46 @@ def _content(post: Post) -> str:
         parts.append(f"<p><strong>{escape(post.title)}</strong></p>")
     parts.append(post.content)
     for item in post.attachments:
+        if is_media(item):
+            continue  # in media_attachments, where apps hide it if the post is sensitive
         url = item.get("url")
         if isinstance(url, str):
             label = escape(str(item.get("name") or url))
             parts.append(f'<p><a href="{escape(url)}" rel="nofollow noopener">{label}</a></p>')
     return "".join(parts)
+
+
+# Mastodon's attachment types by the start of the media type.
+_MEDIA_KINDS = (("image/", "image"), ("video/", "video"), ("audio/", "audio"))
+
+
+def media_attachments(post: Post) -> list[dict[str, Any]]:
+    """The pictures, videos and sounds of a post from elsewhere, as MediaAttachment entities
+    pointing at their origin (fedcop keeps no copies). Apps blur them when the status is
+    `sensitive`."""
+    entities = []
+    for index, item in enumerate(item for item in post.attachments if is_media(item)):
+        media_type = str(item.get("mediaType") or "")
+        kind = next((k for prefix, k in _MEDIA_KINDS if media_type.startswith(prefix)), None)
+        kind = kind or {"Image": "image", "Video": "video", "Audio": "audio"}.get(
+            str(item.get("type")), "unknown"
+        )
+        url = str(item["url"])
+        entities.append(
+            {
+                "id": f"{post.id}{index:02d}",
+                "type": kind,
+                "url": url,
+                "preview_url": url if kind == "image" else None,
+                "remote_url": url,
+                "preview_remote_url": None,
+                "text_url": None,
+                "meta": None,
+                "description": str(item.get("name") or "") or None,
+                "blurhash": None,
+            }
+        )
+    return entities
 
 
 def source_text(post: Post, community_acct: str) -> str:

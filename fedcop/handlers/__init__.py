@@ -29,6 +29,7 @@ HANDLERS: dict[str, Handler] = {
     "Dislike": posts.handle_vote,
     "Undo:Like": posts.handle_undo_vote,
     "Undo:Dislike": posts.handle_undo_vote,
+    "Undo:Unknown": posts.handle_undo_of_unknown,
     "Lock": posts.handle_moderation,
     "Undo:Lock": posts.handle_moderation,
     "Add": posts.handle_moderation,
@@ -44,9 +45,11 @@ async def dispatch_key(ctx: HandlerContext, activity: dict[str, Any]) -> str:
     if activity_type not in WRAPPERS:
         return activity_type
     inner = activity.get("object")
-    if isinstance(inner, dict):
-        inner_type = first_type(inner)
-    else:
+    # An embedded activity says what it is, even under an id never seen here (Lemmy and PieFed
+    # send an Undo with a fresh id for the vote it withdraws: services.votes matches by
+    # meaning); one named by id alone is known only if its id is.
+    inner_type = first_type(inner) if isinstance(inner, dict) else None
+    if inner_type is None:
         inner_type = await node_service.type_of_known_activity(ctx.pool, id_of(inner) or "")
     return f"{activity_type}:{inner_type or 'Unknown'}"
 

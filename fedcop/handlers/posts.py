@@ -21,7 +21,7 @@ from fedcop.services import (
     votes,
 )
 from fedcop.services import node as node_service
-from fedcop.services.errors import Ignored
+from fedcop.services.errors import Ignored, Refused
 from federation.vocab import first_type, id_of
 
 log = logging.getLogger(__name__)
@@ -112,8 +112,9 @@ async def _update_actor(
     try:
         await remote_actors.store_actor(ctx.pool, actor_document)
     except remote_actors.ActorError as refusal:
-        log.info("Update %s refused: %s", activity.get("id"), refusal)
-        raise Ignored(f"the updated profile was not taken: {refusal}") from None
+        # Recorded on the row (rejected): an Update whose key fedcop refuses is not kept, so
+        # the key it already has goes on verifying the actor.
+        raise Refused(f"the actor's new profile is refused: {refusal}") from None
     return InboundState.DONE
 
 
@@ -146,21 +147,38 @@ async def handle_vote(ctx: HandlerContext, activity: dict[str, Any]) -> InboundS
 
 async def handle_undo_vote(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     voter = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
-    inner = activity.get("object")
-    if isinstance(inner, dict) and id_of(inner.get("actor")) not in (None, voter.uri):
-        raise Ignored(f"it undoes a vote by {id_of(inner.get('actor'))}, not by {voter.uri}")
-    undo = {**activity, "object": id_of(inner)}
-    done = await votes.receive_undo_vote(ctx.pool, ctx.config, undo, voter)
-    return done_or_ignored(done, f"no vote {id_of(inner)} by {voter.uri} is kept here")
+    if not _undoes_its_own(activity):
+        raise Ignored(f"{voter.uri} undoes a vote that is someone else's")
+    done = await votes.receive_undo_vote(ctx.pool, ctx.config, activity, voter)
+    return done_or_ignored(
+        done, f"no vote by {voter.uri} matching {id_of(activity.get('object'))} is kept here"
+    )
 
 
 async def handle_undo_announce(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     """A person takes a boost back. Only the booster may: the boost is found by its actor."""
+    if not _undoes_its_own(activity):
+        raise Ignored(f"{id_of(activity.get('actor'))} undoes a boost that is someone else's")
     booster = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
     undone = await boosts.receive_undo(ctx.pool, booster, activity)
     return done_or_ignored(
         undone, f"no boost {id_of(activity.get('object'))} by {booster.uri} is kept here"
     )
+
+
+async def handle_undo_of_unknown(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    """An Undo naming, by id alone, an activity never seen here: nothing it could withdraw is
+    known (an embedded one would be matched by meaning)."""
+    raise Ignored(
+        f"it names {id_of(activity.get('object'))} by id only, an activity never seen here"
+    )
+
+
+def _undoes_its_own(undo: dict[str, Any]) -> bool:
+    """Whether an Undo withdraws its own actor's activity (an embedded one names its actor; one
+    named by id only is looked up with its actor in the services)."""
+    inner = undo.get("object")
+    return not isinstance(inner, dict) or id_of(inner.get("actor")) in (None, id_of(undo["actor"]))
 
 
 async def handle_flag(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:

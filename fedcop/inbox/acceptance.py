@@ -2,7 +2,8 @@
 
 body <= 1 MiB ............................ else 413
 content type is ActivityStreams JSON ..... else 415
-signature parses, covers what it must .... else 401
+signature parses, covers what it must,
+  Host is this node's ..................... else 401
 Date within the window, digest matches ... else 401 (no key needed: a stranger's stale or
                                                      altered request is not queued either)
 signer's host not blocked ................ else 403
@@ -11,12 +12,14 @@ storable: no U+0000, id fits the index ... else 400
 origin: key, actor and activity on one host; so are objects embedded in
         Create/Update/Delete ...................... else 400
     (these three steps are `admit(body, signer_host)`, callable on their own)
-key known?   verify now: good -> 'pending'; bad with a key held in memory -> read it from
-             the database once more and verify again (an Update handled since may have brought
-             the sender's new key); still bad -> 401 (or, if the stored key is old,
+key known?   a key fedcop refuses (RSA under 1024 or over 8192 bits, not RSA) -> 401, before
+             any verify; else verify now: good -> 'pending'; bad with a key held in memory ->
+             read it from the database once more and verify again (an Update handled since
+             may have brought the sender's new key); still bad -> 401 (or, if the stored key is old,
              'unverified' so the worker refetches it: the actor may have rotated its key)
 key unknown? 'unverified': the worker fetches the key, then verifies
-             (a Delete of an unknown actor by itself: 202, dropped, no fetch)
+             (a Delete of an unknown actor by itself: 202, dropped, no fetch;
+             a key the worker fetched and refused in the last day: 401, with the reason)
 -> queued durably, deduplicated by activity id -> 202
 """
 
@@ -34,8 +37,9 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from fedcop.queues import InboundState
 from fedcop.store import actors as actor_store
 from fedcop.store import hosts as host_store
+from fedcop.store import refused_keys as refused_store
 from fedcop.store.inbound import NewInbound
-from federation.keys import load_public_key
+from federation.keys import KeyRefused, load_public_key
 from federation.signatures import (
     ParsedSignature,
     SignatureError,
@@ -100,9 +104,11 @@ class _Cached:
 
 
 class Acceptance:
-    def __init__(self, pool: Any, public_scheme: str) -> None:
+    def __init__(self, pool: Any, public_scheme: str, public_authority: str | None = None) -> None:
         self.pool = pool
         self.public_scheme = public_scheme
+        # This node's host[:port]: a request signed for another server is refused.
+        self.public_authority = public_authority
         self._cache = _Cached()
 
     def forget_key(self, key_id: str) -> None:
@@ -122,7 +128,11 @@ class Acceptance:
             )
         try:
             signature = parse_signature(
-                request.method, request.target, request.headers, scheme=self.public_scheme
+                request.method,
+                request.target,
+                request.headers,
+                scheme=self.public_scheme,
+                authority=self.public_authority,
             )
             check_unkeyed(signature, request.body, now=request.received_at)
         except SignatureError as error:
@@ -140,11 +150,22 @@ class Acceptance:
     async def _verify(
         self, request: InboundRequest, signature: ParsedSignature, row: NewInbound
     ) -> Decision:
-        key = await self._key(signature.key_id)
+        try:
+            key = await self._key(signature.key_id)
+        except KeyRefused as refused:
+            # Kept before fedcop judged keys: refused now, before any verify (a huge key would
+            # cost seconds per request). Fetching the actor again once it serves a better key
+            # (a lookup of it) cures it.
+            return Decision(401, f"the key {signature.key_id} is refused: {refused}")
         if key is None:
             if _deletes_itself(row.document):
                 # An account we never knew is gone: nothing to do, and nothing worth a fetch.
                 return Decision(202, "unknown actor deleted; nothing to do")
+            refusal = await self._refused_lately(signature.key_id)
+            if refusal is not None:
+                # Fetched lately and refused (too small, too large, not RSA): say so now,
+                # rather than queue the request and fetch the same key again.
+                return Decision(401, refusal)
             return Decision(202, "accepted; the key will be fetched", _unverified(row, request))
         try:
             return _verified(request, signature, row, key)
@@ -153,7 +174,10 @@ class Acceptance:
         if key.remembered:
             # The memory may lag the database: an Update handled since, by any process, may
             # have stored the sender's new key (a rotation). One read, no network.
-            stored = await self._key(signature.key_id, remembered=False)
+            try:
+                stored = await self._key(signature.key_id, remembered=False)
+            except KeyRefused as refused:
+                return Decision(401, f"the key {signature.key_id} is refused: {refused}")
             if stored is not None:
                 changed = stored.record.public_key_pem != key.record.public_key_pem
                 key = stored
@@ -173,7 +197,8 @@ class Acceptance:
 
     async def _key(self, key_id: str, remembered: bool = True) -> _Key | None:
         """The key `key_id` from memory if read lately (and `remembered` allows), else from the
-        database (then remembered for a while)."""
+        database (then remembered for a while). Raises KeyRefused for a stored key fedcop will
+        not verify with (too small, too large, not RSA)."""
         now = time.monotonic()
         hit = self._cache.keys.get(key_id)
         if remembered and hit is not None and now - hit[0] < _KEY_CACHE_SECONDS:
@@ -182,14 +207,15 @@ class Acceptance:
             key = await actor_store.find_key(conn, key_id)
         if key is None:
             return None
-        try:
-            public_key = load_public_key(key.public_key_pem)
-        except ValueError:
-            return None
+        public_key = load_public_key(key.public_key_pem)  # KeyRefused: the caller's 401
         if len(self._cache.keys) > 10_000:
             self._cache.keys.clear()
         self._cache.keys[key_id] = (now, key, public_key)
         return _Key(key, public_key, remembered=False)
+
+    async def _refused_lately(self, key_id: str) -> str | None:
+        async with self.pool.acquire() as conn:
+            return await refused_store.recent_reason(conn, key_id)
 
     async def _blocked_hosts(self) -> frozenset[str]:
         loaded_at, blocked = self._cache.blocked

@@ -43,7 +43,10 @@ async def verified_signer(request: Request) -> Signer | Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:
-        parsed = parse_signature("GET", target, headers, scheme=request.app.state.config.scheme)
+        config = request.app.state.config
+        parsed = parse_signature(
+            "GET", target, headers, scheme=config.scheme, authority=config.domain
+        )
     except SignatureError as error:
         return _unauthorized(f"this needs a signed request: {error}")
     pool = request.app.state.pool
@@ -52,6 +55,10 @@ async def verified_signer(request: Request) -> Signer | Response:
         if await host_store.is_blocked(conn, host):
             return json_error(f"{host} is blocked on this node", 403)
         cached = await actor_store.find_key(conn, parsed.key_id)
+    if cached is None:
+        refusal = await remote_actors.refused_key_reason(pool, parsed.key_id)
+        if refusal is not None:  # fetched lately and refused: not fetched again
+            return _unauthorized(refusal)
     for attempt in ("cached", "fetched"):
         if attempt == "fetched" or cached is None:
             try:

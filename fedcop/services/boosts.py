@@ -143,8 +143,20 @@ async def receive_announce(pool: Any, booster: Actor, announce: dict[str, Any]) 
 
 
 async def receive_undo(pool: Any, booster: Actor, undo: dict[str, Any]) -> bool:
-    announce_id = id_of(undo.get("object"))
+    """A boost taken back: found by the id of the Announce the Undo names, else by its meaning
+    (the booster and the post), when the Undo carries the Announce with another id. The
+    handler checked that the booster is the actor of both."""
+    inner = undo.get("object")
+    announce_id = id_of(inner)
     if announce_id is None:
         return False
-    async with pool.acquire() as conn:
-        return await store.remove_by_activity(conn, announce_id, booster.id)
+    async with pool.acquire() as conn, conn.transaction():
+        if await store.remove_by_activity(conn, announce_id, booster.id):
+            return True
+        target = id_of(inner.get("object")) if isinstance(inner, dict) else None
+        post = await post_store.find_by_uri(conn, target) if target is not None else None
+        boost = await store.find(conn, booster.id, post.id) if post is not None else None
+        if boost is None:
+            return False
+        await store.remove(conn, boost.id)
+        return True

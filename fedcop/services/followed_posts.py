@@ -31,6 +31,7 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.services import post_fields
 from fedcop.services.errors import Ignored
 from fedcop.services.post_marks import mentioned_in_tags
 from fedcop.store import actors as actor_store
@@ -38,7 +39,7 @@ from fedcop.store import follows as follow_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
-from federation.vocab import PUBLIC_ALIASES, id_of, ids_of
+from federation.vocab import PUBLIC_ALIASES, ids_of
 
 # The visibilities a post outside communities may have (posts.visibility).
 KEPT_VISIBILITIES = frozenset({"public", "unlisted"})
@@ -91,25 +92,16 @@ async def _joined_community_named(conn: asyncpg.Connection, note: dict[str, Any]
     return None
 
 
-def visibility_of(note: dict[str, Any]) -> str:
-    """'public' (Public in `to`), 'unlisted' (Public in `cc`), else 'followers' (followers-only
-    or direct: the two are not told apart, neither is kept)."""
-    if any(address in PUBLIC_ALIASES for address in ids_of(note.get("to"))):
-        return "public"
-    if any(address in PUBLIC_ALIASES for address in ids_of(note.get("cc"))):
-        return "unlisted"
-    return "followers"
-
-
 async def place(pool: Any, config: Config, note: dict[str, Any], actor_uri: str) -> Placement:
     """Where the post of `actor_uri` is kept outside communities; raises Ignored (with the
     reason recorded on the inbound row) when it is not kept."""
-    if visibility_of(note) not in KEPT_VISIBILITIES:
+    # 'followers' stands for followers-only and direct alike: neither is kept.
+    if post_fields.visibility_of(note) not in KEPT_VISIBILITIES:
         raise Ignored(
             "a followers-only or direct post outside any community: fedcop keeps only the "
             "public and unlisted posts of the people its members follow"
         )
-    in_reply_to = id_of(note.get("inReplyTo"))
+    in_reply_to = post_fields.in_reply_to_of(note)
     async with pool.acquire() as conn:
         parent = await post_store.find_by_uri(conn, in_reply_to) if in_reply_to else None
         if parent is not None and parent.community_id is None:

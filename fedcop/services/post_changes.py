@@ -15,7 +15,15 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents.posts import post_object
 from fedcop.network import Network
-from fedcop.services import markdown, outbox, person_replies, post_marks, post_source, relay
+from fedcop.services import (
+    markdown,
+    outbox,
+    person_replies,
+    post_fields,
+    post_marks,
+    post_source,
+    relay,
+)
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.services.posts import MAX_CONTENT, MAX_SUMMARY, MAX_TITLE, received_title
 from fedcop.store import actors as actor_store
@@ -24,7 +32,7 @@ from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
 from federation.fetch_errors import GoneError, NotFoundError
-from federation.html import escape, sanitize
+from federation.html import escape
 from federation.vocab import first_type, id_of
 
 
@@ -170,14 +178,10 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
         if post is None or post.is_gone:
             return False
         author = await actor_store.find_by_id(conn, post.author_id)
-        if (
-            author is None
-            or author.uri != actor_uri
-            or id_of(note.get("attributedTo")) != actor_uri
-        ):
+        if author is None or author.uri != actor_uri or not _names_author(note, actor_uri):
             raise ChangeRefused(f"only the author of {post.uri} may edit it")
-        content = sanitize(note["content"]) if isinstance(note.get("content"), str) else ""
-        summary = sanitize(note["summary"]) if isinstance(note.get("summary"), str) else ""
+        fields = post_fields.read(note)
+        content, summary = fields.content, fields.summary
         title = None
         community = (
             await actor_store.find_by_id(conn, post.community_id)
@@ -190,15 +194,11 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
             if summary_is_title:
                 summary = ""
         source = post_source.received_markdown(note)
-        sensitive = note.get("sensitive") is True
-        changed = (content, summary, sensitive, source, title or post.title) != (
-            post.content,
-            post.summary,
-            post.sensitive,
-            post.source,
-            post.title,
-        )
-        if changed:
+        sensitive = fields.sensitive
+        attachments = _attachments_after(post, note, fields)
+        now = (content, summary, sensitive, source, title or post.title, attachments)
+        before = (post.content, post.summary, post.sensitive, post.source, post.title)
+        if now != (*before, post.attachments):
             # Edits made elsewhere have a history here too; the same Update again (or one that
             # changes nothing) is no edit.
             await version_store.keep_current(conn, post.id)
@@ -208,13 +208,35 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
                 title=title,
                 content=content,
                 summary=summary,
-                attachments=post.attachments,
+                attachments=attachments,
                 sensitive=sensitive,
                 source=source,
             )
+        if fields.language != post.language:
+            await post_store.set_language(conn, post.id, fields.language)
         await post_marks.retag_received(conn, post.id, note)
         await _relay_if_local(conn, config, post.community_id, update)
         return True
+
+
+def _names_author(note: dict[str, Any], actor_uri: str | None) -> bool:
+    """Whether the edited object is its sender's (an absent attributedTo counts, as when the
+    post arrived: services.post_fields.author_of)."""
+    try:
+        post_fields.author_of(note, actor_uri)
+    except post_fields.FieldError:
+        return False
+    return True
+
+
+def _attachments_after(
+    post: Post, note: dict[str, Any], fields: post_fields.PostFields
+) -> list[dict[str, Any]]:
+    """An edit's attachments: as it lists them, else the ones kept, marked as sensitive as the
+    post now is."""
+    if note.get("attachment") is not None:
+        return fields.attachments
+    return [{**item, "sensitive": fields.sensitive} for item in post.attachments]
 
 
 async def receive_delete(pool: Any, config: Config, delete: dict[str, Any]) -> bool:

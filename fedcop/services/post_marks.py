@@ -19,7 +19,7 @@ from fedcop.services import notifications
 from fedcop.store import post_extras
 from fedcop.store.posts import Post
 from fedcop.urls import Urls
-from federation.vocab import as_list
+from federation.vocab import as_list, type_of
 
 MAX_TAGS = 30
 MAX_TAG_LENGTH = 100
@@ -51,7 +51,7 @@ def hashtags_in_tags(tags: object) -> list[str]:
     """The Hashtag entries of an ActivityStreams `tag` list."""
     names = []
     for tag in as_list(tags):
-        if isinstance(tag, dict) and tag.get("type") == "Hashtag":
+        if isinstance(tag, dict) and type_of(tag) == "Hashtag":
             name = tag.get("name")
             if isinstance(name, str):
                 cleaned = name.strip().removeprefix("#").lower().replace("\x00", "")
@@ -68,7 +68,7 @@ def mentioned_in_tags(tags: object) -> list[str]:
     """The actor ids the Mention entries of a `tag` list point at."""
     hrefs = []
     for tag in as_list(tags):
-        if isinstance(tag, dict) and tag.get("type") == "Mention":
+        if isinstance(tag, dict) and type_of(tag) == "Mention":
             href = tag.get("href")
             if isinstance(href, str):
                 hrefs.append(href)

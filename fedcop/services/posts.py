@@ -3,8 +3,10 @@
 write here  -> stored, Create published by the author (fetchable at its id)
                local community:  the community relays it (services.relay)
                remote community: the Create is delivered to the community's inbox
-Create in   -> which community?  audience / to / cc naming a local Group,
-                                 else the inReplyTo chain reaching a stored post,
+Create in   -> its fields read as Mastodon reads them (services.post_fields)
+            -> which community?  audience / to / cc naming a local Group,
+                                 else the inReplyTo chain reaching a stored post (fetched,
+                                 when the reply is for someone here: services.placement),
                                  else a public post that mentions a local Group (a thread
                                  from a microblog server: title from its first line)
             -> checks (author is the actor; thread not locked; posting restricted to
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -30,12 +31,18 @@ from fedcop.services import (
     followed_posts,
     markdown,
     outbox,
+    placement,
+    post_fields,
     post_marks,
     post_source,
     relay,
     remote_actors,
 )
 from fedcop.services.errors import Ignored, InvalidInput, NotFound, Refused
+
+# Where they were defined before services.post_fields read inbound posts; still found here.
+from fedcop.services.post_fields import MAX_TITLE as MAX_TITLE
+from fedcop.services.post_fields import POST_TYPES as POST_TYPES
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store import ids
@@ -43,14 +50,11 @@ from fedcop.store import moderation as mod_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
 from fedcop.store.posts import NewPost, Post
-from federation.html import escape, sanitize, to_text
-from federation.vocab import PUBLIC_ALIASES, as_list, first_type, id_of, ids_of
+from federation.html import escape
+from federation.vocab import first_type, id_of, ids_of
 
-MAX_TITLE = 200
 MAX_CONTENT = 100_000
 MAX_SUMMARY = 1000  # a content warning is a line, not a post
-POST_TYPES = frozenset({"Note", "Page", "Article", "Question", "Event", "Video", "Image", "Audio"})
-MAX_PARENT_FETCHES = 5
 
 
 class PostRefused(Refused):
@@ -214,7 +218,10 @@ async def receive_create(
     via: Actor | None = None,
     backfill: bool = False,
 ) -> Post | None:
-    """Take a Create from another server; the stored post, or None if it is not for us.
+    """Take a Create from another server; the stored post. One that is not for us raises
+    Ignored with why (recorded on the inbound row). Its fields are read by services.post_fields;
+    where it goes (and the conversation above a reply, fetched) is services.placement's, or,
+    in no community, services.followed_posts'.
 
     `via` is the remote community that announced it: its posts are stored as they arrive for
     the members here. The post itself is then fetched from its origin, never taken from the
@@ -224,53 +231,64 @@ async def receive_create(
     joined it (services.backfill). It is kept only if it is that community's own, and nobody is
     told about it: it is old news, not something that just happened.
     """
-    actor_uri = str(id_of(create.get("actor")))
     if via is not None:
         object_id = id_of(create.get("object"))
         if object_id is None:
             raise PostRefused("the announced Create carries no object")
         note = await network.fetch(object_id)
-        actor_uri = str(id_of(note.get("attributedTo")))
     else:
-        note = await _object_of(network, create.get("object"), actor_uri)
+        note = await _object_of(network, create.get("object"))
     if first_type(note) not in POST_TYPES:
         raise PostRefused(f"a {first_type(note)} is not a post")
-    if id_of(note.get("attributedTo")) != actor_uri:
-        raise PostRefused(f"{note.get('id')} is attributed to someone other than {actor_uri}")
+    author_uri = _author(note, create, via)
     async with pool.acquire() as conn:
         existing = await post_store.find_by_uri(conn, str(note["id"]))
     if existing is not None:
         return existing
-    placement = await _place(pool, config, network, create, note, via)
-    if placement is None:
-        if via is None:
-            return await _keep_outside_communities(pool, config, network, create, note, actor_uri)
-        return None
-    community, parent, thread_id = placement
-    if backfill and (via is None or community.id != via.id):
-        return None
-    if not _reaches_community(note, create, community):
+    placed = await placement.place(pool, config, network, create, note, via)
+    if isinstance(placed, str) and via is None:
+        # No community here takes it: a followed person's post, or a reply under one.
+        return await _keep_outside_communities(
+            pool, config, network, create, note, author_uri, placed
+        )
+    if backfill and isinstance(placed, placement.Placement) and placed.community.id != _via_id(via):
+        placed = "a backfilled post must belong to the community whose outbox listed it"
+    if isinstance(placed, placement.Placement) and not _reaches_community(
+        note, create, placed.community
+    ):
         # A direct message, or a reply meant only for its parent's author: not the community's
         # to keep, and never relayed to its members.
-        raise Ignored(
-            f"neither public nor addressed to the community {community.uri}: a direct or "
-            "followers-only post is not the community's to keep"
-        )
-    author = await remote_actors.get_actor(pool, network, actor_uri)
+        placed = f"it is neither public nor addressed to {placed.community.uri}"
+    if isinstance(placed, str):
+        raise Ignored(f"not kept: {placed}")
+    community = placed.community
+    author = await remote_actors.get_actor(pool, network, author_uri)
     async with pool.acquire() as conn, conn.transaction():
         if await mod_store.is_banned(conn, community.id, author.id):
             raise PostRefused(f"{author.uri} is banned from {community.uri}")
         if community.is_local and community.members_only:
             await _check_member(conn, community, author)
+        parent, thread_id = placed.parent, placed.thread_id
         if thread_id is not None and await _locked(conn, thread_id):
             raise PostRefused("the thread is locked")
-        if thread_id is None and community.is_local:
+        if thread_id is None and community.is_local and not placed.ancestors:
             try:
                 await _check_may_start_thread(conn, community, author)
             except InvalidInput as error:
                 raise PostRefused(str(error)) from None
+        for document, ancestor_author in placed.ancestors:
+            parent = await _keep_ancestor(conn, document, community, ancestor_author, parent)
+            thread_id = thread_id or parent.id
         post = await post_store.insert(
-            conn, _new_post(note, create, community, author, parent, thread_id)
+            conn,
+            post_fields.new_post(
+                note,
+                create,
+                community=community,
+                author=author,
+                parent=parent,
+                thread_id=thread_id,
+            ),
         )
         if post is None:  # arrived twice at once
             return await post_store.find_by_uri(conn, str(note["id"]))
@@ -292,16 +310,28 @@ async def _keep_outside_communities(
     network: Network,
     create: dict[str, Any],
     note: dict[str, Any],
-    actor_uri: str,
+    author_uri: str,
+    why_not_in_a_community: str,
 ) -> Post:
     """A person's post no community here takes: kept if someone here follows them or it names
     someone here, or if it answers a post kept that way (services.followed_posts decides, or
     says why not)."""
-    placement = await followed_posts.place(pool, config, note, actor_uri)
-    author = await remote_actors.get_actor(pool, network, actor_uri)
+    try:
+        placed = await followed_posts.place(pool, config, note, author_uri)
+    except Ignored as outside:
+        raise Ignored(f"not kept: {why_not_in_a_community}; {outside}") from None
+    author = await remote_actors.get_actor(pool, network, author_uri)
     async with pool.acquire() as conn, conn.transaction():
         post = await post_store.insert(
-            conn, _new_post(note, create, None, author, placement.parent, placement.thread_id)
+            conn,
+            post_fields.new_post(
+                note,
+                create,
+                community=None,
+                author=author,
+                parent=placed.parent,
+                thread_id=placed.thread_id,
+            ),
         )
         if post is None:  # arrived twice at once
             found = await post_store.find_by_uri(conn, str(note["id"]))
@@ -311,7 +341,23 @@ async def _keep_outside_communities(
         return post
 
 
-async def _object_of(network: Network, value: object, actor_uri: str) -> dict[str, Any]:
+def _via_id(via: Actor | None) -> int | None:
+    return via.id if via is not None else None
+
+
+def _author(note: dict[str, Any], create: dict[str, Any], via: Actor | None) -> str:
+    """The post's author. A post announced by a community was fetched from its origin: its
+    `attributedTo` is believed; a post sent by its author must name that author (or no one)."""
+    sender = id_of(create.get("actor"))
+    try:
+        if via is not None and ids_of(note.get("attributedTo")):
+            return post_fields.author_of(note, None)
+        return post_fields.author_of(note, sender)
+    except post_fields.FieldError as error:
+        raise PostRefused(str(error)) from None
+
+
+async def _object_of(network: Network, value: object) -> dict[str, Any]:
     """The post a Create carries. An embedded object by its own author is taken as sent (the
     inbox checked it is on the author's host); an id alone is fetched."""
     if isinstance(value, dict):
@@ -322,141 +368,36 @@ async def _object_of(network: Network, value: object, actor_uri: str) -> dict[st
     return await network.fetch(object_id)
 
 
-async def _place(
-    pool: Any,
-    config: Config,
-    network: Network,
-    create: dict[str, Any],
-    note: dict[str, Any],
-    via: Actor | None,
-) -> tuple[Actor, Post | None, int | None] | None:
-    """(community, parent, thread id) for an inbound post, or None if it is not for us."""
-    in_reply_to = id_of(note.get("inReplyTo"))
-    if via is not None and in_reply_to is None:
-        # Announced by the community: its own post, or one addressed to it.
-        audience = ids_of(note.get("audience")) + ids_of(note.get("to")) + ids_of(note.get("cc"))
-        ours = via.uri in audience or id_of(note.get("attributedTo")) == via.uri
-        return (via, None, None) if ours else None
-    if in_reply_to is not None:
-        parent = await _find_thread_post(pool, network, in_reply_to)
-        if parent is None or parent.community_id is None:
-            return None  # no thread here, or a followed person's: services.followed_posts
-        async with pool.acquire() as conn:
-            thread_community = await _actor_by_id(conn, parent.community_id)
-        return thread_community, parent, parent.thread_id or parent.id
-    named = await _named_local_community(pool, config, create, note)
-    return None if named is None else (named, None, None)
-
-
-async def _named_local_community(
-    pool: Any, config: Config, create: dict[str, Any], note: dict[str, Any]
-) -> Actor | None:
-    """A local Group the post is addressed to (audience, to, cc) or, if public, mentions."""
-    prefix = f"{config.base_url}/c/"
-    candidates = [
-        *ids_of(note.get("audience")),
-        *ids_of(create.get("audience")),
-        *ids_of(note.get("to")),
-        *ids_of(note.get("cc")),
-        *ids_of(create.get("to")),
-        *ids_of(create.get("cc")),
-    ]
-    public = any(address in PUBLIC_ALIASES for address in candidates)
-    if public:
-        candidates += [
-            str(tag.get("href"))
-            for tag in as_list(note.get("tag"))
-            if isinstance(tag, dict) and tag.get("type") == "Mention" and tag.get("href")
-        ]
-    async with pool.acquire() as conn:
-        for candidate in dict.fromkeys(candidates):
-            if candidate.startswith(prefix) and "/" not in candidate[len(prefix) :]:
-                actor = await actor_store.find_by_uri(conn, candidate)
-                if actor is not None and actor.actor_type == "Group":
-                    return actor
-    return None
-
-
-async def _find_thread_post(pool: Any, network: Network, uri: str) -> Post | None:
-    """The stored post `uri` names, following the inReplyTo chain up a few steps if needed."""
-    for _ in range(MAX_PARENT_FETCHES):
-        async with pool.acquire() as conn:
-            found = await post_store.find_by_uri(conn, uri)
-        if found is not None:
-            return found
-        try:
-            parent = await network.fetch(uri)
-        except Exception:  # an unreachable ancestor: the reply is not ours to take
-            return None
-        next_uri = id_of(parent.get("inReplyTo"))
-        if next_uri is None:
-            return None
-        uri = next_uri
-    return None
-
-
-async def _actor_by_id(conn: asyncpg.Connection, actor_id: int) -> Actor:
-    actor = await actor_store.find_by_id(conn, actor_id)
-    assert actor is not None
-    return actor
-
-
-def _new_post(
-    note: dict[str, Any],
-    create: dict[str, Any],
-    community: Actor | None,
+async def _keep_ancestor(
+    conn: asyncpg.Connection,
+    document: dict[str, Any],
+    community: Actor,
     author: Actor,
     parent: Post | None,
-    thread_id: int | None,
-) -> NewPost:
-    """The post to store; `community` None for a followed person's post outside communities
-    (titled only by its `name`, with the visibility its author gave it)."""
-    content = _clean_html(note.get("content"))
-    if community is None:
-        name = note.get("name")
-        title = (_one_line(name) or None) if isinstance(name, str) and thread_id is None else None
-        title_from_summary = False
-    else:
-        title, title_from_summary = (
-            received_title(note, content, community) if thread_id is None else (None, False)
-        )
-    return NewPost(
-        uri=str(note["id"]),
-        community_id=community.id if community is not None else None,
-        author_id=author.id,
-        thread_id=thread_id,
-        parent_id=parent.id if parent else None,
-        in_reply_to_uri=id_of(note.get("inReplyTo")),
-        object_type=first_type(note) or "Note",
-        title=title,
-        content=content,
-        # Kept beside the HTML, never rendered: sent on as it came, and shown to edit.
-        source=post_source.received_markdown(note),
-        # A summary that became the title is not also a content warning.
-        summary="" if title_from_summary else _clean_html(note.get("summary")),
-        url=id_of(note.get("url")) if isinstance(id_of(note.get("url")), str) else None,
-        attachments=_attachments(note.get("attachment")),
-        sensitive=note.get("sensitive") is True,
-        # A private community here is for its members, whatever the author's server (Mastodon
-        # addresses everything to the public) says about the post.
-        visibility="followers"
-        if community is not None and community.is_local and community.members_only
-        else _visibility(note),
-        create_uri=create.get("id") if isinstance(create.get("id"), str) else None,
-        published=_published(note.get("published")),
+) -> Post:
+    """A post fetched above a reply (services.placement), kept under `parent`, or as the
+    thread at the top. Old news: nobody is notified, and nothing is relayed (its servers
+    delivered it to whom it was for; members' servers fetch it as this node did)."""
+    if await mod_store.is_banned(conn, community.id, author.id):
+        raise PostRefused(f"it answers a post by {author.uri}, who is banned from {community.uri}")
+    if parent is None and community.is_local:
+        try:
+            await _check_may_start_thread(conn, community, author)
+        except InvalidInput as error:
+            raise PostRefused(f"the conversation it belongs to may not be here: {error}") from None
+    thread_id = None if parent is None else (parent.thread_id or parent.id)
+    kept = await post_store.insert(
+        conn,
+        post_fields.new_post(
+            document, {}, community=community, author=author, parent=parent, thread_id=thread_id
+        ),
     )
-
-
-def _published(value: object) -> datetime | None:
-    """When the author's server says the post was written (never later than now: the store
-    clamps it); None if it does not say in a form we read."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if kept is None:  # kept meanwhile by another worker
+        found = await post_store.find_by_uri(conn, str(document["id"]))
+        assert found is not None
+        return found
+    await post_marks.mark_received(conn, kept, document, notify=False)
+    return kept
 
 
 async def _check_member(conn: asyncpg.Connection, community: Actor, author: Actor) -> None:
@@ -468,93 +409,21 @@ async def _check_member(conn: asyncpg.Connection, community: Actor, author: Acto
     raise PostRefused(f"{author.uri} is not a member of the private community {community.uri}")
 
 
-def _clean_html(value: object) -> str:
-    """Sanitised HTML, without NUL characters (PostgreSQL text cannot hold them)."""
-    return sanitize(value).replace("\x00", "") if isinstance(value, str) else ""
-
-
-# Objects that are threads by their type: their title is `name`, or `summary` where older Lemmy
-# versions (before 0.12) put it; for anything else `summary` is a content warning.
-TITLED_TYPES = frozenset({"Page", "Article"})
-
-
 def received_title(note: dict[str, Any], content: str, community: Actor) -> tuple[str, bool]:
-    """The title of a thread from another server, and whether it is the object's `summary`:
-    `name`; else, for a Page or Article, its `summary` as one line of text; else the first
-    line of the (sanitised) `content`, as for a microblog post."""
-    name = note.get("name")
-    if isinstance(name, str) and (title := _one_line(name)):
-        return title, False
-    summary = note.get("summary")
-    if (
-        first_type(note) in TITLED_TYPES
-        and isinstance(summary, str)
-        and (title := _one_line(to_text(sanitize(summary))))
-    ):
-        return title, True
-    return _title_from_text(to_text(content), community), False
-
-
-def _one_line(text: str) -> str:
-    """Text as a title: NUL characters dropped, whitespace collapsed, at most MAX_TITLE."""
-    return " ".join(text.replace("\x00", "").split())[:MAX_TITLE]
-
-
-def _title_from_text(text: str, community: Actor) -> str:
-    """A microblog post's first line, without the mention of the community."""
-    return title_and_body(text, community)[0]
+    """The title of a thread from another server, and whether it is the object's `summary`
+    (services.post_fields.received_title)."""
+    return post_fields.received_title(note, content, community.username)
 
 
 def title_and_body(text: str, community: Actor) -> tuple[str, str]:
     """A microblog post as a thread: its first line without the mention of the community is the
     title; the lines after it are the body (the whole text when there are none)."""
-    mention = re.compile(rf"@{re.escape(community.username)}(@[\w.:-]+)?", re.IGNORECASE)
-    lines = text.splitlines()
-    for index, line in enumerate(lines):
-        cleaned = " ".join(mention.sub("", line).split())
-        if cleaned:
-            rest = "\n".join(lines[index + 1 :]).strip()
-            return cleaned[:MAX_TITLE], rest or text.strip()
-    return "(untitled)", text.strip()
-
-
-def _attachments(value: object) -> list[dict[str, Any]]:
-    kept: list[dict[str, Any]] = []
-    for item in as_list(value)[:20]:
-        if isinstance(item, dict):
-            url = item.get("href") if item.get("type") == "Link" else None
-            url = url or id_of(item.get("url")) or item.get("href")
-            if isinstance(url, str) and url.startswith(("https://", "http://")):
-                kept.append(
-                    {
-                        "type": str(item.get("type", "Link"))[:32],
-                        "url": url[:2048],
-                        "mediaType": str(item.get("mediaType", ""))[:128],
-                        "name": str(item.get("name") or "")[:500],
-                    }
-                )
-    return kept
+    return post_fields.title_and_body(text, community.username)
 
 
 def _reaches_community(note: dict[str, Any], create: dict[str, Any], community: Actor) -> bool:
-    """Public (or unlisted) posts, and posts addressed to the community or its followers."""
-    addressed = [
-        *ids_of(note.get("to")),
-        *ids_of(note.get("cc")),
-        *ids_of(note.get("audience")),
-        *ids_of(create.get("to")),
-        *ids_of(create.get("cc")),
-    ]
     followers = community.followers_url or f"{community.uri}/followers"
-    return any(a in PUBLIC_ALIASES or a in (community.uri, followers) for a in addressed)
-
-
-def _visibility(note: dict[str, Any]) -> str:
-    if any(address in PUBLIC_ALIASES for address in ids_of(note.get("to"))):
-        return "public"
-    if any(address in PUBLIC_ALIASES for address in ids_of(note.get("cc"))):
-        return "unlisted"
-    return "followers"
+    return post_fields.reaches_community(note, create, community.uri, followers)
 
 
 __all__ = ["POST_CONTEXT", "PostRefused", "addressing", "receive_create", "write"]

@@ -8,7 +8,10 @@
       -> the owner's publicKey.id must be the key id: cache the owner
 
 A key is trusted only when both directions agree: the key names its owner, and the owner's
-document names the key. Nothing here runs on the inbox's answer path: only workers and services.
+document names the key; and only a key `federation.keys` accepts (RSA, 1024 to 8192 bits) is
+kept: an actor whose key is refused is not cached at all, and the refusal says why (a key
+refused when fetched for a signature is remembered a day, so the inbox refuses it at once).
+Nothing here runs on the inbox's answer path: only workers and services.
 
 A cached actor is fetched again when a signature fails with its key, when it sends an Update of
 itself, when someone looks it up, and on a schedule, since some servers change a name or an
@@ -33,6 +36,8 @@ from urllib.parse import urldefrag, urlsplit
 from fedcop.network import Network
 from fedcop.store import actors as store
 from fedcop.store import maintenance as maintenance_store
+from fedcop.store import refused_keys as refused_store
+from federation.keys import KeyRefused, load_public_key
 from federation.validate import ValidationError, validate
 from federation.vocab import as_list, first_type, id_of
 
@@ -49,6 +54,14 @@ class ActorError(ValueError):
     """A remote document that cannot be used as an actor or key; the message says why."""
 
 
+class KeyRefusedError(ActorError):
+    """An actor whose key fedcop will not verify with (federation.keys); the message says why."""
+
+    def __init__(self, key_id: str, message: str) -> None:
+        super().__init__(message)
+        self.key_id = key_id
+
+
 def _public_key_entry(document: Mapping[str, Any], key_id: str | None) -> Mapping[str, Any]:
     entries = [entry for entry in as_list(document.get("publicKey")) if isinstance(entry, Mapping)]
     if key_id is not None:
@@ -62,6 +75,14 @@ def _public_key_entry(document: Mapping[str, Any], key_id: str | None) -> Mappin
         raise ActorError(f"the key {entry.get('id')} is owned by {owner}, not {document.get('id')}")
     if not isinstance(entry.get("publicKeyPem"), str) or not isinstance(entry.get("id"), str):
         raise ActorError(f"the publicKey of {document.get('id')} has no id or publicKeyPem")
+    # Judged here, before the actor is kept: a key fedcop would refuse to verify with (too
+    # small, too large, not RSA) makes the whole document unusable, with the reason recorded.
+    try:
+        load_public_key(entry["publicKeyPem"])
+    except KeyRefused as refused:
+        raise KeyRefusedError(
+            entry["id"], f"the key {entry['id']} of {document.get('id')} is refused: {refused}"
+        ) from None
     return entry
 
 
@@ -104,11 +125,18 @@ def _text(value: object) -> str:
     return value[:MAX_TEXT].replace("\x00", "") if isinstance(value, str) else ""
 
 
+async def _keep(conn: Any, fields: store.RemoteActorFields) -> store.Actor:
+    """Cache a checked actor; its key, acceptable now, is no longer remembered as refused."""
+    actor = await store.upsert_remote(conn, fields)
+    await refused_store.forget(conn, fields.public_key_id)
+    return actor
+
+
 async def fetch_actor(pool: Any, network: Network, uri: str) -> store.Actor:
     """Fetch an actor by id (signed), check it and cache it."""
     fields = actor_fields(await network.fetch(uri))
     async with pool.acquire() as conn:
-        return await store.upsert_remote(conn, fields)
+        return await _keep(conn, fields)
 
 
 async def refresh(pool: Any, network: Network, uri: str) -> store.Actor:
@@ -135,7 +163,8 @@ async def get_actor(pool: Any, network: Network, uri: str) -> store.Actor:
 
 
 async def fetch_key(pool: Any, network: Network, key_id: str) -> store.CachedKey:
-    """Fetch the key a request was signed with, through its owner, and cache the owner."""
+    """Fetch the key a request was signed with, through its owner, and cache the owner.
+    A key fedcop refuses is remembered (refused_keys) and KeyRefusedError raised."""
     document = await network.fetch(urldefrag(key_id).url)
     if first_type(document) in ACTOR_TYPES:
         actor_document = document
@@ -144,17 +173,28 @@ async def fetch_key(pool: Any, network: Network, key_id: str) -> store.CachedKey
         if owner is None:
             raise ActorError(f"{key_id} is neither an actor nor a key with an owner")
         actor_document = await network.fetch(owner)
-    fields = actor_fields(actor_document, key_id)
+    try:
+        fields = actor_fields(actor_document, key_id)
+    except KeyRefusedError as refused:
+        async with pool.acquire() as conn:
+            await refused_store.remember(conn, refused.key_id, str(refused))
+        raise
     async with pool.acquire() as conn:
-        actor = await store.upsert_remote(conn, fields)
+        actor = await _keep(conn, fields)
     return store.CachedKey(key_id, actor.uri, fields.public_key_pem, None)
+
+
+async def refused_key_reason(pool: Any, key_id: str) -> str | None:
+    """Why `key_id` was refused when it was last fetched, if that was lately."""
+    async with pool.acquire() as conn:
+        return await refused_store.recent_reason(conn, key_id)
 
 
 async def store_actor(pool: Any, document: dict[str, Any]) -> store.Actor:
     """Keep an actor document the actor itself sent (a signed Update of its profile)."""
     fields = actor_fields(document)
     async with pool.acquire() as conn:
-        return await store.upsert_remote(conn, fields)
+        return await _keep(conn, fields)
 
 
 async def look_up(

@@ -34,7 +34,7 @@ from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
 from federation.fetch_errors import FetchError, IdMismatchError
 from federation.validate import ValidationError
-from federation.vocab import first_type, id_of, ids_of
+from federation.vocab import first_type, id_of, ids_of, reference_of
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ async def _community_of(pool: Any, network: Network, note: dict[str, Any]) -> Ac
             known = await actor_store.find_by_uri(conn, address)
             if known is not None and known.actor_type == "Group":
                 return known
-        parent_uri = id_of(note.get("inReplyTo"))
+        parent_uri = reference_of(note.get("inReplyTo"))
         parent = await post_store.find_by_uri(conn, parent_uri) if parent_uri else None
         if parent is not None and parent.community_id is not None:
             return await actor_store.find_by_id(conn, parent.community_id)

@@ -2,41 +2,43 @@
 
 register   'open': active at once; 'approval': pending until an admin approves;
            'invitation': needs an unused, unexpired code; 'closed': refused
-sign in    the password must match an active account; failures are counted per account
-           name and per address, and past MAX_FAILURES in FAILURE_WINDOW sign-in waits
-session    a signed cookie naming the account and its session version; changing the
-           password (or suspending the account) raises the version, ending every session
+sign in    the password must match an active account; failures slow further attempts from
+           the same address (signin_throttle: backoff per account and address, and per
+           address; never a lock on the account itself)
+session    a signed cookie naming the account, its session version and a random token whose
+           hash is a row in web_sessions: signing out deletes the row, so a copied cookie
+           opens nothing afterwards; changing the password (or suspending the account) raises
+           the version and deletes every row, ending every session
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fedcop.config import Config
-from fedcop.services import accounts
+from fedcop.services import accounts, signin_throttle
 from fedcop.services.errors import InvalidInput, ServiceError
 from fedcop.services.passwords import check_password, hash_password
+from fedcop.services.signin_throttle import TooManyAttempts as TooManyAttempts  # re-exported
 from fedcop.store import actors as actor_store
 from fedcop.store import node as node_store
 from fedcop.store import users as user_store
+from fedcop.store import web_sessions as session_store
 from fedcop.store.users import User
 
-MAX_FAILURES = 10
-FAILURE_WINDOW = timedelta(minutes=15)
 INVITATION_LIFETIME = timedelta(days=14)
+# How long a browser stays signed in (the cookie's Max-Age too).
+SESSION_LIFETIME = timedelta(days=30)
 # Checked against when the account does not exist, so that a wrong name costs the same time.
 _UNKNOWN = hash_password(secrets.token_hex(16))
 
 
 class SignInRefused(ServiceError):
-    pass
-
-
-class TooManyAttempts(ServiceError):
     pass
 
 
@@ -47,20 +49,16 @@ class Registered:
 
 
 async def sign_in(pool: Any, name: str, password: str, address: str) -> User:
-    keys = [f"name:{name.lower()}", f"address:{address}"]
+    """The account `name` if `password` is its own; TooManyAttempts if this address has
+    failed too often lately (nothing is checked then), SignInRefused otherwise."""
+    attempt = await signin_throttle.attempt(pool, name, address)
     async with pool.acquire() as conn:
-        for key in keys:
-            if await user_store.recent_failures(conn, key, FAILURE_WINDOW) >= MAX_FAILURES:
-                raise TooManyAttempts(
-                    "too many failed sign-ins: wait a quarter of an hour and try again"
-                )
         user = await user_store.find_by_name(conn, name)
         stored = await actor_store.password_hash_of(conn, name) if user else None
     matches = await asyncio.to_thread(check_password, password, stored or _UNKNOWN)
     if user is None or not matches:
-        async with pool.acquire() as conn:
-            await user_store.record_failure(conn, keys)
         raise SignInRefused("that name and password do not match an account here")
+    await signin_throttle.succeeded(pool, attempt)
     if user.state == "pending":
         raise SignInRefused("your registration is waiting for an administrator's approval")
     if user.state == "suspended":
@@ -70,14 +68,40 @@ async def sign_in(pool: Any, name: str, password: str, address: str) -> User:
     return user
 
 
-async def signed_in(pool: Any, actor_id: int, session_version: int) -> User | None:
-    """The account a session names, if that session still counts."""
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+async def open_session(pool: Any, user: User) -> str:
+    """A new session for `user`: the token its cookie carries (only its hash is kept)."""
+    token = secrets.token_urlsafe(32)
+    async with pool.acquire() as conn:
+        await session_store.open_session(conn, _token_hash(token), user.actor.id, SESSION_LIFETIME)
+    return token
+
+
+async def signed_in(
+    pool: Any, actor_id: int, session_version: int, session_token: str
+) -> User | None:
+    """The account a session names, if that session is still open and still counts."""
     async with pool.acquire() as conn:
         user = await user_store.find_by_id(conn, actor_id)
         if user is None or user.state != "active" or user.session_version != session_version:
             return None
+        if not await session_store.is_open(
+            conn, _token_hash(session_token), actor_id, SESSION_LIFETIME
+        ):
+            return None
         await user_store.touch(conn, actor_id)
     return user
+
+
+async def sign_out(pool: Any, session_token: str, *, everywhere_for: int | None = None) -> None:
+    """End this session; with `everywhere_for` (the account's id), every session of it."""
+    async with pool.acquire() as conn:
+        await session_store.close_session(conn, _token_hash(session_token))
+        if everywhere_for is not None:
+            await session_store.close_all(conn, everywhere_for)
 
 
 async def register(
@@ -104,11 +128,15 @@ async def register(
     return Registered(user, pending=state == "pending")
 
 
-async def change_password(pool: Any, user: User, current: str, new: str) -> None:
+async def change_password(pool: Any, user: User, current: str, new: str, address: str) -> None:
+    """Set a new password once the current one is given (throttled like signing in: a
+    session left open must not become a way to guess the password). Every session ends."""
+    attempt = await signin_throttle.attempt(pool, user.actor.username, address)
     async with pool.acquire() as conn:
         stored = await actor_store.password_hash_of(conn, user.actor.username)
     if not stored or not await asyncio.to_thread(check_password, current, stored):
         raise InvalidInput("the current password is not right")
+    await signin_throttle.succeeded(pool, attempt)
     accounts.check_password_rules(new)
     new_hash = await asyncio.to_thread(hash_password, new)
     async with pool.acquire() as conn:

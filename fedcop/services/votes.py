@@ -18,7 +18,7 @@ from fedcop.store import moderation as mod_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
-from federation.vocab import id_of
+from federation.vocab import first_type, id_of
 
 KINDS = {"Like": "like", "Dislike": "dislike"}
 
@@ -105,7 +105,7 @@ async def unvote(pool: Any, config: Config, *, voter: str, post_uri: str) -> boo
 
 
 async def receive_vote(pool: Any, config: Config, activity: dict[str, Any], voter: Actor) -> bool:
-    kind = KINDS.get(str(activity.get("type")))
+    kind = KINDS.get(first_type(activity) or "")
     target = id_of(activity.get("object"))
     if kind is None or target is None:
         return False
@@ -126,11 +126,17 @@ async def receive_vote(pool: Any, config: Config, activity: dict[str, Any], vote
 
 
 async def receive_undo_vote(pool: Any, config: Config, undo: dict[str, Any], voter: Actor) -> bool:
-    vote_uri = id_of(undo.get("object"))
+    """A vote taken back: found by the id of the vote the Undo names, else by its meaning (the
+    voter, Like or Dislike, the post), since Lemmy and PieFed send the Undo with a fresh id for
+    the vote it withdraws. The handler checked that the voter is the actor of both."""
+    inner = undo.get("object")
+    vote_uri = id_of(inner)
     if vote_uri is None:
         return False
     async with pool.acquire() as conn, conn.transaction():
         found = await post_store.vote_of(conn, vote_uri)
+        if found is None and isinstance(inner, dict):
+            vote_uri, found = await _vote_by_meaning(conn, inner, voter)
         if found is None or found[1] != voter.id:
             return False
         await post_store.remove_vote(conn, vote_uri, voter.id)
@@ -153,6 +159,25 @@ async def _author_of(conn: asyncpg.Connection, post: Post) -> Actor:
     author = await actor_store.find_by_id(conn, post.author_id)
     assert author is not None  # posts.author_id references actors
     return author
+
+
+async def _vote_by_meaning(
+    conn: asyncpg.Connection, vote: dict[str, Any], voter: Actor
+) -> tuple[str, tuple[int, int, str] | None]:
+    """(the stored vote's activity id, (post, voter, kind)) of `voter`'s vote of the kind `vote`
+    is (Like, Dislike) on the post it names; (its own id, None) when there is none."""
+    own_id = str(id_of(vote))
+    kind = KINDS.get(first_type(vote) or "")
+    target = id_of(vote.get("object"))
+    if kind is None or target is None:
+        return own_id, None
+    post = await post_store.find_by_uri(conn, target)
+    if post is None:
+        return own_id, None
+    cast = await post_store.vote_by(conn, post.id, voter.id)
+    if cast is None or cast[1] != kind:
+        return own_id, None
+    return cast[0], (post.id, voter.id, kind)
 
 
 async def _relay_if_local(

@@ -13,7 +13,8 @@ _COLUMNS = """
     p.object_type, p.title, p.content, p.summary, p.url, p.attachments, p.sensitive,
     p.visibility, p.create_uri, p.published, p.updated, p.deleted_at, p.removed_at, p.locked,
     p.like_count, p.dislike_count, p.reply_count, p.tags,
-    p.source
+    p.source,
+    p.language
 """
 
 
@@ -48,6 +49,8 @@ class Post:
     tags: list[str] = field(default_factory=list)
     # The Markdown its author wrote (here, or sent as `source`); None when unknown.
     source: str | None = None
+    # BCP 47 tag of the language it is written in (from its author's server), or None.
+    language: str | None = None
 
     @property
     def is_thread(self) -> bool:
@@ -78,6 +81,7 @@ class NewPost:
     published: datetime | None
     # The Markdown `content` was rendered from, when known.
     source: str | None = None
+    language: str | None = None
 
 
 def _post(row: Any) -> Post:
@@ -93,9 +97,9 @@ async def insert(
         INSERT INTO posts AS p (id, uri, community_id, author_id, thread_id, parent_id,
                                 in_reply_to_uri, object_type, title, content, summary, url,
                                 attachments, sensitive, visibility, create_uri, published,
-                                source)
+                                source, language)
         VALUES (coalesce($1, fedcop_next_id()), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-                $13, $14, $15, $16, least(coalesce($17, now()), now()), $18)
+                $13, $14, $15, $16, least(coalesce($17, now()), now()), $18, $19)
         ON CONFLICT (uri) DO NOTHING
         RETURNING {_COLUMNS}
         """,
@@ -117,6 +121,7 @@ async def insert(
         post.create_uri,
         post.published,
         post.source,
+        post.language,
     )
     if row is None:
         return None
@@ -352,3 +357,8 @@ async def count_public_posts_by(conn: asyncpg.Connection, author_id: int) -> int
 async def set_create_uri(conn: asyncpg.Connection, post_id: int, create_uri: str) -> None:
     """The id of the Create that published a post written here (relays wrap it)."""
     await conn.execute("UPDATE posts SET create_uri = $2 WHERE id = $1", post_id, create_uri)
+
+
+async def set_language(conn: asyncpg.Connection, post_id: int, language: str | None) -> None:
+    """An edited post from elsewhere: the language its new text is in."""
+    await conn.execute("UPDATE posts SET language = $2 WHERE id = $1", post_id, language)

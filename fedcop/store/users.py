@@ -1,9 +1,9 @@
-"""Local user accounts: sign-in state, profiles, invitations, failed logins."""
+"""Local user accounts: sign-in state, profiles, invitations."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import asyncpg
 
@@ -75,6 +75,7 @@ async def find_by_name(conn: asyncpg.Connection, name: str) -> User | None:
 
 
 async def set_password(conn: asyncpg.Connection, actor_id: int, password_hash: str) -> None:
+    """A new password; every session of the account ends."""
     await conn.execute(
         """
         UPDATE users SET password_hash = $2, session_version = session_version + 1
@@ -83,14 +84,17 @@ async def set_password(conn: asyncpg.Connection, actor_id: int, password_hash: s
         actor_id,
         password_hash,
     )
+    await conn.execute("DELETE FROM web_sessions WHERE actor_id = $1", actor_id)
 
 
 async def set_state(conn: asyncpg.Connection, actor_id: int, state: str) -> None:
+    """A new state ('active', 'pending', 'suspended'); every session of the account ends."""
     await conn.execute(
         "UPDATE users SET state = $2, session_version = session_version + 1 WHERE actor_id = $1",
         actor_id,
         state,
     )
+    await conn.execute("DELETE FROM web_sessions WHERE actor_id = $1", actor_id)
 
 
 async def touch(conn: asyncpg.Connection, actor_id: int) -> None:
@@ -131,24 +135,6 @@ async def update_profile(
         actor_id,
         display_name,
         summary,
-    )
-
-
-async def record_failure(conn: asyncpg.Connection, keys: list[str]) -> None:
-    await conn.executemany("INSERT INTO login_failures (key) VALUES ($1)", [(k,) for k in keys])
-    await conn.execute("DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'")
-
-
-async def recent_failures(conn: asyncpg.Connection, key: str, window: timedelta) -> int:
-    return int(
-        await conn.fetchval(
-            """
-            SELECT count(*) FROM login_failures
-            WHERE key = $1 AND failed_at > now() - $2::interval
-            """,
-            key,
-            window,
-        )
     )
 
 

@@ -9,7 +9,7 @@ from starlette.routing import Route
 from fedcop.services import markdown, profiles, signin
 from fedcop.services import node as node_service
 from fedcop.services.errors import ServiceError
-from fedcop.web.render import go, refused, render
+from fedcop.web.render import go, refused, render, with_retry_after
 from fedcop.web.session import FormRefused, checked_form, sign_in_as, sign_out, viewer
 from federation.html import to_text
 
@@ -42,17 +42,18 @@ async def login(request: Request) -> Response:
         user = await signin.sign_in(request.app.state.pool, name, password, _address(request))
     except ServiceError as error:
         status = 429 if isinstance(error, signin.TooManyAttempts) else 400
-        return await render(request, "login.html", status, error=str(error), name=name, next=target)
-    sign_in_as(request, user)
+        page = await render(request, "login.html", status, error=str(error), name=name, next=target)
+        return with_retry_after(page, error)
+    await sign_in_as(request, user)
     return go(target)
 
 
 async def logout(request: Request) -> Response:
     try:
-        await checked_form(request)
+        form = await checked_form(request)
     except FormRefused as error:
         return await refused(request, str(error), 403)
-    sign_out(request)
+    await sign_out(request, everywhere=form.get("everywhere") == "1")
     return go("/")
 
 
@@ -97,12 +98,16 @@ async def register(request: Request) -> Response:
             title="Registration received",
             message="An administrator will look at it; you can sign in once it is approved.",
         )
-    sign_in_as(request, registered.user)
+    await sign_in_as(request, registered.user)
     return go(f"/u/{registered.user.actor.username}")
 
 
 async def settings_page(
-    request: Request, saved: str = "", error: str = "", invitation: str = ""
+    request: Request,
+    saved: str = "",
+    error: str = "",
+    invitation: str = "",
+    status: int | None = None,
 ) -> Response:
     current = await viewer(request)
     if current.user is None:
@@ -111,7 +116,7 @@ async def settings_page(
     return await render(
         request,
         "settings.html",
-        400 if error else 200,
+        status or (400 if error else 200),
         user=current.user,
         bio=to_text(current.user.actor.summary),
         saved=saved,
@@ -168,13 +173,16 @@ async def change_password(request: Request) -> Response:
             current.user,
             str(form.get("current", "")),
             str(form.get("new", "")),
+            _address(request),
         )
     except (FormRefused, ServiceError) as error:
-        return await settings_page(request, error=str(error))
-    # Every other session of this account ends; this browser signs in again at once.
+        status = 429 if isinstance(error, signin.TooManyAttempts) else None
+        page = await settings_page(request, error=str(error), status=status)
+        return with_retry_after(page, error)
+    # Every session of this account ended; this browser signs in again at once.
     refreshed = await signin.signed_in_after_password_change(request.app.state.pool, current.user)
     if refreshed is not None:
-        sign_in_as(request, refreshed)
+        await sign_in_as(request, refreshed)
     return await settings_page(request, saved="Your password is changed.")
 
 

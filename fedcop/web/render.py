@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from fedcop.config import Config
 from fedcop.services import node as node_service
+from fedcop.services.signin_throttle import TooManyAttempts
 from fedcop.web.session import viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -46,6 +47,13 @@ async def refused(request: Request, message: str, status_code: int = 400) -> Res
     return await render(
         request, "error.html", status_code, title="That did not work", message=message
     )
+
+
+def with_retry_after(response: Response, error: Exception) -> Response:
+    """`response`, saying when to try again if `error` is the sign-in throttle's wait."""
+    if isinstance(error, TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def go(path: str) -> Response:

@@ -1,9 +1,11 @@
 """Who is looking at a page, and the guard on every form.
 
-cookie "fedcop_session" = signed {"u": account id, "v": session version, "c": CSRF token}
+cookie "fedcop_session" = signed {"u": account id, "v": session version, "s": session token,
+                                  "c": CSRF token}
     signed with the node's secret (itsdangerous), HttpOnly, SameSite=Lax, Secure under https,
-    kept 30 days; an account whose session version moved on (password changed, suspended)
-    is signed out
+    kept 30 days; the token's hash is a row in web_sessions (services.signin): signing out
+    deletes it, so a copy of the cookie taken before opens nothing; an account whose session
+    version moved on (password changed, suspended) has every session ended
 every form carries the CSRF token as `csrf`; a POST without the session's token is refused
 """
 
@@ -22,7 +24,7 @@ from fedcop.services import signin
 from fedcop.store.users import User
 
 COOKIE = "fedcop_session"
-MAX_AGE_SECONDS = 30 * 24 * 3600
+MAX_AGE_SECONDS = int(signin.SESSION_LIFETIME.total_seconds())
 MAX_FORM_BYTES = 256 * 1024
 
 
@@ -33,6 +35,7 @@ class Viewer:
     user: User | None
     csrf: str
     changed: bool = False  # the cookie must be (re)written
+    session_token: str | None = None  # the open session's token, when someone is signed in
 
     @property
     def signed_in(self) -> bool:
@@ -57,20 +60,38 @@ async def viewer(request: Request) -> Viewer:
         except BadSignature:
             data = {}
     user = None
-    if isinstance(data.get("u"), int) and isinstance(data.get("v"), int):
-        user = await signin.signed_in(request.app.state.pool, data["u"], data["v"])
+    token = data.get("s") if isinstance(data.get("s"), str) else None
+    if isinstance(data.get("u"), int) and isinstance(data.get("v"), int) and token:
+        user = await signin.signed_in(request.app.state.pool, data["u"], data["v"], token)
     csrf = data.get("c") if isinstance(data.get("c"), str) else None
-    found = Viewer(user=user, csrf=csrf or secrets.token_urlsafe(24), changed=csrf is None)
+    found = Viewer(
+        user=user,
+        csrf=csrf or secrets.token_urlsafe(24),
+        changed=csrf is None,
+        session_token=token if user is not None else None,
+    )
     request.state.viewer = found
     return found
 
 
-def sign_in_as(request: Request, user: User) -> None:
-    """From now on this browser is `user`; a fresh CSRF token goes with the new session."""
-    request.state.viewer = Viewer(user=user, csrf=secrets.token_urlsafe(24), changed=True)
+async def sign_in_as(request: Request, user: User) -> None:
+    """From now on this browser is `user`, in a new session with a fresh CSRF token."""
+    token = await signin.open_session(request.app.state.pool, user)
+    request.state.viewer = Viewer(
+        user=user, csrf=secrets.token_urlsafe(24), changed=True, session_token=token
+    )
 
 
-def sign_out(request: Request) -> None:
+async def sign_out(request: Request, *, everywhere: bool = False) -> None:
+    """End this browser's session on the server (with `everywhere`, every session of its
+    account), and forget it here."""
+    current = await viewer(request)
+    if current.session_token is not None and current.user is not None:
+        await signin.sign_out(
+            request.app.state.pool,
+            current.session_token,
+            everywhere_for=current.user.actor.id if everywhere else None,
+        )
     request.state.viewer = Viewer(user=None, csrf=secrets.token_urlsafe(24), changed=True)
 
 
@@ -79,8 +100,10 @@ def cookie_header(state: Any, current: Viewer, secure: bool) -> str | None:
     if not current.changed:
         return None
     data: dict[str, Any] = {"c": current.csrf}
-    if current.user is not None:
-        data.update(u=current.user.actor.id, v=current.user.session_version)
+    if current.user is not None and current.session_token is not None:
+        data.update(
+            u=current.user.actor.id, v=current.user.session_version, s=current.session_token
+        )
     value = URLSafeTimedSerializer(state.session_secret, salt="fedcop-session").dumps(data)
     parts = [
         f"{COOKIE}={value}",

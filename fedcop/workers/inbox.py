@@ -262,7 +262,11 @@ class InboxWorker:
         signed = row.signed_request or {}
         try:
             parsed = parse_signature(
-                signed["method"], signed["target"], signed["headers"], scheme=self.ctx.config.scheme
+                signed["method"],
+                signed["target"],
+                signed["headers"],
+                scheme=self.ctx.config.scheme,
+                authority=self.ctx.config.domain,
             )
         except (SignatureError, KeyError) as error:
             return f"signature: {error}"
@@ -275,6 +279,9 @@ class InboxWorker:
             async with self.ctx.pool.acquire() as conn:
                 await inbound_store.mark_verified(conn, row.id)
             return None
+        refusal = await remote_actors.refused_key_reason(self.ctx.pool, parsed.key_id)
+        if refusal is not None:  # fetched for an earlier row and refused: not fetched again
+            return f"key {parsed.key_id}: {refusal}"
         if not self._key_fetches.allow(host_of(parsed.key_id) or ""):
             raise _Retry(f"{host_of(parsed.key_id)} asked for many key fetches lately; later")
         try:

@@ -173,6 +173,45 @@ def test_null_stands_for_absent_optional_values() -> None:
     validate(document)
 
 
+def test_null_stands_for_absent_author_tags_attachments_and_addressing() -> None:
+    document = create_note()
+    document["object"].update(attributedTo=None, tag=None, attachment=None, to=None, cc=None)
+    validate(document)
+
+
+@pytest.mark.parametrize("spelling", ["{}", "as:{}", "https://www.w3.org/ns/activitystreams#{}"])
+def test_compact_and_full_type_names_are_accepted(spelling: str) -> None:
+    document = create_note()
+    document["type"] = spelling.format("Create")
+    document["object"]["type"] = [spelling.format("Note")]
+    validate(document)
+    assert accepted_type(document) == "Create"
+    assert accepted_type(document["object"]) == "Note"
+
+
+@pytest.mark.parametrize(
+    "in_reply_to",
+    [
+        {"type": "Link", "href": "https://alpha.example/n/0"},
+        [{"type": "Link", "href": "https://alpha.example/n/0"}],
+        {"type": "Collection", "items": ["https://alpha.example/n/0"]},
+    ],
+)
+def test_in_reply_to_may_be_a_link_or_a_collection(in_reply_to: Any) -> None:
+    document = create_note()
+    document["object"]["inReplyTo"] = in_reply_to
+    validate(document)
+
+
+def test_a_link_in_reply_to_must_point_at_a_web_address() -> None:
+    document = create_note()
+    document["object"]["inReplyTo"] = {"type": "Link", "href": "javascript:alert(1)"}
+    assert str(rejection(document)) == (
+        "Create.object.inReplyTo.href: must be an absolute https or http URI "
+        "(got 'javascript:alert(1)')"
+    )
+
+
 def test_the_first_accepted_type_of_an_array_decides_the_schema() -> None:
     document = {"id": "https://alpha.example/n/1", "type": ["Hashtag", "Note", "Page"]}
     assert accepted_type(document) == "Note"
@@ -266,7 +305,8 @@ Mutation = Callable[[dict[str, Any]], Any]
         (
             lambda d: d["object"].update(inReplyTo=42),
             "Create.object.inReplyTo: must be an absolute https or http URI, an object whose id "
-            "is one, or an array of those (or null) (got the number 42)",
+            "is one, a Link whose href is one, a collection of those, or an array of those (or "
+            "null) (got the number 42)",
         ),
         (
             lambda d: d["object"].update(tag=[{"type": "Mention"}] * 1001),

@@ -9,13 +9,19 @@ from federation.vocab import (
     PUBLIC,
     as_list,
     audience_of,
+    context_language,
     declares_as_context,
     first_type,
+    from_language_map,
     has_type,
     host_of,
+    href_of,
     id_of,
     ids_of,
     is_public,
+    language_tag,
+    normal_type,
+    reference_of,
     types_of,
 )
 
@@ -141,3 +147,100 @@ def test_the_activitystreams_context_is_found_in_a_string_or_an_array() -> None:
     assert declares_as_context({"@context": ["https://w3id.org/security/v1", AS_CONTEXT, {}]})
     assert not declares_as_context({"@context": "https://join-lemmy.org/context.json"})
     assert not declares_as_context({})
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Note", "Note"),
+        ("as:Note", "Note"),
+        ("https://www.w3.org/ns/activitystreams#Hashtag", "Hashtag"),
+        ("http://www.w3.org/ns/activitystreams#Create", "Create"),
+        ("toot:Emoji", "toot:Emoji"),
+        ("as:", "as:"),
+    ],
+)
+def test_type_names_lose_only_the_activitystreams_prefix(name: str, expected: str) -> None:
+    assert normal_type(name) == expected
+
+
+def test_types_are_compared_without_their_prefix() -> None:
+    document = {"type": ["as:Note", "https://www.w3.org/ns/activitystreams#Article"]}
+    assert types_of(document) == ["Note", "Article"]
+    assert first_type(document) == "Note"
+    assert has_type(document, "Article")
+
+
+PAGE, VIDEO = "https://v.example/w/1", "https://v.example/v/1.mp4"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        (PAGE, PAGE),
+        ([PAGE, VIDEO], PAGE),
+        ({"type": "Link", "href": PAGE}, PAGE),
+        (
+            [
+                {"type": "Link", "href": VIDEO, "mediaType": "video/mp4"},
+                {"type": "Link", "href": PAGE, "mediaType": "text/html"},
+            ],
+            PAGE,
+        ),
+        # A Link without a media type is text/html; Funkwhale's mimeType counts too
+        ([{"type": "Link", "href": VIDEO, "mimeType": "video/mp4"}, {"href": PAGE}], PAGE),
+        ([{"type": "Link", "href": VIDEO, "mediaType": "video/mp4"}], VIDEO),
+        ({"type": "Document", "url": {"type": "Link", "href": VIDEO}}, VIDEO),
+        ({"type": "Link"}, None),
+    ],
+)
+def test_a_url_is_read_from_strings_links_and_arrays(value: object, expected: str | None) -> None:
+    assert href_of(value, "text/html") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        (ALICE, ALICE),
+        ({"type": "Note", "id": ALICE}, ALICE),
+        ({"type": "Link", "href": ALICE}, ALICE),
+        ([{"type": "Link", "href": ALICE}, BOB], ALICE),
+        ({"type": "Collection", "id": BOB + "/replies", "items": [ALICE]}, ALICE),
+        ({"type": "OrderedCollection", "orderedItems": [{"id": ALICE}]}, ALICE),
+        ({"type": "Link"}, None),
+    ],
+)
+def test_a_reference_is_read_from_ids_links_and_collections(
+    value: object, expected: str | None
+) -> None:
+    assert reference_of(value) == expected
+
+
+def test_language_maps_give_their_first_text_and_its_language() -> None:
+    assert from_language_map({"de": "", "en": "<p>Hi</p>", "fr": "<p>Salut</p>"}) == (
+        "en",
+        "<p>Hi</p>",
+    )
+    assert from_language_map({"und": "<p>?</p>"}) == (None, "<p>?</p>")
+    assert from_language_map({}) is None
+    assert from_language_map("en") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("en", "en"), ("pt-BR", "pt-BR"), ("zh_Hant", "zh-Hant"), ("und", None), ("@none", None)],
+)
+def test_language_tags_are_read_or_refused(value: str, expected: str | None) -> None:
+    assert language_tag(value) == expected
+
+
+@pytest.mark.parametrize("value", ["", "english please", "e", "<script>", 42, None])
+def test_what_is_no_language_tag_gives_none(value: object) -> None:
+    assert language_tag(value) is None
+
+
+def test_the_context_may_declare_a_language() -> None:
+    assert context_language({"@context": [AS_CONTEXT, {"@language": "nl"}]}) == "nl"
+    assert context_language({"@context": AS_CONTEXT}) is None
