@@ -18,6 +18,7 @@ Create in   -> its fields read as Mastodon reads them (services.post_fields)
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from typing import Any
@@ -52,6 +53,8 @@ from fedcop.store.actors import Actor
 from fedcop.store.posts import NewPost, Post
 from federation.html import escape
 from federation.vocab import first_type, id_of, ids_of
+
+log = logging.getLogger(__name__)
 
 MAX_CONTENT = 100_000
 MAX_SUMMARY = 1000  # a content warning is a line, not a post
@@ -260,6 +263,7 @@ async def receive_create(
         # to keep, and never relayed to its members.
         placed = f"it is neither public nor addressed to {placed.community.uri}"
     if isinstance(placed, str):
+        log.info("post %s not kept: %s", note.get("id"), placed)
         raise Ignored(f"not kept: {placed}")
     community = placed.community
     author = await remote_actors.get_actor(pool, network, author_uri)
@@ -319,6 +323,7 @@ async def _keep_outside_communities(
     try:
         placed = await followed_posts.place(pool, config, note, author_uri)
     except Ignored as outside:
+        log.info("post %s not kept: %s; %s", note.get("id"), why_not_in_a_community, outside)
         raise Ignored(f"not kept: {why_not_in_a_community}; {outside}") from None
     author = await remote_actors.get_actor(pool, network, author_uri)
     async with pool.acquire() as conn, conn.transaction():

@@ -317,6 +317,6 @@ class InboxWorker:
         if state == InboundState.REJECTED:
             log.info("inbound %s rejected: %s", row.activity_id, error)
         elif state == InboundState.IGNORED:
-            log.debug("inbound %s ignored: %s", row.activity_id, error)
+            log.info("%s %s ignored: %s", row.activity_type, row.activity_id, error)
         async with self.ctx.pool.acquire() as conn:
             await inbound_store.finish(conn, row.id, state, error)
