@@ -6,10 +6,13 @@
 .../inbox  /outbox  /followers  /following     an actor's collections
 /c/{name}/moderators   a community's facilitators (the Group's attributedTo)
 /c/{name}/featured     a community's pinned posts
+/u/{name}/featured     the posts a person pinned on their profile; .../featured_tags their hashtags
 /inbox                 the shared inbox
 """
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from fedcop.config import Config
 
@@ -45,3 +48,7 @@ class Urls:
     @staticmethod
     def collection(actor_uri: str, name: str) -> str:
         return f"{actor_uri}/{name}"
+
+    def tag_page(self, name: str) -> str:
+        """The page of a hashtag's public posts here (`name` lower case, without '#')."""
+        return f"{self.base}/tags/{quote(name)}"

@@ -36,6 +36,8 @@ class MicroblogServer:
     origin: str = ""
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
     received: list[dict[str, Any]] = field(default_factory=list)
+    # The path each of `received` was posted to (/inbox, the shared inbox, or the user's).
+    received_at: list[str] = field(default_factory=list)
     # Keys of the servers that deliver here, by key id (fetched by the test, or set directly).
     known_keys: dict[str, str] = field(default_factory=dict)
     # GoToSocial's shape: the key lives at its own URL (…/main-key), a document naming its owner.
@@ -121,6 +123,17 @@ class MicroblogServer:
                 }
             )
 
+        async def webfinger(request: Request) -> Response:
+            """acct:NAME@HOST[:PORT] -> the user (Mastodon answers JRD)."""
+            host = self.origin.split("://", 1)[1]
+            if request.query_params.get("resource") != f"acct:{self.name}@{host}":
+                return Response(status_code=404)
+            link = {"rel": "self", "type": AP, "href": self.user}
+            return Response(
+                orjson.dumps({"subject": f"acct:{self.name}@{host}", "links": [link]}),
+                media_type="application/jrd+json",
+            )
+
         async def nodeinfo_links(request: Request) -> Response:
             rel = "http://nodeinfo.diaspora.software/ns/schema/2.0"
             return _json({"links": [{"rel": rel, "href": f"{self.origin}/nodeinfo/2.0"}]})
@@ -137,6 +150,7 @@ class MicroblogServer:
                 return Response(status_code=401)
             verify_signature(parsed, load_public_key(pem), body)
             self.received.append(orjson.loads(body))
+            self.received_at.append(request.url.path)
             return Response(status_code=202)
 
         return Starlette(
@@ -145,6 +159,7 @@ class MicroblogServer:
                 Route(f"/users/{self.name}/main-key", key),
                 Route(f"/users/{self.name}/statuses/{{id}}", status),
                 Route(f"/@{self.name}/{{id}}", permalink),
+                Route("/.well-known/webfinger", webfinger),
                 Route("/.well-known/nodeinfo", nodeinfo_links),
                 Route("/nodeinfo/2.0", nodeinfo),
                 Route("/inbox", inbox, methods=["POST"]),

@@ -273,7 +273,7 @@ async def test_a_person_outbox_pages_what_anyone_may_read(
         assert item["object"] == document
         assert (item["to"], item["cc"]) == (document["to"], document["cc"])
     threads = [item["object"] for item in items if "inReplyTo" not in item["object"]]
-    assert threads and all(thread["type"] == "Article" for thread in threads)
+    assert threads and all(thread["type"] == "Note" and thread["name"] for thread in threads)
 
     # And someone who wrote nothing public has an empty outbox, with an empty first page
     empty = (await client.get("/u/bea/outbox", headers=AP)).json()

@@ -77,14 +77,17 @@ async def test_a_local_member_posts_and_remote_members_receive_it(
     for node in (beta, gamma):
         found = await stored(node, thread.uri)
         assert found is not None and found.title == "Welcome"
+        # the body alone: the title paragraph of the fetched form is not kept twice
+        assert found.content == "<p>Introduce yourselves!</p>\n"
     # The thread is served at its id, with audience, addressing and a Mention of the community
     document = (await alpha.get(thread.uri.removeprefix(alpha.base), headers=AP)).json()
-    assert document["type"] == "Article"
+    # as a Note with its title, which microblog servers show in full: the title as its first
+    # paragraph, then the whole text
+    assert document["type"] == "Note"
     assert document["name"] == "Welcome"
-    # with a Note preview that microblog servers show in full: the title and the whole text
-    assert document["preview"]["type"] == "Note"
-    assert "<strong>Welcome</strong>" in document["preview"]["content"]
-    assert "Introduce yourselves!" in document["preview"]["content"]
+    assert document["content"].startswith("<p><strong>Welcome</strong></p>")
+    assert "Introduce yourselves!" in document["content"]
+    assert "preview" not in document and "inReplyTo" not in document
     assert document["audience"] == f"{alpha.base}/c/stewards"
     assert f"{alpha.base}/c/stewards" in document["to"]
     assert document["tag"][0]["type"] == "Mention"
@@ -266,7 +269,10 @@ async def test_a_post_carries_links_to_every_node(
         assert 'href="https://records.example/schedule.pdf"' in found.content
         assert "&lt;b&gt;ask&lt;/b&gt;" in found.content  # text stays text
     document = await alpha.app.state.network.fetch(thread.uri)
-    assert document["attachment"] == [{"type": "Link", "href": "https://records.example/guide"}]
+    link = "https://records.example/guide"
+    assert document["attachment"] == [
+        {"type": "Link", "href": link, "url": link, "mediaType": "text/html"}
+    ]
 
 
 async def test_a_link_that_is_not_a_web_address_is_refused(

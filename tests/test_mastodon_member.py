@@ -138,15 +138,16 @@ async def test_a_microblog_follower_gets_new_threads_announced_by_id(
         author="gus", community_uri=community, content="Hello!", in_reply_to=thread.uri,
     )  # fmt: skip
     await settle(alpha, gamma)
-    # Then mona's server got the thread as an Announce of the thread's id (an Article whose
-    # preview Note it shows in full), and no boost of the reply
+    # Then mona's server got the thread as an Announce of the thread's id (a Note with the
+    # title, which it shows in full), and no boost of the reply
     announces = [a for a in masto.received if a["type"] == "Announce"]
     assert [a["object"] for a in announces] == [thread.uri]
     assert announces[0]["actor"] == community
     served = (await alpha.get(thread.uri.removeprefix(alpha.base), headers=AP)).json()
-    assert served["type"] == "Article"
-    assert served["preview"]["type"] == "Note"
-    assert "Introduce yourselves!" in served["preview"]["content"]
+    assert served["type"] == "Note"
+    assert served["name"] == "Welcome"
+    assert served["content"].startswith("<p><strong>Welcome</strong></p>")
+    assert "Introduce yourselves!" in served["content"]
 
 
 async def test_a_post_for_nobody_here_is_ignored(

@@ -4,6 +4,10 @@ The client API, the token endpoints and the discovery documents answer any origi
 read with bearer tokens, never with cookies, so a page elsewhere gains nothing it could not get
 by asking directly. Preflight requests (OPTIONS with Access-Control-Request-Method) are answered
 here, 204. The HTML pages and /oauth/authorize, which use the session cookie, get no CORS headers.
+
+/static/ (the default avatar and header every Account entity points at, the stylesheet) is
+public and the same for everyone: web apps that draw images on a canvas or fetch them (Elk,
+Phanpy) need it readable from their origin too.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-PREFIXES = ("/api/", "/.well-known/", "/nodeinfo/")
+PREFIXES = ("/api/", "/.well-known/", "/nodeinfo/", "/static/")
 PATHS = frozenset({"/oauth/token", "/oauth/revoke", "/oauth/userinfo"})
 ALLOW_ORIGIN = {"Access-Control-Allow-Origin": "*"}
 PREFLIGHT = {

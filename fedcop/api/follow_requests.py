@@ -3,6 +3,7 @@ they facilitate that approves its members by hand (services.follow_requests).
 
     GET  /api/v1/follow_requests                          accounts, newest request first
     POST /api/v1/follow_requests/:account_id/authorize    Accept sent; the Relationship
+                                                          (followed_by: true, as Mastodon)
     POST /api/v1/follow_requests/:account_id/reject       Reject sent; the Relationship
 
 A request the user does not decide (someone else's community, no request) is 404, and nothing
@@ -19,7 +20,7 @@ from fedcop.api.account_entities import relationship
 from fedcop.api.auth import Call, endpoint
 from fedcop.api.pagination import Page, link_header
 from fedcop.routes.responses import json_response
-from fedcop.services import follow_requests, relationships
+from fedcop.services import follow_requests
 from fedcop.store.relationships import Window
 
 
@@ -34,10 +35,10 @@ async def waiting(call: Call) -> Response:
 
 async def _decide(call: Call, approve: bool) -> Response:
     requester = call.path_id("account_id")
-    await follow_requests.decide(call.pool, call.config, call.me(), requester, approve=approve)
-    return json_response(
-        relationship(await relationships.relationship(call.pool, call.me(), requester))
+    found = await follow_requests.decide(
+        call.pool, call.config, call.me(), requester, approve=approve
     )
+    return json_response(relationship(found))
 
 
 @endpoint("write:follows", user=True)

@@ -19,7 +19,7 @@ import fedcop
 from fedcop.config import Config
 from fedcop.routes.responses import json_response
 from fedcop.services import node as node_service
-from fedcop.services import posts, profiles
+from fedcop.services import posts, profile_pins, profiles, tags
 from fedcop.store.actors import UsageCounts
 from fedcop.store.node import NodeSettings
 
@@ -108,7 +108,7 @@ async def instance_v1(request: Request) -> Response:
             "approval_required": approval,
             "invites_enabled": settings.registrations == "invitation",
             "configuration": {
-                "accounts": {"max_featured_tags": 0},
+                "accounts": {"max_featured_tags": tags.MAX_FEATURED},
                 "statuses": STATUS_LIMITS,
                 "media_attachments": {
                     key: value for key, value in MEDIA_LIMITS.items() if key != "description_limit"
@@ -140,8 +140,8 @@ async def instance_v2(request: Request) -> Response:
             "configuration": {
                 "urls": {},
                 "accounts": {
-                    "max_featured_tags": 0,
-                    "max_pinned_statuses": 0,
+                    "max_featured_tags": tags.MAX_FEATURED,
+                    "max_pinned_statuses": profile_pins.MAX_PINS,
                     "max_display_name_length": profiles.LIMITS["display_name"],
                     "max_profile_fields": 0,
                 },

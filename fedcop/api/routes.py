@@ -14,8 +14,10 @@ from fedcop.api import (
     reports,
     search,
     status_edits,
+    status_marks,
     statuses,
     stubs,
+    tags,
     timelines,
 )
 
@@ -25,6 +27,8 @@ routes: list[BaseRoute] = [
     *accounts.routes,
     *follow_requests.routes,
     *statuses.routes,
+    *status_marks.routes,
+    *tags.routes,
     *status_edits.routes,
     *timelines.routes,
     *notifications.routes,

@@ -104,7 +104,7 @@ def status(view: StatusView, config: Config, *, with_viewer: bool) -> dict[str, 
             favourited=facts.favourited,
             reblogged=facts.reblogged,
             bookmarked=facts.bookmarked,
-            muted=False,
+            muted=facts.muted,
             pinned=facts.pinned,
         )
     return entity
@@ -140,7 +140,7 @@ def _content(post: Post) -> str:
     """The title of a thread (unless the post came from a microblog, whose title is only its
     first line), the body, then the links attached to it."""
     parts = []
-    if post.title and post.thread_id is None and post.object_type != "Note":
+    if post.title and _shows_title(post):
         parts.append(f"<p><strong>{escape(post.title)}</strong></p>")
     parts.append(post.content)
     for item in post.attachments:
@@ -151,6 +151,18 @@ def _content(post: Post) -> str:
             label = escape(str(item.get("name") or url))
             parts.append(f'<p><a href="{escape(url)}" rel="nofollow noopener">{label}</a></p>')
     return "".join(parts)
+
+
+def _shows_title(post: Post) -> bool:
+    """Whether a thread's title goes above its text: always, unless the text begins with it (a
+    microblog post, titled by its first line). A `Note` with a `name`, as fedcop and others
+    send threads to microblog servers, keeps its text without the title."""
+    if not post.title or post.thread_id is not None:
+        return False
+    if post.object_type != "Note":
+        return True
+    first_line = next(iter(to_text(post.content).splitlines()), "")
+    return " ".join(post.title.split()) not in " ".join(first_line.split())
 
 
 # Mastodon's attachment types by the start of the media type.
@@ -192,7 +204,7 @@ def source_text(post: Post, community_acct: str) -> str:
     a thread starts with the mention that puts it back in its community, then its title."""
     body = editable_text(post)
     if post.thread_id is None and post.title:
-        if post.object_type == "Note":
+        if not _shows_title(post):
             return body
         return f"@{community_acct} {post.title}\n\n{body}"
     return body

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from fedcop.api.auth import Call, endpoint
 from fedcop.routes.responses import json_response
+from fedcop.services import relationships
 
 
 def _empty(scope: str | None, *, user: bool) -> Callable[[Request], Awaitable[Response]]:
@@ -29,7 +30,6 @@ EMPTY_LISTS: dict[str, tuple[str | None, bool]] = {
     "/api/v1/filters": ("read:filters", True),
     "/api/v2/filters": ("read:filters", True),
     "/api/v1/announcements": ("read", True),
-    "/api/v1/followed_tags": ("read:follows", True),
     "/api/v1/trends": (None, False),
     "/api/v1/trends/tags": (None, False),
     "/api/v1/trends/statuses": (None, False),
@@ -39,13 +39,23 @@ EMPTY_LISTS: dict[str, tuple[str | None, bool]] = {
     "/api/v1/domain_blocks": ("read:blocks", True),
     "/api/v1/scheduled_statuses": ("read:statuses", True),
     "/api/v1/conversations": ("read:statuses", True),
-    "/api/v1/featured_tags": ("read:accounts", True),
     "/api/v1/endorsements": ("read:accounts", True),
     "/api/v1/suggestions": ("read", True),
     "/api/v2/suggestions": ("read", True),
 }
 
+
+@endpoint("read:lists", user=True)
+async def account_lists(call: Call) -> Response:
+    """The user's lists an account is in: none (an unknown account is still a 404)."""
+    await relationships.account(call.pool, call.path_id())
+    return json_response([])
+
+
 routes: list[BaseRoute] = [
-    Route(path, _empty(scope, user=user), methods=["GET"])
-    for path, (scope, user) in EMPTY_LISTS.items()
+    *(
+        Route(path, _empty(scope, user=user), methods=["GET"])
+        for path, (scope, user) in EMPTY_LISTS.items()
+    ),
+    Route("/api/v1/accounts/{id}/lists", account_lists, methods=["GET"]),
 ]

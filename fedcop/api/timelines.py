@@ -12,7 +12,8 @@ GET /api/v1/timelines/list/:id             read:lists            fedcop has no l
 GET /api/v1/accounts/:id/statuses          read:statuses         a person's posts and boosts
                                                                   (exclude_reblogs: not those);
                                                                   a community's threads
-                                                                  (pinned: its pins)
+                                                                  (pinned: its pins;
+                                                                  tagged: with a hashtag)
 GET /api/v1/favourites                     read:favourites (user)
 GET /api/v1/bookmarks                      read:bookmarks (user)
 """
@@ -109,6 +110,7 @@ async def account_statuses(call: Call) -> Response:
         exclude_replies=params.flag("exclude_replies"),
         exclude_reblogs=params.flag("exclude_reblogs"),
         pinned=params.flag("pinned"),
+        tagged=params.text("tagged") or None,
     )
     return await _entries(call, found)
 

@@ -3,11 +3,13 @@
 What peers read from an actor: `preferredUsername` and `inbox` (required by all), `publicKey`
 (to verify our signatures), `endpoints.sharedInbox` (one delivery per server), `outbox`,
 `followers`, `following`; a Group adds `attributedTo` (its moderators, FEP-1b12), `featured`,
-`postingRestrictedToMods`. Private keys never appear here.
+`postingRestrictedToMods`; a Person adds `featured` (their pinned posts) and `featuredTags`.
+Private keys never appear here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +56,7 @@ def actor_document(local: LocalActor, urls: Urls) -> dict[str, Any]:
         document["sensitive"] = False
     elif actor.actor_type == "Person":
         document["featured"] = urls.collection(uri, "featured")
+        document["featuredTags"] = urls.collection(uri, "featured_tags")
     elif actor.actor_type == "Application":
         # The instance actor follows nobody and is followed by nobody; it only signs fetches.
         document["manuallyApprovesFollowers"] = True
@@ -91,4 +94,14 @@ def moderators_collection(
 ) -> dict[str, Any]:
     return ordered_collection(
         urls.collection(community.uri, "moderators"), [a.uri for a in facilitators]
+    )
+
+
+def featured_tags_collection(
+    collection_id: str, names: list[str], tag_url: Callable[[str], str]
+) -> dict[str, Any]:
+    """A person's featured hashtags, as Mastodon reads them: `Hashtag` objects."""
+    return ordered_collection(
+        collection_id,
+        [{"type": "Hashtag", "href": tag_url(name), "name": f"#{name}"} for name in names],
     )

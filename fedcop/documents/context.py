@@ -15,6 +15,7 @@ EXTENSIONS: dict[str, Any] = {
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",
     "featured": {"@id": "toot:featured", "@type": "@id"},
+    "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
     "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
     "sensitive": "as:sensitive",
 }

@@ -2,7 +2,7 @@
 
 GET /actor                    the instance actor (always unsigned-fetchable)
 GET /u/{name}  /c/{name}      a user or a community: JSON for ActivityPub, HTML for browsers
-GET /u/{name}/{collection}    outbox, followers, following, featured
+GET /u/{name}/{collection}    outbox, followers, following, featured, featured_tags
 GET /c/{name}/{collection}    the same plus moderators
 """
 
@@ -17,6 +17,7 @@ from starlette.routing import Route
 from fedcop.documents.actors import (
     actor_document,
     counted_collection,
+    featured_tags_collection,
     moderators_collection,
     ordered_collection,
 )
@@ -24,6 +25,7 @@ from fedcop.routes import collections
 from fedcop.routes.authorized_fetch import refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
 from fedcop.services import node as node_service
+from fedcop.services import profile_pins, tags
 from fedcop.store.actors import LocalActor
 from fedcop.urls import Urls
 from fedcop.web import pages
@@ -31,7 +33,7 @@ from fedcop.web import pages
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 _COLLECTIONS = {
-    "Person": ("outbox", "followers", "following", "featured"),
+    "Person": ("outbox", "followers", "following", "featured", "featured_tags"),
     "Group": ("outbox", "followers", "following", "featured", "moderators"),
 }
 
@@ -101,7 +103,18 @@ def _collection_route(actor_type: str) -> Endpoint:
         if name == "following":
             _, following = await node_service.follow_counts(request.app.state.pool, actor.id)
             return activity_json(counted_collection(collection_id, following))
-        pinned = await node_service.pinned(request.app.state.pool, actor.id)  # featured
+        if name == "featured_tags":
+            featured = await tags.featured_of(request.app.state.pool, actor.id)
+            return activity_json(
+                featured_tags_collection(
+                    collection_id, [one.name for one in featured], urls.tag_page
+                )
+            )
+        # featured: a community's pinned threads, or the posts a person pinned on their profile
+        if actor_type == "Person":
+            pinned = await profile_pins.pinned_uris(request.app.state.pool, actor.id)
+        else:
+            pinned = await node_service.pinned(request.app.state.pool, actor.id)
         return activity_json(ordered_collection(collection_id, pinned))
 
     return endpoint

@@ -16,11 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fedcop.documents.context import AS_CONTEXT
-from fedcop.documents.posts import post_object
 from fedcop.routes.authorized_fetch import verified_signer
 from fedcop.routes.responses import activity_json, json_error
 from fedcop.services import node as node_service
-from fedcop.services import person_outbox, reading
+from fedcop.services import person_outbox, post_delivery, reading
 from fedcop.store.actors import Actor
 from federation.vocab import host_of
 
@@ -46,7 +45,7 @@ async def outbox(request: Request, actor: Actor) -> Response:
         return activity_json(_collection(collection_id, total, f"{collection_id}?page=true"))
     before = _int_param(request, "max_id")
     threads = await reading.threads(pool, actor.id, before, PAGE_SIZE)
-    return activity_json(_create_page(request, collection_id, before, threads))
+    return activity_json(await _create_page(request, collection_id, before, threads))
 
 
 async def _person_outbox(request: Request, person: Actor) -> Response:
@@ -59,10 +58,10 @@ async def _person_outbox(request: Request, person: Actor) -> Response:
         return activity_json(_collection(collection_id, total, f"{collection_id}?page=true"))
     before = _int_param(request, "max_id")
     written = await person_outbox.page(pool, person, before, PAGE_SIZE)
-    return activity_json(_create_page(request, collection_id, before, written))
+    return activity_json(await _create_page(request, collection_id, before, written))
 
 
-def _create_page(
+async def _create_page(
     request: Request, collection_id: str, before: int | None, views: list[reading.PostView]
 ) -> dict[str, Any]:
     """An outbox page: each post as the Create that published it (its object the document
@@ -71,8 +70,10 @@ def _create_page(
     items: list[dict[str, Any]] = []
     for view in views:
         if view.community is None:
-            continue  # not written here: posts written here are always in a community
-        document = post_object(view.post, view.author, view.community, config)
+            continue  # a reply to a followed person's post: not listed (services.person_replies)
+        document = await post_delivery.served(
+            request.app.state.pool, config, view.post, view.author, view.community
+        )
         items.append(
             {
                 "id": view.post.create_uri or f"{view.post.uri}#create",

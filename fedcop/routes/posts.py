@@ -7,10 +7,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fedcop.documents.actors import ordered_collection
-from fedcop.documents.posts import post_object
 from fedcop.routes.authorized_fetch import members_only_refusal, refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
-from fedcop.services import person_replies, reading
+from fedcop.services import person_replies, post_delivery, reading
 from fedcop.web import pages
 
 
@@ -35,7 +34,10 @@ async def post(request: Request) -> Response:
         if refused is not None:
             return refused
         status = 410 if found.post.deleted_at is not None else 200
-        return activity_json(post_object(found.post, found.author, found.community, config), status)
+        document = await post_delivery.served(
+            request.app.state.pool, config, found.post, found.author, found.community
+        )
+        return activity_json(document, status)
     return await pages.post_page(request, found)
 
 

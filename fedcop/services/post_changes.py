@@ -13,12 +13,13 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
-from fedcop.documents.posts import post_object
+from fedcop.documents.posts import without_title_paragraph
 from fedcop.network import Network
 from fedcop.services import (
+    addressees,
     markdown,
-    outbox,
     person_replies,
+    post_delivery,
     post_fields,
     post_marks,
     post_source,
@@ -27,6 +28,7 @@ from fedcop.services import (
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.services.posts import MAX_CONTENT, MAX_SUMMARY, MAX_TITLE, received_title
 from fedcop.store import actors as actor_store
+from fedcop.store import addressees as addressee_store
 from fedcop.store import post_versions as version_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
@@ -44,25 +46,6 @@ async def _own_post(conn: asyncpg.Connection, author: str, post_uri: str) -> tup
     if post.author_id != writer.actor.id:
         raise InvalidInput("only its author can change a post")
     return writer.actor, post
-
-
-async def _publish_change(
-    conn: asyncpg.Connection,
-    config: Config,
-    author: Actor,
-    community: Actor,
-    activity: dict[str, Any],
-) -> None:
-    published = await outbox.publish(
-        conn,
-        config,
-        author,
-        activity,
-        [] if community.is_local else outbox.inbox_of(community),
-        members_of=outbox.readers(community),
-    )
-    if community.is_local:
-        await relay.relay(conn, config, community, published)
 
 
 async def edit(
@@ -86,7 +69,9 @@ async def edit(
         raise InvalidInput(f"the content warning is too long: at most {MAX_SUMMARY} characters")
     async with pool.acquire() as conn, conn.transaction():
         writer, post = await _own_post(conn, author, post_uri)
-        html = markdown.render(text)
+        # The people it addressed stay linked (who it addresses is set when it is written).
+        mentioned = await addressee_store.mentions_of(conn, post.id)
+        html = addressees.link_mentions(markdown.render(text), mentioned, config)
         wanted_title = title.strip() if title and post.is_thread else ""
         new_title = wanted_title[:MAX_TITLE] or None
         new_summary = post.summary if summary is None else escape(summary.strip())
@@ -118,20 +103,9 @@ async def edit(
         edited = await post_store.find(conn, post.id)
         community = await _written_in(conn, post)
         assert edited is not None
-        document = post_object(edited, writer, community, config)
-        await _publish_change(
-            conn,
-            config,
-            writer,
-            community,
-            {
-                "type": "Update",
-                "object": {k: v for k, v in document.items() if k != "@context"},
-                "to": document["to"],
-                "cc": document["cc"],
-                "audience": community.uri,
-            },
-        )
+        update = await post_delivery.publish(conn, config, "Update", edited, writer, community)
+        if community.is_local:
+            await relay.relay(conn, config, community, update)
         return edited
 
 
@@ -144,20 +118,9 @@ async def delete(pool: Any, config: Config, *, author: str, post_uri: str) -> No
             return
         community = await _written_in(conn, post)
         await post_store.mark_deleted(conn, post.id)
-        addressing = post_object(post, writer, community, config)
-        await _publish_change(
-            conn,
-            config,
-            writer,
-            community,
-            {
-                "type": "Delete",
-                "object": post.uri,
-                "to": addressing["to"],
-                "cc": addressing["cc"],
-                "audience": community.uri,
-            },
-        )
+        deletion = await post_delivery.publish_delete(conn, config, post, writer, community)
+        if community.is_local:
+            await relay.relay(conn, config, community, deletion)
 
 
 # -- arriving from other servers -------------------------------------------------------------
@@ -193,6 +156,8 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
             title, summary_is_title = received_title(note, content, community)
             if summary_is_title:
                 summary = ""
+            if isinstance(note.get("name"), str):
+                content = without_title_paragraph(content, title)
         source = post_source.received_markdown(note)
         sensitive = fields.sensitive
         attachments = _attachments_after(post, note, fields)

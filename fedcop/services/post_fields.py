@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from fedcop.documents.posts import without_title_paragraph
 from fedcop.services import post_source
 from fedcop.store.actors import Actor
 from fedcop.store.posts import NewPost, Post
@@ -233,10 +234,12 @@ def one_line(text: str) -> str:
     return " ".join(text.replace("\x00", "").split())[:MAX_TITLE]
 
 
-def title_and_body(text: str, community_name: str) -> tuple[str, str]:
-    """A microblog post as a thread: its first line without the mention of the community is the
-    title; the lines after it are the body (the whole text when there are none)."""
-    mention = re.compile(rf"@{re.escape(community_name)}(@[\w.:-]+)?", re.IGNORECASE)
+def title_and_body(text: str, community_name: str, *others: str) -> tuple[str, str]:
+    """A microblog post as a thread: its first line without the mention of the community (and
+    of the `others` a cross-post names) is the title; the lines after it are the body (the
+    whole text when there are none)."""
+    names = "|".join(re.escape(name) for name in (community_name, *others))
+    mention = re.compile(rf"@(?:{names})(@[\w.:-]+)?", re.IGNORECASE)
     lines = text.splitlines()
     for index, line in enumerate(lines):
         cleaned = " ".join(mention.sub("", line).split())
@@ -311,6 +314,10 @@ def new_post(
             if thread_id is None
             else (None, False)
         )
+    content = fields.content
+    if title is not None and name_of(note) is not None:
+        # A thread in its microblog-friendly form repeats its title as a first paragraph.
+        content = without_title_paragraph(content, title)
     return NewPost(
         uri=str(note["id"]),
         community_id=community.id if community is not None else None,
@@ -320,7 +327,7 @@ def new_post(
         in_reply_to_uri=fields.in_reply_to,
         object_type=first_type(note) or "Note",
         title=title,
-        content=fields.content,
+        content=content,
         # Kept beside the HTML, never rendered: sent on as it came, and shown to edit.
         source=post_source.received_markdown(note),
         # A summary that became the title is not also a content warning.

@@ -76,20 +76,26 @@ def mentioned_in_tags(tags: object) -> list[str]:
 
 
 async def mark_written(
-    conn: asyncpg.Connection, config: Config, post: Post, text: str
+    conn: asyncpg.Connection,
+    config: Config,
+    post: Post,
+    text: str,
+    addressed: list[str] | None = None,
 ) -> list[str]:
     """Hashtags of a post written here (returned, for the object sent out), and notifications
-    for the people it answers or names (`@name` or `@name@this-domain`)."""
+    for the people it answers or names: `addressed` (their ids, found by services.addressees),
+    else those the text names here (`@name` or `@name@this-domain`)."""
     tags = hashtags_in_text(text)
     if tags:
         await post_extras.set_tags(conn, post.id, tags)
-    urls = Urls(config)
-    mentioned = [
-        urls.user(name)
-        for name, domain in mentions_in_text(text)
-        if domain in (None, config.domain)
-    ]
-    await notifications.post_stored(conn, post, mentioned)
+    if addressed is None:
+        urls = Urls(config)
+        addressed = [
+            urls.user(name)
+            for name, domain in mentions_in_text(text)
+            if domain in (None, config.domain)
+        ]
+    await notifications.post_stored(conn, post, addressed)
     return tags
 
 

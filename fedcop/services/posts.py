@@ -20,19 +20,20 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
 from fedcop.config import Config
-from fedcop.documents.posts import POST_CONTEXT, addressing, post_object
+from fedcop.documents.posts import POST_CONTEXT, addressing
 from fedcop.network import Network
 from fedcop.services import (
+    addressees,
     followed_posts,
     markdown,
-    outbox,
     placement,
+    post_delivery,
     post_fields,
     post_marks,
     post_source,
@@ -45,6 +46,7 @@ from fedcop.services.errors import Ignored, InvalidInput, NotFound, Refused
 from fedcop.services.post_fields import MAX_TITLE as MAX_TITLE
 from fedcop.services.post_fields import POST_TYPES as POST_TYPES
 from fedcop.store import actors as actor_store
+from fedcop.store import addressees as addressee_store
 from fedcop.store import follows as follow_store
 from fedcop.store import ids
 from fedcop.store import moderation as mod_store
@@ -90,6 +92,9 @@ def link_attachments(links: list[str]) -> list[dict[str, Any]]:
 # -- written here ----------------------------------------------------------------------------
 
 
+MAX_COMMUNITIES = 5  # communities one thread may be posted in at once (a cross-post)
+
+
 async def write(
     pool: Any,
     config: Config,
@@ -103,9 +108,14 @@ async def write(
     links: list[str] | None = None,
     summary: str = "",
     sensitive: bool = False,
+    also_in: list[str] | None = None,
 ) -> Post:
     """A local user posts a thread (with a title) or a reply (to a post's id), optionally with
-    links attached and a content warning (`summary`, plain text)."""
+    links attached and a content warning (`summary`, plain text).
+
+    `also_in`: the ids of other communities the same thread starts in (a cross-post). Each gets
+    a thread of its own, linked to the others; they are all written, or none is (the first
+    refusal is the answer). The thread in `community_uri` is returned."""
     attachments = link_attachments(links or [])
     if in_reply_to is None and not (title and title.strip()):
         raise InvalidInput("a new thread needs a title")
@@ -115,73 +125,149 @@ async def write(
         raise InvalidInput(f"the content warning is too long: at most {MAX_SUMMARY} characters")
     if not content.strip():
         raise InvalidInput("the post is empty: write something")
-    community = await remote_actors.get_actor(pool, network, community_uri)
-    if community.actor_type != "Group":
-        raise InvalidInput(f"{community_uri} is not a community")
+    targets = list(dict.fromkeys([community_uri, *(also_in or [])]))
+    if len(targets) > 1 and in_reply_to is not None:
+        raise InvalidInput("a reply belongs to the community of the post it answers alone")
+    if len(targets) > MAX_COMMUNITIES:
+        raise InvalidInput(f"a thread may be posted in at most {MAX_COMMUNITIES} communities")
+    communities = [await _community(pool, network, uri) for uri in targets]
+    if len(communities) > 1 and any(c.members_only for c in communities):
+        raise InvalidInput(
+            "a thread in a members-only community is for its members alone: post it there "
+            "on its own, not together with other communities"
+        )
+    named = await addressees.named_in(pool, config, network, f"{title or ''}\n{content}")
+    draft = _Draft(
+        content=post_source.written(content),
+        title=title.strip()[:MAX_TITLE] if in_reply_to is None and title else None,
+        in_reply_to=in_reply_to,
+        attachments=attachments,
+        summary=summary,
+        sensitive=sensitive,
+        named=named,
+    )
     async with pool.acquire() as conn, conn.transaction():
         writer = await actor_store.find_local(conn, author)
         if writer is None or writer.actor.actor_type != "Person":
             raise NotFound(f"there is no user {author!r} on this node")
         parent = await _parent(conn, in_reply_to)
-        if parent is not None and parent.community_id != community.id:
-            raise InvalidInput("a reply belongs to the community of the post it answers")
-        thread_id = None if parent is None else (parent.thread_id or parent.id)
-        if thread_id is not None and await _locked(conn, thread_id):
-            raise InvalidInput("this thread is locked: it takes no new replies")
-        if parent is None and community.is_local:
-            await _check_may_start_thread(conn, community, writer.actor)
-        if await mod_store.is_banned(conn, community.id, writer.actor.id):
-            raise InvalidInput(f"you are banned from {community.display_name}")
-        post_id = await ids.next_id(conn)
-        uri = local_post_uri(config, post_id)
-        post = await post_store.insert(
-            conn,
-            NewPost(
-                uri=uri,
-                community_id=community.id,
-                author_id=writer.actor.id,
-                thread_id=thread_id,
-                parent_id=parent.id if parent else None,
-                in_reply_to_uri=in_reply_to,
-                object_type="Article" if parent is None else "Note",
-                title=title.strip()[:MAX_TITLE] if parent is None and title else None,
-                content=markdown.render(post_source.written(content)),
-                source=post_source.written(content),
-                summary=escape(summary.strip()),
-                url=None,
-                attachments=attachments,
-                sensitive=sensitive or bool(summary.strip()),
-                visibility="followers" if community.members_only else "public",
-                create_uri=None,
-                published=None,
-            ),
-            post_id,
-        )
-        assert post is not None
-        tags = await post_marks.mark_written(conn, config, post, f"{title or ''}\n{content}")
-        document = post_object(replace(post, tags=tags), writer.actor, community, config)
-        create = await outbox.publish(
-            conn,
-            config,
-            writer.actor,
-            {
-                "type": "Create",
-                "object": {k: v for k, v in document.items() if k != "@context"},
-                "to": document["to"],
-                "cc": document["cc"],
-                "audience": community.uri,
-            },
-            [] if community.is_local else outbox.inbox_of(community),
-            members_of=outbox.readers(community),
-        )
-        await post_store.set_create_uri(conn, post.id, create["id"])
-        if community.is_local:
-            await relay.relay(
-                conn, config, community, create, new_thread_uri=uri if parent is None else None
+        post_ids = [await ids.next_id(conn) for _ in communities]
+        written = []
+        for post_id, community in zip(post_ids, communities, strict=True):
+            written.append(
+                await _write_in(conn, config, writer.actor, community, post_id, parent, draft)
             )
-        found = await post_store.find(conn, post.id)
+        await addressee_store.link_crossposts(conn, [post.id for post in written])
+        for post, community in zip(written, communities, strict=True):
+            await _send(conn, config, writer.actor, community, post)
+        found = await post_store.find(conn, written[0].id)
         assert found is not None
         return found
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """What the author wrote, checked, as every community it goes to gets it."""
+
+    content: str
+    title: str | None
+    in_reply_to: str | None
+    attachments: list[dict[str, Any]]
+    summary: str
+    sensitive: bool
+    named: list[Actor]
+
+
+async def _community(pool: Any, network: Network, uri: str) -> Actor:
+    community = await remote_actors.get_actor(pool, network, uri)
+    if community.actor_type != "Group":
+        raise InvalidInput(f"{uri} is not a community")
+    return community
+
+
+async def _write_in(
+    conn: asyncpg.Connection,
+    config: Config,
+    writer: Actor,
+    community: Actor,
+    post_id: int,
+    parent: Post | None,
+    draft: _Draft,
+) -> Post:
+    """Store the post in one community (checked as that community's rules say) with the people
+    it is addressed to; nothing is sent yet."""
+    if parent is not None and parent.community_id != community.id:
+        raise InvalidInput("a reply belongs to the community of the post it answers")
+    thread_id = None if parent is None else (parent.thread_id or parent.id)
+    if thread_id is not None and await _locked(conn, thread_id):
+        raise InvalidInput("this thread is locked: it takes no new replies")
+    if parent is None and community.is_local:
+        await _check_may_start_thread(conn, community, writer)
+    if await mod_store.is_banned(conn, community.id, writer.id):
+        raise InvalidInput(f"you are banned from {community.display_name}")
+    answered = await _answered(conn, parent)
+    people = await addressees.of_post(
+        conn, community=community, writer=writer, answered=answered, named=draft.named
+    )
+    # Everyone named in the text is linked, in or out of the audience: the link is the
+    # person's page, what Mastodon does for any handle it knows.
+    linked = list({a.id: a for a in [*people, *draft.named]}.values())
+    post = await post_store.insert(
+        conn,
+        NewPost(
+            uri=local_post_uri(config, post_id),
+            community_id=community.id,
+            author_id=writer.id,
+            thread_id=thread_id,
+            parent_id=parent.id if parent else None,
+            in_reply_to_uri=draft.in_reply_to,
+            object_type="Page" if parent is None else "Note",
+            title=draft.title,
+            content=addressees.link_mentions(markdown.render(draft.content), linked, config),
+            source=draft.content,
+            summary=escape(draft.summary.strip()),
+            url=None,
+            attachments=draft.attachments,
+            sensitive=draft.sensitive or bool(draft.summary.strip()),
+            visibility="followers" if community.members_only else "public",
+            create_uri=None,
+            published=None,
+        ),
+        post_id,
+    )
+    assert post is not None
+    await addressee_store.set_mentions(conn, post.id, [actor.id for actor in people])
+    await post_marks.mark_written(
+        conn, config, post, f"{draft.title or ''}\n{draft.content}", [a.uri for a in people]
+    )
+    found = await post_store.find(conn, post.id)
+    assert found is not None
+    return found
+
+
+async def _answered(conn: asyncpg.Connection, parent: Post | None) -> list[Actor]:
+    """The authors a reply answers: its parent's, and its thread's (who asked)."""
+    if parent is None:
+        return []
+    authors = [parent.author_id]
+    if parent.thread_id is not None:
+        thread = await post_store.find(conn, parent.thread_id)
+        if thread is not None:
+            authors.append(thread.author_id)
+    found = [await actor_store.find_by_id(conn, author_id) for author_id in authors]
+    return [actor for actor in found if actor is not None]
+
+
+async def _send(
+    conn: asyncpg.Connection, config: Config, writer: Actor, community: Actor, post: Post
+) -> None:
+    """Publish the Create of a stored post; a community here relays it to its members."""
+    create = await post_delivery.publish(conn, config, "Create", post, writer, community)
+    await post_store.set_create_uri(conn, post.id, create["id"])
+    if community.is_local:
+        await relay.relay(
+            conn, config, community, create, new_thread_uri=post.uri if post.is_thread else None
+        )
 
 
 async def _parent(conn: asyncpg.Connection, in_reply_to: str | None) -> Post | None:
@@ -420,10 +506,11 @@ def received_title(note: dict[str, Any], content: str, community: Actor) -> tupl
     return post_fields.received_title(note, content, community.username)
 
 
-def title_and_body(text: str, community: Actor) -> tuple[str, str]:
-    """A microblog post as a thread: its first line without the mention of the community is the
-    title; the lines after it are the body (the whole text when there are none)."""
-    return post_fields.title_and_body(text, community.username)
+def title_and_body(text: str, community: Actor, *others: Actor) -> tuple[str, str]:
+    """A microblog post as a thread: its first line without the mention of the community (and
+    of the `others` it is cross-posted to) is the title; the lines after it are the body (the
+    whole text when there are none)."""
+    return post_fields.title_and_body(text, community.username, *(c.username for c in others))
 
 
 def _reaches_community(note: dict[str, Any], create: dict[str, Any], community: Actor) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fedcop.services.account_cards import AccountCard, cards
+from fedcop.store import boosts as boost_store
 from fedcop.store import status_facts
 from fedcop.store.actors import Actor
 from fedcop.store.boosts import Boost
@@ -98,3 +99,22 @@ async def posts(pool: Any, post_ids: list[int]) -> dict[int, Post]:
         return {}
     async with pool.acquire() as conn:
         return await status_facts.posts_by_ids(conn, post_ids)
+
+
+async def entries_by_ids(pool: Any, ids: list[int]) -> list[Entry]:
+    """The posts and boosts these ids name (they share one sequence), in the order given, once
+    each; ids that name neither are left out. Visibility is the caller's (entry_views)."""
+    if not ids:
+        return []
+    async with pool.acquire() as conn:
+        found_posts = await status_facts.posts_by_ids(conn, ids)
+        found_boosts = await boost_store.by_ids(conn, [i for i in ids if i not in found_posts])
+        boosted = await status_facts.posts_by_ids(conn, [b.post_id for b in found_boosts.values()])
+    entries = []
+    for wanted in dict.fromkeys(ids):
+        if wanted in found_posts:
+            entries.append(Entry(found_posts[wanted]))
+        elif wanted in found_boosts and found_boosts[wanted].post_id in boosted:
+            boost = found_boosts[wanted]
+            entries.append(Entry(boosted[boost.post_id], boost))
+    return entries

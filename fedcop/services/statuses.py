@@ -1,9 +1,10 @@
 """Posting and acting on posts through the client API, as Mastodon apps do it.
 
     status text "@stewards Retention schedules?\nHow do you..."     (no in_reply_to_id)
-      -> the first mention that names a community (here by name, or @name@domain: stored, or
-         looked up) is where it goes -> a thread: title = first line without the mention,
-         body = the rest
+      -> the mentions that name communities (here by name, or @name@domain: stored, or
+         looked up) are where it goes -> a thread: title = first line without the mentions,
+         body = the rest; mentioning several communities posts it in each, linked as a
+         cross-post, or in none if one of them refuses it
     status text + in_reply_to_id
       -> a reply in the community of the post it answers
 
@@ -110,9 +111,10 @@ async def compose(
             sensitive=draft.sensitive,
         )
     else:
-        community = await mentioned_community(pool, config, network, draft.text)
-        _check_visibility(draft, community)
-        title, body = posts.title_and_body(draft.text, community)
+        community, *others = await mentioned_communities(pool, config, network, draft.text)
+        for each in (community, *others):
+            _check_visibility(draft, each)
+        title, body = posts.title_and_body(draft.text, community, *others)
         written = await posts.write(
             pool,
             config,
@@ -123,6 +125,7 @@ async def compose(
             title=title,
             summary=draft.spoiler_text,
             sensitive=draft.sensitive,
+            also_in=[other.uri for other in others],
         )
     if key:
         async with pool.acquire() as conn:
@@ -172,25 +175,31 @@ def _check_visibility(draft: Draft, community: Actor) -> None:
         )
 
 
-async def mentioned_community(pool: Any, config: Config, network: Network, text: str) -> Actor:
-    """The first community the text mentions: a local one by name, a stored remote one by its
-    handle, or one looked up now on its server (a few at most: one post must not make this
-    node call on every server its text names)."""
+async def mentioned_communities(
+    pool: Any, config: Config, network: Network, text: str
+) -> list[Actor]:
+    """The communities the text mentions, in order (at least one, else InvalidInput): local
+    ones by name, stored remote ones by their handle, or ones looked up now on their server (a
+    few at most: one post must not make this node call on every server its text names). A
+    thread mentioning several is posted in each (posts.write's `also_in`)."""
     lookups = 0
+    found: dict[int, Actor] = {}
     for name, domain in post_marks.mentions_in_text(text):
         here = domain is None or domain == config.domain.lower()
         async with pool.acquire() as conn:
-            found = await post_extras.actor_by_handle(conn, name, None if here else domain)
-        if found is None and not here and lookups < MAX_LOOKUPS:
+            actor = await post_extras.actor_by_handle(conn, name, None if here else domain)
+        if actor is None and not here and lookups < MAX_LOOKUPS:
             lookups += 1
             try:
-                found = await remote_actors.look_up(pool, network, f"{name}@{domain}", "Group")
+                actor = await remote_actors.look_up(pool, network, f"{name}@{domain}", "Group")
             except Exception as error:  # an unknown or unreachable handle is not a community
                 log.info("mention @%s@%s not resolved: %s", name, domain, error)
                 continue
-        if found is not None and found.actor_type == "Group":
-            return found
-    raise InvalidInput(NO_COMMUNITY)
+        if actor is not None and actor.actor_type == "Group":
+            found.setdefault(actor.id, actor)
+    if not found:
+        raise InvalidInput(NO_COMMUNITY)
+    return list(found.values())
 
 
 async def _actor(conn: Any, actor_id: int) -> Actor:

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from fedcop.services.errors import NotFound
 from fedcop.store import actors as actor_store
+from fedcop.store import profile_pins
 from fedcop.store import timelines as store
 from fedcop.store.posts import Post
 from fedcop.store.timelines import Entry, Window
@@ -58,14 +59,29 @@ async def account(
     exclude_replies: bool,
     exclude_reblogs: bool,
     pinned: bool,
+    tagged: str | None = None,
 ) -> list[Entry]:
-    """What an account posted: a person's posts and boosts, or a community's threads (its pins
-    when `pinned`; people pin nothing here)."""
+    """What an account posted: a person's posts and boosts, or a community's threads; with
+    `pinned`, the community's pinned threads, or the posts the person pinned on their profile
+    (one short list: there is no page after the first); with `tagged`, only the posts carrying
+    that hashtag (no boosts)."""
     viewer_id = _viewer_id(viewer)
     async with pool.acquire() as conn:
         actor = await actor_store.find_by_id(conn, account_id)
         if actor is None or actor.actor_type == "Application":
             raise NotFound("Record not found")
+        if tagged is not None and not pinned:
+            tag = tagged.strip().removeprefix("#").lower()
+            found_tagged = await store.tagged_by(
+                conn,
+                actor.id,
+                tag,
+                viewer_id,
+                window,
+                community=actor.actor_type == "Group",
+                threads_only=exclude_replies,
+            )
+            return _newest_first([Entry(post) for post in found_tagged], window)
         if actor.actor_type == "Group":
             if pinned:
                 # Pins are one short list: there is no page after the first.
@@ -75,7 +91,9 @@ async def account(
             threads = await store.threads_in(conn, actor.id, viewer_id, window)
             return _newest_first([Entry(post) for post in threads], window)
         if pinned:
-            return []
+            paged = window.before is not None or window.after is not None
+            pins = [] if paged else await profile_pins.pinned_posts(conn, actor.id, viewer_id)
+            return [Entry(post) for post in pins]
         found = await store.by_author(
             conn,
             actor.id,

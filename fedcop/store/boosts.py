@@ -79,3 +79,10 @@ async def likers(conn: asyncpg.Connection, post_id: int, limit: int) -> list[Act
         limit,
     )
     return [_actor(row) for row in rows]
+
+
+async def by_ids(conn: asyncpg.Connection, boost_ids: list[int]) -> dict[int, Boost]:
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM boosts WHERE id = ANY($1::bigint[])", list(set(boost_ids))
+    )
+    return {row["id"]: Boost(**dict(row)) for row in rows}

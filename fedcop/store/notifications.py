@@ -19,6 +19,13 @@ class Notification:
 
 
 _COLUMNS = "n.id, n.recipient_id, n.kind, n.from_id, n.post_id, n.created_at"
+# SQL: the recipient muted the conversation of the post $4 (nobody is told about anything in
+# a conversation they muted).
+_MUTED = """
+    SELECT 1 FROM posts mp JOIN muted_conversations m
+      ON m.thread_id = coalesce(mp.thread_id, mp.id) AND m.actor_id = {recipient}
+    WHERE mp.id = $4
+"""
 
 
 async def add(
@@ -26,10 +33,11 @@ async def add(
 ) -> None:
     """Tell a local user (only users are told; never about their own doing; once per event)."""
     await conn.execute(
-        """
+        f"""
         INSERT INTO notifications (recipient_id, kind, from_id, post_id)
         SELECT $1::bigint, $2::text, $3::bigint, $4::bigint
         WHERE $1 <> $3 AND EXISTS (SELECT 1 FROM users WHERE actor_id = $1)
+          AND NOT EXISTS ({_MUTED.format(recipient="$1")})
         ON CONFLICT DO NOTHING
         """,
         recipient_id,
@@ -43,10 +51,11 @@ async def add_many(
     conn: asyncpg.Connection, recipient_ids: list[int], kind: str, from_id: int, post_id: int
 ) -> None:
     await conn.execute(
-        """
+        f"""
         INSERT INTO notifications (recipient_id, kind, from_id, post_id)
         SELECT u.actor_id, $2::text, $3::bigint, $4::bigint FROM users u
         WHERE u.actor_id = ANY($1::bigint[]) AND u.actor_id <> $3
+          AND NOT EXISTS ({_MUTED.format(recipient="u.actor_id")})
         ON CONFLICT DO NOTHING
         """,
         list(set(recipient_ids)),

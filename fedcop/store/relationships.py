@@ -152,3 +152,19 @@ async def oldest_pending_target(
         followed_ids,
     )
     return _actor(row) if row else None
+
+
+async def states_toward_any(
+    conn: asyncpg.Connection, follower_id: int, followed_ids: list[int]
+) -> set[str]:
+    """The states ('pending', 'accepted') of the follows from `follower_id` to any of
+    `followed_ids`."""
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT state FROM follows
+        WHERE follower_id = $1 AND followed_id = ANY($2::bigint[])
+        """,
+        follower_id,
+        followed_ids,
+    )
+    return {row["state"] for row in rows}

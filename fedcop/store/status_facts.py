@@ -21,7 +21,10 @@ class Facts:
     reply_to_author_id: int | None
     replies: int
     reblogs: int
+    # Pinned by its author on their profile (a community's pinned threads are not this).
     pinned: bool
+    # The viewer muted the conversation the post belongs to.
+    muted: bool
     favourited: bool
     bookmarked: bool
     reblogged: bool
@@ -39,8 +42,11 @@ async def facts_of(
                             AND r.deleted_at IS NULL AND r.removed_at IS NULL)
                END AS replies,
                (SELECT count(*) FROM boosts b WHERE b.post_id = p.id) AS reblogs,
-               EXISTS (SELECT 1 FROM community_pins cp
-                       WHERE cp.post_id = p.id AND cp.community_id = p.community_id) AS pinned,
+               EXISTS (SELECT 1 FROM profile_pins pp
+                       WHERE pp.post_id = p.id AND pp.actor_id = p.author_id) AS pinned,
+               EXISTS (SELECT 1 FROM muted_conversations mc
+                       WHERE mc.actor_id = $2 AND mc.thread_id = coalesce(p.thread_id, p.id))
+                 AS muted,
                EXISTS (SELECT 1 FROM votes v WHERE v.post_id = p.id AND v.actor_id = $2
                          AND v.kind = 'like') AS favourited,
                EXISTS (SELECT 1 FROM bookmarks k
@@ -64,6 +70,7 @@ async def facts_of(
             replies=int(row["replies"]),
             reblogs=int(row["reblogs"]),
             pinned=row["pinned"],
+            muted=row["muted"],
             favourited=row["favourited"],
             bookmarked=row["bookmarked"],
             reblogged=row["reblogged"],

@@ -176,8 +176,9 @@ async def _page(
 
 
 async def home(conn: asyncpg.Connection, user_id: int, window: Window) -> list[Entry]:
-    """Posts in the communities the user belongs to, by the actors they follow, and their own;
-    and the boosts of the actors they follow, and their own.
+    """Posts in the communities the user belongs to, by the actors they follow, and their own,
+    and public posts carrying a hashtag they follow; and the boosts of the actors they follow,
+    and their own.
 
     Each source is read through its own index (community, author, booster) and cut to a page
     before the pages are merged, so the cost follows the number of follows, not the size of
@@ -197,6 +198,8 @@ async def home(conn: asyncpg.Connection, user_id: int, window: Window) -> list[E
         UNION
         (SELECT p.id FROM posts p WHERE p.author_id = $1 AND {bounds}
          ORDER BY p.id {window.order} LIMIT $4)
+        UNION
+        {_followed_tags_posts(bounds, window)}
     """
     boost_ids = f"""
         SELECT q.id, q.post_id FROM ({sources}) s CROSS JOIN LATERAL (
@@ -206,6 +209,18 @@ async def home(conn: asyncpg.Connection, user_id: int, window: Window) -> list[E
     """
     args = [user_id, window.before, window.after, window.limit]
     return await _entries(conn, post_ids, boost_ids, args, 4, window)
+
+
+def _followed_tags_posts(bounds: str, window: Window) -> str:
+    """SQL for `home`: a page of the public posts carrying each hashtag the user ($1) follows."""
+    return f"""
+        SELECT q.id FROM followed_tags ft CROSS JOIN LATERAL (
+            SELECT p.id FROM posts p
+            WHERE p.tags <> '{{}}' AND p.tags @> ARRAY[ft.name] AND p.visibility = 'public'
+              AND {bounds}
+            ORDER BY p.id {window.order} LIMIT $4) q
+        WHERE ft.actor_id = $1
+    """
 
 
 async def public(
@@ -282,6 +297,24 @@ async def by_author(
 
 
 _NO_BOOSTS = "SELECT NULL::bigint AS id, NULL::bigint AS post_id WHERE false"
+
+
+async def tagged_by(
+    conn: asyncpg.Connection,
+    actor_id: int,
+    tag: str,
+    viewer_id: int | None,
+    window: Window,
+    *,
+    community: bool,
+    threads_only: bool,
+) -> list[Post]:
+    """An account's posts carrying a hashtag: a person's (`threads_only`: not their replies),
+    or a community's threads (`community`)."""
+    owner = "p.community_id = $1 AND p.thread_id IS NULL" if community else "p.author_id = $1"
+    threads = " AND p.thread_id IS NULL" if threads_only else ""
+    where = f"{owner}{threads} AND p.tags <> '{{}}' AND p.tags @> ARRAY[$2::text]"
+    return await _page(conn, where, [actor_id, tag], viewer_id, window)
 
 
 async def threads_in(

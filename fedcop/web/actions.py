@@ -14,6 +14,7 @@ from starlette.routing import Route
 from fedcop.services import (
     accounts,
     browsing,
+    crossposts,
     follows,
     markdown,
     moderation,
@@ -86,10 +87,14 @@ async def new_thread(request: Request, user: User, form: FormData) -> Response:
     if uri is None:
         return await not_found(request, "There is no such community here.")
     links = [line.strip() for line in str(form.get("links", "")).splitlines() if line.strip()]
+    also_in = await crossposts.communities_named(
+        request.app.state.pool, request.app.state.config, request.app.state.network,
+        str(form.get("also_in", "")),
+    )  # fmt: skip
     post = await posts.write(
         request.app.state.pool, request.app.state.config, request.app.state.network,
         author=user.actor.username, community_uri=uri, title=str(form.get("title", "")),
-        content=str(form.get("content", "")), links=links,
+        content=str(form.get("content", "")), links=links, also_in=also_in,
     )  # fmt: skip
     return go(f"/t/{post.id}")
 

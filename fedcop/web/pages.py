@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from fedcop.routes.responses import wants_activity_json
-from fedcop.services import browsing, reading
+from fedcop.services import browsing, crossposts, reading
 from fedcop.services import node as node_service
 from fedcop.services.reading import PostView
 from fedcop.store.actors import LocalActor
@@ -101,6 +101,7 @@ async def post_page(request: Request, view: PostView) -> Response:
         view=view,
         replies=_nested(view, replies),
         may=permissions,
+        also_in=await crossposts.also_posted_in(pool, view.post.id),
     )
 
 

@@ -27,7 +27,8 @@ from starlette.routing import Route
 from fedcop.config import Config
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts as account_service
-from fedcop.services import follows, oauth, posts, votes
+from fedcop.services import follows, oauth, posts, profile_pins, tags, votes
+from fedcop.store import users as user_store
 from tests.api.conftest import ApiUser, api_user
 from tests.conftest import fresh_database
 from tests.live_node import live_node
@@ -50,9 +51,9 @@ SCHEMA = _described_api()
 
 @dataclass
 class Scene:
-    """alice founded "librarians" and wrote a thread; bob replied and liked it. alice also
-    facilitates "archivists", which approves members by hand: bob has asked to join. An app
-    "Contract" is registered."""
+    """alice founded "librarians" and wrote a thread (pinned on her profile); bob replied and
+    liked it. alice also facilitates "archivists", which approves members by hand: bob has asked
+    to join. alice features #collections. An app "Contract" is registered."""
 
     alice: ApiUser
     bob: ApiUser
@@ -96,6 +97,11 @@ async def build_scene(app: Any, config: Config) -> Scene:
     )
     app_token = (await oauth.client_token(pool, app_record, None)).token
     async with pool.acquire() as conn:
+        alice_user = await user_store.find_by_id(conn, alice.actor.id)
+    assert alice_user is not None
+    featured = await tags.feature(pool, alice_user, "collections")
+    await profile_pins.pin(pool, config, alice_user, thread.id)
+    async with pool.acquire() as conn:
         notification = await conn.fetchval(
             "SELECT id FROM notifications WHERE recipient_id = $1 ORDER BY id LIMIT 1",
             alice.actor.id,
@@ -114,6 +120,7 @@ async def build_scene(app: Any, config: Config) -> Scene:
             "client_id": app_record.client_id,
             "client_secret": secret,
             "app_token": app_token,
+            "featured_tag": str(featured.id),
         },
     )
 
@@ -217,6 +224,24 @@ OPERATIONS = [
     Operation("/api/v1/follow_requests/{account_id}/authorize", "POST", {"account_id": "bob"}),
     Operation("/api/v1/follow_requests/{account_id}/reject", "POST", {"account_id": "bob"}),
     Operation("/api/v1/timelines/list/{list_id}", "GET", {"list_id": "=1"}, status=404),
+    Operation("/api/v1/statuses/{id}/pin", "POST", {"id": "thread"}),
+    Operation("/api/v1/statuses/{id}/unpin", "POST", {"id": "thread"}),
+    Operation("/api/v1/statuses/{id}/mute", "POST", {"id": "reply"}),
+    Operation("/api/v1/statuses/{id}/unmute", "POST", {"id": "reply"}),
+    Operation("/api/v1/statuses", "GET", query={"id[]": ["thread", "reply"]}),
+    Operation("/api/v1/accounts/{id}/statuses", "GET", {"id": "alice"}, {"pinned": "true"}),
+    Operation("/api/v1/tags/{name}", "GET", {"name": "=collections"}),
+    Operation("/api/v1/tags/{name}", "GET", {"name": "=collections"}, as_user=""),
+    Operation("/api/v1/tags/{name}/follow", "POST", {"name": "=collections"}),
+    Operation("/api/v1/tags/{name}/unfollow", "POST", {"name": "=collections"}),
+    Operation("/api/v1/tags/{id}/feature", "POST", {"id": "=archives"}),
+    Operation("/api/v1/tags/{id}/unfeature", "POST", {"id": "=collections"}),
+    Operation("/api/v1/featured_tags", "POST", body={"name": "archives"}),
+    Operation("/api/v1/featured_tags/{id}", "DELETE", {"id": "featured_tag"}),
+    Operation("/api/v1/featured_tags/suggestions", "GET"),
+    Operation("/api/v1/accounts/{id}/featured_tags", "GET", {"id": "alice"}),
+    Operation("/api/v1/accounts/{id}/featured_tags", "GET", {"id": "community"}, as_user=""),
+    Operation("/api/v1/accounts/{id}/lists", "GET", {"id": "bob"}),
     Operation(
         "/api/v1/reports",
         "POST",
@@ -339,6 +364,10 @@ FUZZED = [
     ("/api/v1/notifications", "GET"),
     ("/api/v2/search", "GET"),
     ("/api/v1/markers", "GET"),
+    ("/api/v1/statuses", "GET"),
+    ("/api/v1/tags/{name}", "GET"),
+    ("/api/v1/followed_tags", "GET"),
+    ("/api/v1/accounts/{id}/featured_tags", "GET"),
     ("/api/v1/statuses", "POST"),
     ("/api/v1/statuses/{id}", "PUT"),
     ("/api/v1/apps", "POST"),

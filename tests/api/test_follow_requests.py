@@ -129,3 +129,26 @@ async def test_follow_requests_are_paged(
     next_url = first.headers["link"].split(";")[0].strip("<>")
     second = await api.get(next_url, headers=alice.auth)
     assert [a["username"] for a in second.json()] == ["bob"]
+
+
+async def test_deciding_a_request_answers_the_relationship_an_app_expects(
+    app: Any, config: Config, api: httpx.AsyncClient, alice: ApiUser
+) -> None:
+    # Given bob and dave asked to join alice's community
+    _, bob, dave, _ = await _scene(app, config)
+
+    # When alice authorizes bob, as Mastodon answers: bob now follows her (her community)
+    authorized = await api.post(
+        f"/api/v1/follow_requests/{bob.actor.id}/authorize", headers=alice.auth
+    )
+    assert authorized.status_code == 200
+    answer = authorized.json()
+    assert answer["id"] == str(bob.actor.id)
+    assert (answer["followed_by"], answer["requested_by"], answer["following"]) == (
+        True,
+        False,
+        False,
+    )
+    # When she rejects dave: he follows nothing of hers and asks nothing any more
+    rejected = await api.post(f"/api/v1/follow_requests/{dave.actor.id}/reject", headers=alice.auth)
+    assert (rejected.json()["followed_by"], rejected.json()["requested_by"]) == (False, False)

@@ -17,7 +17,7 @@ import pytest
 from mastodon import Mastodon, MastodonUnauthorizedError
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, posts
+from fedcop.services import accounts, follows, posts
 from tests.api.browser_login import authorize, code_from
 from tests.conftest import fresh_database
 from tests.live_node import live_node
@@ -146,3 +146,56 @@ async def test_a_revoked_token_no_longer_works_in_mastodon_py(pg_cluster: Embedd
         stale = Mastodon(access_token=token, api_base_url=home.base)
         with pytest.raises(MastodonUnauthorizedError):
             await in_thread(stale.account_verify_credentials)
+
+
+async def test_pins_mutes_tags_and_follow_requests_from_mastodon_py(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn) as home:
+        # Given alice, who facilitates "librarians" (joining needs her approval), and bob, who
+        # asked to join
+        await accounts.create_user(home.pool, home.config, "alice", "correct horse battery")
+        await accounts.create_user(home.pool, home.config, "bob", "correct horse battery")
+        librarians = await accounts.create_community(
+            home.pool, home.config, "librarians", title="City Librarians", owner="alice"
+        )
+        await follows.set_manual_approval(home.pool, "librarians", True)
+        await follows.join(home.pool, home.config, home.app.state.network, "bob", librarians.uri)
+        client = await in_thread(
+            sign_in_with_mastodon_py, home.base, "alice", "correct horse battery"
+        )
+        me = await in_thread(client.account_verify_credentials)
+
+        # Follow requests: authorizing answers that bob now follows her
+        waiting = await in_thread(client.follow_requests)
+        assert [account.acct for account in waiting] == ["bob"]
+        answer = await in_thread(client.follow_request_authorize, waiting[0])
+        assert answer.followed_by is True
+        assert answer.requested_by is False
+        assert await in_thread(client.follow_requests) == []
+
+        # Pins: her thread pinned on her profile, then unpinned
+        thread = await in_thread(client.status_post, "@librarians Weeding\nHow often? #collections")
+        pinned = await in_thread(client.status_pin, thread)
+        assert pinned.pinned is True
+        on_profile = await in_thread(client.account_statuses, me, pinned=True)
+        assert [status.id for status in on_profile] == [thread.id]
+        assert (await in_thread(client.status_unpin, thread)).pinned is False
+        assert await in_thread(client.account_statuses, me, pinned=True) == []
+
+        # Muting the conversation
+        assert (await in_thread(client.status_mute, thread)).muted is True
+        assert (await in_thread(client.status, thread)).muted is True
+        assert (await in_thread(client.status_unmute, thread)).muted is False
+
+        # Hashtags: followed, then featured on her profile
+        tag = await in_thread(client.tag, "collections")
+        assert (tag.name, tag.following) == ("collections", False)
+        assert tag.history[0].uses == "1"
+        assert (await in_thread(client.tag_follow, "collections")).following is True
+        assert [t.name for t in await in_thread(client.followed_tags)] == ["collections"]
+        assert (await in_thread(client.tag_unfollow, "collections")).following is False
+        featured = await in_thread(client.featured_tag_create, "collections")
+        assert (featured.name, featured.statuses_count) == ("collections", "1")
+        shown = await in_thread(client.account_featured_tags, me)
+        assert [t.name for t in shown] == ["collections"]

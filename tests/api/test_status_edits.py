@@ -76,7 +76,10 @@ async def test_a_member_edits_a_thread_from_mastodon_py(pg_cluster: EmbeddedPost
             "content": BODY.replace("weekly", "monthly"),
             "mediaType": "text/markdown",
         }
-        assert document["content"] == markdown.render(BODY.replace("weekly", "monthly"))
+        # (a thread at its id is the fetched form: its title first, then the edited text)
+        assert document["content"] == "<p><strong>Weeding policies</strong></p>" + markdown.render(
+            BODY.replace("weekly", "monthly")
+        )
 
         # A reply is edited as its whole text
         reply = await in_thread(alice.status_post, "Every *two* years.", in_reply_to_id=thread)

@@ -22,7 +22,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { configure, getConsoleSink } from "@logtape/logtape";
 import { Temporal } from "@js-temporal/polyfill";
 import { createFederation, MemoryKvStore, InProcessMessageQueue, generateCryptoKeyPair } from "@fedify/fedify";
-import { Group, Person, Follow, Accept, Reject, Undo, Announce, Create, Note, Article, Endpoints, PUBLIC_COLLECTION } from "@fedify/vocab";
+import { Group, Person, Follow, Accept, Reject, Undo, Announce, Create, Note, Article, Page, Endpoints, PUBLIC_COLLECTION } from "@fedify/vocab";
 
 const [role, portStr, target] = process.argv.slice(2);
 if (!["group", "person"].includes(role) || !Number(portStr) || (role === "person" && !target)) {
@@ -126,7 +126,7 @@ federation.setInboxListeners("/users/{identifier}/inbox", "/inbox")
     // thread once, to the community, as a reply in it.
     let post = await announce.getObject(ctx);
     if (post instanceof Create) post = await post.getObject(ctx);
-    const isPost = post instanceof Note || post instanceof Article;
+    const isPost = post instanceof Note || post instanceof Article || post instanceof Page;
     if (!isPost || post.replyTargetId || repliedTo.has(post.id?.href)) return;
     repliedTo.add(post.id.href);
     log("fetched announced", post.id.href);
