@@ -11,12 +11,16 @@ threads, which are longer documents:
     classes     microformats (h-* p-* u-* dt-* e-*), mention, hashtag, ellipsis, invisible
     links       http, https, mailto only; rel="nofollow noopener noreferrer" added
     dropped     script, style and everything else, with their content where it is code
+
+A URL given as a field rather than inside HTML (a post's `url`, an attachment's, an actor's id)
+reaches people only through `safe_url`: absolute http(s) with a host, or nothing.
 """
 
 from __future__ import annotations
 
 import html as html_lib
 import re
+from urllib.parse import urlsplit
 
 import nh3
 
@@ -38,6 +42,9 @@ _CLASS_NAMES = {"mention", "hashtag", "ellipsis", "invisible"}
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|pre)>|<br\s*/?>|<hr\s*/?>", re.IGNORECASE)
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 MAX_HTML_LENGTH = 200_000
+# Longer addresses are refused rather than cut (a cut one would lead elsewhere).
+MAX_URL_LENGTH = 2048
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _keep_classes(element: str, attribute: str, value: str) -> str | None:
@@ -74,3 +81,23 @@ def to_text(html: str) -> str:
 
 def escape(text: str) -> str:
     return html_lib.escape(text, quote=True)
+
+
+def safe_url(value: object) -> str | None:
+    """`value` if it is an address a person may safely be sent to, else None: an absolute http
+    or https URL with a host, at most MAX_URL_LENGTH characters, without control characters.
+
+    Everything else (`javascript:`, `data:`, `vbscript:`, a relative or protocol-relative path,
+    a scheme hidden behind a tab or a newline) is refused: a client or a browser turns these
+    fields into links, and a link is the one thing HTML escaping does not make harmless.
+    """
+    if not isinstance(value, str) or len(value) > MAX_URL_LENGTH or _CONTROL.search(value):
+        return None
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # a malformed [IPv6] literal or port
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return value

@@ -114,6 +114,37 @@ def host_of(url: object) -> str | None:
     return host
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: object) -> tuple[str, str, int] | None:
+    """The origin (scheme, lower-cased host, port) of an absolute http(s) URL; None for
+    anything else. A default port counts as absent: https://a.example and
+    https://a.example:443 are one origin, https://a.example:8443 another.
+    """
+    host = host_of(url)
+    if host is None:
+        return None
+    parts = urlsplit(str(url))
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or _DEFAULT_PORTS[scheme]
+    except ValueError:  # a port that is not a number, or out of range
+        return None
+    return scheme, host, port
+
+
+def same_origin(first: object, second: object) -> bool:
+    """Whether two URLs are on one origin (scheme, host and port), neither being unreadable.
+
+    The origin rule: an object is believed to be by the actor it names only when the two live
+    on one origin. Another host, or another port of the same host, is another server, and a
+    server vouches only for what it serves itself.
+    """
+    origin = origin_of(first)
+    return origin is not None and origin == origin_of(second)
+
+
 def is_public_address(address: str) -> bool:
     return address in PUBLIC_ALIASES
 

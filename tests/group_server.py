@@ -46,6 +46,8 @@ class GroupServer:
     received: list[dict[str, Any]] = field(default_factory=list)
     # The actor ids its moderators collection lists (the Group's attributedTo).
     moderators: list[str] = field(default_factory=list)
+    # Properties added to (or replacing those of) a person's actor document, by name.
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def group(self) -> str:
@@ -111,6 +113,8 @@ class GroupServer:
                 "publicKeyPem": self.keys.public_pem,
             },
         }
+        if kind == "Person":
+            actor.update(self.profiles.get(name, {}))
         if kind == "Group":
             actor["outbox"] = self.outbox_url or f"{uri}/outbox"
             actor["attributedTo"] = f"{uri}/moderators"

@@ -398,7 +398,7 @@ async def test_an_object_without_author_from_another_host_is_refused_with_why(
     state, reason = await _inbound_outcome(alpha, create["id"])
     assert state == "rejected"
     assert reason == (
-        f"{foreign['id']} names no author (attributedTo is empty) and is not on the host of "
+        f"{foreign['id']} names no author (attributedTo is empty) and is not on the origin of "
         f"{nutomic.uri}"
     )
     assert await stored(alpha, foreign["id"]) is None

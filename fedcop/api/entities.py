@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
+from fedcop import shown
 from fedcop.config import Config
 from fedcop.services.account_cards import AccountCard
 from fedcop.store.actors import Actor
@@ -37,10 +38,10 @@ def account(card: AccountCard, config: Config) -> dict[str, Any]:
         "id": str(actor.id),
         "username": actor.username,
         "acct": acct(actor),
-        "url": actor.uri,
+        "url": shown.link(actor.uri, _page_here(actor, config)),
         "uri": actor.uri,
         "display_name": actor.display_name or actor.username,
-        "note": _note(actor.summary),
+        "note": shown.profile_html(actor),
         "avatar": avatar,
         "avatar_static": avatar,
         "header": header,
@@ -68,10 +69,10 @@ def account(card: AccountCard, config: Config) -> dict[str, Any]:
     }
 
 
-def _note(summary: str) -> str:
-    """The profile text as HTML (remote summaries are already sanitised HTML)."""
-    if not summary:
-        return ""
-    if summary.lstrip().startswith("<"):
-        return summary
-    return "".join(f"<p>{escape(line)}</p>" for line in summary.split("\n\n") if line.strip())
+def _page_here(actor: Actor, config: Config) -> str:
+    """The actor's page on this node: where a link goes when the actor's own address is not one
+    a person may follow (fedcop.shown)."""
+    kind = "c" if actor.actor_type == "Group" else "u"
+    return f"{config.base_url}/{kind}/{actor.username}" + (
+        "" if actor.is_local else f"@{actor.domain}"
+    )

@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from fedcop import shown
 from fedcop.api.entities import account, acct, timestamp
 from fedcop.config import Config
 from fedcop.services import status_views
@@ -82,7 +83,7 @@ def status(view: StatusView, config: Config, *, with_viewer: bool) -> dict[str, 
         "in_reply_to_account_id": (
             str(facts.reply_to_author_id) if facts.reply_to_author_id is not None else None
         ),
-        "mentions": _community_mention(community),
+        "mentions": _community_mention(community, config),
         "tags": [
             {"name": tag, "url": f"{config.base_url}/tags/{quote(tag)}"} for tag in facts.tags
         ],
@@ -110,7 +111,7 @@ def status(view: StatusView, config: Config, *, with_viewer: bool) -> dict[str, 
     return entity
 
 
-def _community_mention(community: Actor | None) -> list[dict[str, Any]]:
+def _community_mention(community: Actor | None, config: Config) -> list[dict[str, Any]]:
     """The community a post is in, as its one mention (none for a post outside communities)."""
     if community is None:
         return []
@@ -119,7 +120,7 @@ def _community_mention(community: Actor | None) -> list[dict[str, Any]]:
             "id": str(community.id),
             "username": community.username,
             "acct": acct(community),
-            "url": community.uri,
+            "url": shown.link(community.uri, config.base_url),
         }
     ]
 
@@ -131,9 +132,9 @@ def _url(post: Post, config: Config) -> str:
         return f"{config.base_url}/t/{post.thread_id}#post-{post.id}"
     # As Mastodon: a page elsewhere than the post's own server (a link post's article) is not
     # the status's address.
-    if post.url and host_of(post.url) == host_of(post.uri):
-        return post.url
-    return post.uri
+    if shown.safe_url(post.url) and host_of(post.url) == host_of(post.uri):
+        return str(post.url)
+    return shown.link(post.uri, f"{config.base_url}/t/{post.thread_id or post.id}")
 
 
 def _content(post: Post) -> str:
@@ -146,8 +147,8 @@ def _content(post: Post) -> str:
     for item in post.attachments:
         if is_media(item):
             continue  # in media_attachments, where apps hide it if the post is sensitive
-        url = item.get("url")
-        if isinstance(url, str):
+        url = shown.safe_url(item.get("url"))
+        if url is not None:
             label = escape(str(item.get("name") or url))
             parts.append(f'<p><a href="{escape(url)}" rel="nofollow noopener">{label}</a></p>')
     return "".join(parts)
@@ -174,7 +175,8 @@ def media_attachments(post: Post) -> list[dict[str, Any]]:
     pointing at their origin (fedcop keeps no copies). Apps blur them when the status is
     `sensitive`."""
     entities = []
-    for index, item in enumerate(item for item in post.attachments if is_media(item)):
+    media = [item for item in post.attachments if is_media(item) and shown.safe_url(item["url"])]
+    for index, item in enumerate(media):
         media_type = str(item.get("mediaType") or "")
         kind = next((k for prefix, k in _MEDIA_KINDS if media_type.startswith(prefix)), None)
         kind = kind or {"Image": "image", "Video": "video", "Audio": "audio"}.get(

@@ -15,7 +15,8 @@ Update, a backfill, a fetched ancestor):
     attachment   objects with `url` (a string, a Link or an array) or Links with `href`; each
                  marked sensitive when the post is
     author       `attributedTo` (one of its ids must be the sender); when it is null or absent,
-                 the actor of the Create, if the object lives on that actor's host
+                 the actor of the Create, if the object lives on that actor's origin; either
+                 way on the object's own origin (scheme, host, port): the origin rule
     types        "as:Note", "https://www.w3.org/ns/activitystreams#Note" are "Note" (vocab)
 
 `null` is read as absent everywhere. Nothing here touches the network or the database.
@@ -32,18 +33,18 @@ from fedcop.documents.posts import without_title_paragraph
 from fedcop.services import post_source
 from fedcop.store.actors import Actor
 from fedcop.store.posts import NewPost, Post
-from federation.html import sanitize, to_text
+from federation.html import safe_url, sanitize, to_text
 from federation.vocab import (
     PUBLIC_ALIASES,
     as_list,
     context_language,
     first_type,
     from_language_map,
-    host_of,
     href_of,
     ids_of,
     language_tag,
     reference_of,
+    same_origin,
 )
 
 MAX_TITLE = 200
@@ -125,10 +126,8 @@ def language_of(note: dict[str, Any]) -> str | None:
 
 
 def _web_address(value: object) -> str | None:
-    """An http(s) address of at most 2048 characters (a cut one would lead elsewhere)."""
-    if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= 2048:
-        return value
-    return None
+    """An http(s) address (federation.html.safe_url: the one URL policy), or None."""
+    return safe_url(value)
 
 
 def url_of(note: dict[str, Any]) -> str | None:
@@ -192,21 +191,32 @@ def is_media(attachment: dict[str, Any]) -> bool:
 def author_of(note: dict[str, Any], sender: str | None) -> str:
     """Who wrote the post: the sender when `attributedTo` names it (among others, as PeerTube's
     [Person, Group] does); when `attributedTo` is null or absent, the sender, if the object is
-    on the sender's host (it could not have been written elsewhere)."""
+    on the sender's origin (it could not have been written elsewhere). With no sender (a post
+    fetched by its id: relayed by a community, above a reply, backfilled, looked up), the
+    first author it names.
+
+    Whatever path brought the post, its author must live on the object's own origin (scheme,
+    host and port: `federation.vocab.same_origin`). A server vouches only for what it serves:
+    an object served by one server that names a person on another is not that person's post.
+    """
     named = ids_of(note.get("attributedTo"))
     object_id = note.get("id")
     if not named:
-        if sender is not None and host_of(object_id) == host_of(sender):
+        if sender is not None and same_origin(object_id, sender):
             return sender
         raise FieldError(
-            f"{object_id} names no author (attributedTo is empty) and is not on the host of "
+            f"{object_id} names no author (attributedTo is empty) and is not on the origin of "
             f"{sender or 'the actor who sent it'}"
         )
-    if sender is None:
-        return named[0]
-    if sender not in named:
+    if sender is not None and sender not in named:
         raise FieldError(f"{object_id} is attributed to {named[0]}, not to {sender} who sent it")
-    return sender
+    author = sender if sender is not None else named[0]
+    if not same_origin(object_id, author):
+        raise FieldError(
+            f"{object_id} is attributed to {author}, who is not on the object's origin: a "
+            "server vouches only for its own people's posts"
+        )
+    return author
 
 
 # -- titles ----------------------------------------------------------------------------------

@@ -438,7 +438,8 @@ def _via_id(via: Actor | None) -> int | None:
 
 def _author(note: dict[str, Any], create: dict[str, Any], via: Actor | None) -> str:
     """The post's author. A post announced by a community was fetched from its origin: its
-    `attributedTo` is believed; a post sent by its author must name that author (or no one)."""
+    `attributedTo` is believed if that author is on the same origin; a post sent by its author
+    must name that author (or no one). The origin rule is post_fields.author_of's."""
     sender = id_of(create.get("actor"))
     try:
         if via is not None and ids_of(note.get("attributedTo")):

@@ -37,6 +37,7 @@ from fedcop.network import Network
 from fedcop.store import actors as store
 from fedcop.store import maintenance as maintenance_store
 from fedcop.store import refused_keys as refused_store
+from federation.html import sanitize
 from federation.keys import KeyRefused, load_public_key
 from federation.validate import ValidationError, validate
 from federation.vocab import as_list, first_type, id_of
@@ -109,7 +110,9 @@ def actor_fields(document: dict[str, Any], key_id: str | None = None) -> store.R
         username=username[:255].replace("\x00", ""),
         domain=urlsplit(uri).netloc.lower(),
         display_name=_text(document.get("name")) or _text(username)[:255],
-        summary=_text(document.get("summary")),
+        # HTML from elsewhere, kept only sanitised (and sanitised again where it is shown,
+        # for rows kept before: fedcop.shown).
+        summary=sanitize(_text(document.get("summary"))),
         inbox_url=inbox,
         shared_inbox_url=shared_inbox,
         outbox_url=id_of(document.get("outbox")),

@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from fedcop import shown
 from fedcop.config import Config
 from fedcop.services import node as node_service
 from fedcop.services.signin_throttle import TooManyAttempts
@@ -22,6 +23,11 @@ _env = Environment(
     autoescape=select_autoescape(["html", "xml"]),
     enable_async=False,
 )
+# fedcop.shown, the one policy for what came from elsewhere: `profile_html(actor) | safe` for a
+# profile's text, `| link` on every href or src built from a URL that is not this node's.
+_env.globals["profile_html"] = shown.profile_html
+_env.filters["link"] = shown.link
+_env.globals["safe_url"] = shown.safe_url
 
 
 async def render(
