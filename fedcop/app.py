@@ -29,6 +29,7 @@ from fedcop.observability.logs import setup_logging
 from fedcop.observability.proxies import TrustedProxies
 from fedcop.observability.requests import RequestObserver
 from fedcop.routes import activities, actors, health, inbox, posts, wellknown
+from fedcop.routes.unavailable import DatabaseUnavailable
 from fedcop.services.accounts import ensure_instance_actor
 from fedcop.services.operations import RunningWorker
 from fedcop.store import node as node_store
@@ -142,6 +143,8 @@ def create_app(
             Middleware(RequestObserver),
             Middleware(PageHeaders),
             Middleware(ApiCors),
+            # Innermost: its 503 (the database is away) still gets the page and CORS headers.
+            Middleware(DatabaseUnavailable),
         ],
     )
     app.state.config = config

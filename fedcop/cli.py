@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 import fedcop
@@ -26,6 +27,7 @@ from fedcop.config import Config, ConfigError, environment_of, load_config, repl
 from fedcop.db.datadir_lock import DataDirBusy
 from fedcop.db.embedded import EmbeddedPostgresError
 from fedcop.db.pool import create_pool
+from fedcop.db.supervisor import ClusterSupervisor
 from fedcop.node import NodeDatabase
 from fedcop.observability.logs import setup_logging
 from fedcop.services import accounts, oauth
@@ -234,18 +236,39 @@ def serve(config: Config, *, run_workers: bool = True) -> None:
     from fedcop.app import create_app
 
     database = NodeDatabase(config, role="serve")
-    with database as dsn:
+    with database as dsn, _supervised(database) as supervisor:
         config = database.config
         where = "FEDCOP_DATABASE_URL" if config.database_url else f"embedded in {config.data_dir}"
         log.info("fedcop %s at %s (database: %s)", fedcop.__version__, config.base_url, where)
-        if config.workers > 1:
-            _serve_processes(replace(config, database_url=dsn), run_workers=run_workers)
-            return
-        app = create_app(config, dsn, run_workers=run_workers)
-        server = uvicorn.Server(_uvicorn_config(config, app))
-        server.run()
-        if not server.started:
-            raise SystemExit(_cannot_listen(config))
+        try:
+            if config.workers > 1:
+                _serve_processes(replace(config, database_url=dsn), run_workers=run_workers)
+            else:
+                app = create_app(config, dsn, run_workers=run_workers)
+                server = uvicorn.Server(_uvicorn_config(config, app))
+                server.run()
+                if not server.started:
+                    raise SystemExit(_cannot_listen(config))
+        except ShutdownRequested:
+            if supervisor is None or supervisor.failure is None:
+                raise
+        if supervisor is not None and supervisor.failure is not None:
+            raise EmbeddedPostgresError(supervisor.failure)
+
+
+@contextlib.contextmanager
+def _supervised(database: NodeDatabase) -> Iterator[ClusterSupervisor | None]:
+    """Restart the embedded cluster whenever it dies, while serve runs; when it cannot, stop
+    serve (SIGTERM to itself: the web server shuts down gracefully) and report why."""
+    if database.embedded is None or not database.owns_cluster:
+        yield None  # FEDCOP_DATABASE_URL: the server is someone else's; the pools reconnect
+        return
+
+    def give_up(message: str) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    with ClusterSupervisor(database.embedded, on_give_up=give_up) as supervisor:
+        yield supervisor
 
 
 def _uvicorn_config(config: Config, app: Any, **options: Any) -> Any:

@@ -13,6 +13,7 @@ With no FEDCOP_DATABASE_URL, `fedcop serve` (and the admin commands) run their o
       -> a live postmaster of THIS cluster?  reuse it (a killed `serve` leaves one behind)
       -> a stale postmaster.pid?  delete it (and the socket lock) -- never trust a bare PID
       -> pg_ctl start, listening on the unix socket only
+    restart() -> start THIS cluster again after it died (never initialises a new one)
     stop() -> pg_ctl stop -m fast
 
 PostgreSQL refuses to run as root. As root, every server command runs inside a user namespace
@@ -173,6 +174,21 @@ class EmbeddedPostgres:
             self._start(binaries)
             self.started_here = True
         return self.dsn()
+
+    def restart(self) -> None:
+        """Start the existing cluster again after it stopped (crash recovery runs on its own).
+
+        Unlike ensure_running(), never initialises: a cluster whose files are gone is an error
+        to report, not something to replace with an empty one."""
+        if not (self.pgdata / "PG_VERSION").exists():
+            raise EmbeddedPostgresError(
+                f"the database files in {self.pgdata} are gone: restore the data directory "
+                "from a backup (fedcop admin restore) or start on a new --data-dir"
+            )
+        if self.running_postmaster() is None:
+            binaries = find_binaries(self.cluster_major())
+            self._remove_stale_locks()
+            self._start(binaries)
 
     def cluster_major(self) -> int | None:
         version_file = self.pgdata / "PG_VERSION"

@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 
+from fedcop.db.outage import database_unavailable, discard_pooled_connections
 from fedcop.store import inbound as inbound_store
 from fedcop.store.inbound import NewInbound
 
@@ -64,14 +65,19 @@ class InboxWriter:
             async with self.pool.acquire() as conn, conn.transaction():
                 await inbound_store.insert_many(conn, [row for row, _ in batch])
         except asyncpg.PostgresError as error:
-            if len(batch) == 1:
+            outage = database_unavailable(error)
+            if outage:
+                await discard_pooled_connections(self.pool, error)
+            if len(batch) == 1 or outage:  # in an outage every row would fail alike
                 _fail(batch, error)
                 return
             # The server refused a row: commit the rows one by one, so that only the request
             # that brought it fails.
             for item in batch:
                 await self._commit([item])
-        except Exception as error:  # a failed commit fails every request in it (500 -> retried)
+        except Exception as error:  # a failed commit fails every request in it (5xx -> retried)
+            if database_unavailable(error):
+                await discard_pooled_connections(self.pool, error)
             _fail(batch, error)
         else:
             for _, future in batch:

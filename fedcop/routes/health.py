@@ -1,6 +1,10 @@
-"""Operations endpoints: /healthz (the process answers), /readyz (it can do its work), /metrics.
+"""Operations endpoints: /healthz (the node can serve), /readyz (it can do all its work), /metrics.
 
-/healthz  200 {"status": "ok"} whenever the process serves HTTP: restart it if not
+/healthz  200 {"status": "ok"} when the node can serve: the process answers and its database
+          answers a query; 503 {"status": "unavailable", "error": ...} with Retry-After when the
+          database is away (serve restarts an embedded one itself, and exits non-zero when it
+          cannot: a process supervisor restarts fedcop when the process is gone, and a liveness
+          probe may restart it after /healthz has failed for a few minutes)
 /readyz   200 {"status": "ready", "checks": {...}}, or 503 with "error" saying what is wrong
           (database, migrations, this process's queue workers): send it no traffic until ready
 /metrics  Prometheus text; only for FEDCOP_METRICS_ALLOW addresses (after trusted-proxy
@@ -14,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fedcop.config import Config
+from fedcop.db.outage import RETRY_AFTER_SECONDS
 from fedcop.observability import metrics
 from fedcop.observability.proxies import address_in
 from fedcop.routes.responses import json_error, json_response
@@ -23,7 +28,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 async def healthz(request: Request) -> Response:
-    return json_response({"status": "ok"}, headers=NO_STORE)
+    problem = await operations.database_problem(request.app.state.pool)
+    if problem is None:
+        return json_response({"status": "ok"}, headers=NO_STORE)
+    headers = {**NO_STORE, "Retry-After": str(RETRY_AFTER_SECONDS)}
+    return json_response({"status": "unavailable", "error": problem}, 503, headers=headers)
 
 
 async def readyz(request: Request) -> Response:
@@ -32,7 +41,10 @@ async def readyz(request: Request) -> Response:
     if result.ready:
         return json_response({"status": "ready", "checks": result.checks}, headers=NO_STORE)
     body = {"status": "unavailable", "error": "; ".join(result.problems), "checks": result.checks}
-    return json_response(body, 503, headers=NO_STORE)
+    headers = dict(NO_STORE)
+    if result.checks.get("database") != "ok":  # passes by itself: worth asking again soon
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return json_response(body, 503, headers=headers)
 
 
 async def metrics_page(request: Request) -> Response:

@@ -1,5 +1,6 @@
 """Is this node ready to serve, and what do its queues and peers look like (for /metrics)?
 
+database_problem(pool) -> None, or why the database cannot serve (what /healthz reports)
 readiness(pool, workers) -> Readiness(checks={"database", "migrations", "workers"}, ready)
   database    answers a query within DATABASE_TIMEOUT
   migrations  every migration this code ships is recorded in schema_migrations
@@ -48,6 +49,18 @@ class Readiness:
     @property
     def ready(self) -> bool:
         return not self.problems
+
+
+async def database_problem(pool: Any) -> str | None:
+    """None when the database answers a query within DATABASE_TIMEOUT; else what is wrong, in
+    words fit for anyone (the error's own text, which names hosts and users, goes to the log)."""
+    try:
+        async with asyncio.timeout(DATABASE_TIMEOUT), pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+    except Exception as error:  # any failure to reach it is the answer, not a crash
+        log.warning("health: the database cannot be reached: %s: %s", type(error).__name__, error)
+        return "the database cannot be reached"
+    return None
 
 
 async def readiness(pool: Any, workers: Sequence[RunningWorker]) -> Readiness:
