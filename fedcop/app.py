@@ -39,8 +39,10 @@ from fedcop.web import admin as web_admin
 from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
 from fedcop.web import pages
+from fedcop.web import people as web_people
 from fedcop.web import reports as web_reports
 from fedcop.web import tags as web_tags
+from fedcop.web import timeline as web_timeline
 from fedcop.web.headers import PageHeaders
 from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker
@@ -123,6 +125,8 @@ def create_app(
             *web_reports.routes,
             *web_feeds.routes,
             *web_tags.routes,
+            *web_timeline.routes,
+            *web_people.routes,
             *api_routes,
             *wellknown.routes,
             *health.routes,

@@ -2,7 +2,7 @@
 
 Inbound (inbound_activities), filled by the inbox and drained by the inbox worker:
 
-    unverified --key fetched, signature good--> pending --handler--> done | ignored
+    unverified --key fetched, signature good--> pending --handler--> done | ignored (reason)
         |                                          |
         +--key unavailable / signature bad--> rejected      +--handler keeps raising--> failed
 

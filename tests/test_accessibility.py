@@ -171,6 +171,7 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         f"/t/{thread}",
         f"/t/{thread}/edit",
         "/u/ada",
+        "/home",
         "/settings",
         "/communities/new",
         "/c/stewards/manage",

@@ -659,7 +659,7 @@ async def _through_the_inbox(node: Node, name: str, caplog: pytest.LogCaptureFix
         row = (
             await conn.fetchrow(
                 """
-                SELECT state, last_error, attempts, next_attempt_at > now() AS later
+                SELECT state, last_error, attempts, next_attempt_at > now() AS later, reason
                 FROM inbound_activities WHERE activity_id = $1
                 """,
                 decision.row.activity_id,
@@ -687,8 +687,10 @@ async def _through_the_inbox(node: Node, name: str, caplog: pytest.LogCaptureFix
     # ... or it was handled, ignored, rejected with a reason, or waits for a peer; never half-way
     assert decision.status == 202 and claimed == 1, f"{where}: {decision}, {claimed} claimed"
     assert row is not None, f"{where}: admitted, but no row was queued"
-    state, last_error, attempts, later = row
+    state, last_error, attempts, later, reason = row
     assert attempts == 1
+    # Nothing accepted is dropped without a recorded reason.
+    assert state != "ignored" or _is_one_sentence(reason), f"{where}: ignored, {reason!r}"
     if state in ("done", "ignored"):
         assert last_error is None, f"{where}: {state}, yet {last_error}"
         outcome = Outcome(str(state), decision.row.activity_type)

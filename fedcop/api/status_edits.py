@@ -62,7 +62,7 @@ async def source(call: Call) -> Response:
     return json_response(
         {
             "id": str(post.id),
-            "text": source_text(post, acct(community)),
+            "text": source_text(post, acct(community) if community is not None else ""),
             "spoiler_text": to_text(post.summary) if post.summary else "",
         }
     )

@@ -19,6 +19,7 @@ from fedcop.services import status_views
 from fedcop.services.post_fields import is_media
 from fedcop.services.post_source import editable_text
 from fedcop.services.status_views import StatusView
+from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
 from fedcop.store.timelines import Entry
 from fedcop.store.users import User
@@ -82,14 +83,7 @@ def status(view: StatusView, config: Config, *, with_viewer: bool) -> dict[str, 
         "in_reply_to_account_id": (
             str(facts.reply_to_author_id) if facts.reply_to_author_id is not None else None
         ),
-        "mentions": [
-            {
-                "id": str(community.id),
-                "username": community.username,
-                "acct": acct(community),
-                "url": shown.link(community.uri, config.base_url),
-            }
-        ],
+        "mentions": _community_mention(community, config),
         "tags": [
             {"name": tag, "url": f"{config.base_url}/tags/{quote(tag)}"} for tag in facts.tags
         ],
@@ -115,6 +109,20 @@ def status(view: StatusView, config: Config, *, with_viewer: bool) -> dict[str, 
             pinned=facts.pinned,
         )
     return entity
+
+
+def _community_mention(community: Actor | None, config: Config) -> list[dict[str, Any]]:
+    """The community a post is in, as its one mention (none for a post outside communities)."""
+    if community is None:
+        return []
+    return [
+        {
+            "id": str(community.id),
+            "username": community.username,
+            "acct": acct(community),
+            "url": shown.link(community.uri, config.base_url),
+        }
+    ]
 
 
 def _url(post: Post, config: Config) -> str:

@@ -84,7 +84,8 @@ async def delete(call: Call) -> Response:
         raise not_found()
     entity = await _status(call, post)
     await statuses.delete(call.pool, call.config, me, post.id)
-    entity["text"] = source_text(post, entity["mentions"][0]["acct"])
+    community_acct = entity["mentions"][0]["acct"] if entity["mentions"] else ""
+    entity["text"] = source_text(post, community_acct)
     return json_response(entity)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fedcop.handlers.context import HandlerContext
+from fedcop.handlers.context import HandlerContext, done_or_ignored
 from fedcop.queues import InboundState
 from fedcop.services import backfill, follows, remote_actors, software
 from fedcop.services import node as node_service
+from fedcop.services.errors import Ignored
 from federation.vocab import id_of
 
 
@@ -15,7 +16,7 @@ async def handle_follow(ctx: HandlerContext, activity: dict[str, Any]) -> Inboun
     target_uri = id_of(activity.get("object"))
     target = await node_service.resolve_local_url(ctx.pool, ctx.config, target_uri or "")
     if target is None or target.actor.actor_type == "Application":
-        return InboundState.IGNORED
+        raise Ignored(f"it follows {target_uri}, which is no person or community here")
     follower = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
     # How to reach the member's server (threadiverse or microblog) is settled before anything
     # is relayed to it.
@@ -31,22 +32,22 @@ async def handle_accept_follow(ctx: HandlerContext, activity: dict[str, Any]) ->
     member does not find it empty."""
     follower_uri = await _our_follower(ctx, activity.get("object"))
     if follower_uri is None:
-        return InboundState.IGNORED
+        raise Ignored("it accepts a Follow this node did not send")
     accepter = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
     if accepter.actor_type == "Group" and not accepter.is_local:
         accepted = await backfill.join_accepted(ctx.pool, follower_uri, accepter)
     else:
         accepted = await follows.accepted(ctx.pool, follower_uri, accepter)
-    return InboundState.DONE if accepted else InboundState.IGNORED
+    return done_or_ignored(accepted, f"no follow of {accepter.uri} by {follower_uri} is waiting")
 
 
 async def handle_reject_follow(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     follower_uri = await _our_follower(ctx, activity.get("object"))
     if follower_uri is None:
-        return InboundState.IGNORED
+        raise Ignored("it rejects a Follow this node did not send")
     rejecter = str(id_of(activity["actor"]))
     done = await follows.removed(ctx.pool, follower_uri, rejecter)
-    return InboundState.DONE if done else InboundState.IGNORED
+    return done_or_ignored(done, f"no follow of {rejecter} by {follower_uri} is kept here")
 
 
 async def handle_undo_follow(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
@@ -55,14 +56,14 @@ async def handle_undo_follow(ctx: HandlerContext, activity: dict[str, Any]) -> I
     actor = id_of(activity["actor"])
     if isinstance(follow, dict):
         if id_of(follow.get("actor")) not in (None, actor):
-            return InboundState.IGNORED
+            raise Ignored(f"it undoes a Follow by {id_of(follow.get('actor'))}, not by {actor}")
         followed = id_of(follow.get("object"))
     else:
         followed = await node_service.followed_by_follow_uri(ctx.pool, str(follow), str(actor))
     if followed is None:
-        return InboundState.IGNORED
+        raise Ignored("it undoes a Follow this node does not know")
     done = await follows.removed(ctx.pool, str(actor), followed)
-    return InboundState.DONE if done else InboundState.IGNORED
+    return done_or_ignored(done, f"no follow of {followed} by {actor} is kept here")
 
 
 async def _our_follower(ctx: HandlerContext, follow: object) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fedcop.handlers.context import HandlerContext
+from fedcop.handlers.context import HandlerContext, done_or_ignored
 from fedcop.queues import InboundState
 from fedcop.services import (
     boosts,
@@ -21,7 +21,7 @@ from fedcop.services import (
     votes,
 )
 from fedcop.services import node as node_service
-from fedcop.services.errors import Refused
+from fedcop.services.errors import Ignored, Refused
 from federation.vocab import first_type, id_of
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 async def handle_create(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     post = await posts.receive_create(ctx.pool, ctx.config, ctx.network, activity)
-    return InboundState.DONE if post is not None else InboundState.IGNORED
+    return done_or_ignored(post, "the post is for no community here")
 
 
 async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
@@ -39,13 +39,16 @@ async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> Inbo
     if group.actor_type != "Group":
         # A person's boost of a post we keep (its author here is told).
         boosted = await boosts.receive_announce(ctx.pool, group, activity)
-        return InboundState.DONE if boosted else InboundState.IGNORED
+        return done_or_ignored(
+            boosted,
+            "a boost of a post not kept here (or followers-only), or a boost already recorded",
+        )
     inner = activity.get("object")
     if not await node_service.has_local_follower(ctx.pool, group.id) and not (
         isinstance(inner, dict)
         and remote_facilitators.names_a_member_here(ctx.config, group, inner)
     ):
-        return InboundState.IGNORED
+        raise Ignored(f"nobody here is a member of {group.uri}, which announced it")
     inner_type = first_type(inner) if isinstance(inner, dict) else None
     if (
         isinstance(inner, dict)
@@ -53,24 +56,37 @@ async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> Inbo
         and (inner_type != "Delete" or await _removed_by_someone_else(ctx, inner))
     ):
         changed = await moderation.receive(ctx.pool, ctx.config, ctx.network, inner, via=group)
-        return InboundState.DONE if changed else InboundState.IGNORED
+        return done_or_ignored(changed, _NO_MODERATION_CHANGE)
     if inner_type in ("Update", "Delete") and isinstance(inner, dict):
         # A peer that is down is waited for, and a refusal recorded, by the inbox worker.
         changed = await post_changes.apply_announced_change(
             ctx.pool, ctx.config, ctx.network, inner
         )
-        return InboundState.DONE if changed else InboundState.IGNORED
+        return done_or_ignored(
+            changed, "the announced change is about a post not kept here, or is applied already"
+        )
     if inner_type == "Create":
         create: dict[str, Any] = inner  # type: ignore[assignment]
     elif inner_type in posts.POST_TYPES or isinstance(inner, str):
         create = {"type": "Create", "id": None, "object": id_of(inner)}
     else:
-        return InboundState.IGNORED  # announced votes: counted on the community's own node
+        raise Ignored(
+            f"an announced {inner_type or 'activity'}: votes are counted on the community's "
+            "own node, and fedcop keeps nothing else announced"
+        )
     post = await posts.receive_create(ctx.pool, ctx.config, ctx.network, create, via=group)
-    return InboundState.DONE if post is not None else InboundState.IGNORED
+    return done_or_ignored(
+        post,
+        f"{group.uri} announced a post that is neither its own, nor addressed to it, nor an "
+        "answer in one of its threads kept here",
+    )
 
 
 MODERATION_TYPES = frozenset({"Lock", "Add", "Remove", "Block", "Undo", "Delete"})
+_NO_MODERATION_CHANGE = (
+    "the facilitators' action changes nothing kept here (unknown community, post or person, "
+    "or applied already)"
+)
 
 
 async def _removed_by_someone_else(ctx: HandlerContext, delete: dict[str, Any]) -> bool:
@@ -84,7 +100,7 @@ async def handle_update(ctx: HandlerContext, activity: dict[str, Any]) -> Inboun
     if isinstance(obj, dict) and first_type(obj) in remote_actors.ACTOR_TYPES:
         return await _update_actor(ctx, activity, obj)
     done = await post_changes.receive_update(ctx.pool, ctx.config, activity)
-    return InboundState.DONE if done else InboundState.IGNORED
+    return done_or_ignored(done, "the edited post is not kept here, or is deleted or removed")
 
 
 async def _update_actor(
@@ -92,7 +108,7 @@ async def _update_actor(
 ) -> InboundState:
     """An actor changed its profile (or key): keep the new document, if it is its own."""
     if actor_document.get("id") != id_of(activity.get("actor")):
-        return InboundState.IGNORED
+        raise Ignored(f"an update of {actor_document.get('id')}: an actor updates only itself")
     try:
         await remote_actors.store_actor(ctx.pool, actor_document)
     except remote_actors.ActorError as refusal:
@@ -105,53 +121,57 @@ async def _update_actor(
 async def handle_delete(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     if id_of(activity.get("object")) == id_of(activity.get("actor")):
         gone = await follows.forget_actor(ctx.pool, str(id_of(activity.get("actor"))))
-        return InboundState.DONE if gone else InboundState.IGNORED
+        return done_or_ignored(gone, "the deleted account had no follows here")
     try:
         done = await post_changes.receive_delete(ctx.pool, ctx.config, activity)
-    except post_changes.ChangeRefused:
+    except post_changes.ChangeRefused as refusal:
         # Not the author: a facilitator removing a post, or no one allowed to.
         done = await moderation.receive(ctx.pool, ctx.config, ctx.network, activity, via=None)
-    return InboundState.DONE if done else InboundState.IGNORED
+        return done_or_ignored(done, f"{refusal}; nor is it a facilitator's removal here")
+    return done_or_ignored(done, "the deleted post is not kept here, or is deleted already")
 
 
 async def handle_moderation(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     """Lock, Add/Remove (pins, facilitators), Block, and their Undo, sent to a community here."""
     done = await moderation.receive(ctx.pool, ctx.config, ctx.network, activity, via=None)
-    return InboundState.DONE if done else InboundState.IGNORED
+    return done_or_ignored(done, _NO_MODERATION_CHANGE)
 
 
 async def handle_vote(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     voter = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
     done = await votes.receive_vote(ctx.pool, ctx.config, activity, voter)
-    return InboundState.DONE if done else InboundState.IGNORED
+    return done_or_ignored(
+        done, "a vote on a post not kept here (or deleted), or the voter's vote already"
+    )
 
 
 async def handle_undo_vote(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     voter = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
     if not _undoes_its_own(activity):
-        return InboundState.IGNORED
+        raise Ignored(f"{voter.uri} undoes a vote that is someone else's")
     done = await votes.receive_undo_vote(ctx.pool, ctx.config, activity, voter)
-    return InboundState.DONE if done else InboundState.IGNORED
+    return done_or_ignored(
+        done, f"no vote by {voter.uri} matching {id_of(activity.get('object'))} is kept here"
+    )
 
 
 async def handle_undo_announce(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     """A person takes a boost back. Only the booster may: the boost is found by its actor."""
     if not _undoes_its_own(activity):
-        return InboundState.IGNORED
+        raise Ignored(f"{id_of(activity.get('actor'))} undoes a boost that is someone else's")
     booster = await remote_actors.get_actor(ctx.pool, ctx.network, str(id_of(activity["actor"])))
     undone = await boosts.receive_undo(ctx.pool, booster, activity)
-    return InboundState.DONE if undone else InboundState.IGNORED
+    return done_or_ignored(
+        undone, f"no boost {id_of(activity.get('object'))} by {booster.uri} is kept here"
+    )
 
 
 async def handle_undo_of_unknown(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     """An Undo naming, by id alone, an activity never seen here: nothing it could withdraw is
     known (an embedded one would be matched by meaning)."""
-    log.info(
-        "Undo %s ignored: it names %s by id only, an activity never seen here",
-        activity.get("id"),
-        id_of(activity.get("object")),
+    raise Ignored(
+        f"it names {id_of(activity.get('object'))} by id only, an activity never seen here"
     )
-    return InboundState.IGNORED
 
 
 def _undoes_its_own(undo: dict[str, Any]) -> bool:
@@ -163,4 +183,6 @@ def _undoes_its_own(undo: dict[str, Any]) -> bool:
 
 async def handle_flag(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     done = await reports.receive_flag(ctx.pool, ctx.network, activity)
-    return InboundState.DONE if done else InboundState.IGNORED
+    return done_or_ignored(
+        done, "a report about nothing this node is responsible for, or one already received"
+    )

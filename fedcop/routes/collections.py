@@ -69,6 +69,8 @@ async def _create_page(
     config = request.app.state.config
     items: list[dict[str, Any]] = []
     for view in views:
+        if view.community is None:
+            continue  # a reply to a followed person's post: not listed (services.person_replies)
         document = await post_delivery.served(
             request.app.state.pool, config, view.post, view.author, view.community
         )

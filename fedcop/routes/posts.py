@@ -9,7 +9,7 @@ from starlette.routing import Route
 from fedcop.documents.actors import ordered_collection
 from fedcop.routes.authorized_fetch import members_only_refusal, refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
-from fedcop.services import post_delivery, reading
+from fedcop.services import person_replies, post_delivery, reading
 from fedcop.web import pages
 
 
@@ -20,6 +20,8 @@ async def post(request: Request) -> Response:
         if wants_activity_json(request):
             return json_error("there is no such post on this node", 404)
         return await pages.not_found(request, "There is no such post on this node.")
+    if found.community is None:
+        return await _outside_communities(request, found)
     private = found.post.visibility == "followers"
     if private and not wants_activity_json(request):
         # Readable in the browser once people sign in here; until then, members read it on
@@ -39,10 +41,29 @@ async def post(request: Request) -> Response:
     return await pages.post_page(request, found)
 
 
+async def _outside_communities(request: Request, found: reading.PostView) -> Response:
+    """A reply written here to a followed person's post (services.person_replies): public or
+    unlisted, so served as any public post is."""
+    if found.post.visibility not in ("public", "unlisted"):
+        return json_error("there is no such post on this node", 404)
+    if not wants_activity_json(request):
+        return await pages.post_page(request, found)
+    refused = await refusal(request)
+    if refused is not None:
+        return refused
+    config = request.app.state.config
+    document = await person_replies.document(
+        request.app.state.pool, config, found.post, found.author
+    )
+    if document is None:
+        return json_error("there is no such post on this node", 404)
+    return activity_json(document, 410 if found.post.deleted_at is not None else 200)
+
+
 async def replies(request: Request) -> Response:
     config = request.app.state.config
     found = await reading.local_post(request.app.state.pool, config, request.path_params["id"])
-    if found is None:
+    if found is None or found.community is None:
         return json_error("there is no such post on this node", 404)
     if found.post.visibility == "followers":
         refused = await members_only_refusal(request, found.community.id)

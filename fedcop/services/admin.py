@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fedcop.services.accounts import check_password_rules
@@ -30,6 +30,8 @@ class FederationStatus:
     deliveries: dict[str, int]
     hosts: list[admin_store.HostState]
     errors: list[admin_store.InboundError]
+    # The latest activities that needed nothing done here, with why.
+    ignored: list[admin_store.IgnoredActivity] = field(default_factory=list)
 
 
 def _require_admin(user: User) -> None:
@@ -97,6 +99,7 @@ async def federation_status(pool: Any) -> FederationStatus:
             deliveries=await outbound_store.delivery_counts(conn),
             hosts=await admin_store.hosts(conn),
             errors=await admin_store.recent_inbound_errors(conn),
+            ignored=await admin_store.recently_ignored(conn),
         )
 
 

@@ -43,7 +43,7 @@ from typing import Any
 from fedcop.config import Config
 from fedcop.network import Network
 from fedcop.services import posts, remote_actors
-from fedcop.services.errors import Refused, ServiceError
+from fedcop.services.errors import Ignored, Refused, ServiceError
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store import maintenance as maintenance_store
@@ -74,6 +74,7 @@ _WRAPPERS = frozenset({"Create", "Announce"})
 # What may go wrong with someone else's server or document: a post's is logged and the post
 # skipped; the outbox's fails the backfill (BackfillFailed), to be tried again later.
 _FAILURES = (
+    Ignored,
     FetchError,
     remote_actors.ActorError,
     Refused,

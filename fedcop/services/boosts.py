@@ -37,7 +37,7 @@ async def boost(pool: Any, config: Config, user: User, post_id: int) -> tuple[Bo
         author, community = await _author_and_community(conn, post)
         # A boost is public: it would publish a members-only post (whatever its own visibility
         # says, a private community's posts are its members').
-        if post.visibility == "followers" or community.members_only:
+        if post.visibility == "followers" or (community is not None and community.members_only):
             raise InvalidInput("Posts for members only cannot be boosted")
         existing = await store.find(conn, user.actor.id, post.id)
         if existing is not None:
@@ -50,7 +50,7 @@ async def boost(pool: Any, config: Config, user: User, post_id: int) -> tuple[Bo
                 "type": "Announce",
                 "object": post.uri,
                 "to": [PUBLIC],
-                "cc": [_followers(user.actor), author.uri, community.uri],
+                "cc": _boost_cc(user.actor, author, community),
             },
             await _inboxes(conn, user.actor, author, community),
         )
@@ -82,7 +82,7 @@ async def unboost(pool: Any, config: Config, user: User, post_id: int) -> Post:
                 "type": "Undo",
                 "object": announce,
                 "to": [PUBLIC],
-                "cc": [_followers(user.actor), author.uri, community.uri],
+                "cc": _boost_cc(user.actor, author, community),
             },
             await _inboxes(conn, user.actor, author, community),
         )
@@ -94,21 +94,31 @@ def _followers(actor: Actor) -> str:
     return actor.followers_url or f"{actor.uri}/followers"
 
 
-async def _author_and_community(conn: asyncpg.Connection, post: Post) -> tuple[Actor, Actor]:
+async def _author_and_community(conn: asyncpg.Connection, post: Post) -> tuple[Actor, Actor | None]:
+    """The post's author and community (None for a followed person's post outside them)."""
     author = await actor_store.find_by_id(conn, post.author_id)
+    if author is None:
+        raise NotFound("Record not found")
+    if post.community_id is None:
+        return author, None
     community = await actor_store.find_by_id(conn, post.community_id)
-    if author is None or community is None:
+    if community is None:
         raise NotFound("Record not found")
     return author, community
 
 
+def _boost_cc(booster: Actor, author: Actor, community: Actor | None) -> list[str]:
+    cc = [_followers(booster), author.uri]
+    return cc if community is None else [*cc, community.uri]
+
+
 async def _inboxes(
-    conn: asyncpg.Connection, booster: Actor, author: Actor, community: Actor
+    conn: asyncpg.Connection, booster: Actor, author: Actor, community: Actor | None
 ) -> list[str]:
     """The booster's followers' servers, and the author's and community's when elsewhere."""
     inboxes = await follow_store.follower_inboxes(conn, booster.id)
     for actor in (author, community):
-        if not actor.is_local:
+        if actor is not None and not actor.is_local:
             inboxes += outbox.inbox_of(actor)
     return list(dict.fromkeys(inboxes))
 

@@ -63,6 +63,8 @@ class ProfileView:
     user: User | None
     communities: list[Actor]
     recent: list[PostView]
+    # The viewer's follow of a person elsewhere: None, 'pending' or 'accepted'.
+    following: str | None = None
 
 
 async def local_communities(pool: Any) -> list[CommunityCard]:
@@ -139,8 +141,14 @@ async def profile(pool: Any, uri: str, viewer_id: int | None = None) -> ProfileV
             or (viewer_id is not None and await _member(conn, viewer_id, community.id))
         ]
         recent_ids = await browse_store.recent_post_ids(conn, actor.id, 10)
+        follow = (
+            await follow_store.find(conn, viewer_id, actor.id)
+            if viewer_id is not None and not actor.is_local
+            else None
+        )
     recent = [v for v in [await reading.post_by_id(pool, i) for i in recent_ids] if v]
-    return ProfileView(actor, user, communities, await reading.readable(pool, recent, viewer_id))
+    readable = await reading.readable(pool, recent, viewer_id)
+    return ProfileView(actor, user, communities, readable, follow.state if follow else None)
 
 
 async def _member(conn: Any, actor_id: int, community_id: int) -> bool:
@@ -151,6 +159,14 @@ async def _member(conn: Any, actor_id: int, community_id: int) -> bool:
 async def permissions(pool: Any, view: PostView, viewer_id: int | None) -> Permissions:
     if viewer_id is None:
         return Permissions(False, False, False, False, False)
+    if view.community is None:
+        # A followed person's post outside communities: liked and answered here (the Like and
+        # the reply go to its author: services.votes, services.person_replies), moderated by
+        # no facilitator.
+        async with pool.acquire() as conn:
+            voted = await browse_store.has_voted(conn, view.post.id, viewer_id)
+        alive = not view.post.is_gone
+        return Permissions(alive, alive, False, False, voted)
     async with pool.acquire() as conn:
         banned = await mod_store.is_banned(conn, view.community.id, viewer_id)
         moderate = await _may_moderate(conn, view.community, viewer_id)

@@ -23,3 +23,10 @@ class Refused(Exception):
     """An activity from another server that fedcop will not apply (not its author, not a
     facilitator, a locked thread...). The inbox worker records it as 'rejected' with this
     message; nothing was changed."""
+
+
+class Ignored(Exception):
+    """An activity from another server that needs nothing done here (not addressed to anyone
+    here, about something this node does not keep, already applied...). The inbox worker
+    records it as 'ignored' with this message, so nothing accepted is dropped without a
+    recorded reason."""

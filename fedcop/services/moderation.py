@@ -342,7 +342,11 @@ async def _community_of_post(pool: Any, post_uri: str | None) -> str | None:
         return None
     async with pool.acquire() as conn:
         post = await post_store.find_by_uri(conn, post_uri)
-        community = await actor_store.find_by_id(conn, post.community_id) if post else None
+        community = (
+            await actor_store.find_by_id(conn, post.community_id)
+            if post is not None and post.community_id is not None
+            else None
+        )
     return community.uri if community else None
 
 

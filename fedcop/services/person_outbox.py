@@ -22,8 +22,15 @@ async def page(pool: Any, person: Actor, before_id: int | None, limit: int) -> l
         found = await post_store.public_posts_by(conn, person.id, before_id=before_id, limit=limit)
         communities: dict[int, Actor] = {}
         for post in found:
-            if post.community_id not in communities:
+            if post.community_id is not None and post.community_id not in communities:
                 community = await actor_store.find_by_id(conn, post.community_id)
                 assert community is not None  # posts.community_id references actors
                 communities[post.community_id] = community
-    return [PostView(post, person, communities[post.community_id]) for post in found]
+    return [
+        PostView(
+            post,
+            person,
+            communities[post.community_id] if post.community_id is not None else None,
+        )
+        for post in found
+    ]

@@ -93,6 +93,9 @@ async def _place_reply(
     in_reply_to: str,
 ) -> Placement | str:
     parent = await _kept(pool, in_reply_to)
+    if parent is not None and parent.community_id is None:
+        # A followed person's thread: services.followed_posts threads it there.
+        return f"it answers {in_reply_to}, a post outside communities"
     if parent is not None:
         return Placement(await _community_of(pool, parent), parent, parent.thread_id or parent.id)
     if via is None and not addressed_here(config, create, note):
@@ -100,6 +103,8 @@ async def _place_reply(
     fetched, anchor = await _ancestry(pool, network, in_reply_to)
     if isinstance(fetched, str):
         return fetched
+    if anchor is not None and anchor.community_id is None:
+        return f"the conversation it belongs to ({anchor.uri}) is outside communities"
     if anchor is not None:
         community = await _community_of(pool, anchor)
     else:
@@ -225,6 +230,8 @@ async def _kept(pool: Any, uri: str) -> Post | None:
 
 
 async def _community_of(pool: Any, post: Post) -> Actor:
+    """The community of a kept post in one (posts outside communities are turned away first)."""
+    assert post.community_id is not None
     async with pool.acquire() as conn:
         community = await actor_store.find_by_id(conn, post.community_id)
     assert community is not None

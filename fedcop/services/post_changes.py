@@ -18,6 +18,7 @@ from fedcop.network import Network
 from fedcop.services import (
     addressees,
     markdown,
+    person_replies,
     post_delivery,
     post_fields,
     post_marks,
@@ -100,8 +101,8 @@ async def edit(
         )
         await post_marks.retag(conn, post.id, f"{new_title or post.title or ''}\n{text}")
         edited = await post_store.find(conn, post.id)
-        community = await actor_store.find_by_id(conn, post.community_id)
-        assert edited is not None and community is not None
+        community = await _written_in(conn, post)
+        assert edited is not None
         update = await post_delivery.publish(conn, config, "Update", edited, writer, community)
         if community.is_local:
             await relay.relay(conn, config, community, update)
@@ -111,8 +112,11 @@ async def edit(
 async def delete(pool: Any, config: Config, *, author: str, post_uri: str) -> None:
     async with pool.acquire() as conn, conn.transaction():
         writer, post = await _own_post(conn, author, post_uri)
-        community = await actor_store.find_by_id(conn, post.community_id)
-        assert community is not None
+        if post.community_id is None:
+            # A reply to a followed person's post: no community relays its Delete.
+            await person_replies.withdraw(conn, config, writer, post)
+            return
+        community = await _written_in(conn, post)
         await post_store.mark_deleted(conn, post.id)
         deletion = await post_delivery.publish_delete(conn, config, post, writer, community)
         if community.is_local:
@@ -142,7 +146,11 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
         fields = post_fields.read(note)
         content, summary = fields.content, fields.summary
         title = None
-        community = await actor_store.find_by_id(conn, post.community_id)
+        community = (
+            await actor_store.find_by_id(conn, post.community_id)
+            if post.community_id is not None
+            else None
+        )
         if post.is_thread and community is not None:
             # The same rule as when it arrived: a Page's summary may be its title.
             title, summary_is_title = received_title(note, content, community)
@@ -212,9 +220,23 @@ async def receive_delete(pool: Any, config: Config, delete: dict[str, Any]) -> b
         return True
 
 
+async def _written_in(conn: asyncpg.Connection, post: Post) -> Actor:
+    """The community of a post written here (always in one)."""
+    community = (
+        await actor_store.find_by_id(conn, post.community_id)
+        if post.community_id is not None
+        else None
+    )
+    if community is None:
+        raise NotFound(f"{post.uri} is not a post written in a community here")
+    return community
+
+
 async def _relay_if_local(
-    conn: asyncpg.Connection, config: Config, community_id: int, activity: dict[str, Any]
+    conn: asyncpg.Connection, config: Config, community_id: int | None, activity: dict[str, Any]
 ) -> None:
+    if community_id is None:
+        return  # a followed person's post outside communities: nobody here relays it
     community = await actor_store.find_by_id(conn, community_id)
     if community is not None and community.is_local:
         await relay.relay(conn, config, community, activity)

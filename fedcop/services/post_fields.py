@@ -304,25 +304,33 @@ def new_post(
     note: dict[str, Any],
     create: dict[str, Any],
     *,
-    community: Actor,
+    community: Actor | None,
     author: Actor,
     parent: Post | None,
     thread_id: int | None,
 ) -> NewPost:
-    """The row an inbound post becomes, in `community`, under `parent` (None: a new thread)."""
+    """The row an inbound post becomes, in `community`, under `parent` (None: a new thread).
+    `community` None: a followed person's post outside communities (services.followed_posts),
+    titled only by its `name`, with the visibility its author gave it."""
     fields = read(note)
-    title, title_from_summary = (
-        received_title(note, fields.content, community.username)
-        if thread_id is None
-        else (None, False)
-    )
+    title: str | None
+    if community is None:
+        name = name_of(note)
+        title = (one_line(name) or None) if name is not None and thread_id is None else None
+        title_from_summary = False
+    else:
+        title, title_from_summary = (
+            received_title(note, fields.content, community.username)
+            if thread_id is None
+            else (None, False)
+        )
     content = fields.content
     if title is not None and name_of(note) is not None:
         # A thread in its microblog-friendly form repeats its title as a first paragraph.
         content = without_title_paragraph(content, title)
     return NewPost(
         uri=str(note["id"]),
-        community_id=community.id,
+        community_id=community.id if community is not None else None,
         author_id=author.id,
         thread_id=thread_id,
         parent_id=parent.id if parent else None,
@@ -340,7 +348,7 @@ def new_post(
         # A private community here is for its members, whatever the author's server (Mastodon
         # addresses everything to the public) says about the post.
         visibility="followers"
-        if community.is_local and community.members_only
+        if community is not None and community.is_local and community.members_only
         else visibility_of(note),
         create_uri=create.get("id") if isinstance(create.get("id"), str) else None,
         published=published_of(note),

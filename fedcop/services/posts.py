@@ -11,6 +11,9 @@ Create in   -> its fields read as Mastodon reads them (services.post_fields)
                                  from a microblog server: title from its first line)
             -> checks (author is the actor; thread not locked; posting restricted to
                facilitators) -> stored -> relayed if the community is local
+            no community, sent by its author's server: services.followed_posts (a followed
+               person's public post, or a reply under one) -> stored without community,
+               else ignored with the reason
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from fedcop.documents.posts import POST_CONTEXT, addressing
 from fedcop.network import Network
 from fedcop.services import (
     addressees,
+    followed_posts,
     markdown,
     placement,
     post_delivery,
@@ -36,7 +40,7 @@ from fedcop.services import (
     relay,
     remote_actors,
 )
-from fedcop.services.errors import InvalidInput, NotFound, Refused
+from fedcop.services.errors import Ignored, InvalidInput, NotFound, Refused
 
 # Where they were defined before services.post_fields read inbound posts; still found here.
 from fedcop.services.post_fields import MAX_TITLE as MAX_TITLE
@@ -303,9 +307,10 @@ async def receive_create(
     via: Actor | None = None,
     backfill: bool = False,
 ) -> Post | None:
-    """Take a Create from another server; the stored post, or None if it is not for us (why
-    is logged). Its fields are read by services.post_fields; where it goes (and the
-    conversation above a reply, fetched) is services.placement's.
+    """Take a Create from another server; the stored post. One that is not for us raises
+    Ignored with why (recorded on the inbound row). Its fields are read by services.post_fields;
+    where it goes (and the conversation above a reply, fetched) is services.placement's, or,
+    in no community, services.followed_posts'.
 
     `via` is the remote community that announced it: its posts are stored as they arrive for
     the members here. The post itself is then fetched from its origin, never taken from the
@@ -330,6 +335,11 @@ async def receive_create(
     if existing is not None:
         return existing
     placed = await placement.place(pool, config, network, create, note, via)
+    if isinstance(placed, str) and via is None:
+        # No community here takes it: a followed person's post, or a reply under one.
+        return await _keep_outside_communities(
+            pool, config, network, create, note, author_uri, placed
+        )
     if backfill and isinstance(placed, placement.Placement) and placed.community.id != _via_id(via):
         placed = "a backfilled post must belong to the community whose outbox listed it"
     if isinstance(placed, placement.Placement) and not _reaches_community(
@@ -340,7 +350,7 @@ async def receive_create(
         placed = f"it is neither public nor addressed to {placed.community.uri}"
     if isinstance(placed, str):
         log.info("post %s not kept: %s", note.get("id"), placed)
-        return None
+        raise Ignored(f"not kept: {placed}")
     community = placed.community
     author = await remote_actors.get_actor(pool, network, author_uri)
     async with pool.acquire() as conn, conn.transaction():
@@ -381,6 +391,44 @@ async def receive_create(
                 create,
                 new_thread_uri=post.uri if thread_id is None else None,
             )
+        return post
+
+
+async def _keep_outside_communities(
+    pool: Any,
+    config: Config,
+    network: Network,
+    create: dict[str, Any],
+    note: dict[str, Any],
+    author_uri: str,
+    why_not_in_a_community: str,
+) -> Post:
+    """A person's post no community here takes: kept if someone here follows them or it names
+    someone here, or if it answers a post kept that way (services.followed_posts decides, or
+    says why not)."""
+    try:
+        placed = await followed_posts.place(pool, config, note, author_uri)
+    except Ignored as outside:
+        log.info("post %s not kept: %s; %s", note.get("id"), why_not_in_a_community, outside)
+        raise Ignored(f"not kept: {why_not_in_a_community}; {outside}") from None
+    author = await remote_actors.get_actor(pool, network, author_uri)
+    async with pool.acquire() as conn, conn.transaction():
+        post = await post_store.insert(
+            conn,
+            post_fields.new_post(
+                note,
+                create,
+                community=None,
+                author=author,
+                parent=placed.parent,
+                thread_id=placed.thread_id,
+            ),
+        )
+        if post is None:  # arrived twice at once
+            found = await post_store.find_by_uri(conn, str(note["id"]))
+            assert found is not None
+            return found
+        await post_marks.mark_received(conn, post, note, notify=True)
         return post
 
 

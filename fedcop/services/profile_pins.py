@@ -38,7 +38,12 @@ async def pin(pool: Any, config: Config, user: User, post_id: int) -> Post:
     if post.author_id != user.actor.id:
         raise InvalidInput(NOT_OWN)
     async with pool.acquire() as conn, conn.transaction():
-        community = await actor_store.find_by_id(conn, post.community_id)
+        # (A reply to a followed person's post, in no community, is not pinned here.)
+        community = (
+            await actor_store.find_by_id(conn, post.community_id)
+            if post.community_id is not None
+            else None
+        )
         if post.visibility == "followers" or community is None or community.members_only:
             raise InvalidInput(NOT_PUBLIC)
         await store.lock_pins_of(conn, user.actor.id)

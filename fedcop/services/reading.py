@@ -17,13 +17,18 @@ from fedcop.store.posts import Post
 class PostView:
     post: Post
     author: Actor
-    community: Actor
+    # None for a post outside any community (a followed person's: services.followed_posts).
+    community: Actor | None
 
 
 async def _view(conn: Any, post: Post) -> PostView:
     author = await actor_store.find_by_id(conn, post.author_id)
-    community = await actor_store.find_by_id(conn, post.community_id)
-    assert author is not None and community is not None
+    community = (
+        await actor_store.find_by_id(conn, post.community_id)
+        if post.community_id is not None
+        else None
+    )
+    assert author is not None and (community is not None or post.community_id is None)
     return PostView(post, author, community)
 
 

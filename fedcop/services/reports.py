@@ -200,6 +200,8 @@ async def _account(conn: asyncpg.Connection, uri: str | None, posts: list[Post])
 async def _communities(conn: asyncpg.Connection, posts: list[Post]) -> list[Actor]:
     found: list[Actor] = []
     for community_id in dict.fromkeys(post.community_id for post in posts):
+        if community_id is None:
+            continue  # a followed person's post: reported to their own server only
         community = await actor_store.find_by_id(conn, community_id)
         if community is not None and community.actor_type == "Group":
             found.append(community)
@@ -270,8 +272,8 @@ async def _reported_community(conn: Any, flag: dict[str, Any], targets: list[str
     """The community the report is about, if it (or the reported author) is here."""
     for target in targets:
         post = await post_store.find_by_uri(conn, target)
-        if post is None:
-            continue
+        if post is None or post.community_id is None:
+            continue  # a post outside communities: no community here to tell
         community = await actor_store.find_by_id(conn, post.community_id)
         author = await actor_store.find_by_id(conn, post.author_id)
         if (community and community.is_local) or (author and author.is_local):

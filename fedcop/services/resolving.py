@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from fedcop.config import Config
 from fedcop.network import Network
 from fedcop.services import posts, remote_actors
-from fedcop.services.errors import Refused, ServiceError
+from fedcop.services.errors import Ignored, Refused, ServiceError
 from fedcop.store import account_directory
 from fedcop.store import actors as actor_store
 from fedcop.store import posts as post_store
@@ -42,6 +42,7 @@ MAX_ADDRESS_LOOKUPS = 30
 
 # What may go wrong with someone else's server or document while resolving.
 _FAILURES = (
+    Ignored,
     FetchError,
     remote_actors.ActorError,
     Refused,
@@ -134,6 +135,6 @@ async def _community_of(pool: Any, network: Network, note: dict[str, Any]) -> Ac
                 return known
         parent_uri = reference_of(note.get("inReplyTo"))
         parent = await post_store.find_by_uri(conn, parent_uri) if parent_uri else None
-        if parent is not None:
+        if parent is not None and parent.community_id is not None:
             return await actor_store.find_by_id(conn, parent.community_id)
     return None

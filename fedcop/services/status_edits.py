@@ -37,7 +37,11 @@ class Change:
     sensitive: bool | None = None
 
 
-async def _community(pool: Any, post: Post) -> Actor:
+async def _community(pool: Any, post: Post) -> Actor | None:
+    """The post's community; None for a post outside communities (a followed person's, or a
+    reply here to one)."""
+    if post.community_id is None:
+        return None
     async with pool.acquire() as conn:
         community = await actor_store.find_by_id(conn, post.community_id)
     assert community is not None
@@ -50,7 +54,7 @@ def _titled(post: Post) -> bool:
     return post.is_thread and post.title is not None and post.object_type != "Note"
 
 
-async def readable(pool: Any, viewer: User | None, post_id: int) -> tuple[Post, Actor]:
+async def readable(pool: Any, viewer: User | None, post_id: int) -> tuple[Post, Actor | None]:
     """A post the viewer may read, and its community."""
     post = await statuses.visible(pool, viewer, post_id)
     return post, await _community(pool, post)
@@ -64,8 +68,9 @@ async def update(pool: Any, config: Config, author: User, post_id: int, change: 
         raise InvalidInput("Validation failed: Text can't be blank")
     title: str | None = None
     body = change.text
-    if _titled(post):
-        title, body = posts.title_and_body(change.text, await _community(pool, post))
+    community = await _community(pool, post)
+    if _titled(post) and community is not None:
+        title, body = posts.title_and_body(change.text, community)
     return await post_changes.edit(
         pool,
         config,

@@ -28,7 +28,8 @@ from fedcop.store.timelines import Entry
 class StatusView:
     post: Post
     author: AccountCard
-    community: Actor
+    # None for a post outside any community (a followed person's).
+    community: Actor | None
     facts: Facts
 
 
@@ -57,7 +58,9 @@ async def entry_views(pool: Any, viewer_id: int | None, entries: list[Entry]) ->
         boosters = [e.boost.actor_id for e in shown if e.boost is not None]
         actors = await status_facts.actors_by_ids(
             conn,
-            [e.post.author_id for e in shown] + [e.post.community_id for e in shown] + boosters,
+            [e.post.author_id for e in shown]
+            + [e.post.community_id for e in shown if e.post.community_id is not None]
+            + boosters,
         )
         people = {e.post.author_id for e in shown} | set(boosters)
         found_cards = await cards(conn, [actors[actor_id] for actor_id in people])
@@ -66,7 +69,7 @@ async def entry_views(pool: Any, viewer_id: int | None, entries: list[Entry]) ->
             StatusView(
                 e.post,
                 found_cards[e.post.author_id],
-                actors[e.post.community_id],
+                actors[e.post.community_id] if e.post.community_id is not None else None,
                 facts[e.post.id],
             ),
             e.boost,

@@ -20,7 +20,14 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.network import Network
-from fedcop.services import post_changes, post_marks, posts, remote_actors, votes
+from fedcop.services import (
+    person_replies,
+    post_changes,
+    post_marks,
+    posts,
+    remote_actors,
+    votes,
+)
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.store import actors as actor_store
 from fedcop.store import bookmarks as bookmark_store
@@ -87,6 +94,8 @@ async def compose(
         raise InvalidInput("visibility must be public, unlisted, private or direct")
     if draft.in_reply_to_id is not None:
         parent = await _reply_target(pool, author, draft.in_reply_to_id)
+        if parent.community_id is None:
+            return await _reply_outside_communities(pool, config, author, draft, parent, key)
         async with pool.acquire() as conn:
             community = await _actor(conn, parent.community_id)
         _check_visibility(draft, community)
@@ -118,6 +127,31 @@ async def compose(
             sensitive=draft.sensitive,
             also_in=[other.uri for other in others],
         )
+    if key:
+        async with pool.acquire() as conn:
+            await post_extras.remember_key(conn, author.actor.id, key, written.id)
+    return written
+
+
+async def _reply_outside_communities(
+    pool: Any, config: Config, author: User, draft: Draft, parent: Post, key: str | None
+) -> Post:
+    """A reply to a followed person's post (services.person_replies): public or unlisted."""
+    if draft.visibility == "private":
+        raise InvalidInput(
+            "A reply to a post outside communities is public or unlisted: "
+            "followers-only posts are not written here"
+        )
+    written = await person_replies.reply(
+        pool,
+        config,
+        author=author.actor.username,
+        in_reply_to=parent.uri,
+        content=draft.text,
+        summary=draft.spoiler_text,
+        sensitive=draft.sensitive,
+        visibility="unlisted" if draft.visibility == "unlisted" else "public",
+    )
     if key:
         async with pool.acquire() as conn:
             await post_extras.remember_key(conn, author.actor.id, key, written.id)

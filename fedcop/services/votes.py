@@ -17,6 +17,7 @@ from fedcop.store import actors as actor_store
 from fedcop.store import moderation as mod_store
 from fedcop.store import posts as post_store
 from fedcop.store.actors import Actor
+from fedcop.store.posts import Post
 from federation.vocab import first_type, id_of
 
 KINDS = {"Like": "like", "Dislike": "dislike"}
@@ -31,16 +32,31 @@ async def vote(pool: Any, config: Config, *, voter: str, post_uri: str, kind: st
         post = await post_store.find_by_uri(conn, post_uri)
         if local is None or post is None or post.is_gone:
             raise NotFound(f"there is no post {post_uri}")
-        community = await actor_store.find_by_id(conn, post.community_id)
-        assert community is not None
-        activity = await outbox.publish(
-            conn,
-            config,
-            local.actor,
-            {"type": kind, "object": post.uri, "audience": community.uri, "to": [community.uri]},
-            [] if community.is_local else outbox.inbox_of(community),
-            members_of=outbox.readers(community),
-        )
+        community = await _community_of(conn, post)
+        if community is None:
+            # A followed person's post outside communities: the Like goes to its author alone.
+            author = await _author_of(conn, post)
+            activity = await outbox.publish(
+                conn,
+                config,
+                local.actor,
+                {"type": kind, "object": post.uri, "to": [author.uri]},
+                [] if author.is_local else outbox.inbox_of(author),
+            )
+        else:
+            activity = await outbox.publish(
+                conn,
+                config,
+                local.actor,
+                {
+                    "type": kind,
+                    "object": post.uri,
+                    "audience": community.uri,
+                    "to": [community.uri],
+                },
+                [] if community.is_local else outbox.inbox_of(community),
+                members_of=outbox.readers(community),
+            )
         if await post_store.set_vote(conn, post.id, local.actor.id, KINDS[kind], activity["id"]):
             if kind == "Like":
                 await notifications.favourited(conn, post, local.actor.id)
@@ -59,22 +75,31 @@ async def unvote(pool: Any, config: Config, *, voter: str, post_uri: str) -> boo
             return False
         activity_uri, kind = cast
         await post_store.remove_vote(conn, activity_uri, local.actor.id)
-        community = await actor_store.find_by_id(conn, post.community_id)
-        assert community is not None
+        community = await _community_of(conn, post)
         vote_activity = {
             "id": activity_uri,
             "type": "Like" if kind == "like" else "Dislike",
             "actor": local.actor.uri,
             "object": post.uri,
         }
-        undo = await outbox.publish(
-            conn,
-            config,
-            local.actor,
-            {"type": "Undo", "object": vote_activity, "audience": community.uri},
-            [] if community.is_local else outbox.inbox_of(community),
-            members_of=outbox.readers(community),
-        )
+        if community is None:
+            author = await _author_of(conn, post)
+            undo = await outbox.publish(
+                conn,
+                config,
+                local.actor,
+                {"type": "Undo", "object": vote_activity, "to": [author.uri]},
+                [] if author.is_local else outbox.inbox_of(author),
+            )
+        else:
+            undo = await outbox.publish(
+                conn,
+                config,
+                local.actor,
+                {"type": "Undo", "object": vote_activity, "audience": community.uri},
+                [] if community.is_local else outbox.inbox_of(community),
+                members_of=outbox.readers(community),
+            )
         await _relay_if_local(conn, config, community, undo)
         return True
 
@@ -88,15 +113,15 @@ async def receive_vote(pool: Any, config: Config, activity: dict[str, Any], vote
         post = await post_store.find_by_uri(conn, target)
         if post is None or post.is_gone:
             return False
-        if await mod_store.is_banned(conn, post.community_id, voter.id):
+        if post.community_id is not None and await mod_store.is_banned(
+            conn, post.community_id, voter.id
+        ):
             raise Refused(f"{voter.uri} is banned from this community")
         changed = await post_store.set_vote(conn, post.id, voter.id, kind, str(activity["id"]))
         if changed:
             if kind == "like":
                 await notifications.favourited(conn, post, voter.id)
-            community = await actor_store.find_by_id(conn, post.community_id)
-            assert community is not None
-            await _relay_if_local(conn, config, community, activity)
+            await _relay_if_local(conn, config, await _community_of(conn, post), activity)
         return changed
 
 
@@ -117,10 +142,23 @@ async def receive_undo_vote(pool: Any, config: Config, undo: dict[str, Any], vot
         await post_store.remove_vote(conn, vote_uri, voter.id)
         post = await post_store.find(conn, found[0])
         assert post is not None
-        community = await actor_store.find_by_id(conn, post.community_id)
-        assert community is not None
-        await _relay_if_local(conn, config, community, undo)
+        await _relay_if_local(conn, config, await _community_of(conn, post), undo)
         return True
+
+
+async def _community_of(conn: asyncpg.Connection, post: Post) -> Actor | None:
+    """The post's community; None for a followed person's post outside communities."""
+    if post.community_id is None:
+        return None
+    community = await actor_store.find_by_id(conn, post.community_id)
+    assert community is not None  # posts.community_id references actors
+    return community
+
+
+async def _author_of(conn: asyncpg.Connection, post: Post) -> Actor:
+    author = await actor_store.find_by_id(conn, post.author_id)
+    assert author is not None  # posts.author_id references actors
+    return author
 
 
 async def _vote_by_meaning(
@@ -143,7 +181,7 @@ async def _vote_by_meaning(
 
 
 async def _relay_if_local(
-    conn: asyncpg.Connection, config: Config, community: Actor, activity: dict[str, Any]
+    conn: asyncpg.Connection, config: Config, community: Actor | None, activity: dict[str, Any]
 ) -> None:
-    if community.is_local:
+    if community is not None and community.is_local:
         await relay.relay(conn, config, community, activity)

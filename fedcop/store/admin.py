@@ -56,6 +56,29 @@ async def recent_inbound_errors(conn: asyncpg.Connection, limit: int = 50) -> li
     return [InboundError(**dict(row)) for row in rows]
 
 
+@dataclass(frozen=True)
+class IgnoredActivity:
+    activity_type: str
+    actor_uri: str
+    reason: str
+    finished_at: datetime
+
+
+async def recently_ignored(conn: asyncpg.Connection, limit: int = 30) -> list[IgnoredActivity]:
+    """The latest activities that needed nothing done here, each with why."""
+    rows = await conn.fetch(
+        """
+        SELECT activity_type, actor_uri, coalesce(reason, 'no reason recorded') AS reason,
+               finished_at
+        FROM inbound_activities
+        WHERE state = 'ignored' AND finished_at IS NOT NULL
+        ORDER BY finished_at DESC LIMIT $1
+        """,
+        limit,
+    )
+    return [IgnoredActivity(**dict(row)) for row in rows]
+
+
 # -- what an operator does from the command line ---------------------------------------------
 
 

@@ -118,12 +118,16 @@ async def mark_verified(conn: asyncpg.Connection, row_id: int) -> None:
 async def finish(
     conn: asyncpg.Connection, row_id: int, state: InboundState, error: str | None = None
 ) -> None:
+    """The row's final state. `error` is why: kept as `reason` for 'ignored' and 'rejected'
+    rows, and as `last_error` for 'rejected' and 'failed' ones."""
     # A 'failed' row keeps its signature when it has one (it was never verified): an operator's
     # retry (`fedcop admin queue retry`) must verify it before anything acts on it.
     await conn.execute(
         """
         UPDATE inbound_activities
-        SET state = $2, last_error = $3, finished_at = now(),
+        SET state = $2, finished_at = now(),
+            last_error = CASE WHEN $2 IN ('rejected', 'failed') THEN $3 END,
+            reason = CASE WHEN $2 IN ('ignored', 'rejected') THEN $3 END,
             signed_request = CASE WHEN $2 = 'failed' THEN signed_request END
         WHERE id = $1
         """,
@@ -144,6 +148,14 @@ async def retry_later(conn: asyncpg.Connection, row_id: int, delay: timedelta, e
         delay,
         error,
     )
+
+
+async def reason_of(conn: asyncpg.Connection, activity_id: str) -> str | None:
+    """Why the activity was ignored or rejected (None if it was handled, or is not here)."""
+    value = await conn.fetchval(
+        "SELECT reason FROM inbound_activities WHERE activity_id = $1", activity_id
+    )
+    return str(value) if value is not None else None
 
 
 async def state_of(conn: asyncpg.Connection, activity_id: str) -> str | None:

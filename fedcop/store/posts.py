@@ -22,7 +22,8 @@ _COLUMNS = """
 class Post:
     id: int
     uri: str
-    community_id: int
+    # None for a post of a person followed here that belongs to no community.
+    community_id: int | None
     author_id: int
     thread_id: int | None
     parent_id: int | None
@@ -63,7 +64,7 @@ class Post:
 @dataclass(frozen=True)
 class NewPost:
     uri: str
-    community_id: int
+    community_id: int | None
     author_id: int
     thread_id: int | None
     parent_id: int | None

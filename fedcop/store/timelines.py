@@ -226,14 +226,18 @@ def _followed_tags_posts(bounds: str, window: Window) -> str:
 async def public(
     conn: asyncpg.Connection, viewer_id: int | None, window: Window, *, local: bool | None
 ) -> list[Post]:
-    """Public posts; `local`: only those in communities here (True) or elsewhere (False)."""
+    """Public posts; `local`: only those in communities here (True) or elsewhere (False).
+    A followed person's post outside communities is elsewhere's (as on Mastodon's federated
+    timeline): on the public timeline and the remote one, never the local one."""
     if local:
         return await _local_public(conn, viewer_id, window)
     where = "p.visibility = 'public'"
     if local is False:
         where += (
-            " AND EXISTS (SELECT 1 FROM actors c WHERE c.id = p.community_id"
+            " AND (EXISTS (SELECT 1 FROM actors c WHERE c.id = p.community_id"
             " AND c.domain IS NOT NULL)"
+            " OR (p.community_id IS NULL AND EXISTS (SELECT 1 FROM actors a"
+            " WHERE a.id = p.author_id AND a.domain IS NOT NULL)))"
         )
     return await _page(conn, where, [], viewer_id, window)
 

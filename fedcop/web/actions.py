@@ -18,6 +18,7 @@ from fedcop.services import (
     follows,
     markdown,
     moderation,
+    person_replies,
     post_changes,
     posts,
     reading,
@@ -25,7 +26,7 @@ from fedcop.services import (
     remote_facilitators,
     votes,
 )
-from fedcop.services.errors import ServiceError
+from fedcop.services.errors import InvalidInput, ServiceError
 from fedcop.services.post_source import editable_text
 from fedcop.services.reading import PostView
 from fedcop.store.users import User
@@ -118,6 +119,14 @@ def on_post(action: PostAction) -> Action:
 
 
 async def reply(request: Request, user: User, form: FormData, found: PostView) -> Response:
+    if found.community is None:
+        # A followed person's post: the reply goes to them and to the writer's followers.
+        written = await person_replies.reply(
+            request.app.state.pool, request.app.state.config,
+            author=user.actor.username, in_reply_to=found.post.uri,
+            content=str(form.get("content", "")),
+        )  # fmt: skip
+        return go(f"/t/{written.thread_id or written.id}#post-{written.id}")
     written = await posts.write(
         request.app.state.pool, request.app.state.config, request.app.state.network,
         author=user.actor.username, community_uri=found.community.uri,
@@ -171,6 +180,8 @@ async def moderate(request: Request, user: User, form: FormData, found: PostView
     kind = str(form.get("action", ""))
     reason = str(form.get("reason", "")).strip()
     target = found.author.uri if kind == "ban" else found.post.uri
+    if found.community is None:
+        raise InvalidInput("this post is in no community here: no facilitator moderates it")
     pool = request.app.state.pool
     if not found.community.is_local and not await remote_facilitators.is_facilitator_of(
         pool, found.community, user.actor.id

@@ -3,7 +3,8 @@
 claim due rows (lease, SKIP LOCKED)
   unverified -> fetch the signer's key (signed GET, SSRF-guarded) -> verify as received
                 -> pending, or rejected (bad key, bad signature, wrong owner)
-  pending    -> handlers[dispatch_key] -> done | ignored
+  pending    -> handlers[dispatch_key] -> done | ignored (an Ignored, with the reason: no
+                handler for the type, not addressed to anyone here, about nothing kept here)
                 refused (a Refused, or a fetch no retry can cure) -> rejected, with the reason
                 a peer that is down -> retried with the delivery backoff (about 3 days)
                 a handler that raises -> retried later, 'failed' after INBOUND_MAX_ATTEMPTS
@@ -34,7 +35,7 @@ from fedcop.queues import (
     InboundState,
 )
 from fedcop.services import backfill, remote_actors, remote_facilitators
-from fedcop.services.errors import Refused
+from fedcop.services.errors import Ignored, Refused
 from fedcop.store import actors as actor_store
 from fedcop.store import hosts as host_store
 from fedcop.store import inbound as inbound_store
@@ -100,6 +101,14 @@ def _verifies(
     except (SignatureError, ValueError):
         return False
     return True
+
+
+def _unhandled(key: str) -> str:
+    """Why an activity with no handler is ignored."""
+    outer, _, inner = key.partition(":")
+    if inner == "Unknown":
+        return f"an {outer} of an activity this node does not know"
+    return f"fedcop does not act on {key.replace(':', ' of ')} activities"
 
 
 class HostRateLimit:
@@ -210,11 +219,16 @@ class InboxWorker:
                     return False
                 verified = True
             await self._revive_host(row.actor_uri)
-            handler = HANDLERS.get(await dispatch_key(self.ctx, row.document))
+            key = await dispatch_key(self.ctx, row.document)
+            handler = HANDLERS.get(key)
             if handler is None:
-                await self._finish(row, InboundState.IGNORED, None)
+                await self._finish(row, InboundState.IGNORED, _unhandled(key))
                 return True
-            await self._finish(row, await handler(self.ctx, row.document), None)
+            state = await handler(self.ctx, row.document)
+            reason = f"{key}: nothing to do" if state == InboundState.IGNORED else None
+            await self._finish(row, state, reason)
+        except Ignored as ignored:  # verified, nothing to do here: recorded with the reason
+            await self._finish(row, InboundState.IGNORED, str(ignored))
         except Refused as refusal:  # verified, but not allowed: recorded, nothing changed
             await self._finish(row, InboundState.REJECTED, str(refusal))
         except Exception as error:  # else a passing failure or a handler bug: retry, give up
@@ -299,7 +313,10 @@ class InboxWorker:
                 await host_store.record_success(conn, host)
 
     async def _finish(self, row: ClaimedInbound, state: InboundState, error: str | None) -> None:
+        """Record the row's outcome; `error` is why it was rejected, ignored or failed."""
         if state == InboundState.REJECTED:
             log.info("inbound %s rejected: %s", row.activity_id, error)
+        elif state == InboundState.IGNORED:
+            log.info("%s %s ignored: %s", row.activity_type, row.activity_id, error)
         async with self.ctx.pool.acquire() as conn:
             await inbound_store.finish(conn, row.id, state, error)
