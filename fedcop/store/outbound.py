@@ -94,19 +94,46 @@ class ClaimedDelivery:
 
 
 async def claim_deliveries(
-    conn: asyncpg.Connection, limit: int, lease: timedelta
+    conn: asyncpg.Connection,
+    limit: int,
+    lease: timedelta,
+    *,
+    per_host: int | None = None,
+    horizon: int = 50,
 ) -> list[ClaimedDelivery]:
+    """Claim up to `limit` due deliveries, oldest first, at most `per_host` of any one host,
+    skipping hosts the circuit breaker holds off (store/host_breaker.py).
+
+    The per-host cap is a window over the first `limit * horizon` due rows: a host with a
+    backlog of thousands takes `per_host` slots, and the rest of the claim goes to other hosts.
+    """
     rows = await conn.fetch(
         """
-        WITH claimed AS (
-            UPDATE deliveries SET next_attempt_at = now() + $2, attempts = attempts + 1
-            WHERE id IN (
-                SELECT id FROM deliveries
+        WITH due AS (
+            SELECT d.id, d.next_attempt_at,
+                   row_number() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) AS nth
+            FROM (
+                SELECT id, host, next_attempt_at FROM deliveries d
                 WHERE state = 'pending' AND next_attempt_at <= now()
+                  AND NOT EXISTS (
+                      SELECT 1 FROM hosts h
+                      WHERE h.host = d.host AND h.suspended_until > now()
+                  )
                 ORDER BY next_attempt_at, id
-                LIMIT $1
-                FOR UPDATE SKIP LOCKED
+                LIMIT $1::integer * $4::integer
+            ) d
+        ),
+        picked AS (
+            SELECT id FROM deliveries
+            WHERE id IN (
+                SELECT id FROM due WHERE nth <= $3::integer ORDER BY next_attempt_at, id LIMIT $1
             )
+              AND state = 'pending' AND next_attempt_at <= now()
+            FOR UPDATE SKIP LOCKED
+        ),
+        claimed AS (
+            UPDATE deliveries SET next_attempt_at = now() + $2, attempts = attempts + 1
+            WHERE id IN (SELECT id FROM picked)
             RETURNING id, activity_id, inbox_url, host, attempts
         )
         SELECT c.id, c.inbox_url, c.host, c.attempts, o.body,
@@ -126,6 +153,8 @@ async def claim_deliveries(
         """,
         limit,
         lease,
+        per_host if per_host is not None else limit,
+        horizon,
     )
     return [ClaimedDelivery(**{**dict(row), "body": row["body"].encode("utf-8")}) for row in rows]
 
