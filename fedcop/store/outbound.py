@@ -100,12 +100,14 @@ async def claim_deliveries(
     *,
     per_host: int | None = None,
     horizon: int = 50,
+    busy_hosts: Sequence[str] = (),
 ) -> list[ClaimedDelivery]:
     """Claim up to `limit` due deliveries, oldest first, at most `per_host` of any one host,
     skipping hosts the circuit breaker holds off (store/host_breaker.py).
 
     The per-host cap is a window over the first `limit * horizon` due rows: a host with a
     backlog of thousands takes `per_host` slots, and the rest of the claim goes to other hosts.
+    `busy_hosts` (those the caller already has enough deliveries under way to) are skipped.
     """
     rows = await conn.fetch(
         """
@@ -119,6 +121,7 @@ async def claim_deliveries(
                       SELECT 1 FROM hosts h
                       WHERE h.host = d.host AND h.suspended_until > now()
                   )
+                  AND host <> ALL($5::text[])
                 ORDER BY next_attempt_at, id
                 LIMIT $1::integer * $4::integer
             ) d
@@ -155,6 +158,7 @@ async def claim_deliveries(
         lease,
         per_host if per_host is not None else limit,
         horizon,
+        list(busy_hosts),
     )
     return [ClaimedDelivery(**{**dict(row), "body": row["body"].encode("utf-8")}) for row in rows]
 

@@ -73,6 +73,8 @@ class DeliveryWorker:
         self.lease = lease
         self.breaker = breaker
         self.in_flight = in_flight
+        # run_forever's deliveries under way, by host.
+        self._hosts_under_way: Counter[str] = Counter()
         self.heartbeat = time.monotonic()  # last tick, for /readyz
 
     async def run_once(self) -> int:
@@ -80,7 +82,7 @@ class DeliveryWorker:
         is written as soon as it is known, not when the slowest of the batch is done."""
         self.heartbeat = time.monotonic()
         claimed = await self._claim(DELIVERY_BATCH)
-        pending = {asyncio.create_task(self._attempt(delivery)) for delivery in claimed}
+        pending = {asyncio.create_task(self._attempt_safely(delivery)) for delivery in claimed}
         while pending:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             await self._record([task.result() for task in done])
@@ -98,10 +100,12 @@ class DeliveryWorker:
             claimed: list[ClaimedDelivery] = []
             if free > 0:
                 try:
-                    claimed = await self._claim(min(free, DELIVERY_BATCH))
+                    claimed = await self._claim(min(free, DELIVERY_BATCH), self._busy_hosts())
                 except Exception:
                     log.exception("delivery worker claim failed")
-            under_way |= {asyncio.create_task(self._attempt(d)) for d in claimed}
+            for delivery in claimed:
+                self._hosts_under_way[delivery.host] += 1
+            under_way |= {asyncio.create_task(self._attempt_safely(d)) for d in claimed}
             if claimed and len(claimed) == min(free, DELIVERY_BATCH):
                 continue  # maybe more is due, and there is room for it
             if not under_way:
@@ -117,7 +121,9 @@ class DeliveryWorker:
             done, under_way = await asyncio.wait(under_way, return_when=asyncio.FIRST_COMPLETED)
             await self._record_safely([task.result() for task in done])
 
-    async def _claim(self, limit: int) -> list[ClaimedDelivery]:
+    async def _claim(
+        self, limit: int, busy_hosts: list[str] | None = None
+    ) -> list[ClaimedDelivery]:
         async with self.ctx.pool.acquire() as conn:
             return await outbound_store.claim_deliveries(
                 conn,
@@ -125,9 +131,21 @@ class DeliveryWorker:
                 self.lease,
                 per_host=DELIVERY_CLAIM_PER_HOST,
                 horizon=DELIVERY_CLAIM_HORIZON,
+                busy_hosts=busy_hosts or (),
             )
 
+    def _busy_hosts(self) -> list[str]:
+        """Hosts with a claim's worth of deliveries under way: no more of theirs for now, so
+        a host that does not answer holds DELIVERY_CLAIM_PER_HOST slots, never all of them."""
+        return sorted(
+            host for host, n in self._hosts_under_way.items() if n >= DELIVERY_CLAIM_PER_HOST
+        )
+
     async def _record_safely(self, attempts: list[_Attempt]) -> None:
+        for attempt in attempts:
+            self._hosts_under_way[attempt.host] -= 1
+            if self._hosts_under_way[attempt.host] <= 0:
+                del self._hosts_under_way[attempt.host]
         try:
             await self._record(attempts)
         except Exception:  # the rows' leases bring them back; the loop must go on
@@ -166,6 +184,22 @@ class DeliveryWorker:
             metrics.HOST_SUSPENSIONS.inc()
         for attempt in attempts:
             metrics.DELIVERIES.labels(attempt.metric_outcome).inc()
+
+    async def _attempt_safely(self, delivery: ClaimedDelivery) -> _Attempt:
+        """`_attempt`, with a bug in it (never the network: that is a result) logged and the
+        delivery tried again later instead of the worker stopping."""
+        try:
+            return await self._attempt(delivery)
+        except Exception as error:
+            log.exception("delivery %d to %s failed", delivery.id, delivery.inbox_url)
+            retry = DeliveryOutcome(
+                delivery.id,
+                DeliveryState.PENDING,
+                None,
+                f"{type(error).__name__}: {error}",
+                self.lease.total_seconds(),
+            )
+            return _Attempt(retry, delivery.host)
 
     async def _attempt(self, delivery: ClaimedDelivery) -> _Attempt:
         if delivery.host_blocked or delivery.host_unavailable:
