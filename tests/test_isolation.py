@@ -32,6 +32,7 @@ from tests.live_node import LiveNode, live_node
 from tests.microblog_server import MicroblogServer, microblog_server
 from tests.scene import stored
 from tests.signed_requests import Sender, activity, encoded, post
+from tests.web_session import signed_in
 
 SHORT = 0.5  # seconds: the deadline of one delivery or fetch in these tests
 
@@ -140,6 +141,12 @@ async def test_a_host_that_keeps_failing_is_suspended_and_its_deliveries_wait(
         # Then the worker does not attempt it while the host is suspended
         assert await node.app.state.delivery_worker.run_once() == 0
         assert hanging.accepted == tried_before
+        # And an administrator sees the host suspended on /admin
+        await accounts.create_user(node.pool, node.config, "ada", "admin pass 1", is_admin=True)
+        async with signed_in(node, "ada", "admin pass 1") as browser:
+            admin_page = await browser.page("/admin")
+        assert "<td>masto.test</td>" in admin_page
+        assert "suspended until" in admin_page
 
 
 async def test_a_verified_request_from_a_suspended_host_revives_it(
