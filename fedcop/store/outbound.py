@@ -89,6 +89,8 @@ class ClaimedDelivery:
     private_key_pem: str
     host_blocked: bool
     host_unavailable: bool
+    # The host's last delivery attempts failed (hosts.consecutive_failures > 0).
+    host_failing: bool
     # The signature scheme the host last accepted (hosts.signature_scheme), None if unknown.
     host_signature_scheme: str | None
 
@@ -101,6 +103,7 @@ async def claim_deliveries(
     per_host: int | None = None,
     horizon: int = 50,
     busy_hosts: Sequence[str] = (),
+    failing_hosts: bool | None = None,
 ) -> list[ClaimedDelivery]:
     """Claim up to `limit` due deliveries, oldest first, at most `per_host` of any one host,
     skipping hosts the circuit breaker holds off (store/host_breaker.py).
@@ -108,28 +111,35 @@ async def claim_deliveries(
     The per-host cap is a window over the first `limit * horizon` due rows: a host with a
     backlog of thousands takes `per_host` slots, and the rest of the claim goes to other hosts.
     `busy_hosts` (those the caller already has enough deliveries under way to) are skipped.
+    Rows of hosts whose last attempts failed come after the others; `failing_hosts` True or
+    False claims only those, or only the others.
     """
     rows = await conn.fetch(
         """
         WITH due AS (
-            SELECT d.id, d.next_attempt_at,
+            SELECT d.id, d.next_attempt_at, d.failing,
                    row_number() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) AS nth
             FROM (
-                SELECT id, host, next_attempt_at FROM deliveries d
-                WHERE state = 'pending' AND next_attempt_at <= now()
-                  AND NOT EXISTS (
-                      SELECT 1 FROM hosts h
-                      WHERE h.host = d.host AND h.suspended_until > now()
-                  )
-                  AND host <> ALL($5::text[])
-                ORDER BY next_attempt_at, id
+                SELECT d.id, d.host, d.next_attempt_at,
+                       coalesce(h.consecutive_failures, 0) > 0 AS failing
+                FROM deliveries d
+                LEFT JOIN hosts h ON h.host = d.host
+                WHERE d.state = 'pending' AND d.next_attempt_at <= now()
+                  AND NOT coalesce(h.suspended_until > now(), false)
+                  AND d.host <> ALL($5::text[])
+                  AND ($6::boolean IS NULL
+                       OR (coalesce(h.consecutive_failures, 0) > 0) = $6::boolean)
+                ORDER BY d.next_attempt_at, d.id
                 LIMIT $1::integer * $4::integer
             ) d
         ),
         picked AS (
             SELECT id FROM deliveries
             WHERE id IN (
-                SELECT id FROM due WHERE nth <= $3::integer ORDER BY next_attempt_at, id LIMIT $1
+                -- Hosts that answered last time before hosts that are failing.
+                SELECT id FROM due WHERE nth <= $3::integer
+                ORDER BY failing, next_attempt_at, id
+                LIMIT $1
             )
               AND state = 'pending' AND next_attempt_at <= now()
             FOR UPDATE SKIP LOCKED
@@ -145,6 +155,7 @@ async def claim_deliveries(
                coalesce(r.private_key_pem, a.private_key_pem) AS private_key_pem,
                coalesce(h.blocked, false) AS host_blocked,
                coalesce(h.unavailable, false) AS host_unavailable,
+               coalesce(h.consecutive_failures, 0) > 0 AS host_failing,
                h.signature_scheme AS host_signature_scheme
         FROM claimed c
         JOIN outbound_activities o ON o.id = c.activity_id
@@ -159,6 +170,7 @@ async def claim_deliveries(
         per_host if per_host is not None else limit,
         horizon,
         list(busy_hosts),
+        failing_hosts,
     )
     return [ClaimedDelivery(**{**dict(row), "body": row["body"].encode("utf-8")}) for row in rows]
 

@@ -17,7 +17,8 @@ as attempts finish: the outcomes of those finished together and their hosts' upd
 written in one transaction (a handful of statements, not two round trips and commits per row);
 failed attempts count towards the host's circuit breaker (store/host_breaker.py), which
 postpones a dead host's deliveries instead of letting them hold slots
-run_forever keeps `in_flight` deliveries under way and claims more as slots free up: each
+run_forever keeps `in_flight` deliveries under way and claims more as slots free up, hosts
+that answered last time first, and at most half the slots for hosts that are failing: each
 delivery is bounded by its deadline (FEDCOP config delivery_deadline_seconds), and no delivery
 waits for another to finish
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import random
 import time
@@ -73,8 +75,12 @@ class DeliveryWorker:
         self.lease = lease
         self.breaker = breaker
         self.in_flight = in_flight
-        # run_forever's deliveries under way, by host.
+        # Of those, at most this many to hosts whose last attempts failed: the rest of the
+        # slots stay free for hosts that answer.
+        self.failing_in_flight = max(1, in_flight // 2)
+        # run_forever's deliveries under way, by host, and how many to failing hosts.
         self._hosts_under_way: Counter[str] = Counter()
+        self._failing_under_way = 0
         self.heartbeat = time.monotonic()  # last tick, for /readyz
 
     async def run_once(self) -> int:
@@ -98,15 +104,28 @@ class DeliveryWorker:
             self.heartbeat = time.monotonic()
             free = self.in_flight - len(under_way)
             claimed: list[ClaimedDelivery] = []
-            if free > 0:
-                try:
-                    claimed = await self._claim(min(free, DELIVERY_BATCH), self._busy_hosts())
-                except Exception:
-                    log.exception("delivery worker claim failed")
+            wanted = 0
+            try:
+                # Hosts that answered last time first; hosts that are failing get what is
+                # left of their share, so they can never fill every slot.
+                if free > 0:
+                    wanted += min(free, DELIVERY_BATCH)
+                    claimed = await self._claim(wanted, self._busy_hosts(), failing_hosts=False)
+                failing_free = min(
+                    free - len(claimed), self.failing_in_flight - self._failing_under_way
+                )
+                if failing_free > 0:
+                    wanted += min(failing_free, DELIVERY_BATCH)
+                    claimed += await self._claim(
+                        min(failing_free, DELIVERY_BATCH), self._busy_hosts(), failing_hosts=True
+                    )
+            except Exception:
+                log.exception("delivery worker claim failed")
             for delivery in claimed:
                 self._hosts_under_way[delivery.host] += 1
+                self._failing_under_way += delivery.host_failing
             under_way |= {asyncio.create_task(self._attempt_safely(d)) for d in claimed}
-            if claimed and len(claimed) == min(free, DELIVERY_BATCH):
+            if claimed and len(claimed) == wanted:
                 continue  # maybe more is due, and there is room for it
             if not under_way:
                 with contextlib.suppress(TimeoutError):
@@ -122,7 +141,11 @@ class DeliveryWorker:
             await self._record_safely([task.result() for task in done])
 
     async def _claim(
-        self, limit: int, busy_hosts: list[str] | None = None
+        self,
+        limit: int,
+        busy_hosts: list[str] | None = None,
+        *,
+        failing_hosts: bool | None = None,
     ) -> list[ClaimedDelivery]:
         async with self.ctx.pool.acquire() as conn:
             return await outbound_store.claim_deliveries(
@@ -132,6 +155,7 @@ class DeliveryWorker:
                 per_host=DELIVERY_CLAIM_PER_HOST,
                 horizon=DELIVERY_CLAIM_HORIZON,
                 busy_hosts=busy_hosts or (),
+                failing_hosts=failing_hosts,
             )
 
     def _busy_hosts(self) -> list[str]:
@@ -143,6 +167,7 @@ class DeliveryWorker:
 
     async def _record_safely(self, attempts: list[_Attempt]) -> None:
         for attempt in attempts:
+            self._failing_under_way -= attempt.host_was_failing
             self._hosts_under_way[attempt.host] -= 1
             if self._hosts_under_way[attempt.host] <= 0:
                 del self._hosts_under_way[attempt.host]
@@ -189,7 +214,8 @@ class DeliveryWorker:
         """`_attempt`, with a bug in it (never the network: that is a result) logged and the
         delivery tried again later instead of the worker stopping."""
         try:
-            return await self._attempt(delivery)
+            attempt = await self._attempt(delivery)
+            return dataclasses.replace(attempt, host_was_failing=delivery.host_failing)
         except Exception as error:
             log.exception("delivery %d to %s failed", delivery.id, delivery.inbox_url)
             retry = DeliveryOutcome(
@@ -199,7 +225,7 @@ class DeliveryWorker:
                 f"{type(error).__name__}: {error}",
                 self.lease.total_seconds(),
             )
-            return _Attempt(retry, delivery.host)
+            return _Attempt(retry, delivery.host, host_was_failing=delivery.host_failing)
 
     async def _attempt(self, delivery: ClaimedDelivery) -> _Attempt:
         if delivery.host_blocked or delivery.host_unavailable:
@@ -247,6 +273,8 @@ class _Attempt:
     host_health: Literal["alive", "failing"] | None = None
     # The signature scheme the host accepted, when it is not the one remembered for it.
     learned_scheme: str | None = None
+    # The host's last attempts had failed when this delivery was claimed.
+    host_was_failing: bool = False
 
     @property
     def metric_outcome(self) -> str:
