@@ -111,8 +111,9 @@ async def claim_deliveries(
     The per-host cap is a window over the first `limit * horizon` due rows: a host with a
     backlog of thousands takes `per_host` slots, and the rest of the claim goes to other hosts.
     `busy_hosts` (those the caller already has enough deliveries under way to) are skipped.
-    Rows of hosts whose last attempts failed come after the others; `failing_hosts` True or
-    False claims only those, or only the others.
+    Rows of hosts that answered last time come first, then of hosts never delivered to, then of
+    hosts whose last attempts failed; `failing_hosts` True or False claims only the last, or
+    only the others.
     """
     rows = await conn.fetch(
         """
@@ -121,7 +122,10 @@ async def claim_deliveries(
                    row_number() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) AS nth
             FROM (
                 SELECT d.id, d.host, d.next_attempt_at,
-                       coalesce(h.consecutive_failures, 0) > 0 AS failing
+                       -- 0: answered last time, 1: never delivered to yet, 2: failing
+                       CASE WHEN coalesce(h.consecutive_failures, 0) > 0 THEN 2
+                            WHEN h.last_success_at IS NULL THEN 1
+                            ELSE 0 END AS failing
                 FROM deliveries d
                 LEFT JOIN hosts h ON h.host = d.host
                 WHERE d.state = 'pending' AND d.next_attempt_at <= now()
@@ -136,7 +140,7 @@ async def claim_deliveries(
         picked AS (
             SELECT id FROM deliveries
             WHERE id IN (
-                -- Hosts that answered last time before hosts that are failing.
+                -- Hosts that answered last time, then new ones, then those failing.
                 SELECT id FROM due WHERE nth <= $3::integer
                 ORDER BY failing, next_attempt_at, id
                 LIMIT $1
