@@ -89,7 +89,8 @@ class ClaimedDelivery:
     private_key_pem: str
     host_blocked: bool
     host_unavailable: bool
-    # The host's last delivery attempts failed (hosts.consecutive_failures > 0).
+    # The host has not answered its last delivery attempts (hosts.consecutive_failures > 0) or
+    # has never been delivered to: it gets the smaller share of the worker's slots.
     host_failing: bool
     # The signature scheme the host last accepted (hosts.signature_scheme), None if unknown.
     host_signature_scheme: str | None
@@ -112,8 +113,8 @@ async def claim_deliveries(
     backlog of thousands takes `per_host` slots, and the rest of the claim goes to other hosts.
     `busy_hosts` (those the caller already has enough deliveries under way to) are skipped.
     Rows of hosts that answered last time come first, then of hosts never delivered to, then of
-    hosts whose last attempts failed; `failing_hosts` True or False claims only the last, or
-    only the others.
+    hosts whose last attempts failed; `failing_hosts` True claims only rows of hosts not known
+    to answer (the last two kinds), False only the others.
     """
     rows = await conn.fetch(
         """
@@ -132,7 +133,8 @@ async def claim_deliveries(
                   AND NOT coalesce(h.suspended_until > now(), false)
                   AND d.host <> ALL($5::text[])
                   AND ($6::boolean IS NULL
-                       OR (coalesce(h.consecutive_failures, 0) > 0) = $6::boolean)
+                       OR (coalesce(h.consecutive_failures, 0) > 0
+                           OR h.last_success_at IS NULL) = $6::boolean)
                 ORDER BY d.next_attempt_at, d.id
                 LIMIT $1::integer * $4::integer
             ) d
@@ -159,7 +161,8 @@ async def claim_deliveries(
                coalesce(r.private_key_pem, a.private_key_pem) AS private_key_pem,
                coalesce(h.blocked, false) AS host_blocked,
                coalesce(h.unavailable, false) AS host_unavailable,
-               coalesce(h.consecutive_failures, 0) > 0 AS host_failing,
+               (coalesce(h.consecutive_failures, 0) > 0 OR h.last_success_at IS NULL)
+                   AS host_failing,
                h.signature_scheme AS host_signature_scheme
         FROM claimed c
         JOIN outbound_activities o ON o.id = c.activity_id
