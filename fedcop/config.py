@@ -55,6 +55,12 @@ class Config:
     log_level: str = "info"
     # Where people write about this node (instance documents); postmaster@HOST when unset.
     contact_email: str | None = None
+    # The most one outbound delivery (connect, TLS, request, answer) and one fetch (every
+    # redirect included) may take in all: a server that accepts connections and never answers
+    # costs a worker slot this long, no longer. Set from code (tests, embedding), not from the
+    # environment.
+    delivery_deadline_seconds: float = 10.0
+    fetch_deadline_seconds: float = 10.0
 
     @property
     def contact_address(self) -> str:

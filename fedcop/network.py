@@ -36,7 +36,7 @@ import fedcop
 from fedcop.config import Config
 from federation.deliver import DeliveryClient, DeliveryResult, Knock, request_url
 from federation.double_knock import FIRST_SCHEME_FOR_UNKNOWN_HOSTS
-from federation.fetch import Signer, fetch_jrd, fetch_json
+from federation.fetch import FetchLimits, Signer, fetch_jrd, fetch_json
 from federation.fetch_errors import RequestRefusedError
 from federation.host_clients import HostClients
 from federation.keys import load_private_key
@@ -91,11 +91,23 @@ class Network:
         self._fetch_clients = HostClients(
             allow_private_addresses=config.allow_private_addresses, resolver=resolver
         )
+        # One short deadline over each request, connect and read together: a server that
+        # accepts connections and never answers holds a worker slot this long at most.
+        delivery_deadline = config.delivery_deadline_seconds
         self.delivery = DeliveryClient(
             user_agent=self.user_agent,
             allow_private_addresses=config.allow_private_addresses,
             allow_http=self.allow_http,
             resolver=resolver,
+            connect_timeout=min(5.0, delivery_deadline),
+            read_timeout=min(10.0, delivery_deadline),
+            deadline=delivery_deadline,
+        )
+        fetch_deadline = config.fetch_deadline_seconds
+        self.fetch_limits = FetchLimits(
+            connect_timeout=min(5.0, fetch_deadline),
+            read_timeout=min(10.0, fetch_deadline),
+            deadline=fetch_deadline,
         )
         self._signing = ThreadPoolExecutor(SIGNING_THREADS, thread_name_prefix="fedcop-sign")
 
@@ -109,6 +121,7 @@ class Network:
             allow_private_addresses=self.config.allow_private_addresses,
             allow_http=self.allow_http,
             clients=self._fetch_clients,
+            limits=self.fetch_limits,
         )
 
     async def fetch_plain_json(self, url: str) -> dict[str, Any]:
@@ -120,6 +133,7 @@ class Network:
             allow_http=self.allow_http,
             accept="application/json",
             clients=self._fetch_clients,
+            limits=self.fetch_limits,
         )
 
     async def resolve_handle(self, handle: str, prefer_type: str | None = None) -> str:
@@ -131,6 +145,7 @@ class Network:
             allow_http=self.allow_http,
             prefer_type=prefer_type,
             clients=self._fetch_clients,
+            limits=self.fetch_limits,
         )
 
     async def deliver(

@@ -31,6 +31,7 @@ from starlette.routing import Route
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.db.pool import create_pool
+from fedcop.queues import DELIVERY_CLAIM_PER_HOST
 from fedcop.services import accounts, outbox
 from federation.signatures import sign_request
 from tests.conftest import fresh_database, make_config
@@ -223,14 +224,15 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
 ) -> None:
     base = f"http://127.0.0.1:{free_port()}"
     config = make_config(base)
-    inboxes = 20
+    # As many as one claim takes of one host (all these inboxes are on 127.0.0.1)
+    inboxes = DELIVERY_CLAIM_PER_HOST
     stalled = StalledInbox()
     app = Starlette(routes=[Route("/inbox/{n}", stalled.inbox, methods=["POST"])])
     async with fresh_database(pg_cluster) as dsn:
         pool = await create_pool(dsn, min_size=1, max_size=2)
         try:
             with serve(app) as port:
-                # Given one activity queued for 20 inboxes on a server that stalls every POST
+                # Given one activity queued for 8 inboxes on a server that stalls every POST
                 ana = await accounts.create_user(pool, config, "ana", "long enough")
                 paths = [f"/inbox/{n}" for n in range(inboxes)]
                 async with pool.acquire() as conn:

@@ -7,6 +7,7 @@
     fedcop_signature_failures_total     fedcop_host_failure_days{host}  (the 20 worst only)
     fedcop_deliveries_total
     fedcop_delivery_second_knocks_total
+    fedcop_host_suspensions_total
 
 Labels are bounded: routes are path templates (`/c/{name}/inbox`, never the raw path), reasons
 and outcomes are fixed words, hosts appear only in the top-20 gauge.
@@ -77,6 +78,12 @@ DELIVERY_SECOND_KNOCKS = Counter(
     "Deliveries signed again with the other scheme after a 401, by that scheme "
     "(draft-cavage, rfc9421) and whether it was accepted (yes, no).",
     ["scheme", "accepted"],
+)
+
+HOST_SUSPENSIONS = Counter(
+    "fedcop_host_suspensions",
+    "Times a host that kept failing was suspended by the delivery circuit breaker (its "
+    "deliveries postponed).",
 )
 
 _HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

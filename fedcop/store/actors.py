@@ -376,3 +376,9 @@ async def lock_against_new_actors(conn: asyncpg.Connection) -> None:
     """Within a transaction: no other may add an actor until it ends (the instance actor is
     made once, whatever the number of processes starting together)."""
     await conn.execute("LOCK TABLE actors IN SHARE ROW EXCLUSIVE MODE")
+
+
+async def cached_uris(conn: asyncpg.Connection, uris: list[str]) -> set[str]:
+    """Which of `uris` are actors this node has a copy of (local ones, or remote ones fetched)."""
+    rows = await conn.fetch("SELECT uri FROM actors WHERE uri = ANY($1::text[])", uris)
+    return {row["uri"] for row in rows}

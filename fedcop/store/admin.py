@@ -17,6 +17,8 @@ class HostState:
     last_failure_on: date | None
     last_success_at: datetime | None
     pending_deliveries: int
+    # Set while the delivery circuit breaker holds the host off (store/host_breaker.py).
+    suspended_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,12 @@ async def hosts(conn: asyncpg.Connection, limit: int = 200) -> list[HostState]:
         """
         SELECT h.host, h.blocked, h.unavailable, h.failure_days, h.last_failure_on,
                h.last_success_at,
+               CASE WHEN h.suspended_until > now() THEN h.suspended_until END AS suspended_until,
                (SELECT count(*) FROM deliveries d WHERE d.host = h.host AND d.state = 'pending')
                    AS pending_deliveries
         FROM hosts h
-        ORDER BY h.blocked DESC, h.unavailable DESC, h.failure_days DESC, h.host
+        ORDER BY h.blocked DESC, h.unavailable DESC, h.suspended_until > now() DESC NULLS LAST,
+                 h.failure_days DESC, h.host
         LIMIT $1
         """,
         limit,

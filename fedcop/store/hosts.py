@@ -35,6 +35,7 @@ async def record_success(conn: asyncpg.Connection, host: str) -> None:
         INSERT INTO hosts (host, last_success_at, last_seen_at) VALUES ($1, now(), now())
         ON CONFLICT (host) DO UPDATE
         SET failure_days = 0, last_failure_on = NULL, unavailable = false,
+            consecutive_failures = 0, failing_since = NULL, suspended_until = NULL,
             last_success_at = now(), last_seen_at = now()
         """,
         host.lower(),
@@ -53,6 +54,7 @@ async def record_successes(conn: asyncpg.Connection, hosts: Iterable[str]) -> No
         SELECT host, now(), now() FROM unnest($1::text[]) AS host
         ON CONFLICT (host) DO UPDATE
         SET failure_days = 0, last_failure_on = NULL, unavailable = false,
+            consecutive_failures = 0, failing_since = NULL, suspended_until = NULL,
             last_success_at = now(), last_seen_at = now()
         """,
         distinct,

@@ -89,24 +89,70 @@ class ClaimedDelivery:
     private_key_pem: str
     host_blocked: bool
     host_unavailable: bool
+    # The host has not answered its last delivery attempts (hosts.consecutive_failures > 0) or
+    # has never been delivered to: it gets the smaller share of the worker's slots.
+    host_failing: bool
     # The signature scheme the host last accepted (hosts.signature_scheme), None if unknown.
     host_signature_scheme: str | None
 
 
 async def claim_deliveries(
-    conn: asyncpg.Connection, limit: int, lease: timedelta
+    conn: asyncpg.Connection,
+    limit: int,
+    lease: timedelta,
+    *,
+    per_host: int | None = None,
+    horizon: int = 50,
+    busy_hosts: Sequence[str] = (),
+    failing_hosts: bool | None = None,
 ) -> list[ClaimedDelivery]:
+    """Claim up to `limit` due deliveries, oldest first, at most `per_host` of any one host,
+    skipping hosts the circuit breaker holds off (store/host_breaker.py).
+
+    The per-host cap is a window over the first `limit * horizon` due rows: a host with a
+    backlog of thousands takes `per_host` slots, and the rest of the claim goes to other hosts.
+    `busy_hosts` (those the caller already has enough deliveries under way to) are skipped.
+    Rows of hosts that answered last time come first, then of hosts never delivered to, then of
+    hosts whose last attempts failed; `failing_hosts` True claims only rows of hosts not known
+    to answer (the last two kinds), False only the others.
+    """
     rows = await conn.fetch(
         """
-        WITH claimed AS (
-            UPDATE deliveries SET next_attempt_at = now() + $2, attempts = attempts + 1
+        WITH due AS (
+            SELECT d.id, d.next_attempt_at, d.failing,
+                   row_number() OVER (PARTITION BY d.host ORDER BY d.next_attempt_at, d.id) AS nth
+            FROM (
+                SELECT d.id, d.host, d.next_attempt_at,
+                       -- 0: answered last time, 1: never delivered to yet, 2: failing
+                       CASE WHEN coalesce(h.consecutive_failures, 0) > 0 THEN 2
+                            WHEN h.last_success_at IS NULL THEN 1
+                            ELSE 0 END AS failing
+                FROM deliveries d
+                LEFT JOIN hosts h ON h.host = d.host
+                WHERE d.state = 'pending' AND d.next_attempt_at <= now()
+                  AND NOT coalesce(h.suspended_until > now(), false)
+                  AND d.host <> ALL($5::text[])
+                  AND ($6::boolean IS NULL
+                       OR (coalesce(h.consecutive_failures, 0) > 0
+                           OR h.last_success_at IS NULL) = $6::boolean)
+                ORDER BY d.next_attempt_at, d.id
+                LIMIT $1::integer * $4::integer
+            ) d
+        ),
+        picked AS (
+            SELECT id FROM deliveries
             WHERE id IN (
-                SELECT id FROM deliveries
-                WHERE state = 'pending' AND next_attempt_at <= now()
-                ORDER BY next_attempt_at, id
+                -- Hosts that answered last time, then new ones, then those failing.
+                SELECT id FROM due WHERE nth <= $3::integer
+                ORDER BY failing, next_attempt_at, id
                 LIMIT $1
-                FOR UPDATE SKIP LOCKED
             )
+              AND state = 'pending' AND next_attempt_at <= now()
+            FOR UPDATE SKIP LOCKED
+        ),
+        claimed AS (
+            UPDATE deliveries SET next_attempt_at = now() + $2, attempts = attempts + 1
+            WHERE id IN (SELECT id FROM picked)
             RETURNING id, activity_id, inbox_url, host, attempts
         )
         SELECT c.id, c.inbox_url, c.host, c.attempts, o.body,
@@ -115,6 +161,8 @@ async def claim_deliveries(
                coalesce(r.private_key_pem, a.private_key_pem) AS private_key_pem,
                coalesce(h.blocked, false) AS host_blocked,
                coalesce(h.unavailable, false) AS host_unavailable,
+               (coalesce(h.consecutive_failures, 0) > 0 OR h.last_success_at IS NULL)
+                   AS host_failing,
                h.signature_scheme AS host_signature_scheme
         FROM claimed c
         JOIN outbound_activities o ON o.id = c.activity_id
@@ -126,6 +174,10 @@ async def claim_deliveries(
         """,
         limit,
         lease,
+        per_host if per_host is not None else limit,
+        horizon,
+        list(busy_hosts),
+        failing_hosts,
     )
     return [ClaimedDelivery(**{**dict(row), "body": row["body"].encode("utf-8")}) for row in rows]
 

@@ -1,6 +1,10 @@
 """The inbox worker: verify what still needs its key, then hand each activity to its handler.
 
-claim due rows (lease, SKIP LOCKED)
+claim due rows (lease, SKIP LOCKED); the batch's actors are handled side by side (at most
+INBOX_CONCURRENT_ACTORS known actors and as many unknown ones at once), each actor's rows in
+order; every fetch is bounded by the
+fetch deadline (config fetch_deadline_seconds), so a server that never answers delays only its
+own actor's rows, which go back to the queue for later
   unverified -> fetch the signer's key (signed GET, SSRF-guarded) -> verify as received
                 -> pending, or rejected (bad key, bad signature, wrong owner)
   pending    -> handlers[dispatch_key] -> done | ignored (an Ignored, with the reason: no
@@ -8,7 +12,8 @@ claim due rows (lease, SKIP LOCKED)
                 refused (a Refused, or a fetch no retry can cure) -> rejected, with the reason
                 a peer that is down -> retried with the delivery backoff (about 3 days)
                 a handler that raises -> retried later, 'failed' after INBOUND_MAX_ATTEMPTS
-after the batch: maintenance (store/maintenance.py), remote work no activity waits for
+after the batch: maintenance (store/maintenance.py; side by side too), remote work no activity
+  waits for:
   actors whose activities were handled and whose cached copy is over a day old
                 -> 'refresh' rows due (services.remote_actors)
   claim due rows (lease, SKIP LOCKED): BACKFILLS_PER_BATCH 'backfill' rows (written with the
@@ -32,12 +37,13 @@ from fedcop.queues import (
     INBOUND_LEASE,
     INBOUND_MAX_ATTEMPTS,
     INBOUND_RETRY_DELAY,
+    INBOX_CONCURRENT_ACTORS,
     InboundState,
 )
 from fedcop.services import backfill, remote_actors, remote_facilitators
 from fedcop.services.errors import Ignored, Refused
 from fedcop.store import actors as actor_store
-from fedcop.store import hosts as host_store
+from fedcop.store import host_breaker
 from fedcop.store import inbound as inbound_store
 from fedcop.store import maintenance as maintenance_store
 from fedcop.store.actors import CachedKey
@@ -153,10 +159,29 @@ class InboxWorker:
         async with self.ctx.pool.acquire() as conn:
             rows = await inbound_store.claim(conn, INBOUND_BATCH, self.lease)
         senders: set[str] = set()
+        # Each actor's rows in claim order (a Create before the Update of the same post), the
+        # actors side by side: a row waiting on a server that does not answer (until the fetch
+        # deadline) holds up its own actor's rows, not the batch.
+        by_actor: dict[str, list[ClaimedInbound]] = {}
         for row in rows:
-            if await self._process(row):
-                senders.add(row.actor_uri)
-            self.heartbeat = time.monotonic()
+            by_actor.setdefault(row.actor_uri, []).append(row)
+        async with self.ctx.pool.acquire() as conn:
+            known = await actor_store.cached_uris(conn, list(by_actor))
+        # Actors already known (their key cached, most often) and actors to fetch first have
+        # slots of their own: the second kind waiting on silent servers never takes the slots
+        # of the first.
+        known_slots = asyncio.Semaphore(INBOX_CONCURRENT_ACTORS)
+        unknown_slots = asyncio.Semaphore(INBOX_CONCURRENT_ACTORS)
+
+        async def process_in_order(actor_rows: list[ClaimedInbound]) -> None:
+            actor = actor_rows[0].actor_uri
+            async with known_slots if actor in known else unknown_slots:
+                for row in actor_rows:
+                    if await self._process(row):
+                        senders.add(row.actor_uri)
+                    self.heartbeat = time.monotonic()
+
+        await asyncio.gather(*(process_in_order(group) for group in by_actor.values()))
         await remote_actors.schedule_refreshes(self.ctx.pool, sorted(senders))
         return len(rows)
 
@@ -169,9 +194,14 @@ class InboxWorker:
             tasks += await maintenance_store.claim(
                 conn, MaintenanceKind.REFRESH, remote_actors.REFRESHES_PER_BATCH, MAINTENANCE_LEASE
             )
-        for task in tasks:
-            await self._maintain(task)
-            self.heartbeat = time.monotonic()
+        slots = asyncio.Semaphore(INBOX_CONCURRENT_ACTORS)
+
+        async def maintain(task: ClaimedTask) -> None:
+            async with slots:  # side by side: one silent server delays only its own task
+                await self._maintain(task)
+                self.heartbeat = time.monotonic()
+
+        await asyncio.gather(*(maintain(task) for task in tasks))
         return len(tasks)
 
     async def _maintain(self, task: ClaimedTask) -> None:
@@ -309,8 +339,9 @@ class InboxWorker:
         if host is None:
             return
         async with self.ctx.pool.acquire() as conn:
-            if await host_store.is_unavailable(conn, host):
-                await host_store.record_success(conn, host)
+            # Verified: the host is alive. Its failures are forgotten and the deliveries the
+            # circuit breaker postponed go out now.
+            await host_breaker.revive(conn, host)
 
     async def _finish(self, row: ClaimedInbound, state: InboundState, error: str | None) -> None:
         """Record the row's outcome; `error` is why it was rejected, ignored or failed."""

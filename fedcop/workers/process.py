@@ -22,7 +22,7 @@ from fedcop.config import Config
 from fedcop.db.pool import create_pool
 from fedcop.handlers import HandlerContext
 from fedcop.network import Network, SigningKey
-from fedcop.queues import DELIVERY_LEASE, INBOUND_LEASE
+from fedcop.queues import DELIVERY_LEASE, INBOUND_LEASE, INBOX_CONCURRENT_ACTORS
 from fedcop.services.accounts import ensure_instance_actor
 from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.inbox import InboxWorker
@@ -43,8 +43,10 @@ async def run_queue_workers(
     resolver: Resolver = resolve_with_getaddrinfo,
 ) -> None:
     """Run until `stop` is set; `lease` replaces both queues' lease when given (tests)."""
-    # One connection per loop at a time, and one spare for the inbox worker's short queries.
-    pool = await create_pool(dsn, min_size=1, max_size=concurrency * len(kinds) + 2)
+    # A delivery loop uses one connection at a time; an inbox loop one per actor it handles at
+    # once (INBOX_CONCURRENT_ACTORS known and as many unknown); and spares for short queries.
+    per_loop = sum(2 * INBOX_CONCURRENT_ACTORS if kind == "inbox" else 1 for kind in kinds)
+    pool = await create_pool(dsn, min_size=1, max_size=concurrency * per_loop + 2)
     network: Network | None = None
     try:
         instance = await ensure_instance_actor(pool, config)
