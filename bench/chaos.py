@@ -18,7 +18,8 @@ activity and no delivery waiting). Figures:
   lost_unstored = acknowledged but not in the queue, lost_unhandled = stored but not handled.
 - local posts: acknowledged (200 with the status) vs stored (a post) vs delivered (the remote
   server, whose shared inbox all members use, received an activity naming it); lost = stored
-  but never delivered once the queues drained.
+  but never delivered once the queues drained; stored_unacknowledged = posts made whose answer
+  a kill cut off (the client saw an error; the post exists, as after any lost answer).
 - every attempt's answer by status (a sender tries again while serve is down: after a
   connection error, or for the inbox also a cut-off answer, since an activity id makes it
   idempotent), and the kills made.
@@ -389,6 +390,8 @@ def main() -> None:
         inbound_posts = query(
             dsn, "SELECT uri FROM posts WHERE uri = ANY($1)", acknowledged_inbound
         )
+        # A post whose answer a kill cut off (not sent again) may have been made all the same.
+        local_posts = query(dsn, "SELECT count(*) AS n FROM posts WHERE uri LIKE $1", f"{node}/%")
         received = remote.received()
         delivered_posts = {uri for uri in stored_posts if uri.encode() in received}
         emit(
@@ -406,6 +409,7 @@ def main() -> None:
                 "posts_delivered": len(delivered_posts),
                 "posts_lost_unstored": len(set(acknowledged_posts) - stored_posts),
                 "posts_lost_undelivered": len(stored_posts - delivered_posts),
+                "posts_stored_unacknowledged": int(local_posts[0]["n"]) - len(stored_posts),
                 "deliveries_received": len(remote.bodies),
                 "kills": dict(kills),
                 "answers": dict(sorted(outcomes.items())),
