@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -191,6 +192,14 @@ async def test_many_actors_of_one_host_share_one_quota_and_wait_behind_others(
     assert int(refused.headers["Retry-After"]) > 0
     assert "beta.test" in refused.json()["error"]
     assert await state_of(alpha, flood[-1]["id"]) is None
+    # And beta's last accepted one is queued behind all of beta's backlog, not only behind its
+    # own actor's third of it
+    async with alpha.pool.acquire() as conn:
+        behind = await conn.fetchval(
+            "SELECT fair_at - received_at FROM inbound_activities WHERE activity_id = $1",
+            flood[HOST_QUOTA - 1]["id"],
+        )
+    assert behind >= timedelta(seconds=HOST_QUOTA - 5)
 
     # When cy, on gamma, sends one post after the whole flood
     lone = create(nodes, nodes.cy, "another lone post")
