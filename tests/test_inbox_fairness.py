@@ -1,16 +1,20 @@
-"""One actor's flood neither fills the inbox nor holds everyone else's work back.
+"""One actor's flood, or one host's from many actors, neither fills the inbox nor holds
+everyone else's work back.
 
-    beta's bo --QUOTA + EXTRA signed Creates--> alpha: QUOTA answered 202, EXTRA 429 Retry-After
-    beta's cy --one Create, after the flood---> alpha: handled in the worker's first batch
+    beta's bo  --QUOTA + EXTRA signed Creates--> alpha: QUOTA answered 202, EXTRA 429 Retry-After
+    gamma's cy --one Create, after the flood---> alpha: handled in the worker's first batch
     then everything accepted is handled (a post each); bo's refused ones, sent again, are taken
+    beta's dee, eve, fay --HOST_QUOTA + EXTRA between them--> alpha: HOST_QUOTA 202, then 429
+    gamma's cy --one Create, after that flood---> alpha: handled in the worker's first batch
 
-Real nodes over TCP, real signatures; the quota is lowered on alpha so the flood stays small.
+Real nodes over TCP, real signatures; the quotas are lowered on alpha so the floods stay small.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -28,6 +32,7 @@ from tests.signed_requests import Sender, activity, encoded, local_sender, post
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 QUOTA = INBOUND_BATCH + 20  # more than one batch of the flooder's waits
+HOST_QUOTA = QUOTA + 10  # one actor's flood stays within it; three actors' goes beyond
 EXTRA = 5
 
 
@@ -35,7 +40,8 @@ EXTRA = 5
 class Nodes:
     alpha: LiveNode
     bo: Sender
-    cy: Sender
+    cy: Sender  # the one on another host (gamma)
+    crowd: list[Sender]  # more of beta's actors
 
     @property
     def garden(self) -> str:
@@ -47,21 +53,30 @@ async def nodes(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Nodes]:
     async with (
         fresh_database(pg_cluster) as alpha_dsn,
         fresh_database(pg_cluster) as beta_dsn,
+        fresh_database(pg_cluster) as gamma_dsn,
         live_node(alpha_dsn, "alpha") as alpha,
         live_node(beta_dsn, "beta") as beta,
+        live_node(gamma_dsn, "gamma") as gamma,
     ):
         await accounts.create_user(alpha.pool, alpha.config, "ana", "long enough")
         await accounts.create_community(alpha.pool, alpha.config, "garden", title="G", owner="ana")
         senders = []
-        for name in ("bo", "cy"):
-            await accounts.create_user(beta.pool, beta.config, name, "long enough")
-            sender = await local_sender(beta, name)
+        for node, name in [
+            (beta, "bo"),
+            (gamma, "cy"),
+            (beta, "dee"),
+            (beta, "eve"),
+            (beta, "fay"),
+        ]:
+            await accounts.create_user(node.pool, node.config, name, "long enough")
+            sender = await local_sender(node, name)
             await remote_actors.fetch_actor(alpha.pool, alpha.app.state.network, sender.uri)
             senders.append(sender)
         shares = alpha.app.state.acceptance.shares
         shares.quota = QUOTA
+        shares.host_quota = HOST_QUOTA
         shares.recheck_seconds = 0.0  # read the count each time it matters: no clock involved
-        yield Nodes(alpha, *senders)
+        yield Nodes(alpha, senders[0], senders[1], senders[2:])
 
 
 def stranger_key() -> Any:
@@ -153,3 +168,50 @@ async def test_requests_forged_in_someones_name_do_not_fill_their_share(nodes: N
     answer = await post(alpha, encoded(own), nodes.cy)
     assert answer.status_code == 202, answer.text
     assert await state_of(alpha, own["id"]) == "pending"
+
+
+async def test_many_actors_of_one_host_share_one_quota_and_wait_behind_others(
+    nodes: Nodes,
+) -> None:
+    alpha = nodes.alpha
+    await alpha.drain()
+    # Given dee, eve and fay, all on beta, flood alpha's inbox in turn: each stays well within
+    # an actor's quota, together they go past beta's
+    flood = [
+        create(nodes, nodes.crowd[index % 3], f"crowd {index}")
+        for index in range(HOST_QUOTA + EXTRA)
+    ]
+    senders = [nodes.crowd[index % 3] for index in range(len(flood))]
+    answers = [
+        await post(alpha, encoded(document), sender)
+        for document, sender in zip(flood, senders, strict=True)
+    ]
+    # Then beta's first HOST_QUOTA are taken, the rest answered 429 with when to come back
+    assert [answer.status_code for answer in answers] == [202] * HOST_QUOTA + [429] * EXTRA
+    refused = answers[-1]
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "beta.test" in refused.json()["error"]
+    assert await state_of(alpha, flood[-1]["id"]) is None
+    # And beta's last accepted one is queued behind all of beta's backlog, not only behind its
+    # own actor's third of it
+    async with alpha.pool.acquire() as conn:
+        behind = await conn.fetchval(
+            "SELECT fair_at - received_at FROM inbound_activities WHERE activity_id = $1",
+            flood[HOST_QUOTA - 1]["id"],
+        )
+    assert behind >= timedelta(seconds=HOST_QUOTA - 5)
+
+    # When cy, on gamma, sends one post after the whole flood
+    lone = create(nodes, nodes.cy, "another lone post")
+    assert (await post(alpha, encoded(lone), nodes.cy)).status_code == 202
+
+    # Then the worker's first batch handles it, though beta's actors' flood came first
+    await alpha.app.state.inbox_worker.handle_batch()
+    assert await state_of(alpha, lone["id"]) == "done"
+
+    # And nothing accepted is lost
+    await alpha.drain()
+    for document in flood[:HOST_QUOTA]:
+        assert await state_of(alpha, document["id"]) == "done"
+    crowd_posts = [await posts_by(alpha, sender.uri) for sender in nodes.crowd]
+    assert sum(crowd_posts) == HOST_QUOTA

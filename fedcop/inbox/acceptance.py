@@ -156,16 +156,21 @@ class Acceptance:
         return await self._take_turn(decision, request.received_at)
 
     async def _take_turn(self, decision: Decision, received_at: datetime) -> Decision:
-        """The accepted row with its fair turn in the queue, or a 429 when its actor already
-        has its quota of activities waiting."""
+        """The accepted row with its fair turn in the queue, or a 429 when its actor, or its
+        actor's host, already has its quota of activities waiting."""
         assert decision.row is not None
         actor_uri = decision.row.actor_uri
         turn = await self.shares.turn(self.pool, actor_uri, received_at)
         if turn.fair_at is None:
+            whose = (
+                f"{actor_uri} already has"
+                if turn.of == "actor"
+                else f"{host_of(actor_uri)}'s actors already have"
+            )
             return Decision(
                 429,
-                f"{actor_uri} has {turn.waiting} activities waiting here already (at most "
-                f"{self.shares.quota}); send again in {RETRY_AFTER_SECONDS} seconds",
+                f"{whose} {turn.waiting} activities waiting here (at most "
+                f"{turn.quota}); send again in {RETRY_AFTER_SECONDS} seconds",
                 retry_after=RETRY_AFTER_SECONDS,
             )
         return replace(decision, row=replace(decision.row, fair_at=turn.fair_at))

@@ -105,6 +105,24 @@ async def waiting_of(conn: asyncpg.Connection, actor_uri: str, at_most: int) -> 
     )
 
 
+async def waiting_of_host(conn: asyncpg.Connection, actor_uri: str, at_most: int) -> int:
+    """How many verified activities from actors on `actor_uri`'s host (port aside) wait to be
+    handled, counted up to `at_most` (the indexed `actor_host` column)."""
+    return int(
+        await conn.fetchval(
+            """
+            SELECT count(*) FROM (
+                SELECT 1 FROM inbound_activities
+                WHERE actor_host = uri_host($1) AND state = 'pending'
+                LIMIT $2
+            ) AS waiting
+            """,
+            actor_uri,
+            at_most,
+        )
+    )
+
+
 async def mark_verified(conn: asyncpg.Connection, row_id: int) -> None:
     await conn.execute(
         """
