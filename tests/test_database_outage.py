@@ -26,6 +26,7 @@ from fedcop.db.migrate import apply_migrations
 from fedcop.db.outage import database_unavailable
 from fedcop.db.pool import create_pool
 from fedcop.services import accounts, oauth
+from fedcop.workers import inbox as inbox_worker
 from fedcop.workers.loop import run_batches
 from federation.signatures import sign_request
 from tests.conftest import fast_tmp_root, make_config, running_app
@@ -253,7 +254,11 @@ async def test_only_errors_of_an_absent_database_count_as_an_outage(
         assert isinstance(full, asyncpg.TooManyConnectionsError)
         assert database_unavailable(full)
         # A query the server refuses, and an error of fedcop's own files: bugs, not outages
-        assert not database_unavailable(await error_of(admin.execute("SELEC 1")))
+        bad_query = await error_of(admin.execute("SELEC 1"))
+        assert not database_unavailable(bad_query)
+        # The inbox worker retries a row the outage interrupted like one whose peer was down
+        # (backoff, a delivery's worth of tries); a bug gets a handler's few quick retries.
+        assert not inbox_worker._is_passing(bad_query)
         await admin.execute("SET statement_timeout = 10")
         cancelled = await error_of(admin.execute("SELECT pg_sleep(5)"))
         assert isinstance(cancelled, asyncpg.QueryCanceledError)
@@ -268,3 +273,4 @@ async def test_only_errors_of_an_absent_database_count_as_an_outage(
     refused = await error_of(asyncpg.connect(own_cluster.dsn(), timeout=10))
     assert isinstance(refused, OSError)
     assert database_unavailable(refused)
+    assert inbox_worker._is_passing(refused)

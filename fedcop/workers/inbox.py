@@ -30,6 +30,7 @@ import time
 from collections import deque
 from datetime import datetime, timedelta
 
+from fedcop.db.outage import database_unavailable
 from fedcop.handlers import HANDLERS, HandlerContext, dispatch_key
 from fedcop.observability import metrics
 from fedcop.queues import (
@@ -82,8 +83,9 @@ class _Retry(Exception):
 
 
 def _is_passing(error: Exception) -> bool:
-    """A failure that time can cure: the network, or a peer's 5xx / 408 / 429."""
-    if isinstance(error, (_Retry, TransportError)):
+    """A failure that time can cure: the network, a peer's 5xx / 408 / 429, or this node's
+    database going away mid-handling (not a handler bug: the row must not run out of tries)."""
+    if isinstance(error, (_Retry, TransportError)) or database_unavailable(error):
         return True
     return isinstance(error, StatusError) and not is_permanent_failure(error.status)
 
