@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, oauth, posts
+from fedcop.services import accounts, follows, oauth, posts, votes
 from fedcop.store import actors as actor_store
 from tests.live_node import LiveNode
 from tests.scene import Nodes, settle, stored, three_nodes
@@ -143,3 +143,77 @@ async def _api_post(node: LiveNode, token: str, text: str, in_reply_to_id: str) 
             headers={"Host": node.config.domain, "Authorization": f"Bearer {token}"},
             data={"status": text, "in_reply_to_id": in_reply_to_id},
         )
+
+
+async def test_a_closed_community_takes_no_votes_or_joins(three: Nodes) -> None:
+    alpha, beta, gamma = three
+    community = f"{alpha.base}/c/stewards"
+    thread = await posts.write(
+        gamma.pool, gamma.config, gamma.app.state.network,
+        author="gus", community_uri=community, title="Retention", content="Ideas?",
+    )  # fmt: skip
+    await settle(alpha, beta, gamma)
+    local_thread = await stored(alpha, thread.uri)
+    await accounts.create_user(alpha.pool, alpha.config, "ola", "long enough")
+    await accounts.create_user(beta.pool, beta.config, "bob", "long enough")
+    await accounts.create_user(gamma.pool, gamma.config, "gil", "long enough")
+    # Given the community is closed, and gamma has not heard yet
+    assert await set_stage_on_the_web(alpha, "fa", "Closed") == 303
+    await settle(alpha, beta, gamma)
+    async with gamma.pool.acquire() as conn:
+        await conn.execute("UPDATE actors SET stage = NULL WHERE uri = $1", community)
+    # When fa favourites the thread from the client API, she is refused with the sentence
+    token = await oauth.admin_token(alpha.pool, "fa", "write")
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{alpha.port}") as http:
+        response = await http.post(
+            f"/api/v1/statuses/{local_thread.id}/favourite",
+            headers={"Host": alpha.config.domain, "Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 422, response.text
+    assert CLOSED_SENTENCE in response.json()["error"]
+    # When ola, here, asks to join on the web, she is refused and is no member
+    async with signed_in(alpha, "ola", "long enough") as browser:
+        await browser.csrf("/c/stewards")
+        refused = await browser.submit("/c/stewards/join")
+    assert refused.status_code == 400
+    assert CLOSED_SENTENCE in html.unescape(refused.text)
+    # When bob on beta asks his own node to join, beta refuses: it read the stage
+    async with signed_in(beta, "bob", "long enough") as browser:
+        handle = f"stewards@{alpha.config.domain}"
+        await browser.csrf(f"/c/{handle}")
+        refused = await browser.submit(f"/c/{handle}/join")
+    assert refused.status_code == 400
+    assert CLOSED_SENTENCE in html.unescape(refused.text)
+    # When gus votes and gil joins from gamma, which still thinks it open
+    network = gamma.app.state.network
+    await votes.vote(gamma.pool, gamma.config, voter="gus", post_uri=thread.uri)
+    await follows.follow_remote(gamma.pool, gamma.config, network, "gil", community)
+    await settle(alpha, beta, gamma)
+    # Then alpha kept neither, and recorded why; gil's request was answered with a Reject
+    async with alpha.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT activity_type, state, last_error FROM inbound_activities "
+            "WHERE actor_uri = ANY($1) AND activity_type IN ('Like', 'Follow') ORDER BY id",
+            [f"{gamma.base}/u/gus", f"{gamma.base}/u/gil"],
+        )
+        members = await conn.fetchval(
+            "SELECT count(*) FROM follows f JOIN actors a ON a.id = f.follower_id WHERE a.uri = $1",
+            f"{gamma.base}/u/gil",
+        )
+        likes = await conn.fetchval(
+            "SELECT count(*) FROM votes WHERE post_id = $1", local_thread.id
+        )
+    assert [(r["activity_type"], r["state"]) for r in rows][-2:] == [
+        ("Like", "rejected"),
+        ("Follow", "rejected"),
+    ]
+    assert all(CLOSED_SENTENCE in r["last_error"] for r in rows[-2:])
+    assert members == 0 and likes == 0
+    async with gamma.pool.acquire() as conn:
+        pending = await conn.fetchval(
+            "SELECT count(*) FROM follows f JOIN actors a ON a.id = f.follower_id "
+            "JOIN actors c ON c.id = f.followed_id WHERE a.username = 'gil' "
+            "AND a.domain IS NULL AND c.uri = $1",
+            community,
+        )
+    assert pending == 0
