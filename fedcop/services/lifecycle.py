@@ -14,18 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from fedcop.config import Config
-from fedcop.documents.actors import actor_document
 from fedcop.documents.lifecycle import CLOSED, STAGES
-from fedcop.services import outbox
 from fedcop.services.errors import InvalidInput
-from fedcop.services.facilitation import _facilitated
-from fedcop.store import actors as actor_store
+from fedcop.services.facilitation import _facilitated, publish_profile
 from fedcop.store import facilitation as fac_store
-from fedcop.store import follows as follow_store
 from fedcop.store import moderation as mod_store
 from fedcop.store.actors import Actor
 from fedcop.store.users import User
-from fedcop.urls import Urls
 
 # The moderation log's action for a change of stage; its reason is the new stage.
 STAGE_ACTION = "set_stage"
@@ -59,15 +54,4 @@ async def set_stage(pool: Any, config: Config, name: str, user: User, stage: str
         await mod_store.log_action(
             conn, local.actor.id, user.actor.id, STAGE_ACTION, local.actor.uri, stage
         )
-        updated = await actor_store.find_local(conn, name)
-        assert updated is not None
-        document = {
-            k: v for k, v in actor_document(updated, Urls(config)).items() if k != "@context"
-        }
-        await outbox.publish(
-            conn,
-            config,
-            updated.actor,
-            {"type": "Update", "object": document, "to": [updated.actor.followers_url or ""]},
-            await follow_store.follower_inboxes(conn, updated.actor.id),
-        )
+        await publish_profile(conn, config, name)
