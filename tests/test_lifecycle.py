@@ -87,6 +87,9 @@ async def test_a_closed_community_stays_readable_and_takes_nothing_new(three: No
     )  # fmt: skip
     await settle(alpha, beta, gamma)
     local_thread = await stored(alpha, thread.uri)
+    async with signed_in(alpha, "fa", "long enough") as browser:
+        assert "Start a thread" in await browser.page("/c/stewards")
+        assert f'action="/t/{local_thread.id}/reply"' in await browser.page(f"/t/{local_thread.id}")
     # When fa closes the community
     assert await set_stage_on_the_web(alpha, "fa", "Closed") == 303
     await settle(alpha, beta, gamma)
@@ -95,6 +98,12 @@ async def test_a_closed_community_stays_readable_and_takes_nothing_new(three: No
     assert "a read-only archive" in (await alpha.get("/c/stewards")).text
     # and a new thread from the web is refused with the sentence
     async with signed_in(alpha, "fa", "long enough") as browser:
+        # (the pages offer no form to add anything: the thread says it is an archive)
+        assert "Start a thread" not in await browser.page("/c/stewards")
+        thread_page = await browser.page(f"/t/{local_thread.id}")
+        assert f'action="/t/{local_thread.id}/reply"' not in thread_page
+        assert f'action="/t/{local_thread.id}/like"' not in thread_page
+        assert "is closed: it is kept as a read-only archive" in thread_page
         await browser.csrf("/c/stewards")
         refused = await browser.submit("/c/stewards/threads", title="More", content="Anyone?")
     assert refused.status_code == 400
@@ -173,6 +182,7 @@ async def test_a_closed_community_takes_no_votes_or_joins(three: Nodes) -> None:
     assert CLOSED_SENTENCE in response.json()["error"]
     # When ola, here, asks to join on the web, she is refused and is no member
     async with signed_in(alpha, "ola", "long enough") as browser:
+        assert ">Join<" not in await browser.page("/c/stewards")
         await browser.csrf("/c/stewards")
         refused = await browser.submit("/c/stewards/join")
     assert refused.status_code == 400
