@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fedcop.documents.context import ACTOR_CONTEXT, AS_CONTEXT
+from fedcop.documents.lifecycle import STAGE_TERM
 from fedcop.store.actors import Actor, LocalActor
 from fedcop.urls import Urls
 
@@ -54,6 +55,8 @@ def actor_document(local: LocalActor, urls: Urls) -> dict[str, Any]:
         document["featured"] = urls.collection(uri, "featured")
         document["postingRestrictedToMods"] = local.posting_restricted_to_mods
         document["sensitive"] = False
+        if actor.stage is not None:
+            document[STAGE_TERM] = actor.stage
     elif actor.actor_type == "Person":
         document["featured"] = urls.collection(uri, "featured")
         document["featuredTags"] = urls.collection(uri, "featured_tags")

@@ -18,6 +18,8 @@ EXTENSIONS: dict[str, Any] = {
     "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
     "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
     "sensitive": "as:sensitive",
+    # fedcop's own terms (FEDERATION.md): a community's lifecycle stage.
+    "fedcop": "https://fedcop.org/ns#",
 }
 
 ACTOR_CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, EXTENSIONS]

@@ -173,9 +173,11 @@ async def permissions(pool: Any, view: PostView, viewer_id: int | None) -> Permi
         voted = await browse_store.has_voted(conn, view.post.id, viewer_id)
         pinned = view.post.uri in await mod_store.pinned_uris(conn, view.community.id)
     alive = not view.post.is_gone
+    # A Closed community (services.lifecycle) is an archive: read, never added to.
+    open_ = not view.community.is_closed
     return Permissions(
-        reply=alive and not banned and not view.post.locked,
-        vote=alive and not banned,
+        reply=alive and not banned and not view.post.locked and open_,
+        vote=alive and not banned and open_,
         edit=alive and view.author.id == viewer_id,
         moderate=moderate,
         voted=voted,

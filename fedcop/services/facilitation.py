@@ -172,15 +172,18 @@ async def save_settings(
             approval=approval,
             restricted=restricted,
         )
-        updated = await actor_store.find_local(conn, name)
-        assert updated is not None
-        document = {
-            k: v for k, v in actor_document(updated, Urls(config)).items() if k != "@context"
-        }
-        await outbox.publish(
-            conn,
-            config,
-            updated.actor,
-            {"type": "Update", "object": document, "to": [updated.actor.followers_url or ""]},
-            await follow_store.follower_inboxes(conn, updated.actor.id),
-        )
+        await publish_profile(conn, config, name)
+
+
+async def publish_profile(conn: Any, config: Config, name: str) -> None:
+    """Send the community's actor document, as it now is, to its members' servers (Update)."""
+    updated = await actor_store.find_local(conn, name)
+    assert updated is not None
+    document = {k: v for k, v in actor_document(updated, Urls(config)).items() if k != "@context"}
+    await outbox.publish(
+        conn,
+        config,
+        updated.actor,
+        {"type": "Update", "object": document, "to": [updated.actor.followers_url or ""]},
+        await follow_store.follower_inboxes(conn, updated.actor.id),
+    )

@@ -13,8 +13,8 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.network import Network
-from fedcop.services import notifications, outbox, remote_actors
-from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.services import lifecycle, notifications, outbox, remote_actors
+from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store.actors import Actor, LocalActor
@@ -24,6 +24,8 @@ async def receive_follow(
     pool: Any, config: Config, follower: Actor, target: LocalActor, follow: dict[str, Any]
 ) -> follow_store.Follow:
     """A remote actor asks to follow a local one."""
+    if target.actor.is_closed:
+        await _refuse_join_of_closed(pool, config, follower, target, follow)
     accepted = not target.manually_approves_followers
     async with pool.acquire() as conn, conn.transaction():
         recorded = await follow_store.upsert(
@@ -43,6 +45,26 @@ async def receive_follow(
     return recorded
 
 
+async def _refuse_join_of_closed(
+    pool: Any, config: Config, follower: Actor, target: LocalActor, follow: dict[str, Any]
+) -> None:
+    """A Closed community takes no new members: it answers Reject (so the follower's server
+    does not wait on a request forever) and the Follow is recorded as refused, with why. A
+    member already in it who sends Follow again stays a member."""
+    async with pool.acquire() as conn, conn.transaction():
+        existing = await follow_store.find(conn, follower.id, target.actor.id)
+        if existing is not None and existing.state == "accepted":
+            return
+        await outbox.publish(
+            conn,
+            config,
+            target.actor,
+            {"type": "Reject", "object": _bare_follow(follow), "to": [follower.uri]},
+            outbox.inbox_of(follower),
+        )
+    raise Refused(lifecycle.closed_sentence(target.actor))
+
+
 def _bare_follow(follow: dict[str, Any]) -> dict[str, Any]:
     """The Follow as the follower sent it (without @context), which is what Accept must name."""
     return {key: value for key, value in follow.items() if key != "@context"}
@@ -59,6 +81,7 @@ async def follow_remote(
     target = await remote_actors.get_actor(pool, network, target_uri)
     if target.is_local:
         raise InvalidInput(f"{target_uri} is on this node: follow it here directly")
+    lifecycle.ensure_open(target)
     async with pool.acquire() as conn, conn.transaction():
         existing = await follow_store.find(conn, local.actor.id, target.id)
         if existing is not None and existing.state == "accepted":
@@ -178,6 +201,7 @@ async def join(
             target = await actor_store.find_local(conn, community.username)
             if local is None or target is None or target.actor.actor_type != "Group":
                 raise NotFound(f"there is no community {community_uri} here")
+            lifecycle.ensure_open(target.actor)
             await follow_store.upsert(
                 conn,
                 local.actor.id,

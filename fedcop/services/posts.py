@@ -31,6 +31,7 @@ from fedcop.network import Network
 from fedcop.services import (
     addressees,
     followed_posts,
+    lifecycle,
     markdown,
     placement,
     post_delivery,
@@ -198,6 +199,7 @@ async def _write_in(
     it is addressed to; nothing is sent yet."""
     if parent is not None and parent.community_id != community.id:
         raise InvalidInput("a reply belongs to the community of the post it answers")
+    lifecycle.ensure_open(community)
     thread_id = None if parent is None else (parent.thread_id or parent.id)
     if thread_id is not None and await _locked(conn, thread_id):
         raise InvalidInput("this thread is locked: it takes no new replies")
@@ -356,6 +358,8 @@ async def receive_create(
     async with pool.acquire() as conn, conn.transaction():
         if await mod_store.is_banned(conn, community.id, author.id):
             raise PostRefused(f"{author.uri} is banned from {community.uri}")
+        if community.is_local and community.is_closed:
+            raise PostRefused(lifecycle.closed_sentence(community))
         if community.is_local and community.members_only:
             await _check_member(conn, community, author)
         parent, thread_id = placed.parent, placed.thread_id

@@ -33,6 +33,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
+from fedcop.documents import lifecycle as lifecycle_terms
 from fedcop.network import Network
 from fedcop.store import actors as store
 from fedcop.store import maintenance as maintenance_store
@@ -120,6 +121,7 @@ def actor_fields(document: dict[str, Any], key_id: str | None = None) -> store.R
         public_key_id=str(key["id"]),
         public_key_pem=str(key["publicKeyPem"]),
         manually_approves_followers=document.get("manuallyApprovesFollowers") is True,
+        stage=lifecycle_terms.stage_of(document) if actor_type == "Group" else None,
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
-from fedcop.services import notifications, outbox, relay
+from fedcop.services import lifecycle, notifications, outbox, relay
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.store import actors as actor_store
 from fedcop.store import moderation as mod_store
@@ -33,6 +33,8 @@ async def vote(pool: Any, config: Config, *, voter: str, post_uri: str, kind: st
         if local is None or post is None or post.is_gone:
             raise NotFound(f"there is no post {post_uri}")
         community = await _community_of(conn, post)
+        if community is not None:
+            lifecycle.ensure_open(community)
         if community is None:
             # A followed person's post outside communities: the Like goes to its author alone.
             author = await _author_of(conn, post)
@@ -117,6 +119,9 @@ async def receive_vote(pool: Any, config: Config, activity: dict[str, Any], vote
             conn, post.community_id, voter.id
         ):
             raise Refused(f"{voter.uri} is banned from this community")
+        community = await _community_of(conn, post)
+        if community is not None and community.is_local and community.is_closed:
+            raise Refused(lifecycle.closed_sentence(community))
         changed = await post_store.set_vote(conn, post.id, voter.id, kind, str(activity["id"]))
         if changed:
             if kind == "like":

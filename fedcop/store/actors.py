@@ -13,7 +13,8 @@ _ACTOR_COLUMNS = """
     a.inbox_url, a.shared_inbox_url, a.outbox_url, a.followers_url,
     a.public_key_id, a.public_key_pem, a.created_at,
     (a.manually_approves_followers OR coalesce(
-        (SELECT c.private FROM communities c WHERE c.actor_id = a.id), false)) AS members_only
+        (SELECT c.private FROM communities c WHERE c.actor_id = a.id), false)) AS members_only,
+    coalesce((SELECT c.stage FROM communities c WHERE c.actor_id = a.id), a.stage) AS stage
 """
 
 
@@ -36,6 +37,13 @@ class Actor:
     # A community whose posts are for its members only: a private community here, or a remote
     # one that approves its members by hand.
     members_only: bool = False
+    # A community's lifecycle stage (services.lifecycle): its facilitators' choice here, or what
+    # a remote fedcop community states as fedcop:stage; None when none is recorded.
+    stage: str | None = None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage == "Closed"
 
     @property
     def is_local(self) -> bool:
@@ -278,6 +286,7 @@ class RemoteActorFields:
     public_key_id: str
     public_key_pem: str
     manually_approves_followers: bool = False
+    stage: str | None = None  # a remote community's fedcop:stage, if it states a known one
 
 
 async def upsert_remote(conn: asyncpg.Connection, fields: RemoteActorFields) -> Actor:
@@ -286,8 +295,8 @@ async def upsert_remote(conn: asyncpg.Connection, fields: RemoteActorFields) -> 
         INSERT INTO actors AS a (uri, actor_type, username, domain, display_name, summary,
                                  inbox_url, shared_inbox_url, outbox_url, followers_url,
                                  public_key_id, public_key_pem, manually_approves_followers,
-                                 fetched_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
+                                 stage, fetched_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
         ON CONFLICT (uri) DO UPDATE SET
             actor_type = excluded.actor_type, username = excluded.username,
             display_name = excluded.display_name, summary = excluded.summary,
@@ -295,6 +304,7 @@ async def upsert_remote(conn: asyncpg.Connection, fields: RemoteActorFields) -> 
             outbox_url = excluded.outbox_url, followers_url = excluded.followers_url,
             public_key_id = excluded.public_key_id, public_key_pem = excluded.public_key_pem,
             manually_approves_followers = excluded.manually_approves_followers,
+            stage = excluded.stage,
             fetched_at = now(), updated_at = now()
         WHERE a.domain IS NOT NULL
         RETURNING {_ACTOR_COLUMNS}
@@ -312,6 +322,7 @@ async def upsert_remote(conn: asyncpg.Connection, fields: RemoteActorFields) -> 
         fields.public_key_id,
         fields.public_key_pem,
         fields.manually_approves_followers,
+        fields.stage,
     )
     if row is None:
         raise ValueError(f"{fields.uri} names a local actor; a remote document cannot replace it")

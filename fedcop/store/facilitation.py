@@ -66,3 +66,7 @@ async def save_settings(
         restricted,
         approval,
     )
+
+
+async def set_stage(conn: asyncpg.Connection, community_id: int, stage: str) -> None:
+    await conn.execute("UPDATE communities SET stage = $2 WHERE actor_id = $1", community_id, stage)

@@ -8,7 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fedcop.services import facilitation, follows, moderation, remote_actors
+from fedcop.documents.lifecycle import STAGES
+from fedcop.services import facilitation, follows, lifecycle, moderation, remote_actors
 from fedcop.services.errors import ServiceError
 from fedcop.store.users import User
 from fedcop.web.actions import signed_in_action
@@ -35,6 +36,7 @@ async def manage_page(request: Request) -> Response:
         community=desk.community.actor,
         purpose=to_text(desk.community.actor.summary),
         charter=to_text(desk.charter),
+        stages=STAGES,
     )
 
 
@@ -56,6 +58,17 @@ async def save_settings(request: Request, user: User, form: FormData) -> Respons
         charter=str(form.get("charter", "")), approval=form.get("approval") == "on",
         restricted=form.get("restricted") == "on",
     )  # fmt: skip
+    return go(f"/c/{name}/manage")
+
+
+async def set_stage(request: Request, user: User, form: FormData) -> Response:
+    """The community's lifecycle stage (services.lifecycle), chosen by a facilitator."""
+    name = request.path_params["name"]
+    if not await facilitation.may_facilitate(request.app.state.pool, name, user):
+        return await refused(request, "only this community's facilitators can do that", 403)
+    await lifecycle.set_stage(
+        request.app.state.pool, request.app.state.config, name, user, str(form.get("stage", ""))
+    )
     return go(f"/c/{name}/manage")
 
 
@@ -129,6 +142,7 @@ async def change_facilitators(request: Request, user: User, form: FormData) -> R
 routes = [
     Route("/c/{name}/manage", manage_page, methods=["GET"]),
     Route("/c/{name}/manage/settings", signed_in_action(save_settings), methods=["POST"]),
+    Route("/c/{name}/manage/stage", signed_in_action(set_stage), methods=["POST"]),
     Route("/c/{name}/manage/requests", signed_in_action(decide_request), methods=["POST"]),
     Route(
         "/c/{name}/manage/reports/{report:int}",

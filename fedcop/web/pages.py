@@ -170,4 +170,5 @@ ACTION_WORDS = {
     "unban": "lifted the ban on",
     "add_facilitator": "made a facilitator:",
     "remove_facilitator": "removed as facilitator:",
+    "set_stage": "set the stage of",
 }
