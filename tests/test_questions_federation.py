@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import posts
+from fedcop.services import post_changes, posts
 from tests.live_node import LiveNode
 from tests.microblog_server import MicroblogServer, microblog_server
 from tests.scene import Nodes, settle, stored, three_nodes
@@ -186,3 +186,74 @@ async def stored_by_title(node: LiveNode, title: str) -> Any:
         uri = await conn.fetchval("SELECT uri FROM posts WHERE title = $1", title)
     assert isinstance(uri, str)
     return await stored(node, uri)
+
+
+async def test_odd_or_foreign_question_state_changes_nothing(scene: Scene) -> None:
+    """Only the question's author sets its state by Update; odd values count as absent, and an
+    answer from another thread is no answer."""
+    alpha, beta, gamma, _ = scene
+    nodes: Nodes = (alpha, beta, gamma)
+    community = f"{alpha.base}/c/stewards"
+    question = await posts.write(
+        beta.pool, beta.config, beta.app.state.network, author="bea",
+        community_uri=community, title="Which checksum tool?", content="For fixity.",
+    )  # fmt: skip
+    elsewhere = await posts.write(
+        beta.pool, beta.config, beta.app.state.network, author="bea",
+        community_uri=community, title="Meetup", content="When?",
+    )  # fmt: skip
+    await settle(*nodes)
+    stray = await posts.write(
+        gamma.pool, gamma.config, gamma.app.state.network, author="gus",
+        community_uri=community, content="Tuesday.", in_reply_to=elsewhere.uri,
+    )  # fmt: skip
+    await settle(*nodes)
+    document = await fetched(alpha, beta, question.uri)
+
+    def update(actor: str, **fields: Any) -> dict[str, Any]:
+        return {"type": "Update", "actor": actor, "object": {**document, **fields}}
+
+    # gus is not the author: refused, nothing changes
+    with pytest.raises(post_changes.ChangeRefused):
+        await post_changes.receive_update(
+            alpha.pool, alpha.config,
+            update(f"{gamma.base}/u/gus", **{"fedcop:question": True}),
+        )  # fmt: skip
+    assert not (await stored(alpha, question.uri)).is_question
+    # Odd values from the author are no statement about the question
+    for odd in ("yes", 1, None, {"id": True}):
+        await post_changes.receive_update(
+            alpha.pool, alpha.config, update(f"{beta.base}/u/bea", **{"fedcop:question": odd})
+        )
+        assert not (await stored(alpha, question.uri)).is_question, odd
+    # A question whose "answer" is a reply of another thread (or not a URL) has none
+    for answer in (stray.uri, 42, ["x"], "javascript:alert(1)"):
+        await post_changes.receive_update(
+            alpha.pool, alpha.config,
+            update(
+                f"{beta.base}/u/bea", **{"fedcop:question": True, "fedcop:acceptedAnswer": answer}
+            ),
+        )  # fmt: skip
+        after = await stored(alpha, question.uri)
+        assert after.is_question and after.accepted_answer_id is None, answer
+
+
+async def test_a_question_that_stops_being_one_stops_everywhere(scene: Scene) -> None:
+    alpha, beta, gamma, _ = scene
+    nodes: Nodes = (alpha, beta, gamma)
+    async with signed_in(beta, "bea", "long enough") as bea:
+        await bea.csrf(f"/c/{handle(alpha)}")
+        await bea.submit(
+            f"/c/{handle(alpha)}/threads", title="Is this a question?", content="Maybe.",
+            question="on",
+        )  # fmt: skip
+        await settle(*nodes)
+        thread = await stored_by_title(beta, "Is this a question?")
+        assert (await stored(gamma, thread.uri)).is_question
+        # When bea says it is not one after all
+        await bea.csrf(f"/t/{thread.id}")
+        assert (await bea.submit(f"/t/{thread.id}/question")).status_code == 303
+        await settle(*nodes)
+    # Then alpha and gamma follow
+    assert not (await stored(alpha, thread.uri)).is_question
+    assert not (await stored(gamma, thread.uri)).is_question

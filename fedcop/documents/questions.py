@@ -2,7 +2,8 @@
 other server ignores the unknown properties and shows an ordinary post.
 
     "@context": [..., {"fedcop": "https://fedcop.org/ns#"}]
-    "fedcop:question": true                        a thread that asks a question
+    "fedcop:question": true                        a thread that asks a question (false: a
+                                                   thread that does not; absent on replies)
     "fedcop:acceptedAnswer": "https://…/p/123"     the id of the reply accepted as its answer,
                                                    or null when none is (withdrawn)
 """
@@ -20,9 +21,12 @@ ACCEPTED_ANSWER = "fedcop:acceptedAnswer"
 
 
 def question_fields(post: Post) -> dict[str, Any]:
-    """The question properties of a thread (none for a post that asks nothing)."""
-    if not post.is_question or not post.is_thread:
+    """The question properties of a thread: `false` on one that is no question (so that a
+    thread that stops being one says so), none on replies."""
+    if not post.is_thread:
         return {}
+    if not post.is_question:
+        return {QUESTION: False}
     return {QUESTION: True, ACCEPTED_ANSWER: post.accepted_answer_uri}
 
 

@@ -42,6 +42,17 @@ class NotAllowed(ServiceError):
     """Only the question's author or the community's facilitators may do that."""
 
 
+async def asked(conn: asyncpg.Connection, threads: list[Post]) -> list[Post]:
+    """New threads written as questions (before their Create is sent, which says so)."""
+    marked = []
+    for thread in threads:
+        await store.set_question(conn, thread.id, True)
+        found = await post_store.find(conn, thread.id)
+        assert found is not None
+        marked.append(found)
+    return marked
+
+
 async def mark(pool: Any, config: Config, *, by: str, thread_id: int, is_question: bool) -> Post:
     """The thread becomes a question (or stops being one, and loses its accepted answer)."""
     async with pool.acquire() as conn, conn.transaction():

@@ -96,12 +96,8 @@ async def new_thread(request: Request, user: User, form: FormData) -> Response:
         request.app.state.pool, request.app.state.config, request.app.state.network,
         author=user.actor.username, community_uri=uri, title=str(form.get("title", "")),
         content=str(form.get("content", "")), links=links, also_in=also_in,
+        question=form.get("question") == "on",
     )  # fmt: skip
-    if form.get("question") == "on":
-        await questions.mark(
-            request.app.state.pool, request.app.state.config,
-            by=user.actor.username, thread_id=post.id, is_question=True,
-        )  # fmt: skip
     return go(f"/t/{post.id}")
 
 
