@@ -26,7 +26,7 @@ async def set_question(conn: asyncpg.Connection, thread_id: int, is_question: bo
         thread_id,
         is_question,
     )
-    return status != "UPDATE 0"
+    return str(status) != "UPDATE 0"
 
 
 async def set_accepted(conn: asyncpg.Connection, thread_id: int, answer_id: int | None) -> bool:
@@ -40,7 +40,7 @@ async def set_accepted(conn: asyncpg.Connection, thread_id: int, answer_id: int 
         thread_id,
         answer_id,
     )
-    return status != "UPDATE 0"
+    return str(status) != "UPDATE 0"
 
 
 async def threads_of(
