@@ -96,10 +96,12 @@ async def may_settle(pool: Any, view: PostView, user: User | None) -> bool:
     return True
 
 
-async def apply_received(conn: asyncpg.Connection, post: Post, note: dict[str, Any]) -> None:
-    """A thread's Update from its author: the question state it carries, if it says any.
-    An accepted answer this node does not keep (or not a reply of this thread) is kept as
-    none."""
+async def apply_received(
+    conn: asyncpg.Connection, post: Post, note: dict[str, Any], *, notify: bool = True
+) -> None:
+    """A thread's Create or Update from its author: the question state it carries, if it says
+    any. An accepted answer this node does not keep (or not a reply of this thread) is kept as
+    none. `notify` False: a backfilled thread is old news."""
     state = read_question(note)
     if state is None or not post.is_thread:
         return
@@ -110,7 +112,7 @@ async def apply_received(conn: asyncpg.Connection, post: Post, note: dict[str, A
     changed = is_question and await store.set_accepted(
         conn, post.id, accepted.id if accepted else None
     )
-    if changed and accepted is not None:
+    if changed and accepted is not None and notify:
         await _tell(conn, post, accepted, post.author_id)
 
 
