@@ -16,9 +16,11 @@ from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, follows, posts
 from fedcop.store import posts as post_store
 from fedcop.store.posts import Post
+from tests.browser import browser, unlabelled_fields
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.scene import settle
+from tests.test_web_journeys import sign_in
 from tests.web_session import Browser, signed_in
 
 PASSWORD = "long enough"
@@ -27,17 +29,30 @@ PASSWORD = "long enough"
 @pytest.fixture
 async def alpha(pg_cluster: EmbeddedPostgres) -> AsyncIterator[LiveNode]:
     async with fresh_database(pg_cluster) as dsn, live_node(dsn, "alpha") as node:
-        await accounts.create_user(node.pool, node.config, "fa", PASSWORD)
-        await accounts.create_community(
-            node.pool, node.config, "stewards", title="Data Stewards", owner="fa"
-        )
-        for name in ("ann", "rae", "ned"):
-            await accounts.create_user(node.pool, node.config, name, PASSWORD)
-            await follows.join(
-                node.pool, node.config, node.app.state.network, name, f"{node.base}/c/stewards"
-            )
-        await settle(node)
+        await people(node)
         yield node
+
+
+@pytest.fixture
+async def reachable(pg_cluster: EmbeddedPostgres) -> AsyncIterator[LiveNode]:
+    """The same node at http://127.0.0.1:PORT, which the browser reaches."""
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn) as node:
+        await people(node)
+        yield node
+
+
+async def people(node: LiveNode) -> None:
+    """fa's community "stewards", with ann, rae and ned as members."""
+    await accounts.create_user(node.pool, node.config, "fa", PASSWORD)
+    await accounts.create_community(
+        node.pool, node.config, "stewards", title="Data Stewards", owner="fa"
+    )
+    for name in ("ann", "rae", "ned"):
+        await accounts.create_user(node.pool, node.config, name, PASSWORD)
+        await follows.join(
+            node.pool, node.config, node.app.state.network, name, f"{node.base}/c/stewards"
+        )
+    await settle(node)
 
 
 def titles(page: str) -> list[str]:
@@ -181,3 +196,31 @@ async def conn_uri(node: LiveNode, title: str) -> str:
         uri = await conn.fetchval("SELECT uri FROM posts WHERE title = $1", title)
     assert isinstance(uri, str)
     return uri
+
+
+async def test_in_a_real_browser(reachable: LiveNode) -> None:
+    node = reachable
+    async with browser() as page:
+        await sign_in(page, node, "ann", PASSWORD)
+        # ann asks, ticking the labelled checkbox
+        await page.goto(f"{node.base}/c/stewards")
+        assert await unlabelled_fields(page) == []
+        await page.get_by_label("Title").fill("Which checksum tool?")
+        await page.get_by_label("Text (Markdown)").fill("For fixity checks.")
+        await page.get_by_label("This is a question").check()
+        await page.get_by_role("button", name="Post thread").click()
+        await page.wait_for_url("**/t/*")
+        assert "Question: no accepted answer yet" in await page.content()
+        question = await conn_uri(node, "Which checksum tool?")
+        await reply(node, "rae", question, "We use sha256.")
+        await page.reload()
+        # she accepts rae's reply with its button, and sees it under the question
+        await page.get_by_role("button", name="Accept as the answer").click()
+        await page.wait_for_load_state()
+        accepted = page.locator("section.accepted-answer")
+        assert "We use sha256." in await accepted.inner_text()
+        # and the community's Solved filter lists it
+        await page.goto(f"{node.base}/c/stewards")
+        await page.get_by_role("link", name="Solved").click()
+        await page.wait_for_url("**filter=solved")
+        assert "Which checksum tool?" in await page.locator("ol.threads").inner_text()
