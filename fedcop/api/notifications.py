@@ -26,7 +26,10 @@ from fedcop.store.notifications import Notification
 from fedcop.store.users import User
 
 # Kinds that come with a status: without one the viewer may read, they are not shown.
-WITH_STATUS = frozenset({"mention", "status", "reblog", "favourite", "update"})
+WITH_STATUS = frozenset({"mention", "status", "reblog", "favourite", "update", "answer_accepted"})
+# Kinds Mastodon apps do not know, as the nearest kind they show (an unknown one they hide):
+# an accepted answer reads as its acceptor endorsing the answer, "X favourited" it.
+CLIENT_KINDS = {"answer_accepted": "favourite"}
 
 
 async def _render(call: Call, user: User, found: list[Notification]) -> list[dict[str, Any]]:
@@ -45,7 +48,7 @@ async def _render(call: Call, user: User, found: list[Notification]) -> list[dic
             continue
         entity: dict[str, Any] = {
             "id": str(item.id),
-            "type": item.kind,
+            "type": CLIENT_KINDS.get(item.kind, item.kind),
             "created_at": timestamp(item.created_at),
             "group_key": f"ungrouped-{item.id}",
             "account": account(cards[item.from_id], call.config),

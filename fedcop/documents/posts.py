@@ -33,6 +33,7 @@ from urllib.parse import quote
 from fedcop.config import Config
 from fedcop.documents.actors import utc_timestamp
 from fedcop.documents.context import AS_CONTEXT, PUBLIC
+from fedcop.documents.questions import QUESTION_CONTEXT, question_fields
 from fedcop.services.post_source import source_field
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
@@ -41,6 +42,7 @@ from federation.html import escape
 POST_CONTEXT: list[Any] = [
     AS_CONTEXT,
     {"sensitive": "as:sensitive", "lemmy": "https://join-lemmy.org/ns#"},
+    QUESTION_CONTEXT,
 ]
 
 
@@ -126,6 +128,7 @@ def post_object(
         document["updated"] = utc_timestamp(post.updated)
     if post.attachments:
         document["attachment"] = [_attachment(item) for item in post.attachments]
+    document.update(question_fields(post))
     return document
 
 

@@ -74,7 +74,12 @@ async def local_communities(pool: Any) -> list[CommunityCard]:
 
 
 async def community(
-    pool: Any, uri: str, viewer_id: int | None, *, active_first: bool = False
+    pool: Any,
+    uri: str,
+    viewer_id: int | None,
+    *,
+    active_first: bool = False,
+    question_filter: str | None = None,
 ) -> CommunityView | None:
     async with pool.acquire() as conn:
         actor = await actor_store.find_by_uri(conn, uri)
@@ -92,7 +97,11 @@ async def community(
         pinned_uris = await mod_store.pinned_uris(conn, actor.id)
         charter = await fac_store.charter(conn, actor.id) if local else ""
     pinned = [v for v in [await reading.post_by_uri(pool, u) for u in pinned_uris] if v]
-    if active_first:
+    if question_filter is not None:
+        # Only questions in one state: pinned threads are listed with the others.
+        threads = await reading.question_threads(pool, actor.id, question_filter, THREADS_PER_PAGE)
+        pinned = []
+    elif active_first:
         threads = await reading.active_threads(pool, actor.id, THREADS_PER_PAGE)
     else:
         threads = await reading.threads(pool, actor.id, None, THREADS_PER_PAGE)

@@ -23,6 +23,7 @@ from fedcop.services import (
     post_fields,
     post_marks,
     post_source,
+    questions,
     relay,
 )
 from fedcop.services.errors import InvalidInput, NotFound, Refused
@@ -180,6 +181,7 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
         if fields.language != post.language:
             await post_store.set_language(conn, post.id, fields.language)
         await post_marks.retag_received(conn, post.id, note)
+        await questions.apply_received(conn, post, note)
         await _relay_if_local(conn, config, post.community_id, update)
         return True
 

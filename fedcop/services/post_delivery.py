@@ -85,6 +85,9 @@ async def publish(
             "cc": document["cc"],
             "audience": community.uri,
         }
+        if post.is_thread:
+            # Its fedcop: properties need the prefix where the object is read, in the activity.
+            activity["@context"] = document["@context"]
         published.append(
             await outbox.publish(
                 conn, config, writer, activity, inboxes, members_of=outbox.readers(community)

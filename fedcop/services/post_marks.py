@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
-from fedcop.services import notifications
+from fedcop.services import notifications, questions
 from fedcop.store import post_extras
 from fedcop.store.posts import Post
 from fedcop.urls import Urls
@@ -123,5 +123,6 @@ async def mark_received(
     tags = hashtags_in_tags(note.get("tag"))
     if tags:
         await post_extras.set_tags(conn, post.id, tags)
+    await questions.apply_received(conn, post, note, notify=notify)
     if notify:
         await notifications.post_stored(conn, post, mentioned_in_tags(note.get("tag")))

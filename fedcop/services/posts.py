@@ -38,6 +38,7 @@ from fedcop.services import (
     post_fields,
     post_marks,
     post_source,
+    questions,
     relay,
     remote_actors,
 )
@@ -110,13 +111,15 @@ async def write(
     summary: str = "",
     sensitive: bool = False,
     also_in: list[str] | None = None,
+    question: bool = False,
 ) -> Post:
     """A local user posts a thread (with a title) or a reply (to a post's id), optionally with
     links attached and a content warning (`summary`, plain text).
 
     `also_in`: the ids of other communities the same thread starts in (a cross-post). Each gets
     a thread of its own, linked to the others; they are all written, or none is (the first
-    refusal is the answer). The thread in `community_uri` is returned."""
+    refusal is the answer). The thread in `community_uri` is returned. `question`: the thread
+    asks one (services.questions)."""
     attachments = link_attachments(links or [])
     if in_reply_to is None and not (title and title.strip()):
         raise InvalidInput("a new thread needs a title")
@@ -159,6 +162,8 @@ async def write(
                 await _write_in(conn, config, writer.actor, community, post_id, parent, draft)
             )
         await addressee_store.link_crossposts(conn, [post.id for post in written])
+        if question and in_reply_to is None:
+            written = await questions.asked(conn, written)
         for post, community in zip(written, communities, strict=True):
             await _send(conn, config, writer.actor, community, post)
         found = await post_store.find(conn, written[0].id)

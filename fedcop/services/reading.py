@@ -8,6 +8,7 @@ from typing import Any
 from fedcop.config import Config
 from fedcop.store import actors as actor_store
 from fedcop.store import posts as post_store
+from fedcop.store import questions as question_store
 from fedcop.store import timelines as timeline_store
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
@@ -78,6 +79,13 @@ async def post_by_id(pool: Any, post_id: int) -> PostView | None:
 async def active_threads(pool: Any, community_id: int, limit: int) -> list[PostView]:
     async with pool.acquire() as conn:
         found = await post_store.active_threads_of(conn, community_id, limit)
+        return [await _view(conn, post) for post in found]
+
+
+async def question_threads(pool: Any, community_id: int, state: str, limit: int) -> list[PostView]:
+    """A community's questions in one state ('unanswered' or 'solved'), newest first."""
+    async with pool.acquire() as conn:
+        found = await question_store.threads_of(conn, community_id, state, limit=limit)
         return [await _view(conn, post) for post in found]
 
 

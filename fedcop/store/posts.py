@@ -14,7 +14,10 @@ _COLUMNS = """
     p.visibility, p.create_uri, p.published, p.updated, p.deleted_at, p.removed_at, p.locked,
     p.like_count, p.dislike_count, p.reply_count, p.tags,
     p.source,
-    p.language
+    p.language,
+    p.is_question,
+    p.accepted_answer_id,
+    (SELECT a.uri FROM posts a WHERE a.id = p.accepted_answer_id) AS accepted_answer_uri
 """
 
 
@@ -51,6 +54,10 @@ class Post:
     source: str | None = None
     # BCP 47 tag of the language it is written in (from its author's server), or None.
     language: str | None = None
+    # A thread that asks a question (fedcop:question), and the reply accepted as its answer.
+    is_question: bool = False
+    accepted_answer_id: int | None = None
+    accepted_answer_uri: str | None = None
 
     @property
     def is_thread(self) -> bool:

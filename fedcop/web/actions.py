@@ -21,6 +21,7 @@ from fedcop.services import (
     person_replies,
     post_changes,
     posts,
+    questions,
     reading,
     remote_actors,
     remote_facilitators,
@@ -95,6 +96,7 @@ async def new_thread(request: Request, user: User, form: FormData) -> Response:
         request.app.state.pool, request.app.state.config, request.app.state.network,
         author=user.actor.username, community_uri=uri, title=str(form.get("title", "")),
         content=str(form.get("content", "")), links=links, also_in=also_in,
+        question=form.get("question") == "on",
     )  # fmt: skip
     return go(f"/t/{post.id}")
 
@@ -148,6 +150,33 @@ async def unlike(request: Request, user: User, form: FormData, found: PostView) 
         request.app.state.pool, request.app.state.config,
         voter=user.actor.username, post_uri=found.post.uri,
     )  # fmt: skip
+    return go(f"/t/{found.post.id}")
+
+
+async def question(request: Request, user: User, form: FormData, found: PostView) -> Response:
+    """Mark the thread a question, or not (its author or a facilitator)."""
+    try:
+        await questions.mark(
+            request.app.state.pool, request.app.state.config, by=user.actor.username,
+            thread_id=found.post.id, is_question=form.get("question") == "on",
+        )  # fmt: skip
+    except questions.NotAllowed as error:
+        return await refused(request, str(error), 403)
+    return go(f"/t/{found.post.id}")
+
+
+async def accept(request: Request, user: User, form: FormData, found: PostView) -> Response:
+    """Accept a reply as the question's answer; an empty `answer` withdraws it."""
+    answer = str(form.get("answer", "")).strip()
+    if answer and (not answer.isdigit() or len(answer) > 18):
+        raise InvalidInput("the accepted answer must be a reply in this thread")
+    try:
+        await questions.accept(
+            request.app.state.pool, request.app.state.config, by=user.actor.username,
+            thread_id=found.post.id, answer_id=int(answer) if answer else None,
+        )  # fmt: skip
+    except questions.NotAllowed as error:
+        return await refused(request, str(error), 403)
     return go(f"/t/{found.post.id}")
 
 
@@ -255,6 +284,8 @@ routes = [
     Route("/t/{id:int}/reply", signed_in_action(on_post(reply)), methods=["POST"]),
     Route("/t/{id:int}/like", signed_in_action(on_post(like)), methods=["POST"]),
     Route("/t/{id:int}/unlike", signed_in_action(on_post(unlike)), methods=["POST"]),
+    Route("/t/{id:int}/question", signed_in_action(on_post(question)), methods=["POST"]),
+    Route("/t/{id:int}/accept", signed_in_action(on_post(accept)), methods=["POST"]),
     Route("/t/{id:int}/edit", edit_page, methods=["GET"]),
     Route("/t/{id:int}/edit", signed_in_action(on_post(edit)), methods=["POST"]),
     Route("/t/{id:int}/delete", signed_in_action(on_post(delete)), methods=["POST"]),

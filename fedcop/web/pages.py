@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from fedcop.routes.responses import wants_activity_json
-from fedcop.services import browsing, crossposts, reading
+from fedcop.services import browsing, crossposts, questions, reading
 from fedcop.services import node as node_service
 from fedcop.services.reading import PostView
 from fedcop.store.actors import LocalActor
@@ -35,14 +35,18 @@ async def community_page(request: Request, community_uri: str) -> Response:
     pool = request.app.state.pool
     current = await viewer(request)
     active = request.query_params.get("sort") == "active"
+    wanted = request.query_params.get("filter")
+    question_filter = wanted if wanted in questions.FILTERS else None
     view = await browsing.community(
-        pool, community_uri, current.user.actor.id if current.user else None, active_first=active
-    )
+        pool, community_uri, current.user.actor.id if current.user else None,
+        active_first=active, question_filter=question_filter,
+    )  # fmt: skip
     if view is None:
         return await not_found(request, "There is no such community here.")
     return await render(
-        request, "community.html", view=view, community=view.community, active=active
-    )
+        request, "community.html", view=view, community=view.community, active=active,
+        question_filter=question_filter,
+    )  # fmt: skip
 
 
 async def remote_community_page(request: Request) -> Response:
@@ -91,6 +95,7 @@ async def post_page(request: Request, view: PostView) -> Response:
         if thread_view is not None:
             view = thread_view
     replies = await reading.thread(pool, view.post.id)
+    accepted = next((r for r in replies if r.post.id == view.post.accepted_answer_id), None)
     current = await viewer(request)
     permissions = await browsing.permissions(
         pool, view, current.user.actor.id if current.user else None
@@ -102,6 +107,8 @@ async def post_page(request: Request, view: PostView) -> Response:
         replies=_nested(view, replies),
         may=permissions,
         also_in=await crossposts.also_posted_in(pool, view.post.id),
+        accepted=accepted if accepted is not None and not accepted.post.is_gone else None,
+        may_settle=await questions.may_settle(pool, view, current.user),
     )
 
 
