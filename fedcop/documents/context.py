@@ -7,6 +7,8 @@ from typing import Any
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+# fedcop's own terms (FEDERATION.md): a community's lifecycle stage, a question's state.
+FEDCOP_NAMESPACE = "https://fedcop.org/ns#"
 
 EXTENSIONS: dict[str, Any] = {
     "toot": "http://joinmastodon.org/ns#",
@@ -18,8 +20,7 @@ EXTENSIONS: dict[str, Any] = {
     "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
     "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
     "sensitive": "as:sensitive",
-    # fedcop's own terms (FEDERATION.md): a community's lifecycle stage.
-    "fedcop": "https://fedcop.org/ns#",
+    "fedcop": FEDCOP_NAMESPACE,
 }
 
 ACTOR_CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, EXTENSIONS]

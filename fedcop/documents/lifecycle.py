@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-FEDCOP_NAMESPACE = "https://fedcop.org/ns#"
+from fedcop.documents.context import FEDCOP_NAMESPACE
+
 STAGE_TERM = "fedcop:stage"
 # In order, from a group that is asking whether it should exist to one that is archived.
 STAGES = ("Inquire", "Design", "Prototype", "Launch", "Grow", "Sustain", "Closed")

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from fedcop.documents.context import FEDCOP_NAMESPACE
 from fedcop.store.posts import Post
 
-FEDCOP_NAMESPACE = "https://fedcop.org/ns#"
 QUESTION_CONTEXT: dict[str, Any] = {"fedcop": FEDCOP_NAMESPACE}
 QUESTION = "fedcop:question"
 ACCEPTED_ANSWER = "fedcop:acceptedAnswer"
