@@ -202,3 +202,17 @@ async def test_html_in_a_post_is_escaped_in_its_snippet(app: Any, config: Config
     assert "<script>" not in snippet and "\x01" not in snippet
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in snippet
     assert snippet.count("<mark>") == 1 and "<mark>catalogue</mark>" in snippet
+
+
+async def test_an_edited_post_is_found_by_its_new_words(app: Any, config: Config) -> None:
+    pool = app.state.pool
+    await accounts.create_user(pool, config, "ana", "correct horse battery")
+    library = await accounts.create_community(pool, config, "lib", title="Lib", owner="ana")
+    thread = await _write(app, config, "ana", library.uri, title="Draft", content="<p>old</p>")
+    await post_changes.edit(
+        pool, config, author="ana", post_uri=thread.uri, content="<p>renewed wording</p>"
+    )
+    assert [h.post.id for h in await post_search.search(pool, "renewed", viewer_id=None)] == [
+        thread.id
+    ]
+    assert await post_search.search(pool, "old", viewer_id=None) == []
