@@ -46,7 +46,7 @@ def _text(piece: str) -> str:
 
 
 def _hit(found: Found) -> Hit:
-    return Hit(found.post, found.thread_title, snippet_html(found.snippet))
+    return Hit(found.post, found.thread_title, snippet_html(found.snippet.strip()))
 
 
 async def search(
