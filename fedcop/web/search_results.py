@@ -31,7 +31,7 @@ class Result:
     author: Actor | None
 
 
-async def _named(request: Request, handle: str) -> Actor | None | bool:
+async def _named(request: Request, handle: str) -> Actor | bool | None:
     """The actor a filter names; False when it names nobody known here."""
     if not handle:
         return None
