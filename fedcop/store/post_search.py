@@ -2,9 +2,9 @@
 
 Each post's words are kept in `posts.search_vector`, stemmed with the text search configuration
 of its language (`posts.search_config`, migrations/0030_post_search.sql), under a GIN index. A
-query is parsed with `websearch_to_tsquery` (phrases in quotes, `-word`, `or`) in every
-configuration; the index is read once for any of them (a superset), and a post matches when the
-query parsed as its own language's does: never a scan of the table.
+query is parsed once per configuration with `websearch_to_tsquery` (phrases in quotes, `-word`,
+`or`), and a post matches the query parsed as its own language's: one bitmap scan of the index
+per configuration, never a scan of the table.
 
 Rank is `ts_rank_cd` over the weighted vector: a title (weight A) counts above words in a text
 (weight B), so a thread named after the subject comes before a reply that mentions it.
@@ -85,17 +85,15 @@ def search_sql(filters: Filters, args: list[object]) -> str:
     """The search statement; `args` must hold [query, viewer id, limit, offset] and receives the
     filters' values."""
     conditions = " AND ".join([visible_to("$2::bigint"), *_filter_conditions(filters, args)])
-    # One scan of the index for the query as any language would parse it (a superset of the
-    # matches), then the exact test: the query as the post's own language parses it.
-    any_language = " || ".join(f"websearch_to_tsquery('{c}', $1)" for c in CONFIGS)
     return f"""
-        WITH hits AS (
-            SELECT p.id, ts_rank_cd(p.search_vector, websearch_to_tsquery(p.search_config, $1))
-                         AS rank
-            FROM posts p LEFT JOIN posts t ON t.id = p.thread_id
-            WHERE p.search_vector @@ ({any_language})
-              AND p.search_vector @@ websearch_to_tsquery(p.search_config, $1)
-              AND {conditions}
+        WITH q AS (
+            SELECT c AS config, websearch_to_tsquery(c, $1) AS query
+            FROM unnest('{{{",".join(CONFIGS)}}}'::regconfig[]) AS c
+        ), hits AS (
+            SELECT p.id, ts_rank_cd(p.search_vector, q.query) AS rank, q.query
+            FROM q JOIN posts p ON p.search_config = q.config AND p.search_vector @@ q.query
+            LEFT JOIN posts t ON t.id = p.thread_id
+            WHERE {conditions}
               -- a reply only while its thread is shown
               AND (p.thread_id IS NULL OR (t.deleted_at IS NULL AND t.removed_at IS NULL))
             ORDER BY rank DESC, p.id DESC
@@ -106,8 +104,7 @@ def search_sql(filters: Filters, args: list[object]) -> str:
                            translate(regexp_replace(p.summary || ' ' || p.content,
                                                     '<[^>]*>', ' ', 'g'),
                                      chr(1) || chr(2), ''),
-                           websearch_to_tsquery(p.search_config, $1),
-                           '{_HEADLINE_OPTIONS}') AS snippet
+                           h.query, '{_HEADLINE_OPTIONS}') AS snippet
         FROM hits h JOIN posts p ON p.id = h.id LEFT JOIN posts t ON t.id = p.thread_id
         ORDER BY h.rank DESC, p.id DESC
     """
