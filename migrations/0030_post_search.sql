@@ -71,3 +71,5 @@ UPDATE posts SET search_vector = NULL;
 ALTER TABLE posts ALTER COLUMN search_config SET NOT NULL;
 ALTER TABLE posts ALTER COLUMN search_vector SET NOT NULL;
 CREATE INDEX posts_search ON posts USING gin (search_vector);
+-- Which configurations posts use: a search parses its query only in those.
+CREATE INDEX posts_search_config ON posts (search_config);

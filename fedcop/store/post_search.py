@@ -4,7 +4,8 @@ Each post's words are kept in `posts.search_vector`, stemmed with the text searc
 of its language (`posts.search_config`, migrations/0030_post_search.sql), under a GIN index. A
 query is parsed once per configuration with `websearch_to_tsquery` (phrases in quotes, `-word`,
 `or`), and a post matches the query parsed as its own language's: one bitmap scan of the index
-per configuration, never a scan of the table.
+per configuration that posts here use (`posts_search_config` says which), never a scan of the
+table.
 
 Rank is `ts_rank_cd` over the weighted vector: a title (weight A) counts above words in a text
 (weight B), so a thread named after the subject comes before a reply that mentions it.
@@ -89,6 +90,8 @@ def search_sql(filters: Filters, args: list[object]) -> str:
         WITH q AS (
             SELECT c AS config, websearch_to_tsquery(c, $1) AS query
             FROM unnest('{{{",".join(CONFIGS)}}}'::regconfig[]) AS c
+            -- only the languages posts here are in: each is one scan of the index
+            WHERE EXISTS (SELECT 1 FROM posts e WHERE e.search_config = c)
         ), hits AS (
             SELECT p.id, ts_rank_cd(p.search_vector, q.query) AS rank, q.query
             FROM q JOIN posts p ON p.search_config = q.config AND p.search_vector @@ q.query
