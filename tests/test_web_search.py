@@ -11,10 +11,14 @@ from typing import Any
 import httpx
 
 from fedcop.config import Config
+from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, follows, posts
 from fedcop.store import actors as actor_store
 from fedcop.store import posts as post_store
 from fedcop.store.posts import NewPost
+from tests.browser import browser
+from tests.conftest import fresh_database
+from tests.live_node import live_node
 from tests.test_signin_throttle_and_sessions import sign_in
 
 
@@ -124,3 +128,24 @@ async def test_handles_still_lead_to_their_page(
 
     assert by_name.status_code == 303 and by_name.headers["location"] == "/u/ana"
     assert by_handle.headers["location"] == "/u/ana"
+
+
+async def test_the_search_box_in_a_real_browser(pg_cluster: EmbeddedPostgres) -> None:
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn) as node:
+        await _seed(node.app, node.config)
+        async with browser() as page:
+            await page.goto(f"{node.base}/search?q=interlibrary")
+            results = page.locator("li.search-result")
+            first = await results.first.locator("a").inner_text()
+            marks = await page.locator(".snippet mark").all_inner_texts()
+            alerts: list[str] = []
+            page.on("dialog", lambda dialog: alerts.append(dialog.message))
+            await page.get_by_label("Words").fill('"interlibrary requests"')
+            await page.get_by_role("button", name="Search").click()
+            await page.wait_for_url("**/search?**")
+            phrase = await page.locator("li.search-result a").all_inner_texts()
+
+    assert first == "Interlibrary loan workflows"
+    assert marks and all(mark.lower() == "interlibrary" for mark in marks)
+    assert phrase == ["Reply in: Catalogue migration"]
+    assert alerts == []
