@@ -3,11 +3,13 @@
     q = https://...      the account or post with that id; with resolve=true fetched from its
                          server when unknown (services.resolving)
     q = name@domain      that account; with resolve=true found by WebFinger when unknown
-    q = text             accounts whose name starts with it; hashtags starting with it
+    q = text             accounts whose name starts with it; hashtags starting with it;
+                         statuses whose words match it (services.post_search: "a phrase",
+                         -word, or; ranked, only posts the caller may read; `account_id`
+                         keeps those by one author)
 
-Statuses are found by URL only: fedcop has no full-text search (like Mastodon without its
-search backend). As in Mastodon, `resolve` and `offset` need a user's token (401 without), and
-a server that cannot be reached only means no result.
+As in Mastodon, `resolve` and `offset` need a user's token (401 without), and a server that
+cannot be reached only means no result.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from fedcop.api.errors import ApiError
 from fedcop.api.status_entities import render_statuses
 from fedcop.config import Config
 from fedcop.routes.responses import json_response
-from fedcop.services import account_directory, resolving, tag_search
+from fedcop.services import account_directory, post_search, resolving, tag_search
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
 
@@ -68,7 +70,7 @@ async def search(call: Call) -> Response:
     if limit < 1:
         raise ApiError(422, "limit must be at least 1")
     limit = min(limit, MOST)
-    params.id("account_id")  # checked; statuses are found by URL only, so it filters nothing
+    author_id = params.id("account_id")
     following = user is not None and params.flag("following")
 
     def wanted(name: str) -> bool:
@@ -99,6 +101,16 @@ async def search(call: Call) -> Response:
                 offset=offset,
                 followed_by=user.actor.id if user is not None and following else None,
             )
+        if wanted("statuses"):
+            hits = await post_search.search(
+                call.pool,
+                query,
+                viewer_id=user.actor.id if user is not None else None,
+                filters=post_search.Filters(author_id=author_id),
+                limit=limit,
+                offset=offset,
+            )
+            posts = [hit.post for hit in hits]
         if wanted("hashtags"):
             tags = await tag_search.starting_with(call.pool, query, limit=limit, offset=offset)
     return json_response(

@@ -31,6 +31,7 @@ from fedcop.services.errors import InvalidInput, ServiceError
 from fedcop.services.post_source import editable_text
 from fedcop.services.reading import PostView
 from fedcop.store.users import User
+from fedcop.web import search_results
 from fedcop.web.render import go, not_found, refused, render
 from fedcop.web.session import FormRefused, checked_form, viewer
 from federation.fetch_errors import FetchError
@@ -253,16 +254,17 @@ async def new_community(request: Request, user: User, form: FormData) -> Respons
 
 
 async def search(request: Request) -> Response:
-    """A name here, `@name@other.node`, or a URL: go to that community or person."""
+    """A name here, `@name@other.node`, or a URL: go to that community or person; other words
+    are searched for (web.search_results)."""
     query = request.query_params.get("q", "").strip()[:300]
     pool, network = request.app.state.pool, request.app.state.network
     if not query:
         return go("/")
-    if "@" not in query.lstrip("@") and "/" not in query:
+    if "@" not in query.lstrip("@") and not query.startswith(("https://", "http://")):
         local = await remote_actors.local_named(pool, query.lstrip("@"))
         if local is not None:
             return go(local)
-        return await not_found(request, f"Nobody and no community here is called {query!r}.")
+        return await search_results.results(request, query)
     try:
         found = await remote_actors.look_up(pool, network, query)
     except (remote_actors.ActorError, FetchError) as error:
