@@ -62,6 +62,16 @@ class Serve:
         self._log_file.flush()
         return self.log.read_text()
 
+    def wait_started(self, server_processes: int, timeout: float = 60) -> None:
+        """Until every server process has finished its start-up (at log level info): one
+        answering is not all of them, and a test that breaks something under a process still
+        starting tests its start-up instead."""
+        deadline = time.monotonic() + timeout
+        while self.output().count("Application startup complete") < server_processes:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"not all server processes started:\n{self.output()}")
+            time.sleep(0.1)
+
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

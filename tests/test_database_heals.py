@@ -115,6 +115,7 @@ def test_serve_restarts_its_killed_database_and_answers_503_meanwhile(
     # the database and the two server processes each have their own pool)
     serve = Serve(data_dir, *processes, env=this_checkout())
     serve.wait_ready()
+    serve.wait_started(2 if processes else 1)
     _admin(data_dir, "create-user", "ana", "--password", "pw-123456")
     _admin(data_dir, "create-community", "garden", "--title", "Garden", "--owner", "ana")
     traffic = Traffic(serve, _admin(data_dir, "token", "ana"))
@@ -170,6 +171,7 @@ def test_serve_gives_up_with_a_sentence_when_its_database_cannot_come_back(
     # Given a serving node whose database files are then taken away and its server killed
     serve = Serve(data_dir, *processes, env=this_checkout())
     serve.wait_ready()
+    serve.wait_started(2 if processes else 1)
     killed = postmaster_pid(data_dir)
     assert killed
     (data_dir / "postgres").rename(data_dir.parent / "postgres-moved")
