@@ -56,7 +56,7 @@ async def database_problem(pool: Any) -> str | None:
     words fit for anyone (the error's own text, which names hosts and users, goes to the log)."""
     try:
         async with asyncio.timeout(DATABASE_TIMEOUT), pool.acquire() as conn:
-            await conn.fetchval("SELECT 1")
+            await operations_store.ping(conn)
     except Exception as error:  # any failure to reach it is the answer, not a crash
         log.warning("health: the database cannot be reached: %s: %s", type(error).__name__, error)
         return "the database cannot be reached"

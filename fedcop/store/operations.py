@@ -69,3 +69,8 @@ async def host_health(conn: asyncpg.Connection) -> HostHealth:
 async def applied_migrations(conn: asyncpg.Connection) -> set[int]:
     rows = await conn.fetch("SELECT version FROM schema_migrations")
     return {row["version"] for row in rows}
+
+
+async def ping(conn: asyncpg.Connection) -> None:
+    """The cheapest query: the database answers (/healthz)."""
+    await conn.fetchval("SELECT 1")
