@@ -8,6 +8,7 @@ pages made from a solved question, the Facilitate setting, and members-only comm
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import xml.etree.ElementTree as ET
@@ -15,9 +16,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from mastodon import Mastodon
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, follows, posts, questions
+from fedcop.services import accounts, follows, oauth, posts, questions
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.scene import settle
@@ -261,3 +263,50 @@ async def test_a_solved_question_becomes_a_page_from_its_thread(alpha: LiveNode)
         added = await fa.submit(f"/t/{answer.id}/kb", into="which-checksum-tool", title="Again")
         assert added.headers["location"] == "/c/stewards/kb/which-checksum-tool"
         assert "Version 2" in await fa.page("/c/stewards/kb/which-checksum-tool")
+
+
+async def test_watchers_are_told_on_the_web_and_in_their_apps(alpha: LiveNode) -> None:
+    async with signed_in(alpha, "ann", PASSWORD) as ann:
+        await write_page(ann, "stewards", "Storage", "Tape.")
+    async with signed_in(alpha, "rae", PASSWORD) as rae:
+        # Given rae watches the page
+        await rae.csrf("/c/stewards/kb/storage")
+        assert (await rae.submit("/c/stewards/kb/storage/watch")).status_code == 303
+        assert ">Stop watching<" in await rae.page("/c/stewards/kb/storage")
+    # When ann edits it
+    async with signed_in(alpha, "ann", PASSWORD) as ann:
+        form = await edit_form(ann, "/c/stewards/kb/storage")
+        await ann.submit(
+            "/c/stewards/kb/storage/edit", **form, title="Storage", markdown="Tape and disk.",
+            note="disk too",
+        )  # fmt: skip
+        # (she is not told of her own change)
+        assert "changed a page you watch" not in await ann.page("/notifications")
+    # Then rae sees it in her notifications on the web, linking to what changed
+    async with signed_in(alpha, "rae", PASSWORD) as rae:
+        told = await rae.page("/notifications")
+        assert "changed a page you watch:" in told
+        assert 'href="/c/stewards/kb/storage">Storage</a>' in told
+        assert 'href="/c/stewards/kb/storage/diff?from=1&amp;to=2"' in told
+    # And in her Mastodon app, as an edited status that links to the page
+    token = await oauth.admin_token(alpha.pool, "rae", "read")
+    client = Mastodon(access_token=token, api_base_url=f"http://127.0.0.1:{alpha.port}")
+    client.session.headers["Host"] = alpha.config.domain
+    notes = await asyncio.to_thread(client.notifications)
+    changed = [n for n in notes if n["type"] == "update"]
+    assert len(changed) == 1
+    assert changed[0]["account"]["acct"] == "ann"
+    status = changed[0]["status"]
+    assert status["url"] == f"{alpha.base}/c/stewards/kb/storage"
+    assert "Changed the page" in status["content"] and "disk too" in status["content"]
+    # When rae stops watching, the next change does not reach her
+    async with signed_in(alpha, "rae", PASSWORD) as rae:
+        await rae.csrf("/c/stewards/kb/storage")
+        assert (await rae.submit("/c/stewards/kb/storage/unwatch")).status_code == 303
+    async with signed_in(alpha, "ann", PASSWORD) as ann:
+        form = await edit_form(ann, "/c/stewards/kb/storage")
+        await ann.submit(
+            "/c/stewards/kb/storage/edit", **form, title="Storage", markdown="Disk.", note=""
+        )
+    again = await asyncio.to_thread(client.notifications)
+    assert len([n for n in again if n["type"] == "update"]) == 1
