@@ -14,6 +14,7 @@ from fedcop.services import (
     moderation,
     post_changes,
     posts,
+    questions,
     reading,
     remote_actors,
     remote_facilitators,
@@ -57,6 +58,13 @@ async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> Inbo
     ):
         changed = await moderation.receive(ctx.pool, ctx.config, ctx.network, inner, via=group)
         return done_or_ignored(changed, _NO_MODERATION_CHANGE)
+    if inner_type == "Update" and isinstance(inner, dict):
+        # A facilitator's change of a question's state (the community's decision to announce).
+        by_facilitator = await questions.receive_from_facilitator(
+            ctx.pool, ctx.config, inner, via=group
+        )
+        if by_facilitator is not None:
+            return InboundState.DONE
     if inner_type in ("Update", "Delete") and isinstance(inner, dict):
         # A peer that is down is waited for, and a refusal recorded, by the inbox worker.
         changed = await post_changes.apply_announced_change(

@@ -137,6 +137,10 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
     note = update.get("object")
     if not isinstance(note, dict):
         raise ChangeRefused("an Update must carry the object it changes")
+    # A facilitator's, not the author's: it changes a question's state alone, if anything.
+    by_facilitator = await questions.receive_from_facilitator(pool, config, update, via=None)
+    if by_facilitator is not None:
+        return by_facilitator
     actor_uri = id_of(update.get("actor"))
     async with pool.acquire() as conn, conn.transaction():
         post = await post_store.find_by_uri(conn, str(note.get("id")))
