@@ -138,7 +138,10 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
     if not isinstance(note, dict):
         raise ChangeRefused("an Update must carry the object it changes")
     # A facilitator's, not the author's: it changes a question's state alone, if anything.
-    by_facilitator = await questions.receive_from_facilitator(pool, config, update, via=None)
+    try:
+        by_facilitator = await questions.receive_from_facilitator(pool, config, update, via=None)
+    except Refused as refusal:
+        raise ChangeRefused(str(refusal)) from None
     if by_facilitator is not None:
         return by_facilitator
     actor_uri = id_of(update.get("actor"))
