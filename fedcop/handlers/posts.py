@@ -11,6 +11,7 @@ from fedcop.queues import InboundState
 from fedcop.services import (
     boosts,
     follows,
+    lifecycle,
     moderation,
     post_changes,
     posts,
@@ -116,7 +117,11 @@ async def _update_actor(
 ) -> InboundState:
     """An actor changed its profile (or key): keep the new document, if it is its own."""
     if actor_document.get("id") != id_of(activity.get("actor")):
-        raise Ignored(f"an update of {actor_document.get('id')}: an actor updates only itself")
+        # A facilitator elsewhere setting the stage of a community here, or no one's business.
+        changed = await lifecycle.receive_stage(ctx.pool, ctx.config, activity, actor_document)
+        if changed is None:
+            raise Ignored(f"an update of {actor_document.get('id')}: an actor updates only itself")
+        return done_or_ignored(changed, "the community is at that stage already")
     try:
         await remote_actors.store_actor(ctx.pool, actor_document)
     except remote_actors.ActorError as refusal:

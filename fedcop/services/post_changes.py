@@ -17,6 +17,7 @@ from fedcop.documents.posts import without_title_paragraph
 from fedcop.network import Network
 from fedcop.services import (
     addressees,
+    lifecycle,
     markdown,
     person_replies,
     post_delivery,
@@ -71,6 +72,10 @@ async def edit(
         raise InvalidInput(f"the content warning is too long: at most {MAX_SUMMARY} characters")
     async with pool.acquire() as conn, conn.transaction():
         writer, post = await _own_post(conn, author, post_uri)
+        if post.community_id is not None:
+            # A Closed community is an archive: nobody edits what it keeps (deleting one's own
+            # post stays possible: see delete).
+            lifecycle.ensure_open(await _written_in(conn, post))
         # The people it addressed stay linked (who it addresses is set when it is written).
         mentioned = await addressee_store.mentions_of(conn, post.id)
         html = addressees.link_mentions(markdown.render(text), mentioned, config)
@@ -112,6 +117,9 @@ async def edit(
 
 
 async def delete(pool: Any, config: Config, *, author: str, post_uri: str) -> None:
+    """The author deletes their post. Also in a Closed community: an archive keeps what its
+    members said, but a member may still take back their own words (their privacy, their
+    right to erasure, weighs more than the archive being complete); nobody may change them."""
     async with pool.acquire() as conn, conn.transaction():
         writer, post = await _own_post(conn, author, post_uri)
         if post.community_id is None:
@@ -160,6 +168,8 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
             if post.community_id is not None
             else None
         )
+        if community is not None and community.is_local and community.is_closed:
+            raise ChangeRefused(lifecycle.closed_sentence(community))
         if post.is_thread and community is not None:
             # The same rule as when it arrived: a Page's summary may be its title.
             title, summary_is_title = received_title(note, content, community)
