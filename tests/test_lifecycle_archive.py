@@ -88,6 +88,12 @@ async def test_a_closed_community_takes_no_edits_or_boosts_but_authors_may_delet
             refused = await fa.submit(f"/t/{thread.id}/edit", content="Changed", title="New")
         assert refused.status_code == 400
         assert CLOSED_SENTENCE in html.unescape(refused.text)
+        # and she is offered no summary to write, and refused one
+        async with signed_in(alpha, "fa", "long enough") as fa:
+            assert f"/t/{thread.id}/summary" not in await fa.page(f"/t/{thread.id}")
+            summary = await fa.http.get(f"/t/{thread.id}/summary")
+        assert summary.status_code == 403
+        assert CLOSED_SENTENCE in html.unescape(summary.text)
         # and from the client API: an edit and a boost are refused as Mastodon apps expect
         token = await oauth.admin_token(alpha.pool, "fa", "write")
         edit = await api(alpha, token, "PUT", f"/api/v1/statuses/{thread.id}", status="Changed")

@@ -16,10 +16,11 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import moderation, post_changes, posts
+from fedcop.services import moderation, oauth, post_changes, posts
 from fedcop.services.moderation import Action
 from fedcop.store import summaries as summary_store
 from tests.live_node import LiveNode
@@ -127,6 +128,19 @@ async def test_a_facilitators_summary_is_shown_at_the_top_on_every_node(scene: S
         # gus is no facilitator: nothing offers him to write one, and the form refuses him
         assert f"/t/{on_gamma.id}/summary" not in page
         assert (await gus.http.get(f"/t/{on_gamma.id}/summary")).status_code == 403
+
+    # and Mastodon apps on gamma see an ordinary reply in the thread's context
+    token = await oauth.admin_token(gamma.pool, "gus", "read")
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gamma.port}") as http:
+        context = await http.get(
+            f"/api/v1/statuses/{on_gamma.id}/context",
+            headers={"Host": gamma.config.domain, "Authorization": f"Bearer {token}"},
+        )
+    assert context.status_code == 200, context.text
+    statuses = [s for s in context.json()["descendants"] if s["uri"] == summary_uri]
+    assert len(statuses) == 1
+    assert statuses[0]["in_reply_to_id"] == str(on_gamma.id)
+    assert "Answered: sha256." in statuses[0]["content"]
 
     # And mona's server was sent the summary's id, as it is for a new thread
     announced = [a["object"] for a in masto.received[before:] if a.get("type") == "Announce"]
