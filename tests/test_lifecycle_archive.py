@@ -22,7 +22,9 @@ from fedcop.services.moderation import Action
 from fedcop.store import actors as actor_store
 from fedcop.store import users as user_store
 from tests.live_node import LiveNode
+from tests.microblog_server import microblog_server
 from tests.scene import settle, stored, three_nodes
+from tests.signed_requests import encoded, post
 from tests.web_session import signed_in
 
 CLOSED_SENTENCE = "Data Stewards is closed: it is kept as a read-only archive"
@@ -208,3 +210,39 @@ async def test_mastodon_apps_see_the_stage_as_a_profile_field(
         )
         assert there.status_code == 200, there.text
         assert there.json()["fields"][0]["name"] == "Stage"
+
+
+async def test_the_inbox_takes_an_update_of_its_own_community_from_elsewhere_only_to_judge_it(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    """An Update embedding a community of this node, sent by someone on another server, passes
+    the inbox (a facilitator elsewhere may send one) and is refused by its handler when the
+    sender facilitates nothing; one embedding a third server's object is still a 400."""
+    async with three_nodes(pg_cluster) as nodes:
+        alpha, beta, _ = nodes
+        community = f"{alpha.base}/c/stewards"
+        with microblog_server("masto") as masto:
+            forged = {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{masto.user}#updates/1",
+                "type": "Update",
+                "actor": masto.user,
+                "object": {"id": community, "type": "Group", "fedcop:stage": "Closed"},
+            }
+            assert (await post(alpha, encoded(forged), masto.sender)).status_code == 202
+            await settle(*nodes)
+            row = await inbound(alpha, "Update", masto.user)
+            assert row is not None and row["state"] == "rejected"
+            assert "only facilitators" in row["last_error"]
+            async with alpha.pool.acquire() as conn:
+                found = await actor_store.find_by_uri(conn, community)
+            assert found is not None and found.stage is None
+            # An object of a third server embedded by the sender is refused at the door
+            third = {
+                **forged,
+                "id": f"{masto.user}#updates/2",
+                "object": {"id": f"{beta.base}/u/bea", "type": "Person"},
+            }
+            refused = await post(alpha, encoded(third), masto.sender)
+            assert refused.status_code == 400
+            assert "not on the actor's host" in refused.text
