@@ -6,8 +6,9 @@ gus on gamma are members.
     announced by the community -> beta (the asker's node) and gamma show it solved; fa
     withdraws it the same way.
     gus deletes his accepted answer (or fa removes it) -> unsolved on every node.
-    bea, made a facilitator, accepts an answer from beta for a thread written on alpha -> her
-    Update goes to the community, which takes it from a facilitator and announces it.
+    bea, made a facilitator, accepts an answer from beta for a thread written on alpha (or on
+    gamma) -> her Update goes to the community, which takes it from a facilitator and
+    announces it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import moderation, post_changes, posts, questions
 from fedcop.services.moderation import Action
 from tests.live_node import LiveNode
+from tests.microblog_server import microblog_server
 from tests.scene import Nodes, settle, stored, three_nodes
+from tests.signed_requests import encoded, post
 from tests.web_session import signed_in
 
 STEWARDS = "/c/stewards"
@@ -198,13 +201,67 @@ async def test_a_remote_facilitator_settles_a_question_from_their_own_node(
             await stored(alpha, answer.uri)
         ).id
         assert on_alpha.is_question
-        # And a thread written on a third node is refused to bea with a sentence
-        elsewhere, _ = await question_and_answer(
+        # And a question written on a third node (gamma) she settles from beta just the same
+        elsewhere, fa_answer = await question_and_answer(
             nodes, (gamma, "gus"), (alpha, "fa"), "Asked on gamma?"
         )
         async with signed_in(beta, "bea", "long enough") as bea:
             there = await stored(beta, elsewhere.uri)
+            answer_there = await stored(beta, fa_answer.uri)
             await bea.csrf(f"/t/{there.id}")
-            refused = await bea.submit(f"/t/{there.id}/question")
+            accepted = await bea.submit(f"/t/{there.id}/accept", answer=str(answer_there.id))
+            assert accepted.status_code == 303, accepted.text
+        await settle(*nodes)
+        for node in nodes:
+            kept = await stored(node, elsewhere.uri)
+            assert kept.accepted_answer_uri == fa_answer.uri, node.base
+        # and gamma, the asker's node, serves gus's thread with it
+        served = await gamma.get(
+            elsewhere.uri.removeprefix(gamma.base), headers={"Accept": "application/activity+json"}
+        )
+        assert served.json()["fedcop:acceptedAnswer"] == fa_answer.uri
+
+
+async def test_a_question_state_from_someone_who_facilitates_nothing_is_refused(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    """The inbox lets in an Update of a question's state embedding a thread of another server
+    (a facilitator elsewhere may send one); from anyone else it is rejected, nothing changes."""
+    async with three_nodes(pg_cluster) as nodes:
+        alpha, beta, gamma = nodes
+        thread, answer = await question_and_answer(
+            nodes, (beta, "bea"), (gamma, "gus"), "Which checksum tool?"
+        )
+        document = (
+            await beta.get(
+                thread.uri.removeprefix(beta.base),
+                headers={"Accept": "application/activity+json"},
+            )
+        ).json()
+        with microblog_server("masto") as masto:
+            forged = {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{masto.user}#updates/1",
+                "type": "Update",
+                "actor": masto.user,
+                "object": {**document, "fedcop:acceptedAnswer": answer.uri},
+            }
+            assert (await post(alpha, encoded(forged), masto.sender)).status_code == 202
+            await settle(*nodes)
+            async with alpha.pool.acquire() as conn:
+                row = await conn.fetchrow(
+                    "SELECT state, last_error FROM inbound_activities WHERE activity_id = $1",
+                    forged["id"],
+                )
+            assert row is not None and row["state"] == "rejected"
+            assert "facilitator" in row["last_error"]
+            for node in nodes:
+                assert (await stored(node, thread.uri)).accepted_answer_id is None, node.base
+            # while an edit of another server's post, with no question state, stays a 400
+            edit = {
+                **forged,
+                "id": f"{masto.user}#updates/2",
+                "object": {"id": answer.uri, "type": "Note", "content": "<p>Forged</p>"},
+            }
+            refused = await post(alpha, encoded(edit), masto.sender)
             assert refused.status_code == 400
-            assert "community" in refused.text

@@ -10,8 +10,9 @@ signer's host not blocked ................ else 403
 JSON object, valid for its schema ........ else 400 (an unknown type: 202, recorded, ignored)
 storable: no U+0000, id fits the index ... else 400
 origin: key, actor and activity on one host; so are objects embedded in
-        Create/Update/Delete (but an Update of an object of this node: a
-        facilitator elsewhere asking a change, decided by its handler) ... else 400
+        Create/Update/Delete (but an Update of an object of this node, or of a
+        question's state: a facilitator elsewhere asking a change, decided by its
+        handler) ........................................... else 400
     (these three steps are `admit(body, signer_host)`, callable on their own)
 key known?   a key fedcop refuses (RSA under 1024 or over 8192 bits, not RSA) -> 401, before
              any verify; else verify now: good -> 'pending'; bad with a key held in memory ->
@@ -37,6 +38,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
+from fedcop.documents.questions import read_question
 from fedcop.inbox.fairness import RETRY_AFTER_SECONDS, InboxShares
 from fedcop.queues import InboundState
 from fedcop.store import actors as actor_store
@@ -355,15 +357,14 @@ def _origin_problem(
         # different: a Delete of a post by a facilitator on another server names the post by
         # id, and whether that actor may delete it is the handler's call.
         object_id = id_of(embedded)
-        if (
-            first_type(document) == "Update"
-            and local_host is not None
-            and host_of(object_id) == local_host
+        if first_type(document) == "Update" and (
+            (local_host is not None and host_of(object_id) == local_host)
+            or read_question(embedded) is not None
         ):
-            # An Update of one of this node's own objects, from elsewhere: a facilitator on
-            # another node changing a community here (its stage, as Lemmy's moderators update
-            # their community) or a question's state. The copy is never taken as the object:
-            # the handler reads only the change asked for, from someone allowed to ask it.
+            # A facilitator on another node asking for a change: of a community here (its
+            # stage, as Lemmy's moderators update their community), or of a question's state
+            # (a thread written anywhere). The copy is never taken as the object: the handler
+            # reads only the change asked for, and only from someone allowed to ask it.
             return None
         if object_id is not None and host_of(object_id) != signer_host:
             return (

@@ -10,9 +10,9 @@ it. The state travels in the thread's document (documents.questions) as an Updat
       set by a facilitator          the thread (the thread's document as kept there, with
                                     the new state), which the community announces to every
                                     member's server, the asker's among them
-                                 -> a facilitator on another node (of a thread written on the
-                                    community's node): their Update goes to the community,
-                                    which applies it if they facilitate it, and announces it
+                                 -> a facilitator on another node: their Update goes to the
+                                    community, which applies it if they facilitate it, and
+                                    announces it
     Update of a thread in        -> its author's say (the inbox checks the sender): the state
                                     it carries replaces the one kept here
                                  -> anyone else's: only its question state is read, and only
@@ -185,8 +185,7 @@ async def _may_change(
     conn: asyncpg.Connection, by: str, thread_id: int
 ) -> tuple[Post, Actor, Actor]:
     """The thread, its community and the person, when `by` may change its question state
-    from here: its author (written here), or a facilitator (on the community's node for any
-    thread; elsewhere, for a thread written on the community's node)."""
+    from here: its author (written here), or a facilitator of its community."""
     person = await actor_store.find_local(conn, by)
     thread = await post_store.find(conn, thread_id)
     if person is None or thread is None or thread.is_gone or thread.community_id is None:
@@ -205,21 +204,12 @@ async def _may_change(
     author = await actor_store.find_by_id(conn, thread.author_id)
     if author is None:
         raise NotFound("There is no such thread here.")
-    if not author.is_local and not (facilitator and _facilitated_from_here(community, author)):
-        # Its Update is its author's to send from their own node, or a facilitator's from a
-        # node that can speak for it: the community's own (its announce is the decision), or,
-        # for a thread written there, this one (the community's node takes an Update of its
-        # own objects from its facilitators elsewhere).
-        raise InvalidInput(
-            "this question was written on another node: its author or a facilitator on the "
-            "community's own node can change it"
-        )
+    if not author.is_local and not facilitator:
+        # Its Update is its author's to send, from their own node (a facilitator's goes to the
+        # community, whose node decides and announces it).
+        raise InvalidInput("this question was written on another node: change it there")
     lifecycle.ensure_open(community)
     return thread, community, person.actor
-
-
-def _facilitated_from_here(community: Actor, author: Actor) -> bool:
-    return community.is_local or (author.domain is not None and author.domain == community.domain)
 
 
 async def _announce(
