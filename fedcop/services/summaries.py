@@ -29,7 +29,7 @@ from fedcop.store import posts as post_store
 from fedcop.store import summaries as store
 from fedcop.store.posts import Post
 from fedcop.store.users import User
-from federation.html import to_text
+from federation.html import safe_url, to_text
 
 # How much of a reply its link's text quotes.
 EXCERPT = 60
@@ -121,7 +121,7 @@ def links_to(replies: list[PostView]) -> str:
         excerpt = words if len(words) <= EXCERPT else words[: EXCERPT - 1].rstrip() + "…"
         label = _markdown_label(excerpt or "a reply")
         who = view.author.display_name or view.author.username
-        lines.append(f"- [{label}]({view.post.url or view.post.uri}) ({_markdown_label(who)})")
+        lines.append(f"- [{label}]({_link_target(view)}) ({_markdown_label(who)})")
     return "\n".join(lines)
 
 
@@ -141,6 +141,16 @@ async def picked(pool: Any, thread_id: int, reply_ids: list[int]) -> list[PostVi
         for view in await reading.thread(pool, thread_id)
         if view.post.id in wanted and not view.post.is_gone
     ]
+
+
+def _link_target(view: PostView) -> str:
+    """The reply's address as a Markdown link target: its page if that is an http(s) URL, else
+    its id; the characters that would end the link early are percent-encoded."""
+    target = safe_url(view.post.url) or view.post.uri
+    return "".join(_IN_LINK.get(char, char) for char in target)
+
+
+_IN_LINK = {"(": "%28", ")": "%29", " ": "%20", "<": "%3C", ">": "%3E"}
 
 
 def _markdown_label(text: str) -> str:
