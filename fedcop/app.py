@@ -43,6 +43,7 @@ from fedcop.web import notifications as web_notifications
 from fedcop.web import pages
 from fedcop.web import people as web_people
 from fedcop.web import reports as web_reports
+from fedcop.web import summaries as web_summaries
 from fedcop.web import tags as web_tags
 from fedcop.web import timeline as web_timeline
 from fedcop.web.headers import PageHeaders
@@ -131,6 +132,7 @@ def create_app(
             *web_tags.routes,
             *web_timeline.routes,
             *web_people.routes,
+            *web_summaries.routes,
             *api_routes,
             *wellknown.routes,
             *health.routes,

@@ -99,6 +99,11 @@ async def scene(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Scene]:
             pool, config, network, author="ada", community_uri=stewards.uri,
             content="Which tool runs it?", in_reply_to=reply.uri,
         )  # fmt: skip
+        await posts.write(
+            pool, config, network, author="ada", community_uri=stewards.uri,
+            content="Asked: how to keep schedules. Answered: [a nightly job](https://example.org).",
+            in_reply_to=thread.uri, facilitator_summary=True,
+        )  # fmt: skip
         spam = await posts.write(
             pool, config, network, author="sam", community_uri=stewards.uri,
             content="BUY CHEAP PILLS", in_reply_to=thread.uri,
@@ -187,6 +192,7 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         "/c/clinic",
         f"/t/{thread}",
         f"/t/{thread}/edit",
+        f"/t/{thread}/summary",
         "/u/ada",
         "/home",
         "/settings",

@@ -34,6 +34,7 @@ from fedcop.config import Config
 from fedcop.documents.actors import utc_timestamp
 from fedcop.documents.context import AS_CONTEXT, PUBLIC
 from fedcop.documents.questions import QUESTION_CONTEXT, question_fields
+from fedcop.documents.summaries import summary_fields
 from fedcop.services.post_source import source_field
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
@@ -129,6 +130,7 @@ def post_object(
     if post.attachments:
         document["attachment"] = [_attachment(item) for item in post.attachments]
     document.update(question_fields(post))
+    document.update(summary_fields(post))
     return document
 
 

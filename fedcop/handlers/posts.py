@@ -11,9 +11,11 @@ from fedcop.queues import InboundState
 from fedcop.services import (
     boosts,
     follows,
+    lifecycle,
     moderation,
     post_changes,
     posts,
+    questions,
     reading,
     remote_actors,
     remote_facilitators,
@@ -57,6 +59,13 @@ async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> Inbo
     ):
         changed = await moderation.receive(ctx.pool, ctx.config, ctx.network, inner, via=group)
         return done_or_ignored(changed, _NO_MODERATION_CHANGE)
+    if inner_type == "Update" and isinstance(inner, dict):
+        # A facilitator's change of a question's state (the community's decision to announce).
+        by_facilitator = await questions.receive_from_facilitator(
+            ctx.pool, ctx.config, inner, via=group
+        )
+        if by_facilitator is not None:
+            return InboundState.DONE
     if inner_type in ("Update", "Delete") and isinstance(inner, dict):
         # A peer that is down is waited for, and a refusal recorded, by the inbox worker.
         changed = await post_changes.apply_announced_change(
@@ -108,7 +117,11 @@ async def _update_actor(
 ) -> InboundState:
     """An actor changed its profile (or key): keep the new document, if it is its own."""
     if actor_document.get("id") != id_of(activity.get("actor")):
-        raise Ignored(f"an update of {actor_document.get('id')}: an actor updates only itself")
+        # A facilitator elsewhere setting the stage of a community here, or no one's business.
+        changed = await lifecycle.receive_stage(ctx.pool, ctx.config, activity, actor_document)
+        if changed is None:
+            raise Ignored(f"an update of {actor_document.get('id')}: an actor updates only itself")
+        return done_or_ignored(changed, "the community is at that stage already")
     try:
         await remote_actors.store_actor(ctx.pool, actor_document)
     except remote_actors.ActorError as refusal:

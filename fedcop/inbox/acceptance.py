@@ -10,7 +10,9 @@ signer's host not blocked ................ else 403
 JSON object, valid for its schema ........ else 400 (an unknown type: 202, recorded, ignored)
 storable: no U+0000, id fits the index ... else 400
 origin: key, actor and activity on one host; so are objects embedded in
-        Create/Update/Delete ...................... else 400
+        Create/Update/Delete (but an Update of an object of this node, or of a
+        question's state: a facilitator elsewhere asking a change, decided by its
+        handler) ........................................... else 400
     (these three steps are `admit(body, signer_host)`, callable on their own)
 key known?   a key fedcop refuses (RSA under 1024 or over 8192 bits, not RSA) -> 401, before
              any verify; else verify now: good -> 'pending'; bad with a key held in memory ->
@@ -36,6 +38,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
+from fedcop.documents.questions import read_question
 from fedcop.inbox.fairness import RETRY_AFTER_SECONDS, InboxShares
 from fedcop.queues import InboundState
 from fedcop.store import actors as actor_store
@@ -147,7 +150,8 @@ class Acceptance:
             return Decision(401, f"the signature's keyId {signature.key_id!r} is not a URL")
         if signer_host in await self._blocked_hosts():
             return Decision(403, f"{signer_host} is blocked on this node")
-        admitted = admit(request.body, signer_host)
+        local_host = host_of(f"https://{self.public_authority}") if self.public_authority else None
+        admitted = admit(request.body, signer_host, local_host=local_host)
         if admitted.row is None:
             return admitted
         decision = await self._verify(request, signature, admitted.row)
@@ -279,17 +283,18 @@ def _verified(
     return Decision(202, "accepted", row)
 
 
-def admit(body: bytes, signer_host: str) -> Decision:
+def admit(body: bytes, signer_host: str, *, local_host: str | None = None) -> Decision:
     """The checks after the signature's: the body is an activity fedcop can store, from the
     signer's host. A 400 with the reason, or a 202 with the row to queue ('pending': the caller
-    still verifies the signature, which may make it 'unverified' or a 401)."""
+    still verifies the signature, which may make it 'unverified' or a 401). `local_host`: this
+    node's host, whose own objects a facilitator elsewhere may ask to change by an Update."""
     try:
         document = parse_document(body)
         activity_type = _checked_type(document)
         _check_storable(document, body)
     except ValidationError as error:
         return Decision(400, str(error))
-    origin_problem = _origin_problem(document, signer_host)
+    origin_problem = _origin_problem(document, signer_host, local_host)
     if origin_problem:
         return Decision(400, origin_problem)
     actor_uri = str(id_of(document.get("actor")))
@@ -337,7 +342,9 @@ def _checked_type(document: dict[str, Any]) -> str:
     return activity_type
 
 
-def _origin_problem(document: dict[str, Any], signer_host: str) -> str | None:
+def _origin_problem(
+    document: dict[str, Any], signer_host: str, local_host: str | None = None
+) -> str | None:
     actor_uri = id_of(document.get("actor"))
     activity_id = document.get("id")
     if host_of(actor_uri) != signer_host:
@@ -350,6 +357,15 @@ def _origin_problem(document: dict[str, Any], signer_host: str) -> str | None:
         # different: a Delete of a post by a facilitator on another server names the post by
         # id, and whether that actor may delete it is the handler's call.
         object_id = id_of(embedded)
+        if first_type(document) == "Update" and (
+            (local_host is not None and host_of(object_id) == local_host)
+            or read_question(embedded) is not None
+        ):
+            # A facilitator on another node asking for a change: of a community here (its
+            # stage, as Lemmy's moderators update their community), or of a question's state
+            # (a thread written anywhere). The copy is never taken as the object: the handler
+            # reads only the change asked for, and only from someone allowed to ask it.
+            return None
         if object_id is not None and host_of(object_id) != signer_host:
             return (
                 f"{first_type(document)} of {object_id}, which is not on the actor's host "

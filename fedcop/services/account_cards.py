@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fedcop.documents.lifecycle import CLOSED
 from fedcop.store import account_facts
 from fedcop.store import users as user_store
 from fedcop.store.account_facts import Counts
@@ -18,7 +19,8 @@ _NO_COUNTS = Counts(0, 0, 0, None)
 class AccountCard:
     actor: Actor
     counts: Counts
-    # Local users only: their profile fields and whether they administer the node.
+    # Local users only: their profile fields and whether they administer the node; a
+    # community's field is its lifecycle stage, when one is recorded.
     is_admin: bool = False
     fields: tuple[tuple[str, str], ...] = ()
 
@@ -46,8 +48,22 @@ async def cards(conn: Any, actors: list[Actor]) -> dict[int, AccountCard]:
                 )
                 if value
             )
+        elif actor.actor_type == "Group" and actor.stage is not None:
+            # A community's lifecycle stage (services.lifecycle), here or as a fedcop community
+            # elsewhere states it: a profile field is what every Mastodon app shows of an
+            # account without knowing the term. Closed says what it means for a member.
+            fields = ((STAGE_FIELD, _stage_value(actor.stage)),)
         found[actor.id] = AccountCard(actor, counts.get(actor.id, _NO_COUNTS), is_admin, fields)
     return found
+
+
+STAGE_FIELD = "Stage"
+
+
+def _stage_value(stage: str) -> str:
+    if stage == CLOSED:
+        return "Closed (a read-only archive)"
+    return stage
 
 
 async def card(pool: Any, actor: Actor) -> AccountCard:

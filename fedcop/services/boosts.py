@@ -16,8 +16,8 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.documents.context import PUBLIC
-from fedcop.services import notifications, outbox
-from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.services import lifecycle, notifications, outbox
+from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.services.statuses import visible
 from fedcop.store import actors as actor_store
 from fedcop.store import boosts as store
@@ -39,6 +39,9 @@ async def boost(pool: Any, config: Config, user: User, post_id: int) -> tuple[Bo
         # says, a private community's posts are its members').
         if post.visibility == "followers" or (community is not None and community.members_only):
             raise InvalidInput("Posts for members only cannot be boosted")
+        if community is not None:
+            # A Closed community's posts are archived: read, linked to, never put about again.
+            lifecycle.ensure_open(community)
         existing = await store.find(conn, user.actor.id, post.id)
         if existing is not None:
             return existing, post
@@ -136,6 +139,13 @@ async def receive_announce(pool: Any, booster: Actor, announce: dict[str, Any]) 
         post = await post_store.find_by_uri(conn, target)
         if post is None or post.is_gone or post.visibility == "followers":
             return False
+        community = (
+            await actor_store.find_by_id(conn, post.community_id)
+            if post.community_id is not None
+            else None
+        )
+        if community is not None and community.is_local and community.is_closed:
+            raise Refused(lifecycle.closed_sentence(community))
         if await store.add(conn, booster.id, post.id, activity_id) is None:
             return False
         await notifications.reblogged(conn, post, booster.id)

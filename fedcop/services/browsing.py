@@ -55,6 +55,8 @@ class Permissions:
     moderate: bool
     voted: bool
     pinned: bool = False
+    # The author deletes their own post, even in a Closed community (services.lifecycle).
+    delete: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,10 +189,11 @@ async def permissions(pool: Any, view: PostView, viewer_id: int | None) -> Permi
     return Permissions(
         reply=alive and not banned and not view.post.locked and open_,
         vote=alive and not banned and open_,
-        edit=alive and view.author.id == viewer_id,
+        edit=alive and view.author.id == viewer_id and open_,
         moderate=moderate,
         voted=voted,
         pinned=pinned,
+        delete=alive and view.author.id == viewer_id,
     )
 
 

@@ -17,6 +17,7 @@ from fedcop.documents.posts import without_title_paragraph
 from fedcop.network import Network
 from fedcop.services import (
     addressees,
+    lifecycle,
     markdown,
     person_replies,
     post_delivery,
@@ -25,6 +26,7 @@ from fedcop.services import (
     post_source,
     questions,
     relay,
+    summary_flags,
 )
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.services.posts import MAX_CONTENT, MAX_SUMMARY, MAX_TITLE, received_title
@@ -70,6 +72,10 @@ async def edit(
         raise InvalidInput(f"the content warning is too long: at most {MAX_SUMMARY} characters")
     async with pool.acquire() as conn, conn.transaction():
         writer, post = await _own_post(conn, author, post_uri)
+        if post.community_id is not None:
+            # A Closed community is an archive: nobody edits what it keeps (deleting one's own
+            # post stays possible: see delete).
+            lifecycle.ensure_open(await _written_in(conn, post))
         # The people it addressed stay linked (who it addresses is set when it is written).
         mentioned = await addressee_store.mentions_of(conn, post.id)
         html = addressees.link_mentions(markdown.render(text), mentioned, config)
@@ -111,6 +117,9 @@ async def edit(
 
 
 async def delete(pool: Any, config: Config, *, author: str, post_uri: str) -> None:
+    """The author deletes their post. Also in a Closed community: an archive keeps what its
+    members said, but a member may still take back their own words (their privacy, their
+    right to erasure, weighs more than the archive being complete); nobody may change them."""
     async with pool.acquire() as conn, conn.transaction():
         writer, post = await _own_post(conn, author, post_uri)
         if post.community_id is None:
@@ -136,6 +145,13 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
     note = update.get("object")
     if not isinstance(note, dict):
         raise ChangeRefused("an Update must carry the object it changes")
+    # A facilitator's, not the author's: it changes a question's state alone, if anything.
+    try:
+        by_facilitator = await questions.receive_from_facilitator(pool, config, update, via=None)
+    except Refused as refusal:
+        raise ChangeRefused(str(refusal)) from None
+    if by_facilitator is not None:
+        return by_facilitator
     actor_uri = id_of(update.get("actor"))
     async with pool.acquire() as conn, conn.transaction():
         post = await post_store.find_by_uri(conn, str(note.get("id")))
@@ -152,6 +168,8 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
             if post.community_id is not None
             else None
         )
+        if community is not None and community.is_local and community.is_closed:
+            raise ChangeRefused(lifecycle.closed_sentence(community))
         if post.is_thread and community is not None:
             # The same rule as when it arrived: a Page's summary may be its title.
             title, summary_is_title = received_title(note, content, community)
@@ -182,6 +200,7 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
             await post_store.set_language(conn, post.id, fields.language)
         await post_marks.retag_received(conn, post.id, note)
         await questions.apply_received(conn, post, note)
+        await summary_flags.apply_received(conn, post, note)
         await _relay_if_local(conn, config, post.community_id, update)
         return True
 

@@ -85,7 +85,7 @@ async def publish(
             "cc": document["cc"],
             "audience": community.uri,
         }
-        if post.is_thread:
+        if post.is_thread or post.facilitator_summary:
             # Its fedcop: properties need the prefix where the object is read, in the activity.
             activity["@context"] = document["@context"]
         published.append(

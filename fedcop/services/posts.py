@@ -41,6 +41,7 @@ from fedcop.services import (
     questions,
     relay,
     remote_actors,
+    summary_flags,
 )
 from fedcop.services.errors import Ignored, InvalidInput, NotFound, Refused
 
@@ -112,6 +113,7 @@ async def write(
     sensitive: bool = False,
     also_in: list[str] | None = None,
     question: bool = False,
+    facilitator_summary: bool = False,
 ) -> Post:
     """A local user posts a thread (with a title) or a reply (to a post's id), optionally with
     links attached and a content warning (`summary`, plain text).
@@ -119,7 +121,8 @@ async def write(
     `also_in`: the ids of other communities the same thread starts in (a cross-post). Each gets
     a thread of its own, linked to the others; they are all written, or none is (the first
     refusal is the answer). The thread in `community_uri` is returned. `question`: the thread
-    asks one (services.questions)."""
+    asks one (services.questions). `facilitator_summary`: the reply is a facilitator's summary
+    of the thread it answers (services.summary_flags)."""
     attachments = link_attachments(links or [])
     if in_reply_to is None and not (title and title.strip()):
         raise InvalidInput("a new thread needs a title")
@@ -164,6 +167,8 @@ async def write(
         await addressee_store.link_crossposts(conn, [post.id for post in written])
         if question and in_reply_to is None:
             written = await questions.asked(conn, written)
+        if facilitator_summary:
+            written = await summary_flags.flag_written(conn, writer.actor, communities[0], written)
         for post, community in zip(written, communities, strict=True):
             await _send(conn, config, writer.actor, community, post)
         found = await post_store.find(conn, written[0].id)
@@ -272,9 +277,13 @@ async def _send(
     create = await post_delivery.publish(conn, config, "Create", post, writer, community)
     await post_store.set_create_uri(conn, post.id, create["id"])
     if community.is_local:
-        await relay.relay(
-            conn, config, community, create, new_thread_uri=post.uri if post.is_thread else None
-        )
+        await relay.relay(conn, config, community, create, new_thread_uri=_shown_alone(post))
+
+
+def _shown_alone(post: Post) -> str | None:
+    """The id announced by itself to the community's microblog followers (relay): a new
+    thread's, or a facilitator's summary's, which they see as a boosted reply."""
+    return post.uri if post.is_thread or post.facilitator_summary else None
 
 
 async def _parent(conn: asyncpg.Connection, in_reply_to: str | None) -> Post | None:
@@ -392,14 +401,9 @@ async def receive_create(
         if post is None:  # arrived twice at once
             return await post_store.find_by_uri(conn, str(note["id"]))
         await post_marks.mark_received(conn, post, note, notify=not backfill)
+        post = await summary_flags.apply_received(conn, post, note)
         if community.is_local:
-            await relay.relay(
-                conn,
-                config,
-                community,
-                create,
-                new_thread_uri=post.uri if thread_id is None else None,
-            )
+            await relay.relay(conn, config, community, create, new_thread_uri=_shown_alone(post))
         return post
 
 

@@ -2,8 +2,8 @@
 
 accepted activity (Create, Update, Delete, Like, ... exactly as received or made here)
   -> Announce{actor: community, object: <the activity, unchanged>}  to every follower server
-  -> and, for a new thread, Announce{object: <thread id>} to microblog servers instead,
-     which show an announced object but not an announced Create
+  -> and, for a new thread (or a facilitator's summary), Announce{object: <its id>} to
+     microblog servers instead, which show an announced object but not an announced Create
 one delivery per shared inbox; the author's own server is included (it needs the Announce
 to know the community accepted the post)
 """

@@ -17,7 +17,8 @@ _COLUMNS = """
     p.language,
     p.is_question,
     p.accepted_answer_id,
-    (SELECT a.uri FROM posts a WHERE a.id = p.accepted_answer_id) AS accepted_answer_uri
+    (SELECT a.uri FROM posts a WHERE a.id = p.accepted_answer_id) AS accepted_answer_uri,
+    p.facilitator_summary
 """
 
 
@@ -58,6 +59,8 @@ class Post:
     is_question: bool = False
     accepted_answer_id: int | None = None
     accepted_answer_uri: str | None = None
+    # A reply that is a facilitator's summary of its thread (fedcop:facilitatorSummary).
+    facilitator_summary: bool = False
 
     @property
     def is_thread(self) -> bool:

@@ -49,7 +49,9 @@ async def remote_manage_page(request: Request, user: User, handle: str) -> Respo
         desk = await facilitation.remote_desk(request.app.state.pool, handle, user)
     except ServiceError as error:
         return await not_found(request, str(error))
-    return await render(request, "manage_remote.html", desk=desk, community=desk.community)
+    return await render(
+        request, "manage_remote.html", desk=desk, community=desk.community, stages=STAGES
+    )
 
 
 async def save_settings(request: Request, user: User, form: FormData) -> Response:
