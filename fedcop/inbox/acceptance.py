@@ -11,6 +11,8 @@ JSON object, valid for its schema ........ else 400 (an unknown type: 202, recor
 storable: no U+0000, id fits the index ... else 400
 origin: key, actor and activity on one host; so are objects embedded in
         Create/Update/Delete ...................... else 400
+        (but a member's proposed edit of a knowledge-base page, an Update whose Article
+        carries fedcop:baseVersion, names the page on its community's host)
     (these three steps are `admit(body, signer_host)`, callable on their own)
 key known?   a key fedcop refuses (RSA under 1024 or over 8192 bits, not RSA) -> 401, before
              any verify; else verify now: good -> 'pending'; bad with a key held in memory ->
@@ -36,6 +38,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
+from fedcop.documents import knowledge
 from fedcop.inbox.fairness import RETRY_AFTER_SECONDS, InboxShares
 from fedcop.queues import InboundState
 from fedcop.store import actors as actor_store
@@ -350,6 +353,11 @@ def _origin_problem(document: dict[str, Any], signer_host: str) -> str | None:
         # different: a Delete of a post by a facilitator on another server names the post by
         # id, and whether that actor may delete it is the handler's call.
         object_id = id_of(embedded)
+        if first_type(document) == "Update" and knowledge.is_proposal(embedded):
+            # A member's edit of a knowledge-base page, sent to the page's community: a
+            # proposal the community judges (services.knowledge.member_edits), never taken as
+            # the page's state, so it may name a page on another host.
+            return None
         if object_id is not None and host_of(object_id) != signer_host:
             return (
                 f"{first_type(document)} of {object_id}, which is not on the actor's host "
