@@ -127,4 +127,3 @@ async def _send(
         outbox.inbox_of(editor),
         members_of=outbox.readers(community),
     )
-

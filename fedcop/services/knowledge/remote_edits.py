@@ -132,8 +132,8 @@ async def receive_verdict(
             raise Refused(f"the answer to an edit of {page.ap_id} brings another page")
         # The community's own word on its page: the copy keeps it.
         await received.keep(pool, config, network, community, now)
-    reason = answer.get("summary") if isinstance(answer.get("summary"), str) else ""
-    reason = reason[:1000] or "the community gave no reason"
+    summary = answer.get("summary")
+    reason = (summary if isinstance(summary, str) else "")[:1000] or "the community gave no reason"
     async with pool.acquire() as conn, conn.transaction():
         if accepted:
             version = now.version.number if now is not None else edit.base_version + 1
