@@ -29,6 +29,7 @@ from fedcop.observability.logs import setup_logging
 from fedcop.observability.proxies import TrustedProxies
 from fedcop.observability.requests import RequestObserver
 from fedcop.routes import activities, actors, health, inbox, posts, wellknown
+from fedcop.routes import knowledge as knowledge_routes
 from fedcop.routes.unavailable import DatabaseUnavailable
 from fedcop.services.accounts import ensure_instance_actor
 from fedcop.services.operations import RunningWorker
@@ -118,6 +119,7 @@ def create_app(
             Route("/", pages.home),
             Route("/c/{name}/modlog", pages.moderation_log),
             Route("/t/{id:int}", pages.thread_page),
+            *knowledge_routes.routes(),
             *web_accounts.routes,
             *web_actions.routes,
             *web_admin.routes,
