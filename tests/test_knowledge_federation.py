@@ -1,0 +1,266 @@
+"""The knowledge base across nodes, over real sockets: alpha hosts "stewards" (facilitator
+fa); bea on beta and gus on gamma are members; mona follows the community from a
+Mastodon-shaped server.
+
+    bea asks from beta; gus answers from gamma; bea accepts the answer from beta; alpha and
+    gamma show it solved; fa turns it into a page on alpha -> beta and gamma keep a copy;
+    gus edits the copy on gamma -> his Update goes to the community, alpha takes it as
+    version 2 and announces it; bea's edit of version 1, sent from beta before beta heard of
+    version 2, is refused as a conflict (Reject with the current page) and beta shows both
+    texts; she edits again from the current version; history and diff show every edit on
+    alpha and on gamma's copy; fa restores version 1 and gamma's copy follows. mona gets the
+    question, and a plain Note for the new page and for each change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.services import posts, questions
+from fedcop.services.knowledge import editing, from_posts, history, remote_edits
+from fedcop.services.knowledge.editing import EditConflict
+from fedcop.store import actors as actor_store
+from fedcop.store.knowledge import pages as page_store
+from fedcop.store.knowledge import versions as version_store
+from tests.live_node import LiveNode
+from tests.microblog_server import MicroblogServer, microblog_server
+from tests.scene import Nodes, settle, stored, three_nodes
+from tests.signed_requests import encoded, post
+
+Scene = tuple[LiveNode, LiveNode, LiveNode, MicroblogServer]
+AP = {"Accept": "application/activity+json"}
+
+
+@pytest.fixture
+async def scene(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Scene]:
+    async with three_nodes(pg_cluster) as nodes:
+        alpha, _, _ = nodes
+        community = f"{alpha.base}/c/stewards"
+        with microblog_server("masto") as masto:
+            async with alpha.pool.acquire() as conn:
+                row = await conn.fetchrow(
+                    "SELECT public_key_id, public_key_pem FROM actors WHERE uri = $1", community
+                )
+            masto.known_keys[row["public_key_id"]] = row["public_key_pem"]
+            follow = {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{masto.user}#follows/{uuid.uuid4().int}",
+                "type": "Follow",
+                "actor": masto.user,
+                "object": community,
+            }
+            assert (await post(alpha, encoded(follow), masto.sender)).status_code == 202
+            await settle(*nodes)
+            yield (*nodes, masto)
+
+
+def remote(alpha: LiveNode) -> str:
+    """How beta and gamma name alpha's community."""
+    return f"stewards@{alpha.config.domain}"
+
+
+async def copy_of(node: LiveNode, page_uri: str) -> tuple[Any, list[Any]]:
+    """A node's page row for `page_uri` and its versions, newest first."""
+    async with node.pool.acquire() as conn:
+        page = await page_store.find_by_ap_id(conn, page_uri)
+        assert page is not None, node.base
+        return page, await version_store.history(conn, page.id)
+
+
+async def actor_id(node: LiveNode, uri: str) -> int:
+    async with node.pool.acquire() as conn:
+        found = await actor_store.find_by_uri(conn, uri)
+    assert found is not None
+    return found.id
+
+
+async def test_a_solved_question_becomes_a_page_edited_across_nodes(scene: Scene) -> None:
+    alpha, beta, gamma, masto = scene
+    nodes: Nodes = (alpha, beta, gamma)
+    community = f"{alpha.base}/c/stewards"
+    # Given bea asks from beta, gus answers from gamma, and bea accepts the answer from beta
+    asked = await posts.write(
+        beta.pool, beta.config, beta.app.state.network, author="bea", community_uri=community,
+        title="Which checksum tool?", content="For fixity checks.", question=True,
+    )  # fmt: skip
+    await settle(*nodes)
+    answer = await posts.write(
+        gamma.pool, gamma.config, gamma.app.state.network, author="gus",
+        community_uri=community, content="sha256deep, run monthly.", in_reply_to=asked.uri,
+    )  # fmt: skip
+    await settle(*nodes)
+    answer_on_beta = await stored(beta, answer.uri)
+    await questions.accept(
+        beta.pool, beta.config, by="bea", thread_id=asked.id, answer_id=answer_on_beta.id
+    )
+    await settle(*nodes)
+    # Then alpha and gamma show it solved
+    for node in (alpha, gamma):
+        assert (await stored(node, asked.uri)).accepted_answer_uri == answer.uri, node.base
+
+    # When fa, alpha's facilitator, turns it into a page
+    question_on_alpha = await stored(alpha, asked.uri)
+    made = await from_posts.page_from_post(
+        alpha.pool, alpha.config, by="fa", post_id=question_on_alpha.id
+    )
+    page_uri = made.page.ap_id
+    slug = made.page.slug
+    assert page_uri == f"{community}/kb/{slug}"
+    await settle(*nodes)
+    # Then beta and gamma keep a copy, at version 1, written by fa
+    for node in (beta, gamma):
+        page, versions = await copy_of(node, page_uri)
+        assert page.current_version == 1 and [v.version for v in versions] == [1]
+        assert "sha256deep" in versions[0].markdown
+        assert versions[0].editor_actor_id == await actor_id(node, f"{alpha.base}/u/fa")
+
+    # When gus edits it from gamma
+    first = made.version
+    gus_text = first.markdown + "\n\nAlso verify after every migration."
+    sent = await remote_edits.propose(
+        gamma.pool, gamma.config, community=remote(alpha), slug=slug, by="gus",
+        base_version=1, title=first.title, markdown=gus_text, note="migrations",
+    )  # fmt: skip
+    # Then, until the community answers, gamma shows it waiting, and its copy is unchanged
+    assert sent.state == "sent"
+    gamma_gus = await actor_id(gamma, f"{gamma.base}/u/gus")
+    waiting = await remote_edits.latest(gamma.pool, sent.page_id, gamma_gus)
+    assert waiting is not None and waiting.waiting
+    assert (await copy_of(gamma, page_uri))[0].current_version == 1
+    # When the community takes it (gamma sends, alpha handles and announces), while beta has
+    # not heard of it yet
+    await gamma.drain()
+    await alpha.drain()
+    async with alpha.pool.acquire() as conn:
+        on_alpha = await page_store.find_by_ap_id(conn, page_uri)
+    assert on_alpha is not None and on_alpha.current_version == 2
+    # and bea edits version 1 from beta, whose copy still shows version 1
+    bea_text = first.markdown + "\n\nKeep the manifests with the files."
+    conflicting = await remote_edits.propose(
+        beta.pool, beta.config, community=remote(alpha), slug=slug, by="bea",
+        base_version=1, title=first.title, markdown=bea_text,
+    )  # fmt: skip
+    assert conflicting.state == "sent"
+    await settle(*nodes)
+    # Then alpha saved nothing of hers: version 2 is gus's text
+    _, versions = await copy_of(alpha, page_uri)
+    assert [v.version for v in versions] == [2, 1]
+    assert versions[0].markdown == gus_text
+    assert versions[0].editor_actor_id == await actor_id(alpha, f"{gamma.base}/u/gus")
+    assert "manifests" not in "".join(v.markdown for v in versions)
+    # and beta shows bea her edit conflicted, with her text and the current one
+    beta_bea = await actor_id(beta, f"{beta.base}/u/bea")
+    state = await remote_edits.latest(beta.pool, conflicting.page_id, beta_bea)
+    assert state is not None and state.conflicted
+    assert state.edit.markdown == bea_text
+    assert state.edit.current_markdown == gus_text and state.edit.version == 2
+    assert state.edit.reason is not None and "conflict" in state.edit.reason
+    # and gamma shows gus his edit taken, as version 2
+    taken = await remote_edits.latest(gamma.pool, sent.page_id, gamma_gus)
+    assert taken is not None and taken.accepted and taken.edit.version == 2
+    # and every copy is at version 2
+    for node in (beta, gamma):
+        page, versions = await copy_of(node, page_uri)
+        assert page.current_version == 2 and versions[0].markdown == gus_text, node.base
+    # and a concurrent edit of version 1 made on alpha itself is a conflict too, saving nothing
+    with pytest.raises(EditConflict) as local_conflict:
+        await editing.edit(
+            alpha.pool, alpha.config, community="stewards", slug=slug, by="fa",
+            base_version=1, title=first.title, markdown="fa's own take",
+        )  # fmt: skip
+    assert local_conflict.value.current.markdown == gus_text
+    assert local_conflict.value.markdown == "fa's own take"
+    # and an edit of version 1 sent again from beta is refused there at once, nothing sent
+    with pytest.raises(EditConflict) as at_once:
+        await remote_edits.propose(
+            beta.pool, beta.config, community=remote(alpha), slug=slug, by="bea",
+            base_version=1, title=first.title, markdown=bea_text,
+        )  # fmt: skip
+    assert at_once.value.current.markdown == gus_text and at_once.value.markdown == bea_text
+
+    # When bea resolves it: she edits again from the current version
+    merged = gus_text + "\n\nKeep the manifests with the files."
+    await remote_edits.propose(
+        beta.pool, beta.config, community=remote(alpha), slug=slug, by="bea",
+        base_version=2, title=first.title, markdown=merged, note="manifests",
+    )  # fmt: skip
+    await settle(*nodes)
+    # Then history and diff show both edits, on alpha and on gamma's copy
+    for node, name, viewer in (
+        (alpha, "stewards", None),
+        (gamma, remote(alpha), gamma_gus),
+    ):
+        changes = await history.history(node.pool, node.config, name, slug, viewer)
+        assert [c.version.version for c in changes.changes] == [3, 2, 1], node.base
+        assert [c.editor.uri for c in changes.changes] == [
+            f"{beta.base}/u/bea", f"{gamma.base}/u/gus", f"{alpha.base}/u/fa"
+        ], node.base  # fmt: skip
+        assert [c.version.note for c in changes.changes][:2] == ["manifests", "migrations"]
+        compared = await history.compare(node.pool, node.config, name, slug, viewer, old=1, new=3)
+        added = str(compared.diff)
+        assert "migration" in added and "manifests" in added, node.base
+
+    # When fa restores version 1 on alpha
+    await editing.restore(
+        alpha.pool, alpha.config, community="stewards", slug=slug, by="fa", version=1
+    )
+    await settle(*nodes)
+    # Then gamma's copy is at version 4, version 1's text again, saying so
+    page, versions = await copy_of(gamma, page_uri)
+    assert page.current_version == 4
+    assert versions[0].markdown == first.markdown and versions[0].restored_from == 1
+
+    # And the Article alpha serves is the page at version 4, owned by the community
+    response = await alpha.get(page_uri.removeprefix(alpha.base), headers=AP)
+    assert response.status_code == 200
+    article = response.json()
+    assert article["type"] == "Article" and article["id"] == page_uri
+    assert article["attributedTo"] == community and article["audience"] == community
+    assert article["name"] == first.title and article["fedcop:version"] == 4
+    assert article["source"] == {"content": first.markdown, "mediaType": "text/markdown"}
+    assert "sha256deep" in article["content"]
+    assert {"fedcop": "https://fedcop.org/ns#"} in article["@context"]
+    # and its history, newest first, each version with its editor and text
+    collection = await alpha.get(f"{page_uri.removeprefix(alpha.base)}/history", headers=AP)
+    assert collection.json()["totalItems"] == 4
+    first_page = await alpha.get(collection.json()["first"].removeprefix(alpha.base), headers=AP)
+    items = first_page.json()["orderedItems"]
+    assert [item["fedcop:version"] for item in items] == [4, 3, 2, 1]
+    assert items[2]["attributedTo"] == f"{gamma.base}/u/gus"
+    assert items[2]["source"]["content"] == gus_text
+
+    # And mona, on a Mastodon-shaped server, got the question and a plain Note for the new
+    # page and for each change: nothing but what Mastodon reads as ordinary posts
+    announced = [a["object"] for a in masto.received if a["type"] == "Announce"]
+    assert asked.uri in announced
+    # (the answers are not boosted into her timeline: her server reads them from the
+    # question's replies collection when she opens it, as ordinary Notes)
+    served = (await beta.get(asked.uri.removeprefix(beta.base), headers=AP)).json()
+    assert served["type"] == "Note" and "For fixity checks." in served["content"]
+    replies = (await beta.get(f"{asked.uri.removeprefix(beta.base)}/replies", headers=AP)).json()
+    assert answer.uri in replies["orderedItems"]
+    reply = (await gamma.get(answer.uri.removeprefix(gamma.base), headers=AP)).json()
+    assert reply["type"] == "Note" and reply["inReplyTo"] == asked.uri
+    notes = [a["object"] for a in masto.received if a["type"] == "Create"]
+    assert [note["url"] for note in notes] == [page_uri] * 4
+    assert "New page" in notes[0]["content"] and page_uri in notes[0]["content"]
+    for activity in masto.received:
+        if activity["type"] == "Accept":  # of her Follow
+            assert activity["object"]["actor"] == masto.user
+            continue
+        assert activity["type"] in ("Announce", "Create"), activity
+        if activity["type"] == "Announce":
+            assert isinstance(activity["object"], str)
+            continue
+        note = activity["object"]
+        assert note["type"] == "Note" and note["attributedTo"] == community
+        assert isinstance(note["content"], str) and note["content"].startswith("<p>")
+        assert "https://www.w3.org/ns/activitystreams#Public" in note["to"]
+        # each Note is served at its id, as Mastodon may fetch it
+        fetched = await alpha.get(note["id"].removeprefix(alpha.base), headers=AP)
+        assert fetched.status_code == 200 and fetched.json()["content"] == note["content"]
