@@ -33,9 +33,7 @@ async def nodes(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Nodes]:
     async with three_nodes(pg_cluster) as federation:
         alpha, beta, gamma = federation
         await accounts.create_user(gamma.pool, gamma.config, "zed", "long enough")
-        await accounts.create_community(
-            beta.pool, beta.config, "decoy", title="Decoy", owner="bea"
-        )
+        await accounts.create_community(beta.pool, beta.config, "decoy", title="Decoy", owner="bea")
         await pages.create(
             alpha.pool, alpha.config, community="stewards", by="fa", title="Checksums",
             markdown="Use sha256.",
