@@ -12,6 +12,7 @@ post it was made from (kb_pages.from_post_id) and links back to it in its text.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -116,3 +117,36 @@ def _name(actor: Actor) -> str:
     handle = f"@{actor.username}" + (f"@{actor.domain}" if actor.domain else "")
     shown = actor.display_name.replace("[", "").replace("]", "").strip() or handle
     return f"[{shown}]({actor.uri})"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What a thread's page offers its viewer: making a page of the solved question
+    (`solved`), of any of its posts (`any_post`, facilitators), and the pages it may be added
+    to (slug, title), the charter first."""
+
+    solved: bool
+    any_post: bool
+    pages: list[tuple[str, str]]
+
+
+async def offer(pool: Any, thread_id: int, viewer_id: int | None) -> Offer | None:
+    """None when the viewer may make no page of this thread's posts."""
+    if viewer_id is None:
+        return None
+    async with pool.acquire() as conn:
+        thread = await post_store.find(conn, thread_id)
+        if thread is None or thread.is_gone or thread.community_id is None:
+            return None
+        community = await actor_store.find_by_id(conn, thread.community_id)
+        if community is None or not community.is_local:
+            return None
+        if not await access.may_edit(conn, community, viewer_id):
+            return None
+        solved = await _accepted_answer(conn, thread) is not None
+        facilitator = await access.is_facilitator(conn, community, viewer_id)
+        if not solved and not facilitator:
+            return None
+        found = await page_store.of_community(conn, community.id)
+        current = await version_store.current_of(conn, [page.id for page in found])
+    return Offer(solved, facilitator, [(page.slug, current[page.id].title) for page in found])
