@@ -22,7 +22,7 @@ import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import posts, questions
-from fedcop.services.knowledge import editing, from_posts, history, remote_edits
+from fedcop.services.knowledge import editing, from_posts, history, pages, remote_edits
 from fedcop.services.knowledge.editing import EditConflict
 from fedcop.store import actors as actor_store
 from fedcop.store.knowledge import pages as page_store
@@ -31,6 +31,7 @@ from tests.live_node import LiveNode
 from tests.microblog_server import MicroblogServer, microblog_server
 from tests.scene import Nodes, settle, stored, three_nodes
 from tests.signed_requests import encoded, post
+from tests.web_session import signed_in
 
 Scene = tuple[LiveNode, LiveNode, LiveNode, MicroblogServer]
 AP = {"Accept": "application/activity+json"}
@@ -264,3 +265,74 @@ async def test_a_solved_question_becomes_a_page_edited_across_nodes(scene: Scene
         # each Note is served at its id, as Mastodon may fetch it
         fetched = await alpha.get(note["id"].removeprefix(alpha.base), headers=AP)
         assert fetched.status_code == 200 and fetched.json()["content"] == note["content"]
+
+
+async def test_members_elsewhere_read_and_edit_on_their_own_nodes_pages(scene: Scene) -> None:
+    """The same flow as people see it on their own node's web pages: gamma's copy of the page,
+    gus's edit waiting and then taken, bea's conflicting edit with both texts on beta, and
+    her edit sent again from the current version."""
+    alpha, beta, gamma, _ = scene
+    nodes: Nodes = (alpha, beta, gamma)
+    made = await pages.create(
+        alpha.pool, alpha.config, community="stewards", by="fa", title="Fixity checks",
+        markdown="Run them monthly.",
+    )  # fmt: skip
+    await settle(*nodes)
+    path = f"/c/{remote(alpha)}/kb/{made.page.slug}"
+    async with (
+        signed_in(gamma, "gus", "long enough") as gus,
+        signed_in(beta, "bea", "long enough") as bea,
+    ):
+        # Given gus and bea read the page on their own nodes
+        for browser in (gus, bea):
+            shown = await browser.page(path)
+            assert "Fixity checks" in shown and "Run them monthly." in shown
+            assert "Version 1" in shown
+            assert made.page.slug in await browser.page(f"/c/{remote(alpha)}/kb")
+        # When gus edits it on gamma
+        await gus.csrf(f"{path}/edit")
+        sent = await gus.submit(
+            f"{path}/edit", base_version="1", title="Fixity checks",
+            markdown="Run them monthly, and after migrations.", note="",
+        )  # fmt: skip
+        assert sent.status_code == 303
+        # Then his page says it is sent and waiting for the community
+        waiting = await gus.page(path)
+        assert "Your edit was sent to Data Stewards" in waiting
+        assert "Waiting for the community" in waiting
+        assert "Version 1" in waiting
+        # When bea edits version 1 too, on beta, before either edit reaches alpha
+        await bea.csrf(f"{path}/edit")
+        await bea.submit(
+            f"{path}/edit", base_version="1", title="Fixity checks",
+            markdown="Run them weekly.", note="",
+        )  # fmt: skip
+        await gamma.drain()
+        await alpha.drain()
+        await settle(*nodes)
+        # Then gus's edit is taken, and both copies show it
+        taken = await gus.page(path)
+        assert "Your edit was taken" in taken and "Version 2" in taken
+        assert "after migrations" in taken
+        # and bea's page says her edit conflicted, showing both texts
+        conflicted = await bea.page(path)
+        assert "Your edit conflicted" in conflicted
+        assert "Run them weekly." in conflicted  # hers, in the form
+        assert "Run them monthly, and after migrations." in conflicted  # the current text
+        # When she sends it again from the current version
+        await bea.submit(
+            f"{path}/edit", base_version="2", title="Fixity checks",
+            markdown="Run them weekly, and after migrations.", note="weekly",
+        )  # fmt: skip
+        await settle(*nodes)
+        # Then it is taken, and the history on gamma shows the three versions and their editors
+        assert "Your edit was taken" in await bea.page(path)
+        past = await gus.page(f"{path}/history")
+        for name in ("fa", "gus", "bea"):
+            assert f"/u/{name}" in past, name
+    page, versions = await copy_of(alpha, made.page.ap_id)
+    assert [v.markdown for v in versions] == [
+        "Run them weekly, and after migrations.",
+        "Run them monthly, and after migrations.",
+        "Run them monthly.",
+    ]

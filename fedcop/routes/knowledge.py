@@ -47,8 +47,9 @@ async def _browser_view(request: Request, html_view: Endpoint | None) -> Respons
         return await html_view(request)
     name, slug = request.path_params["name"], request.path_params["slug"]
     if "number" in request.path_params:
-        # A version, or its notice: its page's history shows it to people.
-        return RedirectResponse(f"/c/{name}/kb/{slug}/history", status_code=303)
+        # A version, or its notice: shown to people as that old version.
+        number = request.path_params["number"]
+        return RedirectResponse(f"/c/{name}/kb/{slug}/v/{number}", status_code=303)
     return await pages.not_found(request, "There is no such page in this knowledge base.")
 
 
