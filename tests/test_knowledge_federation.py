@@ -330,7 +330,7 @@ async def test_members_elsewhere_read_and_edit_on_their_own_nodes_pages(scene: S
         past = await gus.page(f"{path}/history")
         for name in ("fa", "gus", "bea"):
             assert f"/u/{name}" in past, name
-    page, versions = await copy_of(alpha, made.page.ap_id)
+    _, versions = await copy_of(alpha, made.page.ap_id)
     assert [v.markdown for v in versions] == [
         "Run them weekly, and after migrations.",
         "Run them monthly, and after migrations.",
