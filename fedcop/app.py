@@ -47,7 +47,6 @@ from fedcop.web import reports as web_reports
 from fedcop.web import tags as web_tags
 from fedcop.web import timeline as web_timeline
 from fedcop.web.headers import PageHeaders
-from fedcop.web.knowledge import pages as web_knowledge_pages
 from fedcop.web.knowledge import remote as web_knowledge_remote
 from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker
@@ -123,7 +122,7 @@ def create_app(
             Route("/", pages.home),
             Route("/c/{name}/modlog", pages.moderation_log),
             Route("/t/{id:int}", pages.thread_page),
-            *knowledge_routes.routes(web_knowledge_pages.page, web_knowledge_pages.history_page),
+            *knowledge_routes.routes,
             *web_knowledge_remote.routes,
             *web_accounts.routes,
             *web_actions.routes,
@@ -131,7 +130,7 @@ def create_app(
             *web_facilitation.routes,
             *web_reports.routes,
             *web_feeds.routes,
-            *web_knowledge.routes,
+            *knowledge_routes.with_activity_json(web_knowledge.routes),
             *web_notifications.routes,
             *web_tags.routes,
             *web_timeline.routes,

@@ -13,11 +13,11 @@ only, as its threads are (routes.authorized_fetch.members_only_refusal).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from fedcop.documents import knowledge as wire
 from fedcop.routes.authorized_fetch import members_only_refusal, refusal
@@ -114,12 +114,23 @@ async def notice(request: Request) -> Response:
     )
 
 
-def routes(page_view: Endpoint | None = None, history_view: Endpoint | None = None) -> list[Route]:
-    """The routes, before the knowledge base's web routes (which serve the same addresses to
-    browsers: `page_view` and `history_view`)."""
-    return [
-        Route("/c/{name}/kb/{slug}", page_route(page_view)),
-        Route("/c/{name}/kb/{slug}/history", history_route(history_view)),
-        Route("/c/{name}/kb/{slug}/history/{number:int}", version),
-        Route("/c/{name}/kb/{slug}/history/{number:int}/notice", notice),
-    ]
+def with_activity_json(web_routes: Sequence[BaseRoute]) -> list[BaseRoute]:
+    """The knowledge base's web routes (web.knowledge), the page's and its history's GET
+    answering ActivityPub clients with JSON: one address for both, as for posts."""
+    negotiated = {
+        "/c/{name}/kb/{slug}": page_route,
+        "/c/{name}/kb/{slug}/history": history_route,
+    }
+    routes: list[BaseRoute] = []
+    for route in web_routes:
+        if isinstance(route, Route) and route.path in negotiated and "GET" in (route.methods or ()):
+            route = Route(route.path, negotiated[route.path](route.endpoint), methods=["GET"])
+        routes.append(route)
+    return routes
+
+
+# A version and its notice: addresses of their own (no web route shares them).
+routes = [
+    Route("/c/{name}/kb/{slug}/history/{number:int}", version),
+    Route("/c/{name}/kb/{slug}/history/{number:int}/notice", notice),
+]
