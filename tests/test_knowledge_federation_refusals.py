@@ -98,9 +98,6 @@ async def test_edits_the_community_refuses_change_nothing(nodes: Nodes) -> None:
         (zed, proposal(zed, uri, community, 1), "join"),
         # forged base versions: none such, or not a version number at all
         (gus, proposal(gus, uri, community, 99), "no version 99"),
-        (gus, proposal(gus, uri, community, 0), "whole number"),
-        (gus, proposal(gus, uri, community, "1"), "whole number"),
-        (gus, proposal(gus, uri, community, 10**12), "whole number"),
         # an oversized page
         (gus, proposal(gus, uri, community, 1, "x" * 100_001), "too long"),
     ]
@@ -121,6 +118,14 @@ async def test_edits_the_community_refuses_change_nothing(nodes: Nodes) -> None:
                 activity["id"],
             )
         assert answer is not None and why in answer["summary"]
+    # And base versions that are no version number at all are refused at the inbox's door
+    # (schemas/objects/Article.json), naming the property
+    for forged in (0, "1", 10**12, None, 2.5):
+        response = await post(alpha, encoded(proposal(gus, uri, community, forged)), gus)
+        assert response.status_code == 400, forged
+        assert "fedcop:baseVersion" in response.text, response.text
+    await settle(*nodes)
+    assert await versions_of(alpha, uri) == ["Use sha256."]
     # and nobody's copy changed
     for node in (beta, gamma):
         assert await versions_of(node, uri) == ["Use sha256."]
