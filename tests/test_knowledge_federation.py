@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import posts, questions
+from fedcop.services import follows, posts, questions
 from fedcop.services.knowledge import editing, from_posts, history, pages, remote_edits
 from fedcop.services.knowledge.editing import EditConflict
 from fedcop.store import actors as actor_store
@@ -335,4 +335,47 @@ async def test_members_elsewhere_read_and_edit_on_their_own_nodes_pages(scene: S
         "Run them weekly, and after migrations.",
         "Run them monthly, and after migrations.",
         "Run them monthly.",
+    ]
+
+
+async def test_a_copy_that_missed_versions_reads_them_from_the_history(scene: Scene) -> None:
+    """gus leaves, the page is written and edited twice, gus joins again: the next version
+    that reaches gamma brings the ones it missed, read from the page's history collection."""
+    alpha, beta, gamma, _ = scene
+    nodes: Nodes = (alpha, beta, gamma)
+    community = f"{alpha.base}/c/stewards"
+    await follows.unfollow_remote(gamma.pool, gamma.config, "gus", community)
+    await settle(*nodes)
+    made = await pages.create(
+        alpha.pool, alpha.config, community="stewards", by="fa", title="Formats",
+        markdown="TIFF.",
+    )  # fmt: skip
+    slug = made.page.slug
+    for base, text in ((1, "TIFF and PDF/A."), (2, "TIFF, PDF/A and WAV.")):
+        await editing.edit(
+            alpha.pool, alpha.config, community="stewards", slug=slug, by="fa",
+            base_version=base, title="Formats", markdown=text, note=f"edit {base}",
+        )  # fmt: skip
+    await settle(*nodes)
+    async with gamma.pool.acquire() as conn:
+        assert await page_store.find_by_ap_id(conn, made.page.ap_id) is None
+    # When gus joins again and fa edits once more
+    await follows.follow_remote(gamma.pool, gamma.config, gamma.app.state.network, "gus", community)
+    await settle(*nodes)
+    await editing.edit(
+        alpha.pool, alpha.config, community="stewards", slug=slug, by="fa",
+        base_version=3, title="Formats", markdown="TIFF, PDF/A, WAV and FLAC.", note="FLAC",
+    )  # fmt: skip
+    await settle(*nodes)
+    # Then gamma's copy has every version, with their notes and times as alpha kept them
+    page, versions = await copy_of(gamma, made.page.ap_id)
+    assert page.current_version == 4
+    assert [v.markdown for v in versions] == [
+        "TIFF, PDF/A, WAV and FLAC.", "TIFF, PDF/A and WAV.", "TIFF and PDF/A.", "TIFF.",
+    ]  # fmt: skip
+    _, on_alpha = await copy_of(alpha, made.page.ap_id)
+    assert [v.note for v in versions] == [v.note for v in on_alpha]
+    # (to the millisecond, as the wire says them)
+    assert [v.created_at for v in versions] == [
+        v.created_at.replace(microsecond=v.created_at.microsecond // 1000 * 1000) for v in on_alpha
     ]
