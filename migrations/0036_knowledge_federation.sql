@@ -41,3 +41,15 @@ COMMENT ON COLUMN kb_remote_edits.state IS
 -- An editor's edits of a page, newest first (the page shows them their latest).
 CREATE INDEX kb_remote_edits_page_editor
     ON kb_remote_edits (page_id, editor_actor_id, created_at DESC);
+
+-- 'page_edit_conflicted': the recipient's edit of a page of a community elsewhere was refused
+-- as a conflict; `from_id` made the version it conflicted with (`kb_version`), and the page
+-- shows both texts. It joins the kinds of notification, and names a page as 'page_changed'
+-- does.
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check
+    CHECK (kind IN ('mention', 'status', 'reblog', 'follow', 'follow_request', 'favourite',
+                    'update', 'answer_accepted', 'page_changed', 'page_edit_conflicted'));
+ALTER TABLE notifications DROP CONSTRAINT notifications_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_kb_page_check
+    CHECK ((kind IN ('page_changed', 'page_edit_conflicted')) = (kb_page_id IS NOT NULL));

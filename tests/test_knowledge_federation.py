@@ -14,6 +14,7 @@ Mastodon-shaped server.
 
 from __future__ import annotations
 
+import html
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -319,6 +320,10 @@ async def test_members_elsewhere_read_and_edit_on_their_own_nodes_pages(scene: S
         assert "Your edit conflicted" in conflicted
         assert "Run them weekly." in conflicted  # hers, in the form
         assert "Run them monthly, and after migrations." in conflicted  # the current text
+        # and she is notified, wherever she is, by gus's version: the link leads to the page
+        told = html.unescape(await bea.page("/notifications"))
+        assert "your edit was not saved" in told and f'href="{path}"' in told
+        assert "/u/gus" in told
         # When she sends it again from the current version
         await bea.submit(
             f"{path}/edit", base_version="2", title="Fixity checks",

@@ -13,7 +13,8 @@ here changes when the community says so. What the editor sees meanwhile:
     Accept{object: the Update, result: the page}   -> 'accepted' (the copy keeps the page as
                            the result says: their edit, as version N)
     Reject{object: the Update, result: the page}   -> 'conflicted': someone changed the page
-                           first; the copy keeps the current version, and the page shows
+                           first; the copy keeps the current version, the editor is notified
+                           ('page_edit_conflicted'), and the page shows
                            "Your edit conflicted" with their text and the current one, and an
                            edit form starting from the current version with their text in it
     Reject{object: the Update} (no result)         -> 'refused', with the community's reason
@@ -139,10 +140,15 @@ async def receive_verdict(
             version = now.version.number if now is not None else edit.base_version + 1
             return await edit_store.accept(conn, edit.id, version)
         if now is not None:
-            return await edit_store.conflict(
+            conflicted = await edit_store.conflict(
                 conn, edit.id, version=now.version.number, title=now.version.title,
                 markdown=now.version.markdown, reason=reason,
             )  # fmt: skip
+            current = await version_store.find(conn, page.id, now.version.number)
+            if conflicted and current is not None:
+                # The editor may be anywhere but on the page: they are told.
+                await edit_store.tell_conflict(conn, edit, current.editor_actor_id, current.version)
+            return conflicted
         return await edit_store.refuse(conn, edit.id, reason)
 
 

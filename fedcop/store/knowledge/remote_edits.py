@@ -163,3 +163,22 @@ async def dismiss(conn: asyncpg.Connection, page_id: int, editor_actor_id: int) 
         page_id,
         editor_actor_id,
     )
+
+
+async def tell_conflict(
+    conn: asyncpg.Connection, edit: RemoteEdit, by_id: int, version: int
+) -> None:
+    """Tell the editor (a user here) that their edit conflicted with version `version` of the
+    page, made by `by_id` ('page_edit_conflicted'; once per edit and version)."""
+    await conn.execute(
+        """
+        INSERT INTO notifications (recipient_id, kind, from_id, kb_page_id, kb_version)
+        SELECT u.actor_id, 'page_edit_conflicted', $2, $3, $4 FROM users u
+        WHERE u.actor_id = $1
+        ON CONFLICT DO NOTHING
+        """,
+        edit.editor_actor_id,
+        by_id,
+        edit.page_id,
+        version,
+    )
