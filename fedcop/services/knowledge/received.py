@@ -137,9 +137,12 @@ async def _page_row(
         is_charter=received.slug == "charter",
     )
     if made is None:
-        # The community has another page under that slug here (a page it deleted and wrote
-        # again is a new page, with a new id): keep the newest under the slug.
-        raise Refused(f"a page of {community.uri} is kept here under the slug {received.slug}")
+        # Made a moment ago by another worker (the same page, arriving twice at once), or the
+        # community has another page under that slug here.
+        again = await page_store.find_by_ap_id(conn, received.page_uri)
+        if again is not None and again.community_actor_id == community.id:
+            return again
+        raise Refused(f"another page of {community.uri} is kept here as {received.slug}")
     return made  # its versions follow, in this transaction
 
 
