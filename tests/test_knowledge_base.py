@@ -264,6 +264,24 @@ async def test_the_charter_is_the_first_page(node: Node) -> None:
         title="Charter", markdown="Be kind.",
     )  # fmt: skip
     assert edited.version.version == 2
+    # When the facilitator saves a new charter on the Facilitate page, the page takes it as
+    # its next version (a save that leaves them unchanged changes nothing)
+    await facilitation.save_settings(
+        node.pool, node.config, "stewards", await user(node, "fa"), title="Data Stewards",
+        purpose="Keeping research data *usable*.", charter="Be kind. Cite sources.",
+        approval=True, restricted=False,
+    )  # fmt: skip
+    assert (
+        await pages.view(node.pool, node.config, "stewards", "charter", None)
+    ).current.version == 2
+    await facilitation.save_settings(
+        node.pool, node.config, "stewards", await user(node, "fa"), title="Data Stewards",
+        purpose="Keeping research data *usable*.", charter="Be kind. Cite sources. Share.",
+        approval=True, restricted=False,
+    )  # fmt: skip
+    charter = await pages.view(node.pool, node.config, "stewards", "charter", None)
+    assert charter.current.version == 3 and "Cite sources. Share." in charter.current.markdown
+    assert charter.last_editor.username == "fa"
 
 
 async def test_a_solved_question_becomes_a_page_in_one_step(node: Node) -> None:

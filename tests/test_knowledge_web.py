@@ -310,3 +310,38 @@ async def test_watchers_are_told_on_the_web_and_in_their_apps(alpha: LiveNode) -
         )
     again = await asyncio.to_thread(client.notifications)
     assert len([n for n in again if n["type"] == "update"]) == 1
+
+
+async def test_odd_requests_get_a_clear_answer_and_change_nothing(alpha: LiveNode) -> None:
+    async with signed_in(alpha, "ann", PASSWORD) as ann:
+        await write_page(ann, "stewards", "Glossary", "FAIR")
+        for where in (
+            "/c/stewards/kb/glossary/v/99999999999999999999",
+            "/c/stewards/kb/glossary/v/0",
+            "/c/stewards/kb/glossary/diff?from=-1&to=2",
+            "/c/stewards/kb/glossary/diff?from=99999999999999999999&to=1",
+            "/c/stewards/kb/glossary/diff",
+            "/c/stewards/kb/no-such-page",
+            "/c/stewards/kb/no-such-page/history",
+            "/c/nobody/kb",
+            "/c/nobody@nowhere.example/kb",
+            "/c/ann/kb",  # a person, not a community
+        ):
+            response = await ann.http.get(where)
+            assert response.status_code == 404, where
+        await ann.csrf("/c/stewards/kb/glossary")
+        for path, fields in (
+            ("/c/stewards/kb/glossary/edit", {"base_version": "99999999999999", "title": "x"}),
+            ("/c/stewards/kb/glossary/edit", {"base_version": "1", "title": "   "}),
+            ("/c/stewards/kb/glossary/edit", {"base_version": "7", "title": "x"}),
+            ("/c/stewards/kb/glossary/restore", {"version": "99999999999999"}),
+            ("/c/stewards/kb/glossary/restore", {"version": "1"}),  # the current one
+            ("/c/stewards/kb/new", {"title": "", "markdown": "text"}),
+            ("/t/99999999999999999999/kb", {"into": ""}),
+            ("/t/12345/kb", {"into": ""}),
+            ("/c/stewards/manage/kb", {"editors": "everyone"}),
+        ):
+            response = await ann.submit(path, **fields)
+            assert 400 <= response.status_code < 500, (path, fields, response.status_code)
+        page = await ann.page("/c/stewards/kb/glossary")
+        assert "Version 1" in page

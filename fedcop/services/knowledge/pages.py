@@ -5,7 +5,8 @@ The charter page. A community's charter is its first page: its purpose (the Grou
 and how it works together (`communities.charter`), both kept as HTML by the Facilitate page.
 It is made when the knowledge base of a community here is first opened (its index or the
 charter's address), from what the community says then, as a first version by the community
-itself; from then on it is a page like the others, edited and versioned. It is made on first
+itself; from then on it is a page like the others, edited and versioned, and a purpose or
+charter saved again on the Facilitate page becomes its next version. It is made on first
 visit rather than by the migration because only HTML is kept of those two texts: turning it
 back into Markdown (services.html_markdown) is Python's job, and communities made later get
 theirs the same way.
@@ -122,6 +123,33 @@ async def ensure_charter(conn: asyncpg.Connection, config: Config, community: Ac
         conn, config, page, community, community, title=CHARTER_TITLE,
         markdown=charter_markdown(community.summary, await fac_store.charter(conn, community.id)),
         note="The community's purpose and charter, from its settings", first=True,
+    )  # fmt: skip
+
+
+async def charter_settings_changed(
+    conn: asyncpg.Connection,
+    config: Config,
+    community: Actor,
+    editor: Actor,
+    *,
+    purpose_html: str,
+    charter_html: str,
+) -> PageChange | None:
+    """A facilitator saved a new purpose or charter on the Facilitate page: the charter page,
+    once made, takes them as its next version (by that facilitator; the earlier text stays in
+    its history). None when it is not made yet: it will be, from these."""
+    page = await page_store.charter_of(conn, community.id)
+    locked = await page_store.lock(conn, page.id) if page is not None else None
+    if locked is None:
+        return None
+    current = await version_store.find(conn, locked.id, locked.current_version)
+    assert current is not None
+    markdown = charter_markdown(purpose_html, charter_html)
+    if markdown == current.markdown:
+        return None
+    return await commit(
+        conn, config, locked, community, editor, title=current.title, markdown=markdown,
+        note="The purpose and charter, as saved in the community's settings",
     )  # fmt: skip
 
 

@@ -134,9 +134,12 @@ async def unwatch(request: Request, user: User, form: FormData) -> Response:
 async def from_post(request: Request, user: User, form: FormData) -> Response:
     """A post made a new page (`into` empty) or added to the page `into`."""
     into = _text(form, "into").strip() or None
+    post_id = request.path_params["id"]
+    if post_id >= 2**63:  # no post has such a number (ids are 64-bit)
+        return await not_found(request, "There is no such post here.")
     change = await from_posts.page_from_post(
         request.app.state.pool, request.app.state.config, by=user.actor.username,
-        post_id=request.path_params["id"], title=_text(form, "title") or None, into=into,
+        post_id=post_id, title=_text(form, "title") or None, into=into,
     )  # fmt: skip
     return go(pages.page_path(change.community, change.page.slug))
 

@@ -101,6 +101,7 @@ async def history_page(request: Request) -> Response:
 
 
 def _number(text: str | None) -> int | None:
+    """A version number from the address (at most 9 digits: a version is a 32-bit integer)."""
     return int(text) if text and text.isdigit() and len(text) < 10 else None
 
 
@@ -125,7 +126,9 @@ async def diff_page(request: Request) -> Response:
 
 async def version_page(request: Request) -> Response:
     name, slug = request.path_params["name"], request.path_params["slug"]
-    number = request.path_params["version"]
+    number = _number(request.path_params["version"])
+    if number is None:
+        return await not_found(request, "There is no such version of this page.")
     reader = await _reader(request)
     try:
         old = await history.version(
