@@ -343,9 +343,10 @@ async def test_members_elsewhere_read_and_edit_on_their_own_nodes_pages(scene: S
     ]
 
 
-async def test_a_copy_that_missed_versions_reads_them_from_the_history(scene: Scene) -> None:
-    """gus leaves, the page is written and edited twice, gus joins again: the next version
-    that reaches gamma brings the ones it missed, read from the page's history collection."""
+async def test_a_member_who_joins_later_gets_the_pages_and_their_history(scene: Scene) -> None:
+    """gus leaves; a page is written and edited twice; gus joins again: gamma reads the
+    community's pages (its knowledge base collection), each with the versions before the
+    current one from the page's history collection, and goes on with the next version."""
     alpha, beta, gamma, _ = scene
     nodes: Nodes = (alpha, beta, gamma)
     community = f"{alpha.base}/c/stewards"
@@ -364,23 +365,29 @@ async def test_a_copy_that_missed_versions_reads_them_from_the_history(scene: Sc
     await settle(*nodes)
     async with gamma.pool.acquire() as conn:
         assert await page_store.find_by_ap_id(conn, made.page.ap_id) is None
-    # When gus joins again and fa edits once more
+    # When gus joins again
     await follows.follow_remote(gamma.pool, gamma.config, gamma.app.state.network, "gus", community)
     await settle(*nodes)
-    await editing.edit(
-        alpha.pool, alpha.config, community="stewards", slug=slug, by="fa",
-        base_version=3, title="Formats", markdown="TIFF, PDF/A, WAV and FLAC.", note="FLAC",
-    )  # fmt: skip
-    await settle(*nodes)
-    # Then gamma's copy has every version, with their notes and times as alpha kept them
+    # Then gamma keeps the page with its whole history, as alpha kept it
     page, versions = await copy_of(gamma, made.page.ap_id)
-    assert page.current_version == 4
-    assert [v.markdown for v in versions] == [
-        "TIFF, PDF/A, WAV and FLAC.", "TIFF, PDF/A and WAV.", "TIFF and PDF/A.", "TIFF.",
-    ]  # fmt: skip
+    assert page.current_version == 3
+    assert [v.markdown for v in versions] == ["TIFF, PDF/A and WAV.", "TIFF and PDF/A.", "TIFF."]
     _, on_alpha = await copy_of(alpha, made.page.ap_id)
     assert [v.note for v in versions] == [v.note for v in on_alpha]
     # (to the millisecond, as the wire says them)
     assert [v.created_at for v in versions] == [
         v.created_at.replace(microsecond=v.created_at.microsecond // 1000 * 1000) for v in on_alpha
     ]
+    # and the community's charter page too, made when alpha first listed its pages
+    listed = (await alpha.get("/c/stewards/kb", headers=AP)).json()
+    assert made.page.ap_id in listed["orderedItems"]
+    charter, _ = await copy_of(gamma, f"{community}/kb/charter")
+    assert charter.is_charter
+    # And when fa edits once more, the copy follows
+    await editing.edit(
+        alpha.pool, alpha.config, community="stewards", slug=slug, by="fa",
+        base_version=3, title="Formats", markdown="TIFF, PDF/A, WAV and FLAC.", note="FLAC",
+    )  # fmt: skip
+    await settle(*nodes)
+    page, versions = await copy_of(gamma, made.page.ap_id)
+    assert page.current_version == 4 and versions[0].markdown == "TIFF, PDF/A, WAV and FLAC."

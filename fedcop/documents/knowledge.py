@@ -2,6 +2,7 @@
 
 A page is an `Article` owned by its community; its versions are an OrderedCollection:
 
+    https://NODE/c/NAME/kb                            OrderedCollection of its pages' ids
     https://NODE/c/NAME/kb/SLUG                       the Article (its current version)
     https://NODE/c/NAME/kb/SLUG/history               OrderedCollection of its versions, newest
                                                       first, paged (?page=true[&max_version=N])
@@ -154,6 +155,23 @@ def version_item(page: PageFacts, version: VersionFacts) -> dict[str, Any]:
         "url": page.uri,
         "published": utc_timestamp(version.saved_at),
         **_version_fields(version),
+    }
+
+
+def knowledge_base_uri(community_uri: str) -> str:
+    return f"{community_uri}/kb"
+
+
+def knowledge_base(community: Actor, page_uris: list[str]) -> dict[str, Any]:
+    """A community's pages (their ids, the most recently changed first): what a member's node
+    reads when it joins, to keep a copy of each."""
+    return {
+        "@context": KNOWLEDGE_CONTEXT,
+        "id": knowledge_base_uri(community.uri),
+        "type": "OrderedCollection",
+        "attributedTo": community.uri,
+        "totalItems": len(page_uris),
+        "orderedItems": page_uris,
     }
 
 

@@ -1,6 +1,7 @@
 """A knowledge-base page's ActivityPub addresses (documents.knowledge): JSON for ActivityPub
 clients; browsers get the page's web views (web.knowledge).
 
+GET /c/{name}/kb                                 OrderedCollection of its pages' ids
 GET /c/{name}/kb/{slug}                          the Article
 GET /c/{name}/kb/{slug}/history                  OrderedCollection of its versions
 GET /c/{name}/kb/{slug}/history?page=true[&max_version=N]   a page of it, newest first
@@ -22,17 +23,17 @@ from starlette.routing import BaseRoute, Route
 from fedcop.documents import knowledge as wire
 from fedcop.routes.authorized_fetch import members_only_refusal, refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
-from fedcop.services.knowledge import federation
+from fedcop.services.knowledge import served as serving
 from fedcop.web import pages
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 _NO_PAGE = "there is no such page in this knowledge base"
 
 
-async def _served(request: Request) -> federation.ServedPage | Response:
+async def _served(request: Request) -> serving.ServedPage | Response:
     """The page, if this request may read it; else the 404/401/403 to send."""
     name, slug = request.path_params["name"], request.path_params["slug"]
-    served = await federation.served_page(request.app.state.pool, name, slug)
+    served = await serving.served_page(request.app.state.pool, name, slug)
     if served is None:
         return json_error(_NO_PAGE, 404)
     if served.community.members_only:
@@ -65,6 +66,26 @@ def page_route(html_view: Endpoint | None) -> Endpoint:
     return endpoint
 
 
+def index_route(html_view: Endpoint) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        name = request.path_params["name"]
+        if not wants_activity_json(request) or "@" in name:
+            return await html_view(request)
+        found = await serving.served_index(request.app.state.pool, request.app.state.config, name)
+        if found is None:
+            return json_error(f"there is no community named {name!r} on this node", 404)
+        community, page_uris = found
+        if community.members_only:
+            refused = await members_only_refusal(request, community.id)
+        else:
+            refused = await refusal(request)
+        if refused is not None:
+            return refused
+        return activity_json(wire.knowledge_base(community, page_uris))
+
+    return endpoint
+
+
 def history_route(html_view: Endpoint | None) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         if not wants_activity_json(request) or "@" in request.path_params["name"]:
@@ -76,7 +97,7 @@ def history_route(html_view: Endpoint | None) -> Endpoint:
             return activity_json(wire.history_collection(served.facts))
         raw = request.query_params.get("max_version", "")
         below = int(raw) if raw.isdigit() and len(raw) < 10 else None
-        versions, more = await federation.served_versions(request.app.state.pool, served, below)
+        versions, more = await serving.served_versions(request.app.state.pool, served, below)
         return activity_json(wire.history_page(served.facts, versions, below, more))
 
     return endpoint
@@ -88,11 +109,10 @@ async def version(request: Request) -> Response:
     served = await _served(request)
     if isinstance(served, Response):
         return served
-    found = await federation.served_version(
-        request.app.state.pool, served, request.path_params["number"]
-    )
+    number = request.path_params["number"]
+    found = await serving.served_version(request.app.state.pool, served, number)
     if found is None:
-        return json_error(f"this page has no version {request.path_params['number']}", 404)
+        return json_error(f"this page has no version {number}", 404)
     document = wire.version_item(served.facts, found)
     return activity_json({"@context": wire.KNOWLEDGE_CONTEXT, **document})
 
@@ -103,11 +123,10 @@ async def notice(request: Request) -> Response:
     served = await _served(request)
     if isinstance(served, Response):
         return served
-    found = await federation.served_version(
-        request.app.state.pool, served, request.path_params["number"]
-    )
+    number = request.path_params["number"]
+    found = await serving.served_version(request.app.state.pool, served, number)
     if found is None:
-        return json_error(f"this page has no version {request.path_params['number']}", 404)
+        return json_error(f"this page has no version {number}", 404)
     community = served.community
     return activity_json(
         wire.notice(served.facts, found, community.display_name or community.username)
@@ -118,6 +137,7 @@ def with_activity_json(web_routes: Sequence[BaseRoute]) -> list[BaseRoute]:
     """The knowledge base's web routes (web.knowledge), the page's and its history's GET
     answering ActivityPub clients with JSON: one address for both, as for posts."""
     negotiated = {
+        "/c/{name}/kb": index_route,
         "/c/{name}/kb/{slug}": page_route,
         "/c/{name}/kb/{slug}/history": history_route,
     }

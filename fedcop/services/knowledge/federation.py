@@ -17,7 +17,6 @@ community says so (services.knowledge.received).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -29,7 +28,6 @@ from fedcop.services.software import is_microblog
 from fedcop.store import actors as actor_store
 from fedcop.store import software as software_store
 from fedcop.store.actors import Actor
-from fedcop.store.knowledge import pages as page_store
 from fedcop.store.knowledge import versions as version_store
 from fedcop.store.knowledge.pages import Page
 from fedcop.store.knowledge.versions import Version
@@ -124,55 +122,3 @@ async def announce_version(
             members_of=members_of,
         )
     return change
-
-
-async def page_of_address(
-    conn: asyncpg.Connection, name: str, slug: str
-) -> tuple[Page, Actor] | None:
-    """The page /c/NAME/kb/SLUG of a community here, with its community."""
-    local = await actor_store.find_local(conn, name)
-    if local is None or local.actor.actor_type != "Group":
-        return None
-    page = await page_store.find_by_slug(conn, local.actor.id, slug)
-    return (page, local.actor) if page is not None else None
-
-
-# -- what the page's addresses serve to other servers ----------------------------------------
-
-HISTORY_PAGE_SIZE = 20
-
-
-@dataclass(frozen=True)
-class ServedPage:
-    """A page of a community here, at its current version, for its ActivityPub addresses."""
-
-    facts: wire.PageFacts
-    page: Page
-    community: Actor
-
-
-async def served_page(pool: Any, name: str, slug: str) -> ServedPage | None:
-    async with pool.acquire() as conn:
-        found = await page_of_address(conn, name, slug)
-        if found is None:
-            return None
-        page, community = found
-        return ServedPage(await page_facts(conn, page, community), page, community)
-
-
-async def served_versions(
-    pool: Any, served: ServedPage, below: int | None
-) -> tuple[list[wire.VersionFacts], bool]:
-    """A page of the history collection: versions under `below` (all when None), newest
-    first, and whether older ones remain."""
-    async with pool.acquire() as conn:
-        versions = await version_store.history(conn, served.page.id)
-        chosen = [v for v in versions if below is None or v.version < below]
-        shown = [await version_facts(conn, v) for v in chosen[:HISTORY_PAGE_SIZE]]
-    return shown, len(chosen) > HISTORY_PAGE_SIZE
-
-
-async def served_version(pool: Any, served: ServedPage, number: int) -> wire.VersionFacts | None:
-    async with pool.acquire() as conn:
-        version = await version_store.find(conn, served.page.id, number)
-        return await version_facts(conn, version) if version is not None else None
