@@ -16,8 +16,11 @@ from typing import Any
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts
+from fedcop.services import accounts, lifecycle, moderation
 from fedcop.services.knowledge import pages, remote_edits
+from fedcop.services.knowledge import settings as kb_settings
+from fedcop.services.lifecycle import ClosedCommunity
+from fedcop.store import users as user_store
 from fedcop.store.knowledge import pages as page_store
 from fedcop.store.knowledge import versions as version_store
 from tests.live_node import LiveNode
@@ -215,3 +218,55 @@ async def test_only_the_community_answers_an_edit(nodes: Nodes) -> None:
 
 
 _AP = {"Accept": "application/activity+json"}
+
+
+async def test_the_communitys_rules_hold_for_edits_from_elsewhere(nodes: Nodes) -> None:
+    """The community judges an edit from elsewhere as one made on its own node: its edit
+    setting, its bans, its stage; the editor's node shows the refusal with its reason."""
+    alpha, beta, gamma = nodes
+    uri, community = page_uri(alpha), f"{alpha.base}/c/stewards"
+    async with alpha.pool.acquire() as conn:
+        fa = await user_store.find_by_name(conn, "fa")
+    assert fa is not None
+    # Given only facilitators edit the pages (gamma cannot know: it asks the community)
+    await kb_settings.set_editors(alpha.pool, "stewards", fa, "facilitators")
+    sent = await remote_edits.propose(
+        gamma.pool, gamma.config, community=f"stewards@{alpha.config.domain}",
+        slug="checksums", by="gus", base_version=1, title="Checksums", markdown="Use b3sum.",
+    )  # fmt: skip
+    await settle(*nodes)
+    # Then gus's page says it was refused, and why
+    refused = await remote_edits.latest(gamma.pool, sent.page_id, sent.editor_actor_id)
+    assert refused is not None and refused.refused
+    assert refused.edit.reason is not None and "only the facilitators" in refused.edit.reason
+    assert await versions_of(alpha, uri) == ["Use sha256."]
+    # When the pages are the members' again, but bea is banned
+    await kb_settings.set_editors(alpha.pool, "stewards", fa, "members")
+    await moderation.act(
+        alpha.pool, alpha.config, alpha.app.state.network, moderator="fa",
+        community_uri=community, action=moderation.Action("ban", f"{beta.base}/u/bea"),
+    )  # fmt: skip
+    await settle(*nodes)
+    bea = await local_sender(beta, "bea")
+    banned = proposal(bea, uri, community, 1)
+    await sent_to(alpha, bea, banned)
+    await settle(*nodes)
+    state, reason = await outcome(alpha, banned["id"])
+    assert state == "rejected" and "banned" in reason, reason
+    # When the community is Closed: gamma knows it (its stage travels with the Group) and
+    # refuses at once; an edit sent anyway is refused by the community
+    await lifecycle.set_stage(alpha.pool, alpha.config, "stewards", fa, "Closed")
+    await settle(*nodes)
+    with pytest.raises(ClosedCommunity):
+        await remote_edits.propose(
+            gamma.pool, gamma.config, community=f"stewards@{alpha.config.domain}",
+            slug="checksums", by="gus", base_version=1, title="Checksums", markdown="b3sum",
+        )  # fmt: skip
+    gus = await local_sender(gamma, "gus")
+    closed = proposal(gus, uri, community, 1)
+    await sent_to(alpha, gus, closed)
+    await settle(*nodes)
+    state, reason = await outcome(alpha, closed["id"])
+    assert state == "rejected" and "closed" in reason.lower(), reason
+    assert await versions_of(alpha, uri) == ["Use sha256."]
+    assert await versions_of(gamma, uri) == ["Use sha256."]
