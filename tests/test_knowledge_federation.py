@@ -391,3 +391,29 @@ async def test_a_member_who_joins_later_gets_the_pages_and_their_history(scene: 
     await settle(*nodes)
     page, versions = await copy_of(gamma, made.page.ap_id)
     assert page.current_version == 4 and versions[0].markdown == "TIFF, PDF/A, WAV and FLAC."
+
+
+async def test_a_mastodon_reply_to_a_page_notice_is_ignored_with_a_reason(scene: Scene) -> None:
+    """mona answers the Note that told her of a new page: a page takes no replies, so her
+    reply is kept nowhere, and the inbox says why."""
+    alpha, beta, gamma, masto = scene
+    made = await pages.create(
+        alpha.pool, alpha.config, community="stewards", by="fa", title="Glossary",
+        markdown="Fixity: unchanged bits.",
+    )  # fmt: skip
+    await settle(alpha, beta, gamma)
+    notice = next(a["object"] for a in masto.received if a["type"] == "Create")
+    reply = masto.status(
+        "<p>Nice page!</p>", inReplyTo=notice["id"], cc=[f"{alpha.base}/c/stewards"]
+    )
+    assert (await post(alpha, encoded(masto.create(reply)), masto.sender)).status_code == 202
+    await settle(alpha, beta, gamma)
+    assert await stored(alpha, reply["id"]) is None
+    assert await stored(alpha, notice["id"]) is None
+    async with alpha.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT state, reason FROM inbound_activities WHERE activity_id = $1",
+            f"{reply['id']}/activity",
+        )
+    assert row["state"] == "ignored" and "pages take no replies" in row["reason"]
+    assert made.page.ap_id.startswith(f"{alpha.base}/c/stewards/kb/")

@@ -50,6 +50,7 @@ BASE_VERSION = "fedcop:baseVersion"
 
 # A page's address: …/c/NAME/kb/SLUG, where a slug is lower-case words joined by hyphens.
 _PAGE_PATH = re.compile(r"/c/[^/]+/kb/(?P<slug>[a-z0-9][a-z0-9-]{0,99})$")
+_ANY_PAGE_PATH = re.compile(r"/c/[^/]+/kb/[a-z0-9][a-z0-9-]{0,99}(?:/history/[0-9]+(?:/notice)?)?$")
 # More versions than any page will have; a larger number is a forgery or a mistake.
 MAX_VERSION = 1_000_000
 MAX_NOTE = 500
@@ -100,6 +101,15 @@ def slug_of(uri: str) -> str | None:
     path = uri.split("://", 1)[-1].partition("/")[2]
     found = _PAGE_PATH.search("/" + path.split("?", 1)[0].split("#", 1)[0])
     return found.group("slug") if found else None
+
+
+def is_page_address(uri: str, community_prefix: str) -> bool:
+    """Whether `uri` is a page, one of its versions or one of its notices, under
+    `community_prefix` (https://NODE/c/)."""
+    if not uri.startswith(community_prefix):
+        return False
+    path = uri.split("?", 1)[0].split("#", 1)[0]
+    return _ANY_PAGE_PATH.search(path) is not None
 
 
 def _addressing(community: Actor) -> dict[str, list[str]]:

@@ -20,7 +20,7 @@ HANDLERS: dict[str, Handler] = {
     "Accept:Follow": follow.handle_accept_follow,
     "Reject:Follow": follow.handle_reject_follow,
     "Undo:Follow": follow.handle_undo_follow,
-    "Create": posts.handle_create,
+    "Create": knowledge.handle_create,
     "Announce": knowledge.handle_announce,
     "Undo:Announce": posts.handle_undo_announce,
     "Update": knowledge.handle_update,

@@ -10,6 +10,9 @@ handlers see an Update or an Announce.
                                                    members here belong to (.received)
     Accept/Reject of an Update sent from here      the community's answer to an edit made
                                                    here (.remote_edits)
+    Create of a reply to a page here, or to its notice   a page takes no replies (a Mastodon
+                                                   follower may answer the Note that told of
+                                                   it): ignored, with the reason
 Anything else goes on to handlers.posts.
 """
 
@@ -22,9 +25,20 @@ from fedcop.handlers import posts
 from fedcop.handlers.context import HandlerContext, done_or_ignored
 from fedcop.queues import InboundState
 from fedcop.services import remote_actors
-from fedcop.services.errors import Refused
+from fedcop.services.errors import Ignored, Refused
 from fedcop.services.knowledge import member_edits, received, remote_edits
 from federation.vocab import first_type, id_of
+
+
+async def handle_create(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    document = activity.get("object")
+    parent = id_of(document.get("inReplyTo")) if isinstance(document, dict) else None
+    if isinstance(parent, str) and wire.is_page_address(parent, f"{ctx.config.base_url}/c/"):
+        raise Ignored(
+            f"a reply to {parent}, a knowledge-base page: pages take no replies; start a thread "
+            "in the community to talk about it"
+        )
+    return await posts.handle_create(ctx, activity)
 
 
 async def handle_update(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
