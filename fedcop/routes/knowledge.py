@@ -71,7 +71,7 @@ def index_route(html_view: Endpoint) -> Endpoint:
         name = request.path_params["name"]
         if not wants_activity_json(request) or "@" in name:
             return await html_view(request)
-        found = await serving.served_index(request.app.state.pool, request.app.state.config, name)
+        found = await serving.served_index(request.app.state.pool, name)
         if found is None:
             return json_error(f"there is no community named {name!r} on this node", 404)
         community, page_uris = found

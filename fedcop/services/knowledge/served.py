@@ -8,10 +8,8 @@ from typing import Any
 
 import asyncpg
 
-from fedcop.config import Config
 from fedcop.documents import knowledge as wire
 from fedcop.services.knowledge.federation import page_facts, version_facts
-from fedcop.services.knowledge.pages import ensure_charter
 from fedcop.store import actors as actor_store
 from fedcop.store.actors import Actor
 from fedcop.store.knowledge import pages as page_store
@@ -76,13 +74,13 @@ async def served_version(pool: Any, served: ServedPage, number: int) -> wire.Ver
 MAX_LISTED_PAGES = 200
 
 
-async def served_index(pool: Any, config: Config, name: str) -> tuple[Actor, list[str]] | None:
-    """The community `name` here and its pages' ids (its charter first: made now if it has
-    none yet, as when its knowledge base is first opened on the web)."""
-    async with pool.acquire() as conn, conn.transaction():
+async def served_index(pool: Any, name: str) -> tuple[Actor, list[str]] | None:
+    """The community `name` here and its pages' ids, its charter first. (A GET changes
+    nothing: a charter not made yet, when nobody has opened the knowledge base on the web,
+    is not listed.)"""
+    async with pool.acquire() as conn:
         local = await actor_store.find_local(conn, name)
         if local is None or local.actor.actor_type != "Group":
             return None
-        await ensure_charter(conn, config, local.actor)
         pages = await page_store.of_community(conn, local.actor.id)
     return local.actor, [page.ap_id for page in pages[:MAX_LISTED_PAGES]]
