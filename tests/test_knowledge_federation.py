@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import follows, posts, questions
+from fedcop.services import follows, oauth, posts, questions
 from fedcop.services.knowledge import editing, from_posts, history, pages, remote_edits
 from fedcop.services.knowledge.editing import EditConflict
 from fedcop.store import actors as actor_store
@@ -324,6 +324,13 @@ async def test_members_elsewhere_read_and_edit_on_their_own_nodes_pages(scene: S
         told = html.unescape(await bea.page("/notifications"))
         assert "your edit was not saved" in told and f'href="{path}"' in told
         assert "/u/gus" in told
+        # and her Mastodon app shows it as an update by gus linking to the page
+        token = await oauth.admin_token(beta.pool, "bea", "read")
+        listed = await beta.get(
+            "/api/v1/notifications", headers={"Authorization": f"Bearer {token}"}
+        )
+        conflicts = [n for n in listed.json() if n["status"]["url"] == f"{beta.base}{path}"]
+        assert [(n["type"], n["account"]["username"]) for n in conflicts] == [("update", "gus")]
         # When she sends it again from the current version
         await bea.submit(
             f"{path}/edit", base_version="2", title="Fixity checks",
