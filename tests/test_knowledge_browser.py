@@ -1,5 +1,6 @@
 """The knowledge base in a real browser (headless chromium): ann writes a page, edits it,
-reads its history and the diff of her edit, and every field she fills is labelled."""
+reads its history and the diff of her edit, restores the first version, and every field she
+fills is labelled."""
 
 from __future__ import annotations
 
@@ -72,3 +73,10 @@ async def test_write_edit_and_compare_a_page_in_a_real_browser(reachable: LiveNo
         assert await page.locator("tr.diff-removed del").inner_text() == "monthly"
         assert await page.locator("tr.diff-added ins").inner_text() == "weekly"
         assert "Check <del>" not in await page.locator("tr.diff-same").first.inner_text()
+        # and restoring version 1 from the history makes version 3 with its text
+        await page.go_back()
+        await page.get_by_role("button", name="Restore version 1").click()
+        await page.wait_for_url("**/kb/checksum-tools")
+        assert "Check monthly." in await page.locator("article.kb-page .content").inner_text()
+        byline = await page.locator("article.kb-page .byline").inner_text()
+        assert "Version 3" in byline and "restores version 1" in byline
