@@ -14,7 +14,7 @@ import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, follows
-from fedcop.services.knowledge import pages, remote_edits
+from fedcop.services.knowledge import editing, pages, remote_edits
 from fedcop.store.knowledge import pages as page_store
 from federation.fetch_errors import StatusError
 from federation.vocab import PUBLIC
@@ -99,3 +99,24 @@ async def test_pages_of_a_private_community_reach_members_only(three: Nodes) -> 
     await settle(alpha, beta, gamma)
     taken = await remote_edits.latest(beta.pool, sent.page_id, sent.editor_actor_id)
     assert taken is not None and taken.accepted and taken.edit.version == 2
+
+
+async def test_a_long_history_is_served_in_pages(three: Nodes) -> None:
+    """A page's history collection pages through its versions, 20 at a time, newest first."""
+    alpha, beta, _ = three
+    made = await pages.create(
+        alpha.pool, alpha.config, community="clinic", by="fa", title="Rota", markdown="v1",
+    )  # fmt: skip
+    for number in range(2, 26):
+        await editing.edit(
+            alpha.pool, alpha.config, community="clinic", slug=made.page.slug, by="fa",
+            base_version=number - 1, title="Rota", markdown=f"v{number}",
+        )  # fmt: skip
+    history = await beta.app.state.network.fetch(f"{made.page.ap_id}/history")
+    assert history["totalItems"] == 25
+    first = await beta.app.state.network.fetch(history["first"])
+    assert [item["fedcop:version"] for item in first["orderedItems"]] == list(range(25, 5, -1))
+    second = await beta.app.state.network.fetch(first["next"])
+    assert [item["fedcop:version"] for item in second["orderedItems"]] == list(range(5, 0, -1))
+    assert "next" not in second
+    assert second["orderedItems"][-1]["source"]["content"] == "v1"

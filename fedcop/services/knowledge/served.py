@@ -12,6 +12,7 @@ from fedcop.documents import knowledge as wire
 from fedcop.services.knowledge.federation import page_facts, version_facts
 from fedcop.store import actors as actor_store
 from fedcop.store.actors import Actor
+from fedcop.store.knowledge import history_pages as history_store
 from fedcop.store.knowledge import pages as page_store
 from fedcop.store.knowledge import versions as version_store
 from fedcop.store.knowledge.pages import Page
@@ -57,8 +58,9 @@ async def served_versions(
     """A page of the history collection: versions under `below` (all when None), newest
     first, and whether older ones remain."""
     async with pool.acquire() as conn:
-        versions = await version_store.history(conn, served.page.id)
-        chosen = [v for v in versions if below is None or v.version < below]
+        chosen = await history_store.versions_below(
+            conn, served.page.id, below, HISTORY_PAGE_SIZE + 1
+        )
         shown = [await version_facts(conn, v) for v in chosen[:HISTORY_PAGE_SIZE]]
     return shown, len(chosen) > HISTORY_PAGE_SIZE
 
