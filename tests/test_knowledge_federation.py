@@ -270,8 +270,9 @@ async def test_a_solved_question_becomes_a_page_edited_across_nodes(scene: Scene
 
 async def test_members_elsewhere_read_and_edit_on_their_own_nodes_pages(scene: Scene) -> None:
     """The same flow as people see it on their own node's web pages: gamma's copy of the page,
-    gus's edit waiting and then taken, bea's conflicting edit with both texts on beta, and
-    her edit sent again from the current version."""
+    gus's edit waiting and then taken, bea's conflicting edit with both texts on beta, her
+    edit sent again from the current version, and gus restoring the first version from
+    gamma."""
     alpha, beta, gamma, _ = scene
     nodes: Nodes = (alpha, beta, gamma)
     made = await pages.create(
@@ -342,8 +343,20 @@ async def test_members_elsewhere_read_and_edit_on_their_own_nodes_pages(scene: S
         past = await gus.page(f"{path}/history")
         for name in ("fa", "gus", "bea"):
             assert f"/u/{name}" in past, name
+        # When gus restores version 1 from gamma's history page
+        await gus.csrf(f"{path}/history")
+        restored = await gus.submit(f"{path}/restore", version="1")
+        assert restored.status_code == 303
+        assert "Your edit was sent" in await gus.page(path)
+        await settle(*nodes)
+        # Then the community made it version 4, version 1's text, and gamma shows it
+        shown = await gus.page(path)
+        assert "Your edit was taken" in shown and "Version 4" in shown
+        assert "restores version 1" in shown and "Run them monthly." in shown
     _, versions = await copy_of(alpha, made.page.ap_id)
+    assert versions[0].restored_from == 1
     assert [v.markdown for v in versions] == [
+        "Run them monthly.",
         "Run them weekly, and after migrations.",
         "Run them monthly, and after migrations.",
         "Run them monthly.",

@@ -17,7 +17,8 @@ fedcop's own terms, in its namespace (documents.context.FEDCOP_NAMESPACE):
     fedcop:history       id    the page's history collection
     fedcop:editor        id    who wrote the page's current version
     fedcop:editNote      str   the editor's note about their change ("" or absent: none)
-    fedcop:restoredFrom  int   the version this one restored, when it is a restore
+    fedcop:restoredFrom  int   the version this one restored, when it is a restore (on a
+                               proposal: the old version it restores)
     fedcop:baseVersion   int   on a member's proposed edit (an Update sent to the community):
                                the version they edited; a proposal is not a page's state
 
@@ -251,9 +252,11 @@ def proposal(
     markdown: str,
     html: str,
     note: str,
+    restored_from: int | None = None,
 ) -> dict[str, Any]:
     """The Article a member elsewhere sends in their Update to the page's community: what they
-    want the page to say, and the version they started from."""
+    want the page to say, and the version they started from (`restored_from`: they restore
+    that old version, whose text it is)."""
     document: dict[str, Any] = {
         "id": page,
         "type": "Article",
@@ -267,6 +270,8 @@ def proposal(
     }
     if note:
         document[EDIT_NOTE] = note
+    if restored_from is not None:
+        document[RESTORED_FROM] = restored_from
     return document
 
 
@@ -408,6 +413,7 @@ class Proposal:
     title: str
     markdown: str
     note: str
+    restored_from: int | None = None
 
 
 def read_proposal(document: dict[str, Any], *, max_markdown: int, max_title: int) -> Proposal:
@@ -419,7 +425,8 @@ def read_proposal(document: dict[str, Any], *, max_markdown: int, max_title: int
     title, markdown = _text(document, max_markdown)
     if len(title) > max_title:
         raise WireError(f"the title is too long: at most {max_title} characters")
-    return Proposal(uri, base, title, markdown, _note(document))
+    restored_from = _number(document, RESTORED_FROM, optional=True)
+    return Proposal(uri, base, title, markdown, _note(document), restored_from)
 
 
 def _html(document: dict[str, Any]) -> str:

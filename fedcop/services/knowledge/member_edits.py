@@ -6,7 +6,8 @@
          to judge, and never changes a copy)
       -> the same edit as one made here (services.knowledge.editing.apply_edit): a member, not
          banned, the community not Closed, its edit setting; B still the current version
-           taken      -> version B+1, announced to every member's server like any change
+           taken      -> version B+1 (a restore: the old version's text as kept here, and
+                         fedcop:restoredFrom), announced to every member's server like any change
                          (services.knowledge.federation), and Accept{object: the Update,
                          result: the page now} to the editor's server
            conflict   -> nothing saved; Reject{object: the Update, result: the page as it is
@@ -27,7 +28,7 @@ from fedcop.config import Config
 from fedcop.documents import knowledge as wire
 from fedcop.network import Network
 from fedcop.services import outbox, remote_actors
-from fedcop.services.errors import Ignored, Refused, ServiceError
+from fedcop.services.errors import Ignored, InvalidInput, Refused, ServiceError
 from fedcop.services.knowledge import editing
 from fedcop.services.knowledge.commits import MAX_MARKDOWN, MAX_TITLE
 from fedcop.services.knowledge.federation import page_facts
@@ -68,10 +69,12 @@ async def receive(pool: Any, config: Config, network: Network, update: dict[str,
     async with pool.acquire() as conn, conn.transaction():
         try:
             async with conn.transaction():  # a savepoint: a refusal leaves nothing behind
+                title, markdown = await _text(conn, page.id, proposal)
                 change = await editing.apply_edit(
                     conn, config, page, community, editor,
-                    base_version=proposal.base_version, title=proposal.title,
-                    markdown=proposal.markdown, note=proposal.note, activity_uri=update_uri,
+                    base_version=proposal.base_version, title=title, markdown=markdown,
+                    note=proposal.note, activity_uri=update_uri,
+                    restored_from=proposal.restored_from,
                 )  # fmt: skip
         except editing.EditConflict as conflict:
             reason = (
@@ -95,6 +98,17 @@ async def receive(pool: Any, config: Config, network: Network, update: dict[str,
     if refusal is not None:
         raise Refused(refusal)
     return True
+
+
+async def _text(conn: asyncpg.Connection, page_id: int, proposal: wire.Proposal) -> tuple[str, str]:
+    """The title and text the edit gives the page: its own, or for a restore the old
+    version's as kept here (never what the proposal says it was)."""
+    if proposal.restored_from is None:
+        return proposal.title, proposal.markdown
+    old = await version_store.find(conn, page_id, proposal.restored_from)
+    if old is None:
+        raise InvalidInput(f"this page has no version {proposal.restored_from} to restore")
+    return old.title, old.markdown
 
 
 async def _send(

@@ -54,9 +54,11 @@ async def propose(
     title: str,
     markdown: str,
     note: str = "",
+    restored_from: int | None = None,
 ) -> RemoteEdit:
     """`by`, a user here, edits the page `slug` of `community` (name@domain, a community
-    elsewhere) from version `base_version`: sent to the community, kept as 'sent'."""
+    elsewhere) from version `base_version`: sent to the community, kept as 'sent'.
+    `restored_from`: the edit restores that old version (see propose_restore)."""
     async with pool.acquire() as conn, conn.transaction():
         local = await actor_store.find_local(conn, by)
         if local is None or local.actor.actor_type != "Person":
@@ -90,6 +92,7 @@ async def propose(
         document = wire.proposal(
             locked.ap_id, group.uri, base_version=base_version, title=title,
             markdown=markdown, html=markdown_service.render(markdown), note=note,
+            restored_from=restored_from,
         )  # fmt: skip
         update = await outbox.publish(
             conn,
@@ -110,6 +113,26 @@ async def propose(
             conn, page_id=locked.id, editor_actor_id=editor.id, base_version=base_version,
             title=title, markdown=markdown, note=note, activity_uri=update["id"],
         )  # fmt: skip
+
+
+async def propose_restore(
+    pool: Any, config: Config, *, community: str, slug: str, by: str, version: int, note: str = ""
+) -> RemoteEdit:
+    """`by` restores old version `version` of a page elsewhere: an edit of its current
+    version whose text is that version's (the community takes the text from its own copy)."""
+    async with pool.acquire() as conn:
+        group = await access.community_named(conn, community)
+        page = await page_store.find_by_slug(conn, group.id, slug)
+        old = await version_store.find(conn, page.id, version) if page is not None else None
+    if page is None or old is None:
+        raise NotFound(f"this node keeps no version {version} of that page")
+    if version == page.current_version:
+        raise InvalidInput(f"version {version} is the current text: there is nothing to restore")
+    return await propose(
+        pool, config, community=community, slug=slug, by=by, base_version=page.current_version,
+        title=old.title, markdown=old.markdown, note=note or f"Restored version {version}",
+        restored_from=version,
+    )  # fmt: skip
 
 
 async def receive_verdict(

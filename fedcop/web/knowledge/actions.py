@@ -106,6 +106,14 @@ async def restore(request: Request, user: User, form: FormData) -> Response:
     version = _text(form, "version")
     if not version.isdigit() or len(version) > 9:
         return await refused(request, "choose the version to restore")
+    if "@" in name:
+        # A page of a community elsewhere: the restore is an edit sent to it, which the page
+        # shows waiting for the community's answer (services.knowledge.remote_edits).
+        await remote_edits.propose_restore(
+            request.app.state.pool, request.app.state.config, community=name, slug=slug,
+            by=user.actor.username, version=int(version),
+        )  # fmt: skip
+        return go(f"/c/{name}/kb/{slug}#your-edit")
     change = await editing.restore(
         request.app.state.pool, request.app.state.config, community=name, slug=slug,
         by=user.actor.username, version=int(version),
