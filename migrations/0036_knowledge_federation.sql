@@ -22,7 +22,8 @@ CREATE TABLE kb_remote_edits (
     --   `version`, with current_title and current_markdown): nothing was saved there;
     -- refused: refused for another reason (`reason`: not a member, banned, Closed, only
     --   facilitators edit, too long...);
-    -- dismissed: the editor put a conflicted or refused edit away (or made a new one from it).
+    -- dismissed: the editor put the edit away (a conflicted or refused one, one whose
+    --   delivery was given up, or any one when they make a new edit of the page).
     state            text NOT NULL DEFAULT 'sent'
                      CHECK (state IN ('sent', 'accepted', 'conflicted', 'refused', 'dismissed')),
     -- accepted: the version the edit became; conflicted: the page's version when refused.

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, lifecycle, moderation
+from fedcop.services import accounts, admin, lifecycle, moderation
 from fedcop.services.knowledge import pages, remote_edits
 from fedcop.services.knowledge import settings as kb_settings
 from fedcop.services.lifecycle import ClosedCommunity
@@ -26,6 +26,7 @@ from fedcop.store.knowledge import versions as version_store
 from tests.live_node import LiveNode
 from tests.scene import Nodes, settle, three_nodes
 from tests.signed_requests import Sender, encoded, local_sender, post
+from tests.web_session import signed_in
 
 FEDCOP = {"fedcop": "https://fedcop.org/ns#"}
 CONTEXT = ["https://www.w3.org/ns/activitystreams", FEDCOP]
@@ -270,3 +271,27 @@ async def test_the_communitys_rules_hold_for_edits_from_elsewhere(nodes: Nodes) 
     assert state == "rejected" and "closed" in reason.lower(), reason
     assert await versions_of(alpha, uri) == ["Use sha256."]
     assert await versions_of(gamma, uri) == ["Use sha256."]
+
+
+async def test_an_edit_that_cannot_be_delivered_says_so(nodes: Nodes) -> None:
+    """alpha blocks gamma: gus's edit is refused at alpha's door (403), its delivery given
+    up, and gamma's page tells him it could not be delivered, until he puts it away."""
+    alpha, _, gamma = nodes
+    await admin.set_domain_blocked(alpha.pool, gamma.config.domain.split(":")[0], True)
+    alpha.app.state.acceptance.forget_blocks()
+    path = f"/c/stewards@{alpha.config.domain}/kb/checksums"
+    async with signed_in(gamma, "gus", "long enough") as gus:
+        await gus.csrf(f"{path}/edit")
+        sent = await gus.submit(
+            f"{path}/edit", base_version="1", title="Checksums", markdown="Use b3sum.", note=""
+        )
+        assert sent.status_code == 303
+        assert "Waiting for the community" in await gus.page(path)
+        await settle(*nodes)
+        shown = await gus.page(path)
+        assert "Your edit could not be delivered" in shown
+        assert "Waiting for the community" not in shown and "Use b3sum." in shown
+        # When he puts it away, the page is as before
+        await gus.submit(f"{path}/edit/dismiss")
+        assert "Your edit" not in await gus.page(path)
+    assert await versions_of(alpha, page_uri(alpha)) == ["Use sha256."]

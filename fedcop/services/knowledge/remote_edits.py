@@ -18,6 +18,9 @@ here changes when the community says so. What the editor sees meanwhile:
                            "Your edit conflicted" with their text and the current one, and an
                            edit form starting from the current version with their text in it
     Reject{object: the Update} (no result)         -> 'refused', with the community's reason
+    every delivery of the Update given up          -> still 'sent', shown as "could not be
+                           delivered" (the community's server refused it or stayed
+                           unreachable); the editor puts it away or edits again
 An answer is taken from the page's community only, and only for an edit still 'sent'.
 """
 
@@ -181,10 +184,12 @@ class EditState:
 
     edit: RemoteEdit
     community: Actor
+    # Sent, and every delivery of it given up: the community will never answer.
+    undelivered: bool = False
 
     @property
     def waiting(self) -> bool:
-        return self.edit.state == edit_store.SENT
+        return self.edit.state == edit_store.SENT and not self.undelivered
 
     @property
     def conflicted(self) -> bool:
@@ -207,9 +212,12 @@ async def latest(pool: Any, page_id: int, viewer_id: int | None) -> EditState | 
         edit = await edit_store.latest_of(conn, page_id, viewer_id)
         page = await page_store.find(conn, page_id)
         community = await actor_store.find_by_id(conn, page.community_actor_id) if page else None
+        undelivered = edit is not None and (
+            edit.state == edit_store.SENT and await edit_store.undelivered(conn, edit.activity_uri)
+        )
     if edit is None or community is None:
         return None
-    return EditState(edit, community)
+    return EditState(edit, community, undelivered)
 
 
 async def dismiss(pool: Any, *, community: str, slug: str, by: str) -> None:

@@ -154,11 +154,14 @@ async def refuse(conn: asyncpg.Connection, edit_id: int, reason: str) -> bool:
 
 
 async def dismiss(conn: asyncpg.Connection, page_id: int, editor_actor_id: int) -> None:
-    """The editor puts away their answered edits of the page (they saw the outcome)."""
+    """The editor puts away their edits of the page: answered ones (they saw the outcome),
+    and one still waiting (one that cannot be delivered, or that they give up on; an answer
+    that comes after it changes nothing but the copy)."""
     await conn.execute(
         """
         UPDATE kb_remote_edits SET state = 'dismissed'
-        WHERE page_id = $1 AND editor_actor_id = $2 AND state IN ('conflicted', 'refused')
+        WHERE page_id = $1 AND editor_actor_id = $2
+          AND state IN ('conflicted', 'refused', 'sent')
         """,
         page_id,
         editor_actor_id,
@@ -181,4 +184,19 @@ async def tell_conflict(
         by_id,
         edit.page_id,
         version,
+    )
+
+
+async def undelivered(conn: asyncpg.Connection, activity_uri: str) -> bool:
+    """Whether the Update of an edit will never reach its community: every delivery of it
+    was given up (refused by the community's server, or it stayed unreachable)."""
+    return bool(
+        await conn.fetchval(
+            """
+            SELECT bool_and(d.state = 'given_up') FROM deliveries d
+            JOIN outbound_activities a ON a.id = d.activity_id
+            WHERE a.uri = $1
+            """,
+            activity_uri,
+        )
     )
