@@ -29,6 +29,7 @@ from fedcop.observability.logs import setup_logging
 from fedcop.observability.proxies import TrustedProxies
 from fedcop.observability.requests import RequestObserver
 from fedcop.routes import activities, actors, health, inbox, posts, wellknown
+from fedcop.routes import knowledge as knowledge_routes
 from fedcop.routes.unavailable import DatabaseUnavailable
 from fedcop.services.accounts import ensure_instance_actor
 from fedcop.services.operations import RunningWorker
@@ -47,6 +48,7 @@ from fedcop.web import summaries as web_summaries
 from fedcop.web import tags as web_tags
 from fedcop.web import timeline as web_timeline
 from fedcop.web.headers import PageHeaders
+from fedcop.web.knowledge import remote as web_knowledge_remote
 from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.inbox import InboxWorker
@@ -121,13 +123,15 @@ def create_app(
             Route("/", pages.home),
             Route("/c/{name}/modlog", pages.moderation_log),
             Route("/t/{id:int}", pages.thread_page),
+            *knowledge_routes.routes,
+            *web_knowledge_remote.routes,
             *web_accounts.routes,
             *web_actions.routes,
             *web_admin.routes,
             *web_facilitation.routes,
             *web_reports.routes,
             *web_feeds.routes,
-            *web_knowledge.routes,
+            *knowledge_routes.with_activity_json(web_knowledge.routes),
             *web_notifications.routes,
             *web_tags.routes,
             *web_timeline.routes,

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from playwright.async_api import Page, async_playwright
 
+# The nodes' *.test host names resolved to this machine (tests/live_node.py's resolver).
+TEST_HOSTS = "--host-resolver-rules=MAP *.test 127.0.0.1"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -37,13 +39,19 @@ def chromium_path() -> str:
 
 
 @asynccontextmanager
-async def browser(init_scripts: Sequence[str] = ()) -> AsyncIterator[Page]:
+async def browser(
+    init_scripts: Sequence[str] = (), *, test_hosts: bool = False
+) -> AsyncIterator[Page]:
     """`init_scripts` run in every document before the page's own content (the accessibility
     audit loads axe-core this way: the browser injects them, so the pages' CSP, which forbids
-    inline scripts, stays in force and the pages are audited exactly as served)."""
+    inline scripts, stays in force and the pages are audited exactly as served).
+    `test_hosts`: *.test names are this machine, as for the nodes (tests/live_node.py), so the
+    browser opens http://beta.test:PORT as a person on beta would."""
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
-            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+            executable_path=chromium_path(),
+            headless=True,
+            args=[*CHROMIUM_ARGS, *([TEST_HOSTS] if test_hosts else [])],
         )
         try:
             context = await launched.new_context(viewport={"width": 390, "height": 844})

@@ -35,6 +35,9 @@ CLIENT_KINDS = {"answer_accepted": "favourite"}
 # A watched knowledge-base page changed: an `update` whose status stands for the change
 # (api.knowledge_notifications).
 CLIENT_KINDS["page_changed"] = knowledge_notifications.CLIENT_KIND
+# An edit of a page elsewhere refused as a conflict: the same `update`, from whoever made the
+# version it conflicted with, whose status links to the page that shows both texts.
+CLIENT_KINDS["page_edit_conflicted"] = knowledge_notifications.CLIENT_KIND
 
 
 async def _render(call: Call, user: User, found: list[Notification]) -> list[dict[str, Any]]:

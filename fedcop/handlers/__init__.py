@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fedcop.handlers import follow, posts
+from fedcop.handlers import follow, knowledge, posts
 from fedcop.handlers.context import Handler, HandlerContext
 from fedcop.services import node as node_service
 from federation.vocab import first_type, id_of
@@ -20,10 +20,12 @@ HANDLERS: dict[str, Handler] = {
     "Accept:Follow": follow.handle_accept_follow,
     "Reject:Follow": follow.handle_reject_follow,
     "Undo:Follow": follow.handle_undo_follow,
-    "Create": posts.handle_create,
-    "Announce": posts.handle_announce,
+    "Create": knowledge.handle_create,
+    "Announce": knowledge.handle_announce,
     "Undo:Announce": posts.handle_undo_announce,
-    "Update": posts.handle_update,
+    "Update": knowledge.handle_update,
+    "Accept:Update": knowledge.handle_accept_update,
+    "Reject:Update": knowledge.handle_reject_update,
     "Delete": posts.handle_delete,
     "Like": posts.handle_vote,
     "Dislike": posts.handle_vote,

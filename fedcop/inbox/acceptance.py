@@ -12,7 +12,8 @@ storable: no U+0000, id fits the index ... else 400
 origin: key, actor and activity on one host; so are objects embedded in
         Create/Update/Delete (but an Update of an object of this node, or of a
         question's state: a facilitator elsewhere asking a change, decided by its
-        handler) ........................................... else 400
+        handler; or a member's proposed edit of a knowledge-base page, an Update whose
+        Article carries fedcop:baseVersion, naming the page on its community's host) .. else 400
     (these three steps are `admit(body, signer_host)`, callable on their own)
 key known?   a key fedcop refuses (RSA under 1024 or over 8192 bits, not RSA) -> 401, before
              any verify; else verify now: good -> 'pending'; bad with a key held in memory ->
@@ -38,6 +39,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
+from fedcop.documents import knowledge
 from fedcop.documents.questions import read_question
 from fedcop.inbox.fairness import RETRY_AFTER_SECONDS, InboxShares
 from fedcop.queues import InboundState
@@ -357,6 +359,11 @@ def _origin_problem(
         # different: a Delete of a post by a facilitator on another server names the post by
         # id, and whether that actor may delete it is the handler's call.
         object_id = id_of(embedded)
+        if first_type(document) == "Update" and knowledge.is_proposal(embedded):
+            # A member's edit of a knowledge-base page, sent to the page's community: a
+            # proposal the community judges (services.knowledge.member_edits), never taken as
+            # the page's state, so it may name a page on another host.
+            return None
         if first_type(document) == "Update" and (
             (local_host is not None and host_of(object_id) == local_host)
             or read_question(embedded) is not None

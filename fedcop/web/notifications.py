@@ -30,6 +30,8 @@ SENTENCES = {
     "follow_request": "asks to follow you",
     "answer_accepted": "accepted an answer:",
     "page_changed": "changed a page you watch:",
+    "page_edit_conflicted": "changed a page before your edit of it reached its community, so "
+    "your edit was not saved; merge it with theirs:",
 }
 
 

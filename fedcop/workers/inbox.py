@@ -43,6 +43,7 @@ from fedcop.queues import (
 )
 from fedcop.services import backfill, remote_actors, remote_facilitators
 from fedcop.services.errors import Ignored, Refused
+from fedcop.services.knowledge import page_backfill
 from fedcop.store import actors as actor_store
 from fedcop.store import host_breaker
 from fedcop.store import inbound as inbound_store
@@ -213,6 +214,8 @@ class InboxWorker:
                 # A community just joined: who facilitates it, then its recent threads.
                 await remote_facilitators.read_moderators(ctx.pool, ctx.network, task.actor_uri)
                 await backfill.backfill(ctx.pool, ctx.config, ctx.network, task.actor_uri)
+                # and, from a fedcop community, copies of its knowledge base's pages
+                await page_backfill.read_pages(ctx.pool, ctx.config, ctx.network, task.actor_uri)
             else:
                 refreshed = await remote_actors.refresh(ctx.pool, ctx.network, task.actor_uri)
                 if refreshed.actor_type == "Group":

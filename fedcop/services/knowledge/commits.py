@@ -19,6 +19,7 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.services import markdown as markdown_service
 from fedcop.services.errors import InvalidInput
+from fedcop.services.knowledge import federation
 from fedcop.store.actors import Actor
 from fedcop.store.knowledge import pages as page_store
 from fedcop.store.knowledge import versions as version_store
@@ -107,5 +108,5 @@ async def page_committed(conn: asyncpg.Connection, config: Config, change: PageC
     """Called in the transaction of every version committed here, after it is stored and the
     watchers are told. The federation of pages sends from here: for a page of a community
     here, the community's Create (first version) or Update of the Article to its members'
-    servers, and the post that Mastodon followers see. Nothing is sent yet."""
-    return None
+    servers, and the post that Mastodon followers see (services.knowledge.federation)."""
+    await federation.announce_version(conn, config, change.page, change.version, change.community)

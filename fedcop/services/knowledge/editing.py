@@ -71,9 +71,11 @@ async def apply_edit(
     markdown: str,
     note: str = "",
     activity_uri: str | None = None,
+    restored_from: int | None = None,
 ) -> PageChange:
     """`editor` (a person here or elsewhere) changes `page` of `community`, starting from
-    `base_version`. Raises EditConflict when that is no longer the current version, NotAllowed
+    `base_version` (`restored_from`: the text is that old version's, a restore sent from
+    another node). Raises EditConflict when that is no longer the current version, NotAllowed
     or ClosedCommunity when they may not edit it."""
     await access.ensure_may_edit(conn, community, editor)
     title, markdown, note = checked_text(title, markdown, note)
@@ -94,7 +96,7 @@ async def apply_edit(
         )  # fmt: skip
     return await commit(
         conn, config, locked, community, editor, title=title, markdown=markdown, note=note,
-        activity_uri=activity_uri,
+        activity_uri=activity_uri, restored_from=restored_from,
     )  # fmt: skip
 
 

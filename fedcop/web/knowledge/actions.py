@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fedcop.services.errors import NotFound, ServiceError
-from fedcop.services.knowledge import editing, from_posts, pages, watches
+from fedcop.services.knowledge import editing, from_posts, pages, remote_edits, watches
 from fedcop.services.knowledge import settings as kb_settings
 from fedcop.services.knowledge.access import NotAllowed
 from fedcop.services.knowledge.diff import line_diff
@@ -66,6 +66,14 @@ async def edit(request: Request, user: User, form: FormData) -> Response:
         return await refused(request, "the form does not say which version you edited: reload it")
     pool, config = request.app.state.pool, request.app.state.config
     try:
+        if "@" in name:
+            # A page of a community elsewhere: the edit is sent to it, and the page shows it
+            # waiting for the community's answer (services.knowledge.remote_edits).
+            await remote_edits.propose(
+                pool, config, community=name, slug=slug, by=user.actor.username,
+                base_version=int(base), title=title, markdown=markdown, note=note,
+            )  # fmt: skip
+            return go(f"/c/{name}/kb/{slug}#your-edit")
         change = await editing.edit(
             pool, config, community=name, slug=slug, by=user.actor.username,
             base_version=int(base), title=title, markdown=markdown, note=note,
@@ -98,6 +106,14 @@ async def restore(request: Request, user: User, form: FormData) -> Response:
     version = _text(form, "version")
     if not version.isdigit() or len(version) > 9:
         return await refused(request, "choose the version to restore")
+    if "@" in name:
+        # A page of a community elsewhere: the restore is an edit sent to it, which the page
+        # shows waiting for the community's answer (services.knowledge.remote_edits).
+        await remote_edits.propose_restore(
+            request.app.state.pool, request.app.state.config, community=name, slug=slug,
+            by=user.actor.username, version=int(version),
+        )  # fmt: skip
+        return go(f"/c/{name}/kb/{slug}#your-edit")
     change = await editing.restore(
         request.app.state.pool, request.app.state.config, community=name, slug=slug,
         by=user.actor.username, version=int(version),

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from fedcop.services.errors import NotFound, ServiceError
 from fedcop.services.knowledge import history, pages
+from fedcop.web.knowledge import remote
 from fedcop.web.render import go, not_found, render
 from fedcop.web.session import viewer
 
@@ -36,12 +37,15 @@ async def page(request: Request) -> Response:
         )
     except NotFound as error:
         return await not_found(request, str(error))
+    # A page of a community elsewhere: the reader's edit sent to it, and its answer.
+    edit_state = await remote.edit_state(request.app.state.pool, shown, await _reader(request))
     return await render(
         request,
         "knowledge/page.html",
         shown=shown,
         community=shown.community,
         kb_path=f"/c/{name}/kb",
+        **edit_state,
     )
 
 
