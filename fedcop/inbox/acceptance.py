@@ -10,7 +10,7 @@ signer's host not blocked ................ else 403
 JSON object, valid for its schema ........ else 400 (an unknown type: 202, recorded, ignored)
 storable: no U+0000, id fits the index ... else 400
 origin: key, actor and activity on one host; so are objects embedded in
-        Create/Update/Delete (but an Update of an object of this node, or of a
+        Create/Update/Delete (but an Update of a community of this node, or of a
         question's state: a facilitator elsewhere asking a change, decided by its
         handler; or a member's proposed edit of a knowledge-base page, an Update whose
         Article carries fedcop:baseVersion, naming the page on its community's host) .. else 400
@@ -365,7 +365,11 @@ def _origin_problem(
             # the page's state, so it may name a page on another host.
             return None
         if first_type(document) == "Update" and (
-            (local_host is not None and host_of(object_id) == local_host)
+            (
+                local_host is not None
+                and host_of(object_id) == local_host
+                and first_type(embedded) == "Group"
+            )
             or read_question(embedded) is not None
         ):
             # A facilitator on another node asking for a change: of a community here (its
