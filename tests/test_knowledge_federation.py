@@ -240,8 +240,9 @@ async def test_a_solved_question_becomes_a_page_edited_across_nodes(scene: Scene
     # page and for each change: nothing but what Mastodon reads as ordinary posts
     announced = [a["object"] for a in masto.received if a["type"] == "Announce"]
     assert asked.uri in announced
-    # (the answers are not boosted into her timeline: her server reads them from the
-    # question's replies collection when she opens it, as ordinary Notes)
+    # and the answer, boosted by the community as an ordinary reply (an answer to a question
+    # reaches the community's followers; other replies are read from the thread)
+    assert answer.uri in announced
     served = (await beta.get(asked.uri.removeprefix(beta.base), headers=AP)).json()
     assert served["type"] == "Note" and "For fixity checks." in served["content"]
     replies = (await beta.get(f"{asked.uri.removeprefix(beta.base)}/replies", headers=AP)).json()

@@ -277,13 +277,20 @@ async def _send(
     create = await post_delivery.publish(conn, config, "Create", post, writer, community)
     await post_store.set_create_uri(conn, post.id, create["id"])
     if community.is_local:
-        await relay.relay(conn, config, community, create, new_thread_uri=_shown_alone(post))
+        await relay.relay(conn, config, community, create, new_thread_uri=await _shown_alone(conn, post))
 
 
-def _shown_alone(post: Post) -> str | None:
+async def _shown_alone(conn: asyncpg.Connection, post: Post) -> str | None:
     """The id announced by itself to the community's microblog followers (relay): a new
-    thread's, or a facilitator's summary's, which they see as a boosted reply."""
-    return post.uri if post.is_thread or post.facilitator_summary else None
+    thread's, a facilitator's summary's, or an answer to a question (a reply to the question
+    itself), which they see as a boosted reply. Other replies are not boosted: a follower
+    reads a conversation from the thread, and a boost of every reply would flood them."""
+    if post.is_thread or post.facilitator_summary:
+        return post.uri
+    if post.thread_id is None or post.parent_id != post.thread_id:
+        return None
+    thread = await post_store.find(conn, post.thread_id)
+    return post.uri if thread is not None and thread.is_question else None
 
 
 async def _parent(conn: asyncpg.Connection, in_reply_to: str | None) -> Post | None:
@@ -403,7 +410,7 @@ async def receive_create(
         await post_marks.mark_received(conn, post, note, notify=not backfill)
         post = await summary_flags.apply_received(conn, post, note)
         if community.is_local:
-            await relay.relay(conn, config, community, create, new_thread_uri=_shown_alone(post))
+            await relay.relay(conn, config, community, create, new_thread_uri=await _shown_alone(conn, post))
         return post
 
 
