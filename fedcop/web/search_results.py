@@ -5,17 +5,26 @@ match, with highlighted snippets, and the communities and people whose names beg
     /search?q=...&community=NAME[@domain]     only that community's posts
     /search?q=...&author=NAME[@domain]        only that person's posts
     /search?q=...&threads=1                   only threads, no replies
+    /search?q=...&question=unanswered         only in question threads: question (any),
+                                              unanswered, solved
+    /search?q=...&from=2026-01-01&to=2026-01-31   published in those days (both included, UTC)
     /search?q=...&page=N                      further results
+
+The words may also carry operators (from:NAME, before:/after:/during:DATE, is:solved...:
+services/search_query.py). Only the newest matches are ranked (services/post_search.py); when
+there were more, the page says so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fedcop.services import account_directory, post_search
+from fedcop.services.search_query import QUESTION_STATES
 from fedcop.store.actors import Actor
 from fedcop.web.render import render
 from fedcop.web.session import viewer
@@ -41,6 +50,17 @@ async def _named(request: Request, handle: str) -> Actor | bool | None:
     return found if found is not None else False
 
 
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 async def results(request: Request, query: str) -> Response:
     pool, config = request.app.state.pool, request.app.state.config
     params = request.query_params
@@ -49,9 +69,12 @@ async def results(request: Request, query: str) -> Response:
     author = await _named(request, params.get("author", "").strip()[:300])
     page = params.get("page", "1")
     number = int(page) if page.isdigit() and 0 < int(page) <= MOST_PAGES else 1
+    first, last = _day(params.get("from", "")), _day(params.get("to", ""))
+    question = params.get("question", "")
     hits: list[post_search.Hit] = []
+    considered = 0
     if community is not False and author is not False:
-        hits = await post_search.search(
+        found_page = await post_search.search_page(
             pool,
             query,
             viewer_id=user.actor.id if user is not None else None,
@@ -59,10 +82,15 @@ async def results(request: Request, query: str) -> Response:
                 community_id=community.id if isinstance(community, Actor) else None,
                 author_id=author.id if isinstance(author, Actor) else None,
                 threads_only=params.get("threads") == "1",
+                since=_midnight(first) if first is not None else None,
+                until=_midnight(last + timedelta(days=1)) if last is not None else None,
+                question=question if question in QUESTION_STATES else None,
             ),
             limit=PAGE + 1,
             offset=(number - 1) * PAGE,
+            config=config,
         )
+        hits, considered = found_page.hits, found_page.considered
     ids = {h.post.author_id for h in hits} | {h.post.community_id or 0 for h in hits}
     actors = {a.id: a for a in await account_directory.by_ids(pool, sorted(ids))}
     found = [
@@ -83,5 +111,12 @@ async def results(request: Request, query: str) -> Response:
         people=[a for a in names if a.actor_type != "Group"],
         page=number,
         more=len(hits) > PAGE,
-        filters={k: params[k] for k in ("community", "author", "threads") if params.get(k)},
+        capped=considered >= post_search.CANDIDATES,
+        candidates=post_search.CANDIDATES,
+        question_states=QUESTION_STATES,
+        filters={
+            k: params[k]
+            for k in ("community", "author", "threads", "question", "from", "to")
+            if params.get(k)
+        },
     )

@@ -1,0 +1,27 @@
+-- One search for posts, people and communities, kept fast on a large node.
+
+-- An actor's words for the name search: username and display name weigh A, the bio or a
+-- community's description (sanitised HTML, tags taken out) weighs C. The 'simple'
+-- configuration (words as written, lower case): names are not stemmed, and a bio's language is
+-- not known. Underscores and dots in a username separate words (maria_okafor -> maria okafor).
+-- Only built-in functions: an index expression is computed with the search path pg_catalog.
+CREATE FUNCTION fedcop_actor_search_vector(username text, display_name text, summary text)
+RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT setweight(to_tsvector('simple'::regconfig,
+                                 translate(coalesce(username, ''), '_.', '  ')), 'A')
+        || setweight(to_tsvector('simple'::regconfig, coalesce(display_name, '')), 'A')
+        || setweight(to_tsvector('simple'::regconfig,
+                                 regexp_replace(regexp_replace(coalesce(summary, ''), '<[^>]*>', ' ', 'g'),
+                                                '&#?[A-Za-z0-9]+;', ' ', 'g')), 'C')
+$$;
+
+-- A name search reads this index (prefix queries `word:*` included), never the whole table.
+CREATE INDEX actors_search ON actors
+    USING gin (fedcop_actor_search_vector(username, display_name, summary));
+
+-- A post search ranks only the newest matches of a query (services/post_search.py): for a word
+-- that many posts share, each language's posts are walked newest first through this index until
+-- enough match, instead of reading every match. It also answers which languages posts here use,
+-- which the one-column index it replaces did.
+CREATE INDEX posts_search_recent ON posts (search_config, id DESC);
+DROP INDEX posts_search_config;
