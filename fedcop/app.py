@@ -38,6 +38,8 @@ from fedcop.web import actions as web_actions
 from fedcop.web import admin as web_admin
 from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
+from fedcop.web import knowledge as web_knowledge
+from fedcop.web import notifications as web_notifications
 from fedcop.web import pages
 from fedcop.web import people as web_people
 from fedcop.web import reports as web_reports
@@ -124,6 +126,8 @@ def create_app(
             *web_facilitation.routes,
             *web_reports.routes,
             *web_feeds.routes,
+            *web_knowledge.routes,
+            *web_notifications.routes,
             *web_tags.routes,
             *web_timeline.routes,
             *web_people.routes,

@@ -23,6 +23,8 @@ from playwright.async_api import Page
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, admin, follows, moderation, posts, reports
+from fedcop.services.knowledge import editing as kb_editing
+from fedcop.services.knowledge import pages as kb_pages
 from fedcop.store import users as user_store
 from tests.browser import browser
 from tests.conftest import fresh_database
@@ -106,6 +108,16 @@ async def scene(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Scene]:
                 pool, config, network, moderator="ada", community_uri=stewards.uri,
                 action=moderation.Action(kind, target, reason="Off topic"),
             )  # fmt: skip
+        # a knowledge-base page with two versions (the index makes the charter page)
+        await kb_pages.create(
+            pool, config, community="stewards", by="ada", title="Glossary",
+            markdown="**Fixity**: a file has not changed.\n\nSee the charter.",
+        )  # fmt: skip
+        await kb_editing.edit(
+            pool, config, community="stewards", slug="glossary", by="sam", base_version=1,
+            title="Glossary", markdown="**Fixity**: a file has not changed.\n\nSee the guide.",
+            note="the guide",
+        )  # fmt: skip
         await admin.set_domain_blocked(pool, "spam.example", True)
         await reports.report(pool, config, reporter="ada", post_uri=reply.uri, reason="Unsure")
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.port}") as http:
@@ -162,6 +174,11 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         "/u/sam",
         "/tags/retention",
         "/c/stewards/modlog",
+        "/c/stewards/kb",
+        "/c/stewards/kb/glossary",
+        "/c/stewards/kb/glossary/history",
+        "/c/stewards/kb/glossary/diff?from=1&to=2",
+        "/c/stewards/kb/glossary/v/1",
         scene.authorize_path,
     ]
     admin_pages = [
@@ -179,6 +196,12 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         "/admin",
         "/tags/retention",
         "/c/stewards/modlog",
+        "/c/stewards/kb",
+        "/c/stewards/kb/new",
+        "/c/stewards/kb/glossary",
+        "/c/stewards/kb/glossary/edit",
+        "/c/stewards/kb/glossary/history",
+        "/notifications",
         scene.authorize_path,
     ]
     problems: dict[str, list[dict[str, Any]]] = {}

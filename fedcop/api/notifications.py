@@ -15,6 +15,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from fedcop.api import knowledge_notifications
 from fedcop.api.auth import Call, endpoint
 from fedcop.api.entities import account, timestamp
 from fedcop.api.errors import not_found
@@ -22,6 +23,7 @@ from fedcop.api.pagination import Page, link_header
 from fedcop.api.status_entities import status
 from fedcop.routes.responses import json_response
 from fedcop.services import markers, notifications, status_views
+from fedcop.services.knowledge.notices import notices
 from fedcop.store.notifications import Notification
 from fedcop.store.users import User
 
@@ -30,6 +32,9 @@ WITH_STATUS = frozenset({"mention", "status", "reblog", "favourite", "update", "
 # Kinds Mastodon apps do not know, as the nearest kind they show (an unknown one they hide):
 # an accepted answer reads as its acceptor endorsing the answer, "X favourited" it.
 CLIENT_KINDS = {"answer_accepted": "favourite"}
+# A watched knowledge-base page changed: an `update` whose status stands for the change
+# (api.knowledge_notifications).
+CLIENT_KINDS["page_changed"] = knowledge_notifications.CLIENT_KIND
 
 
 async def _render(call: Call, user: User, found: list[Notification]) -> list[dict[str, Any]]:
@@ -42,6 +47,11 @@ async def _render(call: Call, user: User, found: list[Notification]) -> list[dic
         view.post.id: view
         for view in await status_views.views(call.pool, user.actor.id, list(posts.values()))
     }
+    page_changes = await notices(
+        call.pool,
+        [(item.kb_page_id, item.kb_version or 0) for item in found if item.kb_page_id is not None],
+        user.actor.id,
+    )
     rendered = []
     for item in found:
         if item.from_id not in cards:
@@ -53,7 +63,14 @@ async def _render(call: Call, user: User, found: list[Notification]) -> list[dic
             "group_key": f"ungrouped-{item.id}",
             "account": account(cards[item.from_id], call.config),
         }
-        if item.post_id is not None:
+        if item.kb_page_id is not None:
+            notice = page_changes.get((item.kb_page_id, item.kb_version or 0))
+            if notice is None:
+                continue
+            entity["status"] = knowledge_notifications.page_status(
+                item, notice, entity["account"], call.config
+            )
+        elif item.post_id is not None:
             view = views.get(item.post_id)
             if view is None:
                 continue

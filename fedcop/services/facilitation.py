@@ -161,17 +161,28 @@ async def save_settings(
         raise InvalidInput(f"a community needs a title of 1 to {MAX_TITLE} characters")
     if len(purpose) > MAX_TEXT or len(charter) > MAX_TEXT:
         raise InvalidInput(f"the purpose and the charter have at most {MAX_TEXT} characters")
+    # Imported here: the knowledge base's services use lifecycle's, which use this module's.
+    from fedcop.services.knowledge.pages import charter_settings_changed
+
     async with pool.acquire() as conn, conn.transaction():
         local = await _facilitated(conn, name, user)
+        before = (local.actor.summary, await fac_store.charter(conn, local.actor.id))
+        purpose_html, charter_html = markdown.render(purpose), markdown.render(charter)
         await fac_store.save_settings(
             conn,
             local.actor.id,
             title=title,
-            purpose_html=markdown.render(purpose),
-            charter_html=markdown.render(charter),
+            purpose_html=purpose_html,
+            charter_html=charter_html,
             approval=approval,
             restricted=restricted,
         )
+        if before != (purpose_html, charter_html):
+            # The community's charter page follows (services.knowledge.pages).
+            await charter_settings_changed(
+                conn, config, local.actor, user.actor, purpose_html=purpose_html,
+                charter_html=charter_html,
+            )  # fmt: skip
         await publish_profile(conn, config, name)
 
 

@@ -16,9 +16,14 @@ class Notification:
     from_id: int
     post_id: int | None
     created_at: datetime
+    # 'page_changed': the knowledge-base page and the version its change made.
+    kb_page_id: int | None = None
+    kb_version: int | None = None
 
 
-_COLUMNS = "n.id, n.recipient_id, n.kind, n.from_id, n.post_id, n.created_at"
+_COLUMNS = (
+    "n.id, n.recipient_id, n.kind, n.from_id, n.post_id, n.created_at, n.kb_page_id, n.kb_version"
+)
 # SQL: the recipient muted the conversation of the post $4 (nobody is told about anything in
 # a conversation they muted).
 _MUTED = """

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from fedcop.routes.responses import wants_activity_json
 from fedcop.services import browsing, crossposts, questions, reading
 from fedcop.services import node as node_service
+from fedcop.services.knowledge import from_posts
 from fedcop.services.reading import PostView
 from fedcop.store.actors import LocalActor
 from fedcop.web.render import STATIC, TEMPLATES, not_found, render
@@ -109,6 +110,9 @@ async def post_page(request: Request, view: PostView) -> Response:
         also_in=await crossposts.also_posted_in(pool, view.post.id),
         accepted=accepted if accepted is not None and not accepted.post.is_gone else None,
         may_settle=await questions.may_settle(pool, view, current.user),
+        kb_offer=await from_posts.offer(pool, view.post.id, current.user.actor.id)
+        if current.user and view.post.is_thread
+        else None,
     )
 
 

@@ -28,6 +28,8 @@ from fedcop.config import Config
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts as account_service
 from fedcop.services import follows, oauth, posts, profile_pins, tags, votes
+from fedcop.services.knowledge import editing as kb_editing
+from fedcop.services.knowledge import pages as kb_pages
 from fedcop.store import users as user_store
 from tests.api.conftest import ApiUser, api_user
 from tests.conftest import fresh_database
@@ -87,6 +89,14 @@ async def build_scene(app: Any, config: Config) -> Scene:
         in_reply_to=thread.uri,
     )
     await votes.vote(pool, config, voter="bob", post_uri=thread.uri)
+    # bob edits a knowledge-base page alice wrote (so watches): her notifications list the change
+    await kb_pages.create(
+        pool, config, community="librarians", by="alice", title="Weeding", markdown="Yearly."
+    )
+    await kb_editing.edit(
+        pool, config, community="librarians", slug="weeding", by="bob", base_version=1,
+        title="Weeding", markdown="Every two years.", note="as we do",
+    )  # fmt: skip
     archivists = await account_service.create_community(
         pool, config, "archivists", title="Archivists", owner="alice"
     )
