@@ -35,6 +35,7 @@ import search_seed
 from common import DATABASE, DURABLE_SETTINGS, Cleanup, durable_postgres, emit, log, phase, temp_dir
 
 from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.db.migrate import apply_migrations
 from fedcop.store import account_directory, post_search
 
 BASE_URL = "http://bench.test"
@@ -189,8 +190,19 @@ async def load(dsn: str, node: dict[str, Any], args: argparse.Namespace) -> dict
 
 
 def _kept_cluster(directory: Path) -> tuple[EmbeddedPostgres, str]:
+    """The kept cluster, running, with any migration added since it was seeded applied."""
     cluster = EmbeddedPostgres(directory / "pg", settings=DURABLE_SETTINGS)
     cluster.ensure_running()
+
+    async def migrate() -> None:
+        conn = await asyncpg.connect(cluster.dsn(DATABASE))
+        try:
+            await apply_migrations(conn)
+        finally:
+            await conn.close()
+
+    with phase("migrations since the seed"):
+        asyncio.run(migrate())
     return cluster, cluster.dsn(DATABASE)
 
 

@@ -25,3 +25,18 @@ CREATE INDEX actors_search ON actors
 -- which the one-column index it replaces did.
 CREATE INDEX posts_search_recent ON posts (search_config, id DESC);
 DROP INDEX posts_search_config;
+
+-- A knowledge-base version's words: its title weighs A, its Markdown B. A page has no language
+-- of its own, so its words are kept twice: stemmed as English (`loans` finds `loan`) and as
+-- written ('simple', for every other language); a search matches either.
+CREATE FUNCTION fedcop_kb_search_vector(title text, markdown text)
+RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A')
+        || setweight(to_tsvector('english'::regconfig, coalesce(markdown, '')), 'B')
+        || setweight(to_tsvector('simple'::regconfig, coalesce(title, '')), 'A')
+        || setweight(to_tsvector('simple'::regconfig, coalesce(markdown, '')), 'B')
+$$;
+
+-- Every version is indexed (versions are never changed); a search keeps each page's current one.
+CREATE INDEX kb_versions_search ON kb_versions
+    USING gin (fedcop_kb_search_vector(title, markdown));

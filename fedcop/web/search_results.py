@@ -1,5 +1,6 @@
 """The search box's answer for words (not a handle or a URL): posts ranked by how well they
-match, with highlighted snippets, and the communities and people whose names begin with them.
+match, with highlighted snippets; knowledge-base pages (their current version, title above
+text); and the communities and people with those words in their names or bio.
 
     /search?q=interlibrary loan               everything the viewer may read
     /search?q=...&community=NAME[@domain]     only that community's posts
@@ -24,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fedcop.services import account_directory, post_search
+from fedcop.services.knowledge import search as page_search
 from fedcop.services.search_query import QUESTION_STATES
 from fedcop.store.actors import Actor
 from fedcop.web.render import render
@@ -97,6 +99,22 @@ async def results(request: Request, query: str) -> Response:
         Result(h, actors.get(h.post.community_id or 0), actors.get(h.post.author_id))
         for h in hits[:PAGE]
     ]
+    pages: list[page_search.PageHit] = []
+    # Pages have no author or question state: a search that asks for one lists none.
+    if (
+        number == 1
+        and community is not False
+        and not (author or question in QUESTION_STATES or params.get("threads") == "1")
+        and not page_search.names_what_pages_lack(query)
+    ):
+        pages = await page_search.search(
+            pool,
+            query,
+            viewer_id=user.actor.id if user is not None else None,
+            community_id=community.id if isinstance(community, Actor) else None,
+            since=_midnight(first) if first is not None else None,
+            until=_midnight(last + timedelta(days=1)) if last is not None else None,
+        )
     names = []
     if number == 1:
         names = await account_directory.search(
@@ -107,6 +125,7 @@ async def results(request: Request, query: str) -> Response:
         "search.html",
         query=query,
         results=found,
+        pages=pages,
         communities=[a for a in names if a.actor_type == "Group"],
         people=[a for a in names if a.actor_type != "Group"],
         page=number,

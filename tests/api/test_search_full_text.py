@@ -98,7 +98,7 @@ async def test_mastodon_py_search_v2_finds_statuses(pg_cluster: EmbeddedPostgres
 async def test_statuses_by_id_window_and_operators(
     app: Any, config: Config, api: httpx.AsyncClient, alice: ApiUser
 ) -> None:
-    titled, reply, secret = await _seed(app.state.pool, config, app.state.network)
+    titled, reply, _secret = await _seed(app.state.pool, config, app.state.network)
 
     async def ids(**params: Any) -> list[str]:
         response = await _search(api, alice, type="statuses", **params)
