@@ -224,8 +224,13 @@ async def add_posts(
     counts: dict[str, Any] = {"base_posts": existing}
     async with conn.transaction():
         await conn.execute(api_seed._COUNTING_TRIGGERS.format(action="DISABLE"))
-        # one build of the GIN index after the load, rather than a million insertions into it
-        await conn.execute("DROP INDEX posts_search")
+        # one build of each full-text index after the load, rather than a million insertions
+        word_indexes = await conn.fetch(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'posts'"
+            " AND indexdef LIKE '%USING gin (search_vector)%'"
+        )
+        for index in word_indexes:
+            await conn.execute(f'DROP INDEX "{index["indexname"]}"')
         with phase(f"{threads} threads"):
             status = await conn.execute(
                 _THREADS, threads, days, len(rows), len(people), base_url,
@@ -259,9 +264,10 @@ async def add_posts(
         )
         # (the account counters are left as the base node had them: search does not read them)
         await conn.execute(api_seed._COUNTING_TRIGGERS.format(action="ENABLE"))
-        with phase("full-text index rebuilt"):
+        with phase("full-text indexes rebuilt"):
             await conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
-            await conn.execute("CREATE INDEX posts_search ON posts USING gin (search_vector)")
+            for index in word_indexes:
+                await conn.execute(index["indexdef"])
     with phase("VACUUM ANALYZE"):
         await conn.execute("VACUUM ANALYZE")
     for key, sql in {

@@ -137,19 +137,17 @@ def search_sql(configs: list[str], filters: Filters, args: list[object]) -> str:
     if unknown or not configs:
         raise ValueError(f"not search configurations: {sorted(unknown) or configs}")
     conditions = " AND ".join([visible_to("$2::bigint"), *_filter_conditions(filters, args)])
+    # The thread is read for each match only when a question filter needs it; otherwise only
+    # for the candidates kept (a reply whose thread is gone is then dropped from them).
+    thread_join = "LEFT JOIN posts t ON t.id = p.thread_id" if filters.question else ""
     branches = " UNION ALL ".join(
         f"""(
-            SELECT p.id, p.search_vector AS words,
-                   websearch_to_tsquery('{config}'::regconfig, $1) AS query,
-                   CASE WHEN t.accepted_answer_id = p.id THEN {ACCEPTED_ANSWER_BOOST}
-                        WHEN p.accepted_answer_id IS NOT NULL THEN {SOLVED_QUESTION_BOOST}
-                        ELSE 1 END AS boost
-            FROM posts p LEFT JOIN posts t ON t.id = p.thread_id
+            SELECT p.id, p.thread_id, p.accepted_answer_id, p.search_vector AS words,
+                   websearch_to_tsquery('{config}'::regconfig, $1) AS query
+            FROM posts p {thread_join}
             WHERE p.search_config = '{config}'::regconfig
               AND p.search_vector @@ websearch_to_tsquery('{config}'::regconfig, $1)
               AND {conditions}
-              -- a reply only while its thread is shown
-              AND (p.thread_id IS NULL OR (t.deleted_at IS NULL AND t.removed_at IS NULL))
             ORDER BY p.id DESC LIMIT $3
         )"""
         for config in configs
@@ -158,8 +156,14 @@ def search_sql(configs: list[str], filters: Filters, args: list[object]) -> str:
         WITH newest AS MATERIALIZED (
             SELECT * FROM ({branches}) AS matches ORDER BY id DESC LIMIT $3
         ), hits AS (
-            SELECT n.id, n.query, ts_rank_cd(n.words, n.query) * n.boost AS rank
-            FROM newest n
+            SELECT n.id, n.query,
+                   ts_rank_cd(n.words, n.query)
+                   * CASE WHEN t.accepted_answer_id = n.id THEN {ACCEPTED_ANSWER_BOOST}
+                          WHEN n.accepted_answer_id IS NOT NULL THEN {SOLVED_QUESTION_BOOST}
+                          ELSE 1 END AS rank
+            FROM newest n LEFT JOIN posts t ON t.id = n.thread_id
+            -- a reply only while its thread is shown
+            WHERE n.thread_id IS NULL OR (t.deleted_at IS NULL AND t.removed_at IS NULL)
             ORDER BY rank DESC, n.id DESC
             LIMIT $4 OFFSET $5
         )
