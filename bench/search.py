@@ -87,13 +87,22 @@ async def seed(dsn: str, shape: api_seed.Shape, total: int) -> dict[str, Any]:
 
 
 async def _plan(conn: asyncpg.Connection, query: Query, reader: int, limit: int) -> list[str]:
+    """The plans of the statements fedcop's search runs for `query`: the recent window's, and
+    the whole node's when the window has too few matches (store/post_search.py)."""
     configs = await post_search.configs_in_use(conn)
-    args: list[Any] = [query.words, reader, post_search.CANDIDATES, limit, 0]
-    sql = post_search.search_sql(configs, query.filters, args)
-    async with conn.transaction():
-        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args)
-    return [row[0] for row in rows]
+    plan: list[str] = []
+    for window in post_search.RECENT_WINDOWS:
+        args: list[Any] = [query.words, reader, post_search.CANDIDATES, limit, 0]
+        sql = post_search.search_sql(configs, post_search.within(query.filters, window), args)
+        async with conn.transaction():
+            await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+            rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args)
+            considered = await conn.fetch(sql, *args)
+        plan.append(f"-- statement for posts stored {f'within {window}' if window else 'ever'}")
+        plan += [row[0] for row in rows]
+        if considered and considered[0]["considered"] >= post_search.CANDIDATES:
+            break
+    return plan
 
 
 async def explain(dsn: str, node: dict[str, Any], limit: int) -> dict[str, Any]:

@@ -6,7 +6,7 @@ newest matches."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -176,3 +176,31 @@ async def test_only_the_newest_matches_are_ranked(seeded: Seeded) -> None:
     assert newest.considered == 2
     assert [found.post.id for found in newest.found] == [seeded.old.id, seeded.open_question.id]
     assert everything.considered == 5 and len(everything.found) == 5
+
+
+async def test_posts_stored_long_ago_are_found_when_recent_ones_are_few(
+    seeded: Seeded,
+) -> None:
+    stored_long_ago = int((datetime.now(UTC) - timedelta(days=400)).timestamp() * 1000) << 16
+    async with seeded.pool.acquire() as conn:
+        ancient = await post_store.insert(
+            conn,
+            NewPost(
+                uri="https://beta.test/p/ancient", community_id=seeded.titled.community_id,
+                author_id=seeded.ana_id, thread_id=None, parent_id=None, in_reply_to_uri=None,
+                object_type="Page", title="Notice of closure", content="<p>Long ago.</p>",
+                summary="", url=None, attachments=[], sensitive=False, visibility="public",
+                create_uri=None, published=datetime(2025, 1, 1, tzinfo=UTC),
+            ),
+            post_id=stored_long_ago,
+        )  # fmt: skip
+        assert ancient is not None
+        newest = await store.search(
+            conn, "notice", viewer_id=None, filters=store.Filters(), limit=10, candidates=2
+        )
+
+    # fewer recent matches than a search ranks: older ones are looked for too
+    assert ancient.id in await _ids(seeded, "notice")
+    assert ancient.id in await _ids(seeded, "closure")
+    # enough recent ones: the old one is not among the newest
+    assert newest.considered == 2 and ancient.id not in [f.post.id for f in newest.found]

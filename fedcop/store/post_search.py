@@ -26,8 +26,8 @@ around each match; the caller decodes, escapes and turns the markers into highli
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
@@ -50,6 +50,12 @@ CANDIDATES = 500
 # Rank multipliers: a question's accepted answer, a solved question thread.
 ACCEPTED_ANSWER_BOOST = 2.0
 SOLVED_QUESTION_BOOST = 1.5
+
+_ID_CLOCK_MARGIN = timedelta(hours=1)
+# A search looks among the posts stored in the last 30 days first, then, when fewer than
+# `candidates` of them match, among all: the same newest matches either way, but a word many
+# posts share is found without reading its matches of every year.
+RECENT_WINDOWS: tuple[timedelta | None, ...] = (timedelta(days=30), None)
 
 # Question states a search can be narrowed to -> the SQL condition on the thread the post is
 # in (`p` for a thread, `t` for a reply's thread), as `coalesce` picks it.
@@ -110,6 +116,11 @@ def _filter_conditions(filters: Filters, args: list[object]) -> list[str]:
         conditions.append(f"p.author_id = {parameter(filters.author_id)}::bigint")
     if filters.since is not None:
         conditions.append(f"p.published >= {parameter(filters.since)}::timestamptz")
+        # The same bound on the id, which indexes can use: ids count the milliseconds at which
+        # a post was stored (migration 0001), and a post is never published after it is stored
+        # (store/posts.py: least(published, now())); an hour spares clocks a little apart.
+        floor = int((filters.since - _ID_CLOCK_MARGIN).timestamp() * 1000) << 16
+        conditions.append(f"p.id >= {parameter(floor)}::bigint")
     if filters.until is not None:
         conditions.append(f"p.published < {parameter(filters.until)}::timestamptz")
     if filters.threads_only:
@@ -179,6 +190,15 @@ def search_sql(configs: list[str], filters: Filters, args: list[object]) -> str:
     """
 
 
+def within(filters: Filters, window: timedelta | None) -> Filters:
+    """The filters, narrowed to posts stored within `window` of now (None: any time)."""
+    if window is None:
+        return filters
+    # ids count the milliseconds at which posts were stored (migration 0001)
+    floor = int((datetime.now(UTC) - window).timestamp() * 1000) << 16
+    return replace(filters, min_id=max(floor, filters.min_id or floor))
+
+
 async def configs_in_use(conn: asyncpg.Connection) -> list[str]:
     """The text search configurations of posts here (each a probe of posts_search_recent)."""
     rows = await conn.fetch(
@@ -204,12 +224,17 @@ async def search(
     configs = await configs_in_use(conn)
     if not configs:
         return Results([], 0)
-    args: list[object] = [query, viewer_id, candidates, limit, offset]
-    sql = search_sql(configs, filters, args)
-    async with conn.transaction():
-        # each search planned for its own words: how common they are decides the plan
-        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        rows = await conn.fetch(sql, *args)
+    rows: list[asyncpg.Record] = []
+    for window in RECENT_WINDOWS:
+        args: list[object] = [query, viewer_id, candidates, limit, offset]
+        sql = search_sql(configs, within(filters, window), args)
+        async with conn.transaction():
+            # each search planned for its own words: how common they are decides the plan
+            await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+            rows = await conn.fetch(sql, *args)
+        # enough matches in the window: they are the newest `candidates` of all
+        if rows and rows[0]["considered"] >= candidates:
+            break
     found = [
         Found(
             post=_post(row),
