@@ -91,7 +91,7 @@ async def _plan(conn: asyncpg.Connection, query: Query, reader: int, limit: int)
     the whole node's when the window has too few matches (store/post_search.py)."""
     configs = await post_search.configs_in_use(conn)
     plan: list[str] = []
-    for window in post_search.RECENT_WINDOWS:
+    for window in post_search.windows_for(query.words):
         args: list[Any] = [query.words, reader, post_search.CANDIDATES, limit, 0]
         sql = post_search.search_sql(configs, post_search.within(query.filters, window), args)
         async with conn.transaction():

@@ -188,7 +188,7 @@ async def test_posts_stored_long_ago_are_found_when_recent_ones_are_few(
             NewPost(
                 uri="https://beta.test/p/ancient", community_id=seeded.titled.community_id,
                 author_id=seeded.ana_id, thread_id=None, parent_id=None, in_reply_to_uri=None,
-                object_type="Page", title="Notice of closure", content="<p>Long ago.</p>",
+                object_type="Page", title="Closure", content="<p>An overdue notice, long ago.</p>",
                 summary="", url=None, attachments=[], sensitive=False, visibility="public",
                 create_uri=None, published=datetime(2025, 1, 1, tzinfo=UTC),
             ),
@@ -196,11 +196,13 @@ async def test_posts_stored_long_ago_are_found_when_recent_ones_are_few(
         )  # fmt: skip
         assert ancient is not None
         newest = await store.search(
-            conn, "notice", viewer_id=None, filters=store.Filters(), limit=10, candidates=2
-        )
+            conn, '"overdue notice"', viewer_id=None, filters=store.Filters(), limit=10,
+            candidates=2,
+        )  # fmt: skip
 
-    # fewer recent matches than a search ranks: older ones are looked for too
-    assert ancient.id in await _ids(seeded, "notice")
+    # a phrase is looked for among recent posts first; with fewer matches there than a search
+    # ranks, among older ones too
+    assert ancient.id in await _ids(seeded, '"overdue notice"')
     assert ancient.id in await _ids(seeded, "closure")
     # enough recent ones: the old one is not among the newest
     assert newest.considered == 2 and ancient.id not in [f.post.id for f in newest.found]
