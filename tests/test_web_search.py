@@ -205,6 +205,9 @@ async def test_people_are_found_by_the_words_of_their_bio(
         )  # fmt: skip
 
     page = await client.get("/search", params={"q": "courier logistics"})
+    with_operator = await client.get("/search", params={"q": "courier after:2001-01-01"})
 
     assert 'href="/u/zoe@beta.test"' in page.text
+    # operators narrow posts; people are found by the words alone
+    assert 'href="/u/zoe@beta.test"' in with_operator.text
     assert "interlibrary loans" not in page.text.lower()

@@ -27,6 +27,7 @@ from starlette.responses import Response
 from fedcop.services import account_directory, post_search
 from fedcop.services.knowledge import search as page_search
 from fedcop.services.search_query import QUESTION_STATES
+from fedcop.services.search_query import parse as parse_operators
 from fedcop.store.actors import Actor
 from fedcop.web.render import render
 from fedcop.web.session import viewer
@@ -117,8 +118,10 @@ async def results(request: Request, query: str) -> Response:
         )
     names = []
     if number == 1:
+        # people and communities by the words alone (`from:ana` names an author of posts)
+        words = parse_operators(query).words
         names = await account_directory.search(
-            pool, config, request.app.state.network, query, resolve=False, limit=10
+            pool, config, request.app.state.network, words, resolve=False, limit=10
         )
     return await render(
         request,
