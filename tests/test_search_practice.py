@@ -206,3 +206,20 @@ async def test_posts_stored_long_ago_are_found_when_recent_ones_are_few(
     assert ancient.id in await _ids(seeded, "closure")
     # enough recent ones: the old one is not among the newest
     assert newest.considered == 2 and ancient.id not in [f.post.id for f in newest.found]
+
+
+async def test_dates_at_the_ends_of_the_calendar_find_nothing_and_break_nothing(
+    seeded: Seeded,
+) -> None:
+    for query in (
+        "notice after:9999-12-31",
+        "notice during:9999-12-31",
+        "notice before:0001-01-01",
+        "notice during:0001-01-01",
+    ):
+        assert await _ids(seeded, query) == [], query
+    everything = await _ids(seeded, "notice after:0001-01-01")
+    assert seeded.old.id in everything
+    far = datetime(9999, 12, 31, tzinfo=UTC)
+    assert await _ids(seeded, "notice", since=far) == []
+    assert await _ids(seeded, "notice", since=datetime(1, 1, 1, tzinfo=UTC)) != []

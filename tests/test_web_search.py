@@ -183,6 +183,10 @@ async def test_the_form_filters_by_question_state_and_dates(
     assert "Interlibrary courier costs?" in _titles(this_day.text)
     assert "Reply in:" not in this_day.text
     assert _titles(operator.text) == ["Interlibrary courier costs?"]
+    # dates at the ends of the calendar, or not dates, are answered, never a server error
+    for first, last in (("0001-01-01", "9999-12-31"), ("9999-12-30", ""), ("x", "2026-02-30")):
+        odd = await client.get("/search", params={"q": "interlibrary", "from": first, "to": last})
+        assert odd.status_code == 200, (first, last)
     # no filter shows a visitor the members-only thread
     for page in (form, unanswered, dated, this_day, operator):
         assert "secret" not in page.text.lower()

@@ -35,9 +35,13 @@ class Operators:
 
 
 def _day(text: str) -> datetime | None:
+    """Midnight (UTC) of an ISO date; None for anything else, and for the calendar's last day,
+    whose next day a datetime cannot hold."""
     try:
         day = date.fromisoformat(text)
     except ValueError:
+        return None
+    if day == date.max:
         return None
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 

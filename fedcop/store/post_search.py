@@ -110,6 +110,17 @@ class Results:
     considered: int
 
 
+_LARGEST_ID = 2**63 - 1
+
+
+def _id_floor(since: datetime) -> int:
+    """The smallest id a post stored since `since` (less an hour) can have, within bigint."""
+    if since <= datetime.min.replace(tzinfo=since.tzinfo) + _ID_CLOCK_MARGIN:
+        return 0
+    floor = int((since - _ID_CLOCK_MARGIN).timestamp() * 1000) << 16
+    return max(0, min(floor, _LARGEST_ID))
+
+
 def _filter_conditions(filters: Filters, args: list[object]) -> list[str]:
     """SQL conditions on `p` (and its thread `t`) for the filters, their values appended to
     `args`."""
@@ -128,8 +139,7 @@ def _filter_conditions(filters: Filters, args: list[object]) -> list[str]:
         # The same bound on the id, which indexes can use: ids count the milliseconds at which
         # a post was stored (migration 0001), and a post is never published after it is stored
         # (store/posts.py: least(published, now())); an hour spares clocks a little apart.
-        floor = int((filters.since - _ID_CLOCK_MARGIN).timestamp() * 1000) << 16
-        conditions.append(f"p.id >= {parameter(floor)}::bigint")
+        conditions.append(f"p.id >= {parameter(_id_floor(filters.since))}::bigint")
     if filters.until is not None:
         conditions.append(f"p.published < {parameter(filters.until)}::timestamptz")
     if filters.threads_only:

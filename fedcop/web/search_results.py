@@ -55,9 +55,11 @@ async def _named(request: Request, handle: str) -> Actor | bool | None:
 
 def _day(text: str) -> date | None:
     try:
-        return date.fromisoformat(text.strip()[:10])
+        day = date.fromisoformat(text.strip()[:10])
     except ValueError:
         return None
+    # the calendar's last day has no next day to end it: as if none were given
+    return day if day < date.max else None
 
 
 def _midnight(day: date) -> datetime:

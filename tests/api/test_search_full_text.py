@@ -113,6 +113,8 @@ async def test_statuses_by_id_window_and_operators(
     assert await ids(q="interlibrary from:alice") == []
     assert await ids(q="interlibrary before:2000-01-01") == []
     assert await ids(q="interlibrary is:solved") == []
+    assert await ids(q="interlibrary after:9999-12-30") == []
+    assert await ids(q="interlibrary during:0001-01-01") == []
     # no operator opens a members-only thread to someone outside it
     assert await ids(q="secret from:bob") == []
     assert await ids(q=f"interlibrary from:bob@{config.domain}") == [str(titled.id), str(reply.id)]
