@@ -223,3 +223,19 @@ async def test_dates_at_the_ends_of_the_calendar_find_nothing_and_break_nothing(
     far = datetime(9999, 12, 31, tzinfo=UTC)
     assert await _ids(seeded, "notice", since=far) == []
     assert await _ids(seeded, "notice", since=datetime(1, 1, 1, tzinfo=UTC)) != []
+
+
+async def test_operators_without_words_list_the_newest_posts_they_keep(seeded: Seeded) -> None:
+    assert await _ids(seeded, "is:unanswered") == [seeded.open_question.id]
+    assert await _ids(seeded, "from:me", viewer=seeded.ana_id) == [
+        seeded.old.id,
+        seeded.question.id,
+        seeded.titled.id,
+    ]
+    assert await _ids(seeded, "", question="solved") == [
+        seeded.accepted.id,
+        seeded.other_answer.id,
+        seeded.question.id,
+    ]
+    # nothing asked, nothing found
+    assert await _ids(seeded, "") == [] and await _ids(seeded, "   ") == []

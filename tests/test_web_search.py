@@ -183,6 +183,11 @@ async def test_the_form_filters_by_question_state_and_dates(
     assert "Interlibrary courier costs?" in _titles(this_day.text)
     assert "Reply in:" not in this_day.text
     assert _titles(operator.text) == ["Interlibrary courier costs?"]
+    # the filters need no words, and an operator naming someone elsewhere is no handle
+    no_words = await client.get("/search", params={"q": "", "question": "unanswered"})
+    assert _titles(no_words.text) == ["Interlibrary courier costs?"]
+    elsewhere = await client.get("/search", params={"q": "interlibrary from:zoe@beta.test"})
+    assert elsewhere.status_code == 200 and _titles(elsewhere.text) == []
     # dates at the ends of the calendar, or not dates, are answered, never a server error
     for first, last in (("0001-01-01", "9999-12-31"), ("9999-12-30", ""), ("x", "2026-02-30")):
         odd = await client.get("/search", params={"q": "interlibrary", "from": first, "to": last})

@@ -108,21 +108,28 @@ async def search_page(
 ) -> Page:
     """Posts whose words match `query` (websearch syntax: "a phrase", -word, or; operators
     from:, before:, after:, during:, is:), best first among the newest matches, of those the
-    viewer (an actor id, or None for anyone) may see."""
+    viewer (an actor id, or None for anyone) may see. Operators or filters without words give
+    the newest posts they keep; nothing at all gives nothing."""
     operators = search_query.parse(query.strip()[:MAX_QUERY])
-    if not operators.words:
-        return Page([], 0)
     wanted = _narrowed(filters or Filters(), operators)
+    if not operators.words and (wanted == Filters() and operators.author is None):
+        return Page([], 0)
     async with pool.acquire() as conn:
         if operators.author is not None:
             author_id = await _author_id(conn, config, operators.author, viewer_id)
             if author_id is None or wanted.author_id not in (None, author_id):
                 return Page([], 0)
             wanted = dataclasses.replace(wanted, author_id=author_id)
-        results = await store.search(
-            conn, operators.words, viewer_id=viewer_id, filters=wanted, limit=limit,
-            offset=offset,
-        )  # fmt: skip
+        if operators.words:
+            results = await store.search(
+                conn, operators.words, viewer_id=viewer_id, filters=wanted, limit=limit,
+                offset=offset,
+            )  # fmt: skip
+        else:
+            # filters alone (`is:unanswered from:me`): the newest posts they keep
+            results = await store.newest(
+                conn, viewer_id=viewer_id, filters=wanted, limit=limit, offset=offset
+            )
     return Page([_hit(item) for item in results.found], results.considered)
 
 

@@ -265,3 +265,36 @@ async def search(
         for row in rows
     ]
     return Results(found, rows[0]["considered"] if rows else 0)
+
+
+async def newest(
+    conn: asyncpg.Connection,
+    *,
+    viewer_id: int | None,
+    filters: Filters,
+    limit: int,
+    offset: int = 0,
+) -> Results:
+    """Without words: the newest posts the filters keep that the viewer may see (a snippet is
+    the beginning of the text, with no marks). The filters narrow what is read: the caller
+    only comes here when there is at least one."""
+    args: list[object] = [None, viewer_id, limit, offset]
+    conditions = " AND ".join([visible_to("$2::bigint"), *_filter_conditions(filters, args)])
+    rows = await conn.fetch(
+        f"""
+        SELECT {_COLUMNS}, coalesce(p.title, t.title) AS thread_title,
+               left(translate(regexp_replace(p.summary || ' ' || p.content, '<[^>]*>', ' ', 'g'),
+                              chr(1) || chr(2), ''), 240) AS snippet
+        FROM posts p LEFT JOIN posts t ON t.id = p.thread_id
+        WHERE $1::text IS NULL AND {conditions}
+          AND (p.thread_id IS NULL OR (t.deleted_at IS NULL AND t.removed_at IS NULL))
+        ORDER BY p.id DESC
+        LIMIT $3 OFFSET $4
+        """,
+        *args,
+    )
+    found = [
+        Found(post=_post(row), thread_title=row["thread_title"], snippet=row["snippet"], rank=0.0)
+        for row in rows
+    ]
+    return Results(found, len(found))

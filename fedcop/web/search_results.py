@@ -53,6 +53,17 @@ async def _named(request: Request, handle: str) -> Actor | bool | None:
     return found if found is not None else False
 
 
+FILTERS = ("community", "author", "threads", "question", "from", "to")
+
+
+def narrows_posts(request: Request, query: str) -> bool:
+    """Whether the search asks for posts by operators in its words (`from:ana@b.example` is
+    not a handle to go to) or by the form's filters (which need no words)."""
+    operators = parse_operators(query)
+    has_operators = operators.words != " ".join(query.split())
+    return has_operators or any(request.query_params.get(name) for name in FILTERS)
+
+
 def _day(text: str) -> date | None:
     try:
         day = date.fromisoformat(text.strip()[:10])
@@ -138,9 +149,5 @@ async def results(request: Request, query: str) -> Response:
         capped=considered >= post_search.CANDIDATES,
         candidates=post_search.CANDIDATES,
         question_states=QUESTION_STATES,
-        filters={
-            k: params[k]
-            for k in ("community", "author", "threads", "question", "from", "to")
-            if params.get(k)
-        },
+        filters={k: params[k] for k in FILTERS if params.get(k)},
     )
