@@ -114,6 +114,9 @@ async def test_statuses_by_id_window_and_operators(
     assert await ids(q="interlibrary before:2000-01-01") == []
     assert await ids(q="interlibrary is:solved") == []
     assert await ids(q="interlibrary after:9999-12-30") == []
+    # operators alone: the newest statuses they keep (never the members-only one)
+    by_bob = await ids(q="from:bob")
+    assert by_bob[0] == str(reply.id) and str(titled.id) in by_bob and len(by_bob) == 3
     assert await ids(q="interlibrary during:0001-01-01") == []
     # no operator opens a members-only thread to someone outside it
     assert await ids(q="secret from:bob") == []
