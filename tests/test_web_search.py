@@ -149,3 +149,74 @@ async def test_the_search_box_in_a_real_browser(pg_cluster: EmbeddedPostgres) ->
     assert marks and all(mark.lower() == "interlibrary" for mark in marks)
     assert phrase == ["Reply in: Catalogue migration"]
     assert alerts == []
+
+
+async def test_the_form_filters_by_question_state_and_dates(
+    app: Any, config: Config, client: httpx.AsyncClient
+) -> None:
+    await _seed(app, config)
+    pool, network = app.state.pool, app.state.network
+    library = f"{config.base_url}/c/libraries"
+    asked = await posts.write(
+        pool, config, network, author="ben", community_uri=library, question=True,
+        title="Interlibrary courier costs?", content="Who pays?",
+    )  # fmt: skip
+
+    form = await client.get("/search", params={"q": "interlibrary"})
+    unanswered = await client.get("/search", params={"q": "interlibrary", "question": "unanswered"})
+    solved = await client.get("/search", params={"q": "interlibrary", "question": "solved"})
+    today = asked.published.date().isoformat()
+    dated = await client.get("/search", params={"q": "interlibrary", "from": "2001-01-01",
+                                                "to": "2001-12-31"})  # fmt: skip
+    this_day = await client.get(
+        "/search", params={"q": "interlibrary", "from": today, "to": today, "threads": "1"}
+    )
+    operator = await client.get("/search", params={"q": "interlibrary is:unanswered"})
+
+    # real date inputs and the question states in the form
+    assert 'type="date" name="from"' in form.text and 'type="date" name="to"' in form.text
+    assert '<option value="unanswered"' in form.text
+    assert _titles(unanswered.text) == ["Interlibrary courier costs?"]
+    assert '<option value="unanswered" selected>' in unanswered.text
+    assert _titles(solved.text) == []
+    assert _titles(dated.text) == [] and f'value="{today}"' in this_day.text
+    assert "Interlibrary courier costs?" in _titles(this_day.text)
+    assert "Reply in:" not in this_day.text
+    assert _titles(operator.text) == ["Interlibrary courier costs?"]
+    # the filters need no words, and an operator naming someone elsewhere is no handle
+    no_words = await client.get("/search", params={"q": "", "question": "unanswered"})
+    assert _titles(no_words.text) == ["Interlibrary courier costs?"]
+    elsewhere = await client.get("/search", params={"q": "interlibrary from:zoe@beta.test"})
+    assert elsewhere.status_code == 200 and _titles(elsewhere.text) == []
+    # dates at the ends of the calendar, or not dates, are answered, never a server error
+    for first, last in (("0001-01-01", "9999-12-31"), ("9999-12-30", ""), ("x", "2026-02-30")):
+        odd = await client.get("/search", params={"q": "interlibrary", "from": first, "to": last})
+        assert odd.status_code == 200, (first, last)
+    # no filter shows a visitor the members-only thread
+    for page in (form, unanswered, dated, this_day, operator):
+        assert "secret" not in page.text.lower()
+
+
+async def test_people_are_found_by_the_words_of_their_bio(
+    app: Any, config: Config, client: httpx.AsyncClient
+) -> None:
+    await _seed(app, config)
+    async with app.state.pool.acquire() as conn:
+        await actor_store.upsert_remote(
+            conn,
+            actor_store.RemoteActorFields(
+                uri="https://beta.test/u/zoe", actor_type="Person", username="zoe",
+                domain="beta.test", display_name="Zoé", summary="<p>Courier logistics</p>",
+                inbox_url="https://beta.test/u/zoe/inbox", shared_inbox_url=None,
+                outbox_url=None, followers_url=None, public_key_id="https://beta.test/u/zoe#k",
+                public_key_pem="",
+            ),
+        )  # fmt: skip
+
+    page = await client.get("/search", params={"q": "courier logistics"})
+    with_operator = await client.get("/search", params={"q": "courier after:2001-01-01"})
+
+    assert 'href="/u/zoe@beta.test"' in page.text
+    # operators narrow posts; people are found by the words alone
+    assert 'href="/u/zoe@beta.test"' in with_operator.text
+    assert "interlibrary loans" not in page.text.lower()

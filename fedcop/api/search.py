@@ -5,8 +5,10 @@
     q = name@domain      that account; with resolve=true found by WebFinger when unknown
     q = text             accounts whose name starts with it; hashtags starting with it;
                          statuses whose words match it (services.post_search: "a phrase",
-                         -word, or; ranked, only posts the caller may read; `account_id`
-                         keeps those by one author)
+                         -word, or; operators from:, before:, after:, during:, is:question,
+                         is:unanswered, is:solved; ranked among the newest matches, only posts
+                         the caller may read; `account_id` keeps those by one author,
+                         `min_id` / `max_id` those with ids above / below)
 
 As in Mastodon, `resolve` and `offset` need a user's token (401 without), and a server that
 cannot be reached only means no result.
@@ -71,6 +73,7 @@ async def search(call: Call) -> Response:
         raise ApiError(422, "limit must be at least 1")
     limit = min(limit, MOST)
     author_id = params.id("account_id")
+    min_id, max_id = params.id("min_id"), params.id("max_id")
     following = user is not None and params.flag("following")
 
     def wanted(name: str) -> bool:
@@ -106,9 +109,10 @@ async def search(call: Call) -> Response:
                 call.pool,
                 query,
                 viewer_id=user.actor.id if user is not None else None,
-                filters=post_search.Filters(author_id=author_id),
+                filters=post_search.Filters(author_id=author_id, min_id=min_id, max_id=max_id),
                 limit=limit,
                 offset=offset,
+                config=call.config,
             )
             posts = [hit.post for hit in hits]
         if wanted("hashtags"):

@@ -1,7 +1,8 @@
 """Finding accounts for the client API: by id, by handle, and by search.
 
-    "bob"                      people and communities whose name starts with "bob", here and
-                               stored from elsewhere (no network)
+    "bob"                      people and communities with a word of their username, display
+                               name or bio starting with "bob" ("interlibrary loan": both
+                               words), here and stored from elsewhere (no network)
     "bob@b.example"            that account as stored; with resolve, WebFinger + fetch when it
                                is not stored yet; without, accounts named bob on b.example...
     "https://b.example/u/bob"  that account as stored; with resolve, fetched (see resolving)
@@ -91,7 +92,9 @@ async def search(
             )
     name = parsed[0] if parsed is not None else text
     async with pool.acquire() as conn:
-        return await store.matching(conn, name, followed_by=followed_by, limit=limit, offset=offset)
+        return await store.matching_words(
+            conn, name, followed_by=followed_by, limit=limit, offset=offset
+        )
 
 
 async def _followed_only(pool: Any, found: list[Actor], followed_by: int | None) -> list[Actor]:

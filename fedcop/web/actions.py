@@ -258,6 +258,8 @@ async def search(request: Request) -> Response:
     are searched for (web.search_results)."""
     query = request.query_params.get("q", "").strip()[:300]
     pool, network = request.app.state.pool, request.app.state.network
+    if search_results.narrows_posts(request, query):
+        return await search_results.results(request, query)
     if not query:
         return go("/")
     if "@" not in query.lstrip("@") and not query.startswith(("https://", "http://")):

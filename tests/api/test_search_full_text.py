@@ -93,3 +93,33 @@ async def test_mastodon_py_search_v2_finds_statuses(pg_cluster: EmbeddedPostgres
     assert [str(status["id"]) for status in found["statuses"]] == [str(titled.id), str(reply.id)]
     assert "interlibrary requests" in found["statuses"][1]["content"]
     assert hidden["statuses"] == []
+
+
+async def test_statuses_by_id_window_and_operators(
+    app: Any, config: Config, api: httpx.AsyncClient, alice: ApiUser
+) -> None:
+    titled, reply, _secret = await _seed(app.state.pool, config, app.state.network)
+
+    async def ids(**params: Any) -> list[str]:
+        response = await _search(api, alice, type="statuses", **params)
+        assert response.status_code == 200
+        return [status["id"] for status in response.json()["statuses"]]
+
+    # min_id / max_id: only statuses with ids above / below
+    assert await ids(q="interlibrary", max_id=str(reply.id)) == [str(titled.id)]
+    assert await ids(q="interlibrary", min_id=str(titled.id)) == [str(reply.id)]
+    # operators in the words, as Mastodon reads them
+    assert await ids(q="interlibrary from:bob") == [str(titled.id), str(reply.id)]
+    assert await ids(q="interlibrary from:alice") == []
+    assert await ids(q="interlibrary before:2000-01-01") == []
+    assert await ids(q="interlibrary is:solved") == []
+    assert await ids(q="interlibrary after:9999-12-30") == []
+    # operators alone: the newest statuses they keep (never the members-only one)
+    by_bob = await ids(q="from:bob")
+    assert by_bob[0] == str(reply.id) and str(titled.id) in by_bob and len(by_bob) == 3
+    assert await ids(q="interlibrary during:0001-01-01") == []
+    # no operator opens a members-only thread to someone outside it
+    assert await ids(q="secret from:bob") == []
+    assert await ids(q=f"interlibrary from:bob@{config.domain}") == [str(titled.id), str(reply.id)]
+    # a bad id is refused, not a server error
+    assert (await _search(api, alice, q="x", max_id="not-a-number")).status_code == 422
