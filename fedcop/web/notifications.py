@@ -30,6 +30,7 @@ SENTENCES = {
     "follow_request": "asks to follow you",
     "answer_accepted": "accepted an answer:",
     "page_changed": "changed a page you watch:",
+    "poll": "ran a poll that has ended:",
 }
 
 
