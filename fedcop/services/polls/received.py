@@ -9,6 +9,8 @@ import asyncpg
 
 from fedcop.documents.polls import read_poll
 from fedcop.store.polls import polls as poll_store
+from fedcop.store.polls import upkeep as upkeep_store
+from fedcop.store.polls import votes as vote_store
 from fedcop.store.posts import Post
 from federation.vocab import has_type
 
@@ -59,3 +61,7 @@ async def apply_update(conn: asyncpg.Connection, post: Post, document: dict[str,
         ends_at=poll.ends_at,
         closed=poll.closed,
     )
+    if poll.closed and kept.closed_at is None:
+        # Its server says it ended (maybe before its endTime here): the voters here are told.
+        voters = await vote_store.local_voters(conn, post.id)
+        await upkeep_store.tell_ended(conn, post.id, post.author_id, voters)
