@@ -338,3 +338,35 @@ def test_poll_drafts_are_bounded() -> None:
         with pytest.raises(posts.InvalidInput):
             drafts.checked(bad)
     assert drafts.checked(drafts.PollDraft([" a ", "b", ""])).options == ["a", "b"]
+
+
+async def test_several_choices_in_one_create_as_gotosocial_sends_them(scene: Scene) -> None:
+    """GoToSocial's shape (tests/data/real/gotosocial/activities/create_poll_votes.json): one
+    Create carrying a vote Note per option. Counted on a multiple-choice poll; refused whole on
+    a single-choice one."""
+    alpha, beta, gamma, masto = scene
+    nodes: Nodes = (alpha, beta, gamma)
+    real = json.loads((REAL / "gotosocial/activities/create_poll_votes.json").read_text())
+    several, several_uri = await fa_starts_a_poll(alpha, poll_multiple="on")
+    single, single_uri = await fa_starts_a_poll(alpha)
+    sent = []
+    for uri in (several_uri, single_uri):
+        create = copy.deepcopy(real)
+        create.update(id=f"{masto.user}/activity#vote/{uri}", actor=masto.user)
+        create["to"] = f"{alpha.base}/u/fa"
+        for note, option in zip(create["object"], ["SHA-256", "BLAKE3"], strict=True):
+            note.update(
+                id=f"{masto.user}#{uuid.uuid4().int}/votes/1", attributedTo=masto.user,
+                inReplyTo=uri, name=option, to=f"{alpha.base}/u/fa",
+            )  # fmt: skip
+        await send(alpha, masto, create)
+        sent.append(create)
+    await settle(*nodes)
+    assert await inbound_outcome(alpha, sent[0]["id"]) == ("done", None)
+    assert await counts(alpha, several) == [1, 0, 1]
+    state, reason = await inbound_outcome(alpha, sent[1]["id"])
+    assert state == "rejected" and "single-choice" in str(reason)
+    assert await counts(alpha, single) == [0, 0, 0]
+    async with alpha.pool.acquire() as conn:
+        voters = await conn.fetchval("SELECT voters_count FROM polls WHERE post_id = $1", several)
+    assert voters == 1

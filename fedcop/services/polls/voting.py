@@ -33,7 +33,7 @@ from fedcop.store.polls import votes as vote_store
 from fedcop.store.polls.polls import Poll
 from fedcop.store.posts import Post
 from fedcop.store.users import User
-from federation.vocab import first_type, id_of, ids_of
+from federation.vocab import as_list, first_type, id_of, ids_of
 
 
 def written_here(config: Config, post: Post) -> bool:
@@ -101,17 +101,21 @@ async def _send_votes(
 
 
 async def receive_vote(pool: Any, config: Config, network: Network, create: dict[str, Any]) -> bool:
-    """A Create that may be a vote. False when it is none (an ordinary post, handled as one);
-    True when counted; Refused (nothing changed) or Ignored with why otherwise.
+    """A Create that may be a vote (or several: GoToSocial sends a multiple choice as one Create
+    carrying a Note per option). False when it is none (an ordinary post, handled as one); True
+    when counted; Refused (nothing changed) or Ignored with why otherwise.
 
     As Mastodon decides: a Note with a `name` answering a post that carries a poll is a vote
     when the name is one of its options, or when it has no text (an unknown option, refused)."""
-    note = create.get("object")
-    if not isinstance(note, dict) or first_type(note) != "Note":
+    notes = as_list(create.get("object"))
+    if not notes or not all(
+        isinstance(note, dict) and first_type(note) == "Note" and isinstance(note.get("name"), str)
+        for note in notes
+    ):
         return False
-    name = note.get("name")
-    question_uri = id_of(note.get("inReplyTo"))
-    if not isinstance(name, str) or question_uri is None:
+    answered = {id_of(note.get("inReplyTo")) for note in notes}
+    question_uri = answered.pop() if len(answered) == 1 else None
+    if question_uri is None:
         return False
     async with pool.acquire() as conn:
         post = await post_store.find_by_uri(conn, question_uri)
@@ -119,17 +123,23 @@ async def receive_vote(pool: Any, config: Config, network: Network, create: dict
     if post is None or poll is None:
         return False
     titles = [option.title for option in poll.options]
-    position = _position(titles, name)
-    if position is None and not is_vote_shaped(note):
+    positions = [_position(titles, str(note["name"])) for note in notes]
+    if all(position is None for position in positions) and not all(
+        is_vote_shaped(note) for note in notes
+    ):
         return False  # a reply that happens to have a name
     if not written_here(config, post):
         raise Ignored(f"a vote in {post.uri}, a poll of another server: it is counted there")
     voter_uri = str(id_of(create.get("actor")))
-    if any(uri != voter_uri for uri in ids_of(note.get("attributedTo"))):
-        raise Refused("a vote is cast by its sender alone")
-    if position is None:
-        raise Refused(f"{name[:100]!r} is not an option of the poll {post.uri}")
-    note_id = id_of(note.get("id"))
+    for note in notes:
+        if any(uri != voter_uri for uri in ids_of(note.get("attributedTo"))):
+            raise Refused("a vote is cast by its sender alone")
+    for note, position in zip(notes, positions, strict=True):
+        if position is None:
+            raise Refused(f"{str(note['name'])[:100]!r} is not an option of the poll {post.uri}")
+    chosen = [position for position in positions if position is not None]
+    if len(set(chosen)) != len(chosen):
+        raise Refused("a vote names the same option twice")
     voter = await remote_actors.get_actor(pool, network, voter_uri)
     now = datetime.now(UTC)
     async with pool.acquire() as conn, conn.transaction():
@@ -138,11 +148,12 @@ async def receive_vote(pool: Any, config: Config, network: Network, create: dict
         kept = await post_store.find(conn, post.id)
         if current is None or kept is None or kept.is_gone:
             raise Refused(f"the poll {post.uri} is deleted")
-        problem = await _problem(conn, kept, current, voter, [position], now)
+        problem = await _problem(conn, kept, current, voter, chosen, now)
         if problem is not None:
             raise Refused(problem)
-        if not await vote_store.add(conn, post.id, position, voter.id, note_id):
-            raise Ignored(f"the vote {note_id} is counted already")
+        for note, position in zip(notes, chosen, strict=True):
+            if not await vote_store.add(conn, post.id, position, voter.id, id_of(note.get("id"))):
+                raise Ignored(f"the vote {id_of(note.get('id'))} is counted already")
         await counted(conn, current, now)
     return True
 
