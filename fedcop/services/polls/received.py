@@ -28,8 +28,8 @@ async def keep(conn: asyncpg.Connection, post: Post, document: dict[str, Any]) -
         post.id,
         titles=poll.titles,
         multiple=poll.multiple,
-        # A server that hides counts sends none: unknown counts are zero here until it does.
-        hide_totals=False,
+        # A server that hides its counts until the end sends none: shown as hidden here too.
+        hide_totals=not poll.closed and all(count is None for count in poll.counts),
         ends_at=poll.ends_at,
         closed_at=poll.ends_at if poll.closed else None,
         counts=[count or 0 for count in poll.counts],

@@ -109,7 +109,7 @@ async def set_received_counts(
     closed: bool,
 ) -> None:
     """A poll from elsewhere, as its author's server last sent it: each option's count (None:
-    not sent, the one kept stays), how many voted, its end."""
+    not sent, the one kept stays), how many voted, its end. Counts sent show hidden ones."""
     await conn.executemany(
         "UPDATE poll_options SET votes_count = $3 WHERE post_id = $1 AND position = $2",
         [(post_id, position, n) for position, n in enumerate(counts) if n is not None],
@@ -118,6 +118,7 @@ async def set_received_counts(
         """
         UPDATE polls SET voters_count = coalesce($2, voters_count),
                          ends_at = coalesce($3, ends_at),
+                         hide_totals = hide_totals AND NOT $5,
                          closed_at = CASE WHEN $4 THEN coalesce(closed_at, now()) ELSE closed_at END
         WHERE post_id = $1
         """,
@@ -125,4 +126,5 @@ async def set_received_counts(
         voters_count,
         ends_at,
         closed,
+        any(n is not None for n in counts),
     )
