@@ -317,6 +317,10 @@ async def test_a_member_here_votes_in_a_mastodon_poll(scene: Scene) -> None:
     assert await counts(alpha, kept.id) == [3, 1, 5, 1]
     api = (await alpha.get(f"/api/v1/polls/{kept.id}")).json()
     assert api["voters_count"] == 10
+    # and Mastodon apps here show it as Mastodon does: the text once, the poll beside it
+    status = (await alpha.get(f"/api/v1/statuses/{kept.id}")).json()
+    assert status["content"].count("Which checksum do you trust?") == 1
+    assert [o["title"] for o in status["poll"]["options"]][2] == "25 char limit is dumb"
 
 
 async def user(node: LiveNode, name: str) -> Any:

@@ -164,7 +164,7 @@ def _shows_title(post: Post) -> bool:
     send threads to microblog servers, keeps its text without the title."""
     if not post.title or post.thread_id is not None:
         return False
-    if post.object_type != "Note":
+    if post.object_type not in ("Note", "Question"):  # a Question: a poll, shown as a Note
         return True
     first_line = next(iter(to_text(post.content).splitlines()), "")
     return " ".join(post.title.split()) not in " ".join(first_line.split())
