@@ -293,6 +293,17 @@ async def test_a_member_here_votes_in_a_mastodon_poll(scene: Scene) -> None:
     assert note["type"] == "Note" and note["name"] == "25 char limit is dumb"
     assert note["attributedTo"] == f"{alpha.base}/u/fa" and note["to"] == [masto.user]
     assert "content" not in note and votes[0]["actor"] == f"{alpha.base}/u/fa"
+    # who voted for what is nobody else's: the vote's ids, like Mastodon's, are fragments of
+    # fa's id, and no activity of alpha's served at /activities/N is a vote
+    assert note["id"].startswith(f"{alpha.base}/u/fa#votes/")
+    assert votes[0]["id"] == note["id"] + "/activity"
+    async with alpha.pool.acquire() as conn:
+        served = await conn.fetchval(
+            "SELECT count(*) FROM outbound_activities WHERE uri LIKE '%/activities/%'"
+            " AND document->'object'->>'inReplyTo' = $1",
+            question_id,
+        )
+    assert served == 0
     # fa sees their choice, counted until mona's server says otherwise
     assert "(your choice)" in page.split("25 char limit is dumb", 1)[1].split("</tr>", 1)[0]
     assert await counts(alpha, kept.id) == [0, 1, 1, 1]

@@ -96,6 +96,7 @@ async def _send_votes(
             voter,
             {"type": "Create", "object": note, "to": [author.uri], "cc": []},
             outbox.inbox_of(author),
+            uri=f"{vote_uri}/activity",
         )
     await vote_store.add_to_received_counts(conn, poll.post_id, positions, new_voter=not before)
 
