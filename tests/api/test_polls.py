@@ -7,11 +7,14 @@ POST /api/v1/polls/:id/votes   choices[]
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from mastodon import MastodonAPIError
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts
+from fedcop.services.polls import upkeep
 from tests.api.test_mastodon_py import in_thread, sign_in_with_mastodon_py
 from tests.conftest import fresh_database
 from tests.live_node import live_node
@@ -87,6 +90,19 @@ async def test_mastodon_py_creates_a_poll_and_votes(pg_cluster: EmbeddedPostgres
             with pytest.raises(MastodonAPIError) as refused:
                 await in_thread(alice.status_post, "@librarians More?", **bad)
             assert refused.value.args[1] == 422
+        # When the first poll ends (the inbox worker's upkeep, moved past its end), bob is told
+        # and alice too, in their apps, with the poll as it ended
+        assert await upkeep.run(home.pool, home.config, datetime.now(UTC) + timedelta(hours=2))
+        # (both of alice's polls have ended by then; bob voted in the first one only)
+        for who, polls in ((bob, {status.id}), (alice, {status.id, secret.id})):
+            told = [n for n in await in_thread(who.notifications) if n.type == "poll"]
+            assert {n.status.id for n in told} == polls
+            assert all(n.status.poll.expired and n.account.acct == "alice" for n in told)
+        ended = await in_thread(bob.poll, status.poll.id)
+        assert ended.expired is True and ended.own_votes == [0, 2]
+        with pytest.raises(MastodonAPIError) as late:
+            await in_thread(carol.poll_vote, status.poll.id, [1])
+        assert late.value.args[1] == 422
         # A poll nobody may read is not found
         with pytest.raises(MastodonAPIError) as missing:
             await in_thread(bob.poll, "12345")
