@@ -3,6 +3,7 @@ counts its author's server sends again in Updates (as votes come in, and when it
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -31,7 +32,7 @@ async def keep(conn: asyncpg.Connection, post: Post, document: dict[str, Any]) -
         # A server that hides its counts until the end sends none: shown as hidden here too.
         hide_totals=not poll.closed and all(count is None for count in poll.counts),
         ends_at=poll.ends_at,
-        closed_at=poll.ends_at if poll.closed else None,
+        closed_at=(poll.ends_at or datetime.now(UTC)) if poll.closed else None,
         counts=[count or 0 for count in poll.counts],
         voters_count=poll.voters_count or 0,
     )
