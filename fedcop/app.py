@@ -49,6 +49,7 @@ from fedcop.web import tags as web_tags
 from fedcop.web import timeline as web_timeline
 from fedcop.web.headers import PageHeaders
 from fedcop.web.knowledge import remote as web_knowledge_remote
+from fedcop.web.polls import actions as web_poll_actions
 from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.inbox import InboxWorker
@@ -132,6 +133,7 @@ def create_app(
             *web_reports.routes,
             *web_feeds.routes,
             *knowledge_routes.with_activity_json(web_knowledge.routes),
+            *web_poll_actions.routes,
             *web_notifications.routes,
             *web_tags.routes,
             *web_timeline.routes,

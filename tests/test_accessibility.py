@@ -25,6 +25,7 @@ from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, admin, follows, moderation, posts, reports
 from fedcop.services.knowledge import editing as kb_editing
 from fedcop.services.knowledge import pages as kb_pages
+from fedcop.services.polls.drafts import PollDraft
 from fedcop.store import users as user_store
 from tests.browser import browser
 from tests.conftest import fresh_database
@@ -61,6 +62,7 @@ class Scene:
     node: LiveNode
     thread_id: int
     authorize_path: str
+    poll_id: int = 0  # sam's thread with a poll, in which sam's vote is counted
 
 
 @pytest.fixture
@@ -123,6 +125,11 @@ async def scene(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Scene]:
             title="Glossary", markdown="**Fixity**: a file has not changed.\n\nSee the guide.",
             note="the guide",
         )  # fmt: skip
+        poll = await posts.write(
+            pool, config, network, author="sam", community_uri=stewards.uri,
+            title="Which checksum?", content="For fixity.",
+            poll=PollDraft(["SHA-256", "MD5", "BLAKE3"], 86_400, multiple=True),
+        )  # fmt: skip
         await admin.set_domain_blocked(pool, "spam.example", True)
         await reports.report(pool, config, reporter="ada", post_uri=reply.uri, reason="Unsure")
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.port}") as http:
@@ -139,7 +146,7 @@ async def scene(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Scene]:
             "response_type": "code",
             "scope": "read write",
         }
-        yield Scene(node, thread.id, "/oauth/authorize?" + urlencode(query))
+        yield Scene(node, thread.id, "/oauth/authorize?" + urlencode(query), poll.id)
 
 
 async def violations(page: Page) -> list[dict[str, Any]]:
@@ -176,6 +183,7 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         "/c/stewards?sort=active",
         "/c/clinic",
         f"/t/{thread}",
+        f"/t/{scene.poll_id}",
         "/u/sam",
         "/tags/retention",
         "/c/stewards/modlog",
@@ -193,6 +201,7 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         f"/t/{thread}",
         f"/t/{thread}/edit",
         f"/t/{thread}/summary",
+        f"/t/{scene.poll_id}",
         "/u/ada",
         "/home",
         "/settings",

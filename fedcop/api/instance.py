@@ -20,16 +20,22 @@ from fedcop.config import Config
 from fedcop.routes.responses import json_response
 from fedcop.services import node as node_service
 from fedcop.services import posts, profile_pins, profiles, tags
+from fedcop.services.polls.drafts import (
+    MAX_DURATION,
+    MAX_OPTION_CHARACTERS,
+    MAX_OPTIONS,
+    MIN_DURATION,
+)
 from fedcop.store.actors import UsageCounts
 from fedcop.store.node import NodeSettings
 
 MASTODON_VERSION = "4.2.0"
 LANGUAGES = ["en"]
 POLL_LIMITS = {
-    "max_options": 4,
-    "max_characters_per_option": 50,
-    "min_expiration": 300,
-    "max_expiration": 2629746,
+    "max_options": MAX_OPTIONS,
+    "max_characters_per_option": MAX_OPTION_CHARACTERS,
+    "min_expiration": MIN_DURATION,
+    "max_expiration": MAX_DURATION,
 }
 # fedcop takes no uploads through the API: a limit of zero tells apps to hide the button.
 MEDIA_LIMITS: dict[str, Any] = {

@@ -20,6 +20,7 @@ from fedcop.api.auth import Call, endpoint
 from fedcop.api.entities import account, timestamp
 from fedcop.api.errors import not_found
 from fedcop.api.pagination import Page, link_header
+from fedcop.api.polls import attach_polls
 from fedcop.api.status_entities import status
 from fedcop.routes.responses import json_response
 from fedcop.services import markers, notifications, status_views
@@ -28,7 +29,9 @@ from fedcop.store.notifications import Notification
 from fedcop.store.users import User
 
 # Kinds that come with a status: without one the viewer may read, they are not shown.
-WITH_STATUS = frozenset({"mention", "status", "reblog", "favourite", "update", "answer_accepted"})
+WITH_STATUS = frozenset(
+    {"mention", "status", "reblog", "favourite", "update", "answer_accepted", "poll"}
+)
 # Kinds Mastodon apps do not know, as the nearest kind they show (an unknown one they hide):
 # an accepted answer reads as its acceptor endorsing the answer, "X favourited" it.
 CLIENT_KINDS = {"answer_accepted": "favourite"}
@@ -81,6 +84,7 @@ async def _render(call: Call, user: User, found: list[Notification]) -> list[dic
         elif item.kind in WITH_STATUS:
             continue
         rendered.append(entity)
+    await attach_polls(call.pool, user.actor.id, [e["status"] for e in rendered if "status" in e])
     return rendered
 
 

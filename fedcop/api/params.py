@@ -199,7 +199,9 @@ async def _body_items(request: Request) -> dict[str, list[Any]]:
             elif isinstance(value, dict):
                 # Nested objects (e.g. poll[options], data[alerts]) are flattened to name[key].
                 for inner, item in value.items():
-                    values.setdefault(f"{name}[{inner}]", []).append(item)
+                    nested = values.setdefault(f"{name}[{inner}]", [])
+                    # A list inside (poll[options]) gives its items, as name[key][] would.
+                    nested.extend(item) if isinstance(item, list) else nested.append(item)
             else:
                 values[name] = [value]
         return values

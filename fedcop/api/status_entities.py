@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from fedcop import shown
 from fedcop.api.entities import account, acct, timestamp
+from fedcop.api.polls import attach_polls
 from fedcop.config import Config
 from fedcop.services import status_views
 from fedcop.services.post_fields import is_media
@@ -36,7 +37,9 @@ async def render_statuses(
     (favourited/bookmarked/reblogged flags); posts the viewer may not see are left out."""
     viewer_id = viewer.actor.id if viewer is not None else None
     found = await status_views.views(pool, viewer_id, posts)
-    return [status(view, config, with_viewer=viewer is not None) for view in found]
+    rendered = [status(view, config, with_viewer=viewer is not None) for view in found]
+    await attach_polls(pool, viewer_id, rendered)
+    return rendered
 
 
 async def render_entries(
@@ -56,6 +59,7 @@ async def render_entries(
         rendered.append(
             reblog_status(boost.id, boost.activity_uri, boost.created_at, booster, original)
         )
+    await attach_polls(pool, viewer_id, rendered)
     return rendered
 
 
@@ -160,7 +164,7 @@ def _shows_title(post: Post) -> bool:
     send threads to microblog servers, keeps its text without the title."""
     if not post.title or post.thread_id is not None:
         return False
-    if post.object_type != "Note":
+    if post.object_type not in ("Note", "Question"):  # a Question: a poll, shown as a Note
         return True
     first_line = next(iter(to_text(post.content).splitlines()), "")
     return " ".join(post.title.split()) not in " ".join(first_line.split())

@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 from fedcop.api.auth import Call, endpoint
 from fedcop.api.entities import account
 from fedcop.api.errors import ApiError, not_found
+from fedcop.api.polls import poll_draft
 from fedcop.api.status_entities import (
     reblog_status,
     render_status,
@@ -50,14 +51,13 @@ async def create(call: Call) -> Response:
     params = call.params
     if params.texts("media_ids"):
         raise ApiError(422, "Media are not supported here: put links in the text instead")
-    if "poll" in params or "poll[options]" in params:
-        raise ApiError(422, "Polls are not supported here")
     draft = statuses.Draft(
         text=params.text("status") or "",
         in_reply_to_id=params.id("in_reply_to_id"),
         spoiler_text=params.text("spoiler_text") or "",
         sensitive=params.flag("sensitive"),
         visibility=params.text("visibility"),
+        poll=poll_draft(params),
     )
     written = await statuses.compose(
         call.pool,

@@ -146,6 +146,9 @@ def _is_thread_written_here(post: Post, config: Config) -> bool:
 def _wire_type(post: Post, form: WireForm, config: Config) -> str:
     if not _is_thread_written_here(post, config):
         return post.object_type
+    if post.object_type == "Question":
+        # A thread with a poll is a Question in both forms (FEDERATION.md, "Polls").
+        return "Question"
     return "Page" if form == THREADIVERSE else "Note"
 
 

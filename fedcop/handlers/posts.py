@@ -24,12 +24,15 @@ from fedcop.services import (
 )
 from fedcop.services import node as node_service
 from fedcop.services.errors import Ignored, Refused
+from fedcop.services.polls import voting as poll_voting
 from federation.vocab import first_type, id_of
 
 log = logging.getLogger(__name__)
 
 
 async def handle_create(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    if await poll_voting.receive_vote(ctx.pool, ctx.config, ctx.network, activity):
+        return InboundState.DONE  # a vote in a poll here: counted, never kept as a reply
     post = await posts.receive_create(ctx.pool, ctx.config, ctx.network, activity)
     return done_or_ignored(post, "the post is for no community here")
 

@@ -33,13 +33,17 @@ async def publish(
     inboxes: list[str],
     *,
     members_of: Actor | None = None,
+    uri: str | None = None,
 ) -> dict[str, Any]:
     """Store `activity` (given without @context, id or actor) and queue its deliveries.
-    `members_of`: a private community whose members' servers alone may fetch it."""
+    `members_of`: a private community whose members' servers alone may fetch it. `uri`: an id
+    of the activity's own instead of /activities/N, for one that nobody may fetch (a vote in a
+    poll: Mastodon's shape, a fragment of the voter's id, so who voted for what stays between
+    the voter's server and the poll's)."""
     number = await ids.next_id(conn)
     document = {
         "@context": AS_CONTEXT,
-        "id": activity_uri(config, number),
+        "id": uri or activity_uri(config, number),
         "actor": actor.uri,
         "published": utc_timestamp(datetime.now(UTC)),
         **activity,

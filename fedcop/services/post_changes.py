@@ -29,6 +29,7 @@ from fedcop.services import (
     summary_flags,
 )
 from fedcop.services.errors import InvalidInput, NotFound, Refused
+from fedcop.services.polls import received as poll_received
 from fedcop.services.posts import MAX_CONTENT, MAX_SUMMARY, MAX_TITLE, received_title
 from fedcop.store import actors as actor_store
 from fedcop.store import addressees as addressee_store
@@ -200,6 +201,7 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
             await post_store.set_language(conn, post.id, fields.language)
         await post_marks.retag_received(conn, post.id, note)
         await questions.apply_received(conn, post, note)
+        await poll_received.apply_update(conn, post, note)
         await summary_flags.apply_received(conn, post, note)
         await _relay_if_local(conn, config, post.community_id, update)
         return True

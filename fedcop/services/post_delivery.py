@@ -24,6 +24,7 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents.posts import FETCHED, THREADIVERSE, post_object
 from fedcop.services import addressees, outbox
+from fedcop.services.polls import wire as poll_wire
 from fedcop.store import addressees as addressee_store
 from fedcop.store.actors import Actor
 from fedcop.store.posts import Post
@@ -44,8 +45,17 @@ async def served(
 ) -> dict[str, Any]:
     """The document served at a local post's id (the fetched form)."""
     async with pool.acquire() as conn:
-        mentioned, also_in = await extras(conn, post)
-    return post_object(post, author, community, config, mentioned=mentioned, also_in=also_in)
+        return await served_in(conn, config, post, author, community)
+
+
+async def served_in(
+    conn: asyncpg.Connection, config: Config, post: Post, author: Actor, community: Actor
+) -> dict[str, Any]:
+    """`served`, on a connection the caller holds."""
+    mentioned, also_in = await extras(conn, post)
+    document = post_object(post, author, community, config, mentioned=mentioned, also_in=also_in)
+    await poll_wire.add_poll(conn, post, document)
+    return document
 
 
 def _bare(document: dict[str, Any]) -> dict[str, Any]:
@@ -70,11 +80,13 @@ async def publish(
     threadiverse = post_object(
         post, writer, community, config, mentioned=mentioned, also_in=also_in, form=THREADIVERSE
     )
+    await poll_wire.add_poll(conn, post, threadiverse)
     forms.append((threadiverse, community_inboxes + (people_inboxes if one_form else [])))
     if not one_form and people_inboxes:
         fetched = post_object(
             post, writer, community, config, mentioned=mentioned, also_in=also_in, form=FETCHED
         )
+        await poll_wire.add_poll(conn, post, fetched)
         forms.append((fetched, people_inboxes))
     published: list[dict[str, Any]] = []
     for document, inboxes in forms:

@@ -16,6 +16,7 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.services import notifications, questions
+from fedcop.services.polls import received as poll_received
 from fedcop.store import post_extras
 from fedcop.store.posts import Post
 from fedcop.urls import Urls
@@ -124,5 +125,6 @@ async def mark_received(
     if tags:
         await post_extras.set_tags(conn, post.id, tags)
     await questions.apply_received(conn, post, note, notify=notify)
+    await poll_received.keep(conn, post, note)
     if notify:
         await notifications.post_stored(conn, post, mentioned_in_tags(note.get("tag")))

@@ -44,6 +44,8 @@ from fedcop.services import (
     summary_flags,
 )
 from fedcop.services.errors import Ignored, InvalidInput, NotFound, Refused
+from fedcop.services.polls import drafts as poll_drafts
+from fedcop.services.polls import writing as poll_writing
 
 # Where they were defined before services.post_fields read inbound posts; still found here.
 from fedcop.services.post_fields import MAX_TITLE as MAX_TITLE
@@ -114,6 +116,7 @@ async def write(
     also_in: list[str] | None = None,
     question: bool = False,
     facilitator_summary: bool = False,
+    poll: poll_drafts.PollDraft | None = None,
 ) -> Post:
     """A local user posts a thread (with a title) or a reply (to a post's id), optionally with
     links attached and a content warning (`summary`, plain text).
@@ -122,7 +125,8 @@ async def write(
     a thread of its own, linked to the others; they are all written, or none is (the first
     refusal is the answer). The thread in `community_uri` is returned. `question`: the thread
     asks one (services.questions). `facilitator_summary`: the reply is a facilitator's summary
-    of the thread it answers (services.summary_flags)."""
+    of the thread it answers (services.summary_flags). `poll`: the thread carries one
+    (services.polls), in one community only."""
     attachments = link_attachments(links or [])
     if in_reply_to is None and not (title and title.strip()):
         raise InvalidInput("a new thread needs a title")
@@ -137,6 +141,12 @@ async def write(
         raise InvalidInput("a reply belongs to the community of the post it answers alone")
     if len(targets) > MAX_COMMUNITIES:
         raise InvalidInput(f"a thread may be posted in at most {MAX_COMMUNITIES} communities")
+    if poll is not None:
+        if in_reply_to is not None or len(targets) > 1:
+            raise InvalidInput(
+                "a poll starts a thread, in one community (its votes are counted once)"
+            )
+        poll = poll_drafts.checked(poll)
     communities = [await _community(pool, network, uri) for uri in targets]
     if len(communities) > 1 and any(c.members_only for c in communities):
         raise InvalidInput(
@@ -152,6 +162,7 @@ async def write(
         summary=summary,
         sensitive=sensitive,
         named=named,
+        poll=poll is not None,
     )
     async with pool.acquire() as conn, conn.transaction():
         writer = await actor_store.find_local(conn, author)
@@ -165,6 +176,8 @@ async def write(
                 await _write_in(conn, config, writer.actor, community, post_id, parent, draft)
             )
         await addressee_store.link_crossposts(conn, [post.id for post in written])
+        if poll is not None:
+            await poll_writing.attach(conn, written[0].id, poll)
         if question and in_reply_to is None:
             written = await questions.asked(conn, written)
         if facilitator_summary:
@@ -187,6 +200,8 @@ class _Draft:
     summary: str
     sensitive: bool
     named: list[Actor]
+    # The thread carries a poll: it is a Question on the wire.
+    poll: bool = False
 
 
 async def _community(pool: Any, network: Network, uri: str) -> Actor:
@@ -233,7 +248,7 @@ async def _write_in(
             thread_id=thread_id,
             parent_id=parent.id if parent else None,
             in_reply_to_uri=draft.in_reply_to,
-            object_type="Page" if parent is None else "Note",
+            object_type="Question" if draft.poll else "Page" if parent is None else "Note",
             title=draft.title,
             content=addressees.link_mentions(markdown.render(draft.content), linked, config),
             source=draft.content,
@@ -277,7 +292,9 @@ async def _send(
     create = await post_delivery.publish(conn, config, "Create", post, writer, community)
     await post_store.set_create_uri(conn, post.id, create["id"])
     if community.is_local:
-        await relay.relay(conn, config, community, create, new_thread_uri=await _shown_alone(conn, post))
+        await relay.relay(
+            conn, config, community, create, new_thread_uri=await _shown_alone(conn, post)
+        )
 
 
 async def _shown_alone(conn: asyncpg.Connection, post: Post) -> str | None:
@@ -410,7 +427,9 @@ async def receive_create(
         await post_marks.mark_received(conn, post, note, notify=not backfill)
         post = await summary_flags.apply_received(conn, post, note)
         if community.is_local:
-            await relay.relay(conn, config, community, create, new_thread_uri=await _shown_alone(conn, post))
+            await relay.relay(
+                conn, config, community, create, new_thread_uri=await _shown_alone(conn, post)
+            )
         return post
 
 

@@ -29,6 +29,7 @@ from fedcop.services import (
     votes,
 )
 from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.services.polls.drafts import PollDraft
 from fedcop.store import actors as actor_store
 from fedcop.store import bookmarks as bookmark_store
 from fedcop.store import boosts as boost_store
@@ -57,6 +58,8 @@ class Draft:
     sensitive: bool = False
     # 'public', 'unlisted', 'private' (members only) or 'direct'.
     visibility: str | None = None
+    # A new thread's poll (services.polls).
+    poll: PollDraft | None = None
 
 
 async def visible(pool: Any, viewer: User | None, post_id: int) -> Post:
@@ -92,6 +95,8 @@ async def compose(
         raise InvalidInput("Direct messages are not supported here: mention a community instead")
     if draft.visibility not in (None, "", "public", "unlisted", "private"):
         raise InvalidInput("visibility must be public, unlisted, private or direct")
+    if draft.in_reply_to_id is not None and draft.poll is not None:
+        raise InvalidInput("A poll starts a thread: a reply cannot carry one")
     if draft.in_reply_to_id is not None:
         parent = await _reply_target(pool, author, draft.in_reply_to_id)
         if parent.community_id is None:
@@ -126,6 +131,7 @@ async def compose(
             summary=draft.spoiler_text,
             sensitive=draft.sensitive,
             also_in=[other.uri for other in others],
+            poll=draft.poll,
         )
     if key:
         async with pool.acquire() as conn:

@@ -32,6 +32,7 @@ from fedcop.services.post_source import editable_text
 from fedcop.services.reading import PostView
 from fedcop.store.users import User
 from fedcop.web import search_results
+from fedcop.web.polls import form as poll_form
 from fedcop.web.render import go, not_found, refused, render
 from fedcop.web.session import FormRefused, checked_form, viewer
 from federation.fetch_errors import FetchError
@@ -97,7 +98,7 @@ async def new_thread(request: Request, user: User, form: FormData) -> Response:
         request.app.state.pool, request.app.state.config, request.app.state.network,
         author=user.actor.username, community_uri=uri, title=str(form.get("title", "")),
         content=str(form.get("content", "")), links=links, also_in=also_in,
-        question=form.get("question") == "on",
+        question=form.get("question") == "on", poll=poll_form.poll_draft(form),
     )  # fmt: skip
     return go(f"/t/{post.id}")
 

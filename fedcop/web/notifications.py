@@ -32,6 +32,7 @@ SENTENCES = {
     "page_changed": "changed a page you watch:",
     "page_edit_conflicted": "changed a page before your edit of it reached its community, so "
     "your edit was not saved; merge it with theirs:",
+    "poll": "ran a poll that has ended:",
 }
 
 

@@ -11,6 +11,7 @@ from fedcop.routes.responses import wants_activity_json
 from fedcop.services import browsing, crossposts, questions, reading, summaries
 from fedcop.services import node as node_service
 from fedcop.services.knowledge import from_posts
+from fedcop.services.polls import views as poll_views
 from fedcop.services.reading import PostView
 from fedcop.store.actors import LocalActor
 from fedcop.web.render import STATIC, TEMPLATES, not_found, render
@@ -110,6 +111,9 @@ async def post_page(request: Request, view: PostView) -> Response:
         also_in=await crossposts.also_posted_in(pool, view.post.id),
         accepted=accepted if accepted is not None and not accepted.post.is_gone else None,
         may_settle=await questions.may_settle(pool, view, current.user),
+        poll=await poll_views.view(
+            pool, current.user.actor.id if current.user else None, view.post.id
+        ),
         summary=await summaries.current(pool, view.post.id) if view.post.is_thread else None,
         may_summarise=await summaries.may_write(pool, view, current.user),
         kb_offer=await from_posts.offer(pool, view.post.id, current.user.actor.id)

@@ -19,6 +19,8 @@ after the batch: maintenance (store/maintenance.py; side by side too), remote wo
   claim due rows (lease, SKIP LOCKED): BACKFILLS_PER_BATCH 'backfill' rows (written with the
   Accept of a join, services.backfill) and REFRESHES_PER_BATCH 'refresh' rows
                 -> done: deleted | failed: due again later, or given up (kept, with the error)
+then polls (services.polls.upkeep): the Updates carrying new counts that are due, and the polls
+  that ended (closed, final counts sent, voters told)
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from fedcop.queues import (
 from fedcop.services import backfill, remote_actors, remote_facilitators
 from fedcop.services.errors import Ignored, Refused
 from fedcop.services.knowledge import page_backfill
+from fedcop.services.polls import upkeep as poll_upkeep
 from fedcop.store import actors as actor_store
 from fedcop.store import host_breaker
 from fedcop.store import inbound as inbound_store
@@ -153,7 +156,9 @@ class InboxWorker:
         many rows (activities and maintenance) were claimed."""
         handled = await self.handle_batch()
         # Once every claimed row is finished: a slow community never holds the batch up.
-        return handled + await self.run_maintenance()
+        handled += await self.run_maintenance()
+        # Polls' counts due out, and polls that ended (services.polls.upkeep).
+        return handled + await poll_upkeep.run(self.ctx.pool, self.ctx.config)
 
     async def handle_batch(self) -> int:
         """Claim and process one batch of due activities; schedule a refresh of their actors

@@ -30,6 +30,7 @@ from fedcop.services import accounts as account_service
 from fedcop.services import follows, oauth, posts, profile_pins, tags, votes
 from fedcop.services.knowledge import editing as kb_editing
 from fedcop.services.knowledge import pages as kb_pages
+from fedcop.services.polls.drafts import PollDraft
 from fedcop.store import users as user_store
 from tests.api.conftest import ApiUser, api_user
 from tests.conftest import fresh_database
@@ -89,6 +90,10 @@ async def build_scene(app: Any, config: Config) -> Scene:
         in_reply_to=thread.uri,
     )
     await votes.vote(pool, config, voter="bob", post_uri=thread.uri)
+    poll = await posts.write(
+        pool, config, network, author="alice", community_uri=community.uri,
+        title="Weeding day", content="Which?", poll=PollDraft(["Monday", "Friday"], 3600),
+    )  # fmt: skip
     # bob edits a knowledge-base page alice wrote (so watches): her notifications list the change
     await kb_pages.create(
         pool, config, community="librarians", by="alice", title="Weeding", markdown="Yearly."
@@ -125,6 +130,7 @@ async def build_scene(app: Any, config: Config) -> Scene:
             "bob": str(bob.actor.id),
             "community": str(community.id),
             "thread": str(thread.id),
+            "poll": str(poll.id),
             "reply": str(reply.id),
             "notification": str(notification),
             "client_id": app_record.client_id,
@@ -180,6 +186,16 @@ OPERATIONS = [
     Operation("/api/v1/follow_requests", "GET"),
     Operation("/api/v1/statuses", "POST", body={"status": "@librarians A new shelf\nIdeas?"}),
     Operation("/api/v1/statuses/{id}", "GET", {"id": "thread"}),
+    Operation(
+        "/api/v1/statuses",
+        "POST",
+        body={"status": "@librarians Shelf?", "poll": {"options": ["A", "B"], "expires_in": 600}},
+    ),
+    Operation("/api/v1/polls/{id}", "GET", {"id": "poll"}),
+    Operation("/api/v1/polls/{id}", "GET", {"id": "poll"}, as_user=""),
+    Operation(
+        "/api/v1/polls/{id}/votes", "POST", {"id": "poll"}, body={"choices": ["=1"]}, as_user="bob"
+    ),
     Operation("/api/v1/statuses/{id}", "DELETE", {"id": "thread"}),
     Operation(
         "/api/v1/statuses/{id}",

@@ -1,0 +1,30 @@
+"""POST /t/{id}/vote: a person votes in the poll of the thread (`choice`: the options' numbers,
+one for a single-choice poll, any for a multiple-choice one)."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fedcop.services.errors import InvalidInput
+from fedcop.services.polls import voting
+from fedcop.services.reading import PostView
+from fedcop.store.users import User
+from fedcop.web.actions import on_post, signed_in_action
+from fedcop.web.render import go
+
+
+async def vote(request: Request, user: User, form: FormData, found: PostView) -> Response:
+    try:
+        choices = [int(str(value)) for value in form.getlist("choice")]
+    except ValueError:
+        raise InvalidInput("choose an option of the poll") from None
+    await voting.vote(
+        request.app.state.pool, request.app.state.config, user, found.post.id, choices
+    )
+    return go(f"/t/{found.post.id}#poll")
+
+
+routes = [Route("/t/{id:int}/vote", signed_in_action(on_post(vote)), methods=["POST"])]
