@@ -49,9 +49,7 @@ async def test_stated_expertise_travels_and_ranks_first_in_who_knows(nodes: Node
     await settle(alpha, beta, gamma)
 
     # Then her Person on beta carries the fields and the hashtags
-    document = (
-        await beta.get("/u/bea", headers={"Accept": "application/activity+json"})
-    ).json()
+    document = (await beta.get("/u/bea", headers={"Accept": "application/activity+json"})).json()
     assert {"type": "PropertyValue", "name": "Expertise",
             "value": "metadata standards, Dublin Core"} in document["attachment"]  # fmt: skip
     assert {"type": "PropertyValue", "name": "Organisation",
@@ -86,7 +84,7 @@ async def test_stated_expertise_travels_and_ranks_first_in_who_knows(nodes: Node
     assert "@bea@" in listed and "@gus@" not in listed
     # And the spread shows Beta University among the organisations, chart and table alike
     assert re.search(r"<th scope=\"row\">Beta University</th><td>1</td><td>33%</td>", page.text)
-    assert "Members by sector" in page.text and "<svg role=\"img\"" in page.text
+    assert "Members by sector" in page.text and '<svg role="img"' in page.text
 
     # And her profile page on alpha and the client API show the fields
     profile_page = await alpha.get(f"/u/bea@{beta.config.domain}")
