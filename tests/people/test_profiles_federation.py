@@ -86,6 +86,11 @@ async def test_stated_expertise_travels_and_ranks_first_in_who_knows(nodes: Node
     assert re.search(r"<th scope=\"row\">Beta University</th><td>1</td><td>33%</td>", page.text)
     assert "Members by sector" in page.text and '<svg role="img"' in page.text
 
+    # And beta's page of the community lists its members known there, with what they state
+    on_beta = await beta.get(f"/c/stewards@{alpha.config.domain}/members")
+    assert on_beta.status_code == 200
+    assert "@bea@" in on_beta.text and "Metadata librarian" in on_beta.text
+
     # And her profile page on alpha and the client API show the fields
     profile_page = await alpha.get(f"/u/bea@{beta.config.domain}")
     assert "Metadata librarian" in profile_page.text and "Dublin Core" in profile_page.text
