@@ -6,15 +6,17 @@ that are not active (pending, suspended) are left out.
 
 Who knows about X ranks people by three signals, each read through an index:
 
-    stated    their expertise matches X (actor_profiles.expertise_words, GIN)   strong: 10 + rank
+    stated    their expertise matches X (actor_profiles.expertise_words, GIN)   strong: 10
     written   their posts in this community that match X and the reader may      1 each (at most
-              read (posts.search_vector, GIN; migrations/0030)                     20) + rank
+              read (posts.search_vector, GIN; migrations/0030)                     20)
     answered  their replies accepted as the answer of a question, where the       3 each
               question or the answer matches X (posts.accepted_answer_id, 0032)
 
 so a member who states the subject comes before one who mentioned it once, and answers that
-solved a question count more than other posts. People who wrote or answered in the community
-are ranked even when this node does not know them as members (a community elsewhere).
+solved a question count more than other posts. Equal scores are ordered by how closely the
+words match (ts_rank of the expertise, ts_rank_cd of the posts), then by account. People who
+wrote or answered in the community are ranked even when this node does not know them as members
+(a community elsewhere).
 """
 
 from __future__ import annotations
@@ -158,9 +160,11 @@ async def who_knows(
             SELECT coalesce(s.actor_id, w.actor_id, x.actor_id) AS actor_id,
                    s.actor_id IS NOT NULL AS stated,
                    coalesce(w.posts, 0) AS posts, coalesce(x.answers, 0) AS answers,
-                   CASE WHEN s.actor_id IS NOT NULL THEN {STATED_WEIGHT} + s.rank ELSE 0 END
-                   + least(coalesce(w.posts, 0), {MAX_COUNTED_POSTS}) + coalesce(w.rank, 0)
-                   + {ANSWER_WEIGHT} * coalesce(x.answers, 0) AS score
+                   CASE WHEN s.actor_id IS NOT NULL THEN {STATED_WEIGHT} ELSE 0 END
+                   + least(coalesce(w.posts, 0), {MAX_COUNTED_POSTS})
+                   + {ANSWER_WEIGHT} * coalesce(x.answers, 0) AS score,
+                   -- how closely the words match, only to order equal scores
+                   coalesce(s.rank, 0) + coalesce(w.rank, 0) AS closeness
             FROM stated s
             FULL JOIN written w ON w.actor_id = s.actor_id
             FULL JOIN answered x ON x.actor_id = coalesce(s.actor_id, w.actor_id)
@@ -172,7 +176,7 @@ async def who_knows(
         LEFT JOIN follows f ON f.follower_id = a.id AND f.followed_id = $1
                            AND f.state = 'accepted'
         WHERE a.actor_type <> 'Group' AND {_ACTIVE}
-        ORDER BY r.score DESC, a.id
+        ORDER BY r.score DESC, r.closeness DESC, a.id
         LIMIT $4
         """,
         community_id,
