@@ -1,0 +1,159 @@
+"""Everything on a community's health page, read in one go from what this node stores.
+
+    facilitation.community_uri   only the community's facilitators (and, for a community of
+                                 this node, its admins) get past this; anyone else: NotFound or
+                                 InvalidInput, which the page answers 404
+    store.health.members         every member and when they were last seen -> activity.grouped
+    store.health.trends          people taking part, newcomers, threads, questions over time
+
+Nothing is fetched from other servers to draw it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from fedcop.services import facilitation
+from fedcop.services.errors import NotFound
+from fedcop.services.health import periods
+from fedcop.services.health.activity import MemberGroups, grouped
+from fedcop.services.health.series import Number, Row, Series
+from fedcop.store import actors as actor_store
+from fedcop.store.actors import Actor
+from fedcop.store.health import members as member_store
+from fedcop.store.health import trends
+from fedcop.store.health.trends import OpenQuestion, QuestionMonth
+from fedcop.store.users import User
+
+# Unanswered questions listed on the page (all of them are in the CSV).
+UNANSWERED_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Health:
+    community: Actor
+    # How the community is named in this node's URLs: NAME here, NAME@DOMAIN elsewhere.
+    handle: str
+    now: datetime
+    members: MemberGroups
+    newcomers_this_month: int
+    questions: QuestionMonth  # the whole 12 months
+    unanswered_total: int
+    unanswered: list[OpenQuestion]
+    threads_per_week: float
+    series: list[Series]
+
+    @property
+    def solved_share(self) -> float | None:
+        return self.questions.solved / self.questions.asked if self.questions.asked else None
+
+    @property
+    def median_hours_to_answer(self) -> float | None:
+        seconds = self.questions.median_seconds_to_answer
+        return None if seconds is None else seconds / 3600
+
+    def series_named(self, key: str) -> Series | None:
+        return next((series for series in self.series if series.key == key), None)
+
+
+async def facilitated(pool: Any, name: str, user: User) -> Actor:
+    """The community `name` (here, or name@domain) if `user` may see its health."""
+    uri = await facilitation.community_uri(pool, name, user)
+    async with pool.acquire() as conn:
+        community = await actor_store.find_by_uri(conn, uri)
+    if community is None:
+        raise NotFound(f"there is no community {name!r} here")
+    return community
+
+
+async def health(pool: Any, name: str, user: User, now: datetime) -> Health:
+    community = await facilitated(pool, name, user)
+    months, weeks = periods.months(now), periods.weeks(now)
+    async with pool.acquire() as conn:
+        members = await member_store.members_seen(conn, community.id)
+        taking_part = await trends.taking_part_by_month(conn, community.id, months[0])
+        newcomers = await trends.newcomers_by_month(conn, community.id, months[0])
+        threads = await trends.threads_by_week(conn, community.id, weeks[0])
+        questions = await trends.questions_by_month(conn, community.id, months[0])
+        unanswered_total, unanswered = await trends.unanswered_questions(
+            conn, community.id, months[0], UNANSWERED_SHOWN
+        )
+    by_month = {q.month: q for q in questions if q.month is not None}
+    overall = next((q for q in questions if q.month is None), QuestionMonth(None, 0, 0, 0, None))
+    series = [
+        _monthly(
+            "taking-part", "People taking part",
+            "People who wrote a thread or a reply, or voted, in the community each month.",
+            ("People taking part",), months, lambda m: (taking_part.get(m, 0),),
+        ),
+        _monthly(
+            "newcomers", "Newcomers",
+            "Current members by the month they joined.",
+            ("Newcomers",), months, lambda m: (newcomers.get(m, 0),),
+        ),
+        Series(
+            "threads", "Threads per week",
+            "Threads started each week (Monday to Sunday), removed ones aside.",
+            "Week", ("Threads",),
+            [Row(periods.week_label(w), (threads.get(w, 0),)) for w in weeks],
+        ),
+        _monthly(
+            "questions", "Questions",
+            "Questions asked each month; answered: with a reply by someone other than the "
+            "asker; solved: with an accepted answer.",
+            ("Asked", "Answered", "Solved"), months, lambda m: _question_counts(by_month.get(m)),
+        ),
+        _monthly(
+            "time-to-answer", "Time to first answer",
+            "Median hours from a question to its first reply by someone other than the asker, "
+            "for the questions asked each month that have one.",
+            ("Median hours to first answer",), months,
+            lambda m: (_hours(by_month.get(m)),),
+        ),
+    ]  # fmt: skip
+    weekly = [row.values[0] or 0 for row in series[2].rows]
+    return Health(
+        community=community,
+        handle=name,
+        now=now,
+        members=grouped(members, now),
+        newcomers_this_month=newcomers.get(months[-1], 0),
+        questions=overall,
+        unanswered_total=unanswered_total,
+        unanswered=unanswered,
+        threads_per_week=sum(weekly) / len(weekly),
+        series=series,
+    )
+
+
+def _monthly(
+    key: str,
+    title: str,
+    description: str,
+    columns: tuple[str, ...],
+    months: list[date],
+    values: Any,
+) -> Series:
+    rows = [Row(periods.month_label(m), tuple(values(m))) for m in months]
+    return Series(key, title, description, "Month", columns, rows)
+
+
+def _question_counts(month: QuestionMonth | None) -> tuple[Number, ...]:
+    return (0, 0, 0) if month is None else (month.asked, month.answered, month.solved)
+
+
+def _hours(month: QuestionMonth | None) -> Number:
+    if month is None or month.median_seconds_to_answer is None:
+        return None
+    return round(month.median_seconds_to_answer / 3600, 1)
+
+
+async def all_unanswered(pool: Any, health: Health, limit: int) -> list[OpenQuestion]:
+    """The period's unanswered questions, newest first, up to `limit` (for the CSV)."""
+    async with pool.acquire() as conn:
+        _, questions = await trends.unanswered_questions(
+            conn, health.community.id, periods.months(health.now)[0], limit
+        )
+    return questions

@@ -1,0 +1,93 @@
+"""A community's health, for its facilitators: /c/{name}/manage/health and its CSV files,
+/c/{name}/manage/health.csv?metric=KEY (members, unanswered, or a chart's key).
+
+Anyone else gets 404 (signed out: the page sends them to sign in; a CSV answers 404), and
+nothing of the community's members or figures.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fedcop.services.errors import ServiceError
+from fedcop.services.health import charts, csv_export, report
+from fedcop.services.health.activity import ACTIVE_DAYS, LAPSED_DAYS
+from fedcop.web.render import go, not_found, render
+from fedcop.web.session import viewer
+
+# Members listed by name in each group on the page (the CSV has them all; "check in with all
+# lapsed members" sends them all).
+LISTED = 200
+# The most unanswered questions a CSV lists.
+UNANSWERED_CSV = 10_000
+NOT_YOURS = "there is no such page, or only the community's facilitators may see it"
+
+
+async def health_page(request: Request) -> Response:
+    current = await viewer(request)
+    name = request.path_params["name"]
+    if current.user is None:
+        return go(f"/login?next=/c/{name}/manage/health")
+    try:
+        health = await report.health(request.app.state.pool, name, current.user, datetime.now(UTC))
+    except ServiceError:
+        return await not_found(request, NOT_YOURS)
+    drawn = {
+        series.key: charts.bar_chart(series.charted, 13 if series.period == "Week" else 3)
+        for series in health.series
+    }
+    return await render(
+        request,
+        "health/health.html",
+        health=health,
+        community=health.community,
+        charts=drawn,
+        listed=LISTED,
+        active_days=ACTIVE_DAYS,
+        lapsed_days=LAPSED_DAYS,
+    )
+
+
+async def health_csv(request: Request) -> Response:
+    current = await viewer(request)
+    name = request.path_params["name"]
+    metric = request.query_params.get("metric", "")
+    if current.user is None:
+        return await not_found(request, NOT_YOURS)
+    pool, config = request.app.state.pool, request.app.state.config
+    try:
+        health = await report.health(pool, name, current.user, datetime.now(UTC))
+    except ServiceError:
+        return await not_found(request, NOT_YOURS)
+    if metric == "members":
+        text = csv_export.members_csv(health.members, config.domain)
+    elif metric == "unanswered":
+        questions = await report.all_unanswered(pool, health, UNANSWERED_CSV)
+        text = csv_export.unanswered_csv(questions, config.domain, config.base_url)
+    elif (series := health.series_named(metric)) is not None:
+        text = csv_export.series_csv(series)
+    else:
+        return await not_found(request, f"there is no figure {metric!r}")
+    # Names from elsewhere may hold anything: the file name keeps letters, digits, - and _.
+    safe = re.sub(r"[^A-Za-z0-9_-]", "", health.community.username) or "community"
+    filename = f"{safe}-{metric}-{health.now:%Y-%m-%d}.csv"
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+            "Vary": "Cookie",
+        },
+    )
+
+
+routes = [
+    Route("/c/{name}/manage/health", health_page, methods=["GET"]),
+    Route("/c/{name}/manage/health.csv", health_csv, methods=["GET"]),
+]
