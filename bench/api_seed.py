@@ -139,6 +139,7 @@ class _Builder:
         self.password_hash = hash_password("not-used-by-the-benchmark")
         self.actors: list[tuple[Any, ...]] = []
         self.users: list[tuple[Any, ...]] = []
+        self.profiles: list[tuple[Any, ...]] = []
         self.communities: list[tuple[Any, ...]] = []
         self.facilitators: list[tuple[Any, ...]] = []
         self.follows: list[tuple[Any, ...]] = []
@@ -213,8 +214,9 @@ class _Builder:
                 self.remote_people.append(pid)
             else:
                 self.local_users.add(pid)
-                self.users.append(
-                    (pid, self.password_hash, index == 0, "active",
+                self.users.append((pid, self.password_hash, index == 0, "active"))
+                self.profiles.append(
+                    (pid,
                      rng.choice(["", "", "City Library", "Institute of Data", "Uni Lab"]),
                      rng.choice(["", "research", "public sector", "health"]),
                      rng.choice(["", "data steward", "engineer", "researcher"]),
@@ -223,7 +225,7 @@ class _Builder:
         self.reader = self._actor("Person", READER, None, "Bench Reader")
         self.people.append(self.reader)
         self.local_users.add(self.reader)
-        self.users.append((self.reader, self.password_hash, False, "active", "", "", "", []))
+        self.users.append((self.reader, self.password_hash, False, "active"))
         self.local_people = [p for p in self.people if p in self.local]
         for cid in self.community_ids:
             if cid in self.local:
@@ -462,8 +464,9 @@ _TABLES: list[tuple[str, str, list[str]]] = [
                           "summary", "inbox_url", "shared_inbox_url", "outbox_url",
                           "followers_url", "public_key_id", "public_key_pem", "private_key_pem",
                           "created_at", "updated_at"]),
-    ("users", "users", ["actor_id", "password_hash", "is_admin", "state", "organisation",
-                        "sector", "job_role", "expertise"]),
+    ("users", "users", ["actor_id", "password_hash", "is_admin", "state"]),
+    ("profiles", "actor_profiles", ["actor_id", "organisation", "sector", "job_role",
+                                    "expertise"]),
     ("communities", "communities", ["actor_id", "private", "manually_approves_followers",
                                     "charter"]),
     ("facilitators", "community_facilitators", ["community_id", "actor_id", "added_at"]),

@@ -19,7 +19,8 @@ import fedcop
 from fedcop.config import Config
 from fedcop.routes.responses import json_response
 from fedcop.services import node as node_service
-from fedcop.services import posts, profile_pins, profiles, tags
+from fedcop.services import posts, profile_pins, tags
+from fedcop.services.people import limits as profile_limits
 from fedcop.store.actors import UsageCounts
 from fedcop.store.node import NodeSettings
 
@@ -142,8 +143,9 @@ async def instance_v2(request: Request) -> Response:
                 "accounts": {
                     "max_featured_tags": tags.MAX_FEATURED,
                     "max_pinned_statuses": profile_pins.MAX_PINS,
-                    "max_display_name_length": profiles.LIMITS["display_name"],
-                    "max_profile_fields": 0,
+                    "max_display_name_length": profile_limits.LIMITS["display_name"],
+                    # Organisation, Sector, Role and Expertise (api/credentials.py)
+                    "max_profile_fields": 4,
                 },
                 "statuses": STATUS_LIMITS,
                 "media_attachments": MEDIA_LIMITS,

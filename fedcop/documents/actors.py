@@ -15,6 +15,7 @@ from typing import Any
 
 from fedcop.documents.context import ACTOR_CONTEXT, AS_CONTEXT
 from fedcop.documents.lifecycle import STAGE_TERM
+from fedcop.documents.profile_fields import add_profile
 from fedcop.store.actors import Actor, LocalActor
 from fedcop.urls import Urls
 
@@ -60,6 +61,8 @@ def actor_document(local: LocalActor, urls: Urls) -> dict[str, Any]:
     elif actor.actor_type == "Person":
         document["featured"] = urls.collection(uri, "featured")
         document["featuredTags"] = urls.collection(uri, "featured_tags")
+        # organisation, sector, role and expertise, as Mastodon reads profile fields
+        add_profile(document, local.profile, urls)
     elif actor.actor_type == "Application":
         # The instance actor follows nobody and is followed by nobody; it only signs fetches.
         document["manuallyApprovesFollowers"] = True

@@ -8,15 +8,13 @@ from fedcop.config import Config
 from fedcop.documents.actors import actor_document
 from fedcop.services import outbox
 from fedcop.services.errors import InvalidInput
+from fedcop.services.people.limits import LIMITS, MAX_TAG_LENGTH, MAX_TAGS
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store import users as user_store
 from fedcop.store.users import User
 from fedcop.urls import Urls
 
-MAX_TAGS = 20
-MAX_TAG_LENGTH = 50
-LIMITS = {"display_name": 100, "organisation": 200, "sector": 100, "job_role": 100}
 MAX_BIO_HTML = 20_000
 
 

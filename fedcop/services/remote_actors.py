@@ -35,6 +35,7 @@ from urllib.parse import urldefrag, urlsplit
 
 from fedcop.documents import lifecycle as lifecycle_terms
 from fedcop.network import Network
+from fedcop.services.people import remote_profiles
 from fedcop.store import actors as store
 from fedcop.store import maintenance as maintenance_store
 from fedcop.store import refused_keys as refused_store
@@ -130,18 +131,25 @@ def _text(value: object) -> str:
     return value[:MAX_TEXT].replace("\x00", "") if isinstance(value, str) else ""
 
 
-async def _keep(conn: Any, fields: store.RemoteActorFields) -> store.Actor:
-    """Cache a checked actor; its key, acceptable now, is no longer remembered as refused."""
-    actor = await store.upsert_remote(conn, fields)
-    await refused_store.forget(conn, fields.public_key_id)
+async def _keep(
+    conn: Any, fields: store.RemoteActorFields, document: Mapping[str, Any]
+) -> store.Actor:
+    """Cache a checked actor and what its profile states; its key, acceptable now, is no
+    longer remembered as refused."""
+    async with conn.transaction():
+        actor = await store.upsert_remote(conn, fields)
+        if fields.actor_type != "Application":
+            await remote_profiles.keep_profile(conn, actor.id, document)
+        await refused_store.forget(conn, fields.public_key_id)
     return actor
 
 
 async def fetch_actor(pool: Any, network: Network, uri: str) -> store.Actor:
     """Fetch an actor by id (signed), check it and cache it."""
-    fields = actor_fields(await network.fetch(uri))
+    document = await network.fetch(uri)
+    fields = actor_fields(document)
     async with pool.acquire() as conn:
-        return await _keep(conn, fields)
+        return await _keep(conn, fields, document)
 
 
 async def refresh(pool: Any, network: Network, uri: str) -> store.Actor:
@@ -185,7 +193,7 @@ async def fetch_key(pool: Any, network: Network, key_id: str) -> store.CachedKey
             await refused_store.remember(conn, refused.key_id, str(refused))
         raise
     async with pool.acquire() as conn:
-        actor = await _keep(conn, fields)
+        actor = await _keep(conn, fields, actor_document)
     return store.CachedKey(key_id, actor.uri, fields.public_key_pem, None)
 
 
@@ -199,7 +207,7 @@ async def store_actor(pool: Any, document: dict[str, Any]) -> store.Actor:
     """Keep an actor document the actor itself sent (a signed Update of its profile)."""
     fields = actor_fields(document)
     async with pool.acquire() as conn:
-        return await _keep(conn, fields)
+        return await _keep(conn, fields, document)
 
 
 async def look_up(

@@ -8,6 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from fedcop.store.people.profiles import EMPTY, PROFILE_COLUMNS, Profile, profile_from_row
+
 _ACTOR_COLUMNS = """
     a.id, a.uri, a.actor_type, a.username, a.domain, a.display_name, a.summary,
     a.inbox_url, a.shared_inbox_url, a.outbox_url, a.followers_url,
@@ -60,6 +62,8 @@ class LocalActor:
     posting_restricted_to_mods: bool = False
     manually_approves_followers: bool = False
     private: bool = False
+    # A person's stated profile (store/people/profiles.py); empty for others.
+    profile: Profile = EMPTY
 
 
 def _actor(row: Any) -> Actor:
@@ -160,10 +164,11 @@ async def find_local(conn: asyncpg.Connection, username: str) -> LocalActor | No
                coalesce(u.is_admin, false) AS is_admin,
                coalesce(c.posting_restricted_to_mods, false) AS posting_restricted_to_mods,
                coalesce(c.manually_approves_followers, false) AS manually_approves_followers,
-               coalesce(c.private, false) AS private
+               coalesce(c.private, false) AS private, {PROFILE_COLUMNS}
         FROM actors a
         LEFT JOIN users u ON u.actor_id = a.id
         LEFT JOIN communities c ON c.actor_id = a.id
+        LEFT JOIN actor_profiles p ON p.actor_id = a.id
         WHERE a.domain IS NULL AND lower(a.username) = lower($1)
         """,
         username,
@@ -177,6 +182,7 @@ async def find_local(conn: asyncpg.Connection, username: str) -> LocalActor | No
         posting_restricted_to_mods=row["posting_restricted_to_mods"],
         manually_approves_followers=row["manually_approves_followers"],
         private=row["private"],
+        profile=profile_from_row(row),
     )
 
 

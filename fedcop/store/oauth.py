@@ -62,6 +62,7 @@ async def live_bearer(conn: asyncpg.Connection, token_hash: str) -> Bearer | Non
         FROM oauth_tokens t
         LEFT JOIN users u ON u.actor_id = t.user_id
         LEFT JOIN actors a ON a.id = u.actor_id
+        LEFT JOIN actor_profiles p ON p.actor_id = u.actor_id
         WHERE t.token_hash = $1 AND t.revoked_at IS NULL
           AND (t.expires_at IS NULL OR t.expires_at > now())
           AND (t.user_id IS NULL OR u.state = 'active')

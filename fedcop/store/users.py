@@ -20,11 +20,19 @@ class User:
     sector: str
     job_role: str
     expertise: list[str]
+    # Listed in the node's directory (actor_profiles.discoverable).
+    discoverable: bool = False
 
 
+# A person's profile lives in actor_profiles (store/people/profiles.py), shared with remote people.
 _USER_COLUMNS = f"""
-    {_ACTOR_COLUMNS}, u.is_admin, u.state, u.session_version, u.organisation, u.sector,
-    u.job_role, u.expertise
+    {_ACTOR_COLUMNS}, u.is_admin, u.state, u.session_version,
+    coalesce(p.organisation, '') AS organisation, coalesce(p.sector, '') AS sector,
+    coalesce(p.job_role, '') AS job_role, coalesce(p.expertise, '{{}}') AS expertise,
+    coalesce(p.discoverable, false) AS discoverable
+"""
+_USERS = """
+    users u JOIN actors a ON a.id = u.actor_id LEFT JOIN actor_profiles p ON p.actor_id = a.id
 """
 
 
@@ -38,12 +46,13 @@ def _user(row: asyncpg.Record) -> User:
         sector=row["sector"],
         job_role=row["job_role"],
         expertise=list(row["expertise"]),
+        discoverable=row["discoverable"],
     )
 
 
 async def find_by_id(conn: asyncpg.Connection, actor_id: int) -> User | None:
     row = await conn.fetchrow(
-        f"SELECT {_USER_COLUMNS} FROM users u JOIN actors a ON a.id = u.actor_id WHERE a.id = $1",
+        f"SELECT {_USER_COLUMNS} FROM {_USERS} WHERE a.id = $1",
         actor_id,
     )
     return _user(row) if row else None
@@ -55,7 +64,7 @@ async def find_by_ids(conn: asyncpg.Connection, actor_ids: list[int]) -> dict[in
         return {}
     rows = await conn.fetch(
         f"""
-        SELECT {_USER_COLUMNS} FROM users u JOIN actors a ON a.id = u.actor_id
+        SELECT {_USER_COLUMNS} FROM {_USERS}
         WHERE u.actor_id = ANY($1::bigint[])
         """,
         list(set(actor_ids)),
@@ -66,7 +75,7 @@ async def find_by_ids(conn: asyncpg.Connection, actor_ids: list[int]) -> dict[in
 async def find_by_name(conn: asyncpg.Connection, name: str) -> User | None:
     row = await conn.fetchrow(
         f"""
-        SELECT {_USER_COLUMNS} FROM users u JOIN actors a ON a.id = u.actor_id
+        SELECT {_USER_COLUMNS} FROM {_USERS}
         WHERE a.domain IS NULL AND lower(a.username) = lower($1)
         """,
         name,
@@ -121,8 +130,11 @@ async def update_profile(
 ) -> None:
     await conn.execute(
         """
-        UPDATE users SET organisation = $2, sector = $3, job_role = $4, expertise = $5
-        WHERE actor_id = $1
+        INSERT INTO actor_profiles AS p (actor_id, organisation, sector, job_role, expertise)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (actor_id) DO UPDATE SET
+            organisation = EXCLUDED.organisation, sector = EXCLUDED.sector,
+            job_role = EXCLUDED.job_role, expertise = EXCLUDED.expertise, updated_at = now()
         """,
         actor_id,
         organisation,
@@ -164,7 +176,7 @@ async def use_invitation(conn: asyncpg.Connection, code: str, used_by: int) -> b
 async def pending(conn: asyncpg.Connection) -> list[User]:
     rows = await conn.fetch(
         f"""
-        SELECT {_USER_COLUMNS} FROM users u JOIN actors a ON a.id = u.actor_id
+        SELECT {_USER_COLUMNS} FROM {_USERS}
         WHERE u.state = 'pending' ORDER BY a.id
         """
     )
@@ -174,7 +186,7 @@ async def pending(conn: asyncpg.Connection) -> list[User]:
 async def all_accounts(conn: asyncpg.Connection, limit: int = 500) -> list[User]:
     rows = await conn.fetch(
         f"""
-        SELECT {_USER_COLUMNS} FROM users u JOIN actors a ON a.id = u.actor_id
+        SELECT {_USER_COLUMNS} FROM {_USERS}
         ORDER BY lower(a.username) LIMIT $1
         """,
         limit,

@@ -1,0 +1,1 @@
+"""People: profiles that travel (organisation, sector, role, expertise) and who knows what."""
