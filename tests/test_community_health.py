@@ -37,6 +37,8 @@ from fedcop.services import accounts, follows, posts
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store.actors import RemoteActorFields
+from fedcop.store.people import profiles as profile_store
+from fedcop.store.people.profiles import Profile
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.web_session import signed_in
@@ -147,6 +149,14 @@ async def seed(node: LiveNode) -> Seeded:
         talk = await _post(conn, cid, ids["fa"], ago(101), title="Introductions")
         await _post(conn, cid, ids["rem"], ago(100), thread=talk)
         await _vote(conn, talk, ids["cai"], ago(120))
+        # what they state: two from a city library (spelt two ways), two from a university
+        stated = {
+            "ann": ("City Library", "Libraries"), "bob": ("city library ", "libraries"),
+            "rio": ("Beta University", "Higher education"),
+            "rem": ("Beta University", "Higher education"),
+        }  # fmt: skip
+        for name, (organisation, sector) in stated.items():
+            await profile_store.save(conn, ids[name], Profile(organisation, sector))
         uris = {
             name: await conn.fetchval("SELECT uri FROM actors WHERE id = $1", actor_id)
             for name, actor_id in ids.items()
@@ -246,9 +256,33 @@ async def test_threads_people_and_newcomers_over_time(seeded: Seeded) -> None:
     # dee joined 10 days ago, eli 200 days ago; everyone else over a year ago
     assert sum(int(row["Newcomers"]) for row in joined) == 2
     # each figure is a chart with a title and a description, and a table
-    assert page.count('role="img"') == 5
-    assert page.count("<desc id=") == 5
-    assert page.count('<th scope="row">') == 12 * 4 + 52
+    assert page.count('role="img"') == 7
+    assert page.count("<desc id=") == 7
+    assert page.count('<th scope="row">') == 12 * 4 + 52 + 3 + 3
+
+
+async def test_organisations_and_sectors_taking_part(seeded: Seeded) -> None:
+    async with signed_in(seeded.node, "fa", PASSWORD) as fa:
+        organisations = await fa.http.get("/c/stewards/manage/health.csv?metric=organisations")
+        sectors = await fa.http.get("/c/stewards/manage/health.csv?metric=sectors")
+
+    def table(text: str) -> list[tuple[str, ...]]:
+        return [tuple(row) for row in csv.reader(io.StringIO(text))]
+
+    # members stating it, and those of them who wrote or voted in 12 months (dee and eli did
+    # not; fa and cai did, and state nothing)
+    assert table(organisations.text) == [
+        ("Organisation", "Members", "Taking part in 12 months"),
+        ("Beta University", "2", "2"),
+        ("City Library", "2", "2"),
+        ("Not stated", "4", "2"),
+    ]
+    assert table(sectors.text) == [
+        ("Sector", "Members", "Taking part in 12 months"),
+        ("Higher education", "2", "2"),
+        ("Libraries", "2", "2"),
+        ("Not stated", "4", "2"),
+    ]
 
 
 async def test_the_check_in_selection_posts_the_lapsed_members(seeded: Seeded) -> None:

@@ -38,7 +38,7 @@ async def test_the_health_page_at_320_pixels(reachable: Seeded) -> None:
         # nothing scrolls sideways; every chart is as wide as the window allows, no wider
         assert await page.evaluate(SIDEWAYS) == []
         charts = page.get_by_role("img")
-        assert await charts.count() == 5
+        assert await charts.count() == 7
         for index in range(5):
             box = await charts.nth(index).bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
@@ -46,8 +46,14 @@ async def test_the_health_page_at_320_pixels(reachable: Seeded) -> None:
             label = charts.nth(index).locator("text.tick").first
             height = (await label.bounding_box() or {"height": 0})["height"]
             assert height >= 9, height
+        for index in (5, 6):  # organisations and sectors: names and numbers inside the chart
+            box = await charts.nth(index).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
+            for text in await charts.nth(index).locator("text").all():
+                inside = await text.bounding_box()
+                assert inside is not None and inside["x"] + inside["width"] <= 320
         # each chart is named by its title, and its numbers are in a table too
-        people = page.get_by_role("img", name="People taking part", exact=False)
+        people = page.get_by_role("img", name="People taking part, ", exact=False)
         assert await people.count() == 1
         await page.get_by_text("People taking part as a table").click()
         rows = page.get_by_role("region", name="People taking part, table").locator("tbody tr")

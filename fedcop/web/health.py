@@ -41,12 +41,14 @@ async def health_page(request: Request) -> Response:
         series.key: charts.bar_chart(series.charted, 13 if series.period == "Week" else 3)
         for series in health.series
     }
+    categories = {spread.key: charts.category_chart(spread.charted) for spread in health.spreads}
     return await render(
         request,
         "health/health.html",
         health=health,
         community=health.community,
         charts=drawn,
+        categories=categories,
         listed=LISTED,
         active_days=ACTIVE_DAYS,
         lapsed_days=LAPSED_DAYS,
@@ -71,6 +73,8 @@ async def health_csv(request: Request) -> Response:
         text = csv_export.unanswered_csv(questions, config.domain, config.base_url)
     elif (series := health.series_named(metric)) is not None:
         text = csv_export.series_csv(series)
+    elif (spread := health.spread_named(metric)) is not None:
+        text = csv_export.spread_csv(spread)
     else:
         return await not_found(request, f"there is no figure {metric!r}")
     # Names from elsewhere may hold anything: the file name keeps letters, digits, - and _.

@@ -79,3 +79,43 @@ def bar_chart(points: list[tuple[str, float]], tick_every: int) -> Chart:
     ]
     shown_top = str(int(top)) if top == int(top) else f"{top:.1f}"
     return Chart(WIDTH, HEIGHT, bars, ticks, shown_top, TOP, baseline, LEFT, WIDTH - RIGHT)
+
+
+# Category charts: one row per category, its name above a horizontal bar and the bar's number.
+ROW = 30
+LABEL_CHARS = 48  # longer names are cut (the table beside the chart has them whole)
+VALUE_ROOM = 40
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    label_y: float
+    bar_y: float
+    bar_width: float
+    value: str
+    value_x: float
+
+
+@dataclass(frozen=True)
+class CategoryChart:
+    width: int
+    height: int
+    left: float
+    bar_height: float
+    rows: list[Row]
+
+
+def _cut(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+
+
+def category_chart(points: list[tuple[str, float]]) -> CategoryChart:
+    top = max([value for _, value in points] + [0.0])
+    room = WIDTH - RIGHT - VALUE_ROOM - 2
+    rows = []
+    for i, (label, value) in enumerate(points):
+        width = round(room * value / top, 2) if top > 0 else 0.0
+        shown = str(int(value)) if value == int(value) else f"{value:.1f}"
+        rows.append(Row(_cut(label), i * ROW + 11, i * ROW + 14, width, shown, 2 + width + 4))
+    return CategoryChart(WIDTH, max(len(points), 1) * ROW, 2, 10, rows)

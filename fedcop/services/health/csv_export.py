@@ -14,6 +14,7 @@ from datetime import datetime
 
 from fedcop.services.health.activity import STATUSES, MemberGroups
 from fedcop.services.health.series import Series
+from fedcop.services.health.spread import Spread
 from fedcop.store.health.trends import OpenQuestion
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -74,4 +75,11 @@ def unanswered_csv(questions: list[OpenQuestion], domain: str, base_url: str) ->
             )
             for q in questions
         ),
+    )
+
+
+def spread_csv(spread: Spread) -> str:
+    return _table(
+        (spread.heading, *spread.columns),
+        ((row.label, row.members, row.taking_part) for row in spread.rows),
     )

@@ -20,6 +20,7 @@ from fedcop.services.errors import NotFound
 from fedcop.services.health import periods
 from fedcop.services.health.activity import MemberGroups, grouped
 from fedcop.services.health.series import Number, Row, Series
+from fedcop.services.health.spread import Spread, organisations_and_sectors
 from fedcop.store import actors as actor_store
 from fedcop.store.actors import Actor
 from fedcop.store.health import members as member_store
@@ -44,6 +45,8 @@ class Health:
     unanswered: list[OpenQuestion]
     threads_per_week: float
     series: list[Series]
+    # Organisations, then sectors.
+    spreads: list[Spread]
 
     @property
     def solved_share(self) -> float | None:
@@ -56,6 +59,9 @@ class Health:
 
     def series_named(self, key: str) -> Series | None:
         return next((series for series in self.series if series.key == key), None)
+
+    def spread_named(self, key: str) -> Spread | None:
+        return next((spread for spread in self.spreads if spread.key == key), None)
 
 
 async def facilitated(pool: Any, name: str, user: User) -> Actor:
@@ -80,6 +86,7 @@ async def health(pool: Any, name: str, user: User, now: datetime) -> Health:
         unanswered_total, unanswered = await trends.unanswered_questions(
             conn, community.id, months[0], UNANSWERED_SHOWN
         )
+        spreads = await organisations_and_sectors(conn, community.id, months[0])
     by_month = {q.month: q for q in questions if q.month is not None}
     overall = next((q for q in questions if q.month is None), QuestionMonth(None, 0, 0, 0, None))
     series = [
@@ -125,6 +132,7 @@ async def health(pool: Any, name: str, user: User, now: datetime) -> Health:
         unanswered=unanswered,
         threads_per_week=sum(weekly) / len(weekly),
         series=series,
+        spreads=list(spreads),
     )
 
 
