@@ -327,3 +327,40 @@ async def test_only_facilitators_and_admins_see_it(seeded: Seeded) -> None:
         assert unknown.status_code == 404
         elsewhere = await fa.http.get("/c/nowhere/manage/health")
         assert elsewhere.status_code == 404
+
+
+async def test_a_remote_communitys_facilitator_here_sees_what_this_node_stores(
+    seeded: Seeded,
+) -> None:
+    """ "hub" lives on beta.example; this node knows ann as one of its facilitators (from its
+    moderators collection) and bob as a member from here, who wrote there 5 days ago."""
+    node = seeded.node
+    async with node.pool.acquire() as conn:
+        hub = await actor_store.upsert_remote(
+            conn,
+            RemoteActorFields(
+                uri="https://beta.example/c/hub", actor_type="Group", username="hub",
+                domain="beta.example", display_name="Hub", summary="",
+                inbox_url="https://beta.example/c/hub/inbox", shared_inbox_url=None,
+                outbox_url=None, followers_url="https://beta.example/c/hub/followers",
+                public_key_id="https://beta.example/c/hub#main-key", public_key_pem="",
+            ),
+        )  # fmt: skip
+        ann = await conn.fetchval("SELECT id FROM actors WHERE uri = $1", seeded.uris["ann"])
+        bob = await conn.fetchval("SELECT id FROM actors WHERE uri = $1", seeded.uris["bob"])
+        await conn.execute(
+            "INSERT INTO community_facilitators (community_id, actor_id) VALUES ($1, $2)",
+            hub.id, ann,
+        )  # fmt: skip
+        await follow_store.upsert(conn, bob, hub.id, f"{node.base}/follows/hub", True)
+        await _post(conn, hub.id, bob, datetime.now(UTC) - timedelta(days=5), title="Hello hub")
+    path = "/c/hub@beta.example/manage/health"
+    async with signed_in(node, "ann", PASSWORD) as ann_session:
+        page = await ann_session.page(path)
+        members = await ann_session.http.get(path + ".csv?metric=members")
+    assert "this community lives on beta.example" in page
+    assert _members_csv(members.text) == {f"bob@{node.config.domain}": "active"}
+    async with signed_in(node, "bob", PASSWORD) as bob_session:  # a member, not a facilitator
+        assert (await bob_session.http.get(path)).status_code == 404
+    async with signed_in(node, "fa", PASSWORD) as fa:  # facilitates stewards, not hub
+        assert (await fa.http.get(path + ".csv?metric=members")).status_code == 404
