@@ -28,13 +28,32 @@ COMMENT ON COLUMN community_activity.last_seen_at IS
 -- People taking part, month by month.
 CREATE INDEX community_activity_months ON community_activity (community_id, month);
 
+-- When each actor was last seen in each community: the latest of their community_activity rows,
+-- kept beside them so that a community's members and their last activity are one join.
+CREATE TABLE community_last_seen (
+    community_id  bigint NOT NULL REFERENCES actors (id) ON DELETE CASCADE,
+    actor_id      bigint NOT NULL REFERENCES actors (id) ON DELETE CASCADE,
+    -- The latest post, reply or vote by the actor in the community stored here.
+    last_seen_at  timestamptz NOT NULL,
+    PRIMARY KEY (community_id, actor_id)
+);
+COMMENT ON TABLE community_last_seen IS
+    'Per community and actor: the latest post, reply or vote seen here; kept by triggers on posts and votes.';
+COMMENT ON COLUMN community_last_seen.last_seen_at IS
+    'The latest moment the actor wrote or voted in the community, as stored here.';
+
 CREATE FUNCTION fedcop_seen_in_community(community bigint, actor bigint, seen timestamptz)
 RETURNS void LANGUAGE sql AS $$
     INSERT INTO community_activity (community_id, actor_id, month, last_seen_at)
     VALUES (community, actor, date_trunc('month', seen AT TIME ZONE 'UTC')::date, seen)
     ON CONFLICT (community_id, actor_id, month)
     DO UPDATE SET last_seen_at = greatest(community_activity.last_seen_at, excluded.last_seen_at)
-    WHERE community_activity.last_seen_at < excluded.last_seen_at
+    WHERE community_activity.last_seen_at < excluded.last_seen_at;
+    INSERT INTO community_last_seen (community_id, actor_id, last_seen_at)
+    VALUES (community, actor, seen)
+    ON CONFLICT (community_id, actor_id)
+    DO UPDATE SET last_seen_at = excluded.last_seen_at
+    WHERE community_last_seen.last_seen_at < excluded.last_seen_at
 $$;
 
 CREATE FUNCTION fedcop_post_seen() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -72,8 +91,21 @@ SELECT community_id, actor_id, month, max(seen) FROM (
     FROM votes v JOIN posts p ON p.id = v.post_id WHERE p.community_id IS NOT NULL
 ) seen
 GROUP BY community_id, actor_id, month;
+INSERT INTO community_last_seen (community_id, actor_id, last_seen_at)
+SELECT community_id, actor_id, max(last_seen_at) FROM community_activity
+GROUP BY community_id, actor_id;
 
 -- A question's first answer: the earliest reply in its thread by someone other than the asker,
--- read in order of writing without visiting the table.
+-- not removed by a facilitator, read in order of writing without visiting the table.
 CREATE INDEX posts_thread_published ON posts (thread_id, published) INCLUDE (author_id)
-    WHERE thread_id IS NOT NULL;
+    WHERE thread_id IS NOT NULL AND removed_at IS NULL;
+
+-- A community's questions with what the view counts of them (asker, accepted answer), read
+-- without visiting the table.
+CREATE INDEX posts_community_question_facts ON posts (community_id, published)
+    INCLUDE (id, author_id, accepted_answer_id)
+    WHERE is_question AND thread_id IS NULL AND deleted_at IS NULL AND removed_at IS NULL;
+
+-- Threads per week: a community's threads that were not removed, by date.
+CREATE INDEX posts_community_kept_threads ON posts (community_id, published)
+    WHERE thread_id IS NULL AND removed_at IS NULL;

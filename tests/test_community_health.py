@@ -116,7 +116,10 @@ async def seed(node: LiveNode) -> Seeded:
         title="This month's call", content="Agenda inside.",
     )  # fmt: skip
     now = datetime.now(UTC)
-    ago = lambda days, hours=0: now - timedelta(days=days) + timedelta(hours=hours)  # noqa: E731
+
+    def ago(days: int, hours: int = 0) -> datetime:
+        return now - timedelta(days=days) + timedelta(hours=hours)
+
     async with pool.acquire() as conn:
         cid: int = await conn.fetchval("SELECT id FROM actors WHERE uri = $1", community.uri)
         ids = {

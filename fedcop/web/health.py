@@ -26,6 +26,8 @@ LISTED = 200
 # The most unanswered questions a CSV lists.
 UNANSWERED_CSV = 10_000
 NOT_YOURS = "there is no such page, or only the community's facilitators may see it"
+SERIES = ("taking-part", "newcomers", "threads", "questions", "time-to-answer")
+SPREADS = ("organisations", "sectors")
 
 
 async def health_page(request: Request) -> Response:
@@ -39,13 +41,14 @@ async def health_page(request: Request) -> Response:
         return await not_found(request, NOT_YOURS)
     drawn = {
         series.key: charts.bar_chart(series.charted, 13 if series.period == "Week" else 3)
-        for series in health.series
+        for series in health.figures.series
     }
     categories = {spread.key: charts.category_chart(spread.charted) for spread in health.spreads}
     return await render(
         request,
         "health/health.html",
         health=health,
+        figures=health.figures,
         community=health.community,
         charts=drawn,
         categories=categories,
@@ -62,24 +65,29 @@ async def health_csv(request: Request) -> Response:
     if current.user is None:
         return await not_found(request, NOT_YOURS)
     pool, config = request.app.state.pool, request.app.state.config
+    now = datetime.now(UTC)
     try:
-        health = await report.health(pool, name, current.user, datetime.now(UTC))
+        community = await report.facilitated(pool, name, current.user)
     except ServiceError:
         return await not_found(request, NOT_YOURS)
     if metric == "members":
-        text = csv_export.members_csv(health.members, config.domain)
+        groups = await report.member_groups(pool, community, now)
+        text = csv_export.members_csv(groups, config.domain)
     elif metric == "unanswered":
-        questions = await report.all_unanswered(pool, health, UNANSWERED_CSV)
+        questions = await report.all_unanswered(pool, community, now, UNANSWERED_CSV)
         text = csv_export.unanswered_csv(questions, config.domain, config.base_url)
-    elif (series := health.series_named(metric)) is not None:
+    elif metric in SERIES:
+        series = (await report.figures(pool, community, now)).series_named(metric)
+        assert series is not None
         text = csv_export.series_csv(series)
-    elif (spread := health.spread_named(metric)) is not None:
+    elif metric in SPREADS:
+        spread = next(s for s in await report.spreads(pool, community, now) if s.key == metric)
         text = csv_export.spread_csv(spread)
     else:
         return await not_found(request, f"there is no figure {metric!r}")
     # Names from elsewhere may hold anything: the file name keeps letters, digits, - and _.
-    safe = re.sub(r"[^A-Za-z0-9_-]", "", health.community.username) or "community"
-    filename = f"{safe}-{metric}-{health.now:%Y-%m-%d}.csv"
+    safe = re.sub(r"[^A-Za-z0-9_-]", "", community.username) or "community"
+    filename = f"{safe}-{metric}-{now:%Y-%m-%d}.csv"
     return Response(
         text,
         media_type="text/csv; charset=utf-8",

@@ -1,16 +1,19 @@
-"""Everything on a community's health page, read in one go from what this node stores.
+"""Everything on a community's health page, read from what this node stores.
 
-    facilitation.community_uri   only the community's facilitators (and, for a community of
-                                 this node, its admins) get past this; anyone else: NotFound or
-                                 InvalidInput, which the page answers 404
-    store.health.members         every member and when they were last seen -> activity.grouped
-    store.health.trends          people taking part, newcomers, threads, questions over time
+    facilitated()        only the community's facilitators (and, for a community of this
+                         node, its admins) get past it; anyone else: NotFound or InvalidInput,
+                         which the page answers 404
+    member_groups()      every member and when they were last seen -> activity.grouped
+    figures()            people taking part, newcomers, threads, questions over time
+    spreads()            organisations and sectors taking part
+    health()             the three at once, each on its own connection (the page)
 
-Nothing is fetched from other servers to draw it.
+The CSV files read only the part they list. Nothing is fetched from other servers.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -33,20 +36,15 @@ UNANSWERED_SHOWN = 20
 
 
 @dataclass(frozen=True)
-class Health:
-    community: Actor
-    # How the community is named in this node's URLs: NAME here, NAME@DOMAIN elsewhere.
-    handle: str
-    now: datetime
-    members: MemberGroups
+class Figures:
+    """The community's figures over the last 12 months."""
+
     newcomers_this_month: int
     questions: QuestionMonth  # the whole 12 months
     unanswered_total: int
     unanswered: list[OpenQuestion]
     threads_per_week: float
     series: list[Series]
-    # Organisations, then sectors.
-    spreads: list[Spread]
 
     @property
     def solved_share(self) -> float | None:
@@ -60,8 +58,17 @@ class Health:
     def series_named(self, key: str) -> Series | None:
         return next((series for series in self.series if series.key == key), None)
 
-    def spread_named(self, key: str) -> Spread | None:
-        return next((spread for spread in self.spreads if spread.key == key), None)
+
+@dataclass(frozen=True)
+class Health:
+    community: Actor
+    # How the community is named in this node's URLs: NAME here, NAME@DOMAIN elsewhere.
+    handle: str
+    now: datetime
+    members: MemberGroups
+    figures: Figures
+    # Organisations, then sectors.
+    spreads: list[Spread]
 
 
 async def facilitated(pool: Any, name: str, user: User) -> Actor:
@@ -74,11 +81,20 @@ async def facilitated(pool: Any, name: str, user: User) -> Actor:
     return community
 
 
-async def health(pool: Any, name: str, user: User, now: datetime) -> Health:
-    community = await facilitated(pool, name, user)
-    months, weeks = periods.months(now), periods.weeks(now)
+async def member_groups(pool: Any, community: Actor, now: datetime) -> MemberGroups:
     async with pool.acquire() as conn:
         members = await member_store.members_seen(conn, community.id)
+    return grouped(members, now)
+
+
+async def spreads(pool: Any, community: Actor, now: datetime) -> list[Spread]:
+    async with pool.acquire() as conn:
+        return list(await organisations_and_sectors(conn, community.id, periods.months(now)[0]))
+
+
+async def figures(pool: Any, community: Actor, now: datetime) -> Figures:
+    months, weeks = periods.months(now), periods.weeks(now)
+    async with pool.acquire() as conn:
         taking_part = await trends.taking_part_by_month(conn, community.id, months[0])
         newcomers = await trends.newcomers_by_month(conn, community.id, months[0])
         threads = await trends.threads_by_week(conn, community.id, weeks[0])
@@ -86,7 +102,6 @@ async def health(pool: Any, name: str, user: User, now: datetime) -> Health:
         unanswered_total, unanswered = await trends.unanswered_questions(
             conn, community.id, months[0], UNANSWERED_SHOWN
         )
-        spreads = await organisations_and_sectors(conn, community.id, months[0])
     by_month = {q.month: q for q in questions if q.month is not None}
     overall = next((q for q in questions if q.month is None), QuestionMonth(None, 0, 0, 0, None))
     series = [
@@ -120,20 +135,37 @@ async def health(pool: Any, name: str, user: User, now: datetime) -> Health:
             lambda m: (_hours(by_month.get(m)),),
         ),
     ]  # fmt: skip
-    weekly = [row.values[0] or 0 for row in series[2].rows]
-    return Health(
-        community=community,
-        handle=name,
-        now=now,
-        members=grouped(members, now),
+    weekly = [threads.get(w, 0) for w in weeks]
+    return Figures(
         newcomers_this_month=newcomers.get(months[-1], 0),
         questions=overall,
         unanswered_total=unanswered_total,
         unanswered=unanswered,
         threads_per_week=sum(weekly) / len(weekly),
         series=series,
-        spreads=list(spreads),
     )
+
+
+async def health(pool: Any, name: str, user: User, now: datetime) -> Health:
+    community = await facilitated(pool, name, user)
+    # Three independent reads, each on its own connection: the page waits for the slowest.
+    members, figured, spread = await asyncio.gather(
+        member_groups(pool, community, now),
+        figures(pool, community, now),
+        spreads(pool, community, now),
+    )
+    return Health(community, name, now, members, figured, spread)
+
+
+async def all_unanswered(
+    pool: Any, community: Actor, now: datetime, limit: int
+) -> list[OpenQuestion]:
+    """The period's unanswered questions, newest first, up to `limit` (for the CSV)."""
+    async with pool.acquire() as conn:
+        _, questions = await trends.unanswered_questions(
+            conn, community.id, periods.months(now)[0], limit
+        )
+    return questions
 
 
 def _monthly(
@@ -156,12 +188,3 @@ def _hours(month: QuestionMonth | None) -> Number:
     if month is None or month.median_seconds_to_answer is None:
         return None
     return round(month.median_seconds_to_answer / 3600, 1)
-
-
-async def all_unanswered(pool: Any, health: Health, limit: int) -> list[OpenQuestion]:
-    """The period's unanswered questions, newest first, up to `limit` (for the CSV)."""
-    async with pool.acquire() as conn:
-        _, questions = await trends.unanswered_questions(
-            conn, health.community.id, periods.months(health.now)[0], limit
-        )
-    return questions

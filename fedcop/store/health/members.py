@@ -1,8 +1,8 @@
 """A community's members and when each was last seen there.
 
 "Seen" is the latest thread, reply or vote by the member in the community that this node
-stores (community_activity, kept by triggers on posts and votes), for members from every node.
-One index probe per member, newest month first.
+stores (community_last_seen, kept by triggers on posts and votes), for members from every node:
+one join.
 """
 
 from __future__ import annotations
@@ -31,11 +31,10 @@ async def members_seen(conn: asyncpg.Connection, community_id: int) -> list[Memb
     rows = await conn.fetch(
         """
         SELECT a.id, a.uri, a.username, a.domain, a.display_name,
-               coalesce(f.accepted_at, f.created_at) AS joined_at,
-               (SELECT ca.last_seen_at FROM community_activity ca
-                WHERE ca.community_id = f.followed_id AND ca.actor_id = f.follower_id
-                ORDER BY ca.month DESC LIMIT 1) AS last_seen_at
+               coalesce(f.accepted_at, f.created_at) AS joined_at, s.last_seen_at
         FROM follows f JOIN actors a ON a.id = f.follower_id
+        LEFT JOIN community_last_seen s
+               ON s.community_id = f.followed_id AND s.actor_id = f.follower_id
         WHERE f.followed_id = $1 AND f.state = 'accepted' AND a.actor_type <> 'Group'
         """,
         community_id,

@@ -16,8 +16,8 @@ async def people_by_organisation_and_sector(
     rows = await conn.fetch(
         """
         WITH people AS (
-            SELECT DISTINCT actor_id FROM community_activity
-            WHERE community_id = $1 AND month >= $2
+            SELECT actor_id FROM community_last_seen
+            WHERE community_id = $1 AND last_seen_at >= ($2::date AT TIME ZONE 'UTC')
         )
         , stated AS (
             SELECT lower(trim(coalesce(p.organisation, ''))) AS organisation,
