@@ -60,8 +60,7 @@ from common import (
 
 from fedcop.db.pool import create_pool
 from fedcop.services import accounts
-from fedcop.services.health import periods
-from fedcop.store.health import members as member_store
+from fedcop.services.health import activity, periods
 from fedcop.store.health import taking_part, trends
 from fedcop.store.people import spread
 
@@ -257,7 +256,7 @@ async def explain(dsn: str, community: int) -> dict[str, Any]:
         for prepared in (False, True):
             mode = "prepared" if prepared else "fresh"
             calls: dict[str, Any] = {
-                "members_seen": lambda c: member_store.members_seen(c, community),
+                "members_by_status": lambda c: activity.by_status(c, community, now, 100),
                 "taking_part_by_month": lambda c: trends.taking_part_by_month(c, community, since),
                 "newcomers_by_month": lambda c: trends.newcomers_by_month(c, community, since),
                 "threads_by_week": lambda c: trends.threads_by_week(c, community, week),

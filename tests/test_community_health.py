@@ -34,6 +34,7 @@ import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, follows, posts
+from fedcop.services.health import activity
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store.actors import RemoteActorFields
@@ -367,3 +368,18 @@ async def test_a_remote_communitys_facilitator_here_sees_what_this_node_stores(
         assert (await bob_session.http.get(path)).status_code == 404
     async with signed_in(node, "fa", PASSWORD) as fa:  # facilitates stewards, not hub
         assert (await fa.http.get(path + ".csv?metric=members")).status_code == 404
+
+
+async def test_long_lists_name_the_most_recent_and_still_select_every_lapsed_member(
+    seeded: Seeded,
+) -> None:
+    """With one member listed per status, the page's reading still counts all of them and
+    keeps every lapsed member for "check in with all"."""
+    node = seeded.node
+    async with node.pool.acquire() as conn:
+        community = await conn.fetchval("SELECT id FROM actors WHERE username = 'stewards'")
+        statuses = await activity.by_status(conn, community, datetime.now(UTC), listed=1)
+    assert statuses.counts == {"active": 3, "quiet": 2, "lapsed": 3}
+    assert [m.username for m in statuses.listed["lapsed"]] == ["rem"]  # seen 100 days ago
+    assert [m.username for m in statuses.listed["quiet"]] == ["bob"]  # seen 45 days ago
+    assert statuses.lapsed_uris == [seeded.uris[name] for name in ("rem", "cai", "eli")]

@@ -22,7 +22,7 @@ from fedcop.web.session import viewer
 
 # Members listed by name in each group on the page (the CSV has them all; "check in with all
 # lapsed members" sends them all).
-LISTED = 200
+LISTED = 100
 # The most unanswered questions a CSV lists.
 UNANSWERED_CSV = 10_000
 NOT_YOURS = "there is no such page, or only the community's facilitators may see it"
@@ -36,7 +36,9 @@ async def health_page(request: Request) -> Response:
     if current.user is None:
         return go(f"/login?next=/c/{name}/manage/health")
     try:
-        health = await report.health(request.app.state.pool, name, current.user, datetime.now(UTC))
+        health = await report.health(
+            request.app.state.pool, name, current.user, datetime.now(UTC), LISTED
+        )
     except ServiceError:
         return await not_found(request, NOT_YOURS)
     drawn = {
@@ -52,7 +54,6 @@ async def health_page(request: Request) -> Response:
         community=health.community,
         charts=drawn,
         categories=categories,
-        listed=LISTED,
         active_days=ACTIVE_DAYS,
         lapsed_days=LAPSED_DAYS,
     )
@@ -71,7 +72,7 @@ async def health_csv(request: Request) -> Response:
     except ServiceError:
         return await not_found(request, NOT_YOURS)
     if metric == "members":
-        groups = await report.member_groups(pool, community, now)
+        groups = await report.member_statuses(pool, community, now)
         text = csv_export.members_csv(groups, config.domain)
     elif metric == "unanswered":
         questions = await report.all_unanswered(pool, community, now, UNANSWERED_CSV)

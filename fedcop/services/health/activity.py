@@ -6,54 +6,28 @@
 
 A member who joined recently and has not written yet is quiet, not lapsed: a check-in is for
 people who drifted away. Remote members count like local ones, from what this node stores.
+The rule runs in SQL (store/health/members.py) with the cut-offs made here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from fedcop.store.health.members import MemberSeen
+from fedcop.store.health import members as member_store
+from fedcop.store.health.members import Statuses
 
 ACTIVE_DAYS = 30
 LAPSED_DAYS = 90
 STATUSES = ("active", "quiet", "lapsed")
 
 
-def status(member: MemberSeen, now: datetime) -> str:
-    if member.last_seen_at is not None and member.last_seen_at > now - timedelta(ACTIVE_DAYS):
-        return "active"
-    latest = max(member.joined_at, member.last_seen_at or member.joined_at)
-    return "quiet" if latest > now - timedelta(LAPSED_DAYS) else "lapsed"
-
-
-@dataclass(frozen=True)
-class MemberGroups:
-    active: list[MemberSeen]
-    quiet: list[MemberSeen]
-    lapsed: list[MemberSeen]
-
-    @property
-    def total(self) -> int:
-        return len(self.active) + len(self.quiet) + len(self.lapsed)
-
-    def of(self, name: str) -> list[MemberSeen]:
-        return {"active": self.active, "quiet": self.quiet, "lapsed": self.lapsed}[name]
-
-
-def _recent_first(member: MemberSeen) -> tuple[float, str]:
-    # Most recently seen first; never seen last, the longest-standing members before others.
-    seen = member.last_seen_at.timestamp() if member.last_seen_at else float("-inf")
-    return (-seen, member.username)
-
-
-def grouped(members: list[MemberSeen], now: datetime) -> MemberGroups:
-    groups: dict[str, list[MemberSeen]] = {name: [] for name in STATUSES}
-    for member in sorted(members, key=_recent_first):
-        groups[status(member, now)].append(member)
-    return MemberGroups(groups["active"], groups["quiet"], groups["lapsed"])
-
-
-def handle(member: MemberSeen, domain: str) -> str:
-    """@name@domain, for people of this node too (a facilitator's list mixes both)."""
-    return f"@{member.username}@{member.domain or domain}"
+async def by_status(conn: Any, community_id: int, now: datetime, listed: int | None) -> Statuses:
+    """Every member's status; the first `listed` of each status in full (None: all)."""
+    return await member_store.members_by_status(
+        conn,
+        community_id,
+        active_after=now - timedelta(days=ACTIVE_DAYS),
+        quiet_after=now - timedelta(days=LAPSED_DAYS),
+        listed=listed,
+    )

@@ -12,9 +12,10 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from fedcop.services.health.activity import STATUSES, MemberGroups
+from fedcop.services.health.activity import STATUSES
 from fedcop.services.health.series import Series
 from fedcop.services.health.spread import Spread
+from fedcop.store.health.members import Statuses
 from fedcop.store.health.trends import OpenQuestion
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -45,20 +46,20 @@ def series_csv(series: Series) -> str:
     )
 
 
-def members_csv(groups: MemberGroups, domain: str) -> str:
+def members_csv(groups: Statuses, domain: str) -> str:
     """Every member: their account (name@domain), name, status, when they joined and were last
     seen (empty if never)."""
     rows = [
         (
             f"{member.username}@{member.domain or domain}",
             member.display_name,
-            status,
+            member.status,
             member.joined_at,
             member.last_seen_at,
             member.uri,
         )
         for status in STATUSES
-        for member in groups.of(status)
+        for member in groups.listed[status]
     ]
     return _table(("account", "name", "status", "joined", "last_seen", "id"), rows)
 

@@ -3,7 +3,7 @@
     facilitated()        only the community's facilitators (and, for a community of this
                          node, its admins) get past it; anyone else: NotFound or InvalidInput,
                          which the page answers 404
-    member_groups()      every member and when they were last seen -> activity.grouped
+    member_statuses()    every member: active, quiet or lapsed, and when last seen
     figures()            people taking part, newcomers, threads, questions over time
     spreads()            organisations and sectors taking part
     health()             the three at once, each on its own connection (the page)
@@ -20,14 +20,13 @@ from typing import Any
 
 from fedcop.services import facilitation
 from fedcop.services.errors import NotFound
-from fedcop.services.health import periods
-from fedcop.services.health.activity import MemberGroups, grouped
+from fedcop.services.health import activity, periods
 from fedcop.services.health.series import Number, Row, Series
 from fedcop.services.health.spread import Spread, organisations_and_sectors
 from fedcop.store import actors as actor_store
 from fedcop.store.actors import Actor
-from fedcop.store.health import members as member_store
 from fedcop.store.health import trends
+from fedcop.store.health.members import Statuses
 from fedcop.store.health.trends import OpenQuestion, QuestionMonth
 from fedcop.store.users import User
 
@@ -65,7 +64,7 @@ class Health:
     # How the community is named in this node's URLs: NAME here, NAME@DOMAIN elsewhere.
     handle: str
     now: datetime
-    members: MemberGroups
+    members: Statuses
     figures: Figures
     # Organisations, then sectors.
     spreads: list[Spread]
@@ -81,10 +80,12 @@ async def facilitated(pool: Any, name: str, user: User) -> Actor:
     return community
 
 
-async def member_groups(pool: Any, community: Actor, now: datetime) -> MemberGroups:
+async def member_statuses(
+    pool: Any, community: Actor, now: datetime, listed: int | None = None
+) -> Statuses:
+    """Members by status, the first `listed` of each in full (None: every member)."""
     async with pool.acquire() as conn:
-        members = await member_store.members_seen(conn, community.id)
-    return grouped(members, now)
+        return await activity.by_status(conn, community.id, now, listed)
 
 
 async def spreads(pool: Any, community: Actor, now: datetime) -> list[Spread]:
@@ -146,11 +147,12 @@ async def figures(pool: Any, community: Actor, now: datetime) -> Figures:
     )
 
 
-async def health(pool: Any, name: str, user: User, now: datetime) -> Health:
+async def health(pool: Any, name: str, user: User, now: datetime, listed: int) -> Health:
+    """The page: members by status (the first `listed` of each by name), figures, spreads."""
     community = await facilitated(pool, name, user)
     # Three independent reads, each on its own connection: the page waits for the slowest.
     members, figured, spread = await asyncio.gather(
-        member_groups(pool, community, now),
+        member_statuses(pool, community, now, listed),
         figures(pool, community, now),
         spreads(pool, community, now),
     )
