@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -46,6 +47,11 @@ async def health_page(request: Request) -> Response:
         for series in health.figures.series
     }
     categories = {spread.key: charts.category_chart(spread.charted) for spread in health.spreads}
+    # Thousands of lapsed members make thousands of these: joined here, not in a template loop.
+    every_lapsed = Markup("").join(
+        Markup('<input type="hidden" name="member" value="{}">').format(uri)
+        for uri in health.members.lapsed_uris
+    )
     return await render(
         request,
         "health/health.html",
@@ -54,6 +60,7 @@ async def health_page(request: Request) -> Response:
         community=health.community,
         charts=drawn,
         categories=categories,
+        every_lapsed=every_lapsed,
         active_days=ACTIVE_DAYS,
         lapsed_days=LAPSED_DAYS,
     )
