@@ -6,7 +6,7 @@
     member_statuses()    every member: active, quiet or lapsed, and when last seen
     figures()            people taking part, newcomers, threads, questions over time
     spreads()            organisations and sectors taking part
-    health()             the three at once, each on its own connection (the page)
+    health()             the three at once, on their own connections (the page)
 
 The CSV files read only the part they list. Nothing is fetched from other servers.
 """
@@ -95,14 +95,27 @@ async def spreads(pool: Any, community: Actor, now: datetime) -> list[Spread]:
 
 async def figures(pool: Any, community: Actor, now: datetime) -> Figures:
     months, weeks = periods.months(now), periods.weeks(now)
-    async with pool.acquire() as conn:
-        taking_part = await trends.taking_part_by_month(conn, community.id, months[0])
-        newcomers = await trends.newcomers_by_month(conn, community.id, months[0])
-        threads = await trends.threads_by_week(conn, community.id, weeks[0])
-        questions = await trends.questions_by_month(conn, community.id, months[0])
-        unanswered_total, unanswered = await trends.unanswered_questions(
-            conn, community.id, months[0], UNANSWERED_SHOWN
-        )
+
+    async def activity_counts() -> tuple[dict[date, int], dict[date, int], dict[date, int]]:
+        async with pool.acquire() as conn:
+            return (
+                await trends.taking_part_by_month(conn, community.id, months[0]),
+                await trends.newcomers_by_month(conn, community.id, months[0]),
+                await trends.threads_by_week(conn, community.id, weeks[0]),
+            )
+
+    async def question_counts() -> tuple[list[QuestionMonth], tuple[int, list[OpenQuestion]]]:
+        async with pool.acquire() as conn:
+            return (
+                await trends.questions_by_month(conn, community.id, months[0]),
+                await trends.unanswered_questions(conn, community.id, months[0], UNANSWERED_SHOWN),
+            )
+
+    # Two independent reads, each on its own connection.
+    (
+        (taking_part, newcomers, threads),
+        (questions, (unanswered_total, unanswered)),
+    ) = await asyncio.gather(activity_counts(), question_counts())
     by_month = {q.month: q for q in questions if q.month is not None}
     overall = next((q for q in questions if q.month is None), QuestionMonth(None, 0, 0, 0, None))
     series = [

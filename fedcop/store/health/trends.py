@@ -134,17 +134,24 @@ async def unanswered_questions(
     conn: asyncpg.Connection, community_id: int, since: date, limit: int
 ) -> tuple[int, list[OpenQuestion]]:
     """How many questions from `since` have no answer yet, and the newest `limit` of them."""
+    # The open questions are found in posts_community_question_facts alone; only the newest
+    # `limit` of them are then read from posts and actors.
     rows = await conn.fetch(
         f"""
-        SELECT q.id, coalesce(q.title, '') AS title, a.username, a.domain, q.published,
-               count(*) OVER () AS total
-        FROM posts q JOIN actors a ON a.id = q.author_id
-        WHERE q.community_id = $1 AND q.is_question AND q.thread_id IS NULL
-          AND q.deleted_at IS NULL AND q.removed_at IS NULL
-          AND q.published >= ($2::date AT TIME ZONE 'UTC')
-          AND NOT EXISTS ({_FIRST_ANSWER})
-        ORDER BY q.published DESC, q.id DESC
-        LIMIT $3
+        WITH open AS (
+            SELECT q.id, q.author_id, q.published, count(*) OVER () AS total
+            FROM posts q
+            WHERE q.community_id = $1 AND q.is_question AND q.thread_id IS NULL
+              AND q.deleted_at IS NULL AND q.removed_at IS NULL
+              AND q.published >= ($2::date AT TIME ZONE 'UTC')
+              AND NOT EXISTS ({_FIRST_ANSWER})
+            ORDER BY q.published DESC, q.id DESC
+            LIMIT $3
+        )
+        SELECT open.id, coalesce(p.title, '') AS title, a.username, a.domain, open.published,
+               open.total
+        FROM open JOIN posts p ON p.id = open.id JOIN actors a ON a.id = open.author_id
+        ORDER BY open.published DESC, open.id DESC
         """,
         community_id,
         since,
