@@ -51,7 +51,8 @@ LOCAL = ("ann", "bob", "cai", "dee", "eli")
 @dataclass(frozen=True)
 class Seeded:
     node: LiveNode
-    uris: dict[str, str]  # everyone's actor id, by name
+    uris: dict[str, str]  # everyone's actor id (ActivityPub), by name
+    ids: dict[str, int]  # and their row in actors, which forms name them by
     questions: dict[str, int]  # Q1..Q4: their post ids
 
 
@@ -165,7 +166,7 @@ async def seed(node: LiveNode) -> Seeded:
             name: await conn.fetchval("SELECT uri FROM actors WHERE id = $1", actor_id)
             for name, actor_id in ids.items()
         }
-    return Seeded(node, uris, {"Q1": q1, "Q2": q2, "Q3": q3, "Q4": q4})
+    return Seeded(node, uris, ids, {"Q1": q1, "Q2": q2, "Q3": q3, "Q4": q4})
 
 
 @pytest.fixture
@@ -194,9 +195,9 @@ async def test_a_facilitator_sees_who_is_active_quiet_and_lapsed(seeded: Seeded)
     }  # fmt: skip
     # the page says so too, and rem (on another server) was last seen 100 days ago
     assert "8: 3 active, 2 quiet, 3 lapsed" in page
-    rem = page.split(f'value="{seeded.uris["rem"]}" id="lapsed-')[1].split("</li>")[0]
+    rem = page.split(f'value="{seeded.ids["rem"]}" id="lapsed-')[1].split("</li>")[0]
     assert "(100 days ago)" in rem
-    eli = page.split(f'value="{seeded.uris["eli"]}" id="lapsed-')[1].split("</li>")[0]
+    eli = page.split(f'value="{seeded.ids["eli"]}" id="lapsed-')[1].split("</li>")[0]
     assert "never seen here" in eli
 
 
@@ -297,11 +298,11 @@ async def test_the_check_in_selection_posts_the_lapsed_members(seeded: Seeded) -
     assert len(checkins) == 2
     everyone_lapsed, ticked = checkins
     assert set(re.findall(r'type="hidden" name="member" value="([^"]+)"', everyone_lapsed)) == {
-        seeded.uris[name] for name in ("cai", "rem", "eli")
+        str(seeded.ids[name]) for name in ("cai", "rem", "eli")
     }
     # the ticked form offers the lapsed and the quiet, none ticked yet, not the active
     offered = set(re.findall(r'type="checkbox" name="member" value="([^"]+)"', ticked))
-    assert offered == {seeded.uris[name] for name in ("cai", "rem", "eli", "bob", "dee")}
+    assert offered == {str(seeded.ids[name]) for name in ("cai", "rem", "eli", "bob", "dee")}
     assert "checked" not in ticked
     assert 'name="csrf"' in ticked and 'name="csrf"' in everyone_lapsed
 
@@ -350,8 +351,7 @@ async def test_a_remote_communitys_facilitator_here_sees_what_this_node_stores(
                 public_key_id="https://beta.example/c/hub#main-key", public_key_pem="",
             ),
         )  # fmt: skip
-        ann = await conn.fetchval("SELECT id FROM actors WHERE uri = $1", seeded.uris["ann"])
-        bob = await conn.fetchval("SELECT id FROM actors WHERE uri = $1", seeded.uris["bob"])
+        ann, bob = seeded.ids["ann"], seeded.ids["bob"]
         await conn.execute(
             "INSERT INTO community_facilitators (community_id, actor_id) VALUES ($1, $2)",
             hub.id, ann,
@@ -382,4 +382,4 @@ async def test_long_lists_name_the_most_recent_and_still_select_every_lapsed_mem
     assert statuses.counts == {"active": 3, "quiet": 2, "lapsed": 3}
     assert [m.username for m in statuses.listed["lapsed"]] == ["rem"]  # seen 100 days ago
     assert [m.username for m in statuses.listed["quiet"]] == ["bob"]  # seen 45 days ago
-    assert statuses.lapsed_uris == [seeded.uris[name] for name in ("rem", "cai", "eli")]
+    assert statuses.lapsed_ids == [seeded.ids[name] for name in ("rem", "cai", "eli")]

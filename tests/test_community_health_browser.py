@@ -71,5 +71,5 @@ async def test_the_health_page_at_320_pixels(reachable: Seeded) -> None:
         async with page.expect_request("**/c/stewards/checkins/new") as sent:
             await page.get_by_role("button", name="Check in with the ticked members").click()
         posted = parse_qs((await sent.value).post_data or "")
-        assert posted["member"] == [reachable.uris["rem"]]
+        assert posted["member"] == [str(reachable.ids["rem"])]
         assert posted["csrf"] != [""]

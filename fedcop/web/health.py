@@ -49,8 +49,8 @@ async def health_page(request: Request) -> Response:
     categories = {spread.key: charts.category_chart(spread.charted) for spread in health.spreads}
     # Thousands of lapsed members make thousands of these: joined here, not in a template loop.
     every_lapsed = Markup("").join(
-        Markup('<input type="hidden" name="member" value="{}">').format(uri)
-        for uri in health.members.lapsed_uris
+        Markup('<input type="hidden" name="member" value="{}">').format(actor_id)
+        for actor_id in health.members.lapsed_ids
     )
     return await render(
         request,

@@ -37,8 +37,9 @@ class Statuses:
 
     listed: dict[str, list[MemberSeen]]
     counts: dict[str, int]
-    # Every lapsed member's actor id, in the same order (for "check in with all of them").
-    lapsed_uris: list[str]
+    # Every lapsed member's actor row id (actors.id), in the same order (for "check in with
+    # all of them": /c/NAME/checkins/new takes these as `member`).
+    lapsed_ids: list[int]
 
 
 _CLASSIFIED = """
@@ -100,11 +101,11 @@ async def members_by_status(
     )
     statuses: dict[str, list[MemberSeen]] = {"active": [], "quiet": [], "lapsed": []}
     counts = {"active": 0, "quiet": 0, "lapsed": 0}
-    lapsed_uris = []
+    lapsed_ids = []
     for row in rows:
         counts[row["status"]] = row["total"]
         if row["status"] == "lapsed":
-            lapsed_uris.append(row["uri"])
+            lapsed_ids.append(row["id"])
         if listed is None or row["rank"] <= listed:
             statuses[row["status"]].append(_member(row))
-    return Statuses(statuses, counts, lapsed_uris)
+    return Statuses(statuses, counts, lapsed_ids)
