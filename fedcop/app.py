@@ -36,6 +36,7 @@ from fedcop.store import node as node_store
 from fedcop.web import accounts as web_accounts
 from fedcop.web import actions as web_actions
 from fedcop.web import admin as web_admin
+from fedcop.web import directory as web_directory
 from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
 from fedcop.web import health as web_health
@@ -135,6 +136,7 @@ def create_app(
             *web_timeline.routes,
             *web_people.routes,
             *web_summaries.routes,
+            *web_directory.routes,
             *api_routes,
             *wellknown.routes,
             *health.routes,

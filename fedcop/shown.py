@@ -31,6 +31,11 @@ def profile_html(actor: Actor) -> str:
     return "".join(f"<p>{escape(line)}</p>" for line in summary.split("\n\n") if line.strip())
 
 
+def field_html(value_html: str) -> str:
+    """A profile field's value from elsewhere (kept sanitised) as HTML safe to show."""
+    return sanitize(value_html)
+
+
 def link(url: object, fallback: str = NOWHERE) -> str:
     """`url` if a person may safely follow it (http or https), else `fallback`."""
     return safe_url(url) or fallback

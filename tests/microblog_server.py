@@ -42,6 +42,8 @@ class MicroblogServer:
     known_keys: dict[str, str] = field(default_factory=dict)
     # GoToSocial's shape: the key lives at its own URL (…/main-key), a document naming its owner.
     key_at_own_url: bool = False
+    # More properties of the user's actor document (profile fields: attachment, tag...).
+    actor_extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key_id(self) -> str:
@@ -96,6 +98,7 @@ class MicroblogServer:
                 "owner": self.user,
                 "publicKeyPem": self.keys.public_pem,
             },
+            **self.actor_extra,
         }
 
     def app(self) -> Starlette:

@@ -184,6 +184,9 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         "/c/stewards/kb/glossary/history",
         "/c/stewards/kb/glossary/diff?from=1&to=2",
         "/c/stewards/kb/glossary/v/1",
+        "/c/stewards/members",
+        "/c/stewards/members?q=retention",
+        "/directory",
         scene.authorize_path,
     ]
     admin_pages = [
@@ -209,6 +212,9 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         "/c/stewards/kb/glossary/edit",
         "/c/stewards/kb/glossary/history",
         "/notifications",
+        "/c/clinic/members",
+        "/c/stewards/members?q=records",
+        "/directory",
         scene.authorize_path,
     ]
     problems: dict[str, list[dict[str, Any]]] = {}
@@ -241,7 +247,10 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         await page.get_by_role("button", name="Sign out").wait_for()
         await page.goto(f"{base}/settings")
         await page.get_by_label("Name", exact=True).fill("Ada Lovelace")
+        await page.get_by_label("Organisation").fill("City Libraries")
+        await page.get_by_label("Sector").fill("Public sector")
         await page.get_by_label("Expertise (comma-separated)").fill("records, retention")
+        await page.get_by_label("List me in this node's directory").check()
         await page.get_by_label("About you (Markdown)").fill("Archivist at *City Libraries*.")
         await page.get_by_role("button", name="Save profile").click()
         await page.get_by_role("status").wait_for()

@@ -13,9 +13,10 @@ neither name nor value are skipped; any other name is refused with a 422 that li
 Without `fields_attributes` the fields stay as they are.
 
 `note` is written like the web's "about you" text (Markdown) and read back as plain text in
-`source.note`. `locked`, `bot`, `discoverable`, `indexable`, `hide_collections` and `source[...]`
-are accepted and have no effect: people here take followers without approval, and every post's
-visibility follows its community. Pictures (avatar, header) are refused with a 422.
+`source.note`. `discoverable` lists the account in the node's directory (/api/v1/directory; off
+until chosen). `locked`, `bot`, `indexable`, `hide_collections` and `source[...]` are accepted
+and have no effect: people here take followers without approval, and every post's visibility
+follows its community. Pictures (avatar, header) are refused with a 422.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ _FIELD_NAMES = {
     "job role": "job_role",
     "expertise": "expertise",
 }
-_IGNORED_FLAGS = ("locked", "bot", "discoverable", "indexable", "hide_collections")
+_IGNORED_FLAGS = ("locked", "bot", "indexable", "hide_collections")
 _PREFERENCES = {
     "posting:default:visibility": "public",
     "posting:default:sensitive": False,
@@ -82,6 +83,8 @@ async def update_credentials(call: Call) -> Response:
     for name in _IGNORED_FLAGS:
         params.flag(name)  # checked, so that nonsense is refused; otherwise without effect
     fields = _profile_fields(params.indexed("fields_attributes"), user)
+    # Listed in the node's directory (/api/v1/directory); left out: as it was.
+    discoverable = params.flag("discoverable") if "discoverable" in params else None
     display_name = params.text("display_name")
     note = params.text("note")
     await profiles.update(
@@ -94,6 +97,7 @@ async def update_credentials(call: Call) -> Response:
         sector=fields["sector"],
         job_role=fields["job_role"],
         expertise=fields["expertise"],
+        discoverable=discoverable,
     )
     return await _credential_account(call, user.actor.id)
 

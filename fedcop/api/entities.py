@@ -11,6 +11,7 @@ from fedcop import shown
 from fedcop.config import Config
 from fedcop.services.account_cards import AccountCard
 from fedcop.store.actors import Actor
+from federation.html import sanitize
 
 _BOT_TYPES = frozenset({"Service", "Application"})
 
@@ -50,11 +51,16 @@ def account(card: AccountCard, config: Config) -> dict[str, Any]:
         "fields": [
             {"name": name, "value": escape(value), "verified_at": None}
             for name, value in card.fields
+        ]
+        + [
+            # a remote server's field values are HTML, kept sanitised, sanitised again here
+            {"name": name, "value": sanitize(value), "verified_at": None}
+            for name, value in card.html_fields
         ],
         "emojis": [],
         "bot": actor.actor_type in _BOT_TYPES,
         "group": actor.actor_type == "Group",
-        "discoverable": True,
+        "discoverable": card.discoverable,
         "indexable": False,
         "noindex": False,
         "hide_collections": False,

@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 
 from fedcop.api import (
     accounts,
+    directory,
     follow_requests,
     instance,
     markers,
@@ -25,6 +26,7 @@ routes: list[BaseRoute] = [
     *oauth.routes,
     *instance.routes,
     *accounts.routes,
+    *directory.routes,
     *follow_requests.routes,
     *statuses.routes,
     *status_marks.routes,

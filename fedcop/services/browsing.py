@@ -14,6 +14,9 @@ from fedcop.store import follows as follow_store
 from fedcop.store import moderation as mod_store
 from fedcop.store import users as user_store
 from fedcop.store.actors import Actor
+from fedcop.store.people import profiles as profile_store
+from fedcop.store.people.profiles import EMPTY as EMPTY_PROFILE
+from fedcop.store.people.profiles import Profile
 from fedcop.store.users import User
 
 THREADS_PER_PAGE = 30
@@ -67,6 +70,8 @@ class ProfileView:
     recent: list[PostView]
     # The viewer's follow of a person elsewhere: None, 'pending' or 'accepted'.
     following: str | None = None
+    # What they state: organisation, sector, role, expertise (here or read from elsewhere).
+    profile: Profile = EMPTY_PROFILE
 
 
 async def local_communities(pool: Any) -> list[CommunityCard]:
@@ -157,9 +162,10 @@ async def profile(pool: Any, uri: str, viewer_id: int | None = None) -> ProfileV
             if viewer_id is not None and not actor.is_local
             else None
         )
+        stated = await profile_store.profile_of(conn, actor.id)
     recent = [v for v in [await reading.post_by_id(pool, i) for i in recent_ids] if v]
     readable = await reading.readable(pool, recent, viewer_id)
-    return ProfileView(actor, user, communities, readable, follow.state if follow else None)
+    return ProfileView(actor, user, communities, readable, follow.state if follow else None, stated)
 
 
 async def _member(conn: Any, actor_id: int, community_id: int) -> bool:

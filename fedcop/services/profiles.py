@@ -12,6 +12,7 @@ from fedcop.services.people.limits import LIMITS, MAX_TAG_LENGTH, MAX_TAGS
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store import users as user_store
+from fedcop.store.people import profiles as profile_store
 from fedcop.store.users import User
 from fedcop.urls import Urls
 
@@ -38,7 +39,10 @@ async def update(
     sector: str,
     job_role: str,
     expertise: str,
+    discoverable: bool | None = None,
 ) -> None:
+    """Save a local person's profile (`discoverable` None: as it was) and send the Update of
+    their Person, whose `attachment` and `tag` carry it (documents/profile_fields.py)."""
     fields = {
         "display_name": display_name.strip(),
         "organisation": organisation.strip(),
@@ -62,6 +66,8 @@ async def update(
             job_role=fields["job_role"],
             expertise=expertise_tags(expertise),
         )
+        if discoverable is not None:
+            await profile_store.set_discoverable(conn, user.actor.id, discoverable)
         # Other servers keep a copy of this person: the servers of their followers and of the
         # communities they belong to hear of the change.
         local = await actor_store.find_local(conn, user.actor.username)

@@ -138,7 +138,8 @@ async def _keep(
     longer remembered as refused."""
     async with conn.transaction():
         actor = await store.upsert_remote(conn, fields)
-        if fields.actor_type != "Application":
+        if fields.actor_type not in ("Application", "Group"):
+            # a person's (or bot's) organisation, sector, role, expertise and other fields
             await remote_profiles.keep_profile(conn, actor.id, document)
         await refused_store.forget(conn, fields.public_key_id)
     return actor

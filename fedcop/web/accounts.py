@@ -155,6 +155,8 @@ async def save_profile(request: Request) -> Response:
             sector=str(form.get("sector", "")),
             job_role=str(form.get("job_role", "")),
             expertise=str(form.get("expertise", "")),
+            # a checkbox: sent only when ticked
+            discoverable=form.get("discoverable") == "on",
         )
     except (FormRefused, ServiceError) as error:
         return await settings_page(request, error=str(error))

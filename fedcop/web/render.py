@@ -26,6 +26,7 @@ _env = Environment(
 # fedcop.shown, the one policy for what came from elsewhere: `profile_html(actor) | safe` for a
 # profile's text, `| link` on every href or src built from a URL that is not this node's.
 _env.globals["profile_html"] = shown.profile_html
+_env.globals["field_html"] = shown.field_html
 _env.filters["link"] = shown.link
 _env.globals["safe_url"] = shown.safe_url
 

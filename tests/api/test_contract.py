@@ -30,6 +30,7 @@ from fedcop.services import accounts as account_service
 from fedcop.services import follows, oauth, posts, profile_pins, tags, votes
 from fedcop.services.knowledge import editing as kb_editing
 from fedcop.services.knowledge import pages as kb_pages
+from fedcop.services.people import profiles as people_profiles
 from fedcop.store import users as user_store
 from tests.api.conftest import ApiUser, api_user
 from tests.conftest import fresh_database
@@ -66,6 +67,8 @@ async def build_scene(app: Any, config: Config) -> Scene:
     pool, network = app.state.pool, app.state.network
     alice = await api_user(app, config, "alice")
     bob = await api_user(app, config, "bob")
+    # alice is listed in the node's directory (/api/v1/directory)
+    await people_profiles.set_discoverable(pool, alice.actor.id, True)
     community = await account_service.create_community(
         pool, config, "librarians", title="City Librarians", owner="alice"
     )
@@ -275,6 +278,8 @@ OPERATIONS = [
         as_user="",
     ),
     Operation("/oauth/userinfo", "GET"),
+    Operation("/api/v1/directory", "GET", as_user=""),
+    Operation("/api/v1/directory", "GET", query={"local": "true", "order": "new", "limit": "5"}),
 ]
 
 # Served and described, but deliberately not checked against the description, and why.

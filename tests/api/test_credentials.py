@@ -44,7 +44,8 @@ async def test_verify_credentials_has_source_and_role(
         "follow_requests_count": 0,
         "indexable": False,
         "hide_collections": False,
-        "discoverable": True,
+        # not listed in the node's directory until they choose it
+        "discoverable": False,
         "attribution_domains": [],
     }
     # someone without a role has Mastodon's built-in "everyone" role
