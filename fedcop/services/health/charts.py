@@ -88,7 +88,7 @@ VALUE_ROOM = 40
 
 
 @dataclass(frozen=True)
-class Row:
+class CategoryRow:
     label: str
     label_y: float
     bar_y: float
@@ -103,7 +103,7 @@ class CategoryChart:
     height: int
     left: float
     bar_height: float
-    rows: list[Row]
+    rows: list[CategoryRow]
 
 
 def _cut(label: str) -> str:
@@ -117,5 +117,7 @@ def category_chart(points: list[tuple[str, float]]) -> CategoryChart:
     for i, (label, value) in enumerate(points):
         width = round(room * value / top, 2) if top > 0 else 0.0
         shown = str(int(value)) if value == int(value) else f"{value:.1f}"
-        rows.append(Row(_cut(label), i * ROW + 11, i * ROW + 14, width, shown, 2 + width + 4))
+        rows.append(
+            CategoryRow(_cut(label), i * ROW + 11, i * ROW + 14, width, shown, 2 + width + 4)
+        )
     return CategoryChart(WIDTH, max(len(points), 1) * ROW, 2, 10, rows)
