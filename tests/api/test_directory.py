@@ -68,6 +68,12 @@ async def test_the_directory_lists_those_who_chose_it(pg_cluster: EmbeddedPostgr
         everyone = await in_thread(client.directory, order="new")
         assert {account.acct for account in everyone} == {"alice", "bob", "rita@b.test"}
 
+        # And the web page of the directory lists the same people here
+        page = await home.get("/directory")
+        listed = page.text.split('class="people members"', 1)[1]
+        assert "@alice@" in listed and "@bob@" in listed and "@carol@" not in listed
+        assert "City Library" in listed and "rita" not in listed
+
         # When alice chooses not to be listed any more
         await in_thread(client.account_update_credentials, discoverable=False)
         assert [a.acct for a in await in_thread(client.directory, local=True)] == ["bob"]
