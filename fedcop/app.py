@@ -40,6 +40,7 @@ from fedcop.web import admin as web_admin
 from fedcop.web import directory as web_directory
 from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
+from fedcop.web import health as web_health
 from fedcop.web import knowledge as web_knowledge
 from fedcop.web import notifications as web_notifications
 from fedcop.web import pages
@@ -131,6 +132,7 @@ def create_app(
             *web_actions.routes,
             *web_admin.routes,
             *web_facilitation.routes,
+            *web_health.routes,
             *web_reports.routes,
             *web_feeds.routes,
             *knowledge_routes.with_activity_json(web_knowledge.routes),

@@ -211,6 +211,7 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         "/communities/new",
         "/c/stewards/manage",
         "/c/clinic/manage",
+        "/c/stewards/manage/health",
         "/admin",
         "/tags/retention",
         "/c/stewards/modlog",
