@@ -39,6 +39,7 @@ from fedcop.web import admin as web_admin
 from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
 from fedcop.web import knowledge as web_knowledge
+from fedcop.web import messages as web_messages
 from fedcop.web import notifications as web_notifications
 from fedcop.web import pages
 from fedcop.web import people as web_people
@@ -133,6 +134,7 @@ def create_app(
             *web_timeline.routes,
             *web_people.routes,
             *web_summaries.routes,
+            *web_messages.routes,
             *api_routes,
             *wellknown.routes,
             *health.routes,

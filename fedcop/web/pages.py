@@ -13,6 +13,7 @@ from fedcop.services import node as node_service
 from fedcop.services.knowledge import from_posts
 from fedcop.services.reading import PostView
 from fedcop.store.actors import LocalActor
+from fedcop.web.messages import pages as messages_pages
 from fedcop.web.render import STATIC, TEMPLATES, not_found, render
 from fedcop.web.session import viewer
 
@@ -130,6 +131,9 @@ async def thread_page(request: Request) -> Response:
     ):
         # A thread's page pasted into another server's search: its document lives at its id.
         return RedirectResponse(found.post.uri, 302, headers={"Vary": "Accept"})
+    if found is not None and found.post.visibility == "direct":
+        # A direct message is read in its conversation, by the people in it.
+        return await messages_pages.message_redirect(request, found.post)
     current = await viewer(request)
     reader = current.user.actor.id if current.user else None
     if (

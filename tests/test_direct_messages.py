@@ -1,0 +1,361 @@
+"""Direct messages and check-ins over real sockets: a facilitator on alpha checks in with a member
+on beta and a member on a Mastodon-shaped server; each message arrives as a direct post at the
+member's own server and nowhere else, the answers reach the facilitator alone, and anyone else
+asking for them — on the web, through the client API (Mastodon.py) or over ActivityPub — is
+answered 404.
+
+alpha: fa (facilitates "stewards"), ann (a member of nothing); beta: bea (member);
+gamma: gus (member); masto: mona (member, Mastodon-shaped, tests/microblog_server.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from mastodon import Mastodon, MastodonNotFoundError
+
+from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.services import accounts, oauth
+from fedcop.store import actors as actor_store
+from federation.signatures import sign_request
+from federation.vocab import PUBLIC
+from tests.live_node import LiveNode
+from tests.microblog_server import MicroblogServer, microblog_server
+from tests.scene import settle, stored, three_nodes
+from tests.signed_requests import Sender, encoded, local_sender, post
+from tests.web_session import signed_in
+
+PASSWORD = "long enough"
+
+
+@dataclass
+class World:
+    alpha: LiveNode
+    beta: LiveNode
+    gamma: LiveNode
+    mona: MicroblogServer
+
+    async def settle(self) -> None:
+        await settle(self.alpha, self.beta, self.gamma)
+
+    async def actor_id(self, node: LiveNode, uri: str) -> int:
+        async with node.pool.acquire() as conn:
+            actor = await actor_store.find_by_uri(conn, uri)
+        assert actor is not None
+        return actor.id
+
+
+@pytest.fixture
+async def world(pg_cluster: EmbeddedPostgres) -> AsyncIterator[World]:
+    async with three_nodes(pg_cluster) as (alpha, beta, gamma):
+        await accounts.create_user(alpha.pool, alpha.config, "ann", PASSWORD)
+        with microblog_server("masto") as mona:
+            for name in ("fa", "stewards", "ann"):
+                sender = await local_sender(alpha, name)
+                async with alpha.pool.acquire() as conn:
+                    local = await actor_store.find_local(conn, name)
+                assert local is not None
+                mona.known_keys[sender.key_id] = local.actor.public_key_pem
+            # mona joins the community from her Mastodon-shaped server
+            follow = {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{mona.user}#follows/{uuid.uuid4().int}",
+                "type": "Follow",
+                "actor": mona.user,
+                "object": f"{alpha.base}/c/stewards",
+            }
+            response = await post(alpha, encoded(follow), mona.sender, path="/c/stewards/inbox")
+            assert response.status_code == 202, response.text
+            world = World(alpha, beta, gamma, mona)
+            await world.settle()
+            assert any(a["type"] == "Accept" for a in mona.received)
+            mona.received.clear()
+            mona.received_at.clear()
+            yield world
+
+
+async def signed_get(node: LiveNode, url: str, signer: Sender | None) -> httpx.Response:
+    """GET an ActivityPub document from `node` over TCP, signed by `signer` (or not at all)."""
+    headers = {"Host": node.config.domain, "Accept": "application/activity+json"}
+    if signer is not None:
+        headers.update(sign_request("GET", url, None, signer.key_id, signer.private_key))
+    path = url.removeprefix(node.base)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.port}") as http:
+        return await http.get(path, headers=headers)
+
+
+def app_for(node: LiveNode, token: str) -> Mastodon:
+    client = Mastodon(access_token=token, api_base_url=f"http://127.0.0.1:{node.port}")
+    client.session.headers["Host"] = node.config.domain
+    return client
+
+
+async def direct_posts(node: LiveNode) -> list[Any]:
+    async with node.pool.acquire() as conn:
+        return list(
+            await conn.fetch(
+                "SELECT id, uri, content, author_id FROM posts WHERE visibility = 'direct'"
+            )
+        )
+
+
+async def test_a_check_in_reaches_each_member_alone_and_the_answers_reach_the_facilitator(
+    world: World,
+) -> None:
+    alpha, beta, gamma, mona = world.alpha, world.beta, world.gamma, world.mona
+    bea_uri = f"{beta.base}/u/bea"
+    bea_id = await world.actor_id(alpha, bea_uri)
+    mona_id = await world.actor_id(alpha, mona.user)
+    # Given fa, facilitator of stewards, opens the check-in page for bea and mona
+    async with signed_in(alpha, "fa", PASSWORD) as fa:
+        page = await fa.page(f"/c/stewards/checkins/new?member={bea_id}&member={mona_id}")
+        assert "bea@beta.test" in page and "mona@masto.test" in page
+        await fa.csrf(f"/c/stewards/checkins/new?member={bea_id}&member={mona_id}")
+        # When fa sends one message, with each member's name filled in
+        sent = await fa.http.post(
+            "/c/stewards/checkins/new",
+            data={
+                "csrf": fa.token,
+                "member": [str(bea_id), str(mona_id)],
+                "content": "Hello {name}, how is the retention work going?",
+            },
+        )
+        assert sent.status_code == 303, sent.text
+        # Then the page says when each was checked in with, and by whom
+        again = await fa.page(f"/c/stewards/checkins/new?member={bea_id}&member={mona_id}")
+        assert again.count("checked in on") == 2 and "by fa" in again
+    await world.settle()
+
+    # Then bea's server keeps one direct message for her, from fa, and tells her of it
+    [on_beta] = await direct_posts(beta)
+    assert "Hello bea, how is the retention work going?" in on_beta["content"]
+    async with beta.pool.acquire() as conn:
+        told = await conn.fetchval(
+            "SELECT count(*) FROM notifications n JOIN actors a ON a.id = n.recipient_id"
+            " WHERE a.username = 'bea' AND a.domain IS NULL AND n.kind = 'mention'"
+            " AND n.post_id = $1",
+            on_beta["id"],
+        )
+    assert told == 1
+    # And mona's server got a Create addressed to her alone, at her own inbox
+    creates = [a for a in mona.received if a["type"] == "Create"]
+    assert len(creates) == 1 and mona.received_at == ["/users/mona/inbox"]
+    note = creates[0]["object"]
+    assert note["to"] == [mona.user] and note["cc"] == [] and creates[0]["cc"] == []
+    assert "audience" not in note and PUBLIC not in str(creates[0])
+    assert note["tag"] == [
+        {"type": "Mention", "href": mona.user, "name": f"@mona@{mona.origin.split('//')[1]}"}
+    ]
+    assert "Hello mona" in note["content"]
+    # And nobody else: gus (another member) got nothing, the community announced nothing
+    assert await direct_posts(gamma) == []
+    [to_bea, to_mona] = await direct_posts(alpha)
+    async with alpha.pool.acquire() as conn:
+        announced = await conn.fetchval(
+            "SELECT count(*) FROM outbound_activities o JOIN actors a ON a.id = o.actor_id"
+            " WHERE a.username = 'stewards' AND (o.body LIKE '%' || $1 || '%'"
+            " OR o.body LIKE '%' || $2 || '%')",
+            to_bea["uri"],
+            to_mona["uri"],
+        )
+        destinations = {
+            row["inbox_url"]
+            for row in await conn.fetch(
+                "SELECT d.inbox_url FROM deliveries d JOIN outbound_activities o"
+                " ON o.id = d.activity_id WHERE o.body LIKE '%' || $1 || '%'"
+                " OR o.body LIKE '%' || $2 || '%'",
+                to_bea["uri"],
+                to_mona["uri"],
+            )
+        }
+        recorded = await conn.fetch(
+            "SELECT member_id, kind FROM community_messages ORDER BY member_id"
+        )
+    assert announced == 0
+    assert destinations == {f"{beta.base}/u/bea/inbox", f"{mona.user}/inbox"}
+    assert sorted((r["member_id"], r["kind"]) for r in recorded) == sorted(
+        [(bea_id, "checkin"), (mona_id, "checkin")]
+    )
+
+    # And the public pages, the outbox, the public timeline and search do not show it
+    community_page = await alpha.get("/c/stewards")
+    outbox = await alpha.get(
+        "/u/fa/outbox?page=true", headers={"Accept": "application/activity+json"}
+    )
+    public = await alpha.get("/api/v1/timelines/public")
+    found = await alpha.get("/search", params={"q": "retention"})
+    for response in (community_page, outbox, public, found):
+        assert "retention work" not in response.text
+        assert to_bea["uri"] not in response.text
+
+    # When bea answers privately on her own server
+    async with signed_in(beta, "bea", PASSWORD) as bea:
+        listing = await bea.page("/messages")
+        [root] = re.findall(r'href="/messages/(\d+)"', listing)
+        await bea.csrf(f"/messages/{root}")
+        answered = await bea.submit(f"/messages/{root}", content="Slowly: we lost our archivist.")
+        assert answered.status_code == 303
+    mona.received.clear()
+    await world.settle()
+    # Then it reaches fa alone: in fa's conversation with bea, and nowhere else
+    assert mona.received == []
+    assert await direct_posts(gamma) == []
+    answer = next(p for p in await direct_posts(alpha) if "archivist" in p["content"])
+    async with signed_in(alpha, "fa", PASSWORD) as fa:
+        messages = await fa.page("/messages")
+        assert "Slowly: we lost our archivist." in messages
+        conversation_root = re.search(r'href="/messages/(\d+)"', messages)
+        assert conversation_root is not None
+    # And mona answers from Mastodon, in Mastodon's shape: to fa alone, a Mention, no cc
+    reply = mona.status(
+        "<p>Fine, thanks for asking!</p>",
+        to=[f"{alpha.base}/u/fa"],
+        cc=[],
+        inReplyTo=to_mona["uri"],
+        tag=[{"type": "Mention", "href": f"{alpha.base}/u/fa", "name": "@fa"}],
+    )
+    response = await post(alpha, encoded(mona.create(reply)), mona.sender)
+    assert response.status_code == 202
+    await world.settle()
+    kept = await stored(alpha, reply["id"])
+    assert kept is not None and kept.visibility == "direct"
+    assert kept.community_id is None and kept.thread_id == to_mona["id"]
+
+    # Anyone else asking gets 404: over ActivityPub (unsigned, gus, the community's members'
+    # servers), on the web (ann signed in, or nobody), through the client API (ann's app)
+    gus = await local_sender(gamma, "gus")
+    for uri in (to_bea["uri"], answer["uri"], kept.uri):
+        if uri.startswith(alpha.base):
+            assert (await signed_get(alpha, uri, None)).status_code == 404
+            assert (await signed_get(alpha, uri, gus)).status_code == 404
+    fetched = await signed_get(alpha, to_bea["uri"], await local_sender(beta, "bea"))
+    assert fetched.status_code == 200 and fetched.json()["to"] == [bea_uri]
+    async with alpha.pool.acquire() as conn:
+        create_uri = await conn.fetchval("SELECT create_uri FROM posts WHERE id = $1", to_bea["id"])
+    assert (await signed_get(alpha, create_uri, gus)).status_code == 404
+    assert (await signed_get(alpha, create_uri, await local_sender(beta, "bea"))).status_code == 200
+    number = to_bea["uri"].rsplit("/", 1)[1]
+    async with signed_in(alpha, "ann", PASSWORD) as ann:
+        for path in (f"/p/{number}", f"/t/{number}", f"/messages/{number}"):
+            assert (await ann.http.get(path)).status_code == 404
+        assert "retention" not in await ann.page("/messages")
+    assert (await alpha.get(f"/p/{number}")).status_code == 404
+    ann_app = app_for(alpha, await oauth.admin_token(alpha.pool, "ann", "read write"))
+    for post_id in (to_bea["id"], kept.id):
+        with pytest.raises(MastodonNotFoundError):
+            await asyncio.to_thread(ann_app.status, post_id)
+    assert await asyncio.to_thread(ann_app.conversations) == []
+    home = await asyncio.to_thread(ann_app.timeline_home)
+    assert all(s["visibility"] != "direct" for s in home)
+
+    # And fa's app shows the conversations, the messages as direct statuses
+    fa_app = app_for(alpha, await oauth.admin_token(alpha.pool, "fa", "read write"))
+    conversations = await asyncio.to_thread(fa_app.conversations)
+    by_account = {c["accounts"][0]["acct"]: c for c in conversations}
+    assert set(by_account) == {"bea@" + beta.config.domain, "mona@" + mona.origin.split("//")[1]}
+    assert by_account["mona@" + mona.origin.split("//")[1]]["unread"] is True
+    assert (
+        "Fine, thanks" in by_account["mona@" + mona.origin.split("//")[1]]["last_status"]["content"]
+    )
+    status = await asyncio.to_thread(fa_app.status, kept.id)
+    assert status["visibility"] == "direct"
+    read = await asyncio.to_thread(
+        fa_app.conversations_read, by_account["mona@" + mona.origin.split("//")[1]]["id"]
+    )
+    assert read["unread"] is False
+
+
+async def test_a_direct_message_from_an_app_reaches_only_whom_it_names(world: World) -> None:
+    alpha, beta, gamma = world.alpha, world.beta, world.gamma
+    fa_app = app_for(alpha, await oauth.admin_token(alpha.pool, "fa", "read write"))
+    bea_handle = f"@bea@{beta.config.domain}"
+    # When fa's Mastodon app writes to bea with visibility direct
+    written = await asyncio.to_thread(
+        fa_app.status_post, f"{bea_handle} can we talk about the audit?", visibility="direct"
+    )
+    assert written["visibility"] == "direct"
+    assert [m["acct"] for m in written["mentions"]] == [f"bea@{beta.config.domain}"]
+    await world.settle()
+    # Then bea has it on beta, and gus (gamma) nothing; the public timeline does not show it
+    [kept] = await direct_posts(beta)
+    assert "audit" in kept["content"]
+    assert await direct_posts(gamma) == []
+    public = await asyncio.to_thread(fa_app.timeline_public)
+    assert all(s["id"] != written["id"] for s in public)
+    # And fa's home shows it (Mastodon shows a direct message in its participants' home)
+    home = await asyncio.to_thread(fa_app.timeline_home)
+    assert written["id"] in [s["id"] for s in home]
+    # When bea answers from her own app, the answer stays direct, to fa alone
+    bea_app = app_for(beta, await oauth.admin_token(beta.pool, "bea", "read write"))
+    [conversation] = await asyncio.to_thread(bea_app.conversations)
+    assert conversation["unread"] is True
+    answer = await asyncio.to_thread(
+        bea_app.status_post, "Yes, Tuesday?", in_reply_to_id=conversation["last_status"]["id"]
+    )
+    assert answer["visibility"] == "direct"
+    await world.settle()
+    assert await direct_posts(gamma) == []
+    [fa_conversation] = await asyncio.to_thread(fa_app.conversations)
+    assert "Tuesday" in fa_conversation["last_status"]["content"]
+    # And removing the conversation from bea's list removes it
+    await asyncio.to_thread(bea_app.conversations_read, conversation["id"])
+    await asyncio.to_thread(
+        bea_app._Mastodon__api_request, "DELETE", f"/api/v1/conversations/{conversation['id']}"
+    )
+    assert await asyncio.to_thread(bea_app.conversations) == []
+
+
+async def test_a_mastodon_direct_message_is_shown_only_to_its_recipient(world: World) -> None:
+    alpha, mona = world.alpha, world.mona
+    # Given a direct message from Mastodon to ann, in Mastodon's shape
+    note = mona.status(
+        '<p><span class="h-card"><a href="' + alpha.base + '/u/ann" class="u-url mention">'
+        "@<span>ann</span></a></span> are you coming to the meetup?</p>",
+        to=[f"{alpha.base}/u/ann"],
+        cc=[],
+        tag=[{"type": "Mention", "href": f"{alpha.base}/u/ann", "name": "@ann"}],
+        conversation="tag:masto.test,2026-12-06:objectId=1:objectType=Conversation",
+    )
+    response = await post(alpha, encoded(mona.create(note)), mona.sender)
+    assert response.status_code == 202
+    await world.settle()
+    kept = await stored(alpha, note["id"])
+    assert kept is not None and kept.visibility == "direct" and kept.community_id is None
+    # Then ann sees it in her messages and her notifications; fa sees it nowhere
+    ann_app = app_for(alpha, await oauth.admin_token(alpha.pool, "ann", "read write"))
+    [conversation] = await asyncio.to_thread(ann_app.conversations)
+    assert conversation["last_status"]["uri"] == note["id"]
+    notes = await asyncio.to_thread(ann_app.notifications)
+    assert [(n["type"], n["status"]["uri"]) for n in notes] == [("mention", note["id"])]
+    async with signed_in(alpha, "ann", PASSWORD) as ann:
+        assert "meetup" in await ann.page("/messages")
+    fa_app = app_for(alpha, await oauth.admin_token(alpha.pool, "fa", "read write"))
+    with pytest.raises(MastodonNotFoundError):
+        await asyncio.to_thread(fa_app.status, kept.id)
+    assert await asyncio.to_thread(fa_app.conversations) == []
+    async with signed_in(alpha, "fa", PASSWORD) as fa:
+        assert "meetup" not in await fa.page("/messages")
+        assert "meetup" not in await fa.page("/home")
+    found = await alpha.get("/search", params={"q": "meetup"})
+    assert "coming to the meetup" not in found.text
+
+
+async def test_a_followers_only_post_is_not_taken_for_a_direct_message(world: World) -> None:
+    alpha, mona = world.alpha, world.mona
+    note = mona.status(
+        "<p>@ann for my followers only</p>",
+        to=[f"{mona.user}/followers"],
+        cc=[f"{alpha.base}/u/ann"],
+        tag=[{"type": "Mention", "href": f"{alpha.base}/u/ann", "name": "@ann"}],
+    )
+    response = await post(alpha, encoded(mona.create(note)), mona.sender)
+    assert response.status_code == 202
+    await world.settle()
+    assert await stored(alpha, note["id"]) is None
