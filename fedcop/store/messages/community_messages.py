@@ -59,7 +59,7 @@ async def claim_welcome(conn: asyncpg.Connection, community_id: int, member_id: 
         community_id,
         member_id,
     )
-    return status == "INSERT 0 1"
+    return bool(status == "INSERT 0 1")
 
 
 async def set_welcome_post(

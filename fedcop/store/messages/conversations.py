@@ -78,7 +78,7 @@ async def mark_read(conn: asyncpg.Connection, actor_id: int, root_id: int) -> bo
         actor_id,
         root_id,
     )
-    return status != "UPDATE 0"
+    return bool(status != "UPDATE 0")
 
 
 async def hide(conn: asyncpg.Connection, actor_id: int, root_id: int) -> bool:
@@ -90,7 +90,7 @@ async def hide(conn: asyncpg.Connection, actor_id: int, root_id: int) -> bool:
         actor_id,
         root_id,
     )
-    return status != "UPDATE 0"
+    return bool(status != "UPDATE 0")
 
 
 async def unread_count(conn: asyncpg.Connection, actor_id: int) -> int:
