@@ -87,3 +87,10 @@ async def _facilitated(conn: Any, name: str, user: User) -> Actor:
             f"only facilitators of {local.actor.display_name} can check in with its members"
         )
     return local.actor
+
+
+async def last_check_ins(pool: Any, community_id: int, member_ids: list[int]) -> dict[int, Sent]:
+    """The last check-in each of these members got from the community (who sent it, when):
+    for the facilitator's view, so that nobody checks in twice by accident."""
+    async with pool.acquire() as conn:
+        return await store.last_sent(conn, community_id, member_ids)
