@@ -115,6 +115,14 @@ async def test_a_check_in_reaches_each_member_alone_and_the_answers_reach_the_fa
     mona_id = await world.actor_id(alpha, mona.user)
     # Given fa, facilitator of stewards, opens the check-in page for bea and mona
     async with signed_in(alpha, "fa", PASSWORD) as fa:
+        # (the facilitator's view posts its ticked members here, and gets the form)
+        await fa.csrf("/c/stewards/manage")
+        chosen = await fa.http.post(
+            "/c/stewards/checkins/new",
+            data={"csrf": fa.token, "member": [str(bea_id), str(mona_id)]},
+        )
+        assert chosen.status_code == 200 and 'name="content"' in chosen.text
+        assert "bea@beta.test" in chosen.text and "mona@masto.test" in chosen.text
         page = await fa.page(f"/c/stewards/checkins/new?member={bea_id}&member={mona_id}")
         assert "bea@beta.test" in page and "mona@masto.test" in page
         await fa.csrf(f"/c/stewards/checkins/new?member={bea_id}&member={mona_id}")
@@ -131,6 +139,15 @@ async def test_a_check_in_reaches_each_member_alone_and_the_answers_reach_the_fa
         # Then the page says when each was checked in with, and by whom
         again = await fa.page(f"/c/stewards/checkins/new?member={bea_id}&member={mona_id}")
         assert again.count("checked in on") == 2 and "by fa" in again
+    # And ann, who facilitates nothing, may neither see the form nor send through it
+    async with signed_in(alpha, "ann", PASSWORD) as ann:
+        assert (await ann.http.get(f"/c/stewards/checkins/new?member={bea_id}")).status_code == 403
+        await ann.csrf("/messages")
+        refused = await ann.http.post(
+            "/c/stewards/checkins/new",
+            data={"csrf": ann.token, "member": [str(bea_id)], "content": "Hi {name}"},
+        )
+        assert refused.status_code == 403
     await world.settle()
 
     # Then bea's server keeps one direct message for her, from fa, and tells her of it

@@ -1,4 +1,7 @@
-"""/c/{name}/checkins/new: a facilitator writes privately to chosen members."""
+"""/c/{name}/checkins/new: a facilitator writes privately to chosen members.
+
+GET with `member=ID` repeated, or a POST of the facilitator's view's checkboxes (the same
+`member` fields, no `content`), shows the form; a POST with `content` sends."""
 
 from __future__ import annotations
 
@@ -55,6 +58,9 @@ async def _form(
 async def send(request: Request, user: User, data: FormData) -> Response:
     name = request.path_params["name"]
     ids = _member_ids([str(value) for value in data.getlist("member")])
+    if "content" not in data:
+        # Members chosen on the facilitator's view (its form posts here): the message to write.
+        return await _form(request, user, name, ids, DEFAULT_TEXT, None)
     text = str(data.get("content", ""))
     try:
         sent = await checkins.send(
