@@ -7,6 +7,9 @@
          cross-post, or in none if one of them refuses it
     status text + in_reply_to_id
       -> a reply in the community of the post it answers
+    visibility 'direct' (or in_reply_to_id of a direct message)
+      -> a direct message to the people the text names, or to everyone in the conversation
+         it answers (services.messages.sending)
 
 Favourites are Likes (services.votes); the rest reads and writes through services.posts and
 services.post_changes, like the web pages do.

@@ -96,9 +96,9 @@ async def _shown(
             return None
         last = thread[-1]
     root = await timeline_store.visible_post(conn, row.root_id, viewer_id) or last
+    # Everyone the conversation began with, and whoever its newest message reaches.
     everyone = {actor.id: actor for actor in await _participants(conn, root)}
-    for post in (last,):
-        everyone.update({actor.id: actor for actor in await _participants(conn, post)})
+    everyone.update({actor.id: actor for actor in await _participants(conn, last)})
     last_author = everyone.get(last.author_id) or await actor_store.find_by_id(conn, last.author_id)
     assert last_author is not None
     others = [actor for actor_id, actor in sorted(everyone.items()) if actor_id != viewer_id]
@@ -121,8 +121,8 @@ async def _thread(conn: Any, root_id: int, viewer_id: int) -> list[Post]:
 async def messages(pool: Any, viewer_id: int, root_id: int) -> list[Message]:
     """A conversation's messages the viewer may read, oldest first (NotFound if none)."""
     async with pool.acquire() as conn:
-        posts = [post for post in await _thread(conn, root_id, viewer_id)]
-        posts = [post for post in posts if post.visibility == "direct" and not post.is_gone]
+        thread = await _thread(conn, root_id, viewer_id)
+        posts = [post for post in thread if post.visibility == "direct" and not post.is_gone]
         authors: dict[int, Actor] = {}
         for post in posts:
             if post.author_id not in authors:
