@@ -198,7 +198,7 @@ async def test_bad_requests_change_nothing(
     # A reply to a post that does not exist, or an id that is not one
     assert await refused(404, {"status": "Hi", "in_reply_to_id": "123456"})
     assert await refused(422, {"status": "Hi", "in_reply_to_id": "abc"})
-    # Empty text, media, polls and direct messages
+    # Empty text, media, polls, a direct message naming no person (a community is none)
     assert await refused(422, {"status": "   "})
     assert await refused(422, {"status": "@stewards x", "media_ids": ["1"]})
     assert await refused(422, {"status": "@stewards x", "poll": {"options": ["a", "b"]}})
