@@ -376,3 +376,24 @@ async def test_a_followers_only_post_is_not_taken_for_a_direct_message(world: Wo
     assert response.status_code == 202
     await world.settle()
     assert await stored(alpha, note["id"]) is None
+
+
+async def test_a_direct_post_to_a_community_stays_the_communitys(world: World) -> None:
+    """Mastodon users write into a members-only community with a direct post naming it: that
+    is the community's post (for its members), not a private message to the people named."""
+    alpha, mona = world.alpha, world.mona
+    note = mona.status(
+        "<p>@stewards @fa members only: our retention schedule draft</p>",
+        to=[f"{alpha.base}/c/stewards", f"{alpha.base}/u/fa"],
+        cc=[],
+        tag=[
+            {"type": "Mention", "href": f"{alpha.base}/c/stewards", "name": "@stewards"},
+            {"type": "Mention", "href": f"{alpha.base}/u/fa", "name": "@fa"},
+        ],
+    )
+    response = await post(alpha, encoded(mona.create(note)), mona.sender)
+    assert response.status_code == 202
+    await world.settle()
+    kept = await stored(alpha, note["id"])
+    assert kept is not None and kept.visibility != "direct"
+    assert kept.community_id == await world.actor_id(alpha, f"{alpha.base}/c/stewards")

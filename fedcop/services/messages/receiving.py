@@ -3,6 +3,7 @@
     Create{Note}, the author's own (not announced by a community)
       addressed to Public (to/cc), to a followers collection, or with an `audience`?
                                                      -> not direct: services.posts goes on
+      addressed to a community (a Group)?            yes -> not direct: the community's
       names (to / cc) a person here?                 no  -> not direct (nobody here to read it)
       -> kept as a post outside communities, visibility 'direct'; its recipients are the
          people it names in to / cc / Mention tags whom this node knows (only they and its
@@ -65,13 +66,18 @@ def may_be_direct(note: dict[str, Any], create: dict[str, Any]) -> bool:
 async def local_people_named(
     conn: asyncpg.Connection, config: Config, note: dict[str, Any], create: dict[str, Any]
 ) -> list[Actor]:
+    """The people here the post is addressed to; none when it is addressed to a community
+    (here or elsewhere): a post to a community is the community's (services.posts), even one
+    Mastodon calls direct, which is how its users write into a members-only community."""
     prefix = f"{config.base_url}/u/"
     found: list[Actor] = []
-    for uri in addressed(note, create):
-        if uri.startswith(prefix) and "/" not in uri[len(prefix) :]:
-            actor = await actor_store.find_by_uri(conn, uri)
-            if actor is not None and actor.is_local and actor.actor_type == "Person":
-                found.append(actor)
+    for uri in addressed(note, create)[:MAX_RECIPIENTS]:
+        actor = await actor_store.find_by_uri(conn, uri)
+        if actor is not None and actor.actor_type == "Group":
+            return []
+        local = uri.startswith(prefix) and actor is not None and actor.is_local
+        if local and actor is not None and actor.actor_type == "Person":
+            found.append(actor)
     return found
 
 
