@@ -321,6 +321,26 @@ async def test_a_direct_message_from_an_app_reaches_only_whom_it_names(world: Wo
     assert await direct_posts(gamma) == []
     [fa_conversation] = await asyncio.to_thread(fa_app.conversations)
     assert "Tuesday" in fa_conversation["last_status"]["content"]
+    # When fa deletes his message from his app, bea's server alone is told, and keeps a
+    # deleted message; the Delete, like the Create, is served to the participants only
+    await asyncio.to_thread(fa_app.status_delete, written["id"])
+    await world.settle()
+    async with beta.pool.acquire() as conn:
+        gone = await conn.fetchval(
+            "SELECT deleted_at IS NOT NULL FROM posts WHERE uri = $1", written["uri"]
+        )
+    assert gone is True
+    async with alpha.pool.acquire() as conn:
+        deletion = await conn.fetchrow(
+            "SELECT o.uri, array_agg(d.inbox_url) AS inboxes FROM outbound_activities o"
+            " JOIN deliveries d ON d.activity_id = o.id"
+            " WHERE o.document->>'type' = 'Delete' AND o.document->>'object' = $1"
+            " GROUP BY o.uri",
+            written["uri"],
+        )
+    assert deletion["inboxes"] == [f"{beta.base}/u/bea/inbox"]
+    gus = await local_sender(gamma, "gus")
+    assert (await signed_get(alpha, deletion["uri"], gus)).status_code == 404
     # And removing the conversation from bea's list removes it
     await asyncio.to_thread(bea_app.conversations_read, conversation["id"])
     await asyncio.to_thread(
