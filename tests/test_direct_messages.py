@@ -373,6 +373,20 @@ async def test_a_mastodon_direct_message_is_shown_only_to_its_recipient(world: W
     assert [(n["type"], n["status"]["uri"]) for n in notes] == [("mention", note["id"])]
     async with signed_in(alpha, "ann", PASSWORD) as ann:
         assert "meetup" in await ann.page("/messages")
+        # When ann writes to mona from the Messages page, by her address
+        await ann.csrf("/messages")
+        handle = f"@mona@{mona.origin.split('//')[1]}"
+        sent = await ann.submit("/messages", to=handle, content="See you there!")
+        assert sent.status_code == 303
+        # And to nobody anyone can find: the form comes back with a sentence
+        await ann.csrf("/messages")
+        nobody = await ann.submit("/messages", to="@nobody", content="Hello?")
+        assert nobody.status_code == 400 and "nobody found to write to" in nobody.text
+    await world.settle()
+    # Then mona's server gets it, addressed to her alone
+    [create] = [a for a in mona.received if a["type"] == "Create"]
+    assert create["object"]["to"] == [mona.user] and create["object"]["cc"] == []
+    assert "See you there!" in create["object"]["content"]
     fa_app = app_for(alpha, await oauth.admin_token(alpha.pool, "fa", "read write"))
     with pytest.raises(MastodonNotFoundError):
         await asyncio.to_thread(fa_app.status, kept.id)
