@@ -260,7 +260,12 @@ async def test_a_check_in_reaches_each_member_alone_and_the_answers_reach_the_fa
     assert (await signed_get(alpha, create_uri, await local_sender(beta, "bea"))).status_code == 200
     number = to_bea["uri"].rsplit("/", 1)[1]
     async with signed_in(alpha, "ann", PASSWORD) as ann:
-        for path in (f"/p/{number}", f"/t/{number}", f"/messages/{number}"):
+        for path in (
+            f"/p/{number}",
+            f"/t/{number}",
+            f"/messages/{number}",
+            "/messages/" + "9" * 30,
+        ):
             assert (await ann.http.get(path)).status_code == 404
         assert "retention" not in await ann.page("/messages")
     assert (await alpha.get(f"/p/{number}")).status_code == 404

@@ -14,6 +14,9 @@ from fedcop.store.users import User
 from fedcop.web.render import go, not_found, render
 from fedcop.web.session import viewer
 
+# Ids are 64-bit: a larger number names nothing (and PostgreSQL's bigint could not take it).
+LARGEST_ID = 2**63 - 1
+
 
 async def index(request: Request) -> Response:
     current = await viewer(request)
@@ -69,6 +72,8 @@ async def conversation(request: Request) -> Response:
     root_id = request.path_params["id"]
     if current.user is None:
         return go(f"/login?next=/messages/{root_id}")
+    if root_id > LARGEST_ID:
+        return await not_found(request, "There is no such conversation.")
     pool = request.app.state.pool
     try:
         shown = await reading.conversation(pool, current.user.actor.id, root_id)
@@ -82,6 +87,8 @@ async def conversation(request: Request) -> Response:
 async def answer(request: Request, user: User, form: FormData) -> Response:
     """An answer in a conversation, to everyone in it (the newest message is answered)."""
     root_id = request.path_params["id"]
+    if root_id > LARGEST_ID:
+        return await not_found(request, "There is no such conversation.")
     pool = request.app.state.pool
     try:
         found = await reading.messages(pool, user.actor.id, root_id)
