@@ -12,98 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
-import httpx
 import pytest
-from mastodon import Mastodon, MastodonNotFoundError
+from mastodon import MastodonNotFoundError
 
-from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, oauth
-from fedcop.store import actors as actor_store
-from federation.signatures import sign_request
+from fedcop.services import oauth
 from federation.vocab import PUBLIC
-from tests.live_node import LiveNode
-from tests.microblog_server import MicroblogServer, microblog_server
-from tests.scene import settle, stored, three_nodes
-from tests.signed_requests import Sender, encoded, local_sender, post
+from tests.direct_world import PASSWORD, World, app_for, direct_posts, signed_get, world
+from tests.scene import stored
+from tests.signed_requests import encoded, local_sender, post
 from tests.web_session import signed_in
 
-PASSWORD = "long enough"
-
-
-@dataclass
-class World:
-    alpha: LiveNode
-    beta: LiveNode
-    gamma: LiveNode
-    mona: MicroblogServer
-
-    async def settle(self) -> None:
-        await settle(self.alpha, self.beta, self.gamma)
-
-    async def actor_id(self, node: LiveNode, uri: str) -> int:
-        async with node.pool.acquire() as conn:
-            actor = await actor_store.find_by_uri(conn, uri)
-        assert actor is not None
-        return actor.id
-
-
-@pytest.fixture
-async def world(pg_cluster: EmbeddedPostgres) -> AsyncIterator[World]:
-    async with three_nodes(pg_cluster) as (alpha, beta, gamma):
-        await accounts.create_user(alpha.pool, alpha.config, "ann", PASSWORD)
-        with microblog_server("masto") as mona:
-            for name in ("fa", "stewards", "ann"):
-                sender = await local_sender(alpha, name)
-                async with alpha.pool.acquire() as conn:
-                    local = await actor_store.find_local(conn, name)
-                assert local is not None
-                mona.known_keys[sender.key_id] = local.actor.public_key_pem
-            # mona joins the community from her Mastodon-shaped server
-            follow = {
-                "@context": "https://www.w3.org/ns/activitystreams",
-                "id": f"{mona.user}#follows/{uuid.uuid4().int}",
-                "type": "Follow",
-                "actor": mona.user,
-                "object": f"{alpha.base}/c/stewards",
-            }
-            response = await post(alpha, encoded(follow), mona.sender, path="/c/stewards/inbox")
-            assert response.status_code == 202, response.text
-            world = World(alpha, beta, gamma, mona)
-            await world.settle()
-            assert any(a["type"] == "Accept" for a in mona.received)
-            mona.received.clear()
-            mona.received_at.clear()
-            yield world
-
-
-async def signed_get(node: LiveNode, url: str, signer: Sender | None) -> httpx.Response:
-    """GET an ActivityPub document from `node` over TCP, signed by `signer` (or not at all)."""
-    headers = {"Host": node.config.domain, "Accept": "application/activity+json"}
-    if signer is not None:
-        headers.update(sign_request("GET", url, None, signer.key_id, signer.private_key))
-    path = url.removeprefix(node.base)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.port}") as http:
-        return await http.get(path, headers=headers)
-
-
-def app_for(node: LiveNode, token: str) -> Mastodon:
-    client = Mastodon(access_token=token, api_base_url=f"http://127.0.0.1:{node.port}")
-    client.session.headers["Host"] = node.config.domain
-    return client
-
-
-async def direct_posts(node: LiveNode) -> list[Any]:
-    async with node.pool.acquire() as conn:
-        return list(
-            await conn.fetch(
-                "SELECT id, uri, content, author_id FROM posts WHERE visibility = 'direct'"
-            )
-        )
+__all__ = ["world"]  # the fixture, used by name
 
 
 async def test_a_check_in_reaches_each_member_alone_and_the_answers_reach_the_facilitator(
@@ -352,87 +272,3 @@ async def test_a_direct_message_from_an_app_reaches_only_whom_it_names(world: Wo
         bea_app._Mastodon__api_request, "DELETE", f"/api/v1/conversations/{conversation['id']}"
     )
     assert await asyncio.to_thread(bea_app.conversations) == []
-
-
-async def test_a_mastodon_direct_message_is_shown_only_to_its_recipient(world: World) -> None:
-    alpha, mona = world.alpha, world.mona
-    # Given a direct message from Mastodon to ann, in Mastodon's shape
-    note = mona.status(
-        '<p><span class="h-card"><a href="' + alpha.base + '/u/ann" class="u-url mention">'
-        "@<span>ann</span></a></span> are you coming to the meetup?</p>",
-        to=[f"{alpha.base}/u/ann"],
-        cc=[],
-        tag=[{"type": "Mention", "href": f"{alpha.base}/u/ann", "name": "@ann"}],
-        conversation="tag:masto.test,2026-12-06:objectId=1:objectType=Conversation",
-    )
-    response = await post(alpha, encoded(mona.create(note)), mona.sender)
-    assert response.status_code == 202
-    await world.settle()
-    kept = await stored(alpha, note["id"])
-    assert kept is not None and kept.visibility == "direct" and kept.community_id is None
-    # Then ann sees it in her messages and her notifications; fa sees it nowhere
-    ann_app = app_for(alpha, await oauth.admin_token(alpha.pool, "ann", "read write"))
-    [conversation] = await asyncio.to_thread(ann_app.conversations)
-    assert conversation["last_status"]["uri"] == note["id"]
-    notes = await asyncio.to_thread(ann_app.notifications)
-    assert [(n["type"], n["status"]["uri"]) for n in notes] == [("mention", note["id"])]
-    async with signed_in(alpha, "ann", PASSWORD) as ann:
-        assert "meetup" in await ann.page("/messages")
-        # When ann writes to mona from the Messages page, by her address
-        await ann.csrf("/messages")
-        handle = f"@mona@{mona.origin.split('//')[1]}"
-        sent = await ann.submit("/messages", to=handle, content="See you there!")
-        assert sent.status_code == 303
-        # And to nobody anyone can find: the form comes back with a sentence
-        await ann.csrf("/messages")
-        nobody = await ann.submit("/messages", to="@nobody", content="Hello?")
-        assert nobody.status_code == 400 and "nobody found to write to" in nobody.text
-    await world.settle()
-    # Then mona's server gets it, addressed to her alone
-    [create] = [a for a in mona.received if a["type"] == "Create"]
-    assert create["object"]["to"] == [mona.user] and create["object"]["cc"] == []
-    assert "See you there!" in create["object"]["content"]
-    fa_app = app_for(alpha, await oauth.admin_token(alpha.pool, "fa", "read write"))
-    with pytest.raises(MastodonNotFoundError):
-        await asyncio.to_thread(fa_app.status, kept.id)
-    assert await asyncio.to_thread(fa_app.conversations) == []
-    async with signed_in(alpha, "fa", PASSWORD) as fa:
-        assert "meetup" not in await fa.page("/messages")
-        assert "meetup" not in await fa.page("/home")
-    found = await alpha.get("/search", params={"q": "meetup"})
-    assert "coming to the meetup" not in found.text
-
-
-async def test_a_followers_only_post_is_not_taken_for_a_direct_message(world: World) -> None:
-    alpha, mona = world.alpha, world.mona
-    note = mona.status(
-        "<p>@ann for my followers only</p>",
-        to=[f"{mona.user}/followers"],
-        cc=[f"{alpha.base}/u/ann"],
-        tag=[{"type": "Mention", "href": f"{alpha.base}/u/ann", "name": "@ann"}],
-    )
-    response = await post(alpha, encoded(mona.create(note)), mona.sender)
-    assert response.status_code == 202
-    await world.settle()
-    assert await stored(alpha, note["id"]) is None
-
-
-async def test_a_direct_post_to_a_community_stays_the_communitys(world: World) -> None:
-    """Mastodon users write into a members-only community with a direct post naming it: that
-    is the community's post (for its members), not a private message to the people named."""
-    alpha, mona = world.alpha, world.mona
-    note = mona.status(
-        "<p>@stewards @fa members only: our retention schedule draft</p>",
-        to=[f"{alpha.base}/c/stewards", f"{alpha.base}/u/fa"],
-        cc=[],
-        tag=[
-            {"type": "Mention", "href": f"{alpha.base}/c/stewards", "name": "@stewards"},
-            {"type": "Mention", "href": f"{alpha.base}/u/fa", "name": "@fa"},
-        ],
-    )
-    response = await post(alpha, encoded(mona.create(note)), mona.sender)
-    assert response.status_code == 202
-    await world.settle()
-    kept = await stored(alpha, note["id"])
-    assert kept is not None and kept.visibility != "direct"
-    assert kept.community_id == await world.actor_id(alpha, f"{alpha.base}/c/stewards")
