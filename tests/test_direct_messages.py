@@ -188,7 +188,8 @@ async def test_a_check_in_reaches_each_member_alone_and_the_answers_reach_the_fa
         ):
             assert (await ann.http.get(path)).status_code == 404
         assert "retention" not in await ann.page("/messages")
-    assert (await alpha.get(f"/p/{number}")).status_code == 404
+    for path in (f"/p/{number}", f"/t/{number}/feed.atom", f"/p/{number}/replies"):
+        assert (await alpha.get(path)).status_code == 404
     ann_app = app_for(alpha, await oauth.admin_token(alpha.pool, "ann", "read write"))
     for post_id in (to_bea["id"], kept.id):
         with pytest.raises(MastodonNotFoundError):
