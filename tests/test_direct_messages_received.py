@@ -1,16 +1,20 @@
 """Direct messages from other servers: a Mastodon direct message to someone here is shown to
-them alone, and answered from the Messages page; a followers-only post is not one; a direct
-post addressed to a community stays the community's (tests/direct_world.py sets the scene)."""
+them alone, and answered from the Messages page; so is a Lemmy private message; a
+followers-only post is not one; a direct post addressed to a community stays the community's
+(tests/direct_world.py sets the scene)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
 
 import pytest
 from mastodon import MastodonNotFoundError
 
 from fedcop.services import oauth
 from tests.direct_world import PASSWORD, World, app_for, world
+from tests.paths import REAL_FIXTURES
 from tests.scene import stored
 from tests.signed_requests import encoded, post
 from tests.web_session import signed_in
@@ -100,3 +104,34 @@ async def test_a_direct_post_to_a_community_stays_the_communitys(world: World) -
     kept = await stored(alpha, note["id"])
     assert kept is not None and kept.visibility != "direct"
     assert kept.community_id == await world.actor_id(alpha, f"{alpha.base}/c/stewards")
+
+
+async def test_a_lemmy_private_message_is_a_direct_message(world: World) -> None:
+    """Lemmy's private message, as Lemmy sends it (tests/data/real/lemmy/activities/
+    create_private_message.json: a Note to one person, no cc, no tag), from mona's server to ann."""
+    alpha, mona = world.alpha, world.mona
+    real = json.loads((REAL_FIXTURES / "lemmy/activities/create_private_message.json").read_text())
+    note = {
+        **real["object"],
+        "id": f"{mona.origin}/private_message/{uuid.uuid4().int}",
+        "attributedTo": mona.user,
+        "to": [f"{alpha.base}/u/ann"],
+    }
+    create = {
+        **real,
+        "id": f"{mona.origin}/activities/create/{uuid.uuid4()}",
+        "actor": mona.user,
+        "to": [f"{alpha.base}/u/ann"],
+        "object": note,
+    }
+    response = await post(alpha, encoded(create), mona.sender)
+    assert response.status_code == 202
+    await world.settle()
+    kept = await stored(alpha, note["id"])
+    assert kept is not None and kept.visibility == "direct" and kept.community_id is None
+    ann_app = app_for(alpha, await oauth.admin_token(alpha.pool, "ann", "read"))
+    [conversation] = await asyncio.to_thread(ann_app.conversations)
+    assert conversation["last_status"]["content"] == "hello"
+    fa_app = app_for(alpha, await oauth.admin_token(alpha.pool, "fa", "read"))
+    with pytest.raises(MastodonNotFoundError):
+        await asyncio.to_thread(fa_app.status, kept.id)
