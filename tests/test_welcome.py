@@ -145,3 +145,29 @@ async def test_every_new_member_is_welcomed_privately_once(pg_cluster: EmbeddedP
                 "SELECT count(*) FROM community_messages WHERE kind = 'welcome'"
             )
         assert welcomed == 3
+
+
+async def test_a_member_approved_by_hand_is_welcomed_when_approved(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with three_nodes(pg_cluster) as (alpha, beta, gamma):
+        # Given stewards approves its members by hand, and has a welcome message
+        await follows.set_manual_approval(alpha.pool, "stewards", True)
+        async with signed_in(alpha, "fa", PASSWORD) as fa:
+            await fa.csrf("/c/stewards/manage")
+            await fa.submit("/c/stewards/manage/welcome", welcome=WELCOME)
+        # When gil on gamma asks to join
+        await accounts.create_user(gamma.pool, gamma.config, "gil", PASSWORD)
+        await follows.join(
+            gamma.pool, gamma.config, gamma.app.state.network, "gil", f"{alpha.base}/c/stewards"
+        )
+        await settle(alpha, beta, gamma)
+        # Then nothing is sent while the request waits
+        assert await direct_messages_to(gamma, "gil") == []
+        # When fa approves it, gil is welcomed on gamma
+        await follows.decide_request(
+            alpha.pool, alpha.config, "stewards", f"{gamma.base}/u/gil", approve=True
+        )
+        await settle(alpha, beta, gamma)
+        [welcome] = await direct_messages_to(gamma, "gil")
+        assert "Welcome gil!" in welcome
