@@ -88,7 +88,11 @@ async def write_in(
     if in_reply_to is not None:
         if in_reply_to.visibility != "direct":
             raise InvalidInput("only a direct message is answered privately")
-        everyone = [*await participants(conn, in_reply_to), *everyone]
+        conversation = await participants(conn, in_reply_to)
+        if writer.id not in {actor.id for actor in conversation}:
+            # Only someone in a conversation answers in it (and so learns who is in it).
+            raise NotFound("there is no such message to answer")
+        everyone = [*conversation, *everyone]
         root_id = in_reply_to.thread_id or in_reply_to.id
     people = [actor for actor in everyone if actor.actor_type in PEOPLE and actor.id != writer.id]
     people = list({actor.id: actor for actor in people}.values())[:MAX_RECIPIENTS]
