@@ -46,9 +46,14 @@ async def test_a_mastodon_direct_message_is_shown_only_to_its_recipient(world: W
     assert [(n["type"], n["status"]["uri"]) for n in notes] == [("mention", note["id"])]
     async with signed_in(alpha, "ann", PASSWORD) as ann:
         assert "meetup" in await ann.page("/messages")
-        # When ann writes to mona from the Messages page, by her address
-        await ann.csrf("/messages")
+        # When ann writes to mona from the Messages page, by her address (her profile here
+        # links to the form, filled in)
         handle = f"@mona@{mona.origin.split('//')[1]}"
+        profile = await ann.page(f"/u/mona@{mona.origin.split('//')[1]}")
+        assert "Write privately to" in profile
+        form = await ann.page("/messages?to=" + handle)
+        assert f'value="{handle}"' in form
+        await ann.csrf("/messages")
         sent = await ann.submit("/messages", to=handle, content="See you there!")
         assert sent.status_code == 303
         # And to nobody anyone can find: the form comes back with a sentence
