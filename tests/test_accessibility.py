@@ -25,7 +25,9 @@ from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, admin, follows, moderation, posts, reports
 from fedcop.services.knowledge import editing as kb_editing
 from fedcop.services.knowledge import pages as kb_pages
+from fedcop.services.messages import sending as messages_sending
 from fedcop.services.polls.drafts import PollDraft
+from fedcop.store import actors as actor_store
 from fedcop.store import users as user_store
 from tests.browser import browser
 from tests.conftest import fresh_database
@@ -175,6 +177,14 @@ def readable(problems: dict[str, list[dict[str, Any]]]) -> str:
 
 async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
     base, thread = scene.node.base, scene.thread_id
+    # a direct message from ada to sam: her conversations, and a check-in form for sam
+    node = scene.node
+    async with node.pool.acquire() as conn:
+        sam = await actor_store.find_local(conn, "sam")
+    assert sam is not None
+    message = await messages_sending.write(
+        node.pool, node.config, author="ada", recipients=[sam.actor], text="How are you, Sam?"
+    )
     visitor_pages = [
         "/",
         "/login",
@@ -224,6 +234,10 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         "/c/clinic/members",
         "/c/stewards/members?q=records",
         "/directory",
+        "/messages",
+        f"/messages/{message.id}",
+        f"/c/stewards/checkins/new?member={sam.actor.id}",
+        "/welcome",
         scene.authorize_path,
     ]
     problems: dict[str, list[dict[str, Any]]] = {}

@@ -180,8 +180,11 @@ async def test_a_direct_reply_to_an_author_is_not_the_communitys_to_relay(
     direct = masto.status("<p>Just between us.</p>", inReplyTo=thread.uri, to=[fa], cc=[])
     assert (await post(alpha, encoded(masto.create(direct)), masto.sender)).status_code == 202
     await settle(alpha, gamma)
-    # Then the community keeps nothing of it, and no member's server receives it
-    assert await stored(alpha, direct["id"]) is None
+    # Then the community keeps nothing of it, and no member's server receives it: it is fa's
+    # direct message, kept outside the community for fa alone
+    kept = await stored(alpha, direct["id"])
+    assert kept is not None and kept.visibility == "direct"
+    assert kept.community_id is None and kept.thread_id is None
     assert await stored(gamma, direct["id"]) is None
     assert (await stored(alpha, thread.uri)).reply_count == 0
 

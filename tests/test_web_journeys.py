@@ -58,8 +58,8 @@ async def test_register_sign_out_and_sign_in(alpha: LiveNode, tmp_path: Path) ->
         await page.get_by_label("Account name").fill("bea")
         await page.get_by_label("Password").fill("a long passphrase")
         await page.get_by_role("button", name="Register").click()
-        # Then she is signed in, on her profile
-        assert page.url.endswith("/u/bea")
+        # Then she is signed in, among the communities she could join
+        assert page.url.endswith("/welcome")
         await page.get_by_role("navigation", name="Account").get_by_text("@bea").wait_for()
         # When she signs out and in again
         await page.get_by_role("button", name="Sign out").click()
@@ -350,7 +350,7 @@ async def test_registration_by_invitation(alpha: LiveNode) -> None:
             await page.get_by_label("Password").fill("a long passphrase")
             await page.get_by_role("button", name="Register").click()
             if works:
-                assert page.url.endswith(f"/u/{name}")
+                assert page.url.endswith("/welcome")
                 await page.get_by_role("button", name="Sign out").click()
             else:
                 assert "invitation code is unknown, used or expired" in (

@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 
 from fedcop.api import (
     accounts,
+    conversations,
     directory,
     follow_requests,
     instance,
@@ -36,6 +37,7 @@ routes: list[BaseRoute] = [
     *status_edits.routes,
     *timelines.routes,
     *notifications.routes,
+    *conversations.routes,
     *markers.routes,
     *reports.routes,
     *search.routes,

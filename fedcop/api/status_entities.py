@@ -27,7 +27,12 @@ from fedcop.store.users import User
 from federation.html import to_text
 from federation.vocab import host_of
 
-VISIBILITY = {"public": "public", "unlisted": "unlisted", "followers": "private"}
+VISIBILITY = {
+    "public": "public",
+    "unlisted": "unlisted",
+    "followers": "private",
+    "direct": "direct",
+}
 
 
 async def render_statuses(
@@ -87,7 +92,8 @@ def status(view: StatusView, config: Config, *, with_viewer: bool) -> dict[str, 
         "in_reply_to_account_id": (
             str(facts.reply_to_author_id) if facts.reply_to_author_id is not None else None
         ),
-        "mentions": _community_mention(community, config),
+        "mentions": _community_mention(community, config)
+        + [_person_mention(actor, config) for actor in view.recipients],
         "tags": [
             {"name": tag, "url": f"{config.base_url}/tags/{quote(tag)}"} for tag in facts.tags
         ],
@@ -129,7 +135,19 @@ def _community_mention(community: Actor | None, config: Config) -> list[dict[str
     ]
 
 
+def _person_mention(actor: Actor, config: Config) -> dict[str, Any]:
+    """A person a direct message is for, as one of its mentions."""
+    return {
+        "id": str(actor.id),
+        "username": actor.username,
+        "acct": acct(actor),
+        "url": shown.link(actor.uri, config.base_url),
+    }
+
+
 def _url(post: Post, config: Config) -> str:
+    if post.visibility == "direct" and post.uri.startswith(config.base_url + "/"):
+        return f"{config.base_url}/messages/{post.thread_id or post.id}"
     if post.uri.startswith(config.base_url + "/"):
         if post.thread_id is None:
             return f"{config.base_url}/t/{post.id}"

@@ -1,7 +1,9 @@
 """Statuses: post, read, delete, and act on them (favourite, boost, bookmark).
 
 POST /api/v1/statuses                        write:statuses   a reply, or a thread in the
-                                                              community the text mentions
+                                                              community the text mentions, or
+                                                              (visibility direct) a direct
+                                                              message to the people it names
 GET  /api/v1/statuses/:id                    read:statuses    (no token needed for public posts)
 DELETE /api/v1/statuses/:id                  write:statuses   own posts only
 GET  /api/v1/statuses/:id/context            read:statuses

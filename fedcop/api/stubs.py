@@ -38,7 +38,6 @@ EMPTY_LISTS: dict[str, tuple[str | None, bool]] = {
     "/api/v1/mutes": ("read:mutes", True),
     "/api/v1/domain_blocks": ("read:blocks", True),
     "/api/v1/scheduled_statuses": ("read:statuses", True),
-    "/api/v1/conversations": ("read:statuses", True),
     "/api/v1/endorsements": ("read:accounts", True),
     "/api/v1/suggestions": ("read", True),
     "/api/v2/suggestions": ("read", True),

@@ -8,9 +8,12 @@ from starlette.routing import Route
 
 from fedcop.documents.actors import ordered_collection
 from fedcop.routes.authorized_fetch import members_only_refusal, refusal
+from fedcop.routes.direct_fetch import participant_refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
 from fedcop.services import person_replies, post_delivery, reading
+from fedcop.services.messages import reading as messages_reading
 from fedcop.web import pages
+from fedcop.web.messages import pages as messages_pages
 
 
 async def post(request: Request) -> Response:
@@ -43,7 +46,9 @@ async def post(request: Request) -> Response:
 
 async def _outside_communities(request: Request, found: reading.PostView) -> Response:
     """A reply written here to a followed person's post (services.person_replies): public or
-    unlisted, so served as any public post is."""
+    unlisted, so served as any public post is. A direct message: to its participants only."""
+    if found.post.visibility == "direct":
+        return await _direct(request, found)
     if found.post.visibility not in ("public", "unlisted"):
         return json_error("there is no such post on this node", 404)
     if not wants_activity_json(request):
@@ -60,10 +65,25 @@ async def _outside_communities(request: Request, found: reading.PostView) -> Res
     return activity_json(document, 410 if found.post.deleted_at is not None else 200)
 
 
+async def _direct(request: Request, found: reading.PostView) -> Response:
+    """A direct message: its Note for a signed GET by a participant; in a browser, the
+    conversation it belongs to for a participant signed in here; 404 for anyone else."""
+    if not wants_activity_json(request):
+        return await messages_pages.message_redirect(request, found.post)
+    refused = await participant_refusal(request, found.post.id)
+    if refused is not None:
+        return refused
+    document = await messages_reading.document(
+        request.app.state.pool, request.app.state.config, found.post
+    )
+    return activity_json(document, 410 if found.post.deleted_at is not None else 200)
+
+
 async def replies(request: Request) -> Response:
     config = request.app.state.config
     found = await reading.local_post(request.app.state.pool, config, request.path_params["id"])
     if found is None or found.community is None:
+        # (a post outside communities has no replies collection; a direct message never does)
         return json_error("there is no such post on this node", 404)
     if found.post.visibility == "followers":
         refused = await members_only_refusal(request, found.community.id)

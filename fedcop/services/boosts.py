@@ -37,7 +37,9 @@ async def boost(pool: Any, config: Config, user: User, post_id: int) -> tuple[Bo
         author, community = await _author_and_community(conn, post)
         # A boost is public: it would publish a members-only post (whatever its own visibility
         # says, a private community's posts are its members').
-        if post.visibility == "followers" or (community is not None and community.members_only):
+        if post.visibility in ("followers", "direct") or (
+            community is not None and community.members_only
+        ):
             raise InvalidInput("Posts for members only cannot be boosted")
         if community is not None:
             # A Closed community's posts are archived: read, linked to, never put about again.
@@ -137,7 +139,7 @@ async def receive_announce(pool: Any, booster: Actor, announce: dict[str, Any]) 
         return False
     async with pool.acquire() as conn, conn.transaction():
         post = await post_store.find_by_uri(conn, target)
-        if post is None or post.is_gone or post.visibility == "followers":
+        if post is None or post.is_gone or post.visibility in ("followers", "direct"):
             return False
         community = (
             await actor_store.find_by_id(conn, post.community_id)

@@ -104,7 +104,7 @@ async def place(pool: Any, config: Config, note: dict[str, Any], actor_uri: str)
     in_reply_to = post_fields.in_reply_to_of(note)
     async with pool.acquire() as conn:
         parent = await post_store.find_by_uri(conn, in_reply_to) if in_reply_to else None
-        if parent is not None and parent.community_id is None:
+        if parent is not None and parent.community_id is None and parent.visibility != "direct":
             return Placement(parent, parent.thread_id or parent.id)
         community = await _joined_community_named(conn, note)
         if community is not None:

@@ -15,6 +15,7 @@ from fedcop.config import Config
 from fedcop.network import Network
 from fedcop.services import lifecycle, notifications, outbox, remote_actors
 from fedcop.services.errors import InvalidInput, NotFound, Refused
+from fedcop.services.messages import welcome
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store.actors import Actor, LocalActor
@@ -42,6 +43,7 @@ async def receive_follow(
                 {"type": "Accept", "object": _bare_follow(follow), "to": [follower.uri]},
                 outbox.inbox_of(follower),
             )
+            await welcome.join_accepted(conn, config, target.actor, follower)
     return recorded
 
 
@@ -168,6 +170,7 @@ async def decide_request(
         }
         if approve:
             await follow_store.accept(conn, follower.id, local.actor.id)
+            await welcome.join_accepted(conn, config, local.actor, follower)
         else:
             await follow_store.remove(conn, follower.id, local.actor.id)
         if not follower.is_local:
@@ -202,13 +205,15 @@ async def join(
             if local is None or target is None or target.actor.actor_type != "Group":
                 raise NotFound(f"there is no community {community_uri} here")
             lifecycle.ensure_open(target.actor)
-            await follow_store.upsert(
+            joined = await follow_store.upsert(
                 conn,
                 local.actor.id,
                 target.actor.id,
                 f"{local.actor.uri}#joins/{target.actor.id}",
                 accepted=not target.manually_approves_followers,
             )
+            if joined.state == "accepted":
+                await welcome.join_accepted(conn, config, target.actor, local.actor)
         return
     await follow_remote(pool, config, network, username, community_uri)
 

@@ -29,6 +29,7 @@ from fedcop.services import (
     summary_flags,
 )
 from fedcop.services.errors import InvalidInput, NotFound, Refused
+from fedcop.services.messages import sending as messages_sending
 from fedcop.services.polls import received as poll_received
 from fedcop.services.posts import MAX_CONTENT, MAX_SUMMARY, MAX_TITLE, received_title
 from fedcop.store import actors as actor_store
@@ -73,6 +74,8 @@ async def edit(
         raise InvalidInput(f"the content warning is too long: at most {MAX_SUMMARY} characters")
     async with pool.acquire() as conn, conn.transaction():
         writer, post = await _own_post(conn, author, post_uri)
+        if post.visibility == "direct":
+            raise InvalidInput("a direct message is not edited here: write another one")
         if post.community_id is not None:
             # A Closed community is an archive: nobody edits what it keeps (deleting one's own
             # post stays possible: see delete).
@@ -123,6 +126,10 @@ async def delete(pool: Any, config: Config, *, author: str, post_uri: str) -> No
     right to erasure, weighs more than the archive being complete); nobody may change them."""
     async with pool.acquire() as conn, conn.transaction():
         writer, post = await _own_post(conn, author, post_uri)
+        if post.visibility == "direct":
+            # A direct message: the Delete goes to its recipients alone.
+            await messages_sending.withdraw(conn, config, writer, post)
+            return
         if post.community_id is None:
             # A reply to a followed person's post: no community relays its Delete.
             await person_replies.withdraw(conn, config, writer, post)

@@ -44,6 +44,7 @@ from fedcop.services import (
     summary_flags,
 )
 from fedcop.services.errors import Ignored, InvalidInput, NotFound, Refused
+from fedcop.services.messages import receiving as messages_receiving
 from fedcop.services.polls import drafts as poll_drafts
 from fedcop.services.polls import writing as poll_writing
 
@@ -374,6 +375,11 @@ async def receive_create(
         existing = await post_store.find_by_uri(conn, str(note["id"]))
     if existing is not None:
         return existing
+    if via is None and not backfill:
+        # A direct message for someone here is theirs alone: no community takes it.
+        direct = await messages_receiving.receive(pool, config, network, create, note, author_uri)
+        if direct is not None:
+            return direct
     placed = await placement.place(pool, config, network, create, note, via)
     if isinstance(placed, str) and via is None:
         # No community here takes it: a followed person's post, or a reply under one.

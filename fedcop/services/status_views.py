@@ -19,6 +19,7 @@ from fedcop.store import boosts as boost_store
 from fedcop.store import status_facts
 from fedcop.store.actors import Actor
 from fedcop.store.boosts import Boost
+from fedcop.store.messages import recipients as recipient_store
 from fedcop.store.posts import Post
 from fedcop.store.status_facts import Facts
 from fedcop.store.timelines import Entry
@@ -31,6 +32,8 @@ class StatusView:
     # None for a post outside any community (a followed person's).
     community: Actor | None
     facts: Facts
+    # A direct message's recipients (shown as its mentions); empty for any other post.
+    recipients: tuple[Actor, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,11 @@ async def entry_views(pool: Any, viewer_id: int | None, entries: list[Entry]) ->
         )
         people = {e.post.author_id for e in shown} | set(boosters)
         found_cards = await cards(conn, [actors[actor_id] for actor_id in people])
+        recipients = {
+            e.post.id: tuple(await recipient_store.of_post(conn, e.post.id))
+            for e in shown
+            if e.post.visibility == "direct"
+        }
     return [
         EntryView(
             StatusView(
@@ -71,6 +79,7 @@ async def entry_views(pool: Any, viewer_id: int | None, entries: list[Entry]) ->
                 found_cards[e.post.author_id],
                 actors[e.post.community_id] if e.post.community_id is not None else None,
                 facts[e.post.id],
+                recipients.get(e.post.id, ()),
             ),
             e.boost,
             found_cards[e.boost.actor_id] if e.boost is not None else None,

@@ -7,6 +7,9 @@
          cross-post, or in none if one of them refuses it
     status text + in_reply_to_id
       -> a reply in the community of the post it answers
+    visibility 'direct' (or in_reply_to_id of a direct message)
+      -> a direct message to the people the text names, or to everyone in the conversation
+         it answers (services.messages.sending)
 
 Favourites are Likes (services.votes); the rest reads and writes through services.posts and
 services.post_changes, like the web pages do.
@@ -21,6 +24,7 @@ from typing import Any
 from fedcop.config import Config
 from fedcop.network import Network
 from fedcop.services import (
+    addressees,
     person_replies,
     post_changes,
     post_marks,
@@ -29,6 +33,7 @@ from fedcop.services import (
     votes,
 )
 from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.services.messages import sending as messages_sending
 from fedcop.services.polls.drafts import PollDraft
 from fedcop.store import actors as actor_store
 from fedcop.store import bookmarks as bookmark_store
@@ -91,14 +96,19 @@ async def compose(
             return await visible(pool, author, earlier)
     if not draft.text.strip():
         raise InvalidInput("Validation failed: Text can't be blank")
-    if draft.visibility == "direct":
-        raise InvalidInput("Direct messages are not supported here: mention a community instead")
-    if draft.visibility not in (None, "", "public", "unlisted", "private"):
+    if draft.visibility not in (None, "", "public", "unlisted", "private", "direct"):
         raise InvalidInput("visibility must be public, unlisted, private or direct")
+    if draft.visibility == "direct" and draft.poll is not None:
+        raise InvalidInput(
+            "A poll starts a thread in a community: a direct message cannot carry one"
+        )
     if draft.in_reply_to_id is not None and draft.poll is not None:
         raise InvalidInput("A poll starts a thread: a reply cannot carry one")
     if draft.in_reply_to_id is not None:
         parent = await _reply_target(pool, author, draft.in_reply_to_id)
+        if parent.visibility == "direct" or draft.visibility == "direct":
+            # An answer to a direct message stays between the same people.
+            return await _direct(pool, config, network, author, draft, key, parent)
         if parent.community_id is None:
             return await _reply_outside_communities(pool, config, author, draft, parent, key)
         async with pool.acquire() as conn:
@@ -115,6 +125,8 @@ async def compose(
             summary=draft.spoiler_text,
             sensitive=draft.sensitive,
         )
+    elif draft.visibility == "direct":
+        return await _direct(pool, config, network, author, draft, key, None)
     else:
         community, *others = await mentioned_communities(pool, config, network, draft.text)
         for each in (community, *others):
@@ -133,6 +145,40 @@ async def compose(
             also_in=[other.uri for other in others],
             poll=draft.poll,
         )
+    if key:
+        async with pool.acquire() as conn:
+            await post_extras.remember_key(conn, author.actor.id, key, written.id)
+    return written
+
+
+async def _direct(
+    pool: Any,
+    config: Config,
+    network: Network,
+    author: User,
+    draft: Draft,
+    key: str | None,
+    parent: Post | None,
+) -> Post:
+    """A direct message (services.messages): to the people the text names, and, answering
+    one, to everyone in its conversation; answering any other post, to its author too."""
+    named = await addressees.named_in(pool, config, network, draft.text)
+    answered: Post | None = None
+    if parent is not None and parent.visibility == "direct":
+        answered = parent
+    elif parent is not None:
+        async with pool.acquire() as conn:
+            named = [await _actor(conn, parent.author_id), *named]
+    written = await messages_sending.write(
+        pool,
+        config,
+        author=author.actor.username,
+        recipients=named,
+        text=draft.text,
+        in_reply_to=answered,
+        summary=draft.spoiler_text,
+        sensitive=draft.sensitive,
+    )
     if key:
         async with pool.acquire() as conn:
             await post_extras.remember_key(conn, author.actor.id, key, written.id)

@@ -57,7 +57,7 @@ async def recent_post_ids(conn: asyncpg.Connection, author_id: int, limit: int) 
         """
         SELECT id FROM posts
         WHERE author_id = $1 AND deleted_at IS NULL AND removed_at IS NULL
-          AND visibility <> 'followers'
+          AND visibility IN ('public', 'unlisted')
         ORDER BY published DESC, id DESC LIMIT $2
         """,
         author_id,

@@ -51,12 +51,16 @@ class Entry:
 def readable_by(viewer: str) -> str:
     """SQL: the privacy rule alone: post `p` may be read by the actor whose id is the parameter
     `viewer` (may be NULL), deleted or not. A post in a private community here is its members'
-    even if it was stored as public (the community decides, not the author's server)."""
+    even if it was stored as public (the community decides, not the author's server). A direct
+    message is its author's and its recipients' alone."""
     return f"""
-        ((p.visibility <> 'followers'
+        ((p.visibility IN ('public', 'unlisted')
           AND NOT EXISTS (SELECT 1 FROM communities vp
                           WHERE vp.actor_id = p.community_id AND vp.private))
          OR p.author_id = {viewer}
+         OR (p.visibility = 'direct'
+             AND EXISTS (SELECT 1 FROM direct_recipients vd
+                         WHERE vd.post_id = p.id AND vd.actor_id = {viewer}))
          OR EXISTS (SELECT 1 FROM follows vf
                     WHERE vf.follower_id = {viewer} AND vf.followed_id = p.community_id
                       AND vf.state = 'accepted')

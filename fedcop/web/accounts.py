@@ -99,7 +99,8 @@ async def register(request: Request) -> Response:
             message="An administrator will look at it; you can sign in once it is approved.",
         )
     await sign_in_as(request, registered.user)
-    return go(f"/u/{registered.user.actor.username}")
+    # A newcomer lands among the communities they could join, not on an empty profile.
+    return go("/welcome")
 
 
 async def settings_page(

@@ -12,6 +12,7 @@ from fedcop.documents.lifecycle import STAGES
 from fedcop.services import facilitation, follows, lifecycle, moderation, remote_actors
 from fedcop.services.errors import ServiceError
 from fedcop.services.knowledge import access as kb_access
+from fedcop.services.messages import welcome
 from fedcop.store.users import User
 from fedcop.web.actions import signed_in_action
 from fedcop.web.render import go, not_found, refused, render
@@ -39,6 +40,7 @@ async def manage_page(request: Request) -> Response:
         charter=to_text(desk.charter),
         stages=STAGES,
         kb_editors=await kb_access.editors_setting(request.app.state.pool, name),
+        welcome_message=await welcome.current(request.app.state.pool, desk.community.actor.id),
     )
 
 

@@ -14,6 +14,7 @@ from fedcop.services.knowledge import from_posts
 from fedcop.services.polls import views as poll_views
 from fedcop.services.reading import PostView
 from fedcop.store.actors import LocalActor
+from fedcop.web.messages import pages as messages_pages
 from fedcop.web.render import STATIC, TEMPLATES, not_found, render
 from fedcop.web.session import viewer
 
@@ -134,6 +135,9 @@ async def thread_page(request: Request) -> Response:
     ):
         # A thread's page pasted into another server's search: its document lives at its id.
         return RedirectResponse(found.post.uri, 302, headers={"Vary": "Accept"})
+    if found is not None and found.post.visibility == "direct":
+        # A direct message is read in its conversation, by the people in it.
+        return await messages_pages.message_redirect(request, found.post)
     current = await viewer(request)
     reader = current.user.actor.id if current.user else None
     if (

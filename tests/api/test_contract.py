@@ -30,6 +30,7 @@ from fedcop.services import accounts as account_service
 from fedcop.services import follows, oauth, posts, profile_pins, tags, votes
 from fedcop.services.knowledge import editing as kb_editing
 from fedcop.services.knowledge import pages as kb_pages
+from fedcop.services.messages import sending as messages_sending
 from fedcop.services.people import profiles as people_profiles
 from fedcop.services.polls.drafts import PollDraft
 from fedcop.store import users as user_store
@@ -125,6 +126,10 @@ async def build_scene(app: Any, config: Config) -> Scene:
             alice.actor.id,
         )
     assert notification is not None, "bob's reply and like notify alice"
+    # bob writes to alice privately: her conversations list it
+    message = await messages_sending.write(
+        pool, config, author="bob", recipients=[alice.actor], text="Lunch on Friday?"
+    )
     return Scene(
         alice,
         bob,
@@ -140,6 +145,7 @@ async def build_scene(app: Any, config: Config) -> Scene:
             "client_secret": secret,
             "app_token": app_token,
             "featured_tag": str(featured.id),
+            "direct_message": str(message.id),
         },
     )
 
@@ -296,6 +302,12 @@ OPERATIONS = [
     Operation("/oauth/userinfo", "GET"),
     Operation("/api/v1/directory", "GET", as_user=""),
     Operation("/api/v1/directory", "GET", query={"local": "true", "order": "new", "limit": "5"}),
+    Operation(
+        "/api/v1/statuses", "POST", body={"status": "@bob Friday works", "visibility": "direct"}
+    ),
+    Operation("/api/v1/statuses/{id}", "GET", {"id": "direct_message"}),
+    Operation("/api/v1/conversations/{id}/read", "POST", {"id": "direct_message"}),
+    Operation("/api/v1/conversations/{id}", "DELETE", {"id": "direct_message"}),
 ]
 
 # Served and described, but deliberately not checked against the description, and why.

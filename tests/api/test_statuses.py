@@ -198,12 +198,15 @@ async def test_bad_requests_change_nothing(
     # A reply to a post that does not exist, or an id that is not one
     assert await refused(404, {"status": "Hi", "in_reply_to_id": "123456"})
     assert await refused(422, {"status": "Hi", "in_reply_to_id": "abc"})
-    # Empty text, media, polls that are no polls (one option, a reply) and direct messages
+    # Empty text, media, polls that are no polls (one option, a reply) and a direct message
+    # naming no person (a community is none)
     assert await refused(422, {"status": "   "})
     assert await refused(422, {"status": "@stewards x", "media_ids": ["1"]})
     assert await refused(422, {"status": "@stewards x", "poll": {"options": ["a"]}})
     assert await refused(422, {"status": "@stewards x", "poll": {"expires_in": 600}})
     assert await refused(422, {"status": "@stewards x", "visibility": "direct"})
+    poll = {"options": ["yes", "no"], "expires_in": 600}
+    assert await refused(422, {"status": "@bob x", "visibility": "direct", "poll": poll})
     assert await refused(422, {"status": "@stewards x", "visibility": "private"})
     # A token without the write scope
     reader = await api_user(app, config, "reader", scopes="read")

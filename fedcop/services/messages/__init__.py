@@ -1,0 +1,1 @@
+"""Direct messages: writing, receiving and reading them; check-ins and welcomes."""
