@@ -126,7 +126,7 @@ def create_app(
             *inbox.routes,
             Route("/", pages.home),
             Route("/c/{name}/modlog", pages.moderation_log),
-            Route("/t/{id:int}", pages.thread_page),
+            Route("/t/{id:id}", pages.thread_page),
             *knowledge_routes.routes,
             *web_knowledge_remote.routes,
             *web_accounts.routes,

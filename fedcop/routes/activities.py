@@ -35,4 +35,4 @@ async def activity(request: Request) -> Response:
     return Response(body, media_type=ACTIVITY_JSON, headers={"Vary": "Accept, Signature"})
 
 
-routes = [Route("/activities/{number:int}", activity)]
+routes = [Route("/activities/{number:id}", activity)]

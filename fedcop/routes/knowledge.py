@@ -151,6 +151,6 @@ def with_activity_json(web_routes: Sequence[BaseRoute]) -> list[BaseRoute]:
 
 # A version and its notice: addresses of their own (no web route shares them).
 routes = [
-    Route("/c/{name}/kb/{slug}/history/{number:int}", version),
-    Route("/c/{name}/kb/{slug}/history/{number:int}/notice", notice),
+    Route("/c/{name}/kb/{slug}/history/{number:id}", version),
+    Route("/c/{name}/kb/{slug}/history/{number:id}/notice", notice),
 ]

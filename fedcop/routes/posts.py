@@ -96,6 +96,6 @@ async def replies(request: Request) -> Response:
 
 
 routes = [
-    Route("/p/{id:int}", post),
-    Route("/p/{id:int}/replies", replies),
+    Route("/p/{id:id}", post),
+    Route("/p/{id:id}/replies", replies),
 ]

@@ -68,5 +68,5 @@ routes = [
     Route("/admin/settings", signed_in_action(save_settings), methods=["POST"]),
     Route("/admin/accounts/{name}", signed_in_action(account_state), methods=["POST"]),
     Route("/admin/blocks", signed_in_action(block), methods=["POST"]),
-    Route("/admin/reports/{report:int}", signed_in_action(close_report), methods=["POST"]),
+    Route("/admin/reports/{report:id}", signed_in_action(close_report), methods=["POST"]),
 ]

@@ -151,7 +151,7 @@ routes = [
     Route("/c/{name}/manage/stage", signed_in_action(set_stage), methods=["POST"]),
     Route("/c/{name}/manage/requests", signed_in_action(decide_request), methods=["POST"]),
     Route(
-        "/c/{name}/manage/reports/{report:int}",
+        "/c/{name}/manage/reports/{report:id}",
         signed_in_action(close_report),
         methods=["POST"],
     ),

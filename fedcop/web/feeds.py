@@ -52,5 +52,5 @@ async def thread_feed(request: Request) -> Response:
 
 routes = [
     Route("/c/{name}/feed.atom", community_feed),
-    Route("/t/{id:int}/feed.atom", thread_feed),
+    Route("/t/{id:id}/feed.atom", thread_feed),
 ]

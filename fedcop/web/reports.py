@@ -66,6 +66,6 @@ async def _sent(request: Request, filed: reports.Filed, community: Actor | None)
 
 
 routes = [
-    Route("/t/{id:int}/report", signed_in_action(on_post(report_post)), methods=["POST"]),
+    Route("/t/{id:id}/report", signed_in_action(on_post(report_post)), methods=["POST"]),
     Route("/u/{handle}/report", signed_in_action(report_person), methods=["POST"]),
 ]

@@ -56,6 +56,6 @@ async def _form(request: Request, user: User, thread_id: int, text: str | None) 
 
 
 routes = [
-    Route("/t/{id:int}/summary", summary_page, methods=["GET"]),
-    Route("/t/{id:int}/summary", signed_in_action(summary_action), methods=["POST"]),
+    Route("/t/{id:id}/summary", summary_page, methods=["GET"]),
+    Route("/t/{id:id}/summary", signed_in_action(summary_action), methods=["POST"]),
 ]

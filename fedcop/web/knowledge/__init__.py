@@ -36,6 +36,6 @@ routes = [
     Route("/c/{name}/kb/{slug}/restore", signed_in_action(actions.restore), methods=["POST"]),
     Route("/c/{name}/kb/{slug}/watch", signed_in_action(actions.watch), methods=["POST"]),
     Route("/c/{name}/kb/{slug}/unwatch", signed_in_action(actions.unwatch), methods=["POST"]),
-    Route("/t/{id:int}/kb", signed_in_action(actions.from_post), methods=["POST"]),
+    Route("/t/{id:id}/kb", signed_in_action(actions.from_post), methods=["POST"]),
     Route("/c/{name}/manage/kb", signed_in_action(actions.set_editors), methods=["POST"]),
 ]

@@ -20,8 +20,8 @@ from fedcop.web.messages import checkins, pages, welcome
 routes = [
     Route("/messages", pages.index, methods=["GET"]),
     Route("/messages", signed_in_action(pages.write), methods=["POST"]),
-    Route("/messages/{id:int}", pages.conversation, methods=["GET"]),
-    Route("/messages/{id:int}", signed_in_action(pages.answer), methods=["POST"]),
+    Route("/messages/{id:id}", pages.conversation, methods=["GET"]),
+    Route("/messages/{id:id}", signed_in_action(pages.answer), methods=["POST"]),
     Route("/c/{name}/checkins/new", checkins.form, methods=["GET"]),
     Route("/c/{name}/checkins/new", signed_in_action(checkins.send), methods=["POST"]),
     Route("/c/{name}/manage/welcome", signed_in_action(welcome.save), methods=["POST"]),

@@ -27,4 +27,4 @@ async def vote(request: Request, user: User, form: FormData, found: PostView) ->
     return go(f"/t/{found.post.id}#poll")
 
 
-routes = [Route("/t/{id:int}/vote", signed_in_action(on_post(vote)), methods=["POST"])]
+routes = [Route("/t/{id:id}/vote", signed_in_action(on_post(vote)), methods=["POST"])]
