@@ -24,7 +24,10 @@ import pytest
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.queues import DeliveryBreaker
 from fedcop.services import accounts, outbox
+from fedcop.store import host_breaker
+from fedcop.store import outbound as outbound_store
 from fedcop.store.actors import Actor
+from fedcop.store.outbound import DeliveryOutcome
 from federation.keys import generate_key_pair, load_private_key
 from tests.conftest import fresh_database
 from tests.hanging_server import HangingServer, hanging_server
@@ -219,3 +222,27 @@ async def test_actors_whose_server_hangs_do_not_hold_up_a_verifiable_post(
                 " WHERE actor_uri LIKE 'http://hang.test:%'"
             )
         assert [(row["state"], row["later"]) for row in states] == [("unverified", True)] * 12
+
+
+async def test_a_failure_recorded_after_its_host_was_suspended_waits_too(
+    alpha: tuple[LiveNode, Actor],
+) -> None:
+    """An attempt still in flight when its host is suspended fails afterwards: its retry
+    time must not bring it back before the suspension ends."""
+    node, ana = alpha
+    breaker = DeliveryBreaker(failures=3, period=timedelta(0), first_pause=timedelta(minutes=10))
+    await publish(node, ana, ["http://late.test/inbox"])
+    async with node.pool.acquire() as conn:
+        delivery_id = await conn.fetchval("SELECT id FROM deliveries WHERE host = 'late.test'")
+        # Given late.test was suspended by three failures recorded together
+        [suspension] = await host_breaker.record_failed_attempts(conn, {"late.test": 3}, breaker)
+        # When the fourth attempt, in flight meanwhile, fails and asks for a retry in a minute
+        await outbound_store.record_outcomes(
+            conn, [DeliveryOutcome(delivery_id, "pending", None, "timed out", 60.0)]
+        )
+        assert await host_breaker.record_failed_attempts(conn, {"late.test": 1}, breaker) == []
+        # Then it waits for the suspension's end all the same
+        waits_until = await conn.fetchval(
+            "SELECT next_attempt_at FROM deliveries WHERE id = $1", delivery_id
+        )
+    assert waits_until >= suspension.until

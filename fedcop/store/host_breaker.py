@@ -78,16 +78,19 @@ async def record_failed_attempts(
     suspensions = [
         Suspension(row["host"], row["suspended_until"], row["consecutive_failures"]) for row in rows
     ]
-    if suspensions:
-        await conn.execute(
-            """
-            UPDATE deliveries d SET next_attempt_at = s.until
-            FROM unnest($1::text[], $2::timestamptz[]) AS s(host, until)
-            WHERE d.host = s.host AND d.state = 'pending' AND d.next_attempt_at < s.until
-            """,
-            [s.host for s in suspensions],
-            [s.until for s in suspensions],
-        )
+    # Every pending delivery of a suspended host waits for the suspension's end: those of a host
+    # suspended just now, and those whose failure is recorded after their host was suspended
+    # (attempts in flight when it happened finish later, and their retry time would otherwise
+    # bring them back before the pause is over).
+    await conn.execute(
+        """
+        UPDATE deliveries d SET next_attempt_at = h.suspended_until
+        FROM hosts h
+        WHERE h.host = ANY($1::text[]) AND h.suspended_until > now()
+          AND d.host = h.host AND d.state = 'pending' AND d.next_attempt_at < h.suspended_until
+        """,
+        hosts,
+    )
     return suspensions
 
 
