@@ -19,12 +19,13 @@ CREATE TABLE inbound_mail (
 );
 COMMENT ON TABLE inbound_mail IS 'One message received by mail, waiting to be read or read.';
 COMMENT ON COLUMN inbound_mail.message_id IS
-    'Its Message-ID header (angle brackets kept); a second copy of one Message-ID is not kept. '
-    'NULL: the message had none.';
+    'Its Message-ID header (angle brackets kept); a second copy of one Message-ID to the same '
+    'recipient is not kept. NULL: the message had none.';
 COMMENT ON COLUMN inbound_mail.envelope_from IS
     'The SMTP envelope sender (MAIL FROM); empty for the null sender <> of bounces.';
 COMMENT ON COLUMN inbound_mail.recipients IS
-    'The envelope recipients accepted (all at the node''s mail domain).';
+    'The envelope recipient accepted (at the node''s mail domain): one row per recipient, so '
+    'a message to two reply addresses is read twice, once for each.';
 COMMENT ON COLUMN inbound_mail.raw IS 'The message as received, at most 10 MiB.';
 COMMENT ON COLUMN inbound_mail.source IS 'How it arrived: smtp, lmtp (fedcop mail) or imap.';
 COMMENT ON COLUMN inbound_mail.state IS
@@ -35,7 +36,7 @@ COMMENT ON COLUMN inbound_mail.reason IS 'Why it was refused or dropped, or what
 COMMENT ON COLUMN inbound_mail.post_id IS 'The post it became (state posted).';
 COMMENT ON COLUMN inbound_mail.user_id IS 'The member it was from or, for a bounce, about.';
 COMMENT ON COLUMN inbound_mail.processed_at IS 'When the worker read it; NULL: waiting.';
-CREATE UNIQUE INDEX inbound_mail_message_id ON inbound_mail (message_id)
+CREATE UNIQUE INDEX inbound_mail_message_id ON inbound_mail (message_id, recipients)
     WHERE message_id IS NOT NULL;
 CREATE INDEX inbound_mail_waiting ON inbound_mail (id) WHERE state = 'waiting';
 

@@ -50,7 +50,7 @@ async def mail_secret(pool: Any) -> str:
 
 
 async def receive(
-    pool: Any, raw: bytes, envelope_from: str, recipients: list[str], source: str
+    pool: Any, raw: bytes, envelope_from: str, recipient: str, source: str
 ) -> int | None:
     """Keep a message for the worker; None when it was already kept (same Message-ID)."""
     if source not in SOURCES:
@@ -63,7 +63,7 @@ async def receive(
             conn,
             message_id=message_id,
             envelope_from=envelope_from.strip().strip("<>"),
-            recipients=[r.strip().strip("<>").lower() for r in recipients],
+            recipients=[recipient.strip().strip("<>").lower()],
             raw=raw,
             source=source,
         )

@@ -54,7 +54,8 @@ async def keep(
     value = await conn.fetchval(
         """INSERT INTO inbound_mail (message_id, envelope_from, recipients, raw, source)
            VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (message_id) WHERE message_id IS NOT NULL DO NOTHING RETURNING id""",
+           ON CONFLICT (message_id, recipients) WHERE message_id IS NOT NULL DO NOTHING
+           RETURNING id""",
         message_id,
         envelope_from,
         recipients,
