@@ -9,6 +9,7 @@ from starlette.routing import Route
 from fedcop.services import markdown, profiles, signin
 from fedcop.services import node as node_service
 from fedcop.services.errors import ServiceError
+from fedcop.web.mail import notices as mail_notices
 from fedcop.web.render import go, refused, render, with_retry_after
 from fedcop.web.session import FormRefused, checked_form, sign_in_as, sign_out, viewer
 from federation.html import to_text
@@ -125,6 +126,7 @@ async def settings_page(
         invitations=settings.registrations == "invitation",
         invitation=invitation,
         base=request.app.state.config.base_url,
+        mail_off=await mail_notices.mail_off(request),
     )
 
 

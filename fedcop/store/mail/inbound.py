@@ -190,11 +190,16 @@ async def user_by_email(conn: asyncpg.Connection, address: str) -> int | None:
     return int(value) if value is not None else None
 
 
-async def disabled_notice(conn: asyncpg.Connection, user_id: int) -> tuple[str, datetime] | None:
-    """(address, since) when mail to the member's address is turned off after bounces."""
+async def disabled_notice(
+    conn: asyncpg.Connection, user_id: int
+) -> tuple[str, datetime, str] | None:
+    """(address, since, reason) when mail to the member's address is turned off."""
     row = await conn.fetchrow(
-        """SELECT email, email_disabled_at FROM users
+        """SELECT email, email_disabled_at, email_disabled_reason FROM users
            WHERE actor_id = $1 AND email_disabled_at IS NOT NULL""",
         user_id,
     )
-    return (str(row["email"] or ""), row["email_disabled_at"]) if row else None
+    if row is None:
+        return None
+    reason = str(row["email_disabled_reason"] or "")
+    return str(row["email"] or ""), row["email_disabled_at"], reason
