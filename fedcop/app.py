@@ -56,6 +56,7 @@ from fedcop.web.polls import actions as web_poll_actions
 from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.inbox import InboxWorker
+from fedcop.workers.mail import MailWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 
 
@@ -96,6 +97,7 @@ def create_app(
             app.state.inbox_writer = writer
             app.state.inbox_worker = InboxWorker(ctx)
             app.state.delivery_worker = DeliveryWorker(ctx)
+            app.state.mail_worker = MailWorker(pool, config)
             if run_workers:
                 tasks = [
                     asyncio.create_task(app.state.inbox_worker.run_forever()),
@@ -106,6 +108,11 @@ def create_app(
                     RunningWorker("inbox", app.state.inbox_worker, tasks[0]),
                     RunningWorker("delivery", app.state.delivery_worker, tasks[1]),
                 ]
+                if config.mail_enabled:
+                    tasks.append(asyncio.create_task(app.state.mail_worker.run_forever()))
+                    app.state.running_workers.append(
+                        RunningWorker("mail", app.state.mail_worker, tasks[-1])
+                    )
             yield
         finally:
             for task in tasks:
