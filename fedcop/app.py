@@ -43,6 +43,7 @@ from fedcop.web import feeds as web_feeds
 from fedcop.web import health as web_health
 from fedcop.web import knowledge as web_knowledge
 from fedcop.web import messages as web_messages
+from fedcop.web.mail import unsubscribe as web_mail_unsubscribe
 from fedcop.web import notifications as web_notifications
 from fedcop.web import pages
 from fedcop.web import people as web_people
@@ -152,6 +153,7 @@ def create_app(
             *web_summaries.routes,
             *web_directory.routes,
             *web_messages.routes,
+            *web_mail_unsubscribe.routes,
             *api_routes,
             *wellknown.routes,
             *health.routes,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from markupsafe import Markup
 
@@ -17,6 +18,7 @@ from fedcop.mail.compose import InThread, MailList, compose
 from fedcop.services import accounts
 from fedcop.services.mail import links
 from fedcop.services.mail.outbox import enqueue
+from fedcop.store.mail import choices
 from tests.conftest import make_config, running_app
 from tests.smtp_server import SmtpServer, smtp_server
 
@@ -184,3 +186,46 @@ async def test_with_no_smtp_server_nothing_is_queued(dsn: str) -> None:
             )
             assert queued is None
             assert await conn.fetchval("SELECT count(*) FROM mail_outbox") == 0
+
+
+def _unsubscribe_path(message: Any) -> str:
+    header = str(message["List-Unsubscribe"])
+    url = header.split(",")[0].strip().strip("<>")
+    assert url.startswith("https://alpha.test/")
+    return url.removeprefix("https://alpha.test")
+
+
+async def test_one_click_unsubscribe_works_with_a_bare_post(
+    node: tuple[Any, Config], smtp: SmtpServer
+) -> None:
+    app, config = node
+    ann, gardening = await _post_mail(app, config, thread_id=100, post_id=105, parent=103)
+    await app.state.mail_worker.run_once()
+    path = _unsubscribe_path(smtp.only_message_to("ann@example.org"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=config.base_url) as http:
+        # What a mail provider sends: no cookie, no CSRF token, just the RFC 8058 body.
+        page = await http.get(path)
+        assert page.status_code == 200
+        assert "Stop mail from Gardening" in page.text
+        async with app.state.pool.acquire() as conn:
+            assert await choices.community_mail(conn, ann.id, gardening.id) == "notifications"
+        answer = await http.post(
+            path,
+            content=b"List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert answer.status_code == 200
+        assert "No more mail" in answer.text
+        async with app.state.pool.acquire() as conn:
+            assert await choices.community_mail(conn, ann.id, gardening.id) == "none"
+        # A forged token changes nothing and says so.
+        forged = path[:-3] + ("abc" if not path.endswith("abc") else "xyz")
+        refused = await http.post(
+            forged,
+            content=b"List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert refused.status_code == 404
+        # A POST without the RFC 8058 body is refused.
+        assert (await http.post(path, content=b"")).status_code == 400
