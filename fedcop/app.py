@@ -43,7 +43,6 @@ from fedcop.web import feeds as web_feeds
 from fedcop.web import health as web_health
 from fedcop.web import knowledge as web_knowledge
 from fedcop.web import messages as web_messages
-from fedcop.web.mail import unsubscribe as web_mail_unsubscribe
 from fedcop.web import notifications as web_notifications
 from fedcop.web import pages
 from fedcop.web import people as web_people
@@ -53,6 +52,7 @@ from fedcop.web import tags as web_tags
 from fedcop.web import timeline as web_timeline
 from fedcop.web.headers import PageHeaders
 from fedcop.web.knowledge import remote as web_knowledge_remote
+from fedcop.web.mail import unsubscribe as web_mail_unsubscribe
 from fedcop.web.polls import actions as web_poll_actions
 from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker
