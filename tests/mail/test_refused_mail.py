@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.mail import reply_addresses
-from fedcop.services import accounts, posts
+from fedcop.services import accounts, moderation, posts
 from fedcop.services.mail import inbound
 from fedcop.store.users import set_state
 from tests.live_node import LiveNode
@@ -19,7 +19,7 @@ from tests.mail.inbound_world import (
     send,
     set_email,
 )
-from tests.scene import settle, three_nodes
+from tests.scene import settle, stored, three_nodes
 
 
 async def _thread(alpha: LiveNode) -> posts.Post:
@@ -147,3 +147,38 @@ async def test_a_message_kept_twice_is_read_once(pg_cluster: EmbeddedPostgres) -
             await send(port, raw, "fa@example.org", address)
         assert await read_mail(alpha) == 1
         assert await _reply_count(alpha, thread.id) == 1
+
+
+async def test_a_locked_thread_and_a_ban_hold_for_replies_by_mail(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with three_nodes(pg_cluster) as (alpha, beta, gamma):
+        locked = await _thread(alpha)
+        open_thread = await _thread(alpha)
+        community = f"{alpha.base}/c/stewards"
+        network = alpha.app.state.network
+        await moderation.act(
+            alpha.pool, alpha.config, network, moderator="fa", community_uri=community,
+            action=moderation.Action("lock", locked.uri),
+        )  # fmt: skip
+        await settle(alpha, beta, gamma)
+        bea = await set_email(beta, "bea", "bea@example.org")
+        on_beta = await stored(beta, locked.uri)
+        address = await reply_address_for(beta, bea, on_beta.id)
+        state, reason = await _deliver(
+            beta, message("bea@example.org", address, "Re", "Late."), "bea@example.org", address
+        )
+        assert state == "refused" and "locked" in reason
+
+        await moderation.act(
+            alpha.pool, alpha.config, network, moderator="fa", community_uri=community,
+            action=moderation.Action("ban", f"{beta.base}/u/bea", "off topic"),
+        )  # fmt: skip
+        await settle(alpha, beta, gamma)
+        on_beta = await stored(beta, open_thread.uri)
+        address = await reply_address_for(beta, bea, on_beta.id)
+        state, reason = await _deliver(
+            beta, message("bea@example.org", address, "Re", "Again."), "bea@example.org", address
+        )
+        assert state == "refused" and "banned" in reason
+        assert await _reply_count(beta, on_beta.id) == 0

@@ -140,8 +140,10 @@ async def _reply(
     if refused is not None:
         return Outcome("refused", refused, user_id=target.user_id)
     assert account is not None
-    if post is None or post.deleted_at is not None or community is None:
+    if post is None or post.deleted_at is not None or post.removed_at is not None:
         return Outcome("refused", "the post replied to is gone", user_id=account.user_id)
+    if community is None:
+        return Outcome("refused", "the post replied to is in no community", user_id=account.user_id)
     return await _post(
         pool, config, network, account, message,
         community_uri=community.uri, in_reply_to=post.uri, title=None,
