@@ -135,3 +135,16 @@ async def test_a_relay_attempt_is_refused_at_rcpt(pg_cluster: EmbeddedPostgres) 
         code, text = refused.value.recipients["victim@example.com"]
         assert code == 550 and b"relaying denied" in text
         assert await kept(alpha) == []
+
+
+async def test_a_message_past_the_size_limit_is_refused_and_not_kept(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with three_nodes(pg_cluster) as (alpha, _beta, _gamma):
+        address = f"stewards@{alpha.config.reply_mail_domain}"
+        huge = message("fa@example.org", address, "Big", "x" * (2 * 1024 * 1024))
+        async with mail_listener(alpha) as port:
+            with pytest.raises((smtplib.SMTPSenderRefused, smtplib.SMTPDataError)) as refused:
+                await send(port, huge, "fa@example.org", address)
+        assert refused.value.smtp_code == 552
+        assert await kept(alpha) == []
