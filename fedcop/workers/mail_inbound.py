@@ -87,7 +87,7 @@ async def run(
         )
         if started is not None:
             started.set_result(server.sockets[0].getsockname()[1])
-        loops = [_read_forever(pool, config, network, stop, arrived)]
+        loops = [_read_forever(pool, config, network, stop, arrived, settings)]
         if settings.imap is not None:
             loops.append(_poll_forever(pool, config, settings, stop, arrived))
         await asyncio.gather(*loops)
@@ -101,12 +101,19 @@ async def run(
 
 
 async def _read_forever(
-    pool: Any, config: Config, network: Network, stop: asyncio.Event, arrived: asyncio.Event
+    pool: Any,
+    config: Config,
+    network: Network,
+    stop: asyncio.Event,
+    arrived: asyncio.Event,
+    settings: MailInboundSettings,
 ) -> None:
     while True:
         arrived.clear()
         try:
-            if await inbound.run_once(pool, config, network):
+            if await inbound.run_once(
+                pool, config, network, trusted_authserv_id=settings.trusted_authserv_id
+            ):
                 continue
         except OSError:
             log.exception("reading inbound mail failed; trying again")

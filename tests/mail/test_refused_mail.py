@@ -182,3 +182,36 @@ async def test_a_locked_thread_and_a_ban_hold_for_replies_by_mail(
         )
         assert state == "refused" and "banned" in reason
         assert await _reply_count(beta, on_beta.id) == 0
+
+
+async def test_with_a_trusted_mail_server_only_authenticated_senders_post(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with three_nodes(pg_cluster) as (alpha, _beta, _gamma):
+        thread = await _thread(alpha)
+        fa = await set_email(alpha, "fa", "fa@example.org")
+        address = await reply_address_for(alpha, fa, thread.id)
+        network = alpha.app.state.network
+        cases = [
+            # Written by another server, or a forger: not the trusted one's word.
+            ("mx.elsewhere.net; dmarc=pass header.from=example.org", "refused"),
+            ("mx.alpha.test; dkim=fail header.d=example.org; spf=softfail", "refused"),
+            ("mx.alpha.test; dkim=pass header.d=other.example; spf=none", "refused"),
+            ("mx.alpha.test; dkim=pass header.d=example.org; spf=none", "posted"),
+            ("mx.alpha.test; spf=pass smtp.mailfrom=fa@example.org", "posted"),
+        ]
+        async with mail_listener(alpha) as port:
+            for results, _ in cases:
+                raw = message(
+                    "fa@example.org", address, "Re", "Authenticated?",
+                    Authentication_Results=results,
+                )  # fmt: skip
+                await send(port, raw, "fa@example.org", address)
+        await inbound.run_once(
+            alpha.pool, alpha.config, network, trusted_authserv_id="mx.alpha.test"
+        )
+        states = [mail.state for mail in await kept(alpha)]
+        assert states == [state for _, state in cases]
+        reasons = [mail.reason or "" for mail in await kept(alpha)]
+        assert reasons[0] == "no Authentication-Results from mx.alpha.test"
+        assert await _reply_count(alpha, thread.id) == 2

@@ -21,7 +21,7 @@ import secrets
 from typing import Any
 
 from fedcop.config import Config
-from fedcop.mail import reading, reply_addresses
+from fedcop.mail import authentication, reading, reply_addresses
 from fedcop.mail.reply_text import reply_text
 from fedcop.network import Network
 from fedcop.services import posts
@@ -69,8 +69,15 @@ async def receive(
         )
 
 
-async def run_once(pool: Any, config: Config, network: Network, limit: int = BATCH) -> int:
-    """Read the waiting messages (up to `limit`); how many were read."""
+async def run_once(
+    pool: Any,
+    config: Config,
+    network: Network,
+    limit: int = BATCH,
+    trusted_authserv_id: str | None = None,
+) -> int:
+    """Read the waiting messages (up to `limit`); how many were read. `trusted_authserv_id`:
+    a person's mail must carry that server's DMARC, DKIM or SPF pass (mail.authentication)."""
     secret = await mail_secret(pool)
     done = 0
     while done < limit:
@@ -80,7 +87,7 @@ async def run_once(pool: Any, config: Config, network: Network, limit: int = BAT
                 return done
             mail = waiting[0]
             try:
-                outcome = await _process(pool, config, network, secret, mail)
+                outcome = await _process(pool, config, network, secret, mail, trusted_authserv_id)
             except Exception as error:  # a broken message must not stop the queue
                 log.exception("inbound mail %s could not be read", mail.id)
                 outcome = Outcome("dropped", f"unreadable: {type(error).__name__}")
@@ -97,7 +104,12 @@ async def run_once(pool: Any, config: Config, network: Network, limit: int = BAT
 
 
 async def _process(
-    pool: Any, config: Config, network: Network, secret: str, mail: InboundMail
+    pool: Any,
+    config: Config,
+    network: Network,
+    secret: str,
+    mail: InboundMail,
+    trusted_authserv_id: str | None,
 ) -> Outcome:
     message = reading.read(mail.raw, mail.envelope_from)
     domain = config.reply_mail_domain
@@ -105,6 +117,12 @@ async def _process(
         return await bounces.received(pool, secret, domain, mail)
     if message.automatic is not None:
         return Outcome("dropped", message.automatic)
+    if trusted_authserv_id:
+        unvouched = authentication.refusal(
+            reading.parse(mail.raw), trusted_authserv_id, message.from_address
+        )
+        if unvouched is not None:
+            return Outcome("refused", unvouched)
     recipient = mail.recipients[0] if mail.recipients else ""
     local = (reply_addresses.split_address(recipient) or ("", ""))[0]
     if local.lower().startswith(reply_addresses.REPLY_PREFIX):
