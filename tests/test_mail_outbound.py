@@ -229,3 +229,30 @@ async def test_one_click_unsubscribe_works_with_a_bare_post(
         assert refused.status_code == 404
         # A POST without the RFC 8058 body is refused.
         assert (await http.post(path, content=b"")).status_code == 400
+
+
+def test_smtp_settings_come_from_the_environment() -> None:
+    from fedcop.config import ConfigError, environment_of, load_config
+
+    off = load_config(environ={"FEDCOP_BASE_URL": "https://cop.example.org"})
+    assert not off.mail_enabled and off.mail_from_address == "noreply@cop.example.org"
+    config = load_config(
+        environ={
+            "FEDCOP_BASE_URL": "https://cop.example.org",
+            "FEDCOP_SMTP_HOST": "smtp.example.org",
+            "FEDCOP_SMTP_SECURITY": "TLS",
+            "FEDCOP_SMTP_USER": "cop",
+            "FEDCOP_SMTP_PASSWORD": "secret",
+            "FEDCOP_MAIL_FROM": "community@example.org",
+        }
+    )
+    assert config.mail_enabled and config.smtp_port == 465 and config.smtp_security == "tls"
+    assert (config.smtp_user, config.smtp_password) == ("cop", "secret")
+    assert config.mail_from_address == "community@example.org"
+    assert not config.dkim_enabled
+    # serve --workers hands the same settings to its processes.
+    assert load_config(environ=environment_of(config)) == config
+    with pytest.raises(ConfigError, match="FEDCOP_SMTP_SECURITY"):
+        load_config(environ={"FEDCOP_SMTP_HOST": "x", "FEDCOP_SMTP_SECURITY": "ssl"})
+    with pytest.raises(ConfigError, match="FEDCOP_MAIL_FROM"):
+        load_config(environ={"FEDCOP_MAIL_FROM": "not an address"})
