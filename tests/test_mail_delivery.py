@@ -5,6 +5,7 @@ Time moves by rewriting the queue's rows (never by sleeping).
 
 from __future__ import annotations
 
+import argparse
 import base64
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from fedcop import admin_commands
 from fedcop.config import Config
 from fedcop.mail.compose import MailList, compose
 from fedcop.services.mail import outbox
@@ -122,8 +124,14 @@ async def test_mail_refused_for_a_day_is_given_up_with_the_error_kept(
     assert (
         "451" in report.given_up[0].last_error and "still failing" in report.given_up[0].last_error
     )
-    lines = outbox.queue_lines(report, mail_enabled=True)
-    assert any("still failing" in line for line in lines)
+    # What `fedcop admin queue` prints (the command's own code, in this process).
+    args = argparse.Namespace(admin_command="queue", queue_command=None)
+    lines = await admin_commands._act(app.state.pool, config, args)
+    assert "mail        waiting 0 (of which failing 0), sent 0, given up 1" in lines
+    assert any(
+        line.startswith(f"  {mail_id} ") and "ann@example.org" in line and "still failing" in line
+        for line in lines
+    )
     # Given up: never tried again.
     await _make_due(app)
     assert await app.state.mail_worker.run_once() == 0

@@ -229,3 +229,56 @@ async def test_one_click_unsubscribe_works_with_a_bare_post(
         assert refused.status_code == 404
         # A POST without the RFC 8058 body is refused.
         assert (await http.post(path, content=b"")).status_code == 400
+
+
+def test_smtp_settings_come_from_the_environment() -> None:
+    from fedcop.config import ConfigError, environment_of, load_config
+
+    off = load_config(environ={"FEDCOP_BASE_URL": "https://cop.example.org"})
+    assert not off.mail_enabled and off.mail_from_address == "noreply@cop.example.org"
+    config = load_config(
+        environ={
+            "FEDCOP_BASE_URL": "https://cop.example.org",
+            "FEDCOP_SMTP_HOST": "smtp.example.org",
+            "FEDCOP_SMTP_SECURITY": "TLS",
+            "FEDCOP_SMTP_USER": "cop",
+            "FEDCOP_SMTP_PASSWORD": "secret",
+            "FEDCOP_MAIL_FROM": "community@example.org",
+        }
+    )
+    assert config.mail_enabled and config.smtp_port == 465 and config.smtp_security == "tls"
+    assert (config.smtp_user, config.smtp_password) == ("cop", "secret")
+    assert config.mail_from_address == "community@example.org"
+    assert not config.dkim_enabled
+    # serve --workers hands the same settings to its processes.
+    assert load_config(environ=environment_of(config)) == config
+    with pytest.raises(ConfigError, match="FEDCOP_SMTP_SECURITY"):
+        load_config(environ={"FEDCOP_SMTP_HOST": "x", "FEDCOP_SMTP_SECURITY": "ssl"})
+    with pytest.raises(ConfigError, match="FEDCOP_MAIL_FROM"):
+        load_config(environ={"FEDCOP_MAIL_FROM": "not an address"})
+
+
+async def test_unsubscribing_from_all_stops_every_community_of_the_member(
+    node: tuple[Any, Config],
+) -> None:
+    app, config = node
+    ann, gardening = await _post_mail(app, config, thread_id=100, post_id=100, parent=None)
+    beekeeping = await accounts.create_community(
+        app.state.pool, config, "beekeeping", title="Bees", owner="ann"
+    )
+    bob = await accounts.create_user(app.state.pool, config, "bob", "long enough")
+    async with app.state.pool.acquire() as conn:
+        await choices.set_community_mail(conn, ann.id, beekeeping.id, "daily")
+        await choices.set_community_mail(conn, bob.id, gardening.id, "every")
+        url = await links.unsubscribe_url(conn, config, ann.id, None)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=config.base_url) as http:
+        page = await http.get(url)
+        assert "every community on" in page.text
+        answer = await http.post(url, data={"List-Unsubscribe": "One-Click"})
+        assert answer.status_code == 200
+    async with app.state.pool.acquire() as conn:
+        assert await choices.community_mail(conn, ann.id, gardening.id) == "none"
+        assert await choices.community_mail(conn, ann.id, beekeeping.id) == "none"
+        # Nobody else's choice moves.
+        assert await choices.community_mail(conn, bob.id, gardening.id) == "every"

@@ -69,6 +69,8 @@ async def run_queue_workers(
         if "mail" in kinds and config.mail_enabled:
             mail = MailWorker(pool, config)
             loops += [mail.run_forever(stop) for _ in range(concurrency)]
+        elif "mail" in kinds and list(kinds) == ["mail"]:
+            log.warning("mail worker: no SMTP server configured (FEDCOP_SMTP_HOST): mail is off")
         log.info(
             "queue workers running: %s, %d claim loop(s) each", " and ".join(kinds), concurrency
         )

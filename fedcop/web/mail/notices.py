@@ -1,6 +1,6 @@
-"""What a member is told on the web about their mail: mail to their address is turned off
-because it kept bouncing (services.mail.bounces). Shown on the home page and the settings page;
-it goes away when the member gives an address again (which clears users.email_disabled_at)."""
+"""What a member is told on the home page about their mail: mail to their address is turned
+off because it kept bouncing (services.mail.bounces). The settings page says it too, beside the
+address. It goes away when the member gives an address again (clearing users.email_disabled_at)."""
 
 from __future__ import annotations
 
