@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.mail import reply_addresses
 from fedcop.services import accounts, moderation, posts
-from fedcop.services.mail import inbound
+from fedcop.services.mail import inbound, inbound_report
 from fedcop.store.users import set_state
 from tests.live_node import LiveNode
 from tests.mail.inbound_world import (
@@ -91,6 +91,10 @@ async def test_forged_expired_and_mismatched_replies_are_refused(
         assert (state, reason) == ("refused", "the member's account is suspended")
 
         assert await _reply_count(alpha, thread.id) == 0
+        # The operator reads the reasons in `fedcop admin queue`.
+        report = await inbound_report.lines(alpha.pool)
+        assert report[0] == "inbound mail waiting 0, posted 0, refused 5, dropped 0, bounce 0"
+        assert any(line.endswith("refused: reply address forged") for line in report)
         await settle(alpha, beta, gamma)
 
 

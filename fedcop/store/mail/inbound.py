@@ -203,3 +203,21 @@ async def disabled_notice(
         return None
     reason = str(row["email_disabled_reason"] or "")
     return str(row["email"] or ""), row["email_disabled_at"], reason
+
+
+async def counts(conn: asyncpg.Connection) -> dict[str, int]:
+    """How many inbound messages are in each state."""
+    rows = await conn.fetch("SELECT state, count(*) AS n FROM inbound_mail GROUP BY state")
+    return {row["state"]: int(row["n"]) for row in rows}
+
+
+async def latest_refused(conn: asyncpg.Connection, limit: int = 20) -> list[asyncpg.Record]:
+    """The newest refused or dropped messages: id, when, sender, recipient, state, reason."""
+    return list(
+        await conn.fetch(
+            """SELECT id, received_at, envelope_from, recipients[1] AS recipient, state, reason
+               FROM inbound_mail WHERE state IN ('refused', 'dropped')
+               ORDER BY id DESC LIMIT $1""",
+            limit,
+        )
+    )
