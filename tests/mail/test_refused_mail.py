@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.mail import reply_addresses
-from fedcop.services import accounts, moderation, posts
+from fedcop.services import accounts, follows, moderation, posts
 from fedcop.services.mail import inbound, inbound_report
 from fedcop.store.users import set_state
 from tests.live_node import LiveNode
@@ -219,3 +219,33 @@ async def test_with_a_trusted_mail_server_only_authenticated_senders_post(
         reasons = [mail.reason or "" for mail in await kept(alpha)]
         assert reasons[0] == "no Authentication-Results from mx.alpha.test"
         assert await _reply_count(alpha, thread.id) == 2
+
+
+async def test_a_member_who_left_a_members_only_community_posts_nothing_by_mail(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with three_nodes(pg_cluster) as (alpha, _beta, _gamma):
+        network = alpha.app.state.network
+        await accounts.create_community(
+            alpha.pool, alpha.config, "circle", title="Inner circle", owner="fa", private=True
+        )
+        circle = f"{alpha.base}/c/circle"
+        await accounts.create_user(alpha.pool, alpha.config, "ann", "long enough")
+        await follows.join(alpha.pool, alpha.config, network, "ann", circle)
+        await follows.decide_request(
+            alpha.pool, alpha.config, "circle", f"{alpha.base}/u/ann", approve=True
+        )
+        thread = await posts.write(
+            alpha.pool, alpha.config, network,
+            author="ann", community_uri=circle, title="Private", content="Between us.",
+        )  # fmt: skip
+        ann = await set_email(alpha, "ann", "ann@example.org")
+        address = await reply_address_for(alpha, ann, thread.id)
+        raw = message("ann@example.org", address, "Re", "Still here.")
+        state, reason = await _deliver(alpha, raw, "ann@example.org", address)
+        assert state == "posted", reason
+        await follows.leave(alpha.pool, alpha.config, "ann", circle)
+        raw = message("ann@example.org", address, "Re", "Gone, yet writing.")
+        state, reason = await _deliver(alpha, raw, "ann@example.org", address)
+        assert (state, reason) == ("refused", "the sender is no longer a member of circle")
+        assert await _reply_count(alpha, thread.id) == 1

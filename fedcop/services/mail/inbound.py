@@ -162,6 +162,16 @@ async def _reply(
         return Outcome("refused", "the post replied to is gone", user_id=account.user_id)
     if community is None:
         return Outcome("refused", "the post replied to is in no community", user_id=account.user_id)
+    if community.members_only:
+        async with pool.acquire() as conn:
+            member = await follow_store.is_accepted_follower(conn, account.user_id, community.id)
+        if not member:
+            # A reply address outlives a membership: a member who left posts nothing there.
+            return Outcome(
+                "refused",
+                f"the sender is no longer a member of {community.username}",
+                user_id=account.user_id,
+            )
     return await _post(
         pool, config, network, account, message,
         community_uri=community.uri, in_reply_to=post.uri, title=None,
