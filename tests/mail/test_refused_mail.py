@@ -249,3 +249,19 @@ async def test_a_member_who_left_a_members_only_community_posts_nothing_by_mail(
         state, reason = await _deliver(alpha, raw, "ann@example.org", address)
         assert (state, reason) == ("refused", "the sender is no longer a member of circle")
         assert await _reply_count(alpha, thread.id) == 1
+
+
+async def test_messages_read_a_month_ago_are_forgotten(pg_cluster: EmbeddedPostgres) -> None:
+    async with three_nodes(pg_cluster) as (alpha, _beta, _gamma):
+        address = f"stewards@{alpha.config.reply_mail_domain}"
+        for subject in ("old", "recent"):
+            raw = message("nobody@example.org", address, subject, "Hi")
+            await _deliver(alpha, raw, "nobody@example.org", address)
+        first = (await kept(alpha))[0]
+        async with alpha.pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE inbound_mail SET processed_at = now() - interval '31 days' WHERE id = $1",
+                first.id,
+            )
+        assert await read_mail(alpha) == 0
+        assert [mail.id for mail in await kept(alpha)] == [first.id + 1]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from fedcop.config import Config
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 BATCH = 20
+# How long a read message (and the reason it was refused or dropped) is kept.
+KEEP_READ_MAIL = timedelta(days=30)
+FORGET_BATCH = 500
 SOURCES = ("smtp", "lmtp", "imap")
 
 
@@ -84,6 +88,8 @@ async def run_once(
         async with pool.acquire() as conn, conn.transaction():
             waiting = await inbound_store.claim_waiting(conn, 1)
             if not waiting:
+                # Idle: messages read long ago go (their raw bytes are the bulk of the table).
+                await inbound_store.forget_read_before(conn, KEEP_READ_MAIL, FORGET_BATCH)
                 return done
             mail = waiting[0]
             try:

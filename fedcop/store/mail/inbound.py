@@ -221,3 +221,16 @@ async def latest_refused(conn: asyncpg.Connection, limit: int = 20) -> list[asyn
             limit,
         )
     )
+
+
+async def forget_read_before(conn: asyncpg.Connection, age: timedelta, limit: int) -> int:
+    """Delete up to `limit` messages read more than `age` ago; how many went."""
+    result = await conn.execute(
+        """DELETE FROM inbound_mail WHERE id IN (
+               SELECT id FROM inbound_mail
+               WHERE state <> 'waiting' AND processed_at < now() - $1::interval
+               ORDER BY id LIMIT $2)""",
+        age,
+        limit,
+    )
+    return int(result.split()[-1])
