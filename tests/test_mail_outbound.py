@@ -256,6 +256,16 @@ def test_smtp_settings_come_from_the_environment() -> None:
         load_config(environ={"FEDCOP_SMTP_HOST": "x", "FEDCOP_SMTP_SECURITY": "ssl"})
     with pytest.raises(ConfigError, match="FEDCOP_MAIL_FROM"):
         load_config(environ={"FEDCOP_MAIL_FROM": "not an address"})
+    with pytest.raises(ConfigError, match="all three"):
+        load_config(environ={"FEDCOP_DKIM_SELECTOR": "fedcop"})
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(
+            environ={
+                "FEDCOP_DKIM_KEY_FILE": "/nonexistent/dkim.pem",
+                "FEDCOP_DKIM_SELECTOR": "fedcop",
+                "FEDCOP_DKIM_DOMAIN": "example.org",
+            }
+        )
 
 
 async def test_unsubscribing_from_all_stops_every_community_of_the_member(
