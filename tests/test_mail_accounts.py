@@ -252,3 +252,23 @@ async def test_with_no_smtp_server_admin_says_mail_is_off(dsn: str) -> None:
         assert "This node sends no mail yet" in saved.text
         async with app.state.pool.acquire() as conn:
             assert await conn.fetchval("SELECT count(*) FROM mail_outbox") == 0
+
+
+async def test_mail_turned_off_by_bounces_shows_in_settings_and_saving_turns_it_back_on(
+    node: tuple[Any, Config], smtp: SmtpServer
+) -> None:
+    app, config = node
+    ann = await _confirmed(app, config, "ann", "ann@example.org")
+    async with app.state.pool.acquire() as conn:
+        assert await addresses.deliverable_address(conn, ann) == "ann@example.org"
+        await addresses.turn_off_after_bounces(conn, ann, "550 5.1.1 mailbox unavailable")
+        assert await addresses.deliverable_address(conn, ann) is None
+    web = Web(app, config)
+    await web.sign_in("ann", PASSWORD)
+    page = await web.open("/settings")
+    assert "Mail to this address is turned off" in page.text
+    assert "550 5.1.1 mailbox unavailable" in page.text
+    await web.submit("/settings/email", email="ann@example.org")
+    async with app.state.pool.acquire() as conn:
+        assert await addresses.deliverable_address(conn, ann) == "ann@example.org"
+    assert "turned off" not in (await web.open("/settings")).text

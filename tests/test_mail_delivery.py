@@ -193,3 +193,20 @@ async def test_dkim_signed_mail_verifies_against_the_published_key(
     tampered = received.data.replace(b"Confirm my address", b"Confirm my adress!")
     assert tampered != received.data
     assert not dkim.verify(tampered, dnsfunc=dns)
+
+
+async def test_sent_mail_is_kept_a_week_then_deleted(
+    node: tuple[Any, Config], smtp: SmtpServer
+) -> None:
+    app, config = node
+    old = await _queue_one(app, config)
+    recent = await _queue_one(app, config)
+    assert await app.state.mail_worker.run_once() == 2
+    async with app.state.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE mail_outbox SET sent_at = now() - interval '8 days' WHERE id = $1", old
+        )
+    assert await app.state.mail_worker.run_once() == 0
+    async with app.state.pool.acquire() as conn:
+        left = await conn.fetch("SELECT id FROM mail_outbox ORDER BY id")
+    assert [row["id"] for row in left] == [recent]

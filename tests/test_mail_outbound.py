@@ -6,6 +6,8 @@ transaction) -> the mail worker's run_once() -> aiosmtpd -> parsed with the stan
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -256,6 +258,16 @@ def test_smtp_settings_come_from_the_environment() -> None:
         load_config(environ={"FEDCOP_SMTP_HOST": "x", "FEDCOP_SMTP_SECURITY": "ssl"})
     with pytest.raises(ConfigError, match="FEDCOP_MAIL_FROM"):
         load_config(environ={"FEDCOP_MAIL_FROM": "not an address"})
+    with pytest.raises(ConfigError, match="all three"):
+        load_config(environ={"FEDCOP_DKIM_SELECTOR": "fedcop"})
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(
+            environ={
+                "FEDCOP_DKIM_KEY_FILE": "/nonexistent/dkim.pem",
+                "FEDCOP_DKIM_SELECTOR": "fedcop",
+                "FEDCOP_DKIM_DOMAIN": "example.org",
+            }
+        )
 
 
 async def test_unsubscribing_from_all_stops_every_community_of_the_member(
@@ -282,3 +294,20 @@ async def test_unsubscribing_from_all_stops_every_community_of_the_member(
         assert await choices.community_mail(conn, ann.id, beekeeping.id) == "none"
         # Nobody else's choice moves.
         assert await choices.community_mail(conn, bob.id, gardening.id) == "every"
+
+
+def test_a_title_with_line_breaks_can_not_add_headers() -> None:
+    config = make_config(smtp_host="127.0.0.1")
+    message = compose(
+        config,
+        to="ann@example.org",
+        subject="Tomatoes\r\nBcc: everyone@example.org",
+        template="confirm_email.txt.html",
+        context={"name": "Ann", "email": "ann@example.org", "confirm_url": "https://a.test/c"},
+        sender_name="Bob\nX-Evil: 1",
+        mail_list=MailList(name="gardening", title='Garden\r\n"ing"'),
+    )
+    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    assert parsed["Bcc"] is None and parsed["X-Evil"] is None
+    assert parsed["Subject"] == "Tomatoes Bcc: everyone@example.org"
+    assert parsed["List-Id"] == "\"Garden 'ing'\" <gardening.alpha.test>"

@@ -59,6 +59,8 @@ async def set_address(pool: Any, config: Config, user: User, value: str) -> str 
                 raise NameTaken("another account here uses that address: give another one")
         current = await address_store.email_of(conn, user.actor.id)
         if current is not None and current.email == email and current.confirmed:
+            # The same confirmed address saved again: mail to it goes out again after bounces.
+            await address_store.enable_email(conn, user.actor.id)
             return email
         await address_store.set_email(conn, user.actor.id, email)
         if email is not None:
@@ -114,6 +116,18 @@ async def check_may_post(conn: asyncpg.Connection, user_id: int) -> None:
     found = await address_store.email_of(conn, user_id)
     if found is None or not found.confirmed:
         raise InvalidInput(NEEDS_CONFIRMED_EMAIL)
+
+
+async def deliverable_address(conn: asyncpg.Connection, user_id: int) -> str | None:
+    """Where mail for the member may go: her confirmed address, unless bounces turned it off."""
+    found = await address_store.email_of(conn, user_id)
+    return found.email if found is not None and found.deliverable else None
+
+
+async def turn_off_after_bounces(conn: asyncpg.Connection, user_id: int, reason: str) -> None:
+    """Stop mail to the member's address (bounces); settings tell her why. A new address, or
+    saving the same one again, turns it back on."""
+    await address_store.disable_email(conn, user_id, reason[:500])
 
 
 async def account_email(pool: Any, user_id: int) -> address_store.AccountEmail | None:

@@ -89,6 +89,17 @@ async def disable_email(conn: asyncpg.Connection, user_id: int, reason: str) -> 
     )
 
 
+async def enable_email(conn: asyncpg.Connection, user_id: int) -> None:
+    """Mail to the account's address goes out again (the member asked, after bounces)."""
+    await conn.execute(
+        """
+        UPDATE users SET email_disabled_at = NULL, email_disabled_reason = NULL
+        WHERE actor_id = $1
+        """,
+        user_id,
+    )
+
+
 async def confirmed_email_required(conn: asyncpg.Connection) -> bool:
     return bool(await conn.fetchval("SELECT require_confirmed_email FROM node"))
 
