@@ -172,17 +172,6 @@ async def bounces_since(
     return int(row["hard"]), int(row["soft"])
 
 
-async def disable_address(conn: asyncpg.Connection, address: str, reason: str) -> list[int]:
-    """Turn mail off for the accounts with this address; the ones newly turned off."""
-    rows = await conn.fetch(
-        """UPDATE users SET email_disabled_at = now(), email_disabled_reason = $2
-           WHERE lower(email) = lower($1) AND email_disabled_at IS NULL RETURNING actor_id""",
-        address,
-        reason,
-    )
-    return [row["actor_id"] for row in rows]
-
-
 async def user_by_email(conn: asyncpg.Connection, address: str) -> int | None:
     value = await conn.fetchval(
         "SELECT actor_id FROM users WHERE lower(email) = lower($1)", address
