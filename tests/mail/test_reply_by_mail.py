@@ -6,6 +6,7 @@ alpha has the community "stewards" and its facilitator fa; bea (beta) and gus (g
 from __future__ import annotations
 
 import smtplib
+from email.message import EmailMessage
 
 import pytest
 
@@ -148,3 +149,31 @@ async def test_a_message_past_the_size_limit_is_refused_and_not_kept(
                 await send(port, huge, "fa@example.org", address)
         assert refused.value.smtp_code == 552
         assert await kept(alpha) == []
+
+
+async def test_an_html_reply_with_an_attachment_posts_the_text_and_records_the_attachment(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with three_nodes(pg_cluster) as (alpha, _beta, _gamma):
+        thread = await _thread(alpha)
+        fa = await set_email(alpha, "fa", "fa@example.org")
+        address = await reply_address_for(alpha, fa, thread.id)
+        mail = EmailMessage()
+        mail["From"] = "fa@example.org"
+        mail["To"] = address
+        mail["Subject"] = "Re: Retention of raw data"
+        mail["Message-ID"] = "<html-reply@example.org>"
+        mail.set_content(
+            "<p>Our schedule is <em>attached</em>.</p>"
+            '<div class="gmail_quote">On Mon, Fa wrote:<blockquote>How long?</blockquote></div>',
+            subtype="html",
+        )
+        mail.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="s.pdf")
+        async with mail_listener(alpha) as port:
+            await send(port, bytes(mail), "fa@example.org", address)
+        await read_mail(alpha)
+        [kept_mail] = await kept(alpha)
+        assert (kept_mail.state, kept_mail.reason) == ("posted", "1 attachment(s) not posted")
+        reply = await _post(alpha, kept_mail.post_id)
+        assert reply.source == "Our schedule is *attached*."
+        assert reply.attachments == []
