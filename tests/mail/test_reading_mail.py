@@ -78,3 +78,8 @@ def test_imap_messages_are_routed_by_the_headers_the_server_added() -> None:
     )
     raw = b"To: Someone <someone@elsewhere.example>, Stewards@Mail.Cop.Example\r\n\r\nhi\r\n"
     assert imap_recipients(raw, "mail.cop.example") == ("", ["stewards@mail.cop.example"])
+
+
+def test_bottom_posting_keeps_the_answer_below_the_quote() -> None:
+    body = "On Mon, 7 Dec 2026, Alice wrote:\n> How long?\n> Asking.\n\nTen years.\n-- \nBob\n"
+    assert reply_text(body) == "Ten years."
