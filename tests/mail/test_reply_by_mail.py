@@ -5,6 +5,7 @@ alpha has the community "stewards" and its facilitator fa; bea (beta) and gus (g
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
 from email.message import EmailMessage
 
@@ -177,3 +178,46 @@ async def test_an_html_reply_with_an_attachment_posts_the_text_and_records_the_a
         reply = await _post(alpha, kept_mail.post_id)
         assert reply.source == "Our schedule is *attached*."
         assert reply.attachments == []
+
+
+async def test_lmtp_answers_once_per_recipient_and_keeps_one_row_each(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    # Postfix's lmtp: transport hands one message for several recipients at once (RFC 2033).
+    async with three_nodes(pg_cluster) as (alpha, _beta, _gamma):
+        domain = alpha.config.reply_mail_domain
+        async with mail_listener(alpha, lmtp=True) as port:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+
+            async def answer() -> list[bytes]:
+                lines = [await reader.readline()]
+                while lines[-1][3:4] == b"-":
+                    lines.append(await reader.readline())
+                return lines
+
+            await answer()
+            commands = [
+                b"LHLO mx.example.org",
+                b"MAIL FROM:<fa@example.org>",
+                f"RCPT TO:<stewards@{domain}>".encode(),
+                b"RCPT TO:<elsewhere@example.com>",
+                f"RCPT TO:<nobody@{domain}>".encode(),
+                b"DATA",
+            ]
+            answers = []
+            for command in commands:
+                writer.write(command + b"\r\n")
+                await writer.drain()
+                answers.append((await answer())[-1][:3])
+            assert answers == [b"250", b"250", b"250", b"550", b"250", b"354"]
+            writer.write(b"Message-ID: <two@example.org>\r\nSubject: x\r\n\r\nhi\r\n.\r\n")
+            await writer.drain()
+            per_recipient = [(await answer())[0][:3], (await answer())[0][:3]]
+            assert per_recipient == [b"250", b"250"]
+            writer.write(b"QUIT\r\n")
+            await writer.drain()
+            writer.close()
+        assert sorted(mail.recipients[0] for mail in await kept(alpha)) == [
+            f"nobody@{domain}",
+            f"stewards@{domain}",
+        ]
