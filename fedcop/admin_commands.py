@@ -23,6 +23,8 @@ from fedcop.db.migrate import apply_migrations
 from fedcop.node import NodeDatabase
 from fedcop.services import admin as admin_service
 from fedcop.services import keys as key_service
+from fedcop.services.mail import inbound_report as mail_inbound_report
+from fedcop.services.mail import outbox as mail_outbox
 from fedcop.store.admin import QueueCounts, StuckItem
 
 WithPool = Callable[[Config, Callable[[Any, Config], Awaitable[None]]], None]
@@ -75,7 +77,10 @@ def add_commands(commands: Any, add_common: AddCommon) -> None:
         commands.choices[name].add_argument("host", metavar="HOST", help="e.g. spam.example")
     add_common(command("list-blocks", "list blocked domains"))
 
-    queue = command("queue", "show both queues: counts by state, the oldest due item, failed items")
+    queue = command(
+        "queue",
+        "show the queues (inbound, deliveries, mail): counts, the oldest due item, failed items",
+    )
     add_common(queue)
     queue_commands = queue.add_subparsers(dest="queue_command", metavar="ACTION")
     retry = queue_commands.add_parser(
@@ -166,7 +171,12 @@ async def _act(pool: Any, config: Config, args: argparse.Namespace) -> list[str]
     if action == "queue":
         if args.queue_command == "retry":
             return await _retry(pool, args)
-        return _queue_lines(await admin_service.queue_report(pool))
+        mail_report = await mail_outbox.queue_report(pool)
+        return (
+            _queue_lines(await admin_service.queue_report(pool))
+            + mail_outbox.queue_lines(mail_report, config.mail_enabled)
+            + await mail_inbound_report.lines(pool)
+        )
     if action == "rotate-key":
         return await _rotate(pool, config, args)
     raise AssertionError(f"unknown admin command {action}")

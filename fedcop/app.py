@@ -52,10 +52,13 @@ from fedcop.web import tags as web_tags
 from fedcop.web import timeline as web_timeline
 from fedcop.web.headers import PageHeaders
 from fedcop.web.knowledge import remote as web_knowledge_remote
+from fedcop.web.mail import accounts as web_mail_accounts
+from fedcop.web.mail import unsubscribe as web_mail_unsubscribe
 from fedcop.web.polls import actions as web_poll_actions
 from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.inbox import InboxWorker
+from fedcop.workers.mail import MailWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 
 
@@ -96,6 +99,7 @@ def create_app(
             app.state.inbox_writer = writer
             app.state.inbox_worker = InboxWorker(ctx)
             app.state.delivery_worker = DeliveryWorker(ctx)
+            app.state.mail_worker = MailWorker(pool, config)
             if run_workers:
                 tasks = [
                     asyncio.create_task(app.state.inbox_worker.run_forever()),
@@ -106,6 +110,11 @@ def create_app(
                     RunningWorker("inbox", app.state.inbox_worker, tasks[0]),
                     RunningWorker("delivery", app.state.delivery_worker, tasks[1]),
                 ]
+                if config.mail_enabled:
+                    tasks.append(asyncio.create_task(app.state.mail_worker.run_forever()))
+                    app.state.running_workers.append(
+                        RunningWorker("mail", app.state.mail_worker, tasks[-1])
+                    )
             yield
         finally:
             for task in tasks:
@@ -145,6 +154,8 @@ def create_app(
             *web_summaries.routes,
             *web_directory.routes,
             *web_messages.routes,
+            *web_mail_unsubscribe.routes,
+            *web_mail_accounts.routes,
             *api_routes,
             *wellknown.routes,
             *health.routes,

@@ -61,6 +61,13 @@ environment variables (a flag wins over its variable):
                                   default text
   FEDCOP_LOG_LEVEL                debug, info (one access line per request), warning or error;
                                   default info
+  FEDCOP_SMTP_HOST                the SMTP server outbound mail goes through; unset: mail off
+  FEDCOP_SMTP_PORT                its port; default 587 (starttls), 465 (tls), 25 (none)
+  FEDCOP_SMTP_SECURITY            starttls, tls (implicit TLS) or none; default starttls
+  FEDCOP_SMTP_USER, FEDCOP_SMTP_PASSWORD  the SMTP login, if the server asks for one
+  FEDCOP_MAIL_FROM                the From address of every mail; default noreply@HOST
+  FEDCOP_DKIM_KEY_FILE, FEDCOP_DKIM_SELECTOR, FEDCOP_DKIM_DOMAIN
+                                  sign outgoing mail with DKIM (all three set); default off
 """
 
 
@@ -125,8 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
         "worker",
         help="run the queue workers only (no HTTP), beside `serve --no-workers` processes",
         description="Run queue workers until SIGTERM or SIGINT (each finishes its current batch "
-        "first). With neither --inbox nor --delivery, both kinds run. With the embedded database "
-        "a worker joins the running `serve` of its data directory; on other machines set "
+        "first). With none of --inbox, --delivery, --mail, all kinds run. With the embedded "
+        "database a worker joins the running `serve` of its data directory; on other machines set "
         "FEDCOP_DATABASE_URL.",
         epilog=ENVIRONMENT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -134,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(worker)
     worker.add_argument("--inbox", action="store_true", help="run the inbox worker")
     worker.add_argument("--delivery", action="store_true", help="run the delivery worker")
+    worker.add_argument(
+        "--mail", action="store_true", help="run the outbound mail worker (needs FEDCOP_SMTP_HOST)"
+    )
     worker.add_argument(
         "--concurrency",
         type=int,
@@ -154,6 +164,33 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="allow fetching from and delivering to loopback/private addresses "
         "[FEDCOP_ALLOW_PRIVATE_ADDRESSES, off]",
+    )
+
+    mail = commands.add_parser(
+        "mail",
+        help="receive mail: the SMTP/LMTP listener the node's mail server hands replies to",
+        description="Listen for mail to the node's mail domain (FEDCOP_MAIL_DOMAIN): replies "
+        "to reply addresses, new threads to community addresses, delivery reports. Each message "
+        "is kept in the database first, then read. Optionally polls an IMAP mailbox too "
+        "(FEDCOP_IMAP_HOST, FEDCOP_IMAP_USER, FEDCOP_IMAP_PASSWORD, FEDCOP_IMAP_FOLDER). Runs "
+        "until SIGTERM or SIGINT.",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common(mail)
+    mail.add_argument(
+        "--listen-host", metavar="ADDR", help="address to listen on [FEDCOP_MAIL_LISTEN_HOST, "
+        "127.0.0.1]"
+    )  # fmt: skip
+    mail.add_argument("--listen-port", metavar="PORT", help="port [FEDCOP_MAIL_LISTEN_PORT, 2525]")
+    mail.add_argument(
+        "--lmtp",
+        action="store_true",
+        default=None,
+        help="speak LMTP (Postfix lmtp: transport) instead of SMTP [FEDCOP_MAIL_LMTP, off]",
+    )
+    mail.add_argument(
+        "--max-bytes", metavar="N", help="largest message accepted [FEDCOP_MAIL_MAX_BYTES, 10 MiB]"
     )
 
     migrate = commands.add_parser(
@@ -371,6 +408,32 @@ def worker(config: Config, args: argparse.Namespace) -> None:
         asyncio.run(run(dsn))
 
 
+def mail(config: Config, args: argparse.Namespace) -> None:
+    """`fedcop mail`: listener, IMAP poller and reader until SIGTERM/SIGINT."""
+    from fedcop.mail import inbound_settings
+    from fedcop.workers import mail_inbound
+
+    settings = inbound_settings.load(
+        {
+            "mail_listen_host": args.listen_host,
+            "mail_listen_port": args.listen_port,
+            "mail_lmtp": "true" if args.lmtp else None,
+            "mail_max_bytes": args.max_bytes,
+        }
+    )
+    database = NodeDatabase(config, role="worker")
+
+    async def run(dsn: str) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await mail_inbound.run(database.config, dsn, settings, stop)
+
+    with database as dsn:
+        asyncio.run(run(dsn))
+
+
 def _cannot_listen(config: Config) -> str:
     return (
         f"fedcop could not listen on {config.host}:{config.port}: is another program using it? "
@@ -464,6 +527,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             serve(config, run_workers=not args.no_workers)
         elif args.command == "worker":
             worker(config, args)
+        elif args.command == "mail":
+            mail(config, args)
         elif args.command == "migrate":
             migrate(config)
         else:

@@ -1,0 +1,1 @@
+"""Web pages about mail: one-click unsubscribe, address confirmation, password reset."""
