@@ -13,6 +13,7 @@ import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, follows, posts
+from fedcop.services.errors import InvalidInput
 from federation.fetch_errors import StatusError
 from federation.vocab import PUBLIC
 from tests.conftest import fresh_database
@@ -141,3 +142,30 @@ async def test_a_non_member_cannot_post_into_it(three: Nodes) -> None:
         )
     assert row["state"] == "rejected"
     assert "not a member" in row["last_error"]
+
+
+async def test_a_non_member_here_cannot_post_into_it_either(three: Nodes) -> None:
+    alpha, _, _ = three
+    community = f"{alpha.base}/c/clinic"
+    # ann has an account on the community's own node, but is no member
+    await accounts.create_user(alpha.pool, alpha.config, "ann", "long enough")
+    for reply_to in (None, "thread"):
+        in_reply_to = None
+        if reply_to:
+            thread = await posts.write(
+                alpha.pool, alpha.config, alpha.app.state.network,
+                author="fa", community_uri=community, title="Rounds", content="Tuesday",
+            )  # fmt: skip
+            in_reply_to = thread.uri
+        with pytest.raises(InvalidInput, match="members-only"):
+            await posts.write(
+                alpha.pool, alpha.config, alpha.app.state.network,
+                author="ann", community_uri=community, title="Let me in", content="Hi",
+                in_reply_to=in_reply_to,
+            )  # fmt: skip
+    async with alpha.pool.acquire() as conn:
+        written = await conn.fetchval(
+            "SELECT count(*) FROM posts p JOIN actors a ON a.id = p.author_id"
+            " WHERE a.username = 'ann'"
+        )
+    assert written == 0

@@ -235,6 +235,14 @@ async def _write_in(
         await _check_may_start_thread(conn, community, writer)
     if await mod_store.is_banned(conn, community.id, writer.id):
         raise InvalidInput(f"you are banned from {community.display_name}")
+    if community.is_local and community.members_only:
+        try:
+            await _check_member(conn, community, writer)
+        except PostRefused:
+            raise InvalidInput(
+                f"{community.display_name or community.username} is members-only: "
+                "join it (and be accepted) to post there"
+            ) from None
     answered = await _answered(conn, parent)
     people = await addressees.of_post(
         conn, community=community, writer=writer, answered=answered, named=draft.named
