@@ -55,6 +55,7 @@ from fedcop.web.knowledge import remote as web_knowledge_remote
 from fedcop.web.polls import actions as web_poll_actions
 from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker
+from fedcop.workers.digests import DigestWorker
 from fedcop.workers.inbox import InboxWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 
@@ -96,6 +97,7 @@ def create_app(
             app.state.inbox_writer = writer
             app.state.inbox_worker = InboxWorker(ctx)
             app.state.delivery_worker = DeliveryWorker(ctx)
+            app.state.digest_worker = DigestWorker(ctx)
             if run_workers:
                 tasks = [
                     asyncio.create_task(app.state.inbox_worker.run_forever()),
@@ -106,6 +108,7 @@ def create_app(
                     RunningWorker("inbox", app.state.inbox_worker, tasks[0]),
                     RunningWorker("delivery", app.state.delivery_worker, tasks[1]),
                 ]
+                tasks.append(asyncio.create_task(app.state.digest_worker.run_forever()))
             yield
         finally:
             for task in tasks:

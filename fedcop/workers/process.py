@@ -25,6 +25,7 @@ from fedcop.network import Network, SigningKey
 from fedcop.queues import DELIVERY_LEASE, INBOUND_LEASE, INBOX_CONCURRENT_ACTORS
 from fedcop.services.accounts import ensure_instance_actor
 from fedcop.workers.delivery import DeliveryWorker
+from fedcop.workers.digests import DigestWorker
 from fedcop.workers.inbox import InboxWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 
@@ -63,6 +64,7 @@ async def run_queue_workers(
         if "delivery" in kinds:
             delivery = DeliveryWorker(ctx, lease=lease or DELIVERY_LEASE)
             loops += [delivery.run_forever(stop) for _ in range(concurrency)]
+            loops.append(DigestWorker(ctx).run_forever(stop))  # digests ride with deliveries
         log.info(
             "queue workers running: %s, %d claim loop(s) each", " and ".join(kinds), concurrency
         )

@@ -1,0 +1,1 @@
+"""Mail protocol parts that touch no database: composing, threading headers, tokens, DKIM, SMTP."""

@@ -1,0 +1,1 @@
+"""Mail as a domain: queueing outbound mail, unsubscribe links, account addresses."""

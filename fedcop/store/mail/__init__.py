@@ -1,0 +1,1 @@
+"""SQL for mail: the outbound queue, account addresses, per-community mail choices."""
