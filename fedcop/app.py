@@ -52,6 +52,7 @@ from fedcop.web import tags as web_tags
 from fedcop.web import timeline as web_timeline
 from fedcop.web.headers import PageHeaders
 from fedcop.web.knowledge import remote as web_knowledge_remote
+from fedcop.web.mail import choices as web_mail_choices
 from fedcop.web.polls import actions as web_poll_actions
 from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker
@@ -133,6 +134,7 @@ def create_app(
             *knowledge_routes.routes,
             *web_knowledge_remote.routes,
             *web_accounts.routes,
+            *web_mail_choices.routes,
             *web_actions.routes,
             *web_admin.routes,
             *web_facilitation.routes,

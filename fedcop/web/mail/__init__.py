@@ -1,0 +1,1 @@
+"""Mail pages: what a member chooses to receive."""
