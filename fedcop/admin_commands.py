@@ -23,6 +23,7 @@ from fedcop.db.migrate import apply_migrations
 from fedcop.node import NodeDatabase
 from fedcop.services import admin as admin_service
 from fedcop.services import keys as key_service
+from fedcop.services.mail import outbox as mail_outbox
 from fedcop.store.admin import QueueCounts, StuckItem
 
 WithPool = Callable[[Config, Callable[[Any, Config], Awaitable[None]]], None]
@@ -166,7 +167,10 @@ async def _act(pool: Any, config: Config, args: argparse.Namespace) -> list[str]
     if action == "queue":
         if args.queue_command == "retry":
             return await _retry(pool, args)
-        return _queue_lines(await admin_service.queue_report(pool))
+        mail_report = await mail_outbox.queue_report(pool)
+        return _queue_lines(await admin_service.queue_report(pool)) + mail_outbox.queue_lines(
+            mail_report, config.mail_enabled
+        )
     if action == "rotate-key":
         return await _rotate(pool, config, args)
     raise AssertionError(f"unknown admin command {action}")

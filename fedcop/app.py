@@ -58,6 +58,7 @@ from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.digests import DigestWorker
 from fedcop.workers.inbox import InboxWorker
+from fedcop.workers.mail import MailWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 
 
@@ -98,6 +99,7 @@ def create_app(
             app.state.inbox_writer = writer
             app.state.inbox_worker = InboxWorker(ctx)
             app.state.delivery_worker = DeliveryWorker(ctx)
+            app.state.mail_worker = MailWorker(pool, config)
             app.state.digest_worker = DigestWorker(ctx)
             if run_workers:
                 tasks = [
@@ -109,7 +111,12 @@ def create_app(
                     RunningWorker("inbox", app.state.inbox_worker, tasks[0]),
                     RunningWorker("delivery", app.state.delivery_worker, tasks[1]),
                 ]
-                tasks.append(asyncio.create_task(app.state.digest_worker.run_forever()))
+                if config.mail_enabled:
+                    tasks.append(asyncio.create_task(app.state.mail_worker.run_forever()))
+                    app.state.running_workers.append(
+                        RunningWorker("mail", app.state.mail_worker, tasks[-1])
+                    )
+                    tasks.append(asyncio.create_task(app.state.digest_worker.run_forever()))
             yield
         finally:
             for task in tasks:

@@ -61,6 +61,13 @@ environment variables (a flag wins over its variable):
                                   default text
   FEDCOP_LOG_LEVEL                debug, info (one access line per request), warning or error;
                                   default info
+  FEDCOP_SMTP_HOST                the SMTP server outbound mail goes through; unset: mail off
+  FEDCOP_SMTP_PORT                its port; default 587 (starttls), 465 (tls), 25 (none)
+  FEDCOP_SMTP_SECURITY            starttls, tls (implicit TLS) or none; default starttls
+  FEDCOP_SMTP_USER, FEDCOP_SMTP_PASSWORD  the SMTP login, if the server asks for one
+  FEDCOP_MAIL_FROM                the From address of every mail; default noreply@HOST
+  FEDCOP_DKIM_KEY_FILE, FEDCOP_DKIM_SELECTOR, FEDCOP_DKIM_DOMAIN
+                                  sign outgoing mail with DKIM (all three set); default off
 """
 
 
@@ -125,8 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
         "worker",
         help="run the queue workers only (no HTTP), beside `serve --no-workers` processes",
         description="Run queue workers until SIGTERM or SIGINT (each finishes its current batch "
-        "first). With neither --inbox nor --delivery, both kinds run. With the embedded database "
-        "a worker joins the running `serve` of its data directory; on other machines set "
+        "first). With none of --inbox, --delivery, --mail, all kinds run. With the embedded "
+        "database a worker joins the running `serve` of its data directory; on other machines set "
         "FEDCOP_DATABASE_URL.",
         epilog=ENVIRONMENT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -134,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(worker)
     worker.add_argument("--inbox", action="store_true", help="run the inbox worker")
     worker.add_argument("--delivery", action="store_true", help="run the delivery worker")
+    worker.add_argument(
+        "--mail", action="store_true", help="run the outbound mail worker (needs FEDCOP_SMTP_HOST)"
+    )
     worker.add_argument(
         "--concurrency",
         type=int,

@@ -25,6 +25,7 @@ LOOPBACK: tuple[IPNetwork, ...] = (
 )
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("debug", "info", "warning", "error")
+SMTP_SECURITY = ("starttls", "tls", "none")
 _FALSE = {"0", "false", "no", "off", ""}
 
 
@@ -61,6 +62,35 @@ class Config:
     # environment.
     delivery_deadline_seconds: float = 10.0
     fetch_deadline_seconds: float = 10.0
+    # Outbound mail (fedcop/mail/): no smtp_host means mail is off and nothing is queued.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # "starttls", "tls" (implicit, port 465) or "none"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    # The From address of every mail; noreply@HOST when unset.
+    mail_from: str | None = None
+    # DKIM signing, on when all three are set: a PEM private key file, its selector, its domain.
+    dkim_key_file: Path | None = None
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None
+    # How many messages the mail worker hands to the SMTP server at once.
+    smtp_max_in_flight: int = 4
+    # The most one SMTP conversation (connect, TLS, login, send) may take.
+    smtp_timeout_seconds: float = 30.0
+
+    @property
+    def mail_enabled(self) -> bool:
+        """True when an SMTP server is configured: only then is mail queued and sent."""
+        return self.smtp_host is not None
+
+    @property
+    def mail_from_address(self) -> str:
+        return self.mail_from or f"noreply@{urlsplit(self.base_url).hostname}"
+
+    @property
+    def dkim_enabled(self) -> bool:
+        return bool(self.dkim_key_file and self.dkim_selector and self.dkim_domain)
 
     @property
     def contact_address(self) -> str:
@@ -179,6 +209,19 @@ def environment_of(config: Config) -> dict[str, str]:
         values["FEDCOP_CONTACT_EMAIL"] = config.contact_email
     if config.database_url:
         values["FEDCOP_DATABASE_URL"] = config.database_url
+    if config.smtp_host:
+        values["FEDCOP_SMTP_HOST"] = config.smtp_host
+        values["FEDCOP_SMTP_PORT"] = str(config.smtp_port)
+        values["FEDCOP_SMTP_SECURITY"] = config.smtp_security
+    optional = {
+        "FEDCOP_SMTP_USER": config.smtp_user,
+        "FEDCOP_SMTP_PASSWORD": config.smtp_password,
+        "FEDCOP_MAIL_FROM": config.mail_from,
+        "FEDCOP_DKIM_KEY_FILE": str(config.dkim_key_file) if config.dkim_key_file else None,
+        "FEDCOP_DKIM_SELECTOR": config.dkim_selector,
+        "FEDCOP_DKIM_DOMAIN": config.dkim_domain,
+    }
+    values.update({name: value for name, value in optional.items() if value})
     return values
 
 
@@ -191,7 +234,10 @@ def load_config(
     Recognised variables: FEDCOP_BASE_URL, FEDCOP_HOST, FEDCOP_PORT, FEDCOP_DATA_DIR,
     FEDCOP_DATABASE_URL, FEDCOP_ALLOW_PRIVATE_ADDRESSES,
     FEDCOP_AUTHORIZED_FETCH, FEDCOP_NODE_NAME, FEDCOP_WORKERS, FEDCOP_TRUSTED_PROXIES,
-    FEDCOP_METRICS_ALLOW, FEDCOP_LOG_FORMAT, FEDCOP_LOG_LEVEL, FEDCOP_CONTACT_EMAIL.
+    FEDCOP_METRICS_ALLOW, FEDCOP_LOG_FORMAT, FEDCOP_LOG_LEVEL, FEDCOP_CONTACT_EMAIL,
+    FEDCOP_SMTP_HOST, FEDCOP_SMTP_PORT, FEDCOP_SMTP_SECURITY, FEDCOP_SMTP_USER,
+    FEDCOP_SMTP_PASSWORD, FEDCOP_MAIL_FROM, FEDCOP_DKIM_KEY_FILE, FEDCOP_DKIM_SELECTOR,
+    FEDCOP_DKIM_DOMAIN.
     """
     env = os.environ if environ is None else environ
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
@@ -228,7 +274,28 @@ def load_config(
         allowed = ()
     else:
         allowed = parse_networks("FEDCOP_METRICS_ALLOW", str(metrics_allow))
+    security = parse_choice(
+        "FEDCOP_SMTP_SECURITY", str(setting("smtp_security") or "starttls"), SMTP_SECURITY
+    )
+    smtp_port_value = setting("smtp_port")
+    default_smtp_port = {"starttls": 587, "tls": 465, "none": 25}[security]
+    smtp_port = (
+        parse_port("FEDCOP_SMTP_PORT", str(smtp_port_value))
+        if smtp_port_value is not None
+        else default_smtp_port
+    )
+    dkim_key = setting("dkim_key_file")
+    mail_from = setting("mail_from")
     return Config(
+        smtp_host=_text(setting("smtp_host")),
+        smtp_port=smtp_port,
+        smtp_security=security,
+        smtp_user=_text(setting("smtp_user")),
+        smtp_password=_text(setting("smtp_password")),
+        mail_from=_email(mail_from, "FEDCOP_MAIL_FROM") if mail_from else None,
+        dkim_key_file=Path(str(dkim_key)).expanduser().absolute() if dkim_key else None,
+        dkim_selector=_text(setting("dkim_selector")),
+        dkim_domain=_text(setting("dkim_domain")),
         trusted_proxies=parse_networks("FEDCOP_TRUSTED_PROXIES", str(trusted)) if trusted else (),
         metrics_allow=allowed,
         log_format=parse_choice(
@@ -249,15 +316,18 @@ def load_config(
     )
 
 
-def _email(value: object | None) -> str | None:
+def _email(value: object | None, name: str = "FEDCOP_CONTACT_EMAIL") -> str | None:
     if value is None:
         return None
     text = str(value).strip()
     if text.count("@") != 1 or text.startswith("@") or text.endswith("@") or " " in text:
-        raise ConfigError(
-            f"FEDCOP_CONTACT_EMAIL={text!r} is not an email address: use e.g. cop@example.org"
-        )
+        raise ConfigError(f"{name}={text!r} is not an email address: use e.g. cop@example.org")
     return text
+
+
+def _text(value: object | None) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
 
 
 __all__ = ["Config", "ConfigError", "load_config", "replace"]

@@ -27,10 +27,11 @@ from fedcop.services.accounts import ensure_instance_actor
 from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.digests import DigestWorker
 from fedcop.workers.inbox import InboxWorker
+from fedcop.workers.mail import MailWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 
 log = logging.getLogger(__name__)
-KINDS = ("inbox", "delivery")
+KINDS = ("inbox", "delivery", "mail")
 
 
 async def run_queue_workers(
@@ -47,6 +48,8 @@ async def run_queue_workers(
     # A delivery loop uses one connection at a time; an inbox loop one per actor it handles at
     # once (INBOX_CONCURRENT_ACTORS known and as many unknown); and spares for short queries.
     per_loop = sum(2 * INBOX_CONCURRENT_ACTORS if kind == "inbox" else 1 for kind in kinds)
+    if "mail" in kinds:
+        per_loop += config.smtp_max_in_flight
     pool = await create_pool(dsn, min_size=1, max_size=concurrency * per_loop + 2)
     network: Network | None = None
     try:
@@ -64,7 +67,10 @@ async def run_queue_workers(
         if "delivery" in kinds:
             delivery = DeliveryWorker(ctx, lease=lease or DELIVERY_LEASE)
             loops += [delivery.run_forever(stop) for _ in range(concurrency)]
-            loops.append(DigestWorker(ctx).run_forever(stop))  # digests ride with deliveries
+        if "mail" in kinds and config.mail_enabled:
+            mail = MailWorker(pool, config)
+            loops += [mail.run_forever(stop) for _ in range(concurrency)]
+            loops.append(DigestWorker(ctx).run_forever(stop))  # digests ride with the mail
         log.info(
             "queue workers running: %s, %d claim loop(s) each", " and ".join(kinds), concurrency
         )

@@ -55,7 +55,7 @@ async def post_stored(conn: asyncpg.Connection, config: Config, post: Post) -> i
             config,
             to=reader.address,
             subject=subject,
-            template="post.txt.html",
+            template="list_post.txt.html",
             context={
                 "author": author_name,
                 "handle": handle,
