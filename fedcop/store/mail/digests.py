@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from fedcop.store.mail.recipients import AUTHOR_IN_GOOD_STANDING, MAILABLE
-from fedcop.store.timelines import readable_by, visible_to
+from fedcop.store.timelines import visible_to
 
 MOST_ACTIVE = 5
 LISTED_MOST = 50
@@ -195,12 +195,13 @@ async def contents(
 
 
 def _community_readable(viewer: str) -> str:
-    """SQL: the reader may read what the community $2 holds (as a public post of it would)."""
-    # readable_by on a stand-in public post of the community: one rule for posts and pages.
-    return f"""EXISTS (SELECT 1 FROM (SELECT $2::bigint AS community_id,
-                'public'::text AS visibility, 0::bigint AS author_id, 0::bigint AS id) p
-               WHERE {readable_by(viewer)})
-               AND NOT EXISTS (SELECT 1 FROM actors ca WHERE ca.id = $2
-                   AND ca.domain IS NOT NULL AND ca.manually_approves_followers
-                   AND NOT EXISTS (SELECT 1 FROM follows cf WHERE cf.follower_id = {viewer}
-                                   AND cf.followed_id = $2 AND cf.state = 'accepted'))"""
+    """SQL: the reader may read the knowledge base of community $2 (services.knowledge.access:
+    a members-only community's pages are its members' and facilitators' alone)."""
+    return f"""EXISTS (
+        SELECT 1 FROM actors ca LEFT JOIN communities cc ON cc.actor_id = ca.id
+        WHERE ca.id = $2
+          AND (NOT (ca.manually_approves_followers OR coalesce(cc.private, false))
+               OR EXISTS (SELECT 1 FROM follows cf WHERE cf.follower_id = {viewer}
+                          AND cf.followed_id = ca.id AND cf.state = 'accepted')
+               OR EXISTS (SELECT 1 FROM community_facilitators cx
+                          WHERE cx.community_id = ca.id AND cx.actor_id = {viewer})))"""
