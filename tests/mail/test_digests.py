@@ -29,7 +29,10 @@ async def _world(app: Any, config: Config) -> dict[str, int]:
     await accounts.create_community(
         pool, config, "clinic", title="Clinicians", owner="fa", private=True
     )
-    ids = {name: await give_address(pool, name, f"{name}@example.org") for name in ("fa", "ann", "gus", "ex", "sus")}
+    ids = {
+        name: await give_address(pool, name, f"{name}@example.org")
+        for name in ("fa", "ann", "gus", "ex", "sus")
+    }
     ids["una"] = await give_address(pool, "una", "una@example.org", confirmed=False)
     ids["bou"] = await give_address(pool, "bou", "bou@example.org", bounced=True)
     for name in ("ann", "ex", "una", "bou"):
@@ -44,7 +47,9 @@ async def _world(app: Any, config: Config) -> dict[str, int]:
     return ids
 
 
-async def _write(app: Any, config: Config, author: str, community: str, title: str, **more: Any) -> Any:
+async def _write(
+    app: Any, config: Config, author: str, community: str, title: str, **more: Any
+) -> Any:
     return await posts.write(
         app.state.pool, config, app.state.network, author=author,
         community_uri=config.url(f"/c/{community}"), title=title, content=f"<p>{title}</p>", **more,
@@ -56,7 +61,7 @@ async def test_a_digest_lists_exactly_what_the_reader_may_see(dsn: str) -> None:
         pool = app.state.pool
         ids = await _world(app, config)
         # Given a day in the garden: a thread, a solved question, a changed page, a busy thread,
-        seeds = await _write(app, config, "ann", "garden", "Saving seeds")
+        await _write(app, config, "ann", "garden", "Saving seeds")
         question = await _write(app, config, "fa", "garden", "Why do leaves curl?", question=True)
         for n in range(3):
             answer = await posts.write(
@@ -72,7 +77,9 @@ async def test_a_digest_lists_exactly_what_the_reader_may_see(dsn: str) -> None:
         await _write(app, config, "sus", "garden", "Written by a suspended member")
         async with pool.acquire() as conn:
             await conn.execute("UPDATE posts SET removed_at = now() WHERE id = $1", removed.id)
-            await conn.execute("UPDATE users SET state = 'suspended' WHERE actor_id = $1", ids["sus"])
+            await conn.execute(
+                "UPDATE users SET state = 'suspended' WHERE actor_id = $1", ids["sus"]
+            )
         # and a members-only thread of the clinic, after which ex leaves the clinic
         await _write(app, config, "fa", "clinic", "A hard case")
         await follows.leave(pool, config, "ex", config.url("/c/clinic"))
