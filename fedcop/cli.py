@@ -166,6 +166,33 @@ def build_parser() -> argparse.ArgumentParser:
         "[FEDCOP_ALLOW_PRIVATE_ADDRESSES, off]",
     )
 
+    mail = commands.add_parser(
+        "mail",
+        help="receive mail: the SMTP/LMTP listener the node's mail server hands replies to",
+        description="Listen for mail to the node's mail domain (FEDCOP_MAIL_DOMAIN): replies "
+        "to reply addresses, new threads to community addresses, delivery reports. Each message "
+        "is kept in the database first, then read. Optionally polls an IMAP mailbox too "
+        "(FEDCOP_IMAP_HOST, FEDCOP_IMAP_USER, FEDCOP_IMAP_PASSWORD, FEDCOP_IMAP_FOLDER). Runs "
+        "until SIGTERM or SIGINT.",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common(mail)
+    mail.add_argument(
+        "--listen-host", metavar="ADDR", help="address to listen on [FEDCOP_MAIL_LISTEN_HOST, "
+        "127.0.0.1]"
+    )  # fmt: skip
+    mail.add_argument("--listen-port", metavar="PORT", help="port [FEDCOP_MAIL_LISTEN_PORT, 2525]")
+    mail.add_argument(
+        "--lmtp",
+        action="store_true",
+        default=None,
+        help="speak LMTP (Postfix lmtp: transport) instead of SMTP [FEDCOP_MAIL_LMTP, off]",
+    )
+    mail.add_argument(
+        "--max-bytes", metavar="N", help="largest message accepted [FEDCOP_MAIL_MAX_BYTES, 10 MiB]"
+    )
+
     migrate = commands.add_parser(
         "migrate",
         help="apply database migrations and exit",
@@ -381,6 +408,32 @@ def worker(config: Config, args: argparse.Namespace) -> None:
         asyncio.run(run(dsn))
 
 
+def mail(config: Config, args: argparse.Namespace) -> None:
+    """`fedcop mail`: listener, IMAP poller and reader until SIGTERM/SIGINT."""
+    from fedcop.mail import inbound_settings
+    from fedcop.workers import mail_inbound
+
+    settings = inbound_settings.load(
+        {
+            "mail_listen_host": args.listen_host,
+            "mail_listen_port": args.listen_port,
+            "mail_lmtp": "true" if args.lmtp else None,
+            "mail_max_bytes": args.max_bytes,
+        }
+    )
+    database = NodeDatabase(config, role="worker")
+
+    async def run(dsn: str) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await mail_inbound.run(database.config, dsn, settings, stop)
+
+    with database as dsn:
+        asyncio.run(run(dsn))
+
+
 def _cannot_listen(config: Config) -> str:
     return (
         f"fedcop could not listen on {config.host}:{config.port}: is another program using it? "
@@ -474,6 +527,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             serve(config, run_workers=not args.no_workers)
         elif args.command == "worker":
             worker(config, args)
+        elif args.command == "mail":
+            mail(config, args)
         elif args.command == "migrate":
             migrate(config)
         else:

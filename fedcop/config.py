@@ -91,6 +91,14 @@ class Config:
     @property
     def dkim_enabled(self) -> bool:
         return bool(self.dkim_key_file and self.dkim_selector and self.dkim_domain)
+    # The domain of the addresses fedcop receives mail at (reply and community addresses);
+    # the host of base_url when unset.
+    mail_domain: str | None = None
+
+    @property
+    def reply_mail_domain(self) -> str:
+        """The domain after the @ of reply, bounce and community posting addresses."""
+        return (self.mail_domain or urlsplit(self.base_url).hostname or "localhost").lower()
 
     @property
     def contact_address(self) -> str:
@@ -207,6 +215,8 @@ def environment_of(config: Config) -> dict[str, str]:
     }
     if config.contact_email:
         values["FEDCOP_CONTACT_EMAIL"] = config.contact_email
+    if config.mail_domain:
+        values["FEDCOP_MAIL_DOMAIN"] = config.mail_domain
     if config.database_url:
         values["FEDCOP_DATABASE_URL"] = config.database_url
     if config.smtp_host:
@@ -237,7 +247,7 @@ def load_config(
     FEDCOP_METRICS_ALLOW, FEDCOP_LOG_FORMAT, FEDCOP_LOG_LEVEL, FEDCOP_CONTACT_EMAIL,
     FEDCOP_SMTP_HOST, FEDCOP_SMTP_PORT, FEDCOP_SMTP_SECURITY, FEDCOP_SMTP_USER,
     FEDCOP_SMTP_PASSWORD, FEDCOP_MAIL_FROM, FEDCOP_DKIM_KEY_FILE, FEDCOP_DKIM_SELECTOR,
-    FEDCOP_DKIM_DOMAIN.
+    FEDCOP_DKIM_DOMAIN, FEDCOP_MAIL_DOMAIN.
     """
     env = os.environ if environ is None else environ
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
@@ -313,7 +323,20 @@ def load_config(
         authorized_fetch=flag("authorized_fetch"),
         node_name=str(setting("node_name") or "fedcop"),
         contact_email=_email(setting("contact_email")),
+        mail_domain=_mail_domain(setting("mail_domain")),
     )
+
+
+def _mail_domain(value: object | None) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip().lower().rstrip(".")
+    labels = text.split(".")
+    if not text or any(not label or not label.replace("-", "").isalnum() for label in labels):
+        raise ConfigError(
+            f"FEDCOP_MAIL_DOMAIN={text!r} is not a domain name: use e.g. mail.cop.example.org"
+        )
+    return text
 
 
 def _email(value: object | None, name: str = "FEDCOP_CONTACT_EMAIL") -> str | None:
