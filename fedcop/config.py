@@ -91,6 +91,7 @@ class Config:
     @property
     def dkim_enabled(self) -> bool:
         return bool(self.dkim_key_file and self.dkim_selector and self.dkim_domain)
+
     # The domain of the addresses fedcop receives mail at (reply and community addresses);
     # the host of base_url when unset.
     mail_domain: str | None = None

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.mail import reply_addresses
 from fedcop.mail.compose import MailList
 from fedcop.services.mail import links, outbox
 from fedcop.store.actors import Actor
@@ -33,10 +34,12 @@ async def unsubscribe_url(
 async def reply_to_for(
     conn: asyncpg.Connection, config: Config, user_id: int, thread_id: int
 ) -> str | None:
-    """The member's personal, signed reply address for the thread (None: reply by mail is off).
+    """The member's personal, signed reply address for the thread.
 
-    The one place every notification and list mail gets its Reply-To from."""
-    return None
+    The one place every notification and list mail gets its Reply-To from: replying to it
+    posts in the thread as the member (services.mail.inbound)."""
+    secret = await links.mail_secret(conn)
+    return reply_addresses.reply_address(secret, user_id, thread_id, config.reply_mail_domain)
 
 
 async def hand_over(
