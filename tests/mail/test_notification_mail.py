@@ -73,7 +73,8 @@ async def test_replies_mentions_and_answers_reach_those_they_concern(dsn: str) -
         target = reply_addresses.verify_reply_address(
             secret, message["Reply-To"].addresses[0].addr_spec, config.reply_mail_domain
         )
-        assert target and (target.user_id, target.thread_id) == (ids["ann"], thread.id)
+        assert isinstance(target, reply_addresses.ReplyTarget)
+        assert (target.user_id, target.thread_id) == (ids["ann"], thread.id)
         # And lis's copy carries lis's own reply address, not ann's
         to_lis = smtp.only_message_to("lis@example.org")
         assert to_lis["Reply-To"] != message["Reply-To"]
