@@ -76,7 +76,10 @@ def add_commands(commands: Any, add_common: AddCommon) -> None:
         commands.choices[name].add_argument("host", metavar="HOST", help="e.g. spam.example")
     add_common(command("list-blocks", "list blocked domains"))
 
-    queue = command("queue", "show both queues: counts by state, the oldest due item, failed items")
+    queue = command(
+        "queue",
+        "show the queues (inbound, deliveries, mail): counts, the oldest due item, failed items",
+    )
     add_common(queue)
     queue_commands = queue.add_subparsers(dest="queue_command", metavar="ACTION")
     retry = queue_commands.add_parser(

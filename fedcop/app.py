@@ -52,7 +52,9 @@ from fedcop.web import tags as web_tags
 from fedcop.web import timeline as web_timeline
 from fedcop.web.headers import PageHeaders
 from fedcop.web.knowledge import remote as web_knowledge_remote
+from fedcop.web.mail import accounts as web_mail_accounts
 from fedcop.web.mail import choices as web_mail_choices
+from fedcop.web.mail import unsubscribe as web_mail_unsubscribe
 from fedcop.web.polls import actions as web_poll_actions
 from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker
@@ -157,6 +159,8 @@ def create_app(
             *web_summaries.routes,
             *web_directory.routes,
             *web_messages.routes,
+            *web_mail_unsubscribe.routes,
+            *web_mail_accounts.routes,
             *api_routes,
             *wellknown.routes,
             *health.routes,

@@ -296,6 +296,17 @@ def load_config(
         else default_smtp_port
     )
     dkim_key = setting("dkim_key_file")
+    dkim_parts = [dkim_key, setting("dkim_selector"), setting("dkim_domain")]
+    if any(dkim_parts) and not all(dkim_parts):
+        raise ConfigError(
+            "DKIM signing needs all three of FEDCOP_DKIM_KEY_FILE, FEDCOP_DKIM_SELECTOR and "
+            "FEDCOP_DKIM_DOMAIN (or none of them, to send unsigned)"
+        )
+    if dkim_key and not Path(str(dkim_key)).expanduser().is_file():
+        raise ConfigError(
+            f"FEDCOP_DKIM_KEY_FILE={dkim_key!s}: there is no such file; make the key with "
+            "`openssl genrsa -out dkim.pem 2048` (see deploy/README.md)"
+        )
     mail_from = setting("mail_from")
     return Config(
         smtp_host=_text(setting("smtp_host")),

@@ -73,6 +73,8 @@ COMMENT ON COLUMN mail_outbox.created_at IS 'When the mail was queued; it is giv
 COMMENT ON COLUMN mail_outbox.sent_at IS 'When the SMTP server accepted it; NULL until then.';
 CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE state IN ('waiting', 'sending');
 CREATE INDEX mail_outbox_given_up ON mail_outbox (created_at) WHERE state = 'given_up';
+-- Sent mail is kept a week (what went out, for the operator), then deleted by the mail worker.
+CREATE INDEX mail_outbox_sent ON mail_outbox (sent_at) WHERE state = 'sent';
 
 -- What a member receives by mail from each community. No row: 'notifications'.
 CREATE TABLE community_mail_choices (

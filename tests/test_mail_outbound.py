@@ -6,9 +6,12 @@ transaction) -> the mail worker's run_once() -> aiosmtpd -> parsed with the stan
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from markupsafe import Markup
 
@@ -17,6 +20,7 @@ from fedcop.mail.compose import InThread, MailList, compose
 from fedcop.services import accounts
 from fedcop.services.mail import links
 from fedcop.services.mail.outbox import enqueue
+from fedcop.store.mail import choices
 from tests.conftest import make_config, running_app
 from tests.smtp_server import SmtpServer, smtp_server
 
@@ -184,3 +188,126 @@ async def test_with_no_smtp_server_nothing_is_queued(dsn: str) -> None:
             )
             assert queued is None
             assert await conn.fetchval("SELECT count(*) FROM mail_outbox") == 0
+
+
+def _unsubscribe_path(message: Any) -> str:
+    header = str(message["List-Unsubscribe"])
+    url = header.split(",")[0].strip().strip("<>")
+    assert url.startswith("https://alpha.test/")
+    return url.removeprefix("https://alpha.test")
+
+
+async def test_one_click_unsubscribe_works_with_a_bare_post(
+    node: tuple[Any, Config], smtp: SmtpServer
+) -> None:
+    app, config = node
+    ann, gardening = await _post_mail(app, config, thread_id=100, post_id=105, parent=103)
+    await app.state.mail_worker.run_once()
+    path = _unsubscribe_path(smtp.only_message_to("ann@example.org"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=config.base_url) as http:
+        # What a mail provider sends: no cookie, no CSRF token, just the RFC 8058 body.
+        page = await http.get(path)
+        assert page.status_code == 200
+        assert "Stop mail from Gardening" in page.text
+        async with app.state.pool.acquire() as conn:
+            assert await choices.community_mail(conn, ann.id, gardening.id) == "notifications"
+        answer = await http.post(
+            path,
+            content=b"List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert answer.status_code == 200
+        assert "No more mail" in answer.text
+        async with app.state.pool.acquire() as conn:
+            assert await choices.community_mail(conn, ann.id, gardening.id) == "none"
+        # A forged token changes nothing and says so.
+        forged = path[:-3] + ("abc" if not path.endswith("abc") else "xyz")
+        refused = await http.post(
+            forged,
+            content=b"List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert refused.status_code == 404
+        # A POST without the RFC 8058 body is refused.
+        assert (await http.post(path, content=b"")).status_code == 400
+
+
+def test_smtp_settings_come_from_the_environment() -> None:
+    from fedcop.config import ConfigError, environment_of, load_config
+
+    off = load_config(environ={"FEDCOP_BASE_URL": "https://cop.example.org"})
+    assert not off.mail_enabled and off.mail_from_address == "noreply@cop.example.org"
+    config = load_config(
+        environ={
+            "FEDCOP_BASE_URL": "https://cop.example.org",
+            "FEDCOP_SMTP_HOST": "smtp.example.org",
+            "FEDCOP_SMTP_SECURITY": "TLS",
+            "FEDCOP_SMTP_USER": "cop",
+            "FEDCOP_SMTP_PASSWORD": "secret",
+            "FEDCOP_MAIL_FROM": "community@example.org",
+        }
+    )
+    assert config.mail_enabled and config.smtp_port == 465 and config.smtp_security == "tls"
+    assert (config.smtp_user, config.smtp_password) == ("cop", "secret")
+    assert config.mail_from_address == "community@example.org"
+    assert not config.dkim_enabled
+    # serve --workers hands the same settings to its processes.
+    assert load_config(environ=environment_of(config)) == config
+    with pytest.raises(ConfigError, match="FEDCOP_SMTP_SECURITY"):
+        load_config(environ={"FEDCOP_SMTP_HOST": "x", "FEDCOP_SMTP_SECURITY": "ssl"})
+    with pytest.raises(ConfigError, match="FEDCOP_MAIL_FROM"):
+        load_config(environ={"FEDCOP_MAIL_FROM": "not an address"})
+    with pytest.raises(ConfigError, match="all three"):
+        load_config(environ={"FEDCOP_DKIM_SELECTOR": "fedcop"})
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(
+            environ={
+                "FEDCOP_DKIM_KEY_FILE": "/nonexistent/dkim.pem",
+                "FEDCOP_DKIM_SELECTOR": "fedcop",
+                "FEDCOP_DKIM_DOMAIN": "example.org",
+            }
+        )
+
+
+async def test_unsubscribing_from_all_stops_every_community_of_the_member(
+    node: tuple[Any, Config],
+) -> None:
+    app, config = node
+    ann, gardening = await _post_mail(app, config, thread_id=100, post_id=100, parent=None)
+    beekeeping = await accounts.create_community(
+        app.state.pool, config, "beekeeping", title="Bees", owner="ann"
+    )
+    bob = await accounts.create_user(app.state.pool, config, "bob", "long enough")
+    async with app.state.pool.acquire() as conn:
+        await choices.set_community_mail(conn, ann.id, beekeeping.id, "daily")
+        await choices.set_community_mail(conn, bob.id, gardening.id, "every")
+        url = await links.unsubscribe_url(conn, config, ann.id, None)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=config.base_url) as http:
+        page = await http.get(url)
+        assert "every community on" in page.text
+        answer = await http.post(url, data={"List-Unsubscribe": "One-Click"})
+        assert answer.status_code == 200
+    async with app.state.pool.acquire() as conn:
+        assert await choices.community_mail(conn, ann.id, gardening.id) == "none"
+        assert await choices.community_mail(conn, ann.id, beekeeping.id) == "none"
+        # Nobody else's choice moves.
+        assert await choices.community_mail(conn, bob.id, gardening.id) == "every"
+
+
+def test_a_title_with_line_breaks_can_not_add_headers() -> None:
+    config = make_config(smtp_host="127.0.0.1")
+    message = compose(
+        config,
+        to="ann@example.org",
+        subject="Tomatoes\r\nBcc: everyone@example.org",
+        template="confirm_email.txt.html",
+        context={"name": "Ann", "email": "ann@example.org", "confirm_url": "https://a.test/c"},
+        sender_name="Bob\nX-Evil: 1",
+        mail_list=MailList(name="gardening", title='Garden\r\n"ing"'),
+    )
+    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    assert parsed["Bcc"] is None and parsed["X-Evil"] is None
+    assert parsed["Subject"] == "Tomatoes Bcc: everyone@example.org"
+    assert parsed["List-Id"] == "\"Garden 'ing'\" <gardening.alpha.test>"

@@ -69,13 +69,23 @@ def render_parts(template: str, context: Mapping[str, Any]) -> tuple[str, str]:
     return text.strip() + "\n", html.strip() + "\n"
 
 
+MAX_HEADER_TEXT = 200
+
+
+def one_line(text: str, limit: int = MAX_HEADER_TEXT) -> str:
+    """Text fit for a header: line breaks and control characters (a title from elsewhere may
+    carry them, and they would end the header) become spaces, runs of spaces one."""
+    cleaned = "".join(" " if ch.isspace() or ord(ch) < 32 or ord(ch) == 127 else ch for ch in text)
+    return " ".join(cleaned.split())[:limit]
+
+
 def node_host(config: Config) -> str:
     return urlsplit(config.base_url).hostname or "localhost"
 
 
 def list_id(config: Config, mail_list: MailList) -> str:
     """`"Title" <name.HOST>` (RFC 2919): stable for as long as the community's name."""
-    title = mail_list.title.replace('"', "'").replace("\\", "")
+    title = one_line(mail_list.title).replace('"', "'").replace("\\", "")
     return f'"{title}" <{mail_list.name}.{node_host(config)}>'
 
 
@@ -110,12 +120,12 @@ def compose(
     message = EmailMessage()
     from_address = config.mail_from_address
     local, _, domain = from_address.partition("@")
-    display = sender_name or config.node_name
+    display = one_line(sender_name or config.node_name)
     if mail_list is not None and sender_name:
-        display = f"{sender_name} ({mail_list.title})"
+        display = one_line(f"{sender_name} ({mail_list.title})")
     message["From"] = Address(display_name=display, username=local, domain=domain)
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = one_line(subject, limit=998 // 2)
     message["Date"] = format_datetime(datetime.now(UTC))
     headers = (
         threading_headers(
@@ -138,7 +148,7 @@ def compose(
         message["List-Unsubscribe"] = ", ".join(targets)
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if reply_to is not None:
-        message["Reply-To"] = reply_to
+        message["Reply-To"] = one_line(reply_to)
     if auto_generated:
         message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)

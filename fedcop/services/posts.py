@@ -44,6 +44,7 @@ from fedcop.services import (
     summary_flags,
 )
 from fedcop.services.errors import Ignored, InvalidInput, NotFound, Refused
+from fedcop.services.mail import addresses as mail_addresses
 from fedcop.services.messages import receiving as messages_receiving
 from fedcop.services.polls import drafts as poll_drafts
 from fedcop.services.polls import writing as poll_writing
@@ -169,6 +170,7 @@ async def write(
         writer = await actor_store.find_local(conn, author)
         if writer is None or writer.actor.actor_type != "Person":
             raise NotFound(f"there is no user {author!r} on this node")
+        await mail_addresses.check_may_post(conn, writer.actor.id)
         parent = await _parent(conn, in_reply_to)
         post_ids = [await ids.next_id(conn) for _ in communities]
         written = []

@@ -33,6 +33,7 @@ from fedcop.services import (
     votes,
 )
 from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.services.mail import addresses as mail_addresses
 from fedcop.services.messages import sending as messages_sending
 from fedcop.services.polls.drafts import PollDraft
 from fedcop.store import actors as actor_store
@@ -89,6 +90,9 @@ async def compose(
     """Write a post from a Mastodon app: a reply, or a thread in the community it mentions.
     The same Idempotency-Key gives back the post it first made."""
     key = idempotency_key.strip()[:MAX_KEY] if idempotency_key else None
+    async with pool.acquire() as conn:
+        # Direct messages and replies outside communities too (posts.write checks its own).
+        await mail_addresses.check_may_post(conn, author.actor.id)
     if key:
         async with pool.acquire() as conn:
             earlier = await post_extras.post_for_key(conn, author.actor.id, key)

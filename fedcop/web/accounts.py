@@ -9,6 +9,7 @@ from starlette.routing import Route
 from fedcop.services import markdown, profiles, signin
 from fedcop.services import node as node_service
 from fedcop.services.errors import ServiceError
+from fedcop.services.mail import addresses as mail_addresses
 from fedcop.web.render import go, refused, render, with_retry_after
 from fedcop.web.session import FormRefused, checked_form, sign_in_as, sign_out, viewer
 from federation.html import to_text
@@ -65,6 +66,8 @@ async def register_page(request: Request) -> Response:
         mode=settings.registrations,
         name="",
         invitation=request.query_params.get("invitation", ""),
+        email="",
+        email_required=await mail_addresses.is_required(request.app.state.pool),
     )
 
 
@@ -77,7 +80,9 @@ async def register(request: Request) -> Response:
     invitation = str(form.get("invitation", "")).strip() or None
     pool, config = request.app.state.pool, request.app.state.config
     settings = await node_service.settings(pool)
+    email = str(form.get("email", "")).strip()
     try:
+        await mail_addresses.address_free(pool, email)
         registered = await signin.register(
             pool, config, name, str(form.get("password", "")), invitation
         )
@@ -90,7 +95,11 @@ async def register(request: Request) -> Response:
             mode=settings.registrations,
             name=name,
             invitation=invitation or "",
+            email=email,
+            email_required=await mail_addresses.is_required(pool),
         )
+    if email:
+        await mail_addresses.set_address(pool, config, registered.user, email)
     if registered.pending:
         return await render(
             request,
@@ -125,6 +134,9 @@ async def settings_page(
         invitations=settings.registrations == "invitation",
         invitation=invitation,
         base=request.app.state.config.base_url,
+        account_email=await mail_addresses.account_email(
+            request.app.state.pool, current.user.actor.id
+        ),
     )
 
 

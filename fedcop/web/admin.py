@@ -9,6 +9,8 @@ from starlette.routing import Route
 
 from fedcop.services import admin, reports
 from fedcop.services import node as node_service
+from fedcop.services.mail import addresses as mail_addresses
+from fedcop.services.mail import outbox as mail_outbox
 from fedcop.store.users import User
 from fedcop.web.actions import signed_in_action
 from fedcop.web.render import go, not_found, render
@@ -31,6 +33,9 @@ async def admin_page(request: Request) -> Response:
         accounts=await admin.accounts(pool),
         status=await admin.federation_status(pool),
         reports=await reports.node_reports(pool, current.user),
+        mail_on=request.app.state.config.mail_enabled,
+        mail_required=await mail_addresses.is_required(pool),
+        mail_queue=(await mail_outbox.queue_report(pool, limit=0)).summary,
     )
 
 

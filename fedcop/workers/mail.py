@@ -6,6 +6,7 @@ claim due rows (lease, SKIP LOCKED), up to config.smtp_max_in_flight
        5xx (refused for good)        -> given up, the answer kept
        4xx, connection error, timeout -> waiting again after a backoff (1 min, doubling, at most
                                          an hour); given up once the mail is a day old
+when nothing is due: mail sent over a week ago is deleted (a batch at a time)
 The worker runs beside the inbox and delivery workers (`fedcop serve`, `fedcop worker`); with no
 SMTP server configured it does nothing (and nothing is queued).
 """
@@ -32,6 +33,10 @@ FIRST_RETRY_SECONDS = 60.0
 MAX_RETRY_SECONDS = 3600.0
 # Longer than one SMTP conversation may take (config.smtp_timeout_seconds) with room to spare.
 LEASE_SECONDS = 300.0
+# Sent mail is kept this long (what went out, for the operator), then deleted, a batch at a time
+# when the queue is idle.
+KEEP_SENT = timedelta(days=7)
+PRUNE_BATCH = 1000
 
 
 def retry_delay(attempts: int) -> float:
@@ -59,6 +64,9 @@ class MailWorker:
         async with self.pool.acquire() as conn:
             claimed = await outbox_store.claim(conn, self.config.smtp_max_in_flight, LEASE_SECONDS)
         await asyncio.gather(*(self._send(mail) for mail in claimed))
+        if not claimed:
+            async with self.pool.acquire() as conn:
+                await outbox_store.prune_sent(conn, KEEP_SENT.total_seconds(), PRUNE_BATCH)
         return len(claimed)
 
     async def run_forever(self, stop: asyncio.Event | None = None) -> None:

@@ -71,6 +71,8 @@ async def run_queue_workers(
             mail = MailWorker(pool, config)
             loops += [mail.run_forever(stop) for _ in range(concurrency)]
             loops.append(DigestWorker(ctx).run_forever(stop))  # digests ride with the mail
+        elif "mail" in kinds and list(kinds) == ["mail"]:
+            log.warning("mail worker: no SMTP server configured (FEDCOP_SMTP_HOST): mail is off")
         log.info(
             "queue workers running: %s, %d claim loop(s) each", " and ".join(kinds), concurrency
         )

@@ -24,6 +24,7 @@ from fedcop.config import Config
 from fedcop.documents.direct_messages import direct_note
 from fedcop.services import addressees, markdown, outbox
 from fedcop.services.errors import InvalidInput, NotFound
+from fedcop.services.mail import addresses as mail_addresses
 from fedcop.store import actors as actor_store
 from fedcop.store import ids
 from fedcop.store import notifications as notification_store
@@ -58,6 +59,7 @@ async def write(
         writer = await actor_store.find_local(conn, author)
         if writer is None or writer.actor.actor_type != "Person":
             raise NotFound(f"there is no user {author!r} on this node")
+        await mail_addresses.check_may_post(conn, writer.actor.id)
         return await write_in(
             conn,
             config,

@@ -117,6 +117,22 @@ async def mark_failed(
     )
 
 
+async def prune_sent(conn: asyncpg.Connection, older_than_seconds: float, limit: int) -> int:
+    """Delete up to `limit` messages sent longer ago than `older_than_seconds`; how many."""
+    result = await conn.execute(
+        """
+        DELETE FROM mail_outbox WHERE id IN (
+            SELECT id FROM mail_outbox
+            WHERE state = 'sent' AND sent_at < now() - make_interval(secs => $1)
+            LIMIT $2
+        )
+        """,
+        older_than_seconds,
+        limit,
+    )
+    return int(result.split()[-1])
+
+
 async def summary(conn: asyncpg.Connection) -> MailQueueSummary:
     row = await conn.fetchrow(
         """

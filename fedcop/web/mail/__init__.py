@@ -1,1 +1,2 @@
-"""Mail pages: what a member chooses to receive."""
+"""Web pages about mail: what a member chooses to receive, one-click unsubscribe, address
+confirmation, password reset."""
