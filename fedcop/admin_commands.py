@@ -23,6 +23,7 @@ from fedcop.db.migrate import apply_migrations
 from fedcop.node import NodeDatabase
 from fedcop.services import admin as admin_service
 from fedcop.services import keys as key_service
+from fedcop.services.mail import inbound_report as mail_inbound_report
 from fedcop.services.mail import outbox as mail_outbox
 from fedcop.store.admin import QueueCounts, StuckItem
 
@@ -171,8 +172,10 @@ async def _act(pool: Any, config: Config, args: argparse.Namespace) -> list[str]
         if args.queue_command == "retry":
             return await _retry(pool, args)
         mail_report = await mail_outbox.queue_report(pool)
-        return _queue_lines(await admin_service.queue_report(pool)) + mail_outbox.queue_lines(
-            mail_report, config.mail_enabled
+        return (
+            _queue_lines(await admin_service.queue_report(pool))
+            + mail_outbox.queue_lines(mail_report, config.mail_enabled)
+            + await mail_inbound_report.lines(pool)
         )
     if action == "rotate-key":
         return await _rotate(pool, config, args)

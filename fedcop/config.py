@@ -78,6 +78,14 @@ class Config:
     smtp_max_in_flight: int = 4
     # The most one SMTP conversation (connect, TLS, login, send) may take.
     smtp_timeout_seconds: float = 30.0
+    # The domain of the addresses fedcop receives mail at (reply and community addresses);
+    # the host of base_url when unset.
+    mail_domain: str | None = None
+
+    @property
+    def reply_mail_domain(self) -> str:
+        """The domain after the @ of reply, bounce and community posting addresses."""
+        return (self.mail_domain or urlsplit(self.base_url).hostname or "localhost").lower()
 
     @property
     def mail_enabled(self) -> bool:
@@ -91,15 +99,6 @@ class Config:
     @property
     def dkim_enabled(self) -> bool:
         return bool(self.dkim_key_file and self.dkim_selector and self.dkim_domain)
-
-    # The domain of the addresses fedcop receives mail at (reply and community addresses);
-    # the host of base_url when unset.
-    mail_domain: str | None = None
-
-    @property
-    def reply_mail_domain(self) -> str:
-        """The domain after the @ of reply, bounce and community posting addresses."""
-        return (self.mail_domain or urlsplit(self.base_url).hostname or "localhost").lower()
 
     @property
     def contact_address(self) -> str:

@@ -17,7 +17,8 @@ CREATE TABLE inbound_mail (
     user_id       bigint REFERENCES users (actor_id) ON DELETE SET NULL,
     processed_at  timestamptz
 );
-COMMENT ON TABLE inbound_mail IS 'One message received by mail, waiting to be read or read.';
+COMMENT ON TABLE inbound_mail IS
+    'One message received by mail, waiting to be read or read (read ones go after 30 days).';
 COMMENT ON COLUMN inbound_mail.message_id IS
     'Its Message-ID header (angle brackets kept); a second copy of one Message-ID to the same '
     'recipient is not kept. NULL: the message had none.';

@@ -9,6 +9,9 @@ FEDCOP_IMAP_PORT          [993 with TLS, 143 without]
 FEDCOP_IMAP_TLS           connect with TLS (true/false)                [true]
 FEDCOP_IMAP_USER, FEDCOP_IMAP_PASSWORD, FEDCOP_IMAP_FOLDER [INBOX]
 FEDCOP_IMAP_INTERVAL      seconds between polls                        [60]
+FEDCOP_MAIL_TRUSTED_AUTHSERV_ID  the authserv-id of the node's mail server: when set, a person's
+                          mail is read only if that server's Authentication-Results show a
+                          DMARC, aligned DKIM or SPF pass (fedcop.mail.authentication)
 The command line flags of `fedcop mail` win over these.
 """
 
@@ -42,6 +45,7 @@ class MailInboundSettings:
     lmtp: bool = False
     max_bytes: int = MAX_BYTES
     imap: ImapSettings | None = None
+    trusted_authserv_id: str | None = None
 
 
 def load(
@@ -87,4 +91,5 @@ def load(
         lmtp=parse_bool("FEDCOP_MAIL_LMTP", lmtp_text) if lmtp_text else False,
         max_bytes=int(max_text) if max_text else MAX_BYTES,
         imap=imap,
+        trusted_authserv_id=setting("mail_trusted_authserv_id"),
     )

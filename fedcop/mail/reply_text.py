@@ -6,7 +6,8 @@ Cut at the first line that starts the quoted original (everything below it goes)
     "________________________________"   Outlook on the web's rule above that block
     "-- "                          the signature separator (RFC 3676), and "--" alone
     "Sent from my iPhone" and the like, at the end
-Lines quoted with ">" are dropped wherever they stand (interleaved replies keep the answers).
+Lines quoted with ">" are dropped wherever they stand (interleaved replies keep the answers);
+a quote header above everything written (bottom-posting) is passed over, not cut at.
 """
 
 from __future__ import annotations
@@ -33,8 +34,16 @@ def reply_text(body: str) -> str:
     """The new text of a reply (plain text, any line endings), stripped of quotes and signature."""
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     kept: list[str] = []
+    skip_to = -1
     for index, line in enumerate(lines):
+        if index <= skip_to:
+            continue
         if _starts_original(lines, index):
+            header_lines = _quote_header(lines, index)
+            if header_lines and not any(k.strip() for k in kept):
+                # Bottom-posting, as on many lists: "On … wrote:", the quote, then the answer.
+                skip_to = index + header_lines - 1
+                continue
             break
         if line.lstrip().startswith(">"):
             continue
@@ -43,6 +52,16 @@ def reply_text(body: str) -> str:
         kept.pop()
     text = "\n".join(kept).strip("\n")
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _quote_header(lines: list[str], index: int) -> int:
+    """How many lines the "On … wrote:" header at `index` takes (1 or 2), 0 if it is none."""
+    if _WROTE.match(lines[index]):
+        return 1
+    following = lines[index + 1] if index + 1 < len(lines) else ""
+    if _ON_START.match(lines[index]) and _WROTE_END.search(following):
+        return 2
+    return 0
 
 
 def _starts_original(lines: list[str], index: int) -> bool:

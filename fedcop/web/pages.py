@@ -15,6 +15,7 @@ from fedcop.services.mail import choices as mail_choices
 from fedcop.services.polls import views as poll_views
 from fedcop.services.reading import PostView
 from fedcop.store.actors import LocalActor
+from fedcop.web.mail import notices as mail_notices
 from fedcop.web.messages import pages as messages_pages
 from fedcop.web.render import STATIC, TEMPLATES, not_found, render
 from fedcop.web.session import viewer
@@ -26,7 +27,10 @@ async def home(request: Request) -> Response:
     pool = request.app.state.pool
     settings = await node_service.settings(pool)
     communities = await browsing.local_communities(pool)
-    return await render(request, "home.html", settings=settings, communities=communities)
+    return await render(
+        request, "home.html", settings=settings, communities=communities,
+        mail_off=await mail_notices.mail_off(request),
+    )  # fmt: skip
 
 
 async def actor_page(request: Request, local: LocalActor) -> Response:

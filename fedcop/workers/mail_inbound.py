@@ -8,7 +8,6 @@ ActivityPub deliveries.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.utils
 import imaplib
 import logging
@@ -48,7 +47,15 @@ def imap_recipients(raw: bytes, mail_domain: str) -> tuple[str, list[str]]:
     return sender, []
 
 
-async def run(config: Config, dsn: str, settings: MailInboundSettings, stop: asyncio.Event) -> None:
+async def run(
+    config: Config,
+    dsn: str,
+    settings: MailInboundSettings,
+    stop: asyncio.Event,
+    started: asyncio.Future[int] | None = None,
+) -> None:
+    """Until `stop`: listen, poll, read. What was kept before `stop` is read before returning.
+    `started` gets the port listened on (the settings may say 0: any free port)."""
     pool = await create_pool(dsn, min_size=1, max_size=4)
     network: Network | None = None
     server: asyncio.Server | None = None
@@ -58,8 +65,12 @@ async def run(config: Config, dsn: str, settings: MailInboundSettings, stop: asy
             config, SigningKey(instance.actor.public_key_id, instance.private_key_pem)
         )
 
+        arrived = asyncio.Event()
+
         async def keep(raw: bytes, sender: str, recipient: str, source: str) -> object:
-            return await inbound.receive(pool, raw, sender, recipient, source)
+            kept = await inbound.receive(pool, raw, sender, recipient, source)
+            arrived.set()  # the reader wakes now rather than at its next interval
+            return kept
 
         handler = listener.MailHandler(
             config.reply_mail_domain, keep, "lmtp" if settings.lmtp else "smtp"
@@ -74,9 +85,11 @@ async def run(config: Config, dsn: str, settings: MailInboundSettings, stop: asy
             settings.listen_port,
             config.reply_mail_domain,
         )
-        loops = [_read_forever(pool, config, network, stop)]
+        if started is not None:
+            started.set_result(server.sockets[0].getsockname()[1])
+        loops = [_read_forever(pool, config, network, stop, arrived, settings)]
         if settings.imap is not None:
-            loops.append(_poll_forever(pool, config, settings, stop))
+            loops.append(_poll_forever(pool, config, settings, stop, arrived))
         await asyncio.gather(*loops)
     finally:
         if server is not None:
@@ -87,18 +100,34 @@ async def run(config: Config, dsn: str, settings: MailInboundSettings, stop: asy
         await pool.close()
 
 
-async def _read_forever(pool: Any, config: Config, network: Network, stop: asyncio.Event) -> None:
-    while not stop.is_set():
+async def _read_forever(
+    pool: Any,
+    config: Config,
+    network: Network,
+    stop: asyncio.Event,
+    arrived: asyncio.Event,
+    settings: MailInboundSettings,
+) -> None:
+    while True:
+        arrived.clear()
         try:
-            if await inbound.run_once(pool, config, network):
+            if await inbound.run_once(
+                pool, config, network, trusted_authserv_id=settings.trusted_authserv_id
+            ):
                 continue
         except OSError:
             log.exception("reading inbound mail failed; trying again")
-        await _wait(stop, READ_INTERVAL_SECONDS)
+        if stop.is_set():
+            return
+        await _wait_for_any(stop, arrived, READ_INTERVAL_SECONDS)
 
 
 async def _poll_forever(
-    pool: Any, config: Config, settings: MailInboundSettings, stop: asyncio.Event
+    pool: Any,
+    config: Config,
+    settings: MailInboundSettings,
+    stop: asyncio.Event,
+    arrived: asyncio.Event,
 ) -> None:
     imap = settings.imap
     assert imap is not None
@@ -109,15 +138,21 @@ async def _poll_forever(
             log.info("IMAP message for no address at %s: left alone", config.reply_mail_domain)
         for recipient in recipients:
             await inbound.receive(pool, raw, sender, recipient, "imap")
+        arrived.set()
 
     while not stop.is_set():
         try:
             await imap_poll.poll_once(imap, settings.max_bytes, keep)
         except (OSError, imaplib.IMAP4.error):
             log.exception("polling IMAP %s failed; trying again", imap.host)
-        await _wait(stop, imap.interval_seconds)
+        await _wait_for_any(stop, stop, imap.interval_seconds)
 
 
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
+async def _wait_for_any(first: asyncio.Event, second: asyncio.Event, seconds: float) -> None:
+    """Until either event is set, or `seconds` pass."""
+    waits = [asyncio.create_task(first.wait()), asyncio.create_task(second.wait())]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()

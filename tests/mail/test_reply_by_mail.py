@@ -5,7 +5,9 @@ alpha has the community "stewards" and its facilitator fa; bea (beta) and gus (g
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
+from email.message import EmailMessage
 
 import pytest
 
@@ -135,3 +137,87 @@ async def test_a_relay_attempt_is_refused_at_rcpt(pg_cluster: EmbeddedPostgres) 
         code, text = refused.value.recipients["victim@example.com"]
         assert code == 550 and b"relaying denied" in text
         assert await kept(alpha) == []
+
+
+async def test_a_message_past_the_size_limit_is_refused_and_not_kept(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with three_nodes(pg_cluster) as (alpha, _beta, _gamma):
+        address = f"stewards@{alpha.config.reply_mail_domain}"
+        huge = message("fa@example.org", address, "Big", "x" * (2 * 1024 * 1024))
+        async with mail_listener(alpha) as port:
+            with pytest.raises((smtplib.SMTPSenderRefused, smtplib.SMTPDataError)) as refused:
+                await send(port, huge, "fa@example.org", address)
+        assert refused.value.smtp_code == 552
+        assert await kept(alpha) == []
+
+
+async def test_an_html_reply_with_an_attachment_posts_the_text_and_records_the_attachment(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with three_nodes(pg_cluster) as (alpha, _beta, _gamma):
+        thread = await _thread(alpha)
+        fa = await set_email(alpha, "fa", "fa@example.org")
+        address = await reply_address_for(alpha, fa, thread.id)
+        mail = EmailMessage()
+        mail["From"] = "fa@example.org"
+        mail["To"] = address
+        mail["Subject"] = "Re: Retention of raw data"
+        mail["Message-ID"] = "<html-reply@example.org>"
+        mail.set_content(
+            "<p>Our schedule is <em>attached</em>.</p>"
+            '<div class="gmail_quote">On Mon, Fa wrote:<blockquote>How long?</blockquote></div>',
+            subtype="html",
+        )
+        mail.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="s.pdf")
+        async with mail_listener(alpha) as port:
+            await send(port, bytes(mail), "fa@example.org", address)
+        await read_mail(alpha)
+        [kept_mail] = await kept(alpha)
+        assert (kept_mail.state, kept_mail.reason) == ("posted", "1 attachment(s) not posted")
+        reply = await _post(alpha, kept_mail.post_id)
+        assert reply.source == "Our schedule is *attached*."
+        assert reply.attachments == []
+
+
+async def test_lmtp_answers_once_per_recipient_and_keeps_one_row_each(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    # Postfix's lmtp: transport hands one message for several recipients at once (RFC 2033).
+    async with three_nodes(pg_cluster) as (alpha, _beta, _gamma):
+        domain = alpha.config.reply_mail_domain
+        async with mail_listener(alpha, lmtp=True) as port:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+
+            async def answer() -> list[bytes]:
+                lines = [await reader.readline()]
+                while lines[-1][3:4] == b"-":
+                    lines.append(await reader.readline())
+                return lines
+
+            await answer()
+            commands = [
+                b"LHLO mx.example.org",
+                b"MAIL FROM:<fa@example.org>",
+                f"RCPT TO:<stewards@{domain}>".encode(),
+                b"RCPT TO:<elsewhere@example.com>",
+                f"RCPT TO:<nobody@{domain}>".encode(),
+                b"DATA",
+            ]
+            answers = []
+            for command in commands:
+                writer.write(command + b"\r\n")
+                await writer.drain()
+                answers.append((await answer())[-1][:3])
+            assert answers == [b"250", b"250", b"250", b"550", b"250", b"354"]
+            writer.write(b"Message-ID: <two@example.org>\r\nSubject: x\r\n\r\nhi\r\n.\r\n")
+            await writer.drain()
+            per_recipient = [(await answer())[0][:3], (await answer())[0][:3]]
+            assert per_recipient == [b"250", b"250"]
+            writer.write(b"QUIT\r\n")
+            await writer.drain()
+            writer.close()
+        assert sorted(mail.recipients[0] for mail in await kept(alpha)) == [
+            f"nobody@{domain}",
+            f"stewards@{domain}",
+        ]

@@ -12,10 +12,11 @@ it on the home page and their settings page (fedcop.web.mail.notices).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fedcop.mail import delivery_reports, reading, reply_addresses
+from fedcop.services.mail import addresses as mail_addresses
 from fedcop.services.mail.outcome import Outcome
 from fedcop.store.mail import inbound as inbound_store
 from fedcop.store.mail.inbound import InboundMail
@@ -52,6 +53,12 @@ async def received(pool: Any, secret: str, mail_domain: str, mail: InboundMail) 
                     f"{hard} permanent and {soft} temporary delivery failures in "
                     f"{WINDOW.days} days; last: {failure.diagnostic or kind}"
                 )
-                await inbound_store.disable_address(conn, failure.address, reason)
+                await mail_addresses.turn_off_after_bounces(conn, owner, reason)
             named = named if named is not None else owner
     return Outcome("bounce", "; ".join(summaries)[:1000] or None, user_id=named)
+
+
+async def mail_off(pool: Any, user_id: int) -> tuple[str, datetime, str] | None:
+    """(address, since, reason) when mail to the member's address is turned off."""
+    async with pool.acquire() as conn:
+        return await inbound_store.disabled_notice(conn, user_id)

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from fedcop.config import Config
-from fedcop.mail import reading, reply_addresses
+from fedcop.mail import authentication, reading, reply_addresses
 from fedcop.mail.reply_text import reply_text
 from fedcop.network import Network
 from fedcop.services import posts
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 BATCH = 20
+# How long a read message (and the reason it was refused or dropped) is kept.
+KEEP_READ_MAIL = timedelta(days=30)
+FORGET_BATCH = 500
 SOURCES = ("smtp", "lmtp", "imap")
 
 
@@ -69,18 +73,27 @@ async def receive(
         )
 
 
-async def run_once(pool: Any, config: Config, network: Network, limit: int = BATCH) -> int:
-    """Read the waiting messages (up to `limit`); how many were read."""
+async def run_once(
+    pool: Any,
+    config: Config,
+    network: Network,
+    limit: int = BATCH,
+    trusted_authserv_id: str | None = None,
+) -> int:
+    """Read the waiting messages (up to `limit`); how many were read. `trusted_authserv_id`:
+    a person's mail must carry that server's DMARC, DKIM or SPF pass (mail.authentication)."""
     secret = await mail_secret(pool)
     done = 0
     while done < limit:
         async with pool.acquire() as conn, conn.transaction():
             waiting = await inbound_store.claim_waiting(conn, 1)
             if not waiting:
+                # Idle: messages read long ago go (their raw bytes are the bulk of the table).
+                await inbound_store.forget_read_before(conn, KEEP_READ_MAIL, FORGET_BATCH)
                 return done
             mail = waiting[0]
             try:
-                outcome = await _process(pool, config, network, secret, mail)
+                outcome = await _process(pool, config, network, secret, mail, trusted_authserv_id)
             except Exception as error:  # a broken message must not stop the queue
                 log.exception("inbound mail %s could not be read", mail.id)
                 outcome = Outcome("dropped", f"unreadable: {type(error).__name__}")
@@ -97,7 +110,12 @@ async def run_once(pool: Any, config: Config, network: Network, limit: int = BAT
 
 
 async def _process(
-    pool: Any, config: Config, network: Network, secret: str, mail: InboundMail
+    pool: Any,
+    config: Config,
+    network: Network,
+    secret: str,
+    mail: InboundMail,
+    trusted_authserv_id: str | None,
 ) -> Outcome:
     message = reading.read(mail.raw, mail.envelope_from)
     domain = config.reply_mail_domain
@@ -105,6 +123,12 @@ async def _process(
         return await bounces.received(pool, secret, domain, mail)
     if message.automatic is not None:
         return Outcome("dropped", message.automatic)
+    if trusted_authserv_id:
+        unvouched = authentication.refusal(
+            reading.parse(mail.raw), trusted_authserv_id, message.from_address
+        )
+        if unvouched is not None:
+            return Outcome("refused", unvouched)
     recipient = mail.recipients[0] if mail.recipients else ""
     local = (reply_addresses.split_address(recipient) or ("", ""))[0]
     if local.lower().startswith(reply_addresses.REPLY_PREFIX):
@@ -140,8 +164,20 @@ async def _reply(
     if refused is not None:
         return Outcome("refused", refused, user_id=target.user_id)
     assert account is not None
-    if post is None or post.deleted_at is not None or community is None:
+    if post is None or post.deleted_at is not None or post.removed_at is not None:
         return Outcome("refused", "the post replied to is gone", user_id=account.user_id)
+    if community is None:
+        return Outcome("refused", "the post replied to is in no community", user_id=account.user_id)
+    if community.members_only:
+        async with pool.acquire() as conn:
+            member = await follow_store.is_accepted_follower(conn, account.user_id, community.id)
+        if not member:
+            # A reply address outlives a membership: a member who left posts nothing there.
+            return Outcome(
+                "refused",
+                f"the sender is no longer a member of {community.username}",
+                user_id=account.user_id,
+            )
     return await _post(
         pool, config, network, account, message,
         community_uri=community.uri, in_reply_to=post.uri, title=None,

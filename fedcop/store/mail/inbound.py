@@ -172,17 +172,6 @@ async def bounces_since(
     return int(row["hard"]), int(row["soft"])
 
 
-async def disable_address(conn: asyncpg.Connection, address: str, reason: str) -> list[int]:
-    """Turn mail off for the accounts with this address; the ones newly turned off."""
-    rows = await conn.fetch(
-        """UPDATE users SET email_disabled_at = now(), email_disabled_reason = $2
-           WHERE lower(email) = lower($1) AND email_disabled_at IS NULL RETURNING actor_id""",
-        address,
-        reason,
-    )
-    return [row["actor_id"] for row in rows]
-
-
 async def user_by_email(conn: asyncpg.Connection, address: str) -> int | None:
     value = await conn.fetchval(
         "SELECT actor_id FROM users WHERE lower(email) = lower($1)", address
@@ -190,11 +179,47 @@ async def user_by_email(conn: asyncpg.Connection, address: str) -> int | None:
     return int(value) if value is not None else None
 
 
-async def disabled_notice(conn: asyncpg.Connection, user_id: int) -> tuple[str, datetime] | None:
-    """(address, since) when mail to the member's address is turned off after bounces."""
+async def disabled_notice(
+    conn: asyncpg.Connection, user_id: int
+) -> tuple[str, datetime, str] | None:
+    """(address, since, reason) when mail to the member's address is turned off."""
     row = await conn.fetchrow(
-        """SELECT email, email_disabled_at FROM users
+        """SELECT email, email_disabled_at, email_disabled_reason FROM users
            WHERE actor_id = $1 AND email_disabled_at IS NOT NULL""",
         user_id,
     )
-    return (str(row["email"] or ""), row["email_disabled_at"]) if row else None
+    if row is None:
+        return None
+    reason = str(row["email_disabled_reason"] or "")
+    return str(row["email"] or ""), row["email_disabled_at"], reason
+
+
+async def counts(conn: asyncpg.Connection) -> dict[str, int]:
+    """How many inbound messages are in each state."""
+    rows = await conn.fetch("SELECT state, count(*) AS n FROM inbound_mail GROUP BY state")
+    return {row["state"]: int(row["n"]) for row in rows}
+
+
+async def latest_refused(conn: asyncpg.Connection, limit: int = 20) -> list[asyncpg.Record]:
+    """The newest refused or dropped messages: id, when, sender, recipient, state, reason."""
+    return list(
+        await conn.fetch(
+            """SELECT id, received_at, envelope_from, recipients[1] AS recipient, state, reason
+               FROM inbound_mail WHERE state IN ('refused', 'dropped')
+               ORDER BY id DESC LIMIT $1""",
+            limit,
+        )
+    )
+
+
+async def forget_read_before(conn: asyncpg.Connection, age: timedelta, limit: int) -> int:
+    """Delete up to `limit` messages read more than `age` ago; how many went."""
+    result = await conn.execute(
+        """DELETE FROM inbound_mail WHERE id IN (
+               SELECT id FROM inbound_mail
+               WHERE state <> 'waiting' AND processed_at < now() - $1::interval
+               ORDER BY id LIMIT $2)""",
+        age,
+        limit,
+    )
+    return int(result.split()[-1])
