@@ -29,7 +29,8 @@ async def test_choices_from_the_community_page_and_the_settings_page(dsn: str) -
             assert response.status_code == 303
             listed = {c.name: c.mode for c in await choices.of_user(pool, ann.id)}
             assert listed == {"clinic": "notifications", "garden": "every"}
-            # The settings page lists both and changes both at once
+            # The settings page leads to the mail choices, which list both and change both
+            assert 'href="/settings/mail"' in await browser.page("/settings")
             page = await browser.page("/settings/mail")
             assert "Garden" in page and "Clinic" in page
             ids = {c.name: c.community_id for c in await choices.of_user(pool, ann.id)}

@@ -79,7 +79,7 @@ async def build(conn: asyncpg.Connection, config: Config, due_one: Due, cadence:
             "pages": contents.pages,
             "most_active": contents.most_active,
             "link": link,
-            "settings_url": config.url("/settings#mail"),
+            "settings_url": config.url("/settings/mail"),
             "node_name": config.node_name,
             "footer_url": config.url(f"/c/{as_list.name}"),
             "unsubscribe_url": unsubscribe,
