@@ -53,10 +53,12 @@ from fedcop.web import timeline as web_timeline
 from fedcop.web.headers import PageHeaders
 from fedcop.web.knowledge import remote as web_knowledge_remote
 from fedcop.web.mail import accounts as web_mail_accounts
+from fedcop.web.mail import choices as web_mail_choices
 from fedcop.web.mail import unsubscribe as web_mail_unsubscribe
 from fedcop.web.polls import actions as web_poll_actions
 from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker
+from fedcop.workers.digests import DigestWorker
 from fedcop.workers.inbox import InboxWorker
 from fedcop.workers.mail import MailWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
@@ -100,6 +102,7 @@ def create_app(
             app.state.inbox_worker = InboxWorker(ctx)
             app.state.delivery_worker = DeliveryWorker(ctx)
             app.state.mail_worker = MailWorker(pool, config)
+            app.state.digest_worker = DigestWorker(ctx)
             if run_workers:
                 tasks = [
                     asyncio.create_task(app.state.inbox_worker.run_forever()),
@@ -115,6 +118,7 @@ def create_app(
                     app.state.running_workers.append(
                         RunningWorker("mail", app.state.mail_worker, tasks[-1])
                     )
+                    tasks.append(asyncio.create_task(app.state.digest_worker.run_forever()))
             yield
         finally:
             for task in tasks:
@@ -139,6 +143,7 @@ def create_app(
             *knowledge_routes.routes,
             *web_knowledge_remote.routes,
             *web_accounts.routes,
+            *web_mail_choices.routes,
             *web_actions.routes,
             *web_admin.routes,
             *web_facilitation.routes,

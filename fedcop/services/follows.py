@@ -15,6 +15,7 @@ from fedcop.config import Config
 from fedcop.network import Network
 from fedcop.services import lifecycle, notifications, outbox, remote_actors
 from fedcop.services.errors import InvalidInput, NotFound, Refused
+from fedcop.services.mail import notification_mail
 from fedcop.services.messages import welcome
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
@@ -35,6 +36,8 @@ async def receive_follow(
         await notifications.followed(
             conn, follower.id, target.actor.id, pending=recorded.state != "accepted"
         )
+        if recorded.state == "pending" and target.actor.actor_type == "Group":
+            await notification_mail.join_requested(conn, config, target.actor, follower)
         if recorded.state == "accepted":
             await outbox.publish(
                 conn,
@@ -214,6 +217,8 @@ async def join(
             )
             if joined.state == "accepted":
                 await welcome.join_accepted(conn, config, target.actor, local.actor)
+            else:
+                await notification_mail.join_requested(conn, config, target.actor, local.actor)
         return
     await follow_remote(pool, config, network, username, community_uri)
 

@@ -16,6 +16,7 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.services import notifications, questions
+from fedcop.services.mail import post_mail
 from fedcop.services.polls import received as poll_received
 from fedcop.store import post_extras
 from fedcop.store.posts import Post
@@ -101,6 +102,7 @@ async def mark_written(
             if domain in (None, config.domain)
         ]
     await notifications.post_stored(conn, post, addressed)
+    await post_mail.post_stored(conn, config, post)
     return tags
 
 
@@ -117,7 +119,12 @@ async def retag_received(conn: asyncpg.Connection, post_id: int, note: dict[str,
 
 
 async def mark_received(
-    conn: asyncpg.Connection, post: Post, note: dict[str, Any], *, notify: bool = True
+    conn: asyncpg.Connection,
+    post: Post,
+    note: dict[str, Any],
+    *,
+    notify: bool = True,
+    config: Config | None = None,
 ) -> None:
     """Hashtags of a post from elsewhere, and notifications for the people it answers or
     names (unless `notify` is False: a backfilled post is old news)."""
@@ -128,3 +135,5 @@ async def mark_received(
     await poll_received.keep(conn, post, note)
     if notify:
         await notifications.post_stored(conn, post, mentioned_in_tags(note.get("tag")))
+        if config is not None:  # mailed to its readers here (the members' choices)
+            await post_mail.post_stored(conn, config, post)

@@ -440,7 +440,7 @@ async def receive_create(
         )
         if post is None:  # arrived twice at once
             return await post_store.find_by_uri(conn, str(note["id"]))
-        await post_marks.mark_received(conn, post, note, notify=not backfill)
+        await post_marks.mark_received(conn, post, note, notify=not backfill, config=config)
         post = await summary_flags.apply_received(conn, post, note)
         if community.is_local:
             await relay.relay(

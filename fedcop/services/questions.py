@@ -34,6 +34,7 @@ from fedcop.documents.posts import THREADIVERSE, post_object
 from fedcop.documents.questions import read_question
 from fedcop.services import lifecycle, outbox, post_delivery, relay
 from fedcop.services.errors import InvalidInput, NotFound, Refused, ServiceError
+from fedcop.services.mail import notification_mail
 from fedcop.store import actors as actor_store
 from fedcop.store import moderation as mod_store
 from fedcop.store import notifications as notification_store
@@ -91,6 +92,7 @@ async def accept(
             return thread
         if answer is not None:
             await _tell(conn, thread, answer, person.id)
+            await notification_mail.answer_accepted(conn, config, thread, answer, person.id)
         return await _announce(conn, config, thread, community, person)
 
 

@@ -11,6 +11,7 @@ from fedcop.routes.responses import wants_activity_json
 from fedcop.services import browsing, crossposts, questions, reading, summaries
 from fedcop.services import node as node_service
 from fedcop.services.knowledge import from_posts
+from fedcop.services.mail import choices as mail_choices
 from fedcop.services.polls import views as poll_views
 from fedcop.services.reading import PostView
 from fedcop.store.actors import LocalActor
@@ -50,9 +51,12 @@ async def community_page(request: Request, community_uri: str) -> Response:
     )  # fmt: skip
     if view is None:
         return await not_found(request, "There is no such community here.")
+    mail_mode = None
+    if current.user is not None and view.membership == "accepted":
+        mail_mode = await mail_choices.mode_in(pool, current.user.actor.id, view.community.id)
     return await render(
         request, "community.html", view=view, community=view.community, active=active,
-        question_filter=question_filter,
+        question_filter=question_filter, mail_mode=mail_mode, mail_labels=mail_choices.LABELS,
     )  # fmt: skip
 
 

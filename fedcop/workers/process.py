@@ -25,6 +25,7 @@ from fedcop.network import Network, SigningKey
 from fedcop.queues import DELIVERY_LEASE, INBOUND_LEASE, INBOX_CONCURRENT_ACTORS
 from fedcop.services.accounts import ensure_instance_actor
 from fedcop.workers.delivery import DeliveryWorker
+from fedcop.workers.digests import DigestWorker
 from fedcop.workers.inbox import InboxWorker
 from fedcop.workers.mail import MailWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
@@ -69,6 +70,7 @@ async def run_queue_workers(
         if "mail" in kinds and config.mail_enabled:
             mail = MailWorker(pool, config)
             loops += [mail.run_forever(stop) for _ in range(concurrency)]
+            loops.append(DigestWorker(ctx).run_forever(stop))  # digests ride with the mail
         elif "mail" in kinds and list(kinds) == ["mail"]:
             log.warning("mail worker: no SMTP server configured (FEDCOP_SMTP_HOST): mail is off")
         log.info(

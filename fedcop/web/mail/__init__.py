@@ -1,1 +1,2 @@
-"""Web pages about mail: one-click unsubscribe, address confirmation, password reset."""
+"""Web pages about mail: what a member chooses to receive, one-click unsubscribe, address
+confirmation, password reset."""
