@@ -109,6 +109,9 @@ async def _read_forever(
     settings: MailInboundSettings,
 ) -> None:
     while True:
+        # Seen before the pass, not after: mail kept just before `stop` may have arrived while a
+        # pass that found nothing was under way, and one more pass after `stop` reads it.
+        stopping = stop.is_set()
         arrived.clear()
         try:
             if await inbound.run_once(
@@ -117,7 +120,7 @@ async def _read_forever(
                 continue
         except OSError:
             log.exception("reading inbound mail failed; trying again")
-        if stop.is_set():
+        if stopping:
             return
         await _wait_for_any(stop, arrived, READ_INTERVAL_SECONDS)
 
