@@ -207,7 +207,7 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
         if fields.language != post.language:
             await post_store.set_language(conn, post.id, fields.language)
         await post_marks.retag_received(conn, post.id, note)
-        await questions.apply_received(conn, post, note)
+        await questions.apply_received(conn, post, note, config=config)
         await poll_received.apply_update(conn, post, note)
         await summary_flags.apply_received(conn, post, note)
         await _relay_if_local(conn, config, post.community_id, update)

@@ -131,7 +131,7 @@ async def mark_received(
     tags = hashtags_in_tags(note.get("tag"))
     if tags:
         await post_extras.set_tags(conn, post.id, tags)
-    await questions.apply_received(conn, post, note, notify=notify)
+    await questions.apply_received(conn, post, note, notify=notify, config=config)
     await poll_received.keep(conn, post, note)
     if notify:
         await notifications.post_stored(conn, post, mentioned_in_tags(note.get("tag")))

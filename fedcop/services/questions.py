@@ -109,19 +109,30 @@ async def may_settle(pool: Any, view: PostView, user: User | None) -> bool:
 
 
 async def apply_received(
-    conn: asyncpg.Connection, post: Post, note: dict[str, Any], *, notify: bool = True
+    conn: asyncpg.Connection,
+    post: Post,
+    note: dict[str, Any],
+    *,
+    notify: bool = True,
+    config: Config | None = None,
 ) -> None:
     """A thread's Create or Update from its author: the question state it carries, if it says
     any. An accepted answer this node does not keep (or not a reply of this thread) is kept as
-    none. `notify` False: a backfilled thread is old news."""
+    none. `notify` False: a backfilled thread is old news. With `config`, the people told are
+    mailed too, as for an answer accepted here."""
     state = read_question(note)
     if state is None or not post.is_thread:
         return
-    await _apply_state(conn, post, state, by_id=post.author_id if notify else None)
+    await _apply_state(conn, post, state, by_id=post.author_id if notify else None, config=config)
 
 
 async def _apply_state(
-    conn: asyncpg.Connection, post: Post, state: tuple[bool, str | None], *, by_id: int | None
+    conn: asyncpg.Connection,
+    post: Post,
+    state: tuple[bool, str | None],
+    *,
+    by_id: int | None,
+    config: Config | None = None,
 ) -> bool:
     """Keep the question state a thread's Update carries; whether anything changed. `by_id`:
     who accepted the answer (they are not told), or None to tell nobody."""
@@ -136,6 +147,8 @@ async def _apply_state(
     )
     if changed and accepted is not None and by_id is not None:
         await _tell(conn, post, accepted, by_id)
+        if config is not None:
+            await notification_mail.answer_accepted(conn, config, post, accepted, by_id)
     return marked or changed
 
 
@@ -176,7 +189,11 @@ async def receive_from_facilitator(
         if community.is_closed:
             raise Refused(lifecycle.closed_sentence(community))
         await _apply_state(
-            conn, post, state, by_id=sender.id if sender is not None else community.id
+            conn,
+            post,
+            state,
+            by_id=sender.id if sender is not None else community.id,
+            config=config,
         )
         if via is None:
             await relay.relay(conn, config, community, update)
