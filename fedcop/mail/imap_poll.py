@@ -25,7 +25,7 @@ def _fetch_unseen(settings: ImapSettings, max_bytes: int) -> list[tuple[bytes, b
     """(uid, raw message) of unseen messages, at most MAX_PER_POLL; nothing is marked yet."""
     client = _connect(settings)
     try:
-        client.select(settings.folder)
+        _select(client, settings.folder)
         status, data = client.uid("SEARCH", "UNSEEN")
         if status != "OK" or not data or not data[0]:
             return []
@@ -45,10 +45,20 @@ def _mark_seen(settings: ImapSettings, uids: list[bytes]) -> None:
         return
     client = _connect(settings)
     try:
-        client.select(settings.folder)
-        client.uid("STORE", b",".join(uids).decode(), "+FLAGS", "(\\Seen)")
+        _select(client, settings.folder)
+        status, data = client.uid("STORE", b",".join(uids).decode(), "+FLAGS", "(\\Seen)")
+        if status != "OK":
+            raise imaplib.IMAP4.error(f"marking mail seen in {settings.folder!r}: {data!r}")
     finally:
         _close(client)
+
+
+def _select(client: imaplib.IMAP4, folder: str) -> None:
+    # imaplib sends a mailbox name as given: quoted, a name may hold spaces ("Reply mail").
+    quoted = '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    status, data = client.select(quoted)
+    if status != "OK":
+        raise imaplib.IMAP4.error(f"no IMAP folder {folder!r}: {data!r}")
 
 
 def _connect(settings: ImapSettings) -> imaplib.IMAP4:
@@ -67,13 +77,14 @@ def _close(client: imaplib.IMAP4) -> None:
 
 
 async def poll_once(
-    settings: ImapSettings, max_bytes: int, keep: Callable[[bytes], Awaitable[object]]
+    settings: ImapSettings, max_bytes: int, keep: Callable[[bytes], Awaitable[bool]]
 ) -> int:
-    """Keep every unseen message, then mark them seen; how many were kept."""
+    """Give every unseen message to `keep`, then mark seen those it took (True); how many.
+    What it did not take stays unseen on the server, for whoever else reads the mailbox."""
     messages = await asyncio.to_thread(_fetch_unseen, settings, max_bytes)
     kept: list[bytes] = []
     for uid, raw in messages:
-        await keep(raw)
-        kept.append(uid)
+        if await keep(raw):
+            kept.append(uid)
     await asyncio.to_thread(_mark_seen, settings, kept)
     return len(kept)

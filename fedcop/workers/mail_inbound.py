@@ -47,6 +47,18 @@ def imap_recipients(raw: bytes, mail_domain: str) -> tuple[str, list[str]]:
     return sender, []
 
 
+async def keep_imap_message(pool: Any, mail_domain: str, raw: bytes) -> bool:
+    """Keep a message fetched by IMAP for each of its addresses at the mail domain; whether it
+    had any. One for no such address is left alone (unseen, for whoever else reads the box)."""
+    sender, recipients = imap_recipients(raw, mail_domain)
+    if not recipients:
+        log.info("IMAP message for no address at %s: left alone", mail_domain)
+        return False
+    for recipient in recipients:
+        await inbound.receive(pool, raw, sender, recipient, "imap")
+    return True
+
+
 async def run(
     config: Config,
     dsn: str,
@@ -135,13 +147,11 @@ async def _poll_forever(
     imap = settings.imap
     assert imap is not None
 
-    async def keep(raw: bytes) -> None:
-        sender, recipients = imap_recipients(raw, config.reply_mail_domain)
-        if not recipients:
-            log.info("IMAP message for no address at %s: left alone", config.reply_mail_domain)
-        for recipient in recipients:
-            await inbound.receive(pool, raw, sender, recipient, "imap")
-        arrived.set()
+    async def keep(raw: bytes) -> bool:
+        taken = await keep_imap_message(pool, config.reply_mail_domain, raw)
+        if taken:
+            arrived.set()
+        return taken
 
     while not stop.is_set():
         try:
