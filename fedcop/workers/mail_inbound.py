@@ -153,9 +153,10 @@ async def _poll_forever(
             arrived.set()
         return taken
 
+    passed = imap_poll.PassedOver()
     while not stop.is_set():
         try:
-            await imap_poll.poll_once(imap, settings.max_bytes, keep)
+            await imap_poll.poll_once(imap, settings.max_bytes, keep, passed)
         except (OSError, imaplib.IMAP4.error):
             log.exception("polling IMAP %s failed; trying again", imap.host)
         await _wait_for_any(stop, stop, imap.interval_seconds)

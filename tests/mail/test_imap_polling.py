@@ -118,3 +118,37 @@ async def test_the_folder_polled_may_have_a_space_in_its_name_and_must_exist(
             # A folder that is not there is said so (the worker logs it and tries again).
             with pytest.raises(imaplib.IMAP4.error, match="no IMAP folder 'Replies'"):
                 await imap_poll.poll_once(server.settings("Replies"), MAX_BYTES, keep)
+
+
+async def test_mail_left_alone_does_not_keep_later_mail_waiting(
+    pg_cluster: EmbeddedPostgres, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mail left unseen (too large, or for another domain) is not fetched again by the next
+    polls, so however much of it there is, the mail behind it is read."""
+    monkeypatch.setattr(imap_poll, "MAX_PER_POLL", 1)  # one message per poll: a small window
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn, "alpha") as alpha:
+        await accounts.create_user(alpha.pool, alpha.config, "fa", "long enough")
+        await accounts.create_community(
+            alpha.pool, alpha.config, "stewards", title="Data Stewards", owner="fa"
+        )
+        await set_email(alpha, "fa", "fa@example.org")
+        address = f"stewards@{alpha.config.reply_mail_domain}"
+        elsewhere = message("fa@example.org", "office@example.org", "Invoice", "Attached.")
+        huge = message("fa@example.org", address, "Scans", "page\n" * 5000)
+        raw = message("fa@example.org", address, "Sharing a template", "Here is ours.")
+        keep = functools.partial(keep_imap_message, alpha.pool, alpha.config.reply_mail_domain)
+        passed = imap_poll.PassedOver()
+        with imap_server() as server:
+            server.append(_delivered(elsewhere, "fa@example.org", "office@example.org"))
+            server.append(_delivered(huge, "fa@example.org", address))
+            server.append(_delivered(raw, "fa@example.org", address))
+
+            found = [
+                await imap_poll.poll_once(server.settings(), 10_000, keep, passed) for _ in range(3)
+            ]
+            assert found == [0, 0, 1]
+            assert server.flags() == {1: set(), 2: set(), 3: {"\\Seen"}}
+            assert await imap_poll.poll_once(server.settings(), 10_000, keep, passed) == 0
+            assert await read_mail(alpha) == 1
+            [mail] = await kept(alpha)
+            assert (mail.state, mail.post_id is not None) == ("posted", True), mail.reason
