@@ -13,6 +13,7 @@ runs as that user. When Dovecot cannot start, the error names Dovecot's own log.
 from __future__ import annotations
 
 import contextlib
+import grp
 import imaplib
 import os
 import pwd
@@ -125,6 +126,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain
 default_internal_user = {internal}
+default_internal_group = {grp.getgrgid(group).gr_name}
 default_login_user = {login}
 first_valid_uid = 1
 mail_location = maildir:{mail}/%u
