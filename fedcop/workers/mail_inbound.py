@@ -47,6 +47,18 @@ def imap_recipients(raw: bytes, mail_domain: str) -> tuple[str, list[str]]:
     return sender, []
 
 
+async def keep_imap_message(pool: Any, mail_domain: str, raw: bytes) -> bool:
+    """Keep a message fetched by IMAP for each of its addresses at the mail domain; whether it
+    had any. One for no such address is left alone (unseen, for whoever else reads the box)."""
+    sender, recipients = imap_recipients(raw, mail_domain)
+    if not recipients:
+        log.info("IMAP message for no address at %s: left alone", mail_domain)
+        return False
+    for recipient in recipients:
+        await inbound.receive(pool, raw, sender, recipient, "imap")
+    return True
+
+
 async def run(
     config: Config,
     dsn: str,
@@ -135,17 +147,16 @@ async def _poll_forever(
     imap = settings.imap
     assert imap is not None
 
-    async def keep(raw: bytes) -> None:
-        sender, recipients = imap_recipients(raw, config.reply_mail_domain)
-        if not recipients:
-            log.info("IMAP message for no address at %s: left alone", config.reply_mail_domain)
-        for recipient in recipients:
-            await inbound.receive(pool, raw, sender, recipient, "imap")
-        arrived.set()
+    async def keep(raw: bytes) -> bool:
+        taken = await keep_imap_message(pool, config.reply_mail_domain, raw)
+        if taken:
+            arrived.set()
+        return taken
 
+    passed = imap_poll.PassedOver()
     while not stop.is_set():
         try:
-            await imap_poll.poll_once(imap, settings.max_bytes, keep)
+            await imap_poll.poll_once(imap, settings.max_bytes, keep, passed)
         except (OSError, imaplib.IMAP4.error):
             log.exception("polling IMAP %s failed; trying again", imap.host)
         await _wait_for_any(stop, stop, imap.interval_seconds)
