@@ -112,6 +112,38 @@ def split_address(address: str) -> tuple[str, str] | None:
     return local, domain.lower()
 
 
+def _signed_address(
+    secret: str | bytes,
+    purpose: bytes,
+    prefix: str,
+    first: int,
+    second: int,
+    mail_domain: str,
+    expires: datetime,
+) -> str:
+    return f"{prefix}{_token(_key(secret, purpose), first, second, expires)}@{mail_domain.lower()}"
+
+
+def _verified(
+    secret: str | bytes,
+    purpose: bytes,
+    prefix: str,
+    address: str,
+    mail_domain: str,
+    now: datetime | None,
+) -> tuple[int, int, datetime] | AddressRefused:
+    """What a signed address of this purpose and prefix holds, or why it is refused."""
+    parts = split_address(address)
+    if parts is None:
+        return AddressRefused(Refusal.MALFORMED)
+    local, domain = parts
+    if domain != mail_domain.lower():
+        return AddressRefused(Refusal.WRONG_DOMAIN)
+    if not local.lower().startswith(prefix):
+        return AddressRefused(Refusal.MALFORMED)
+    return _read(_key(secret, purpose), local[len(prefix) :], now or datetime.now(UTC))
+
+
 def reply_address(
     secret: str | bytes,
     user_id: int,
@@ -122,23 +154,16 @@ def reply_address(
 ) -> str:
     """The address `user_id` replies to in order to post in the thread `thread_id`."""
     expires = (now or datetime.now(UTC)) + lifetime
-    token = _token(_key(secret, _REPLY_PURPOSE), user_id, thread_id, expires)
-    return f"{REPLY_PREFIX}{token}@{mail_domain.lower()}"
+    return _signed_address(
+        secret, _REPLY_PURPOSE, REPLY_PREFIX, user_id, thread_id, mail_domain, expires
+    )
 
 
 def verify_reply_address(
     secret: str | bytes, address: str, mail_domain: str, now: datetime | None = None
 ) -> ReplyTarget | AddressRefused:
     """The member and thread a reply address names, or why it is refused."""
-    parts = split_address(address)
-    if parts is None:
-        return AddressRefused(Refusal.MALFORMED)
-    local, domain = parts
-    if domain != mail_domain.lower():
-        return AddressRefused(Refusal.WRONG_DOMAIN)
-    if not local.lower().startswith(REPLY_PREFIX):
-        return AddressRefused(Refusal.MALFORMED)
-    read = _read(_key(secret, _REPLY_PURPOSE), local[len(REPLY_PREFIX) :], now or datetime.now(UTC))
+    read = _verified(secret, _REPLY_PURPOSE, REPLY_PREFIX, address, mail_domain, now)
     if isinstance(read, AddressRefused):
         return read
     user_id, thread_id, expires = read
@@ -159,25 +184,14 @@ def bounce_address(
 ) -> str:
     """The envelope sender (VERP) of a mail to `user_id`: a bounce to it names the member."""
     expires = (now or datetime.now(UTC)) + lifetime
-    token = _token(_key(secret, _BOUNCE_PURPOSE), user_id, 0, expires)
-    return f"{BOUNCE_PREFIX}{token}@{mail_domain.lower()}"
+    return _signed_address(secret, _BOUNCE_PURPOSE, BOUNCE_PREFIX, user_id, 0, mail_domain, expires)
 
 
 def verify_bounce_address(
     secret: str | bytes, address: str, mail_domain: str, now: datetime | None = None
 ) -> int | AddressRefused:
     """The member a bounce address names, or why it is refused."""
-    parts = split_address(address)
-    if parts is None:
-        return AddressRefused(Refusal.MALFORMED)
-    local, domain = parts
-    if domain != mail_domain.lower():
-        return AddressRefused(Refusal.WRONG_DOMAIN)
-    if not local.lower().startswith(BOUNCE_PREFIX):
-        return AddressRefused(Refusal.MALFORMED)
-    read = _read(
-        _key(secret, _BOUNCE_PURPOSE), local[len(BOUNCE_PREFIX) :], now or datetime.now(UTC)
-    )
+    read = _verified(secret, _BOUNCE_PURPOSE, BOUNCE_PREFIX, address, mail_domain, now)
     if isinstance(read, AddressRefused):
         return read
     return read[0]
