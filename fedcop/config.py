@@ -13,6 +13,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from fedcop.media.settings import (
+    MediaSettings,
+    MediaSettingsError,
+    load_media_settings,
+    media_environment,
+)
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_DATA_DIR = "./fedcop-data"
@@ -81,6 +88,8 @@ class Config:
     # The domain of the addresses fedcop receives mail at (reply and community addresses);
     # the host of base_url when unset.
     mail_domain: str | None = None
+    # Uploads, their storage (the data directory or S3) and the media proxy (fedcop/media/).
+    media: MediaSettings = field(default_factory=MediaSettings)
 
     @property
     def reply_mail_domain(self) -> str:
@@ -232,6 +241,7 @@ def environment_of(config: Config) -> dict[str, str]:
         "FEDCOP_DKIM_DOMAIN": config.dkim_domain,
     }
     values.update({name: value for name, value in optional.items() if value})
+    values.update(media_environment(config.media))
     return values
 
 
@@ -247,7 +257,7 @@ def load_config(
     FEDCOP_METRICS_ALLOW, FEDCOP_LOG_FORMAT, FEDCOP_LOG_LEVEL, FEDCOP_CONTACT_EMAIL,
     FEDCOP_SMTP_HOST, FEDCOP_SMTP_PORT, FEDCOP_SMTP_SECURITY, FEDCOP_SMTP_USER,
     FEDCOP_SMTP_PASSWORD, FEDCOP_MAIL_FROM, FEDCOP_DKIM_KEY_FILE, FEDCOP_DKIM_SELECTOR,
-    FEDCOP_DKIM_DOMAIN, FEDCOP_MAIL_DOMAIN.
+    FEDCOP_DKIM_DOMAIN, FEDCOP_MAIL_DOMAIN, and the media ones (fedcop/media/settings.py).
     """
     env = os.environ if environ is None else environ
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
@@ -307,7 +317,12 @@ def load_config(
             "`openssl genrsa -out dkim.pem 2048` (see deploy/README.md)"
         )
     mail_from = setting("mail_from")
+    try:
+        media = load_media_settings(setting)
+    except MediaSettingsError as error:
+        raise ConfigError(str(error)) from None
     return Config(
+        media=media,
         smtp_host=_text(setting("smtp_host")),
         smtp_port=smtp_port,
         smtp_security=security,
