@@ -132,6 +132,9 @@ class ProxyCache:
         """Put a fetched and checked picture in place (atomically), then trim the cache."""
         path = self._path(token)
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Fetched now (mtime) and served now (atime), by the cache's own clock.
+        now = self._clock()
+        os.utime(temporary, (now, now))
         os.replace(temporary, path)
         self.trim()
 
@@ -176,7 +179,8 @@ class ProxyCache:
                     continue
                 path = Path(entry.path)
                 if entry.name.endswith(_FAILED):
-                    if now - stat.st_mtime > self.max_age_seconds:
+                    name = entry.name.removesuffix(_FAILED)
+                    if not valid_token(name) or self.failure(name) is None:
                         _remove(path)
                 elif now - stat.st_mtime > self.max_age_seconds:
                     _remove(path)
