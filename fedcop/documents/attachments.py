@@ -4,13 +4,15 @@
                       `href` is what Lemmy and PieFed read; Takahē needs `url` and `mediaType`
                       on every attachment (without them it keeps the post as an empty stub)
     a picture         {"type": "Image", "url": U, "mediaType": "image/webp", "name": ALT,
-                       "blurhash": "...", "width": 800, "height": 600}
+                       "blurhash": "...", "width": 800, "height": 600, "size": 48213}
     any other file    {"type": "Document", "url": U, "mediaType": "application/pdf",
-                       "name": DESCRIPTION}
+                       "name": DESCRIPTION, "size": 1234567}
 
 Pictures and files are written the way Mastodon writes them (and reads them: `name` is the
 description, `blurhash` is `toot:blurhash`, `width`/`height` are ActivityStreams'), which is also
 what Misskey, GoToSocial, Lemmy and PieFed read. Only the wire keys below leave this node: the
+`size` (bytes, `fedcop:size`; PeerTube writes
+the same key) lets other servers say how large a file is before anyone opens it. The
 bookkeeping of an entry (`fedcop.media.entries.LOCAL_KEYS`: the media row, the thumbnail, the
 proxy token...) never does.
 """
@@ -19,12 +21,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from fedcop.documents.context import FEDCOP_NAMESPACE
 from fedcop.media.entries import LOCAL_KEYS
 
 # `blurhash` is Mastodon's term; declared so JSON-LD processors read it as toot:blurhash.
 ATTACHMENT_CONTEXT: dict[str, Any] = {
     "toot": "http://joinmastodon.org/ns#",
     "blurhash": "toot:blurhash",
+    "fedcop": FEDCOP_NAMESPACE,
+    "size": "fedcop:size",
 }
 
 # What a file's entry may send besides its type and url, with the Python type each must have.
@@ -34,6 +39,7 @@ _FILE_FIELDS: tuple[tuple[str, type], ...] = (
     ("blurhash", str),
     ("width", int),
     ("height", int),
+    ("size", int),
 )
 
 

@@ -78,11 +78,13 @@ def test_an_uploaded_picture_goes_out_as_mastodon_writes_one() -> None:
         "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
         "width": 1600,
         "height": 1200,
+        "size": 183_211,
     }
     assert attachment_on_wire(UPLOADED_DOCUMENT) == {
         "type": "Document",
         "url": "https://alpha.test/media/Tk2/retention-schedule.pdf",
         "mediaType": "application/pdf",
+        "size": 1_234_567,
     }
     # Links stay as they were
     assert attachment_on_wire(LINK) == {
@@ -101,7 +103,7 @@ def test_no_bookkeeping_leaves_the_node() -> None:
             assert "thumbnail" not in json.dumps(sent)
 
 
-def test_blurhash_is_declared_as_mastodons_term() -> None:
+def test_blurhash_and_size_are_declared() -> None:
     post = replace(THREAD, attachments=[UPLOADED_PICTURE])
     context = post_object(post, AUTHOR, COMMUNITY, CONFIG)["@context"]
     terms: dict[str, Any] = {}
@@ -110,6 +112,8 @@ def test_blurhash_is_declared_as_mastodons_term() -> None:
             terms.update(part)
     prefix, _, name = terms["blurhash"].partition(":")
     assert terms[prefix] + name == "http://joinmastodon.org/ns#blurhash"
+    prefix, _, name = terms["size"].partition(":")
+    assert terms[prefix] + name == "https://fedcop.org/ns#size"
 
 
 def test_what_we_send_passes_mastodon_lemmy_and_takahe() -> None:

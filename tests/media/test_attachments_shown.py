@@ -74,6 +74,9 @@ class Elements(HTMLParser):
     def handle_data(self, data: str) -> None:
         self.text.append(data)
 
+    def text_content(self) -> str:
+        return "".join(self.text)
+
     def tagged(self, tag: str) -> list[dict[str, str | None]]:
         return [attrs for name, attrs in self.found if name == tag]
 
