@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -180,3 +182,30 @@ async def test_only_pictures_of_posts_shown_here_are_proxied(
     assert shown.status_code == 200
     assert after_deletion.status_code == 404
     assert files.hits["/board.png"] == 1
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header announces `width` x `height` pixels (its data is not there)."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + header
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", len(header))
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+        + struct.pack(">I", 0)
+        + b"IEND"
+        + struct.pack(">I", zlib.crc32(b"IEND"))
+    )
+
+
+async def test_a_decompression_bomb_is_refused(
+    pg_cluster: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    bomb = png_header_only(30_000, 30_000)
+    with picture_server({"/bomb.png": (bomb, "image/png")}) as files:
+        async with node_with_thread(pg_cluster, tmp_path) as (beta, post_id):
+            await attach(beta, post_id, picture(files.url("/bomb.png")))
+            answer = await beta.get(f"/media/proxy/{TOKEN}")
+    assert answer.status_code == 502
+    assert "more pixels" in answer.text
