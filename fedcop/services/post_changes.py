@@ -27,6 +27,7 @@ from fedcop.services import (
     post_marks,
     post_source,
     questions,
+    received_media,
     relay,
     summary_flags,
 )
@@ -246,7 +247,7 @@ def _attachments_after(
     """An edit's attachments: as it lists them, else the ones kept, marked as sensitive as the
     post now is."""
     if note.get("attachment") is not None:
-        return fields.attachments
+        return received_media.keep_proxy_tokens(post.attachments, fields.attachments)
     return [{**item, "sensitive": fields.sensitive} for item in post.attachments]
 
 

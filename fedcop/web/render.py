@@ -14,6 +14,7 @@ from fedcop.config import Config
 from fedcop.media.licences import LICENCES
 from fedcop.services import node as node_service
 from fedcop.services.signin_throttle import TooManyAttempts
+from fedcop.web.attachment_views import attachment_views
 from fedcop.web.session import viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -31,6 +32,7 @@ _env.globals["field_html"] = shown.field_html
 _env.globals["licences"] = LICENCES  # the file composers' choices (fedcop/media/licences.py)
 _env.filters["link"] = shown.link
 _env.globals["safe_url"] = shown.safe_url
+_env.globals["attachment_views"] = attachment_views
 
 
 async def render(
