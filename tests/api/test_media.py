@@ -304,3 +304,30 @@ def test_a_picture_from_elsewhere_is_given_through_the_proxy(config: Config) -> 
         "https://files.example/a.pdf",
         "https://files.example/a.pdf",
     )
+
+
+async def test_odd_upload_bodies_get_clear_4xx(
+    app: Any, config: Config, api: httpx.AsyncClient, alice: ApiUser
+) -> None:
+    before = await _stored(app)
+    as_json = await api.post("/api/v2/media", headers=alice.auth, json={"file": "board.png"})
+    assert as_json.status_code == 422
+    broken = await api.post(
+        "/api/v2/media",
+        headers={**alice.auth, "Content-Type": "multipart/form-data; boundary=xyz"},
+        content=b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n',
+    )
+    assert broken.status_code in (400, 422), broken.text
+    declared = await api.post(
+        "/api/v2/media",
+        headers={
+            **alice.auth,
+            "Content-Type": "multipart/form-data; boundary=xyz",
+            "Content-Length": str(200 * 1024 * 1024 * 1024),
+        },
+        content=b"--xyz--\r\n",
+    )
+    assert declared.status_code == 413
+    anonymous = await api.post("/api/v2/media", files={"file": ("a.png", picture(), "image/png")})
+    assert anonymous.status_code == 401
+    assert await _stored(app) == before
