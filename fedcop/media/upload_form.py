@@ -57,6 +57,7 @@ async def read_upload_form(
     if kind != b"multipart/form-data" or not boundary:
         raise UploadFormError("send the file as multipart/form-data")
     fields: dict[str, str] = {}
+    # Part headers are bounded by the parser itself (python-multipart: size and count).
     events: list[tuple[str, bytes]] = []
     part = _Part()
     seen_file = False

@@ -100,3 +100,18 @@ async def test_forms_without_a_file_or_cut_off_are_told_apart(
     # the half-received file's spooled copy is gone too
     spool = config.data_dir / "tmp" / "uploads"
     assert not spool.exists() or list(spool.iterdir()) == []
+
+
+async def test_oversized_fields_and_headers_are_refused(
+    pool: Any, config: Config, media_storage: MediaStorage, ana: Actor
+) -> None:
+    receiver = _receiver(pool, config, media_storage, ana)
+    body, content_type = _form(
+        {"file": ("a.txt", b"x", "text/plain")}, {"description": "d" * 70_000}
+    )
+    with pytest.raises(UploadFormError, match="larger than"):
+        await read_upload_form(_Body(body), content_type, "file", receiver)
+    body, content_type = _form({"file": ("n" * 9000 + ".txt", b"x", "text/plain")}, {})
+    with pytest.raises(UploadFormError, match="malformed"):  # the parser bounds headers
+        await read_upload_form(_Body(body), content_type, "file", receiver)
+    assert await stored_keys(media_storage) == set()
