@@ -67,6 +67,7 @@ async def test_a_document_is_served_whole_as_a_download(
     assert answer.headers["content-security-policy"] == SANDBOX
     assert answer.headers["accept-ranges"] == "bytes"
     assert "max-age=31536000" in answer.headers["cache-control"]
+    assert answer.headers["access-control-allow-origin"] == "*"
 
 
 async def test_html_named_as_a_picture_is_a_sandboxed_download(
