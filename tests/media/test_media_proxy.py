@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.media.proxy_cache import ProxyCache
 from fedcop.media.settings import MediaSettings
 from fedcop.services import accounts
 from fedcop.services import posts as post_service
+from fedcop.services.media_proxy import MediaProxy
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.media.picture_server import picture_server, png_bytes
@@ -209,3 +211,33 @@ async def test_a_decompression_bomb_is_refused(
             answer = await beta.get(f"/media/proxy/{TOKEN}")
     assert answer.status_code == 502
     assert "more pixels" in answer.text
+
+
+async def test_processes_sharing_the_cache_fetch_a_picture_once(
+    pg_cluster: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    board = png_bytes()
+    with picture_server({"/board.png": (board, "image/png")}) as files:
+        async with node_with_thread(pg_cluster, tmp_path) as (beta, post_id):
+            await attach(beta, post_id, picture(files.url("/board.png")))
+            # Given two web processes' proxies over the same data directory
+            state = beta.app.state
+            proxies = [
+                MediaProxy(
+                    state.pool,
+                    state.network,
+                    ProxyCache(tmp_path / "media-proxy", max_bytes=10**7, max_age_seconds=86400.0),
+                    max_bytes=10**6,
+                )
+                for _ in range(2)
+            ]
+            # When both are asked for the picture at once
+            opened = await asyncio.gather(*(proxy.picture(TOKEN) for proxy in proxies))
+            served = []
+            for handle, _ in opened:
+                with handle:
+                    served.append(handle.read())
+    # Then the picture was fetched once, and both serve it
+    assert served == [board, board]
+    assert files.hits["/board.png"] == 1
+    assert sum(proxy.fetches for proxy in proxies) == 1
