@@ -16,8 +16,9 @@ class StorageUnavailable(RuntimeError):
     """The configured storage cannot be opened; the message says what to do."""
 
 
-def open_storage(config: Config) -> MediaStorage:
-    """The storage `config.media.storage` names ("disk": DATA_DIR/media; "s3": the bucket)."""
+async def open_storage(config: Config) -> MediaStorage:
+    """The storage `config.media.storage` names ("disk": DATA_DIR/media; "s3": the bucket,
+    checked to exist and to accept the keys before it is used)."""
     if config.media.storage == "disk":
         return DiskStorage(config.data_dir / "media")
     raise StorageUnavailable(

@@ -2,7 +2,8 @@
 
     run_queue_workers(config, dsn, kinds={"inbox", "delivery"}, concurrency=N, stop=event)
       -> pool, instance actor's key (it signs the fetches the inbox worker makes), Network
-      -> N claim loops per kind, all sharing one worker object per kind
+      -> N claim loops per kind, all sharing one worker object per kind; with the inbox, the
+         media worker (uploads left in processing, stored files to delete) and its storage
       -> stop set (SIGTERM): each loop finishes the batch it holds, then returns
 
 Any number of these processes, on any number of machines, share one database: a claim takes
@@ -69,7 +70,7 @@ async def run_queue_workers(
             inbox = InboxWorker(ctx, lease=lease or INBOUND_LEASE)
             loops += [inbox.run_forever(stop) for _ in range(concurrency)]
             # Uploads left in processing and stored files to delete ride with the inbox.
-            storage = open_storage(config)
+            storage = await open_storage(config)
             loops.append(MediaWorker(pool, config, storage).run_forever(stop))
         if "delivery" in kinds:
             delivery = DeliveryWorker(ctx, lease=lease or DELIVERY_LEASE)

@@ -60,10 +60,10 @@ async def test_keys_never_leave_the_directory(tmp_path: Path, key: str) -> None:
         await storage.size(key)
 
 
-def test_open_storage_builds_the_configured_backend(config: Config) -> None:
-    storage = open_storage(config)
+async def test_open_storage_builds_the_configured_backend(config: Config) -> None:
+    storage = await open_storage(config)
     assert isinstance(storage, DiskStorage)
     assert storage.root == config.data_dir / "media"
-    s3 = dataclasses.replace(config, media=dataclasses.replace(config.media, storage="s3"))
-    with pytest.raises(StorageUnavailable, match="FEDCOP_MEDIA_STORAGE"):
-        open_storage(s3)
+    unknown = dataclasses.replace(config, media=dataclasses.replace(config.media, storage="ftp"))
+    with pytest.raises(StorageUnavailable, match="FEDCOP_MEDIA_STORAGE='ftp'"):
+        await open_storage(unknown)
