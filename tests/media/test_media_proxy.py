@@ -91,6 +91,8 @@ async def test_a_picture_is_fetched_once_and_served_with_safe_headers(
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert "sandbox" in answer.headers["content-security-policy"]
         assert "max-age" in answer.headers["cache-control"]
+        # and web apps on other origins may show it
+        assert answer.headers["cross-origin-resource-policy"] == "cross-origin"
     assert files.hits["/board.png"] == 1
     # and the cache keeps it in the data directory
     cached = [path for path in (tmp_path / "media-proxy").rglob("*") if path.is_file()]
