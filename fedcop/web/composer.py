@@ -20,6 +20,7 @@ post refused after the uploads worked
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -298,6 +299,34 @@ async def reply(request: Request) -> Response:
     finally:
         await form.close()
     return go(f"/t/{written.thread_id or written.id}#post-{written.id}")
+
+
+FormAction = Callable[[Request, User, FormData], Awaitable[Response]]
+
+
+def signed_in_with_files(action: FormAction) -> Callable[[Request], Awaitable[Response]]:
+    """web.actions.signed_in_action for a form that may carry files (read within the limits,
+    its CSRF token checked); the action's refusals are its own to show."""
+
+    async def endpoint(request: Request) -> Response:
+        user, form = await _read(request)
+        if not isinstance(form, FormData):
+            return form
+        assert user is not None
+        try:
+            return await action(request, user, form)
+        except (ServiceError, remote_actors.ActorError, FetchError) as error:
+            return await refused(request, str(error))
+        finally:
+            await form.close()
+
+    return endpoint
+
+
+async def upload_files(request: Request, user: User, form: FormData) -> Files:
+    """A page's files sent with its form (`kept` none: the page form lists the files it keeps
+    as `keep_file`), with the tag and licence chosen."""
+    return await _upload(request, user, form, with_library=True)
 
 
 def _has_files(form: FormData) -> bool:
