@@ -14,10 +14,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.media.proxy_cache import ProxyCache
 from fedcop.media.settings import MediaSettings
 from fedcop.services import accounts
 from fedcop.services import posts as post_service
+from fedcop.services.media_proxy import MediaProxy
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.media.picture_server import picture_server, png_bytes
@@ -80,6 +84,10 @@ async def test_a_picture_is_fetched_once_and_served_with_safe_headers(
             # When ten people look at once, and once more afterwards
             answers = await asyncio.gather(*(beta.get(f"/media/proxy/{TOKEN}") for _ in range(10)))
             later = await beta.get(f"/media/proxy/{TOKEN}")
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{beta.port}") as http:
+                head = await http.head(
+                    f"/media/proxy/{TOKEN}", headers={"Host": beta.config.domain}
+                )
     # Then every one of them gets the picture, fetched from its host once
     for answer in [*answers, later]:
         assert answer.status_code == 200, answer.text
@@ -89,6 +97,10 @@ async def test_a_picture_is_fetched_once_and_served_with_safe_headers(
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert "sandbox" in answer.headers["content-security-policy"]
         assert "max-age" in answer.headers["cache-control"]
+        # and web apps on other origins may show it
+        assert answer.headers["cross-origin-resource-policy"] == "cross-origin"
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(board))
     assert files.hits["/board.png"] == 1
     # and the cache keeps it in the data directory
     cached = [path for path in (tmp_path / "media-proxy").rglob("*") if path.is_file()]
@@ -209,3 +221,33 @@ async def test_a_decompression_bomb_is_refused(
             answer = await beta.get(f"/media/proxy/{TOKEN}")
     assert answer.status_code == 502
     assert "more pixels" in answer.text
+
+
+async def test_processes_sharing_the_cache_fetch_a_picture_once(
+    pg_cluster: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    board = png_bytes()
+    with picture_server({"/board.png": (board, "image/png")}) as files:
+        async with node_with_thread(pg_cluster, tmp_path) as (beta, post_id):
+            await attach(beta, post_id, picture(files.url("/board.png")))
+            # Given two web processes' proxies over the same data directory
+            state = beta.app.state
+            proxies = [
+                MediaProxy(
+                    state.pool,
+                    state.network,
+                    ProxyCache(tmp_path / "media-proxy", max_bytes=10**7, max_age_seconds=86400.0),
+                    max_bytes=10**6,
+                )
+                for _ in range(2)
+            ]
+            # When both are asked for the picture at once
+            opened = await asyncio.gather(*(proxy.picture(TOKEN) for proxy in proxies))
+            served = []
+            for handle, _ in opened:
+                with handle:
+                    served.append(handle.read())
+    # Then the picture was fetched once, and both serve it
+    assert served == [board, board]
+    assert files.hits["/board.png"] == 1
+    assert sum(proxy.fetches for proxy in proxies) == 1
