@@ -102,7 +102,7 @@ async def own(pool: Any, owner_id: int, media_id: int) -> Media:
     async with pool.acquire() as conn:
         media = await media_rows.by_id(conn, media_id)
     if media is None or media.owner_id != owner_id:
-        raise NotFound("Record not found")
+        raise NotFound(f"there is no upload {media_id} of yours: upload the file again")
     return media
 
 
