@@ -128,6 +128,7 @@ async def test_a_document_is_an_unknown_attachment_with_its_type_from_its_bytes(
     media = uploaded.json()
     assert media["type"] == "unknown"
     assert media["meta"] is None
+    assert media["preview_url"] is None
     served = await api.get(media["url"])
     assert served.headers["content-type"].startswith("text/html")
     assert served.headers["content-disposition"].startswith("attachment")
