@@ -247,6 +247,9 @@ async def test_an_edit_changes_a_statuses_files_and_their_descriptions(
         json={"status": "@stewards Shelves\nBefore and after, again."},
     )
     assert [m["id"] for m in kept.json()["media_attachments"]] == [first["id"], second["id"]]
+    # The history shows the current version's files with it
+    history = (await api.get(f"/api/v1/statuses/{status['id']}/history", headers=alice.auth)).json()
+    assert [m["id"] for m in history[-1]["media_attachments"]] == [first["id"], second["id"]]
     # An empty list removes them all
     removed = await api.put(
         f"/api/v1/statuses/{status['id']}",
