@@ -42,6 +42,7 @@ from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
 from fedcop.web import health as web_health
 from fedcop.web import knowledge as web_knowledge
+from fedcop.web import media_library as web_media_library
 from fedcop.web import messages as web_messages
 from fedcop.web import notifications as web_notifications
 from fedcop.web import pages
@@ -158,6 +159,7 @@ def create_app(
             *web_people.routes,
             *web_summaries.routes,
             *web_directory.routes,
+            *web_media_library.routes,
             *web_messages.routes,
             *web_mail_unsubscribe.routes,
             *web_mail_accounts.routes,
