@@ -62,6 +62,7 @@ from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.digests import DigestWorker
 from fedcop.workers.inbox import InboxWorker
 from fedcop.workers.mail import MailWorker
+from fedcop.workers.media_cleanup import MediaCleanupWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 
 
@@ -104,6 +105,7 @@ def create_app(
             app.state.delivery_worker = DeliveryWorker(ctx)
             app.state.mail_worker = MailWorker(pool, config)
             app.state.digest_worker = DigestWorker(ctx)
+            app.state.media_cleanup = MediaCleanupWorker(pool)
             if run_workers:
                 tasks = [
                     asyncio.create_task(app.state.inbox_worker.run_forever()),
@@ -114,6 +116,8 @@ def create_app(
                     RunningWorker("inbox", app.state.inbox_worker, tasks[0]),
                     RunningWorker("delivery", app.state.delivery_worker, tasks[1]),
                 ]
+                # unattached uploads deleted after a day, beside the delivery worker
+                tasks.append(asyncio.create_task(app.state.media_cleanup.run_forever()))
                 if config.mail_enabled:
                     tasks.append(asyncio.create_task(app.state.mail_worker.run_forever()))
                     app.state.running_workers.append(
