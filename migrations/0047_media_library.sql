@@ -29,14 +29,15 @@ $$;
 
 -- A post's words, now with its files': title A, summary and text B, files C. A file name is
 -- kept both whole (`triage-checklist.pdf`, which the parser reads as one token) and cut at its
--- dots, dashes and underscores, so that `checklist` finds it too.
+-- dots and underscores (`triage-checklist pdf`, which the parser reads as the hyphenated word
+-- and its parts), so that `checklist` and `triage-checklist` find it too.
 CREATE FUNCTION fedcop_post_search_vector(title text, summary text, content text, language text,
                                           attachments jsonb)
 RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT fedcop_post_search_vector(title, summary, content, language)
         || setweight(to_tsvector(fedcop_search_config(language),
                                  fedcop_attachment_text(attachments) || ' '
-                                 || translate(fedcop_attachment_text(attachments), '._-', '   ')),
+                                 || translate(fedcop_attachment_text(attachments), '._', '  ')),
                      'C')
 $$;
 
