@@ -57,6 +57,8 @@ class LibraryFile:
     on_page: bool
     # Sent from another server (no row here).
     from_elsewhere: bool
+    # Marked sensitive: listed without its thumbnail.
+    sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def _shown(
         media_type=item.media_type,
         byte_size=item.byte_size,
         url=url,
-        thumbnail_url=thumbnail if item.kind == "image" else None,
+        thumbnail_url=thumbnail if item.kind == "image" and not item.sensitive else None,
         tag=item.tag,
         licence=licence_named(item.licence) if item.licence else None,
         sharer=sharers.get(item.sharer_id),
@@ -133,6 +135,7 @@ def _shown(
         where_title=title,
         on_page=item.holder == "page",
         from_elsewhere=item.token is None,
+        sensitive=item.sensitive,
     )
 
 

@@ -103,6 +103,8 @@ class LibraryItem:
     thread_id: int | None
     title: str | None
     page_slug: str | None
+    # Marked sensitive by its author: no thumbnail is shown.
+    sensitive: bool = False
 
 
 def _kind(item: str, media: str) -> str:
@@ -208,6 +210,9 @@ def library_sql(filters: Filters, after: Key | None, args: list[object]) -> str:
             "p.community_id = $1::bigint",
             CARRIES_FILES,
             visible_to("$2::bigint"),
+            # a reply's files only while its thread is shown (as the search and thread pages do)
+            "(p.thread_id IS NULL OR EXISTS (SELECT 1 FROM posts t WHERE t.id = p.thread_id"
+            " AND t.deleted_at IS NULL AND t.removed_at IS NULL))",
             f"e.item ->> 'type' IN {FILE_TYPES!r}",
             # an upload's entry whose row is gone (never once the post is shown) is left out
             "(e.media_id IS NULL OR m.state = 'ready')",
@@ -229,7 +234,8 @@ def library_sql(filters: Filters, after: Key | None, args: list[object]) -> str:
                                               THEN (e.item ->> 'size')::numeric::bigint END)
                        AS byte_size,
                    m.tag, m.licence, p.author_id AS sharer_id, p.published AS shared_at,
-                   p.id AS post_id, p.thread_id AS thread_id, NULL::text AS page_slug
+                   p.id AS post_id, p.thread_id AS thread_id, NULL::text AS page_slug,
+                   (p.sensitive OR coalesce(e.item ->> 'sensitive', '') = 'true') AS sensitive
             FROM posts p
             CROSS JOIN LATERAL (
                 SELECT item, position,
@@ -248,7 +254,8 @@ def library_sql(filters: Filters, after: Key | None, args: list[object]) -> str:
                    m.thumbnail_key, m.file_name, m.description, m.kind, m.media_type,
                    m.byte_size, m.tag, m.licence, m.owner_id AS sharer_id,
                    coalesce(m.attached_at, m.created_at) AS shared_at,
-                   kp.id AS post_id, NULL::bigint AS thread_id, kp.slug AS page_slug
+                   kp.id AS post_id, NULL::bigint AS thread_id, kp.slug AS page_slug,
+                   false AS sensitive
             FROM kb_pages kp
             JOIN kb_page_media km ON km.page_id = kp.id
             JOIN media m ON m.id = km.media_id
@@ -295,6 +302,7 @@ def _item(row: Any) -> LibraryItem:
         thread_id=row["thread_id"],
         title=row["title"],
         page_slug=row["page_slug"],
+        sensitive=row["sensitive"],
     )
 
 

@@ -9,9 +9,12 @@ from typing import Any
 import httpx
 
 from fedcop.config import Config
-from fedcop.services import media_library
+from fedcop.services import accounts, media_library, moderation
+from tests.conftest import fresh_database
+from tests.live_node import live_node
 from tests.media.library_page import library_rows
-from tests.media.library_world import World, make_world, reply, shared, thread
+from tests.media.library_world import PASSWORD, World, make_world, reply, shared, thread
+from tests.web_session import signed_in
 
 
 def _rows(html: str) -> list[dict[str, Any]]:
@@ -119,3 +122,47 @@ async def test_the_library_pages_with_a_key_never_repeating_or_skipping(
 
     # Then every file was seen once, in order, over two pages
     assert seen == expected and pages == 2
+
+
+async def test_a_private_communitys_library_is_its_members_alone(pg_cluster: Any) -> None:
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn, "alpha") as alpha:
+        # Given a members-only community with a file in a thread
+        for name in ("otto",):
+            await accounts.create_user(alpha.pool, alpha.config, name, PASSWORD)
+        world = await make_world(alpha.app, alpha.config, private=True)
+        protocol = await thread(world, "ana", "Ward rota")
+        await shared(world, "ana", protocol, "rota.xlsx", description="Night shifts")
+
+        # Then someone signed out, or signed in but not a member, finds no such community
+        assert (await alpha.get("/c/clinic/resources")).status_code == 404
+        assert (await alpha.get("/c/clinic/resources?q=rota")).status_code == 404
+        async with signed_in(alpha, "otto", PASSWORD) as otto:
+            response = await otto.http.get("/c/clinic/resources")
+            assert response.status_code == 404 and "rota.xlsx" not in response.text
+        # And a member sees the file
+        async with signed_in(alpha, "bo", PASSWORD) as member:
+            rows, _ = library_rows(await member.page("/c/clinic/resources"))
+        assert [row["name"] for row in rows] == ["rota.xlsx"]
+
+
+async def test_files_of_hidden_posts_and_sensitive_pictures(
+    app: Any, client: httpx.AsyncClient, config: Config
+) -> None:
+    world = await make_world(app, config)
+    # a reply's file in a thread a facilitator removed is not listed, nor the thread's own
+    removed = await thread(world, "ana", "Off topic")
+    await shared(world, "ana", removed, "thread-file.pdf")
+    answer = await reply(world, "bo", removed)
+    await shared(world, "bo", answer, "reply-file.pdf")
+    # a picture on a post marked sensitive is listed without its thumbnail
+    delicate = await thread(world, "ana", "Wound care")
+    await shared(world, "ana", delicate, "wound.webp", kind="image", media_type="image/webp")
+    async with world.pool.acquire() as conn:
+        await conn.execute("UPDATE posts SET sensitive = true WHERE id = $1", delicate.id)
+    await moderation.act(
+        world.pool, config, world.network, moderator="fa", community_uri=world.community_uri,
+        action=moderation.Action("remove", removed.uri),
+    )  # fmt: skip
+
+    rows = _rows((await client.get("/c/clinic/resources")).text)
+    assert [(row["name"], row["thumbnail"]) for row in rows] == [("wound.webp", False)]
