@@ -1,7 +1,8 @@
 """The web application: `create_app(config, dsn)` returns a Starlette app.
 
-Its lifespan opens the database pool, makes sure the instance actor exists, starts the inbox
-writer and (unless told not to) the inbox and delivery workers. The database itself (embedded
+Its lifespan opens the database pool, makes sure the instance actor exists, opens the process's
+media storage (`app.state.media_storage`), starts the inbox writer and (unless told not to) the
+inbox, delivery and media workers. The database itself (embedded
 or not) and the migrations are the caller's: see `fedcop.node`.
 """
 
@@ -24,12 +25,15 @@ from fedcop.db.pool import create_pool
 from fedcop.handlers import HandlerContext
 from fedcop.inbox.acceptance import Acceptance
 from fedcop.inbox.writer import InboxWriter
+from fedcop.media.backends import open_storage
+from fedcop.media.storage import MediaStorage
 from fedcop.network import Network, SigningKey
 from fedcop.observability.logs import setup_logging
 from fedcop.observability.proxies import TrustedProxies
 from fedcop.observability.requests import RequestObserver
 from fedcop.routes import activities, actors, health, inbox, posts, wellknown
 from fedcop.routes import knowledge as knowledge_routes
+from fedcop.routes import media as media_routes
 from fedcop.routes.unavailable import DatabaseUnavailable
 from fedcop.services.accounts import ensure_instance_actor
 from fedcop.services.operations import RunningWorker
@@ -43,6 +47,7 @@ from fedcop.web import feeds as web_feeds
 from fedcop.web import health as web_health
 from fedcop.web import knowledge as web_knowledge
 from fedcop.web import media_library as web_media_library
+from fedcop.web import media_proxy as web_media_proxy
 from fedcop.web import messages as web_messages
 from fedcop.web import notifications as web_notifications
 from fedcop.web import pages
@@ -62,6 +67,7 @@ from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.digests import DigestWorker
 from fedcop.workers.inbox import InboxWorker
 from fedcop.workers.mail import MailWorker
+from fedcop.workers.media import MediaWorker
 from fedcop.workers.media_cleanup import MediaCleanupWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 
@@ -81,6 +87,8 @@ def create_app(
         pool = await create_pool(dsn)
         network: Network | None = None
         writer: InboxWriter | None = None
+        # The process's one media storage: every request and worker here uses it.
+        storage: MediaStorage | None = None
         tasks: list[asyncio.Task[None]] = []
         try:
             instance = await ensure_instance_actor(pool, config)
@@ -97,6 +105,9 @@ def create_app(
             ctx = HandlerContext(pool=pool, config=config, network=network)
             writer = InboxWriter(pool)
             writer.start()
+            storage = await open_storage(config)
+            app.state.media_storage = storage
+            app.state.media_worker = MediaWorker(pool, config, storage)
             app.state.pool = pool
             app.state.network = network
             app.state.acceptance = Acceptance(pool, config.scheme, config.domain)
@@ -124,6 +135,7 @@ def create_app(
                         RunningWorker("mail", app.state.mail_worker, tasks[-1])
                     )
                     tasks.append(asyncio.create_task(app.state.digest_worker.run_forever()))
+                tasks.append(asyncio.create_task(app.state.media_worker.run_forever()))
             yield
         finally:
             for task in tasks:
@@ -135,6 +147,8 @@ def create_app(
                 await writer.stop()
             if network is not None:
                 await network.aclose()
+            if storage is not None:
+                await storage.close()
             await pool.close()
 
     app = Starlette(
@@ -167,7 +181,9 @@ def create_app(
             *web_messages.routes,
             *web_mail_unsubscribe.routes,
             *web_mail_accounts.routes,
+            *web_media_proxy.routes,
             *api_routes,
+            *media_routes.routes,
             *wellknown.routes,
             *health.routes,
             *activities.routes,

@@ -2,7 +2,8 @@
 
     run_queue_workers(config, dsn, kinds={"inbox", "delivery"}, concurrency=N, stop=event)
       -> pool, instance actor's key (it signs the fetches the inbox worker makes), Network
-      -> N claim loops per kind, all sharing one worker object per kind
+      -> N claim loops per kind, all sharing one worker object per kind; with the inbox, the
+         media worker (uploads left in processing, stored files to delete) and its storage
       -> stop set (SIGTERM): each loop finishes the batch it holds, then returns
 
 Any number of these processes, on any number of machines, share one database: a claim takes
@@ -21,6 +22,8 @@ from typing import Any
 from fedcop.config import Config
 from fedcop.db.pool import create_pool
 from fedcop.handlers import HandlerContext
+from fedcop.media.backends import open_storage
+from fedcop.media.storage import MediaStorage
 from fedcop.network import Network, SigningKey
 from fedcop.queues import DELIVERY_LEASE, INBOUND_LEASE, INBOX_CONCURRENT_ACTORS
 from fedcop.services.accounts import ensure_instance_actor
@@ -28,6 +31,7 @@ from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.digests import DigestWorker
 from fedcop.workers.inbox import InboxWorker
 from fedcop.workers.mail import MailWorker
+from fedcop.workers.media import MediaWorker
 from fedcop.workers.media_cleanup import MediaCleanupWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 
@@ -53,6 +57,7 @@ async def run_queue_workers(
         per_loop += config.smtp_max_in_flight
     pool = await create_pool(dsn, min_size=1, max_size=concurrency * per_loop + 2)
     network: Network | None = None
+    storage: MediaStorage | None = None
     try:
         instance = await ensure_instance_actor(pool, config)
         network = Network(
@@ -65,6 +70,9 @@ async def run_queue_workers(
         if "inbox" in kinds:
             inbox = InboxWorker(ctx, lease=lease or INBOUND_LEASE)
             loops += [inbox.run_forever(stop) for _ in range(concurrency)]
+            # Uploads left in processing and stored files to delete ride with the inbox.
+            storage = await open_storage(config)
+            loops.append(MediaWorker(pool, config, storage).run_forever(stop))
         if "delivery" in kinds:
             delivery = DeliveryWorker(ctx, lease=lease or DELIVERY_LEASE)
             loops += [delivery.run_forever(stop) for _ in range(concurrency)]
@@ -83,4 +91,6 @@ async def run_queue_workers(
     finally:
         if network is not None:
             await network.aclose()
+        if storage is not None:
+            await storage.close()
         await pool.close()
