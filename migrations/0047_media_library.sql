@@ -60,14 +60,23 @@ COMMENT ON COLUMN posts.search_vector IS
 -- Posts kept before now: their files' words too (only those with attachments are rewritten).
 UPDATE posts SET search_vector = NULL WHERE attachments <> '[]'::jsonb;
 
--- A file is released when nothing uses it any more: the last post or page that carried it
--- lost it (the post deleted or removed, the page deleted, an edit that took the file away).
--- Checked when the transaction commits (a deferred trigger), so that a statement list that
--- takes a post's files away and puts them back (an edit) never loses one; the file's row is
--- locked first, so two transactions taking away its two last uses cannot both see the other
--- still there. Deleting the row queues its bytes (media_queue_file_deletion, 0044).
+-- A file is released when nothing uses it any more because what used it went: the last post
+-- that carried it deleted or removed, the last page deleted. (A file an edit takes off a post
+-- or page that stays is kept as its owner's upload, to be attached again.) Checked when the
+-- transaction commits (deferred triggers), so that statements that take a post's files away
+-- and put them back never lose one; the file's row is locked first, so two transactions taking
+-- away its two last uses cannot both see the other still there. Deleting the row queues its
+-- bytes (media_queue_file_deletion, 0044).
 CREATE FUNCTION media_release_unused() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_TABLE_NAME = 'post_media' THEN
+        IF EXISTS (SELECT 1 FROM posts p WHERE p.id = OLD.post_id
+                   AND p.deleted_at IS NULL AND p.removed_at IS NULL) THEN
+            RETURN NULL;  -- an edit took it off a post still shown
+        END IF;
+    ELSIF EXISTS (SELECT 1 FROM kb_pages k WHERE k.id = OLD.page_id) THEN
+        RETURN NULL;  -- an edit took it off a page still there
+    END IF;
     PERFORM 1 FROM media WHERE id = OLD.media_id FOR UPDATE;
     DELETE FROM media m
     WHERE m.id = OLD.media_id

@@ -22,7 +22,6 @@ from tests.media.library_world import (
     World,
     attach,
     make_world,
-    reply,
     shared,
     thread,
     upload,
@@ -57,13 +56,13 @@ async def _listed(client: httpx.AsyncClient) -> list[str]:
 async def test_deleting_a_post_deletes_its_files_unless_another_post_uses_them(
     app: Any, client: httpx.AsyncClient, config: Config
 ) -> None:
-    # Given ana's thread with two files, one of which bo's reply carries too
+    # Given ana's thread with two files, one of which her other thread carries too
     world = await make_world(app, config)
     protocol = await thread(world, "ana", "Triage protocol")
     own = await shared(world, "ana", protocol, "checklist.pdf")
     both = await shared(world, "ana", protocol, "poster.pdf")
-    answer = await reply(world, "bo", protocol)
-    await attach(world, answer, both)
+    posters = await thread(world, "ana", "Posters")
+    await attach(world, posters, both)
     own_key = await _key(world, own)
     assert sorted(await _listed(client)) == ["checklist.pdf", "poster.pdf", "poster.pdf"]
 
@@ -73,11 +72,11 @@ async def test_deleting_a_post_deletes_its_files_unless_another_post_uses_them(
     # Then the file only it used is gone, its bytes queued for deletion from storage
     assert await _media(world) == {"poster.pdf"}
     assert own_key in await _queued(world)
-    # and the library lists only what the reply still carries
+    # and the library lists only what the other thread still carries
     assert await _listed(client) == ["poster.pdf"]
 
-    # When bo deletes his reply too, the last use of the shared file goes, and the file
-    await post_changes.delete(world.pool, config, author="bo", post_uri=answer.uri)
+    # When ana deletes the other thread too, the last use of the shared file goes, and the file
+    await post_changes.delete(world.pool, config, author="ana", post_uri=posters.uri)
     assert await _media(world) == set()
     assert await _listed(client) == []
 
@@ -132,10 +131,11 @@ async def test_a_file_a_page_uses_outlives_its_post(
     assert await _media(world) == set()
 
 
-async def test_taking_a_file_off_and_back_in_one_transaction_keeps_it(
+async def test_an_edit_taking_files_off_a_post_keeps_them_as_uploads(
     app: Any, config: Config
 ) -> None:
-    # An edit that rewrites a post's list of files keeps those it puts back
+    # An edit that rewrites a post's list of files keeps those it puts back, and those it
+    # takes off stay their owner's uploads
     world = await make_world(app, config)
     protocol = await thread(world, "ana", "Triage protocol")
     kept = await shared(world, "ana", protocol, "kept.pdf")
@@ -147,7 +147,7 @@ async def test_taking_a_file_off_and_back_in_one_transaction_keeps_it(
             protocol.id,
             kept,
         )
-    assert await _media(world) == {"kept.pdf"}
+    assert await _media(world) == {"kept.pdf", "dropped.pdf"}
 
 
 async def test_uploads_never_attached_are_deleted_after_a_day(app: Any, config: Config) -> None:
