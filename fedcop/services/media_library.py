@@ -11,7 +11,6 @@ kept here) are listed too, without tag or licence, since their servers send neit
 
 from __future__ import annotations
 
-import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,9 +19,11 @@ from fedcop.config import Config
 from fedcop.media.entries import proxy_path
 from fedcop.media.licences import LICENCES, Licence, licence_named
 from fedcop.services.knowledge import access
+from fedcop.services.media import attachment_entry
 from fedcop.store import account_directory as actor_lookup
 from fedcop.store import media_library as store
 from fedcop.store.actors import Actor
+from fedcop.store.media import rows as media_rows
 from fedcop.store.media_library import KINDS, Filters, Key, LibraryItem
 
 PAGE_SIZE = 30
@@ -88,11 +89,6 @@ def clean_filters(
     )
 
 
-def _upload_url(config: Config, token: str, name: str) -> str:
-    """The address of an upload here (the media serving route, /media/TOKEN/NAME)."""
-    return f"{config.base_url}/media/{token}/{urllib.parse.quote(name)}"
-
-
 def _where(handle: str, item: LibraryItem) -> tuple[str, str]:
     if item.holder == "page":
         return f"/c/{handle}/kb/{item.page_slug}", item.title or "A page"
@@ -102,21 +98,21 @@ def _where(handle: str, item: LibraryItem) -> tuple[str, str]:
 
 
 def _shown(
-    config: Config, handle: str, item: LibraryItem, sharers: dict[int, Actor]
+    handle: str,
+    item: LibraryItem,
+    sharers: dict[int, Actor],
+    uploads: dict[int, dict[str, Any]],
 ) -> LibraryFile:
-    entry = item.entry or {}
     path, title = _where(handle, item)
     if item.token is not None:
-        url = str(entry.get("url") or _upload_url(config, item.token, item.file_name))
+        # an upload here: its address and thumbnail as its entry names them (a page's file
+        # has no entry of its own: the one a post would keep)
+        entry = item.entry or (uploads.get(item.media_id or 0) or {})
+        url = str(entry.get("url") or "")
         preview = entry.get("preview_url")
-        thumbnail = (
-            str(preview)
-            if isinstance(preview, str) and preview
-            else _upload_url(config, item.token, "thumbnail")
-            if item.thumbnail_key
-            else None
-        )
+        thumbnail = str(preview) if isinstance(preview, str) and preview else None
     else:
+        entry = item.entry or {}
         url = str(entry.get("url") or "")
         thumbnail = proxy_path(entry) if item.kind == "image" else None
     return LibraryFile(
@@ -169,13 +165,18 @@ async def library_page(
             actor.id: actor
             for actor in await actor_lookup.by_ids(conn, [item.sharer_id for item in shown_items])
         }
+        page_files = [item.media_id for item in shown_items if item.entry is None and item.media_id]
+        uploads = {
+            media.id: attachment_entry(config, media)
+            for media in await media_rows.by_ids(conn, page_files)
+        }
     own_handle = access.handle_of(community)
     return LibraryView(
         community=community,
         handle=own_handle,
         filters=filters,
         query=" ".join(filters.words),
-        files=[_shown(config, own_handle, item, sharers) for item in shown_items],
+        files=[_shown(own_handle, item, sharers, uploads) for item in shown_items],
         next_key=shown_items[-1].key.text() if len(items) > PAGE_SIZE else None,
         later_page=key is not None,
     )

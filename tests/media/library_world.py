@@ -1,19 +1,25 @@
 """A community with files in it, for the library's and the file life's tests.
 
-Files are put in place as the upload and post services leave them: a `media` row (ready,
-attached), its `post_media` (or `kb_page_media`) row, and the post's attachment entry in
-`posts.attachments` (fedcop/media/__init__.py).
+Files are uploaded through the upload service (checked, stored in the app's media storage,
+processed) and attached by the post services (an edit of the post by its author), which write
+the post's attachment entry and its `post_media` row.
 """
 
 from __future__ import annotations
 
-import secrets
+import io
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from PIL import Image
+
 from fedcop.config import Config
-from fedcop.services import accounts, posts
+from fedcop.services import accounts, post_changes, posts
+from fedcop.services.media import receive_upload
+from fedcop.services.post_files import FileChange
 from fedcop.store import follows as follow_store
+from fedcop.store import posts as post_store
 from fedcop.store.posts import Post
 
 PASSWORD = "long enough"
@@ -24,6 +30,7 @@ class World:
     pool: Any
     config: Config
     network: Any
+    storage: Any
     community_uri: str
 
 
@@ -34,7 +41,9 @@ async def make_world(app: Any, config: Config, *, private: bool = False) -> Worl
     await accounts.create_community(
         pool, config, "clinic", title="Clinicians", owner="fa", private=private
     )
-    world = World(pool, config, app.state.network, f"{config.base_url}/c/clinic")
+    world = World(
+        pool, config, app.state.network, app.state.media_storage, f"{config.base_url}/c/clinic"
+    )
     async with pool.acquire() as conn:
         community = await conn.fetchval("SELECT id FROM actors WHERE username = 'clinic'")
         for name in ("ana", "bo"):
@@ -61,6 +70,24 @@ async def reply(world: World, author: str, to: Post, text: str = "Here is mine."
     )  # fmt: skip
 
 
+def document_bytes(byte_size: int) -> bytes:
+    """A PDF of exactly `byte_size` bytes (documents are kept as they are sent)."""
+    head = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+    tail = b"\n%%EOF\n"
+    return head + b"0" * max(0, byte_size - len(head) - len(tail)) + tail
+
+
+def picture_bytes() -> bytes:
+    """A small PNG photo (re-encoded by the upload's processing)."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
 async def upload(
     world: World,
     owner: str,
@@ -68,62 +95,49 @@ async def upload(
     *,
     description: str = "",
     kind: str = "document",
-    media_type: str = "application/pdf",
     tag: str | None = None,
     licence: str = "all-rights-reserved",
     byte_size: int = 2048,
 ) -> int:
-    """A ready upload of `owner`, not attached yet; its id."""
-    token = secrets.token_urlsafe(16)
+    """`owner` uploads a file (a PDF, or a picture when `kind` is "image"), not attached yet;
+    its id. Through the upload service: checked, stored, processed."""
     async with world.pool.acquire() as conn:
-        media_id = await conn.fetchval(
-            """INSERT INTO media (owner_id, token, kind, state, media_type, file_name,
-                                      byte_size, description, tag, licence, storage_key,
-                                      thumbnail_key, thumbnail_byte_size)
-                   VALUES ((SELECT id FROM actors WHERE username = $1 AND domain IS NULL),
-                           $2, $3, 'ready', $4, $5, $6, $7, $8, $9, $2 || '/file',
-                           CASE WHEN $3 = 'image' THEN $2 || '/thumb' END,
-                           CASE WHEN $3 = 'image' THEN 100 ELSE 0 END)
-                   RETURNING id""",
-            owner, token, kind, media_type, file_name, byte_size, description, tag, licence,
-        )  # fmt: skip
-    return int(media_id)
+        owner_id = await conn.fetchval(
+            "SELECT id FROM actors WHERE username = $1 AND domain IS NULL", owner
+        )
+    data = picture_bytes() if kind == "image" else document_bytes(byte_size)
+    media = await receive_upload(
+        world.pool, world.config, world.storage, owner_id, _chunks(data), file_name,
+        description=description, tag=tag, licence=licence,
+    )  # fmt: skip
+    assert media.state == "ready", media
+    return media.id
 
 
 async def attach(world: World, post: Post, media_id: int) -> None:
-    """The upload becomes one of the post's files, as the post services store it."""
-    async with world.pool.acquire() as conn, conn.transaction():
-        media = await conn.fetchrow("SELECT * FROM media WHERE id = $1", media_id)
-        position = await conn.fetchval(
-            "SELECT count(*) FROM post_media WHERE post_id = $1", post.id
-        )
-        await conn.execute(
-            "INSERT INTO post_media (post_id, media_id, position) VALUES ($1, $2, $3)",
-            post.id, media_id, position,
-        )  # fmt: skip
-        await conn.execute(
-            "UPDATE media SET attached_at = coalesce(attached_at, now()) WHERE id = $1", media_id
-        )
-        base = f"{world.config.base_url}/media/{media['token']}"
-        entry = {
-            "type": "Image" if media["kind"] == "image" else "Document",
-            "url": f"{base}/{media['file_name']}",
-            "mediaType": media["media_type"],
-            "name": media["description"],
-            "size": media["byte_size"],
-            "media_id": media_id,
-            "file_name": media["file_name"],
-        }
-        await conn.execute(
-            "UPDATE posts SET attachments = attachments || $2::jsonb WHERE id = $1",
-            post.id, [entry],
-        )  # fmt: skip
+    """The upload becomes the post's last file, by an edit of the post by its author (the
+    post services store the entry and the post_media row)."""
+    async with world.pool.acquire() as conn:
+        current = await post_store.find(conn, post.id)
+        author = await conn.fetchval("SELECT username FROM actors WHERE id = $1", post.author_id)
+        files = [
+            row["media_id"]
+            for row in await conn.fetch(
+                "SELECT media_id FROM post_media WHERE post_id = $1 ORDER BY position", post.id
+            )
+        ]
+    assert current is not None
+    await post_changes.edit(
+        world.pool, world.config, author=author, post_uri=post.uri,
+        content=current.source or "See the file.", title=current.title,
+        files=FileChange([*files, media_id]),
+    )  # fmt: skip
 
 
 async def shared(
     world: World, author: str, post: Post, file_name: str, **upload_fields: Any
 ) -> int:
-    """`author` uploads a file and attaches it to `post`; its id."""
+    """`author` uploads a file and attaches it to their `post`; its id."""
     media_id = await upload(world, author, file_name, **upload_fields)
     await attach(world, post, media_id)
     return media_id

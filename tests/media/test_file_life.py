@@ -13,6 +13,7 @@ from fedcop.config import Config
 from fedcop.services import admin as admin_service
 from fedcop.services import media_lifecycle, moderation, post_changes
 from fedcop.services.knowledge import pages as kb_pages
+from fedcop.store.media import attach_to_page
 from fedcop.workers.media_cleanup import MediaCleanupWorker
 from tests.conftest import fresh_database
 from tests.live_node import live_node
@@ -110,11 +111,8 @@ async def test_a_file_a_page_uses_outlives_its_post(
         world.pool, config, community="clinic", by="ana", title="Triage", markdown="How we do it."
     )
     async with world.pool.acquire() as conn:
-        await conn.execute(
-            "INSERT INTO kb_page_media (page_id, media_id, position) VALUES ($1, $2, 0)",
-            change.page.id,
-            media_id,
-        )
+        ana = await conn.fetchval("SELECT id FROM actors WHERE username = 'ana'")
+        await attach_to_page(conn, change.page.id, ana, [media_id], max_attachments=4)
 
     # When the thread is deleted
     await post_changes.delete(world.pool, config, author="ana", post_uri=protocol.uri)
@@ -180,13 +178,21 @@ async def test_storage_use_is_counted_per_account_and_in_total(
     world = await make_world(app, config)
     protocol = await thread(world, "ana", "Triage protocol")
     await shared(world, "ana", protocol, "a.pdf", byte_size=3_000_000)
-    await shared(world, "ana", protocol, "b.webp", kind="image", byte_size=1000)  # + 100 thumb
+    picture = await shared(world, "ana", protocol, "b.png", kind="image")
     await upload(world, "bo", "c.pdf", byte_size=500)
+    async with world.pool.acquire() as conn:
+        # a picture counts with its thumbnail
+        picture_bytes = await conn.fetchval(
+            "SELECT byte_size + thumbnail_byte_size FROM media WHERE id = $1", picture
+        )
+    ana_bytes = 3_000_000 + picture_bytes
 
     report = await media_lifecycle.storage_report(world.pool)
-    assert (report.totals.files, report.totals.bytes, report.totals.accounts) == (3, 3_001_600, 2)
+    assert (report.totals.files, report.totals.bytes, report.totals.accounts) == (
+        3, ana_bytes + 500, 2,
+    )  # fmt: skip
     assert [(u.username, u.files, u.bytes) for u in report.top] == [
-        ("ana", 2, 3_001_100),
+        ("ana", 2, ana_bytes),
         ("bo", 1, 500),
     ]
 
@@ -195,8 +201,8 @@ async def test_storage_use_is_counted_per_account_and_in_total(
     result = run_fedcop("admin", "storage", "--top", "1", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "files stored: 3 (3.0 MB, 3001600 bytes) by 2 accounts",
-        "  @ana@alpha.test: 2 files, 3.0 MB (3001100 bytes)",
+        f"files stored: 3 (3.0 MB, {ana_bytes + 500} bytes) by 2 accounts",
+        f"  @ana@alpha.test: 2 files, 3.0 MB ({ana_bytes} bytes)",
     ]
 
     # deleting a post takes its files off its owner's count

@@ -28,12 +28,12 @@ async def test_a_thread_is_found_by_its_files_names_and_descriptions(
     world = await make_world(app, config)
     protocol = await thread(world, "ana", "Front desk", text="Attached, as promised.")
     await shared(
-        world, "ana", protocol, "intake-form_v2.xlsx",
+        world, "ana", protocol, "intake-form_v2.pdf",
         description="Patient intake questionnaire",
     )  # fmt: skip
     answer = await reply(world, "bo", protocol, text="Thanks!")
     await shared(
-        world, "bo", answer, "whiteboard.webp", kind="image", media_type="image/webp",
+        world, "bo", answer, "whiteboard.png", kind="image",
         description="Photo of the whiteboard after the workshop",
     )  # fmt: skip
 
@@ -41,7 +41,7 @@ async def test_a_thread_is_found_by_its_files_names_and_descriptions(
     assert await _found(world.pool, "questionnaire") == ["Front desk"]
     # by the words of its file name, and by its whole name
     assert await _found(world.pool, "intake form") == ["Front desk"]
-    assert await _found(world.pool, "intake-form_v2.xlsx") == ["Front desk"]
+    assert await _found(world.pool, "intake-form_v2.pdf") == ["Front desk"]
     # and the reply by its picture's alt text, with the match shown in the snippet
     hits = await post_search.search(world.pool, "whiteboard", viewer_id=None)
     assert [hit.post.id for hit in hits] == [answer.id]

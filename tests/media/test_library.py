@@ -36,7 +36,7 @@ async def _stocked(app: Any, config: Config) -> World:
     )  # fmt: skip
     answer = await reply(world, "bo", protocol)
     await shared(
-        world, "bo", answer, "whiteboard.webp", kind="image", media_type="image/webp",
+        world, "bo", answer, "whiteboard.png", kind="image",
         description="Photo of the whiteboard after the workshop", tag="workshop",
     )  # fmt: skip
     return world
@@ -54,7 +54,7 @@ async def test_the_library_lists_every_file_with_who_where_tag_and_licence(
     # Then both files are listed, newest first, as a reader would want them
     assert response.status_code == 200
     rows = _rows(response.text)
-    assert [row["name"] for row in rows] == ["whiteboard.webp", "triage-checklist.pdf"]
+    assert [row["name"] for row in rows] == ["whiteboard.png", "triage-checklist.pdf"]
     picture, checklist = rows
     assert checklist["description"] == "The checklist we use at the front desk"
     assert checklist["by"] == "ana" and checklist["where"] == "Triage protocol"
@@ -77,13 +77,13 @@ async def test_the_library_is_filtered_and_searched(
     app: Any, client: httpx.AsyncClient, config: Config
 ) -> None:
     await _stocked(app, config)
-    assert await _names(client, "/c/clinic/resources?kind=image") == ["whiteboard.webp"]
+    assert await _names(client, "/c/clinic/resources?kind=image") == ["whiteboard.png"]
     assert await _names(client, "/c/clinic/resources?kind=document") == ["triage-checklist.pdf"]
     assert await _names(client, "/c/clinic/resources?tag=Triage") == ["triage-checklist.pdf"]
     assert await _names(client, "/c/clinic/resources?licence=cc-by-4.0") == ["triage-checklist.pdf"]
     # words of the file name, then of the description, in any case; each word must match
     assert await _names(client, "/c/clinic/resources?q=CHECKLIST") == ["triage-checklist.pdf"]
-    assert await _names(client, "/c/clinic/resources?q=whiteboard+workshop") == ["whiteboard.webp"]
+    assert await _names(client, "/c/clinic/resources?q=whiteboard+workshop") == ["whiteboard.png"]
     assert await _names(client, "/c/clinic/resources?q=whiteboard+triage") == []
     # LIKE's wildcards are words like any other
     assert await _names(client, "/c/clinic/resources?q=%25") == []
@@ -131,18 +131,18 @@ async def test_a_private_communitys_library_is_its_members_alone(pg_cluster: Any
             await accounts.create_user(alpha.pool, alpha.config, name, PASSWORD)
         world = await make_world(alpha.app, alpha.config, private=True)
         protocol = await thread(world, "ana", "Ward rota")
-        await shared(world, "ana", protocol, "rota.xlsx", description="Night shifts")
+        await shared(world, "ana", protocol, "rota.pdf", description="Night shifts")
 
         # Then someone signed out, or signed in but not a member, finds no such community
         assert (await alpha.get("/c/clinic/resources")).status_code == 404
         assert (await alpha.get("/c/clinic/resources?q=rota")).status_code == 404
         async with signed_in(alpha, "otto", PASSWORD) as otto:
             response = await otto.http.get("/c/clinic/resources")
-            assert response.status_code == 404 and "rota.xlsx" not in response.text
+            assert response.status_code == 404 and "rota.pdf" not in response.text
         # And a member sees the file
         async with signed_in(alpha, "bo", PASSWORD) as member:
             rows, _ = library_rows(await member.page("/c/clinic/resources"))
-        assert [row["name"] for row in rows] == ["rota.xlsx"]
+        assert [row["name"] for row in rows] == ["rota.pdf"]
 
 
 async def test_files_of_hidden_posts_and_sensitive_pictures(
@@ -156,7 +156,7 @@ async def test_files_of_hidden_posts_and_sensitive_pictures(
     await shared(world, "bo", answer, "reply-file.pdf")
     # a picture on a post marked sensitive is listed without its thumbnail
     delicate = await thread(world, "ana", "Wound care")
-    await shared(world, "ana", delicate, "wound.webp", kind="image", media_type="image/webp")
+    await shared(world, "ana", delicate, "wound.png", kind="image")
     async with world.pool.acquire() as conn:
         await conn.execute("UPDATE posts SET sensitive = true WHERE id = $1", delicate.id)
     await moderation.act(
@@ -165,4 +165,4 @@ async def test_files_of_hidden_posts_and_sensitive_pictures(
     )  # fmt: skip
 
     rows = _rows((await client.get("/c/clinic/resources")).text)
-    assert [(row["name"], row["thumbnail"]) for row in rows] == [("wound.webp", False)]
+    assert [(row["name"], row["thumbnail"]) for row in rows] == [("wound.png", False)]
