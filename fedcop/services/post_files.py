@@ -22,10 +22,12 @@ from fedcop.config import Config
 from fedcop.media.entries import is_upload
 from fedcop.services.errors import InvalidInput
 from fedcop.services.media import attachment_entry
+from fedcop.services.media.uploads import MAX_DESCRIPTION_CHARACTERS
 from fedcop.store.media import AttachmentRefused, Media, attach_to_post
 from fedcop.store.media import rows as media_rows
 
-MAX_DESCRIPTION = 1500  # Mastodon's description_limit, announced in the instance documents
+# Mastodon's description_limit, announced in the instance documents (the upload service's own).
+MAX_DESCRIPTION = MAX_DESCRIPTION_CHARACTERS
 
 
 @dataclass(frozen=True)
