@@ -21,6 +21,7 @@ from tests.browser import browser, unlabelled_fields
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.scene import settle
+from tests.test_accessibility import axe_source, violations
 from tests.test_web_journeys import sign_in
 from tests.web_session import Browser, signed_in
 
@@ -292,7 +293,7 @@ async def reachable(pg_cluster: EmbeddedPostgres) -> AsyncIterator[LiveNode]:
 async def test_the_composer_in_a_real_browser(reachable: LiveNode, tmp_path: Path) -> None:
     photo = tmp_path / "whiteboard.jpg"
     photo.write_bytes(picture(80, 60))
-    async with browser() as page:
+    async with browser(init_scripts=[axe_source()]) as page:
         await sign_in(page, reachable, "ann", PASSWORD)
         await page.goto(f"{reachable.base}/c/stewards")
         assert await unlabelled_fields(page) == []
@@ -303,6 +304,7 @@ async def test_the_composer_in_a_real_browser(reachable: LiveNode, tmp_path: Pat
         # The gentle prompt: the picture waits in the form with a field for its description
         await page.get_by_role("heading", name="Add a description to your picture?").wait_for()
         assert await unlabelled_fields(page) == []
+        assert await violations(page) == []  # WCAG 2.1 AA, as every page (test_accessibility)
         assert await page.get_by_label("Title").input_value() == "Whiteboard from triage"
         await page.get_by_label("Description (alt text): missing").fill(
             "A whiteboard with three columns of notes"
