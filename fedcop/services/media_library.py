@@ -98,6 +98,7 @@ def _where(handle: str, item: LibraryItem) -> tuple[str, str]:
 
 
 def _shown(
+    base_url: str,
     handle: str,
     item: LibraryItem,
     sharers: dict[int, Actor],
@@ -114,7 +115,9 @@ def _shown(
     else:
         entry = item.entry or {}
         url = str(entry.get("url") or "")
-        thumbnail = proxy_path(entry) if item.kind == "image" else None
+        # a picture from elsewhere only through this node's media proxy, never from its server
+        proxied = proxy_path(entry) if item.kind == "image" else None
+        thumbnail = base_url + proxied if proxied else None
     return LibraryFile(
         file_name=item.file_name or "file",
         description=item.description,
@@ -176,7 +179,7 @@ async def library_page(
         handle=own_handle,
         filters=filters,
         query=" ".join(filters.words),
-        files=[_shown(own_handle, item, sharers, uploads) for item in shown_items],
+        files=[_shown(config.base_url, own_handle, item, sharers, uploads) for item in shown_items],
         next_key=shown_items[-1].key.text() if len(items) > PAGE_SIZE else None,
         later_page=key is not None,
     )
