@@ -244,7 +244,9 @@ def library_sql(filters: Filters, after: Key | None, args: list[object]) -> str:
                 FROM jsonb_array_elements(p.attachments) WITH ORDINALITY AS a(item, position)
                 WHERE jsonb_typeof(item) = 'object'
             ) e
-            LEFT JOIN media m ON m.id = e.media_id
+            -- each entry's row by its key (OFFSET 0 keeps it a lookup per entry: a filter on
+            -- the row's tag or licence must not turn it into a join against every such row)
+            LEFT JOIN LATERAL (SELECT * FROM media mm WHERE mm.id = e.media_id OFFSET 0) m ON true
             WHERE {post_where}
             ORDER BY p.id DESC, e.position ASC
             LIMIT $3
