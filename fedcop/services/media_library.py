@@ -78,9 +78,11 @@ class LibraryView:
 def clean_filters(
     kind: str | None, tag: str | None, licence: str | None, query: str | None
 ) -> Filters:
-    """The filters a reader asked for, bounded; an unknown kind or licence filters nothing."""
-    words = tuple(" ".join((query or "")[:MAX_QUERY].split()).split(" "))
-    tag_text = " ".join((tag or "").split())[:MAX_TAG]
+    """The filters a reader asked for, bounded; an unknown kind or licence filters nothing.
+    NUL characters (which no text column holds) are taken out."""
+    query, tag = (query or "").replace("\x00", ""), (tag or "").replace("\x00", "")
+    words = tuple(" ".join(query[:MAX_QUERY].split()).split(" "))
+    tag_text = " ".join(tag.split())[:MAX_TAG]
     return Filters(
         kind=kind if kind in KINDS else None,
         tag=tag_text or None,

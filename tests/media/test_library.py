@@ -166,3 +166,18 @@ async def test_files_of_hidden_posts_and_sensitive_pictures(
 
     rows = _rows((await client.get("/c/clinic/resources")).text)
     assert [(row["name"], row["thumbnail"]) for row in rows] == [("wound.png", False)]
+
+
+async def test_odd_queries_get_a_page_never_an_error(
+    app: Any, client: httpx.AsyncClient, config: Config
+) -> None:
+    await _stocked(app, config)
+    for query in (
+        "q=%00", "tag=%00triage", "q=" + "x" * 5000, "after=9" * 30, "after=-1.-1.-1",
+        "after=99999999999999999999.1.1", "kind=image&kind=document", "licence=%00",
+    ):  # fmt: skip
+        response = await client.get(f"/c/clinic/resources?{query}")
+        assert response.status_code == 200, query
+    # a community that is not there is a 404, as for its other pages
+    assert (await client.get("/c/nowhere/resources")).status_code == 404
+    assert (await client.get("/c/nowhere@far.example/resources")).status_code == 404
