@@ -30,6 +30,8 @@ PAGE_SIZE = 30
 MAX_QUERY = 200
 MAX_WORDS = 8
 MAX_TAG = 64
+# How many of the community's tags the page offers as filters.
+TAGS = 20
 
 __all__ = ["KINDS", "LICENCES", "PAGE_SIZE", "Filters", "Key", "LibraryFile", "LibraryView"]
 
@@ -73,6 +75,8 @@ class LibraryView:
     next_key: str | None
     # Whether this is a later page (the first page is one link away).
     later_page: bool
+    # The tags of the community's files, the most used first, with their counts.
+    tags: list[tuple[str, int]]
 
 
 def clean_filters(
@@ -170,6 +174,7 @@ async def library_page(
             actor.id: actor
             for actor in await actor_lookup.by_ids(conn, [item.sharer_id for item in shown_items])
         }
+        tags = await store.tags_in_use(conn, community.id, viewer_id=viewer_id, limit=TAGS)
         page_files = [item.media_id for item in shown_items if item.entry is None and item.media_id]
         uploads = {
             media.id: attachment_entry(config, media)
@@ -184,4 +189,5 @@ async def library_page(
         files=[_shown(config.base_url, own_handle, item, sharers, uploads) for item in shown_items],
         next_key=shown_items[-1].key.text() if len(items) > PAGE_SIZE else None,
         later_page=key is not None,
+        tags=tags,
     )

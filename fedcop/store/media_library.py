@@ -327,3 +327,34 @@ async def library_page(
     sql = library_sql(filters, after, args)
     rows = await conn.fetch(sql, *args)
     return [_item(row) for row in rows]
+
+
+async def tags_in_use(
+    conn: asyncpg.Connection, community_id: int, *, viewer_id: int | None, limit: int
+) -> list[tuple[str, int]]:
+    """The tags of the community's files the viewer may see, the most used first, with how
+    many files carry each (uploads of its posts and its pages; files from elsewhere have none)."""
+    rows = await conn.fetch(
+        f"""
+        WITH tagged AS (
+            SELECT m.tag
+            FROM posts p
+            JOIN post_media pm ON pm.post_id = p.id
+            JOIN media m ON m.id = pm.media_id
+            WHERE p.community_id = $1::bigint AND {CARRIES_FILES} AND {visible_to("$2::bigint")}
+              AND m.tag IS NOT NULL
+            UNION ALL
+            SELECT m.tag
+            FROM kb_pages kp
+            JOIN kb_page_media km ON km.page_id = kp.id
+            JOIN media m ON m.id = km.media_id
+            WHERE kp.community_actor_id = $1::bigint AND m.tag IS NOT NULL
+        )
+        SELECT lower(tag) AS tag, count(*) AS files FROM tagged
+        GROUP BY lower(tag) ORDER BY count(*) DESC, lower(tag) LIMIT $3
+        """,
+        community_id,
+        viewer_id,
+        limit,
+    )
+    return [(row["tag"], row["files"]) for row in rows]

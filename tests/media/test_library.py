@@ -80,6 +80,14 @@ async def test_the_library_is_filtered_and_searched(
     assert await _names(client, "/c/clinic/resources?kind=image") == ["whiteboard.png"]
     assert await _names(client, "/c/clinic/resources?kind=document") == ["triage-checklist.pdf"]
     assert await _names(client, "/c/clinic/resources?tag=Triage") == ["triage-checklist.pdf"]
+    # the tags in use are offered as filters, each with its count
+    page = (await client.get("/c/clinic/resources")).text
+    assert re.findall(
+        r'class="library-tag" href="([^"]+)">([^<]+)</a> <span class="meta">\((\d+)\)', page
+    ) == [
+        ("/c/clinic/resources?tag=triage", "triage", "1"),
+        ("/c/clinic/resources?tag=workshop", "workshop", "1"),
+    ]
     assert await _names(client, "/c/clinic/resources?licence=cc-by-4.0") == ["triage-checklist.pdf"]
     # words of the file name, then of the description, in any case; each word must match
     assert await _names(client, "/c/clinic/resources?q=CHECKLIST") == ["triage-checklist.pdf"]
