@@ -107,7 +107,11 @@ async def test_a_thread_and_a_reply_carry_files(alpha: LiveNode) -> None:
         ]
         assert all(m["attached_at"] is not None for m in media)
 
-        # A reply with a described picture
+        # A reply with a described picture, from the thread's reply form
+        thread_page = await browser.page(f"/t/{thread_id}")
+        reply_form = thread_page[thread_page.index(f'action="/t/{thread_id}/reply"') :]
+        assert 'enctype="multipart/form-data"' in reply_form[:200]
+        assert 'name="file_0"' in reply_form and 'name="licence"' not in reply_form
         await browser.csrf(f"/t/{thread_id}")
         reply = await _post(
             browser,
