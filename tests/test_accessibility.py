@@ -225,6 +225,7 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         "/c/stewards/kb/glossary/v/1",
         "/c/stewards/members",
         "/c/stewards/members?q=retention",
+        "/c/stewards/resources",
         "/directory",
         scene.authorize_path,
     ]
@@ -254,6 +255,7 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         "/notifications",
         "/c/clinic/members",
         "/c/stewards/members?q=records",
+        "/c/stewards/resources?q=records&kind=document",
         "/directory",
         "/messages",
         f"/messages/{message.id}",

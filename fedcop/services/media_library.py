@@ -30,6 +30,8 @@ PAGE_SIZE = 30
 MAX_QUERY = 200
 MAX_WORDS = 8
 MAX_TAG = 64
+# How many of the community's tags the page offers as filters.
+TAGS = 20
 
 __all__ = ["KINDS", "LICENCES", "PAGE_SIZE", "Filters", "Key", "LibraryFile", "LibraryView"]
 
@@ -73,14 +75,18 @@ class LibraryView:
     next_key: str | None
     # Whether this is a later page (the first page is one link away).
     later_page: bool
+    # The tags of the community's files, the most used first, with their counts.
+    tags: list[tuple[str, int]]
 
 
 def clean_filters(
     kind: str | None, tag: str | None, licence: str | None, query: str | None
 ) -> Filters:
-    """The filters a reader asked for, bounded; an unknown kind or licence filters nothing."""
-    words = tuple(" ".join((query or "")[:MAX_QUERY].split()).split(" "))
-    tag_text = " ".join((tag or "").split())[:MAX_TAG]
+    """The filters a reader asked for, bounded; an unknown kind or licence filters nothing.
+    NUL characters (which no text column holds) are taken out."""
+    query, tag = (query or "").replace("\x00", ""), (tag or "").replace("\x00", "")
+    words = tuple(" ".join(query[:MAX_QUERY].split()).split(" "))
+    tag_text = " ".join(tag.split())[:MAX_TAG]
     return Filters(
         kind=kind if kind in KINDS else None,
         tag=tag_text or None,
@@ -98,6 +104,7 @@ def _where(handle: str, item: LibraryItem) -> tuple[str, str]:
 
 
 def _shown(
+    base_url: str,
     handle: str,
     item: LibraryItem,
     sharers: dict[int, Actor],
@@ -114,7 +121,9 @@ def _shown(
     else:
         entry = item.entry or {}
         url = str(entry.get("url") or "")
-        thumbnail = proxy_path(entry) if item.kind == "image" else None
+        # a picture from elsewhere only through this node's media proxy, never from its server
+        proxied = proxy_path(entry) if item.kind == "image" else None
+        thumbnail = base_url + proxied if proxied else None
     return LibraryFile(
         file_name=item.file_name or "file",
         description=item.description,
@@ -165,6 +174,7 @@ async def library_page(
             actor.id: actor
             for actor in await actor_lookup.by_ids(conn, [item.sharer_id for item in shown_items])
         }
+        tags = await store.tags_in_use(conn, community.id, viewer_id=viewer_id, limit=TAGS)
         page_files = [item.media_id for item in shown_items if item.entry is None and item.media_id]
         uploads = {
             media.id: attachment_entry(config, media)
@@ -176,7 +186,8 @@ async def library_page(
         handle=own_handle,
         filters=filters,
         query=" ".join(filters.words),
-        files=[_shown(own_handle, item, sharers, uploads) for item in shown_items],
+        files=[_shown(config.base_url, own_handle, item, sharers, uploads) for item in shown_items],
         next_key=shown_items[-1].key.text() if len(items) > PAGE_SIZE else None,
         later_page=key is not None,
+        tags=tags,
     )

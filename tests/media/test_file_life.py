@@ -13,6 +13,7 @@ from fedcop.config import Config
 from fedcop.services import admin as admin_service
 from fedcop.services import media_lifecycle, moderation, post_changes
 from fedcop.services.knowledge import pages as kb_pages
+from fedcop.services.media import drain_deleted_files
 from fedcop.store.media import attach_to_page
 from fedcop.workers.media_cleanup import MediaCleanupWorker
 from tests.conftest import fresh_database
@@ -73,6 +74,12 @@ async def test_deleting_a_post_deletes_its_files_unless_another_post_uses_them(
     # Then the file only it used is gone, its bytes queued for deletion from storage
     assert await _media(world) == {"poster.pdf"}
     assert own_key in await _queued(world)
+    # and the storage worker's drain deletes them, leaving the shared file's bytes
+    assert await world.storage.size(own_key) is not None
+    while await drain_deleted_files(world.pool, world.storage):
+        pass
+    assert await world.storage.size(own_key) is None
+    assert await world.storage.size(await _key(world, both)) is not None
     # and the library lists only what the other thread still carries
     assert await _listed(client) == ["poster.pdf"]
 

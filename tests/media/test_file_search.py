@@ -79,7 +79,7 @@ async def test_files_on_posts_from_elsewhere_are_searched_and_listed(
                 attachments=[
                     {"type": "Document", "url": "https://files.beta.test/plans/ward-plan.png",
                      "mediaType": "image/png", "name": "Floor plan of ward 4",
-                     "sensitive": False},
+                     "sensitive": False, "proxy": "p" * 22},
                     {"type": "Link", "url": "https://beta.test/about", "mediaType": "",
                      "name": "", "sensitive": False},
                 ],
@@ -98,3 +98,5 @@ async def test_files_on_posts_from_elsewhere_are_searched_and_listed(
     ]
     assert rows[0]["file_href"] == "https://files.beta.test/plans/ward-plan.png"
     assert rows[0]["description"] == "Floor plan of ward 4"
+    # its thumbnail comes through this node's media proxy, never from the other server
+    assert rows[0]["thumbnail_src"] == f"{config.base_url}/media/proxy/{'p' * 22}"

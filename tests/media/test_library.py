@@ -80,6 +80,14 @@ async def test_the_library_is_filtered_and_searched(
     assert await _names(client, "/c/clinic/resources?kind=image") == ["whiteboard.png"]
     assert await _names(client, "/c/clinic/resources?kind=document") == ["triage-checklist.pdf"]
     assert await _names(client, "/c/clinic/resources?tag=Triage") == ["triage-checklist.pdf"]
+    # the tags in use are offered as filters, each with its count
+    page = (await client.get("/c/clinic/resources")).text
+    assert re.findall(
+        r'class="library-tag" href="([^"]+)">([^<]+)</a> <span class="meta">\((\d+)\)', page
+    ) == [
+        ("/c/clinic/resources?tag=triage", "triage", "1"),
+        ("/c/clinic/resources?tag=workshop", "workshop", "1"),
+    ]
     assert await _names(client, "/c/clinic/resources?licence=cc-by-4.0") == ["triage-checklist.pdf"]
     # words of the file name, then of the description, in any case; each word must match
     assert await _names(client, "/c/clinic/resources?q=CHECKLIST") == ["triage-checklist.pdf"]
@@ -166,3 +174,18 @@ async def test_files_of_hidden_posts_and_sensitive_pictures(
 
     rows = _rows((await client.get("/c/clinic/resources")).text)
     assert [(row["name"], row["thumbnail"]) for row in rows] == [("wound.png", False)]
+
+
+async def test_odd_queries_get_a_page_never_an_error(
+    app: Any, client: httpx.AsyncClient, config: Config
+) -> None:
+    await _stocked(app, config)
+    for query in (
+        "q=%00", "tag=%00triage", "q=" + "x" * 5000, "after=9" * 30, "after=-1.-1.-1",
+        "after=99999999999999999999.1.1", "kind=image&kind=document", "licence=%00",
+    ):  # fmt: skip
+        response = await client.get(f"/c/clinic/resources?{query}")
+        assert response.status_code == 200, query
+    # a community that is not there is a 404, as for its other pages
+    assert (await client.get("/c/nowhere/resources")).status_code == 404
+    assert (await client.get("/c/nowhere@far.example/resources")).status_code == 404
