@@ -9,6 +9,7 @@ Nothing here mocks the database: every test talks to a real server.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import itertools
 import os
@@ -97,8 +98,18 @@ async def pool(dsn: str) -> AsyncIterator[Any]:
         await db_pool.close()
 
 
+# The data directory of configs made here (uploaded files, the media proxy's cache): one for
+# the test process, outside the repository, removed when the process ends.
+_TEST_DATA_DIR = Path(tempfile.mkdtemp(prefix="fedcop-test-data-"))
+atexit.register(shutil.rmtree, _TEST_DATA_DIR, True)
+
+
 def make_config(base_url: str = "https://alpha.test", **overrides: Any) -> Config:
-    settings: dict[str, Any] = {"base_url": base_url, "allow_private_addresses": True}
+    settings: dict[str, Any] = {
+        "base_url": base_url,
+        "allow_private_addresses": True,
+        "data_dir": _TEST_DATA_DIR,
+    }
     settings.update(overrides)
     return Config(**settings)
 
