@@ -27,6 +27,7 @@ from fedcop.config import Config
 from fedcop.db.embedded import UNSAFE_FAST_SETTINGS, EmbeddedPostgres
 from fedcop.db.migrate import apply_migrations
 from fedcop.db.pool import create_pool
+from tests.s3_server import S3Server, running_s3_server
 
 TEMPLATE = "fedcop_template"
 _counter = itertools.count()
@@ -129,3 +130,11 @@ async def client(app: Any, config: Config) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=config.base_url) as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3-protocol server (moto's, tests/s3_server.py), one per session; each test makes
+    its own bucket with `new_bucket()`."""
+    with running_s3_server() as server:
+        yield server

@@ -1,0 +1,72 @@
+"""What only the S3 backend does: parts for big files, the type kept on the object (a CDN serves
+it from there), CDN addresses, and a start that names the setting to check when the bucket
+cannot be used. The rest of its behaviour is the storage contract (test_storage_contract.py)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from fedcop.media.s3_storage import MULTIPART_THRESHOLD, PART_BYTES, S3StorageError, open_s3_storage
+from tests.processes import free_port
+from tests.s3_server import S3Server
+
+
+async def test_a_big_file_goes_up_in_parts_and_leaves_no_unfinished_upload(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    bucket = await s3_server.new_bucket()
+    storage = await open_s3_storage(s3_server.settings(bucket))
+    source = tmp_path / "slides.zip"
+    source.write_bytes(os.urandom(2 * PART_BYTES + 1000))
+    small = tmp_path / "notes.txt"
+    small.write_bytes(b"notes")
+    try:
+        await storage.put("files/slides", source, "application/zip")
+        await storage.put("files/notes", small, "text/plain")
+    finally:
+        await storage.close()
+    assert source.stat().st_size > MULTIPART_THRESHOLD
+    async with s3_server.client() as client:
+        big = await client.head_object(Bucket=bucket, Key="files/slides")
+        little = await client.head_object(Bucket=bucket, Key="files/notes")
+        unfinished = await client.list_multipart_uploads(Bucket=bucket)
+    # A multipart object's ETag ends with its number of parts
+    assert big["ETag"].strip('"').endswith("-3")
+    assert "-" not in little["ETag"]
+    assert (big["ContentType"], little["ContentType"]) == ("application/zip", "text/plain")
+    assert unfinished.get("Uploads", []) == []
+    assert await s3_server.object_keys(bucket) == ["files/notes", "files/slides"]
+
+
+async def test_files_are_linked_at_the_public_address_when_one_is_set(
+    s3_server: S3Server,
+) -> None:
+    settings = s3_server.settings(await s3_server.new_bucket())
+    plain = await open_s3_storage(settings)
+    behind_cdn = await open_s3_storage(replace(settings, public_url="https://cdn.example.org/m"))
+    try:
+        assert plain.public_url("ab/cd/file") is None
+        assert behind_cdn.public_url("ab/cd/file") == "https://cdn.example.org/m/ab/cd/file"
+    finally:
+        await plain.close()
+        await behind_cdn.close()
+
+
+async def test_a_missing_bucket_is_named_at_start(s3_server: S3Server) -> None:
+    with pytest.raises(S3StorageError) as refused:
+        await open_s3_storage(s3_server.settings("no-such-bucket"))
+    message = str(refused.value)
+    assert "'no-such-bucket'" in message and "does not exist" in message
+    assert "FEDCOP_S3_BUCKET" in message
+
+
+async def test_an_unreachable_endpoint_is_named_at_start(s3_server: S3Server) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    settings = replace(s3_server.settings("files"), s3_endpoint=nowhere)
+    with pytest.raises(S3StorageError) as refused:
+        await open_s3_storage(settings)
+    assert f"FEDCOP_S3_ENDPOINT={nowhere}" in str(refused.value)
