@@ -20,6 +20,7 @@ import asyncpg
 from fedcop.config import Config, ConfigError, replace
 from fedcop.db import backup as backups
 from fedcop.db.migrate import apply_migrations
+from fedcop.media import backup_files
 from fedcop.node import NodeDatabase
 from fedcop.services import admin as admin_service
 from fedcop.services import keys as key_service
@@ -104,7 +105,8 @@ def add_commands(commands: Any, add_common: AddCommon) -> None:
 
     made = command(
         "backup",
-        "write the database (settings and actors' private keys included) to one file",
+        "write the database (settings and actors' private keys included) and the uploaded "
+        "files kept in the data directory to one file",
     )
     made.add_argument("file", metavar="FILE", type=Path)
     add_common(made)
@@ -245,13 +247,18 @@ async def _rotate(pool: Any, config: Config, args: argparse.Namespace) -> list[s
 
 
 def _backup(config: Config, file: Path) -> None:
+    files = backup_files.files_place(config.media, config.data_dir)
     database = NodeDatabase(config, role="admin")
     with database as dsn:
-        manifest = backups.backup(dsn, file)
+        manifest = backups.backup(dsn, file, files)
     print(
         f"backed up {manifest.base_url} (migration {manifest.migration_version}, PostgreSQL "
         f"{manifest.postgres_version}) to {file.absolute()}"
     )
+    if files.in_backup:
+        print(f"with {backup_files.describe(manifest.media)} from {files.directory}")
+    else:
+        print(f"WARNING: {files.bucket_note()}")
     print("it holds every local actor's private key: keep it as safe as the server itself")
 
 
@@ -274,11 +281,22 @@ def _restore(config: Config, file: Path, *, force: bool, ignore_base_url: bool) 
             )
         backups.restore(dsn, file, force=force)
         asyncio.run(_migrate(dsn))  # a backup of an older fedcop is brought up to date
+    directory = backup_files.disk_directory(config.data_dir)
+    restored_files = backups.restore_media_files(file, directory)
     created = datetime.fromisoformat(manifest.created_at).strftime("%Y-%m-%d %H:%M UTC")
     print(
         f"restored {manifest.base_url} as backed up at {created} (fedcop "
         f"{manifest.fedcop_version}); start it with: fedcop serve --base-url {manifest.base_url}"
     )
+    if restored_files:
+        print(f"restored {restored_files} uploaded file(s) into {directory}")
+        if config.media.storage == "s3":
+            print(
+                f"WARNING: this node keeps files in bucket {config.media.s3_bucket!r}: copy "
+                f'them from {directory} into it (see deploy/README.md, "Object storage")'
+            )
+    elif manifest.media is not None and not manifest.media.get("included"):
+        print(f"WARNING: {manifest.media.get('note')}; restore that bucket separately")
 
 
 async def _migrate(dsn: str) -> None:
