@@ -54,14 +54,21 @@ class S3Storage:
         if size <= MULTIPART_THRESHOLD:
             body = await asyncio.to_thread(source.read_bytes)
             await self._client.put_object(
-                Bucket=self._bucket, Key=key, Body=body, ContentType=media_type
+                Bucket=self._bucket,
+                Key=key,
+                Body=body,
+                ContentType=media_type,
+                ContentDisposition=served_disposition(media_type),
             )
             return
         await self._put_in_parts(key, source, media_type)
 
     async def _put_in_parts(self, key: str, source: Path, media_type: str) -> None:
         started = await self._client.create_multipart_upload(
-            Bucket=self._bucket, Key=key, ContentType=media_type
+            Bucket=self._bucket,
+            Key=key,
+            ContentType=media_type,
+            ContentDisposition=served_disposition(media_type),
         )
         upload_id = started["UploadId"]
         parts: list[CompletedPartTypeDef] = []
@@ -134,6 +141,14 @@ class S3Storage:
 
     async def close(self) -> None:
         await self._client.close()
+
+
+def served_disposition(media_type: str) -> str:
+    """How a CDN serving the object straight from the bucket (FEDCOP_MEDIA_PUBLIC_URL) tells
+    browsers to take it: pictures shown, anything else (SVG and HTML included, which could run
+    scripts) downloaded."""
+    shown = media_type.startswith("image/") and media_type != "image/svg+xml"
+    return "inline" if shown else "attachment"
 
 
 def client_config() -> AioConfig:

@@ -37,9 +37,33 @@ async def test_a_big_file_goes_up_in_parts_and_leaves_no_unfinished_upload(
     # A multipart object's ETag ends with its number of parts
     assert big["ETag"].strip('"').endswith("-3")
     assert "-" not in little["ETag"]
+    # The type is kept on the object, and files that are not pictures are downloads (a CDN in
+    # front of the bucket serves them as they are)
     assert (big["ContentType"], little["ContentType"]) == ("application/zip", "text/plain")
+    assert big["ContentDisposition"] == little["ContentDisposition"] == "attachment"
     assert unfinished.get("Uploads", []) == []
     assert await s3_server.object_keys(bucket) == ["files/notes", "files/slides"]
+
+
+async def test_pictures_are_shown_and_other_files_downloaded_from_the_bucket(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    bucket = await s3_server.new_bucket()
+    storage = await open_s3_storage(s3_server.settings(bucket))
+    source = tmp_path / "file"
+    source.write_bytes(b"<svg onload='alert(1)'/>")
+    kinds = {"photo": "image/webp", "drawing": "image/svg+xml", "page": "text/html"}
+    try:
+        for key, media_type in kinds.items():
+            await storage.put(key, source, media_type)
+    finally:
+        await storage.close()
+    async with s3_server.client() as client:
+        served = {
+            key: (await client.head_object(Bucket=bucket, Key=key))["ContentDisposition"]
+            for key in kinds
+        }
+    assert served == {"photo": "inline", "drawing": "attachment", "page": "attachment"}
 
 
 async def test_files_are_linked_at_the_public_address_when_one_is_set(
