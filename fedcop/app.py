@@ -24,12 +24,15 @@ from fedcop.db.pool import create_pool
 from fedcop.handlers import HandlerContext
 from fedcop.inbox.acceptance import Acceptance
 from fedcop.inbox.writer import InboxWriter
+from fedcop.media.backends import open_storage
+from fedcop.media.storage import MediaStorage
 from fedcop.network import Network, SigningKey
 from fedcop.observability.logs import setup_logging
 from fedcop.observability.proxies import TrustedProxies
 from fedcop.observability.requests import RequestObserver
 from fedcop.routes import activities, actors, health, inbox, posts, wellknown
 from fedcop.routes import knowledge as knowledge_routes
+from fedcop.routes import media as media_routes
 from fedcop.routes.unavailable import DatabaseUnavailable
 from fedcop.services.accounts import ensure_instance_actor
 from fedcop.services.operations import RunningWorker
@@ -61,6 +64,7 @@ from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.digests import DigestWorker
 from fedcop.workers.inbox import InboxWorker
 from fedcop.workers.mail import MailWorker
+from fedcop.workers.media import MediaWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 
 
@@ -79,6 +83,8 @@ def create_app(
         pool = await create_pool(dsn)
         network: Network | None = None
         writer: InboxWriter | None = None
+        # The process's one media storage: every request and worker here uses it.
+        storage: MediaStorage | None = None
         tasks: list[asyncio.Task[None]] = []
         try:
             instance = await ensure_instance_actor(pool, config)
@@ -95,6 +101,9 @@ def create_app(
             ctx = HandlerContext(pool=pool, config=config, network=network)
             writer = InboxWriter(pool)
             writer.start()
+            storage = open_storage(config)
+            app.state.media_storage = storage
+            app.state.media_worker = MediaWorker(pool, config, storage)
             app.state.pool = pool
             app.state.network = network
             app.state.acceptance = Acceptance(pool, config.scheme, config.domain)
@@ -119,6 +128,7 @@ def create_app(
                         RunningWorker("mail", app.state.mail_worker, tasks[-1])
                     )
                     tasks.append(asyncio.create_task(app.state.digest_worker.run_forever()))
+                tasks.append(asyncio.create_task(app.state.media_worker.run_forever()))
             yield
         finally:
             for task in tasks:
@@ -130,6 +140,8 @@ def create_app(
                 await writer.stop()
             if network is not None:
                 await network.aclose()
+            if storage is not None:
+                await storage.close()
             await pool.close()
 
     app = Starlette(
@@ -162,6 +174,7 @@ def create_app(
             *web_mail_unsubscribe.routes,
             *web_mail_accounts.routes,
             *api_routes,
+            *media_routes.routes,
             *wellknown.routes,
             *health.routes,
             *activities.routes,

@@ -21,6 +21,8 @@ from typing import Any
 from fedcop.config import Config
 from fedcop.db.pool import create_pool
 from fedcop.handlers import HandlerContext
+from fedcop.media.backends import open_storage
+from fedcop.media.storage import MediaStorage
 from fedcop.network import Network, SigningKey
 from fedcop.queues import DELIVERY_LEASE, INBOUND_LEASE, INBOX_CONCURRENT_ACTORS
 from fedcop.services.accounts import ensure_instance_actor
@@ -28,6 +30,7 @@ from fedcop.workers.delivery import DeliveryWorker
 from fedcop.workers.digests import DigestWorker
 from fedcop.workers.inbox import InboxWorker
 from fedcop.workers.mail import MailWorker
+from fedcop.workers.media import MediaWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,7 @@ async def run_queue_workers(
         per_loop += config.smtp_max_in_flight
     pool = await create_pool(dsn, min_size=1, max_size=concurrency * per_loop + 2)
     network: Network | None = None
+    storage: MediaStorage | None = None
     try:
         instance = await ensure_instance_actor(pool, config)
         network = Network(
@@ -64,6 +68,9 @@ async def run_queue_workers(
         if "inbox" in kinds:
             inbox = InboxWorker(ctx, lease=lease or INBOUND_LEASE)
             loops += [inbox.run_forever(stop) for _ in range(concurrency)]
+            # Uploads left in processing and stored files to delete ride with the inbox.
+            storage = open_storage(config)
+            loops.append(MediaWorker(pool, config, storage).run_forever(stop))
         if "delivery" in kinds:
             delivery = DeliveryWorker(ctx, lease=lease or DELIVERY_LEASE)
             loops += [delivery.run_forever(stop) for _ in range(concurrency)]
@@ -81,4 +88,6 @@ async def run_queue_workers(
     finally:
         if network is not None:
             await network.aclose()
+        if storage is not None:
+            await storage.close()
         await pool.close()

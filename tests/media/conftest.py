@@ -1,0 +1,63 @@
+"""Fixtures of the media tests.
+
+`media_storage` is the storage under test: the directory backend here. Tests written against it
+(test_uploads.py, test_serving.py, test_attachments.py) use only the MediaStorage interface and
+`stored_keys`, so they can run against every backend by parametrising this fixture.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fedcop.config import Config
+from fedcop.media.disk_storage import DiskStorage
+from fedcop.media.storage import MediaStorage
+from fedcop.services import accounts
+from fedcop.store.actors import Actor
+from tests.conftest import make_config
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    """The node's config, with its data directory (where uploads are spooled) in tmp_path."""
+    return make_config(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+async def media_storage(config: Config) -> AsyncIterator[MediaStorage]:
+    storage = DiskStorage(config.data_dir / "media")
+    try:
+        yield storage
+    finally:
+        await storage.close()
+
+
+async def stored_keys(storage: MediaStorage) -> set[str]:
+    """Every key the storage holds a file under (the test's view of the whole backend)."""
+    if isinstance(storage, DiskStorage):
+        if not storage.root.exists():
+            return set()
+        return {
+            path.relative_to(storage.root).as_posix()
+            for path in storage.root.rglob("*")
+            if path.is_file()
+        }
+    raise NotImplementedError(f"stored_keys does not know {type(storage).__name__} yet")
+
+
+async def stored_bytes(storage: MediaStorage, key: str) -> bytes:
+    return b"".join([chunk async for chunk in storage.read(key)])
+
+
+def with_media(config: Config, **limits: Any) -> Config:
+    return dataclasses.replace(config, media=dataclasses.replace(config.media, **limits))
+
+
+@pytest.fixture
+async def ana(pool: Any, config: Config) -> Actor:
+    return await accounts.create_user(pool, config, "ana", "long enough")
