@@ -101,7 +101,7 @@ def create_app(
             ctx = HandlerContext(pool=pool, config=config, network=network)
             writer = InboxWriter(pool)
             writer.start()
-            storage = open_storage(config)
+            storage = await open_storage(config)
             app.state.media_storage = storage
             app.state.media_worker = MediaWorker(pool, config, storage)
             app.state.pool = pool

@@ -58,8 +58,14 @@ def stored_files(place: FilesPlace) -> list[Path]:
     """The files of the directory backend, by name (none when it has none yet)."""
     if place.directory is None or not place.directory.is_dir():
         return []
+    directory = place.directory
     return sorted(
-        path for path in place.directory.rglob("*") if path.is_file() and not path.is_symlink()
+        path
+        for path in directory.rglob("*")
+        if path.is_file()
+        and not path.is_symlink()
+        # Hidden names are files still being written (`.NAME.RANDOM.part`), not stored ones.
+        and not any(part.startswith(".") for part in path.relative_to(directory).parts)
     )
 
 

@@ -134,6 +134,16 @@ class S3Storage:
         # S3 answers a delete of a missing key as a success: deleting twice is harmless.
         await self._client.delete_object(Bucket=self._bucket, Key=key)
 
+    async def list_keys(self, prefix: str = "") -> AsyncIterator[str]:
+        """Every key in the bucket under `prefix`, page by page (for operators' tools and
+        tests; fedcop itself finds files through their rows)."""
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self._bucket, Prefix=prefix
+        )
+        async for page in pages:
+            for item in page.get("Contents", []):
+                yield item["Key"]
+
     def public_url(self, key: str) -> str | None:
         if not self._settings.public_url:
             return None

@@ -69,7 +69,7 @@ async def run_queue_workers(
             inbox = InboxWorker(ctx, lease=lease or INBOUND_LEASE)
             loops += [inbox.run_forever(stop) for _ in range(concurrency)]
             # Uploads left in processing and stored files to delete ride with the inbox.
-            storage = open_storage(config)
+            storage = await open_storage(config)
             loops.append(MediaWorker(pool, config, storage).run_forever(stop))
         if "delivery" in kinds:
             delivery = DeliveryWorker(ctx, lease=lease or DELIVERY_LEASE)

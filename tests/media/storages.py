@@ -1,28 +1,41 @@
-"""The storage backends the media tests run against, each opened as fedcop opens it.
+"""The storage backends the media tests run against, each opened by `open_storage` as fedcop's
+processes open theirs.
 
-"disk": a directory of the test's own data directory
-"s3":   a new bucket of the session's S3-protocol server (tests/s3_server.py)
+    "disk": DATA_DIR/media of the test's configuration
+    "s3":   a new bucket of the session's S3-protocol server (tests/s3_server.py)
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
-from pathlib import Path
 
-from fedcop.media.s3_storage import open_s3_storage
+import pytest
+
+from fedcop.config import Config
+from fedcop.media.backends import open_storage
 from fedcop.media.storage import MediaStorage
 from tests.s3_server import S3Server
 
-BACKENDS = ["s3"]
+BACKENDS = ["disk", "s3"]
+
+
+async def backend_config(backend: str, config: Config, request: pytest.FixtureRequest) -> Config:
+    """`config` keeping its files in `backend` (the S3 server is started only when asked)."""
+    if backend == "disk":
+        return dataclasses.replace(config, media=dataclasses.replace(config.media, storage="disk"))
+    server: S3Server = request.getfixturevalue("s3_server")
+    return dataclasses.replace(
+        config, media=server.settings(await server.new_bucket(), config.media)
+    )
 
 
 @contextlib.asynccontextmanager
 async def open_test_storage(
-    backend: str, data_dir: Path, s3_server: S3Server
+    backend: str, config: Config, request: pytest.FixtureRequest
 ) -> AsyncIterator[MediaStorage]:
-    settings = s3_server.settings(await s3_server.new_bucket())
-    storage = await open_s3_storage(settings)
+    storage = await open_storage(await backend_config(backend, config, request))
     try:
         yield storage
     finally:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from fedcop.media.s3_storage import MULTIPART_THRESHOLD, PART_BYTES, S3StorageError, open_s3_storage
-from tests.processes import free_port
+from fedcop.media.settings import media_environment
+from tests.processes import clean_env, free_port, run_fedcop
 from tests.s3_server import S3Server
 
 
@@ -94,3 +95,17 @@ async def test_an_unreachable_endpoint_is_named_at_start(s3_server: S3Server) ->
     with pytest.raises(S3StorageError) as refused:
         await open_s3_storage(settings)
     assert f"FEDCOP_S3_ENDPOINT={nowhere}" in str(refused.value)
+
+
+def test_fedcop_serve_refuses_to_start_naming_the_bucket_to_check(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    settings = s3_server.settings("no-such-bucket")
+    env = clean_env(FEDCOP_DATA_DIR=str(tmp_path / "data"), **media_environment(settings))
+    started = run_fedcop("serve", "--port", str(free_port()), env=env)
+    assert started.returncode == 1
+    assert "bucket 'no-such-bucket'" in started.stderr
+    assert "check FEDCOP_S3_BUCKET" in started.stderr
+    assert "Traceback" not in started.stderr
+    # Refused before anything started: no database was made in the data directory
+    assert not (tmp_path / "data" / "postgres").exists()

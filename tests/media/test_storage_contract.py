@@ -16,18 +16,17 @@ from pathlib import Path
 import pytest
 
 from fedcop.media.storage import MediaStorage, StoredFileMissing
+from tests.conftest import make_config
 from tests.media.storages import BACKENDS, open_test_storage
-from tests.s3_server import S3Server
 
 CHUNK_LIMIT = 64 * 1024
 BIG = 20 * 1024 * 1024 + 12345  # several multipart parts, the last one short
 
 
 @pytest.fixture(params=BACKENDS)
-async def storage(
-    request: pytest.FixtureRequest, tmp_path: Path, s3_server: S3Server
-) -> AsyncIterator[MediaStorage]:
-    async with open_test_storage(request.param, tmp_path, s3_server) as opened:
+async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[MediaStorage]:
+    config = make_config(data_dir=tmp_path / "data")
+    async with open_test_storage(request.param, config, request) as opened:
         yield opened
 
 
