@@ -22,15 +22,19 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from fedcop.db.backup import BackupError, read_manifest
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.media.settings import media_environment
 from fedcop.services import accounts, follows, profiles
+from fedcop.services.media import receive_upload
 from fedcop.store import users as user_store
+from fedcop.store.media import Media
 from tests.conftest import TEMPLATE, fast_tmp_root, fresh_database, make_config, running_app
 from tests.live_node import LiveNode, live_node
+from tests.media import samples
 from tests.processes import (
     Serve,
     clean_env,
@@ -241,41 +245,59 @@ async def test_backup_holds_the_files_on_disk_and_restore_puts_them_back(
     suffix = free_port()
     dsn = await node_database(pg_cluster, base, f"files_{suffix}")
     restored_dsn = await empty_database(pg_cluster, f"files_restored_{suffix}")
-    # Given a node keeping two uploaded files in its data directory
-    stored = {"ab/cd/triage-checklist": b"%PDF-1.7 checklist", "ef/gh/board": os.urandom(300_000)}
-    for key, data in stored.items():
-        (first_dir / "media" / key).parent.mkdir(parents=True, exist_ok=True)
-        (first_dir / "media" / key).write_bytes(data)
+    # Given a node where ana uploaded a document and a picture (kept in its data directory)
+    document = b"%PDF-1.7\n" + os.urandom(300_000)
+    async with running_app(make_config(base, data_dir=first_dir), dsn, run_workers=False) as app:
+        ana = await accounts.create_user(app.state.pool, app.state.config, "ana", "long enough")
+        uploads = [
+            await receive_upload(
+                app.state.pool,
+                app.state.config,
+                app.state.media_storage,
+                ana.id,
+                samples.chunks(data),
+                name,
+            )
+            for data, name in ((document, "checklist.pdf"), (samples.png(), "board.png"))
+        ]
+        served_before = {media.token: (await get_file(app, media)).content for media in uploads}
+    stored = sorted(
+        path.relative_to(first_dir / "media").as_posix()
+        for path in (first_dir / "media").rglob("*")
+        if path.is_file()
+    )
     # When the operator backs it up
-    env = {"FEDCOP_DATA_DIR": str(first_dir)}
-    made = admin(dsn, base, "backup", str(backup_file), env=env)
+    made = admin(dsn, base, "backup", str(backup_file), env={"FEDCOP_DATA_DIR": str(first_dir)})
     assert made.returncode == 0, made.stderr
     # Then the backup holds the files, and says so
-    assert "with 2 uploaded file(s)" in made.stdout
-    assert archive_names(backup_file) == [
-        "database.dump",
-        "manifest.json",
-        "media/ab/cd/triage-checklist",
-        "media/ef/gh/board",
-    ]
+    assert f"with {len(stored)} uploaded file(s)" in made.stdout
+    assert archive_names(backup_file) == sorted(
+        ["database.dump", "manifest.json", *(f"media/{key}" for key in stored)]
+    )
     media = archive_manifest(backup_file)["media"]
-    assert media == {
-        "storage": "disk",
-        "included": True,
-        "files": 2,
-        "bytes": sum(map(len, stored.values())),
-    }
-    # And restoring it into a new database and data directory puts the files back
+    assert (media["storage"], media["included"], media["files"]) == ("disk", True, len(stored))
+    # And once restored into a new database and data directory, the node serves the same files
     restored = admin(
         restored_dsn, base, "restore", str(backup_file), env={"FEDCOP_DATA_DIR": str(second_dir)}
     )
     assert restored.returncode == 0, restored.stderr
-    assert f"restored 2 uploaded file(s) into {second_dir / 'media'}" in restored.stdout
-    for key, data in stored.items():
-        assert (second_dir / "media" / key).read_bytes() == data
+    assert f"restored {len(stored)} uploaded file(s) into {second_dir / 'media'}" in restored.stdout
+    second = make_config(base, data_dir=second_dir)
+    async with running_app(second, restored_dsn, run_workers=False) as app:
+        for media in uploads:
+            answer = await get_file(app, media)
+            assert answer.status_code == 200
+            assert answer.content == served_before[media.token]
+    assert served_before[uploads[0].token] == document
     async with pool_of(pg_cluster.dsn()) as conn:
         for name in (f"files_{suffix}", f"files_restored_{suffix}"):
             await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+async def get_file(app: Any, media: Media) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=app.state.config.base_url) as http:
+        return await http.get(f"/media/{media.token}/{media.file_name}")
 
 
 async def test_with_object_storage_the_backup_says_the_bucket_is_backed_up_separately(
