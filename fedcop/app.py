@@ -45,6 +45,7 @@ from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
 from fedcop.web import health as web_health
 from fedcop.web import knowledge as web_knowledge
+from fedcop.web import media_proxy as web_media_proxy
 from fedcop.web import messages as web_messages
 from fedcop.web import notifications as web_notifications
 from fedcop.web import pages
@@ -173,6 +174,7 @@ def create_app(
             *web_messages.routes,
             *web_mail_unsubscribe.routes,
             *web_mail_accounts.routes,
+            *web_media_proxy.routes,
             *api_routes,
             *media_routes.routes,
             *wellknown.routes,

@@ -40,6 +40,7 @@ from federation.fetch import FetchLimits, Signer, fetch_jrd, fetch_json
 from federation.fetch_errors import RequestRefusedError
 from federation.host_clients import HostClients
 from federation.keys import load_private_key
+from federation.media_fetch import FetchedFile, Sink, fetch_file
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 from federation.signatures import SignatureScheme, other_scheme, sign_request_as
 from federation.webfinger_client import resolve_handle
@@ -134,6 +135,25 @@ class Network:
             accept="application/json",
             clients=self._fetch_clients,
             limits=self.fetch_limits,
+        )
+
+    async def fetch_file(
+        self, url: str, sink: Sink, *, max_bytes: int, deadline: float
+    ) -> FetchedFile:
+        """An unsigned GET of a file (the media proxy's pictures) into `sink`: the same SSRF
+        guard and redirect checks as every fetch, at most `max_bytes`, within `deadline`."""
+        return await fetch_file(
+            url,
+            sink,
+            user_agent=self.user_agent,
+            clients=self._fetch_clients,
+            max_bytes=max_bytes,
+            allow_http=self.allow_http,
+            limits=FetchLimits(
+                connect_timeout=min(5.0, deadline),
+                read_timeout=min(10.0, deadline),
+                deadline=deadline,
+            ),
         )
 
     async def resolve_handle(self, handle: str, prefer_type: str | None = None) -> str:

@@ -284,10 +284,11 @@ async def test_sensitive_pictures_stay_sensitive(setting: Setting) -> None:
     assert [(a["url"], a["sensitive"]) for a in kept.attachments] == [
         ("https://files.example/a.jpg", True)
     ]
-    # The web shows the picture's link only behind a warning
+    # The web shows the picture (through this node's media proxy) only behind a warning
     page = (await alpha.get(f"/t/{kept.id}")).text
     warning = page.index('<details class="sensitive"><summary>Sensitive media')
-    assert warning < page.index('href="https://files.example/a.jpg"') < page.index("</details>")
+    proxied = f'src="/media/proxy/{kept.attachments[0]["proxy"]}"'
+    assert warning < page.index(proxied) < page.index("</details>")
     # The client API marks the status sensitive and gives the picture as media, not a link
     status = await _status(alpha, kept.id)
     assert status["sensitive"] is True

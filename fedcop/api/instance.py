@@ -17,6 +17,8 @@ from starlette.routing import BaseRoute, Route
 
 import fedcop
 from fedcop.config import Config
+from fedcop.media.images import MAX_PIXELS
+from fedcop.media.sniffing import EXTENSIONS
 from fedcop.routes.responses import json_response
 from fedcop.services import node as node_service
 from fedcop.services import posts, profile_pins, tags
@@ -27,6 +29,7 @@ from fedcop.services.polls.drafts import (
     MAX_OPTIONS,
     MIN_DURATION,
 )
+from fedcop.services.post_files import MAX_DESCRIPTION
 from fedcop.store.actors import UsageCounts
 from fedcop.store.node import NodeSettings
 
@@ -38,21 +41,30 @@ POLL_LIMITS = {
     "min_expiration": MIN_DURATION,
     "max_expiration": MAX_DURATION,
 }
-# fedcop takes no uploads through the API: a limit of zero tells apps to hide the button.
-MEDIA_LIMITS: dict[str, Any] = {
-    "supported_mime_types": [],
-    "image_size_limit": 0,
-    "image_matrix_limit": 0,
-    "video_size_limit": 0,
-    "video_frame_rate_limit": 0,
-    "video_matrix_limit": 0,
-    "description_limit": 1500,
-}
-STATUS_LIMITS = {
-    "max_characters": posts.MAX_CONTENT,
-    "max_media_attachments": 0,
-    "characters_reserved_per_url": 23,
-}
+# Pictures are re-encoded (fedcop/media/images.py); other files kept as sent. No video is taken:
+# its limits are zero, which apps read as "not here".
+DESCRIPTION_LIMIT = MAX_DESCRIPTION
+
+
+def media_limits(config: Config) -> dict[str, Any]:
+    """What apps may upload here (checked again by the upload service)."""
+    return {
+        "supported_mime_types": sorted({*EXTENSIONS, "text/plain"}),
+        "image_size_limit": config.media.max_image_bytes,
+        "image_matrix_limit": MAX_PIXELS,
+        "video_size_limit": 0,
+        "video_frame_rate_limit": 0,
+        "video_matrix_limit": 0,
+        "description_limit": DESCRIPTION_LIMIT,
+    }
+
+
+def status_limits(config: Config) -> dict[str, Any]:
+    return {
+        "max_characters": posts.MAX_CONTENT,
+        "max_media_attachments": config.media.max_attachments,
+        "characters_reserved_per_url": 23,
+    }
 
 
 def version() -> str:
@@ -116,9 +128,11 @@ async def instance_v1(request: Request) -> Response:
             "invites_enabled": settings.registrations == "invitation",
             "configuration": {
                 "accounts": {"max_featured_tags": tags.MAX_FEATURED},
-                "statuses": STATUS_LIMITS,
+                "statuses": status_limits(config),
                 "media_attachments": {
-                    key: value for key, value in MEDIA_LIMITS.items() if key != "description_limit"
+                    key: value
+                    for key, value in media_limits(config).items()
+                    if key != "description_limit"
                 },
                 "polls": POLL_LIMITS,
             },
@@ -153,8 +167,8 @@ async def instance_v2(request: Request) -> Response:
                     # Organisation, Sector, Role and Expertise (api/credentials.py)
                     "max_profile_fields": 4,
                 },
-                "statuses": STATUS_LIMITS,
-                "media_attachments": MEDIA_LIMITS,
+                "statuses": status_limits(config),
+                "media_attachments": media_limits(config),
                 "polls": POLL_LIMITS,
                 "translation": {"enabled": False},
             },

@@ -1,7 +1,10 @@
 """Editing a status, and what it was.
 
 PUT /api/v1/statuses/:id             write:statuses   own posts only: status, spoiler_text,
-                                                      sensitive, language; no media, no poll
+                                                      sensitive, language, media_ids[] (the
+                                                      files it carries now) and
+                                                      media_attributes[][id|description]
+                                                      (their alt text); no poll
 GET /api/v1/statuses/:id/source      read:statuses    StatusSource: the text to edit
 GET /api/v1/statuses/:id/history     read:statuses    StatusEdit list, oldest first, current last
 
@@ -20,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 from fedcop.api.auth import Call, endpoint
 from fedcop.api.entities import account, acct, timestamp
 from fedcop.api.errors import ApiError, not_found
+from fedcop.api.media import file_change
 from fedcop.api.status_entities import content_of, render_status, source_text
 from fedcop.routes.responses import json_response
 from fedcop.services import status_edits, status_views
@@ -33,8 +37,6 @@ _LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*")
 @endpoint("write:statuses", user=True)
 async def update(call: Call) -> Response:
     params = call.params
-    if params.texts("media_ids") or params.texts("media_attributes"):
-        raise ApiError(422, "Media are not supported here: put links in the text instead")
     if "poll" in params or "poll[options]" in params:
         raise ApiError(422, "Polls are not supported here")
     language = params.text("language")
@@ -44,6 +46,7 @@ async def update(call: Call) -> Response:
         text=params.text("status") or "",
         spoiler_text=params.text("spoiler_text") or "",
         sensitive=params.flag("sensitive") if "sensitive" in params else None,
+        files=file_change(params),
     )
     me = call.me()
     try:

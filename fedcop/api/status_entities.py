@@ -14,8 +14,10 @@ from urllib.parse import quote
 
 from fedcop import shown
 from fedcop.api.entities import account, acct, timestamp
+from fedcop.api.media_entities import attachment_entity
 from fedcop.api.polls import attach_polls
 from fedcop.config import Config
+from fedcop.media.entries import is_upload
 from fedcop.services import status_views
 from fedcop.services.post_fields import is_media
 from fedcop.services.post_source import editable_text
@@ -98,7 +100,7 @@ def status(view: StatusView, config: Config, *, with_viewer: bool) -> dict[str, 
             {"name": tag, "url": f"{config.base_url}/tags/{quote(tag)}"} for tag in facts.tags
         ],
         "emojis": [],
-        "media_attachments": media_attachments(post),
+        "media_attachments": media_attachments(post, config),
         "card": None,
         "poll": None,
         "application": None,
@@ -167,7 +169,7 @@ def _content(post: Post) -> str:
         parts.append(f"<p><strong>{escape(post.title)}</strong></p>")
     parts.append(post.content)
     for item in post.attachments:
-        if is_media(item):
+        if is_media(item) or is_upload(item):
             continue  # in media_attachments, where apps hide it if the post is sensitive
         url = shown.safe_url(item.get("url"))
         if url is not None:
@@ -188,38 +190,22 @@ def _shows_title(post: Post) -> bool:
     return " ".join(post.title.split()) not in " ".join(first_line.split())
 
 
-# Mastodon's attachment types by the start of the media type.
-_MEDIA_KINDS = (("image/", "image"), ("video/", "video"), ("audio/", "audio"))
-
-
-def media_attachments(post: Post) -> list[dict[str, Any]]:
-    """The pictures, videos and sounds of a post from elsewhere, as MediaAttachment entities
-    pointing at their origin (fedcop keeps no copies). Apps blur them when the status is
+def media_attachments(post: Post, config: Config) -> list[dict[str, Any]]:
+    """A post's files as MediaAttachment entities (api.media_entities): every file uploaded
+    here, and the pictures, videos and sounds of a post from elsewhere (through this node's
+    media proxy when it shows them, else at their origin). Apps blur them when the status is
     `sensitive`."""
     entities = []
-    media = [item for item in post.attachments if is_media(item) and shown.safe_url(item["url"])]
-    for index, item in enumerate(media):
-        media_type = str(item.get("mediaType") or "")
-        kind = next((k for prefix, k in _MEDIA_KINDS if media_type.startswith(prefix)), None)
-        kind = kind or {"Image": "image", "Video": "video", "Audio": "audio"}.get(
-            str(item.get("type")), "unknown"
-        )
-        url = str(item["url"])
-        entities.append(
-            {
-                "id": f"{post.id}{index:02d}",
-                "type": kind,
-                "url": url,
-                "preview_url": url if kind == "image" else None,
-                "remote_url": url,
-                "preview_remote_url": None,
-                "text_url": None,
-                "meta": None,
-                "description": str(item.get("name") or "") or None,
-                "blurhash": None,
-            }
-        )
+    for index, item in enumerate(item for item in post.attachments if shown_as_media(item)):
+        entities.append(attachment_entity(item, config, fallback_id=f"{post.id}{index:02d}"))
     return entities
+
+
+def shown_as_media(item: dict[str, Any]) -> bool:
+    """Whether an attachment is in `media_attachments` (else it is a link in the text)."""
+    if is_upload(item):
+        return True
+    return is_media(item) and shown.safe_url(item.get("url")) is not None
 
 
 def source_text(post: Post, community_acct: str) -> str:

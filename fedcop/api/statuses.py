@@ -25,7 +25,8 @@ from starlette.routing import BaseRoute, Route
 
 from fedcop.api.auth import Call, endpoint
 from fedcop.api.entities import account
-from fedcop.api.errors import ApiError, not_found
+from fedcop.api.errors import not_found
+from fedcop.api.media import media_ids
 from fedcop.api.polls import poll_draft
 from fedcop.api.status_entities import (
     reblog_status,
@@ -51,8 +52,6 @@ async def _status(call: Call, post: Post) -> dict[str, Any]:
 @endpoint("write:statuses", user=True)
 async def create(call: Call) -> Response:
     params = call.params
-    if params.texts("media_ids"):
-        raise ApiError(422, "Media are not supported here: put links in the text instead")
     draft = statuses.Draft(
         text=params.text("status") or "",
         in_reply_to_id=params.id("in_reply_to_id"),
@@ -60,6 +59,7 @@ async def create(call: Call) -> Response:
         sensitive=params.flag("sensitive"),
         visibility=params.text("visibility"),
         poll=poll_draft(params),
+        media_ids=media_ids(params),
     )
     written = await statuses.compose(
         call.pool,

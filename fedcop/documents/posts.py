@@ -32,6 +32,7 @@ from urllib.parse import quote
 
 from fedcop.config import Config
 from fedcop.documents.actors import utc_timestamp
+from fedcop.documents.attachments import ATTACHMENT_CONTEXT, attachment_on_wire
 from fedcop.documents.context import AS_CONTEXT, PUBLIC
 from fedcop.documents.questions import QUESTION_CONTEXT, question_fields
 from fedcop.documents.summaries import summary_fields
@@ -44,6 +45,7 @@ POST_CONTEXT: list[Any] = [
     AS_CONTEXT,
     {"sensitive": "as:sensitive", "lemmy": "https://join-lemmy.org/ns#"},
     QUESTION_CONTEXT,
+    ATTACHMENT_CONTEXT,
 ]
 
 
@@ -128,7 +130,7 @@ def post_object(
     if post.updated is not None:
         document["updated"] = utc_timestamp(post.updated)
     if post.attachments:
-        document["attachment"] = [_attachment(item) for item in post.attachments]
+        document["attachment"] = [attachment_on_wire(item) for item in post.attachments]
     document.update(question_fields(post))
     document.update(summary_fields(post))
     return document
@@ -182,23 +184,3 @@ def without_title_paragraph(content: str, title: str) -> str:
     if match is None or " ".join(unescape(match.group(1)).split()) != " ".join(title.split()):
         return content
     return content[match.end() :]
-
-
-def _attachment(item: dict[str, Any]) -> dict[str, Any]:
-    """A stored attachment on the wire: a Link has `href` (what Lemmy and PieFed read), and
-    also `url` and `mediaType`, which Takahē requires of every attachment (a post whose
-    attachment lacks them is kept as an empty stub there); a Document (or Image...) a `url`."""
-    if item.get("type") == "Link":
-        link: dict[str, Any] = {
-            "type": "Link",
-            "href": item["url"],
-            "url": item["url"],
-            "mediaType": item.get("mediaType") or "text/html",
-        }
-    else:
-        link = {"type": item.get("type") or "Document", "url": item["url"]}
-        if item.get("mediaType"):
-            link["mediaType"] = item["mediaType"]
-    if item.get("name"):
-        link["name"] = item["name"]
-    return link

@@ -26,6 +26,8 @@ from PIL import Image, ImageOps, ImageSequence
 # The most pixels (over all frames) a picture may have: more is a decompression bomb, or at least
 # no photo of a whiteboard. Checked from the header, before any pixel is decoded.
 MAX_PIXELS = 64_000_000
+# The most frames an animation may have (each becomes an image in memory while re-encoding).
+MAX_FRAMES = 500
 # Pictures larger than this on a side are scaled down (a 4K screen's width).
 MAX_SIDE = 3840
 THUMBNAIL_SIDE = 480
@@ -102,6 +104,10 @@ def _check_pixels(image: Image.Image) -> None:
     frames = max(int(getattr(image, "n_frames", 1)), 1)
     if image.width * image.height * frames > MAX_PIXELS:
         raise _too_large()
+    if frames > MAX_FRAMES:
+        raise PictureRefused(
+            f"This animation has more than {MAX_FRAMES} frames; send a shorter one."
+        )
 
 
 def _upright_frames(image: Image.Image) -> list[Image.Image]:

@@ -106,7 +106,8 @@ EXTENSIONS = {
 
 # Markup a browser would run: recognised, kept as a download, never shown or treated as a picture.
 _HTML_START = re.compile(
-    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|script|iframe|meta|title|style)[\s>/]",
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+    rb"<(?:!doctype\s+html|html|head|body|script|iframe|meta|title|style)[\s>/]",
     re.IGNORECASE | re.DOTALL,
 )
 _SVG_START = re.compile(

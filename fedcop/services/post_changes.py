@@ -14,6 +14,7 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.documents.posts import without_title_paragraph
+from fedcop.media.entries import is_upload
 from fedcop.network import Network
 from fedcop.services import (
     addressees,
@@ -22,9 +23,11 @@ from fedcop.services import (
     person_replies,
     post_delivery,
     post_fields,
+    post_files,
     post_marks,
     post_source,
     questions,
+    received_media,
     relay,
     summary_flags,
 )
@@ -63,12 +66,14 @@ async def edit(
     title: str | None = None,
     summary: str | None = None,
     sensitive: bool | None = None,
+    files: post_files.FileChange | None = None,
 ) -> Post:
     """The author changes their post: its text (Markdown), a thread's title and, when given,
-    its content warning (plain text) and sensitivity. The version it replaces is kept. Saved
-    unchanged, nothing changes: no new version, no Update sent."""
+    its content warning (plain text), sensitivity and files (services.post_files: None keeps
+    them). The version it replaces is kept. Saved unchanged, nothing changes: no new version,
+    no Update sent."""
     text = post_source.written(content)
-    if not text.strip() or len(text) > MAX_CONTENT:
+    if len(text) > MAX_CONTENT:
         raise InvalidInput(f"a post needs 1 to {MAX_CONTENT} characters")
     if summary is not None and len(summary) > MAX_SUMMARY:
         raise InvalidInput(f"the content warning is too long: at most {MAX_SUMMARY} characters")
@@ -87,6 +92,17 @@ async def edit(
         new_title = wanted_title[:MAX_TITLE] or None
         new_summary = post.summary if summary is None else escape(summary.strip())
         new_sensitive = (post.sensitive if sensitive is None else sensitive) or bool(new_summary)
+        attachments = await post_files.changed(
+            conn,
+            config,
+            owner_id=writer.id,
+            post_id=post.id,
+            attachments=post.attachments,
+            change=files,
+            sensitive=new_sensitive,
+        )
+        if not text.strip() and not any(is_upload(item) for item in attachments):
+            raise InvalidInput(f"a post needs 1 to {MAX_CONTENT} characters")
         # Unchanged: the same Markdown, or (a client app's edit box trims the text; an older
         # post kept no Markdown) the same HTML from Markdown that is the same but for its ends.
         same_text = text == post.source or (
@@ -97,6 +113,7 @@ async def edit(
             and (new_title or post.title) == post.title
             and new_summary == post.summary
             and new_sensitive == post.sensitive
+            and attachments == post.attachments
         ):
             return post
         await version_store.keep_current(conn, post.id)
@@ -106,7 +123,7 @@ async def edit(
             title=new_title,
             content=html,
             summary=new_summary,
-            attachments=post.attachments,
+            attachments=attachments,
             sensitive=new_sensitive,
             source=text,
         )
@@ -230,7 +247,7 @@ def _attachments_after(
     """An edit's attachments: as it lists them, else the ones kept, marked as sensitive as the
     post now is."""
     if note.get("attachment") is not None:
-        return fields.attachments
+        return received_media.keep_proxy_tokens(post.attachments, fields.attachments)
     return [{**item, "sensitive": fields.sensitive} for item in post.attachments]
 
 

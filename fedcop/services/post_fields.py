@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fedcop.documents.posts import without_title_paragraph
-from fedcop.services import post_source
+from fedcop.services import post_source, received_media
 from fedcop.store.actors import Actor
 from fedcop.store.posts import NewPost, Post
 from federation.html import safe_url, sanitize, to_text
@@ -140,8 +140,10 @@ def in_reply_to_of(note: dict[str, Any]) -> str | None:
 
 
 def attachments_of(note: dict[str, Any], *, sensitive: bool) -> list[dict[str, Any]]:
-    """Attachments as stored: {"type", "url", "mediaType", "name", "sensitive"}. A media file's
-    description is its `summary` or `name` (Mastodon's order); a Link is kept as a link."""
+    """Attachments as stored: {"type", "url", "mediaType", "name", "sensitive"}, with
+    "blurhash", "width", "height", "size" when valid and a "proxy" token for pictures (see
+    services.received_media). A media file's description is its `summary` or `name`
+    (Mastodon's order); a Link is kept as a link."""
     kept: list[dict[str, Any]] = []
     for item in as_list(note.get("attachment"))[:MAX_ATTACHMENTS]:
         if isinstance(item, str):
@@ -160,16 +162,18 @@ def attachments_of(note: dict[str, Any], *, sensitive: bool) -> list[dict[str, A
             ),
             "",
         )
-        kept.append(
-            {
-                "type": (first_type(item) or "Link")[:32],
-                "url": address,
-                "mediaType": str(media_type or "")[:128],
-                # Plain text, escaped wherever it is shown.
-                "name": description.strip().replace("\x00", "")[:1500],
-                "sensitive": sensitive,
-            }
-        )
+        entry: dict[str, Any] = {
+            "type": (first_type(item) or "Link")[:32],
+            "url": address,
+            "mediaType": str(media_type or "")[:128],
+            # Plain text, escaped wherever it is shown.
+            "name": description.strip().replace("\x00", "")[:1500],
+            "sensitive": sensitive,
+            **received_media.file_details(item),
+        }
+        if received_media.is_picture(entry):
+            entry["proxy"] = received_media.new_proxy_token()
+        kept.append(entry)
     return kept
 
 

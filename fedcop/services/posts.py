@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import asyncpg
@@ -36,6 +36,7 @@ from fedcop.services import (
     placement,
     post_delivery,
     post_fields,
+    post_files,
     post_marks,
     post_source,
     questions,
@@ -119,6 +120,7 @@ async def write(
     question: bool = False,
     facilitator_summary: bool = False,
     poll: poll_drafts.PollDraft | None = None,
+    media_ids: list[int] | None = None,
 ) -> Post:
     """A local user posts a thread (with a title) or a reply (to a post's id), optionally with
     links attached and a content warning (`summary`, plain text).
@@ -128,15 +130,17 @@ async def write(
     refusal is the answer). The thread in `community_uri` is returned. `question`: the thread
     asks one (services.questions). `facilitator_summary`: the reply is a facilitator's summary
     of the thread it answers (services.summary_flags). `poll`: the thread carries one
-    (services.polls), in one community only."""
+    (services.polls), in one community only. `media_ids`: the writer's own uploads it carries
+    (services.post_files), stored with it in the same transaction."""
     attachments = link_attachments(links or [])
+    media_ids = post_files.checked_ids(config, media_ids)
     if in_reply_to is None and not (title and title.strip()):
         raise InvalidInput("a new thread needs a title")
     if len(content) > MAX_CONTENT:
         raise InvalidInput(f"the post is too long: at most {MAX_CONTENT} characters")
     if len(summary) > MAX_SUMMARY:
         raise InvalidInput(f"the content warning is too long: at most {MAX_SUMMARY} characters")
-    if not content.strip():
+    if not content.strip() and not media_ids:
         raise InvalidInput("the post is empty: write something")
     targets = list(dict.fromkeys([community_uri, *(also_in or [])]))
     if len(targets) > 1 and in_reply_to is not None:
@@ -171,6 +175,12 @@ async def write(
         if writer is None or writer.actor.actor_type != "Person":
             raise NotFound(f"there is no user {author!r} on this node")
         await mail_addresses.check_may_post(conn, writer.actor.id)
+        files = await post_files.chosen(conn, config, writer.actor.id, media_ids)
+        if files:
+            uploads = post_files.entries(
+                config, files, sensitive=draft.sensitive or bool(draft.summary.strip())
+            )
+            draft = replace(draft, attachments=[*uploads, *draft.attachments])
         parent = await _parent(conn, in_reply_to)
         post_ids = [await ids.next_id(conn) for _ in communities]
         written = []
@@ -178,6 +188,7 @@ async def write(
             written.append(
                 await _write_in(conn, config, writer.actor, community, post_id, parent, draft)
             )
+            await post_files.attach(conn, config, post_id, writer.actor.id, files)
         await addressee_store.link_crossposts(conn, [post.id for post in written])
         if poll is not None:
             await poll_writing.attach(conn, written[0].id, poll)

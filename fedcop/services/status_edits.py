@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.media.entries import is_upload
 from fedcop.services import post_changes, posts, statuses
 from fedcop.services.errors import InvalidInput
+from fedcop.services.post_files import FileChange
 from fedcop.store import actors as actor_store
 from fedcop.store import post_versions as version_store
 from fedcop.store.actors import Actor
@@ -35,6 +37,8 @@ class Change:
     spoiler_text: str = ""
     # None: as it is.
     sensitive: bool | None = None
+    # The files it carries after the edit (services.post_files); None: as they are.
+    files: FileChange | None = None
 
 
 async def _community(pool: Any, post: Post) -> Actor | None:
@@ -64,7 +68,12 @@ async def update(pool: Any, config: Config, author: User, post_id: int, change: 
     post = await statuses.visible(pool, author, post_id)
     if post.author_id != author.actor.id:
         raise NotYours("only its author can edit a post")
-    if not change.text.strip():
+    files_after = (
+        change.files.media_ids
+        if change.files is not None
+        else [item for item in post.attachments if is_upload(item)]
+    )
+    if not change.text.strip() and not files_after:
         raise InvalidInput("Validation failed: Text can't be blank")
     title: str | None = None
     body = change.text
@@ -80,6 +89,7 @@ async def update(pool: Any, config: Config, author: User, post_id: int, change: 
         title=title,
         summary=change.spoiler_text,
         sensitive=change.sensitive,
+        files=change.files,
     )
 
 

@@ -66,6 +66,8 @@ class Draft:
     visibility: str | None = None
     # A new thread's poll (services.polls).
     poll: PollDraft | None = None
+    # The author's uploads it carries (services.post_files).
+    media_ids: tuple[int, ...] = ()
 
 
 async def visible(pool: Any, viewer: User | None, post_id: int) -> Post:
@@ -98,7 +100,7 @@ async def compose(
             earlier = await post_extras.post_for_key(conn, author.actor.id, key)
         if earlier is not None:
             return await visible(pool, author, earlier)
-    if not draft.text.strip():
+    if not draft.text.strip() and not draft.media_ids:
         raise InvalidInput("Validation failed: Text can't be blank")
     if draft.visibility not in (None, "", "public", "unlisted", "private", "direct"):
         raise InvalidInput("visibility must be public, unlisted, private or direct")
@@ -108,6 +110,8 @@ async def compose(
         )
     if draft.in_reply_to_id is not None and draft.poll is not None:
         raise InvalidInput("A poll starts a thread: a reply cannot carry one")
+    if draft.media_ids and draft.poll is not None:
+        raise InvalidInput("A post carries files or a poll, not both")
     if draft.in_reply_to_id is not None:
         parent = await _reply_target(pool, author, draft.in_reply_to_id)
         if parent.visibility == "direct" or draft.visibility == "direct":
@@ -128,6 +132,7 @@ async def compose(
             in_reply_to=parent.uri,
             summary=draft.spoiler_text,
             sensitive=draft.sensitive,
+            media_ids=list(draft.media_ids),
         )
     elif draft.visibility == "direct":
         return await _direct(pool, config, network, author, draft, key, None)
@@ -148,6 +153,7 @@ async def compose(
             sensitive=draft.sensitive,
             also_in=[other.uri for other in others],
             poll=draft.poll,
+            media_ids=list(draft.media_ids),
         )
     if key:
         async with pool.acquire() as conn:
@@ -166,6 +172,7 @@ async def _direct(
 ) -> Post:
     """A direct message (services.messages): to the people the text names, and, answering
     one, to everyone in its conversation; answering any other post, to its author too."""
+    _no_files(draft, "a direct message")
     named = await addressees.named_in(pool, config, network, draft.text)
     answered: Post | None = None
     if parent is not None and parent.visibility == "direct":
@@ -193,6 +200,7 @@ async def _reply_outside_communities(
     pool: Any, config: Config, author: User, draft: Draft, parent: Post, key: str | None
 ) -> Post:
     """A reply to a followed person's post (services.person_replies): public or unlisted."""
+    _no_files(draft, "a reply to a post outside communities")
     if draft.visibility == "private":
         raise InvalidInput(
             "A reply to a post outside communities is public or unlisted: "
@@ -212,6 +220,15 @@ async def _reply_outside_communities(
         async with pool.acquire() as conn:
             await post_extras.remember_key(conn, author.actor.id, key, written.id)
     return written
+
+
+def _no_files(draft: Draft, what: str) -> None:
+    """Files are shared in communities (where their library lists them): not yet elsewhere."""
+    if draft.media_ids:
+        raise InvalidInput(
+            f"Files are shared in communities: {what} cannot carry one yet. "
+            "Put a link in the text instead"
+        )
 
 
 async def _reply_target(pool: Any, author: User, post_id: int) -> Post:

@@ -13,6 +13,7 @@ from fedcop import shown
 from fedcop.config import Config
 from fedcop.services import node as node_service
 from fedcop.services.signin_throttle import TooManyAttempts
+from fedcop.web.attachment_views import attachment_views
 from fedcop.web.session import viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -29,6 +30,7 @@ _env.globals["profile_html"] = shown.profile_html
 _env.globals["field_html"] = shown.field_html
 _env.filters["link"] = shown.link
 _env.globals["safe_url"] = shown.safe_url
+_env.globals["attachment_views"] = attachment_views
 
 
 async def render(

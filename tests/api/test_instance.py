@@ -73,7 +73,7 @@ async def test_v2_instance_has_every_required_field(
     }
     configuration = body["configuration"]
     assert "streaming" not in configuration["urls"]  # apps poll instead of streaming
-    assert configuration["statuses"]["max_media_attachments"] == 0
+    assert configuration["statuses"]["max_media_attachments"] == config.media.max_attachments
     assert configuration["statuses"]["characters_reserved_per_url"] == 23
     assert configuration["translation"] == {"enabled": False}
     assert set(configuration["polls"]) == {

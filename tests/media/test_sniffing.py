@@ -63,6 +63,7 @@ def _sniffed(tmp_path: Path, data: bytes, name: str) -> tuple[str, str]:
         (b"\xef\xbb\xbfplain text with a BOM", "a.txt", ("document", "text/plain")),
         (samples.HTML, "cat.png", ("document", "text/html")),
         (b"  <html><p>hi</p></html>", "cat.jpg", ("document", "text/html")),
+        (b'<?xml version="1.0"?>\n<html xmlns="x"/>', "a.gif", ("document", "text/html")),
         (samples.SVG, "logo.png", ("document", "image/svg+xml")),
         (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "x.gif", ("document", "image/svg+xml")),
     ],

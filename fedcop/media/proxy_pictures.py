@@ -1,0 +1,26 @@
+"""Which pictures the media proxy serves, told from their first bytes alone.
+
+Only raster formats every browser shows, whatever the origin server or the post's entry says
+the file is: an HTML page, an SVG (which can carry scripts) or anything else served "as" a
+picture is refused, so the proxy never serves markup from this node's origin.
+"""
+
+from __future__ import annotations
+
+# How many bytes `picture_type` needs.
+HEAD_BYTES = 32
+
+
+def picture_type(head: bytes) -> str | None:
+    """The media type of a picture starting with `head`, or None if it is not one we serve."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
+        return "image/avif"
+    return None

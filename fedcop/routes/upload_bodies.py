@@ -1,0 +1,68 @@
+"""Reading a form that carries files (a composer's attachments, an app's upload), never more
+than the largest body it may be: the declared length is checked before reading, and the bytes
+are counted as they arrive (a body sent in chunks declares none)."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.types import Message
+
+from fedcop.config import Config
+from fedcop.media.settings import MIB
+
+# Room for the form's other fields and the multipart framing, beside the files.
+FORM_ROOM = 1 * MIB
+
+
+class BodyTooLarge(Exception):
+    """The body is larger than any upload may be; the message says the limit."""
+
+
+class NotAForm(Exception):
+    """The body is not a form that can be read (malformed, or too many files or fields)."""
+
+
+def largest_file(config: Config) -> int:
+    return max(config.media.max_image_bytes, config.media.max_file_bytes)
+
+
+def too_large_message(config: Config) -> str:
+    return (
+        f"the files are too large: a picture may weigh {_mb(config.media.max_image_bytes)}, "
+        f"another file {_mb(config.media.max_file_bytes)}"
+    )
+
+
+def _mb(size: int) -> str:
+    return f"{size / MIB:g} MB"
+
+
+async def bounded_form(request: Request, config: Config, *, max_files: int) -> FormData:
+    """The request's form, with at most `max_files` files, each within the largest file
+    allowed (the upload service checks each against its own kind's limit)."""
+    limit = largest_file(config) * max(max_files, 1) + FORM_ROOM
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(too_large_message(config))
+    received = 0
+    receive = request.receive
+
+    async def counted() -> Message:
+        nonlocal received
+        message = await receive()
+        if message.get("type") == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge(too_large_message(config))
+        return message
+
+    bounded = Request(request.scope, counted)
+    try:
+        return await bounded.form(max_files=max_files, max_fields=100)
+    except BodyTooLarge:
+        raise
+    except Exception:  # a malformed form, or more files than allowed: the sender's error
+        raise NotAForm(
+            f"the form could not be read: send at most {max_files} files with it"
+        ) from None

@@ -1,0 +1,132 @@
+"""A member's uploads, as the web composers and the client API use them (over services.media,
+which checks the limits, reads the type from the bytes, stores and processes).
+
+    upload   -> services.media.receive_upload; a picture processed before the answer
+                (`wait`), or in a task of this process while the app polls (the worker's
+                sweep finishes it if the process dies)
+    own      -> an upload of the member's (NotFound for anyone else's: as if it did not exist)
+    describe -> its alt text changed
+    discard  -> uploads of a refused submission deleted (the trigger queues their bytes)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.datastructures import UploadFile
+
+from fedcop.config import Config
+from fedcop.media.storage import MediaStorage
+from fedcop.services.errors import NotFound
+from fedcop.services.media import (
+    UploadRefused,
+    attachment_entry,
+    chunks_of,
+    process_upload,
+    receive_upload,
+)
+from fedcop.store.media import Media
+from fedcop.store.media import rows as media_rows
+
+log = logging.getLogger(__name__)
+
+# Pictures being processed after their upload was answered (the app polls for them): kept
+# referenced until done, so that the event loop does not drop them.
+_PROCESSING: set[asyncio.Task[Any]] = set()
+# How long an app's upload waits for its picture to be processed before it is answered
+# "still processing" (202).
+QUICK_SECONDS = 5.0
+
+
+async def upload(
+    pool: Any,
+    config: Config,
+    state: Any,
+    *,
+    owner_id: int,
+    upload: UploadFile,
+    description: str = "",
+    tag: str | None = None,
+    licence: str | None = None,
+    wait: bool = True,
+) -> Media:
+    """Store an uploaded file of `owner_id` (`state`: the app's, holding `media_storage`).
+    With `wait`, a picture comes back processed; without, it is processed in a task of this
+    process, and comes back processed if that took less than QUICK_SECONDS (as Mastodon
+    answers a small picture at once), else still processing. Raises
+    services.media.UploadRefused (nothing stored)."""
+    storage: MediaStorage = state.media_storage
+    media = await receive_upload(
+        pool,
+        config,
+        storage,
+        owner_id,
+        chunks_of(upload),
+        upload.filename,
+        description=description,
+        tag=tag,
+        licence=licence,
+        process=wait,
+    )
+    if media.state != "processing":
+        return media
+    task = asyncio.create_task(_process(pool, config, storage, media.id))
+    _PROCESSING.add(task)
+    task.add_done_callback(_PROCESSING.discard)
+    await asyncio.wait({task}, timeout=QUICK_SECONDS)
+    if not task.done():
+        return media
+    async with pool.acquire() as conn:
+        finished = await media_rows.by_id(conn, media.id)
+        if finished is not None and finished.state == "failed":
+            await media_rows.delete(conn, media.id)
+            raise UploadRefused(finished.failure or "This picture could not be processed.")
+    return finished or media
+
+
+async def _process(pool: Any, config: Config, storage: MediaStorage, media_id: int) -> None:
+    try:
+        await process_upload(pool, config, storage, media_id)
+    except Exception:  # the worker's sweep takes it again; nobody waits on this task
+        log.exception("processing upload %s failed; the sweep will retry", media_id)
+
+
+async def settled() -> None:
+    """Wait for this process's processing tasks (tests, and a clean shutdown)."""
+    if _PROCESSING:
+        await asyncio.gather(*_PROCESSING, return_exceptions=True)
+
+
+async def own(pool: Any, owner_id: int, media_id: int) -> Media:
+    async with pool.acquire() as conn:
+        media = await media_rows.by_id(conn, media_id)
+    if media is None or media.owner_id != owner_id:
+        raise NotFound("Record not found")
+    return media
+
+
+async def describe(pool: Any, *, owner_id: int, media_id: int, description: str) -> Media:
+    """The member's new alt text for their upload."""
+    async with pool.acquire() as conn:
+        media = await media_rows.update_details(
+            conn, media_id, owner_id, description=description.strip()
+        )
+    if media is None:
+        raise NotFound("Record not found")
+    return media
+
+
+async def discard(pool: Any, owner_id: int, media_ids: Sequence[int]) -> None:
+    """Delete uploads of the member's that no post uses (those of a refused submission)."""
+    async with pool.acquire() as conn:
+        for media in await media_rows.by_ids(conn, list(media_ids)):
+            if media.owner_id == owner_id and media.attached_at is None:
+                await media_rows.delete(conn, media.id)
+
+
+def entry_of(config: Config, media: Media) -> dict[str, Any]:
+    """The stored attachment entry the upload would have in a post."""
+    return attachment_entry(config, media)
