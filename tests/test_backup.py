@@ -57,8 +57,12 @@ def node_at(dsn: str, base: str, port: int) -> contextlib.AbstractAsyncContextMa
 def admin(
     dsn: str, base: str, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    variables = clean_env(FEDCOP_DATABASE_URL=dsn, FEDCOP_BASE_URL=base, **(env or {}))
-    return run_fedcop("admin", *args, env=variables)
+    """`fedcop admin ARGS` for the node at `dsn`. Its data directory (where uploaded files live)
+    is a new, empty one unless `env` names one: never whatever ./fedcop-data holds."""
+    with tempfile.TemporaryDirectory(prefix="fedcop-admin-") as empty:
+        given = {"FEDCOP_DATA_DIR": empty, **(env or {})}
+        variables = clean_env(FEDCOP_DATABASE_URL=dsn, FEDCOP_BASE_URL=base, **given)
+        return run_fedcop("admin", *args, env=variables)
 
 
 async def empty_database(cluster: EmbeddedPostgres, name: str) -> str:
