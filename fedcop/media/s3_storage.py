@@ -6,8 +6,9 @@ Ceph, SeaweedFS...), hence path-style addressing (`ENDPOINT/BUCKET/KEY`: no DNS 
 and checksums only where the protocol requires them (newer AWS defaults that some of those
 servers refuse).
 
-Nothing holds a whole file in memory: a big file goes up in parts of PART_BYTES read one at a
-time from its temporary file, and reads stream the object in chunks of at most CHUNK_BYTES.
+Nothing holds a whole file in memory: a small file is sent from its open file, a big one goes
+up in parts of PART_BYTES read one at a time from its temporary file, and reads stream the
+object in chunks of at most CHUNK_BYTES.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
     from types_aiobotocore_s3.type_defs import CompletedPartTypeDef
 
 CHUNK_BYTES = 64 * 1024
-# Files above this go up in parts (S3's smallest part is 5 MiB; a part is read into memory).
+# Files above this go up in parts (S3's smallest part is 5 MiB; each part is read into memory
+# while it is sent).
 MULTIPART_THRESHOLD = 8 * 1024 * 1024
 PART_BYTES = 8 * 1024 * 1024
 _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
@@ -52,14 +54,20 @@ class S3Storage:
     async def put(self, key: str, source: Path, media_type: str) -> None:
         size = (await asyncio.to_thread(source.stat)).st_size
         if size <= MULTIPART_THRESHOLD:
-            body = await asyncio.to_thread(source.read_bytes)
-            await self._client.put_object(
-                Bucket=self._bucket,
-                Key=key,
-                Body=body,
-                ContentType=media_type,
-                ContentDisposition=served_disposition(media_type),
-            )
+            # The open file, not its bytes: the client sends it as it reads it (and rewinds it
+            # for a retry).
+            file = await asyncio.to_thread(source.open, "rb")
+            try:
+                await self._client.put_object(
+                    Bucket=self._bucket,
+                    Key=key,
+                    Body=file,
+                    ContentLength=size,
+                    ContentType=media_type,
+                    ContentDisposition=served_disposition(media_type),
+                )
+            finally:
+                await asyncio.to_thread(file.close)
             return
         await self._put_in_parts(key, source, media_type)
 

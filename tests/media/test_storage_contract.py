@@ -135,6 +135,21 @@ async def test_a_big_file_goes_in_and_streams_back_out(
     assert await read_all(storage, "big/file", BIG - 70_000) == whole[BIG - 70_000 :]
 
 
+async def test_storing_a_file_does_not_read_it_whole_into_memory(
+    storage: MediaStorage, tmp_path: Path
+) -> None:
+    size = 6 * 1024 * 1024  # sent in one request by the S3 backend (parts start past 8 MiB)
+    source = write(tmp_path / "upload", os.urandom(size))
+    tracemalloc.start()
+    try:
+        await storage.put("sent/whole", source, "application/pdf")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < size // 2
+    assert await storage.size("sent/whole") == size
+
+
 async def test_a_reader_that_stops_early_leaves_the_storage_usable(
     storage: MediaStorage, tmp_path: Path
 ) -> None:
