@@ -1,7 +1,8 @@
 """The web application: `create_app(config, dsn)` returns a Starlette app.
 
-Its lifespan opens the database pool, makes sure the instance actor exists, starts the inbox
-writer and (unless told not to) the inbox and delivery workers. The database itself (embedded
+Its lifespan opens the database pool, makes sure the instance actor exists, opens the process's
+media storage (`app.state.media_storage`), starts the inbox writer and (unless told not to) the
+inbox, delivery and media workers. The database itself (embedded
 or not) and the migrations are the caller's: see `fedcop.node`.
 """
 

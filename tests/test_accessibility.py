@@ -54,6 +54,21 @@ SIDEWAYS = """() => {
 }"""
 
 
+def shared_files(config: Any) -> list[dict[str, Any]]:
+    """A reply's files, as the post services and the inbox store them."""
+    header = f"{config.base_url}/static/header.png"
+    return [
+        {"type": "Image", "url": header, "mediaType": "image/png", "name": "The team's banner",
+         "width": 600, "height": 120, "media_id": 1, "preview_url": header,
+         "file_name": "header.png", "sensitive": False},
+        {"type": "Image", "url": "http://127.0.0.1:9/board.png", "mediaType": "image/png",
+         "name": "", "proxy": "a11yToken_0123456789abcdefgh", "sensitive": False},
+        {"type": "Document", "url": f"{config.base_url}/media/docTok/schedule.pdf",
+         "mediaType": "application/pdf", "name": "Our retention schedule", "size": 1_234_567,
+         "media_id": 2, "file_name": "schedule.pdf", "sensitive": False},
+    ]  # fmt: skip
+
+
 def axe_source() -> str:
     """axe-core's browser bundle, from the npm packages the interop peers also use."""
     return (install() / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
@@ -103,6 +118,12 @@ async def scene(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Scene]:
             pool, config, network, author="ada", community_uri=stewards.uri,
             content="Which tool runs it?", in_reply_to=reply.uri,
         )  # fmt: skip
+        # sam's reply carries files: a picture uploaded here, one from elsewhere (through the
+        # media proxy, whose fetch fails: the page shows its alt text), a document
+        async with pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE posts SET attachments = $2 WHERE id = $1", reply.id, shared_files(config)
+            )
         await posts.write(
             pool, config, network, author="ada", community_uri=stewards.uri,
             content="Asked: how to keep schedules. Answered: [a nightly job](https://example.org).",

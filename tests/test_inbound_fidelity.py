@@ -236,10 +236,20 @@ async def test_attachments_as_links_and_documents_with_link_urls(setting: Settin
         ),
         ("Link", "https://files.example/notes.pdf", "", ""),
     ]
-    # The picture is media in the client API; the links stay links in the text
+    # The picture is media in the client API (shown through this node's media proxy, its
+    # origin as remote_url); the links stay links in the text
     status = await _status(alpha, kept.id)
-    assert [(m["type"], m["url"], m["description"]) for m in status["media_attachments"]] == [
-        ("image", "https://files.example/chart.png", "A bar chart of retention periods")
+    proxied = f"{alpha.base}/media/proxy/{kept.attachments[1]['proxy']}"
+    assert [
+        (m["type"], m["url"], m["remote_url"], m["description"])
+        for m in status["media_attachments"]
+    ] == [
+        (
+            "image",
+            proxied,
+            "https://files.example/chart.png",
+            "A bar chart of retention periods",
+        )
     ]
     assert "https://news.example/article" in status["content"]
     assert "https://files.example/chart.png" not in status["content"]
@@ -292,7 +302,9 @@ async def test_sensitive_pictures_stay_sensitive(setting: Setting) -> None:
     # The client API marks the status sensitive and gives the picture as media, not a link
     status = await _status(alpha, kept.id)
     assert status["sensitive"] is True
-    assert [m["url"] for m in status["media_attachments"]] == ["https://files.example/a.jpg"]
+    assert [(m["url"], m["remote_url"]) for m in status["media_attachments"]] == [
+        (f"{alpha.base}/media/proxy/{kept.attachments[0]['proxy']}", "https://files.example/a.jpg")
+    ]
     assert "https://files.example/a.jpg" not in status["content"]
     # And the status is what Mastodon's API description says a Status is
     assert [error.message for error in STATUS_SCHEMA.iter_errors(status)] == []

@@ -8,6 +8,8 @@ GET  /api/v1/media/:id      write:media   206 while processing, 200 ready, 422 w
                                           refused the file; 404 for an upload that is not yours
 PUT  /api/v1/media/:id      write:media   `description` (alt text); `focus` accepted and ignored;
                                           404 once attached (edit the status instead), as Mastodon
+DELETE /api/v1/media/:id    write:media   an upload never attached: deleted (its bytes queued);
+                                          422 once attached
 
 The file is sent to the upload service (services.member_uploads, over media-core's), which
 checks its size against the limits and the account's quota before a byte is stored, and its
@@ -161,6 +163,15 @@ async def update(call: Call) -> Response:
     return json_response(media_entity(media, call.config), 200 if media.is_ready else 206)
 
 
+@endpoint(SCOPE, user=True)
+async def delete(call: Call) -> Response:
+    media = await _own(call)
+    if media.attached_at is not None:
+        raise ApiError(422, "Media attachment is currently used by a status")
+    await member_uploads.discard(call.pool, call.me().actor.id, [media.id])
+    return json_response({})
+
+
 async def _own(call: Call) -> Media:
     try:
         return await member_uploads.own(call.pool, call.me().actor.id, call.path_id())
@@ -173,4 +184,5 @@ routes: list[BaseRoute] = [
     Route("/api/v1/media", _upload_endpoint(wait=True), methods=["POST"]),
     Route("/api/v1/media/{id}", show, methods=["GET"]),
     Route("/api/v1/media/{id}", update, methods=["PUT"]),
+    Route("/api/v1/media/{id}", delete, methods=["DELETE"]),
 ]

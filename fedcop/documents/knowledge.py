@@ -23,7 +23,8 @@ fedcop's own terms, in its namespace (documents.context.FEDCOP_NAMESPACE):
                                the version they edited; a proposal is not a page's state
 
 Other servers ignore the terms and read an ordinary Article: `name` is the title, `content` the
-HTML, `source` the Markdown, `url` the page.
+HTML, `source` the Markdown, `url` the page, `attachment` the files the page carries (Image and
+Document, as a post's: documents.attachments).
 """
 
 from __future__ import annotations
@@ -34,12 +35,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fedcop.documents.actors import utc_timestamp
+from fedcop.documents.attachments import ATTACHMENT_CONTEXT
 from fedcop.documents.context import AS_CONTEXT, FEDCOP_NAMESPACE, PUBLIC
 from fedcop.store.actors import Actor
 from federation.html import escape, sanitize
 from federation.vocab import first_type, host_of, id_of
 
 KNOWLEDGE_CONTEXT: list[Any] = [AS_CONTEXT, {"fedcop": FEDCOP_NAMESPACE}]
+# A page with files adds their terms (documents.attachments): blurhash, size.
+_FILES_CONTEXT: list[Any] = [*KNOWLEDGE_CONTEXT, ATTACHMENT_CONTEXT]
 MARKDOWN = "text/markdown"
 
 VERSION = "fedcop:version"
@@ -79,6 +83,8 @@ class PageFacts:
     community: Actor
     created_at: datetime
     current: VersionFacts
+    # The page's files, as `attachment` entries on the wire (documents.attachments).
+    attachments: tuple[dict[str, Any], ...] = ()
 
 
 def page_uri(community_uri: str, slug: str) -> str:
@@ -139,7 +145,7 @@ def article(page: PageFacts) -> dict[str, Any]:
     """The page as served at its id and carried in its community's Create/Update."""
     current = page.current
     return {
-        "@context": KNOWLEDGE_CONTEXT,
+        "@context": _FILES_CONTEXT if page.attachments else KNOWLEDGE_CONTEXT,
         "id": page.uri,
         "type": "Article",
         "attributedTo": page.community.uri,
@@ -151,6 +157,7 @@ def article(page: PageFacts) -> dict[str, Any]:
         **_version_fields(current),
         EDITOR: current.editor_uri,
         HISTORY: history_uri(page.uri),
+        **({"attachment": list(page.attachments)} if page.attachments else {}),
     }
 
 

@@ -70,6 +70,13 @@ def process_picture(source: Path, media_type: str, work_dir: Path) -> ProcessedP
         try:
             with Image.open(source, formats=[image_format]) as image:
                 _check_pixels(image)
+                if image_format == "JPEG":
+                    # Decode a large JPEG at 1/2, 1/4 or 1/8 of its size when that still covers
+                    # MAX_SIDE: it is scaled down anyway, and this keeps memory small.
+                    longest = max(image.size)
+                    if longest > MAX_SIDE:
+                        target = tuple(side * MAX_SIDE // longest for side in image.size)
+                        image.draft(image.mode, (target[0], target[1]))
                 frames = _upright_frames(image)
                 info = {key: image.info[key] for key in _KEPT_INFO if key in image.info}
         except PictureRefused:
@@ -83,11 +90,11 @@ def process_picture(source: Path, media_type: str, work_dir: Path) -> ProcessedP
     frames = [_scaled_down(frame) for frame in frames]
     _save(frames, image_format, info, file)
     first = frames[0]
-    _save_thumbnail(first, thumbnail)
+    small = _save_thumbnail(first, thumbnail)
     return ProcessedPicture(
         width=first.width,
         height=first.height,
-        blurhash=_blurhash(first),
+        blurhash=_blurhash(small),
         file=file,
         thumbnail=thumbnail,
     )
@@ -163,16 +170,18 @@ def _save(
         first.save(file, image_format, **options)
 
 
-def _save_thumbnail(first: Image.Image, thumbnail: Path) -> None:
+def _save_thumbnail(first: Image.Image, thumbnail: Path) -> Image.Image:
+    """Save the thumbnail; it is returned for the blurhash (made from it: cheaper)."""
     small = first.copy()
     if small.mode not in ("RGB", "RGBA"):
         small = small.convert("RGBA" if "A" in small.getbands() or small.mode == "P" else "RGB")
     small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
     small.save(thumbnail, "WEBP", quality=80)
+    return small
 
 
-def _blurhash(first: Image.Image) -> str:
-    tiny = first.convert("RGB")
+def _blurhash(small: Image.Image) -> str:
+    tiny = small.convert("RGB")
     tiny.thumbnail((_BLURHASH_SIDE, _BLURHASH_SIDE))
     x_components, y_components = _BLURHASH_COMPONENTS
     return str(blurhash.encode(tiny, x_components, y_components))

@@ -7,6 +7,13 @@ picture is refused, so the proxy never serves markup from this node's origin.
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from fedcop.media.images import MAX_PIXELS
+
 # How many bytes `picture_type` needs.
 HEAD_BYTES = 32
 
@@ -24,3 +31,19 @@ def picture_type(head: bytes) -> str | None:
     if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
         return "image/avif"
     return None
+
+
+def too_many_pixels(path: Path) -> bool:
+    """Whether the picture's header announces more than MAX_PIXELS (a decompression bomb, which
+    would exhaust a visitor's browser). Reads the header only; blocking. A format Pillow does
+    not read (AVIF on some builds) or a damaged header is left to the browser."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as picture:
+                width, height = picture.size
+    except Image.DecompressionBombError:
+        return True
+    except (UnidentifiedImageError, OSError, ValueError):
+        return False
+    return width * height > MAX_PIXELS

@@ -32,7 +32,9 @@ FILE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; sandbox",
     "Cache-Control": "public, max-age=31536000, immutable",
     "Accept-Ranges": "bytes",
+    # Files are public to whoever has their address: apps on other origins may fetch them.
     "Cross-Origin-Resource-Policy": "cross-origin",
+    "Access-Control-Allow-Origin": "*",
 }
 _TEXT_TYPES = ("text/", "image/svg+xml")
 

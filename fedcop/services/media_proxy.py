@@ -11,6 +11,7 @@ picture(token)
        private or local address, bad scheme, redirect loop   ──> refused, remembered a day
        more bytes than proxy_max_bytes                       ──> refused, remembered a day
        the bytes are no JPEG/PNG/GIF/WebP/AVIF (HTML, SVG...) ──> refused, remembered a day
+       its header announces more than 64 million pixels      ──> refused, remembered a day
        the server answers an error status                    ──> remembered an hour
        the host does not answer (timeout, connection)        ──> remembered ten minutes, and
                                                                  the host is not asked again
@@ -31,7 +32,7 @@ from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from fedcop.media.proxy_cache import CachedPicture, ProxyCache, valid_token
-from fedcop.media.proxy_pictures import HEAD_BYTES, picture_type
+from fedcop.media.proxy_pictures import HEAD_BYTES, picture_type, too_many_pixels
 from fedcop.network import Network
 from fedcop.services.received_media import is_picture
 from fedcop.store import proxied_files
@@ -103,7 +104,13 @@ class MediaProxy:
             return opened
         remembered = self.cache.failure(token)
         if remembered is None:
-            await self._fetch_once(token, entry)
+            try:
+                await self._fetch_once(token, entry)
+            except Exception:  # a full disk, say: the visitor gets a sentence, not a 500
+                log.exception("media proxy: fetching %s failed", entry["url"])
+                raise ProxyRefusal(
+                    502, "The picture could not be fetched; try again later."
+                ) from None
             opened = self.cache.open(token)
             if opened is not None:
                 return opened
@@ -159,6 +166,11 @@ class MediaProxy:
                     log.info("media proxy: %s is not a picture", url)
                     return _Failure(
                         "The file is not a picture this node shows (JPEG, PNG, GIF, WebP or AVIF).",
+                        REFUSAL_MEMORY_SECONDS,
+                    )
+                if await asyncio.to_thread(too_many_pixels, temporary):
+                    return _Failure(
+                        "The picture has more pixels than this node shows.",
                         REFUSAL_MEMORY_SECONDS,
                     )
             await asyncio.to_thread(self.cache.keep, token, temporary)

@@ -100,6 +100,13 @@ async def settled() -> None:
         await asyncio.gather(*_PROCESSING, return_exceptions=True)
 
 
+async def find(pool: Any, media_id: int) -> Media | None:
+    """Any upload (a page's files are kept by whoever edits it: store.media.attach_to_page
+    checks who may attach what)."""
+    async with pool.acquire() as conn:
+        return await media_rows.by_id(conn, media_id)
+
+
 async def own(pool: Any, owner_id: int, media_id: int) -> Media:
     async with pool.acquire() as conn:
         media = await media_rows.by_id(conn, media_id)

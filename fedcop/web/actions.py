@@ -14,13 +14,10 @@ from starlette.routing import Route
 from fedcop.services import (
     accounts,
     browsing,
-    crossposts,
     follows,
     markdown,
     moderation,
-    person_replies,
     post_changes,
-    posts,
     questions,
     reading,
     remote_actors,
@@ -31,8 +28,7 @@ from fedcop.services.errors import InvalidInput, ServiceError
 from fedcop.services.post_source import editable_text
 from fedcop.services.reading import PostView
 from fedcop.store.users import User
-from fedcop.web import search_results
-from fedcop.web.polls import form as poll_form
+from fedcop.web import composer, search_results
 from fedcop.web.render import go, not_found, refused, render
 from fedcop.web.session import FormRefused, checked_form, viewer
 from federation.fetch_errors import FetchError
@@ -85,24 +81,6 @@ async def leave(request: Request, user: User, form: FormData) -> Response:
     return go(f"/c/{request.path_params['handle']}")
 
 
-async def new_thread(request: Request, user: User, form: FormData) -> Response:
-    uri = await _community_uri(request)
-    if uri is None:
-        return await not_found(request, "There is no such community here.")
-    links = [line.strip() for line in str(form.get("links", "")).splitlines() if line.strip()]
-    also_in = await crossposts.communities_named(
-        request.app.state.pool, request.app.state.config, request.app.state.network,
-        str(form.get("also_in", "")),
-    )  # fmt: skip
-    post = await posts.write(
-        request.app.state.pool, request.app.state.config, request.app.state.network,
-        author=user.actor.username, community_uri=uri, title=str(form.get("title", "")),
-        content=str(form.get("content", "")), links=links, also_in=also_in,
-        question=form.get("question") == "on", poll=poll_form.poll_draft(form),
-    )  # fmt: skip
-    return go(f"/t/{post.id}")
-
-
 async def _post(request: Request) -> PostView | None:
     return await reading.post_by_id(request.app.state.pool, request.path_params["id"])
 
@@ -120,23 +98,6 @@ def on_post(action: PostAction) -> Action:
         return await action(request, user, form, found)
 
     return with_post
-
-
-async def reply(request: Request, user: User, form: FormData, found: PostView) -> Response:
-    if found.community is None:
-        # A followed person's post: the reply goes to them and to the writer's followers.
-        written = await person_replies.reply(
-            request.app.state.pool, request.app.state.config,
-            author=user.actor.username, in_reply_to=found.post.uri,
-            content=str(form.get("content", "")),
-        )  # fmt: skip
-        return go(f"/t/{written.thread_id or written.id}#post-{written.id}")
-    written = await posts.write(
-        request.app.state.pool, request.app.state.config, request.app.state.network,
-        author=user.actor.username, community_uri=found.community.uri,
-        content=str(form.get("content", "")), in_reply_to=found.post.uri,
-    )  # fmt: skip
-    return go(f"/t/{written.thread_id or written.id}#post-{written.id}")
 
 
 async def like(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -285,8 +246,8 @@ routes = [
     Route("/communities/new", signed_in_action(new_community), methods=["POST"]),
     Route("/c/{handle}/join", signed_in_action(join), methods=["POST"]),
     Route("/c/{handle}/leave", signed_in_action(leave), methods=["POST"]),
-    Route("/c/{handle}/threads", signed_in_action(new_thread), methods=["POST"]),
-    Route("/t/{id:id}/reply", signed_in_action(on_post(reply)), methods=["POST"]),
+    Route("/c/{handle}/threads", composer.new_thread, methods=["POST"]),
+    Route("/t/{id:id}/reply", composer.reply, methods=["POST"]),
     Route("/t/{id:id}/like", signed_in_action(on_post(like)), methods=["POST"]),
     Route("/t/{id:id}/unlike", signed_in_action(on_post(unlike)), methods=["POST"]),
     Route("/t/{id:id}/question", signed_in_action(on_post(question)), methods=["POST"]),

@@ -25,6 +25,9 @@ PICTURE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; sandbox",
     "Cache-Control": "public, max-age=86400",
     "Content-Disposition": "inline",
+    # Web apps on other origins show these pictures (the client API names the proxy).
+    "Cross-Origin-Resource-Policy": "cross-origin",
+    "Access-Control-Allow-Origin": "*",
 }
 REFUSAL_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 

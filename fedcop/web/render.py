@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from fedcop import shown
 from fedcop.config import Config
+from fedcop.media.licences import LICENCES
 from fedcop.services import node as node_service
 from fedcop.services.signin_throttle import TooManyAttempts
 from fedcop.web.attachment_views import attachment_views
@@ -28,6 +29,7 @@ _env = Environment(
 # profile's text, `| link` on every href or src built from a URL that is not this node's.
 _env.globals["profile_html"] = shown.profile_html
 _env.globals["field_html"] = shown.field_html
+_env.globals["licences"] = LICENCES  # the file composers' choices (fedcop/media/licences.py)
 _env.filters["link"] = shown.link
 _env.globals["safe_url"] = shown.safe_url
 _env.globals["attachment_views"] = attachment_views
@@ -43,6 +45,7 @@ async def render(
         organisation=settings.organisation,
         domain=config.domain,
         viewer=await viewer(request),
+        upload_slots=config.media.max_attachments,
         **context,
     )
     return HTMLResponse(html, status_code=status_code, headers={"Vary": "Accept, Cookie"})

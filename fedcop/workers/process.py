@@ -2,7 +2,8 @@
 
     run_queue_workers(config, dsn, kinds={"inbox", "delivery"}, concurrency=N, stop=event)
       -> pool, instance actor's key (it signs the fetches the inbox worker makes), Network
-      -> N claim loops per kind, all sharing one worker object per kind
+      -> N claim loops per kind, all sharing one worker object per kind; with the inbox, the
+         media worker (uploads left in processing, stored files to delete) and its storage
       -> stop set (SIGTERM): each loop finishes the batch it holds, then returns
 
 Any number of these processes, on any number of machines, share one database: a claim takes

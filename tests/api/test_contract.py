@@ -12,8 +12,10 @@ description says (required fields included), on a node with real data in it.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from PIL import Image
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from starlette.routing import Route
 
@@ -30,6 +33,7 @@ from fedcop.services import accounts as account_service
 from fedcop.services import follows, oauth, posts, profile_pins, tags, votes
 from fedcop.services.knowledge import editing as kb_editing
 from fedcop.services.knowledge import pages as kb_pages
+from fedcop.services.media import receive_upload
 from fedcop.services.messages import sending as messages_sending
 from fedcop.services.people import profiles as people_profiles
 from fedcop.services.polls.drafts import PollDraft
@@ -130,6 +134,10 @@ async def build_scene(app: Any, config: Config) -> Scene:
     message = await messages_sending.write(
         pool, config, author="bob", recipients=[alice.actor], text="Lunch on Friday?"
     )
+    # alice uploaded a picture she has not posted yet
+    upload = await receive_upload(
+        pool, config, app.state.media_storage, alice.actor.id, _chunks(PICTURE), "board.png"
+    )
     return Scene(
         alice,
         bob,
@@ -146,8 +154,22 @@ async def build_scene(app: Any, config: Config) -> Scene:
             "app_token": app_token,
             "featured_tag": str(featured.id),
             "direct_message": str(message.id),
+            "media": str(upload.id),
         },
     )
+
+
+def _picture() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 12), (20, 90, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
+PICTURE = _picture()
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 @dataclass(frozen=True)
@@ -159,6 +181,9 @@ class Operation:
     body: dict[str, Any] | None = None
     as_user: str = "alice"  # whose token; "" for none
     status: int = 200
+    # Sent as multipart/form-data (with `body` as its other fields): name -> (file name, bytes,
+    # type)
+    files: dict[str, tuple[str, bytes, str]] | None = None
 
     @property
     def label(self) -> str:
@@ -308,6 +333,26 @@ OPERATIONS = [
     Operation("/api/v1/statuses/{id}", "GET", {"id": "direct_message"}),
     Operation("/api/v1/conversations/{id}/read", "POST", {"id": "direct_message"}),
     Operation("/api/v1/conversations/{id}", "DELETE", {"id": "direct_message"}),
+    Operation(
+        "/api/v2/media",
+        "POST",
+        body={"description": "A whiteboard"},
+        files={"file": ("board.png", PICTURE, "image/png")},
+    ),
+    Operation(
+        "/api/v1/media",
+        "POST",
+        body={"description": "A whiteboard"},
+        files={"file": ("board.png", PICTURE, "image/png")},
+    ),
+    Operation("/api/v1/media/{id}", "GET", {"id": "media"}),
+    Operation("/api/v1/media/{id}", "PUT", {"id": "media"}, body={"description": "Our board"}),
+    Operation("/api/v1/media/{id}", "DELETE", {"id": "media"}),
+    Operation(
+        "/api/v1/statuses",
+        "POST",
+        body={"status": "@librarians The board\nAs it was.", "media_ids": ["media"]},
+    ),
 ]
 
 # Served and described, but deliberately not checked against the description, and why.
@@ -341,7 +386,7 @@ async def test_operation_conforms(
     scene = await build_scene(app, config)
     described = SCHEMA[operation.path][operation.method]
     extra: dict[str, Any] = {}
-    if operation.body is not None:
+    if operation.body is not None and operation.files is None:
         extra = {"body": _resolve(scene, operation.body), "media_type": "application/json"}
     case = described.Case(
         path_parameters={
@@ -358,13 +403,19 @@ async def test_operation_conforms(
     }
     if operation.as_user:
         headers.update(getattr(scene, operation.as_user).auth)
-    response = await api.request(
+    multipart: dict[str, Any] = {}
+    if operation.files is not None:
+        multipart = {"data": _resolve(scene, operation.body or {}), "files": operation.files}
+    built = api.build_request(
         request["method"],
         request["url"],
         headers=headers,
         params=request.get("params"),
         json=request.get("json"),
+        **multipart,
     )
+    await built.aread()  # a multipart body is read now, so that the check can read it again
+    response = await api.send(built)
     assert response.status_code == operation.status, (operation.label, response.text)
     case.validate_response(response, checks=[response_schema_conformance])
 

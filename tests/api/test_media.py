@@ -100,11 +100,20 @@ async def test_an_app_uploads_a_picture_and_posts_it(
     assert [(m["id"], m["type"], m["url"], m["description"]) for m in attachments] == [
         (media["id"], "image", media["url"], "The whiteboard after triage")
     ]
-    # Once in a post, the file is described through the post's edit, as on Mastodon
+    # Once in a post, the file is described through the post's edit, as on Mastodon, and
+    # cannot be deleted on its own
     again = await api.put(
         f"/api/v1/media/{media['id']}", headers=alice.auth, data={"description": "x"}
     )
     assert again.status_code == 404
+    kept = await api.delete(f"/api/v1/media/{media['id']}", headers=alice.auth)
+    assert kept.status_code == 422
+    # An upload never posted is deleted
+    spare = (await _upload(api, alice, picture(), "spare.png")).json()
+    deleted = await api.delete(f"/api/v1/media/{spare['id']}", headers=alice.auth)
+    assert (deleted.status_code, deleted.json()) == (200, {})
+    gone = await api.get(f"/api/v1/media/{spare['id']}", headers=alice.auth)
+    assert gone.status_code == 404
 
 
 async def test_a_document_is_an_unknown_attachment_with_its_type_from_its_bytes(

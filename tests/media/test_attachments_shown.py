@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts
+from fedcop.services import accounts, follows
 from fedcop.services import posts as post_service
 from fedcop.web.attachment_views import size_text, type_name
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
+from tests.web_session import signed_in
 
 PROXIED = {
     "type": "Image",
@@ -180,3 +181,18 @@ def test_types_and_sizes_read_as_people_say_them() -> None:
         "",
         "",
     ]
+
+
+async def test_the_home_timeline_shows_a_posts_files(
+    pg_cluster: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    async with thread_with(pg_cluster, tmp_path, PROXIED, DOCUMENT) as (beta, _thread_id):
+        await follows.join(
+            beta.pool, beta.config, beta.app.state.network, "bea", f"{beta.base}/c/stewards"
+        )
+        async with signed_in(beta, "bea", "long enough") as browser:
+            home = await browser.page("/home")
+    shown = elements(home)
+    (remote,) = [a for a in shown.tagged("img") if a["src"] == "/media/proxy/" + PROXIED["proxy"]]
+    assert remote["alt"] == PROXIED["name"]
+    assert "retention-schedule.pdf (PDF · 1.2 MB)" in " ".join(shown.text_content().split())

@@ -86,3 +86,14 @@ def test_a_damaged_picture_is_refused(tmp_path: Path) -> None:
     source.write_bytes(samples.photo_with_location()[:200])
     with pytest.raises(images.PictureRefused, match="damaged"):
         images.process_picture(source, "image/jpeg", tmp_path / "work")
+
+
+def test_a_huge_photo_is_scaled_down_upright(tmp_path: Path) -> None:
+    # A 9000 x 3000 JPEG stored sideways (orientation 6): 3000 x 9000 once upright
+    source = tmp_path / "huge.jpg"
+    exif = Image.Exif()
+    exif[samples.ORIENTATION] = 6
+    Image.new("RGB", (9000, 3000), (90, 90, 90)).save(source, "JPEG", exif=exif.tobytes())
+    picture = images.process_picture(source, "image/jpeg", tmp_path / "work")
+    assert (picture.width, picture.height) == (1280, images.MAX_SIDE)
+    assert Image.open(picture.file).size == (1280, images.MAX_SIDE)

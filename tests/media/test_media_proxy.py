@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.media.proxy_cache import ProxyCache
 from fedcop.media.settings import MediaSettings
 from fedcop.services import accounts
 from fedcop.services import posts as post_service
+from fedcop.services.media_proxy import MediaProxy
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.media.picture_server import picture_server, png_bytes
@@ -87,6 +91,8 @@ async def test_a_picture_is_fetched_once_and_served_with_safe_headers(
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert "sandbox" in answer.headers["content-security-policy"]
         assert "max-age" in answer.headers["cache-control"]
+        # and web apps on other origins may show it
+        assert answer.headers["cross-origin-resource-policy"] == "cross-origin"
     assert files.hits["/board.png"] == 1
     # and the cache keeps it in the data directory
     cached = [path for path in (tmp_path / "media-proxy").rglob("*") if path.is_file()]
@@ -180,3 +186,60 @@ async def test_only_pictures_of_posts_shown_here_are_proxied(
     assert shown.status_code == 200
     assert after_deletion.status_code == 404
     assert files.hits["/board.png"] == 1
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header announces `width` x `height` pixels (its data is not there)."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + header
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", len(header))
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+        + struct.pack(">I", 0)
+        + b"IEND"
+        + struct.pack(">I", zlib.crc32(b"IEND"))
+    )
+
+
+async def test_a_decompression_bomb_is_refused(
+    pg_cluster: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    bomb = png_header_only(30_000, 30_000)
+    with picture_server({"/bomb.png": (bomb, "image/png")}) as files:
+        async with node_with_thread(pg_cluster, tmp_path) as (beta, post_id):
+            await attach(beta, post_id, picture(files.url("/bomb.png")))
+            answer = await beta.get(f"/media/proxy/{TOKEN}")
+    assert answer.status_code == 502
+    assert "more pixels" in answer.text
+
+
+async def test_processes_sharing_the_cache_fetch_a_picture_once(
+    pg_cluster: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    board = png_bytes()
+    with picture_server({"/board.png": (board, "image/png")}) as files:
+        async with node_with_thread(pg_cluster, tmp_path) as (beta, post_id):
+            await attach(beta, post_id, picture(files.url("/board.png")))
+            # Given two web processes' proxies over the same data directory
+            state = beta.app.state
+            proxies = [
+                MediaProxy(
+                    state.pool,
+                    state.network,
+                    ProxyCache(tmp_path / "media-proxy", max_bytes=10**7, max_age_seconds=86400.0),
+                    max_bytes=10**6,
+                )
+                for _ in range(2)
+            ]
+            # When both are asked for the picture at once
+            opened = await asyncio.gather(*(proxy.picture(TOKEN) for proxy in proxies))
+            served = []
+            for handle, _ in opened:
+                with handle:
+                    served.append(handle.read())
+    # Then the picture was fetched once, and both serve it
+    assert served == [board, board]
+    assert files.hits["/board.png"] == 1
+    assert sum(proxy.fetches for proxy in proxies) == 1

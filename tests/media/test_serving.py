@@ -12,10 +12,12 @@ import pytest
 
 from fedcop.config import Config
 from fedcop.media.storage import MediaStorage
+from fedcop.services import accounts
 from fedcop.services.media import receive_upload
 from fedcop.store.actors import Actor
 from fedcop.store.media import Media
 from tests.conftest import running_app
+from tests.live_node import live_node
 from tests.media import samples
 
 SANDBOX = "default-src 'none'; sandbox"
@@ -65,6 +67,7 @@ async def test_a_document_is_served_whole_as_a_download(
     assert answer.headers["content-security-policy"] == SANDBOX
     assert answer.headers["accept-ranges"] == "bytes"
     assert "max-age=31536000" in answer.headers["cache-control"]
+    assert answer.headers["access-control-allow-origin"] == "*"
 
 
 async def test_html_named_as_a_picture_is_a_sandboxed_download(
@@ -166,3 +169,22 @@ async def test_with_a_public_url_files_are_sent_there(
             answer = await client.get(_path(media))
     assert answer.status_code == 302
     assert answer.headers["location"] == f"https://files.example.org/{media.storage_key}"
+
+
+async def test_served_over_real_sockets(
+    config: Config, dsn: str, media_storage: MediaStorage
+) -> None:
+    async with live_node(dsn, "alpha", data_dir=config.data_dir) as node:
+        node.app.state.media_storage = media_storage
+        ana = await accounts.create_user(node.pool, node.config, "ana", "long enough")
+        data = b"".join(b"line %07d of a long log\n" % number for number in range(120_000))
+        media = await _upload(node.pool, node.config, media_storage, ana, data, "big.txt")
+        whole = await node.get(_path(media))
+        assert whole.status_code == 200 and whole.content == data
+        ranged = await node.get(_path(media), headers={"Range": "bytes=1000000-1000099"})
+        assert ranged.status_code == 206 and ranged.content == data[1000000:1000100]
+        headers = {"Host": node.config.domain}
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.port}") as http:
+            head = await http.head(_path(media), headers=headers)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == str(len(data))

@@ -3,6 +3,7 @@ the drain. Backend-agnostic: only the `media_storage` fixture and `stored_keys` 
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,9 +17,11 @@ from fedcop.services.media import (
     UploadRefused,
     attachment_entry,
     drain_deleted_files,
+    process_in_background,
     receive_upload,
 )
 from fedcop.store.actors import Actor
+from fedcop.store.media import Media
 from fedcop.store.media import rows as media_rows
 from fedcop.workers.media import MediaWorker
 from tests.media import samples
@@ -260,3 +263,41 @@ async def test_an_upload_whose_bytes_never_arrived_is_failed_by_the_sweep(
         failed = await media_rows.by_id(conn, media.id)
     assert failed is not None and failed.state == "failed"
     assert failed.failure is not None and "send it again" in failed.failure
+
+
+async def test_two_uploads_at_once_cannot_both_pass_the_quota(
+    pool: Any, config: Config, media_storage: MediaStorage, ana: Actor
+) -> None:
+    config = with_media(config, account_quota_bytes=1000)
+    results = await asyncio.gather(
+        _upload(pool, config, media_storage, ana, b"a" * 600, "one.txt"),
+        _upload(pool, config, media_storage, ana, b"b" * 600, "two.txt"),
+        return_exceptions=True,
+    )
+    kept = [result for result in results if isinstance(result, Media)]
+    refused = [result for result in results if isinstance(result, UploadRefused)]
+    assert len(kept) == 1 and len(refused) == 1
+    assert await stored_keys(media_storage) == {kept[0].storage_key}
+
+
+async def test_a_picture_processed_in_the_background(
+    pool: Any, config: Config, media_storage: MediaStorage, ana: Actor
+) -> None:
+    media = await _upload(pool, config, media_storage, ana, samples.png(), "a.png", process=False)
+    finished = await process_in_background(pool, config, media_storage, media.id)
+    assert finished is not None and finished.state == "ready"
+    # what the owner says about it can change; someone else's word cannot
+    async with pool.acquire() as conn:
+        changed = await media_rows.update_details(
+            conn, media.id, ana.id, description="The board", tag="boards", licence="cc0-1.0"
+        )
+        assert changed is not None
+        assert (changed.description, changed.tag, changed.licence) == (
+            "The board",
+            "boards",
+            "cc0-1.0",
+        )
+        assert await media_rows.update_details(conn, media.id, ana.id + 1, description="x") is None
+        assert await media_rows.usage_of(conn, ana.id) == (
+            finished.byte_size + finished.thumbnail_byte_size
+        )

@@ -16,6 +16,8 @@
 //   [NAME] listening ORIGIN
 //   [NAME] verified Follow from ACTOR | verified Accept from ACTOR | verified Undo(Follow) from ACTOR
 //   [NAME] POST PATH (SCHEME) -> STATUS     every POST received, with the scheme it was signed with
+//   [NAME] attachment TYPE {"url", "mediaType", "name", "width", "height"}   (a Person) each
+//                                         attachment of a post it fetched, as Fedify read it
 // Fedify's own signature diagnostics (category fedify.sig, debug) are printed too.
 import http from "node:http";
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -130,6 +132,12 @@ federation.setInboxListeners("/users/{identifier}/inbox", "/inbox")
     if (!isPost || post.replyTargetId || repliedTo.has(post.id?.href)) return;
     repliedTo.add(post.id.href);
     log("fetched announced", post.id.href);
+    // Each attachment as Fedify's vocabulary parsed it (a JSON-LD reading of our document).
+    for await (const item of post.getAttachments(ctx)) {
+      const url = item.url instanceof URL ? item.url.href : item.url?.href?.href;
+      log("attachment", item.constructor.name, JSON.stringify({ url, mediaType: item.mediaType,
+        name: item.name?.toString(), width: item.width, height: item.height }));
+    }
     const community = await announce.getActor(ctx);
     const key = `reply${repliedTo.size}`;
     const reply = new Note({ id: new URL(`${origin}/notes/${key}`), attribution: ctx.getActorUri(name),

@@ -13,13 +13,14 @@ history only grows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
 
 from fedcop.config import Config
 from fedcop.services.errors import InvalidInput, NotFound, ServiceError
-from fedcop.services.knowledge import access
+from fedcop.services.knowledge import access, page_files
 from fedcop.services.knowledge.commits import PageChange, checked_text, commit
 from fedcop.services.knowledge.pages import find_page, local_person
 from fedcop.store import actors as actor_store
@@ -111,8 +112,10 @@ async def edit(
     title: str,
     markdown: str,
     note: str = "",
+    media_ids: Sequence[int] | None = None,
 ) -> PageChange:
-    """A user here edits a page (see apply_edit)."""
+    """A user here edits a page (see apply_edit). `media_ids`: the files the page carries
+    from now on (services.knowledge.page_files); None leaves them as they are."""
     async with pool.acquire() as conn, conn.transaction():
         editor = await local_person(conn, by)
         group, page = await find_page(conn, config, community, slug, editor.id)
@@ -120,6 +123,10 @@ async def edit(
             raise InvalidInput(
                 "a page of a community on another node is edited on that node: open it there"
             )
+        if media_ids is not None:
+            # Before the version is committed, so that its Update carries them; undone with
+            # the edit if it is refused (a conflict, no right to edit).
+            await page_files.set_files(conn, config, page.id, editor.id, media_ids)
         return await apply_edit(
             conn, config, page, group, editor, base_version=base_version, title=title,
             markdown=markdown, note=note,

@@ -24,6 +24,7 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents import knowledge as wire
 from fedcop.services import outbox
+from fedcop.services.knowledge import page_files
 from fedcop.services.software import is_microblog
 from fedcop.store import actors as actor_store
 from fedcop.store import software as software_store
@@ -60,6 +61,7 @@ async def page_facts(
         community=community,
         created_at=page.created_at,
         current=await version_facts(conn, current),
+        attachments=tuple(await page_files.wire_attachments(conn, page.id, page.ap_id)),
     )
 
 
@@ -82,7 +84,7 @@ async def announce_version(
         config,
         community,
         {
-            "@context": wire.KNOWLEDGE_CONTEXT,
+            "@context": document["@context"],  # with its files' terms when it has files
             "type": "Create" if version.version == 1 else "Update",
             "object": _bare(document),
             "to": document["to"],
@@ -102,7 +104,7 @@ async def announce_version(
             config,
             community,
             {
-                "@context": wire.KNOWLEDGE_CONTEXT,
+                "@context": document["@context"],
                 "type": "Announce",
                 "object": _bare(change),
                 "to": document["to"],

@@ -14,7 +14,8 @@ theirs the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -22,7 +23,7 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.services.html_markdown import to_markdown
-from fedcop.services.knowledge import access, slugs
+from fedcop.services.knowledge import access, page_files, slugs
 from fedcop.services.knowledge.commits import PageChange, checked_text, commit
 from fedcop.store import actors as actor_store
 from fedcop.store import facilitation as fac_store
@@ -33,6 +34,7 @@ from fedcop.store.knowledge import versions as version_store
 from fedcop.store.knowledge import watches as watch_store
 from fedcop.store.knowledge.pages import Page
 from fedcop.store.knowledge.versions import Version
+from fedcop.store.media import Media
 from fedcop.urls import Urls
 
 CHARTER_TITLE = "Charter"
@@ -61,9 +63,11 @@ async def create_in(
     markdown: str,
     note: str = "",
     from_post_id: int | None = None,
+    media_ids: Sequence[int] = (),
 ) -> PageChange:
     """A new page of a community here, written by `editor` (a person here or elsewhere) after
-    the permission check; its slug is made from the title."""
+    the permission check; its slug is made from the title. `media_ids`: the editor's uploads
+    it carries (services.knowledge.page_files)."""
     if not community.is_local:
         raise InvalidInput(
             "a page of a community on another node is written on that node: open its "
@@ -81,6 +85,8 @@ async def create_in(
     )
     if page is None:  # another page took the slug a moment ago: the writer tries again
         raise InvalidInput("a page with that title was just written: send it again")
+    if media_ids:
+        await page_files.set_files(conn, config, page.id, editor.id, media_ids)
     return await commit(
         conn, config, page, community, editor, title=title, markdown=markdown, note=note,
         first=True,
@@ -88,15 +94,24 @@ async def create_in(
 
 
 async def create(
-    pool: Any, config: Config, *, community: str, by: str, title: str, markdown: str, note: str = ""
+    pool: Any,
+    config: Config,
+    *,
+    community: str,
+    by: str,
+    title: str,
+    markdown: str,
+    note: str = "",
+    media_ids: Sequence[int] = (),
 ) -> PageChange:
     """A user here writes a new page in the knowledge base of the community `community`."""
     async with pool.acquire() as conn, conn.transaction():
         group = await access.community_named(conn, community)
         editor = await local_person(conn, by)
         return await create_in(
-            conn, config, group, editor, title=title, markdown=markdown, note=note
-        )
+            conn, config, group, editor, title=title, markdown=markdown, note=note,
+            media_ids=media_ids,
+        )  # fmt: skip
 
 
 async def local_person(conn: asyncpg.Connection, name: str) -> Actor:
@@ -210,6 +225,10 @@ class PageView:
     path: str
     may_edit: bool
     watching: bool
+    # The files it carries (services.knowledge.page_files), and their stored entries (the
+    # shape of fedcop/media/__init__.py), which the page shows as a post's.
+    files: list[Media] = field(default_factory=list)
+    file_entries: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def find_page(
@@ -234,6 +253,7 @@ async def view(
         group, page = await find_page(conn, config, community, slug, viewer_id)
         current = await version_store.find(conn, page.id, page.current_version)
         assert current is not None
+        files = await page_files.files_of(conn, page.id)
         editors = [
             actor
             for actor in [
@@ -252,4 +272,6 @@ async def view(
             may_edit=await access.may_edit(conn, group, viewer_id),
             watching=viewer_id is not None
             and await watch_store.is_watching(conn, page.id, viewer_id),
+            files=files,
+            file_entries=page_files.entries(config, files),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fedcop.services.media.entries import attachment_entry
 from fedcop.services.media.errors import UploadRefused
-from fedcop.services.media.processing import process_upload, sweep_stuck
+from fedcop.services.media.processing import process_in_background, process_upload, sweep_stuck
 from fedcop.services.media.removal import drain_deleted_files
 from fedcop.services.media.uploads import chunks_of, receive_upload
 
@@ -19,6 +19,7 @@ __all__ = [
     "attachment_entry",
     "chunks_of",
     "drain_deleted_files",
+    "process_in_background",
     "process_upload",
     "receive_upload",
     "sweep_stuck",

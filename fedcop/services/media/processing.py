@@ -68,6 +68,28 @@ async def process_upload(
         await asyncio.to_thread(shutil.rmtree, work_dir, True)
 
 
+# Background processings under way in this process: held so that none is garbage-collected
+# half-way (asyncio keeps only weak references to tasks).
+_under_way: set[asyncio.Task[Media | None]] = set()
+
+
+def process_in_background(
+    pool: Any, config: Config, storage: MediaStorage, media_id: int
+) -> asyncio.Task[Media | None]:
+    """Start `process_upload` without waiting for it (the client API's asynchronous upload
+    answers 202 at once). Should this process stop first, the worker's sweep finishes it."""
+    task = asyncio.create_task(process_upload(pool, config, storage, media_id))
+    _under_way.add(task)
+    task.add_done_callback(_finished_in_background)
+    return task
+
+
+def _finished_in_background(task: asyncio.Task[Media | None]) -> None:
+    _under_way.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("processing an upload failed; the sweep tries again", exc_info=task.exception())
+
+
 def _work_root(config: Config) -> Path:
     root = config.data_dir / "tmp" / "processing"
     root.mkdir(parents=True, exist_ok=True)

@@ -20,16 +20,17 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from fedcop.web.actions import signed_in_action
+from fedcop.web.composer import signed_in_with_files
 from fedcop.web.knowledge import actions, feed, pages
 
 routes = [
     Route("/c/{name}/kb", pages.index, methods=["GET"]),
     Route("/c/{name}/kb/feed.atom", feed.changes_feed, methods=["GET"]),
     Route("/c/{name}/kb/new", pages.new_page, methods=["GET"]),
-    Route("/c/{name}/kb/new", signed_in_action(actions.create), methods=["POST"]),
+    Route("/c/{name}/kb/new", signed_in_with_files(actions.create), methods=["POST"]),
     Route("/c/{name}/kb/{slug}", pages.page, methods=["GET"]),
     Route("/c/{name}/kb/{slug}/edit", pages.edit_page, methods=["GET"]),
-    Route("/c/{name}/kb/{slug}/edit", signed_in_action(actions.edit), methods=["POST"]),
+    Route("/c/{name}/kb/{slug}/edit", signed_in_with_files(actions.edit), methods=["POST"]),
     Route("/c/{name}/kb/{slug}/history", pages.history_page, methods=["GET"]),
     Route("/c/{name}/kb/{slug}/diff", pages.diff_page, methods=["GET"]),
     Route("/c/{name}/kb/{slug}/v/{version}", pages.version_page, methods=["GET"]),

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fedcop.services import member_uploads
 from fedcop.services.errors import NotFound, ServiceError
 from fedcop.services.knowledge import editing, from_posts, pages, remote_edits, watches
 from fedcop.services.knowledge import settings as kb_settings
@@ -21,7 +22,9 @@ from fedcop.services.knowledge.access import NotAllowed
 from fedcop.services.knowledge.diff import line_diff
 from fedcop.services.knowledge.editing import EditConflict
 from fedcop.services.lifecycle import ClosedCommunity
+from fedcop.store.media import Media
 from fedcop.store.users import User
+from fedcop.web.composer import upload_files
 from fedcop.web.render import go, not_found, refused, render
 
 
@@ -33,10 +36,13 @@ def _text(form: FormData, field: str) -> str:
 async def create(request: Request, user: User, form: FormData) -> Response:
     name = request.path_params["name"]
     title, markdown, note = _text(form, "title"), _text(form, "markdown"), _text(form, "note")
+    files: list[Media] = []
     try:
+        files = await _files(request, user, form)
         change = await pages.create(
             request.app.state.pool, request.app.state.config, community=name,
             by=user.actor.username, title=title, markdown=markdown, note=note,
+            media_ids=[media.id for media in files],
         )  # fmt: skip
     except NotFound as error:
         return await not_found(request, str(error))
@@ -48,9 +54,23 @@ async def create(request: Request, user: User, form: FormData) -> Response:
             request, "knowledge/edit.html", 403 if _refusal(error) else 400,
             community=kb.community, kb_path=f"/c/{name}/kb", action=f"/c/{name}/kb/new",
             title=title, markdown=markdown, note=note, base_version=None, may_edit=True,
-            conflict=None, error=str(error),
+            conflict=None, error=str(error), files=files,
         )  # fmt: skip
     return go(pages.page_path(change.community, change.page.slug))
+
+
+async def _files(request: Request, user: User, form: FormData) -> list[Media]:
+    """The files the page carries after this form: those it keeps (`keep_file`, listed by the
+    form and ticked), then those sent with it."""
+    pool = request.app.state.pool
+    kept = []
+    for value in form.getlist("keep_file")[: request.app.state.config.media.max_attachments]:
+        if isinstance(value, str) and value.isdigit() and len(value) <= 18:
+            media = await member_uploads.find(pool, int(value))
+            if media is not None:
+                kept.append(media)
+    uploaded = await upload_files(request, user, form)
+    return [*kept, *uploaded.uploaded]
 
 
 def _refusal(error: ServiceError) -> bool:
@@ -65,6 +85,7 @@ async def edit(request: Request, user: User, form: FormData) -> Response:
     if not base.isdigit() or len(base) > 9:
         return await refused(request, "the form does not say which version you edited: reload it")
     pool, config = request.app.state.pool, request.app.state.config
+    files: list[Media] | None = None
     try:
         if "@" in name:
             # A page of a community elsewhere: the edit is sent to it, and the page shows it
@@ -74,9 +95,11 @@ async def edit(request: Request, user: User, form: FormData) -> Response:
                 base_version=int(base), title=title, markdown=markdown, note=note,
             )  # fmt: skip
             return go(f"/c/{name}/kb/{slug}#your-edit")
+        files = await _files(request, user, form)
         change = await editing.edit(
             pool, config, community=name, slug=slug, by=user.actor.username,
             base_version=int(base), title=title, markdown=markdown, note=note,
+            media_ids=[media.id for media in files] if form.get("files_listed") else None,
         )  # fmt: skip
     except NotFound as error:
         return await not_found(request, str(error))
@@ -88,7 +111,7 @@ async def edit(request: Request, user: User, form: FormData) -> Response:
             markdown=conflict.markdown, note=conflict.note,
             base_version=conflict.current.version, may_edit=True, conflict=conflict,
             conflict_diff=line_diff(conflict.current.markdown, conflict.markdown),
-            error=str(conflict), shown=shown,
+            error=str(conflict), shown=shown, files=files,
         )  # fmt: skip
     except ServiceError as error:
         shown = await pages.view(pool, config, name, slug, user.actor.id)
@@ -96,7 +119,7 @@ async def edit(request: Request, user: User, form: FormData) -> Response:
             request, "knowledge/edit.html", 403 if _refusal(error) else 400,
             community=shown.community, kb_path=f"/c/{name}/kb", action=f"{shown.path}/edit",
             title=title, markdown=markdown, note=note, base_version=int(base),
-            may_edit=shown.may_edit, conflict=None, error=str(error), shown=shown,
+            may_edit=shown.may_edit, conflict=None, error=str(error), shown=shown, files=files,
         )  # fmt: skip
     return go(pages.page_path(change.community, change.page.slug))
 
