@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +17,11 @@ from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, follows
 from fedcop.services.media import drain_deleted_files
 from fedcop.store import posts as post_store
+from tests.browser import browser, unlabelled_fields
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.scene import settle
+from tests.test_web_journeys import sign_in
 from tests.web_session import Browser, signed_in
 
 PASSWORD = "long enough"
@@ -119,6 +122,31 @@ async def test_a_thread_and_a_reply_carry_files(alpha: LiveNode) -> None:
         assert written is not None
         assert [a["name"] for a in written.attachments] == ["The board, all notes in Done"]
 
+        # The thread's edit form lists its files: one removed, the other described anew
+        board_id, checklist_id = media[0]["id"], media[1]["id"]
+        form = await browser.page(f"/t/{thread_id}/edit")
+        assert f'name="keep_file" type="checkbox" value="{checklist_id}" checked' in form
+        await browser.csrf(f"/t/{thread_id}/edit")
+        edited = await browser.http.post(
+            f"/t/{thread_id}/edit",
+            data={
+                "csrf": browser.token,
+                "title": "Triage day",
+                "content": "The board.",
+                "files_listed": "1",
+                "keep_file": str(board_id),
+                f"describe_{board_id}": "The whiteboard at noon",
+                f"describe_{checklist_id}": "ignored: not kept",
+            },
+        )
+        assert edited.status_code == 303, edited.text
+        async with alpha.pool.acquire() as conn:
+            after = await post_store.find(conn, thread_id)
+        assert after is not None
+        assert [(a["media_id"], a["name"]) for a in after.attachments] == [
+            (board_id, "The whiteboard at noon")
+        ]
+
 
 async def test_a_picture_without_alt_text_is_prompted_once(alpha: LiveNode) -> None:
     async with signed_in(alpha, "ann", PASSWORD) as browser:
@@ -218,3 +246,44 @@ async def test_refusals_keep_the_text_and_store_nothing(alpha: LiveNode) -> None
         assert await _stored_files(alpha) == files_before
         async with alpha.pool.acquire() as conn:
             assert await conn.fetchval("SELECT count(*) FROM posts") == 0
+
+
+@pytest.fixture
+async def reachable(pg_cluster: EmbeddedPostgres) -> AsyncIterator[LiveNode]:
+    """The node at http://127.0.0.1:PORT, which the browser reaches."""
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn) as node:
+        await accounts.create_user(node.pool, node.config, "fa", PASSWORD)
+        await accounts.create_community(
+            node.pool, node.config, "stewards", title="Data Stewards", owner="fa"
+        )
+        await accounts.create_user(node.pool, node.config, "ann", PASSWORD)
+        await follows.join(
+            node.pool, node.config, node.app.state.network, "ann", f"{node.base}/c/stewards"
+        )
+        await settle(node)
+        yield node
+
+
+async def test_the_composer_in_a_real_browser(reachable: LiveNode, tmp_path: Path) -> None:
+    photo = tmp_path / "whiteboard.jpg"
+    photo.write_bytes(picture(80, 60))
+    async with browser() as page:
+        await sign_in(page, reachable, "ann", PASSWORD)
+        await page.goto(f"{reachable.base}/c/stewards")
+        assert await unlabelled_fields(page) == []
+        await page.get_by_label("Title").fill("Whiteboard from triage")
+        await page.get_by_label("Text (Markdown)").fill("What we agreed.")
+        await page.get_by_label("File 1", exact=True).set_input_files(str(photo))
+        await page.get_by_role("button", name="Post thread").click()
+        # The gentle prompt: the picture waits in the form with a field for its description
+        await page.get_by_role("heading", name="Add a description to your picture?").wait_for()
+        assert await unlabelled_fields(page) == []
+        assert await page.get_by_label("Title").input_value() == "Whiteboard from triage"
+        await page.get_by_label("Description (alt text): missing").fill(
+            "A whiteboard with three columns of notes"
+        )
+        await page.get_by_role("button", name="Post thread").click()
+        await page.wait_for_url(re.compile(r".*/t/\d+$"))
+        # The thread shows the picture with its description
+        shown = page.get_by_role("img", name="A whiteboard with three columns of notes")
+        await shown.wait_for()

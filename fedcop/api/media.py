@@ -108,7 +108,7 @@ def _upload_endpoint(*, wait: bool) -> Callable[[Request], Awaitable[Response]]:
                 config,
                 request.app.state,
                 owner_id=access.user.actor.id,
-                upload=upload,
+                file=upload,
                 description=description,
                 wait=wait,
             )

@@ -156,6 +156,7 @@ async def edit(request: Request, user: User, form: FormData, found: PostView) ->
     await post_changes.edit(
         request.app.state.pool, request.app.state.config, author=user.actor.username,
         post_uri=found.post.uri, content=str(form.get("content", "")), title=title,
+        files=composer.kept_files(form),
     )  # fmt: skip
     return go(f"/t/{found.post.id}")
 

@@ -40,7 +40,7 @@ from fedcop.services import (
     remote_actors,
 )
 from fedcop.services.errors import InvalidInput, ServiceError
-from fedcop.services.post_files import MAX_DESCRIPTION
+from fedcop.services.post_files import MAX_DESCRIPTION, FileChange
 from fedcop.services.reading import PostView
 from fedcop.store.media.rows import Media
 from fedcop.store.users import User
@@ -176,7 +176,7 @@ async def _upload(request: Request, user: User, form: FormData, *, with_library:
                 raise InvalidInput(f"a post carries at most {config.media.max_attachments} files")
             media = await member_uploads.upload(
                 request.app.state.pool, config, request.app.state, owner_id=user.actor.id,
-                upload=upload, description=description, tag=tag, licence=licence, wait=True,
+                file=upload, description=description, tag=tag, licence=licence, wait=True,
             )  # fmt: skip
         except ServiceError:
             await member_uploads.discard(
@@ -329,12 +329,29 @@ async def upload_files(request: Request, user: User, form: FormData) -> Files:
     return await _upload(request, user, form, with_library=True)
 
 
+def kept_files(form: FormData) -> FileChange | None:
+    """A post's edit form: the files it keeps (`keep_file`, ticked) with their descriptions
+    (`describe_<id>`); None when the form lists no files (the post's stay as they are)."""
+    if not form.get("files_listed"):
+        return None
+    kept = []
+    for value in form.getlist("keep_file"):
+        if isinstance(value, str) and value.isdigit() and len(value) <= 18:
+            kept.append(int(value))
+    descriptions = {}
+    for media_id in kept:
+        text = form.get(f"describe_{media_id}")
+        if isinstance(text, str):
+            descriptions[media_id] = text
+    return FileChange(media_ids=kept, descriptions=descriptions)
+
+
 def _has_files(form: FormData) -> bool:
     return any(
         isinstance(value, UploadFile) and bool(value.filename) for _, value in form.multi_items()
     ) or bool(form.getlist("kept"))
 
 
-def _status(error: ServiceError) -> int:
+def _status(error: Exception) -> int:
     """413 for a file or quota too large, else 400."""
     return 413 if getattr(error, "too_large", False) else 400

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from fedcop.api.media_entities import attachment_entity
 from fedcop.config import Config
 from fedcop.services import accounts, follows
 from fedcop.services.media import process_upload, receive_upload
@@ -268,3 +269,38 @@ async def test_the_instance_documents_announce_the_real_limits(
     v1 = (await api.get("/api/v1/instance")).json()["configuration"]
     assert v1["statuses"]["max_media_attachments"] == config.media.max_attachments
     assert v1["media_attachments"]["image_size_limit"] == config.media.max_image_bytes
+
+
+def test_a_picture_from_elsewhere_is_given_through_the_proxy(config: Config) -> None:
+    proxied = {
+        "type": "Image",
+        "url": "https://files.example/board.jpg",
+        "mediaType": "image/jpeg",
+        "name": "A board",
+        "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+        "width": 800,
+        "height": 600,
+        "proxy": "tok3n",
+    }
+    entity = attachment_entity(proxied, config, fallback_id="1200")
+    assert entity["id"] == "1200"
+    assert entity["url"] == f"{config.base_url}/media/proxy/tok3n"
+    assert entity["preview_url"] == entity["url"]
+    assert entity["remote_url"] == "https://files.example/board.jpg"
+    assert entity["meta"]["small"] == {
+        "width": 400,
+        "height": 300,
+        "size": "400x300",
+        "aspect": 800 / 600,
+    }
+    # Not proxied (a link the proxy does not take): the origin, as before
+    plain = attachment_entity(
+        {"type": "Document", "url": "https://files.example/a.pdf", "mediaType": "application/pdf"},
+        config,
+        fallback_id="1201",
+    )
+    assert (plain["type"], plain["url"], plain["remote_url"]) == (
+        "unknown",
+        "https://files.example/a.pdf",
+        "https://files.example/a.pdf",
+    )

@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.media.proxy_cache import ProxyCache
 from fedcop.media.settings import MediaSettings
@@ -82,6 +84,10 @@ async def test_a_picture_is_fetched_once_and_served_with_safe_headers(
             # When ten people look at once, and once more afterwards
             answers = await asyncio.gather(*(beta.get(f"/media/proxy/{TOKEN}") for _ in range(10)))
             later = await beta.get(f"/media/proxy/{TOKEN}")
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{beta.port}") as http:
+                head = await http.head(
+                    f"/media/proxy/{TOKEN}", headers={"Host": beta.config.domain}
+                )
     # Then every one of them gets the picture, fetched from its host once
     for answer in [*answers, later]:
         assert answer.status_code == 200, answer.text
@@ -93,6 +99,8 @@ async def test_a_picture_is_fetched_once_and_served_with_safe_headers(
         assert "max-age" in answer.headers["cache-control"]
         # and web apps on other origins may show it
         assert answer.headers["cross-origin-resource-policy"] == "cross-origin"
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(board))
     assert files.hits["/board.png"] == 1
     # and the cache keeps it in the data directory
     cached = [path for path in (tmp_path / "media-proxy").rglob("*") if path.is_file()]
