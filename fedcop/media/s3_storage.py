@@ -178,7 +178,9 @@ def client_config() -> AioConfig:
         connect_timeout=10,
         read_timeout=60,
         retries={"max_attempts": 3, "mode": "standard"},
-        max_pool_connections=50,
+        # A download holds its connection for as long as its reader takes: slow readers must
+        # not leave uploads and other downloads of the process waiting for one.
+        max_pool_connections=256,
     )
 
 
