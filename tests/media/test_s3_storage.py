@@ -4,6 +4,7 @@ cannot be used. The rest of its behaviour is the storage contract (test_storage_
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -109,3 +110,26 @@ def test_fedcop_serve_refuses_to_start_naming_the_bucket_to_check(
     assert "Traceback" not in started.stderr
     # Refused before anything started: no database was made in the data directory
     assert not (tmp_path / "data" / "postgres").exists()
+
+
+async def test_many_downloads_in_progress_leave_room_for_other_requests(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    storage = await open_s3_storage(s3_server.settings(await s3_server.new_bucket()))
+    source = tmp_path / "slides.pdf"
+    source.write_bytes(os.urandom(1024 * 1024))
+    try:
+        await storage.put("slides", source, "application/pdf")
+        # Given 80 readers that took their first chunk and wait (slow clients)
+        readers = [storage.read("slides") for _ in range(80)]
+        try:
+            for reader in readers:
+                await asyncio.wait_for(anext(reader), 30)
+            # Then another upload and another download still go through
+            await asyncio.wait_for(storage.put("notes", source, "application/pdf"), 30)
+            assert await asyncio.wait_for(storage.size("notes"), 30) == source.stat().st_size
+        finally:
+            for reader in readers:
+                await reader.aclose()  # type: ignore[attr-defined]
+    finally:
+        await storage.close()
