@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 from aiobotocore.session import get_session
@@ -27,7 +28,7 @@ from fedcop.media.s3_storage import client_config
 from fedcop.media.settings import MediaSettings
 from tests.processes import free_port
 
-# moto accepts any keys, but checks that requests are signed with the ones given.
+# The keys fedcop signs its requests with (moto takes any: it checks no credentials by default).
 ACCESS_KEY_ID = "fedcop-test-key"
 SECRET_ACCESS_KEY = "fedcop-test-secret"
 REGION = "us-east-1"
@@ -63,7 +64,9 @@ class S3Server:
             listed = await client.list_objects_v2(Bucket=bucket)
         return sorted(item["Key"] for item in listed.get("Contents", []))
 
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self) -> Any:
+        """An S3 client of this server (`async with server.client() as client:`), to look at
+        buckets from outside fedcop."""
         return get_session().create_client(
             "s3",
             endpoint_url=self.endpoint,
