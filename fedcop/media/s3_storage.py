@@ -7,17 +7,18 @@ and checksums only where the protocol requires them (newer AWS defaults that som
 servers refuse).
 
 Nothing holds a whole file in memory: a small file is sent from its open file, a big one goes
-up in parts of PART_BYTES read one at a time from its temporary file, and reads stream the
-object in chunks of at most CHUNK_BYTES.
+up in parts of PART_BYTES, each sent from its stretch of the file as it is read, and reads
+stream the object in chunks of at most CHUNK_BYTES.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 from aiobotocore.config import AioConfig
@@ -32,11 +33,50 @@ if TYPE_CHECKING:
     from types_aiobotocore_s3.type_defs import CompletedPartTypeDef
 
 CHUNK_BYTES = 64 * 1024
-# Files above this go up in parts (S3's smallest part is 5 MiB; each part is read into memory
-# while it is sent).
+# Files above this go up in parts (S3's smallest part is 5 MiB), each sent as it is read.
 MULTIPART_THRESHOLD = 8 * 1024 * 1024
 PART_BYTES = 8 * 1024 * 1024
 _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+
+
+class FilePart(io.RawIOBase):
+    """`length` bytes of the file at `path` from `offset`, as a file of their own: a part of a
+    multipart upload is sent as it is read, never held whole in memory (and rewound for the
+    signature or a retry, as a file is)."""
+
+    def __init__(self, path: Path, offset: int, length: int) -> None:
+        super().__init__()
+        self._file = path.open("rb")
+        self._offset = offset
+        self._length = length
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, position: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._length}[whence]
+        self._position = max(0, min(self._length, base + position))
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), self._length - self._position)
+        if wanted <= 0:
+            return 0
+        self._file.seek(self._offset + self._position)
+        count = self._file.readinto(memoryview(buffer)[:wanted])
+        self._position += count
+        return count
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
 
 
 class S3StorageError(RuntimeError):
@@ -80,18 +120,23 @@ class S3Storage:
         )
         upload_id = started["UploadId"]
         parts: list[CompletedPartTypeDef] = []
+        size = (await asyncio.to_thread(source.stat)).st_size
         try:
-            with source.open("rb") as file:
-                while part := await asyncio.to_thread(file.read, PART_BYTES):
-                    number = len(parts) + 1
+            for number, offset in enumerate(range(0, size, PART_BYTES), start=1):
+                length = min(PART_BYTES, size - offset)
+                part = await asyncio.to_thread(FilePart, source, offset, length)
+                try:
                     sent = await self._client.upload_part(
                         Bucket=self._bucket,
                         Key=key,
                         UploadId=upload_id,
                         PartNumber=number,
-                        Body=part,
+                        Body=cast(IO[bytes], part),
+                        ContentLength=length,
                     )
-                    parts.append({"ETag": sent["ETag"], "PartNumber": number})
+                finally:
+                    await asyncio.to_thread(part.close)
+                parts.append({"ETag": sent["ETag"], "PartNumber": number})
             await self._client.complete_multipart_upload(
                 Bucket=self._bucket,
                 Key=key,

@@ -112,7 +112,14 @@ async def test_a_big_file_goes_in_and_streams_back_out(
             out.write(os.urandom(1024 * 1024))
         out.truncate(BIG)
     expected = hashlib.sha256(source.read_bytes()).hexdigest()
-    await storage.put("big/file", source, "application/zip")
+    # Stored without being held in memory whole (nor a multipart part of it)
+    tracemalloc.start()
+    try:
+        await storage.put("big/file", source, "application/zip")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < BIG // 4
     assert await storage.size("big/file") == BIG
 
     # Read back whole, chunk by chunk: what the reader holds at once stays far below the file
