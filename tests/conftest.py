@@ -27,7 +27,6 @@ from fedcop.config import Config
 from fedcop.db.embedded import UNSAFE_FAST_SETTINGS, EmbeddedPostgres
 from fedcop.db.migrate import apply_migrations
 from fedcop.db.pool import create_pool
-from tests.s3_server import S3Server, running_s3_server
 
 TEMPLATE = "fedcop_template"
 _counter = itertools.count()
@@ -133,8 +132,10 @@ async def client(app: Any, config: Config) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture(scope="session")
-def s3_server() -> Iterator[S3Server]:
-    """A real S3-protocol server (moto's, tests/s3_server.py), one per session; each test makes
-    its own bucket with `new_bucket()`."""
+def s3_server() -> Iterator[Any]:
+    """A real S3-protocol server (moto's, tests/s3_server.py: an S3Server), one per session;
+    each test makes its own bucket with `new_bucket()`."""
+    from tests.s3_server import running_s3_server  # the S3 client loads only when needed
+
     with running_s3_server() as server:
         yield server
