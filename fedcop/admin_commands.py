@@ -25,6 +25,7 @@ from fedcop.media.backends import open_storage
 from fedcop.node import NodeDatabase
 from fedcop.services import admin as admin_service
 from fedcop.services import keys as key_service
+from fedcop.services import media_lifecycle
 from fedcop.services.mail import inbound_report as mail_inbound_report
 from fedcop.services.mail import outbox as mail_outbox
 from fedcop.store.admin import QueueCounts, StuckItem
@@ -46,6 +47,7 @@ COMMANDS = (
     "copy-media-to-s3",
     "backup",
     "restore",
+    "storage",
 )
 
 
@@ -131,6 +133,15 @@ def add_commands(commands: Any, add_common: AddCommon) -> None:
     )
     add_common(restore)
 
+    storage = command(
+        "storage", "show the storage files use: in total, and the accounts that use the most"
+    )
+    storage.add_argument(
+        "--top", type=int, default=media_lifecycle.TOP_ACCOUNTS, metavar="N",
+        help=f"how many accounts to list (default {media_lifecycle.TOP_ACCOUNTS})",
+    )  # fmt: skip
+    add_common(storage)
+
 
 def run(config: Config, args: argparse.Namespace, with_pool: WithPool) -> None:
     """Run the operator command `args.admin_command` (one of COMMANDS)."""
@@ -192,6 +203,9 @@ async def _act(pool: Any, config: Config, args: argparse.Namespace) -> list[str]
         )
     if action == "rotate-key":
         return await _rotate(pool, config, args)
+    if action == "storage":
+        report = await media_lifecycle.storage_report(pool, max(0, min(args.top, 1000)))
+        return media_lifecycle.report_lines(report, config.domain)
     raise AssertionError(f"unknown admin command {action}")
 
 

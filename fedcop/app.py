@@ -46,6 +46,7 @@ from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
 from fedcop.web import health as web_health
 from fedcop.web import knowledge as web_knowledge
+from fedcop.web import media_library as web_media_library
 from fedcop.web import media_proxy as web_media_proxy
 from fedcop.web import messages as web_messages
 from fedcop.web import notifications as web_notifications
@@ -67,6 +68,7 @@ from fedcop.workers.digests import DigestWorker
 from fedcop.workers.inbox import InboxWorker
 from fedcop.workers.mail import MailWorker
 from fedcop.workers.media import MediaWorker
+from fedcop.workers.media_cleanup import MediaCleanupWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 
 
@@ -114,6 +116,7 @@ def create_app(
             app.state.delivery_worker = DeliveryWorker(ctx)
             app.state.mail_worker = MailWorker(pool, config)
             app.state.digest_worker = DigestWorker(ctx)
+            app.state.media_cleanup = MediaCleanupWorker(pool)
             if run_workers:
                 tasks = [
                     asyncio.create_task(app.state.inbox_worker.run_forever()),
@@ -124,6 +127,8 @@ def create_app(
                     RunningWorker("inbox", app.state.inbox_worker, tasks[0]),
                     RunningWorker("delivery", app.state.delivery_worker, tasks[1]),
                 ]
+                # unattached uploads deleted after a day, beside the delivery worker
+                tasks.append(asyncio.create_task(app.state.media_cleanup.run_forever()))
                 if config.mail_enabled:
                     tasks.append(asyncio.create_task(app.state.mail_worker.run_forever()))
                     app.state.running_workers.append(
@@ -172,6 +177,7 @@ def create_app(
             *web_people.routes,
             *web_summaries.routes,
             *web_directory.routes,
+            *web_media_library.routes,
             *web_messages.routes,
             *web_mail_unsubscribe.routes,
             *web_mail_accounts.routes,

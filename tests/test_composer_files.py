@@ -107,7 +107,11 @@ async def test_a_thread_and_a_reply_carry_files(alpha: LiveNode) -> None:
         ]
         assert all(m["attached_at"] is not None for m in media)
 
-        # A reply with a described picture
+        # A reply with a described picture, from the thread's reply form
+        thread_page = await browser.page(f"/t/{thread_id}")
+        reply_form = thread_page[thread_page.index(f'action="/t/{thread_id}/reply"') :]
+        assert 'enctype="multipart/form-data"' in reply_form[:200]
+        assert 'name="file_0"' in reply_form and 'name="licence"' not in reply_form
         await browser.csrf(f"/t/{thread_id}")
         reply = await _post(
             browser,
@@ -240,6 +244,27 @@ async def test_refusals_keep_the_text_and_store_nothing(alpha: LiveNode) -> None
         assert too_big.status_code == 413
         assert "at most" in too_big.text and "A big photo." in too_big.text
         assert await _media(alpha) == []
+        # A picture waiting in the form (the alt-text prompt) stays there when a file sent with
+        # it is refused
+        prompted = await _post(
+            browser,
+            "/c/stewards/threads",
+            {"title": "Shelves", "content": "Two photos."},
+            {"file_0": ("one.jpg", picture(), "image/jpeg")},
+        )
+        [waiting] = await _media(alpha)
+        assert f'name="kept" value="{waiting["id"]}"' in prompted.text
+        again = await _post(
+            browser,
+            "/c/stewards/threads",
+            {"title": "Shelves", "content": "Two photos.", "kept": str(waiting["id"])},
+            {"file_0": ("two.exe", b"MZ\x90\x00" + bytes(300), "application/octet-stream")},
+        )
+        assert again.status_code == 400 and "not accepted" in again.text
+        assert f'name="kept" value="{waiting["id"]}"' in again.text
+        assert [m["id"] for m in await _media(alpha)] == [waiting["id"]]
+        async with alpha.pool.acquire() as conn:
+            await conn.execute("DELETE FROM media")
         # The one upload that worked before the refusal is gone with its row; its bytes with
         # the deletion queue's drain (as always: services.media.removal)
         await drain_deleted_files(alpha.pool, alpha.app.state.media_storage)

@@ -138,3 +138,35 @@ async def test_a_page_carries_files_shown_and_sent(alpha: LiveNode) -> None:
         )
         assert kept.status_code == 303, kept.text
         assert await _page_media(alpha) == files
+
+
+async def test_a_picture_without_alt_text_on_a_page_is_prompted_once(alpha: LiveNode) -> None:
+    async with signed_in(alpha, "ann", PASSWORD) as ann:
+        await ann.csrf("/c/stewards/kb/new")
+        fields = {"title": "Shelf map", "markdown": "Where things are.", "note": ""}
+        prompted = await _send(
+            ann, "/c/stewards/kb/new", fields, {"file_0": ("map.png", picture(), "image/png")}
+        )
+        assert prompted.status_code == 200
+        assert "Add a description to your picture?" in prompted.text
+        assert 'value="Shelf map"' in prompted.text and "Where things are." in prompted.text
+        async with alpha.pool.acquire() as conn:
+            waiting = await conn.fetchval("SELECT id FROM media")
+            assert await conn.fetchval("SELECT count(*) FROM kb_pages") == 1  # the charter
+        assert f'name="describe_{waiting}"' in prompted.text
+        saved = await _send(
+            ann,
+            "/c/stewards/kb/new",
+            {
+                **fields,
+                "keep_file": str(waiting),
+                f"describe_{waiting}": "A map of the stacks",
+                "described": "yes",
+                "files_listed": "1",
+            },
+            {},
+        )
+        assert saved.status_code == 303, saved.text
+        assert await _page_media(alpha) == [waiting]
+        page = await ann.page(saved.headers["location"])
+        assert 'alt="A map of the stacks"' in page

@@ -19,10 +19,9 @@ sentence saying why; nothing is stored.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -31,8 +30,9 @@ from fedcop.api.auth import Call, access_of, endpoint
 from fedcop.api.errors import ApiError, not_found
 from fedcop.api.media_entities import attachment_entity
 from fedcop.api.params import Params, checked_text, parse_id
+from fedcop.media.upload_form import UploadFormError, read_upload_form
 from fedcop.routes.responses import json_response
-from fedcop.routes.upload_bodies import BodyTooLarge, NotAForm, bounded_form
+from fedcop.routes.upload_bodies import FORM_ROOM, largest_file, too_large_message
 from fedcop.services import member_uploads, oauth
 from fedcop.services.errors import InvalidInput, NotFound, ServiceError
 from fedcop.services.post_files import MAX_DESCRIPTION, FileChange
@@ -81,7 +81,8 @@ def media_entity(media: Media, call_config: Any) -> dict[str, Any]:
 
 def _upload_endpoint(*, wait: bool) -> Callable[[Request], Awaitable[Response]]:
     """POST /api/v1|v2/media: the bearer token's checks as every endpoint's (api.auth), then
-    the multipart body read within the largest file allowed."""
+    the multipart body read as it arrives (fedcop.media.upload_form), its file handed to the
+    upload service chunk by chunk: a file past its limit stops the reading."""
 
     async def route(request: Request) -> Response:
         try:
@@ -92,26 +93,35 @@ def _upload_endpoint(*, wait: bool) -> Callable[[Request], Awaitable[Response]]:
                 raise ApiError(422, "This method requires an authenticated user")
             if not oauth.grants(access.scopes, SCOPE):
                 raise ApiError(403, "This action is outside the authorized scopes")
+            owner_id = access.user.actor.id
             config = request.app.state.config
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > largest_file(config) + FORM_ROOM:
+                raise ApiError(413, too_large_message(config))
+
+            async def consume(
+                file_name: str | None, chunks: AsyncIterator[bytes], before: dict[str, str]
+            ) -> Media:
+                return await member_uploads.receive(
+                    request.app.state.pool, config, request.app.state, owner_id=owner_id,
+                    chunks=chunks, file_name=file_name, description=_description(before),
+                    wait=wait,
+                )  # fmt: skip
+
             try:
-                form = await bounded_form(request, config, max_files=2)
-            except BodyTooLarge as error:
-                raise ApiError(413, str(error)) from None
-            except NotAForm as error:
-                raise ApiError(400, str(error)) from None
-            upload = form.get("file")
-            if not isinstance(upload, UploadFile):
+                media, fields = await read_upload_form(
+                    request.stream(), request.headers.get("content-type"), "file", consume
+                )
+            except UploadFormError as error:
+                raise ApiError(422, f"Validation failed: {error}") from None
+            if media is None:
                 raise ApiError(422, "Validation failed: File can't be blank")
-            description = _description(form)
-            media = await member_uploads.upload(
-                request.app.state.pool,
-                config,
-                request.app.state,
-                owner_id=access.user.actor.id,
-                file=upload,
-                description=description,
-                wait=wait,
-            )
+            after = _description(fields)
+            if after and after != media.description:  # sent after the file
+                media = await member_uploads.describe(
+                    request.app.state.pool, owner_id=owner_id, media_id=media.id,
+                    description=after,
+                )  # fmt: skip
             status = 200 if media.is_ready else 202
             return json_response(media_entity(media, config), status)
         except ApiError as error:
@@ -124,11 +134,8 @@ def _upload_endpoint(*, wait: bool) -> Callable[[Request], Awaitable[Response]]:
     return route
 
 
-def _description(form: FormData) -> str:
-    value = form.get("description")
-    if value is None or isinstance(value, UploadFile):
-        return ""
-    text = checked_text("description", value)
+def _description(fields: dict[str, str]) -> str:
+    text = checked_text("description", fields.get("description") or "")
     if len(text) > MAX_DESCRIPTION:
         raise ApiError(
             422, f"Validation failed: Description is too long (maximum is {MAX_DESCRIPTION})"

@@ -45,7 +45,10 @@ def attachment_entity(
     origin = shown.safe_url(item.get("url"))
     if is_upload(item):
         url = origin if ready else None
+        # A picture's thumbnail; a document has none (apps would load it as a picture).
         preview = (shown.safe_url(item.get("preview_url")) or url) if ready else None
+        if kind != "image":
+            preview = None
         remote = None
         entity_id = str(item["media_id"])
     else:

@@ -24,7 +24,7 @@ from fedcop.api.auth import Call, endpoint
 from fedcop.api.entities import account, acct, timestamp
 from fedcop.api.errors import ApiError, not_found
 from fedcop.api.media import file_change
-from fedcop.api.status_entities import content_of, render_status, source_text
+from fedcop.api.status_entities import content_of, media_attachments, render_status, source_text
 from fedcop.routes.responses import json_response
 from fedcop.services import status_edits, status_views
 from fedcop.store.actors import Actor
@@ -87,7 +87,10 @@ async def history(call: Call) -> Response:
                 "created_at": timestamp(version.written_at),
                 "account": author,
                 "poll": None,
-                "media_attachments": [],
+                # Earlier versions' files are not kept: the current version shows its own.
+                "media_attachments": (
+                    media_attachments(post, call.config) if version is versions[-1] else []
+                ),
                 "emojis": [],
             }
             for version in versions

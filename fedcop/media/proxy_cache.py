@@ -7,6 +7,7 @@ DATA_DIR/media-proxy/
   ab/abXYZ....failed    a refusal or failure remembered: "UNTIL_EPOCH\nreason"
   locks/abXYZ...        held (flock) by the one process fetching that token
   tmp/                  files being written; renamed into place when whole and checked
+                        (one a crashed process left is deleted by the next trim, after an hour)
 ```
 
 Several web processes share the directory safely: a file appears by an atomic rename once it is
@@ -14,8 +15,7 @@ complete and checked, so a reader sees a whole picture or none; deleting one tha
 is harmless (the reader holds it open). A picture older than `max_age` is fetched again. After
 each new picture the cache is trimmed to `max_bytes`, least recently served first.
 
-Nothing here touches the network or the database (the proxy route, fedcop.web.media_proxy,
-does both).
+Nothing here touches the network or the database (fedcop.services.media_proxy does both).
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ from fedcop.media.proxy_pictures import HEAD_BYTES, picture_type
 # A token as services.received_media makes them (url-safe base64); anything else is no file.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _FAILED = ".failed"
+# A file being fetched this long is one a crashed process left (a fetch's deadline is 20 s).
+ABANDONED_SECONDS = 3600.0
 
 
 def valid_token(token: str) -> bool:
@@ -186,6 +188,10 @@ class ProxyCache:
                     _remove(path)
                 else:
                     pictures.append((stat.st_atime, stat.st_size, path))
+        for entry in _scan(self.root / "tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                if now - entry.stat().st_mtime > ABANDONED_SECONDS:
+                    _remove(Path(entry.path))
         for entry in _scan(self.root / "locks"):
             # A lock left by a fetch long done (at worst, a file is then fetched twice).
             with contextlib.suppress(FileNotFoundError):

@@ -7,7 +7,8 @@
     fedcop_signature_failures_total     fedcop_host_failure_days{host}  (the 20 worst only)
     fedcop_deliveries_total
     fedcop_delivery_second_knocks_total
-    fedcop_host_suspensions_total
+    fedcop_host_suspensions_total       fedcop_media_stored_bytes, fedcop_media_files
+                                        (fedcop.store.media_lifecycle: per-account sums)
 
 Labels are bounded: routes are path templates (`/c/{name}/inbox`, never the raw path), reasons
 and outcomes are fixed words, hosts appear only in the top-20 gauge.
@@ -40,6 +41,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from fedcop.store.media_lifecycle import StorageTotals
 from fedcop.store.operations import HostHealth, QueueStats
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -116,9 +118,15 @@ def multiprocess_directory(parent: Path | None = None) -> Iterator[None]:
 class _Snapshot(Collector):
     """Gauges read from the database for this scrape."""
 
-    def __init__(self, queues: Iterable[QueueStats], hosts: HostHealth) -> None:
+    def __init__(
+        self,
+        queues: Iterable[QueueStats],
+        hosts: HostHealth,
+        storage: StorageTotals | None = None,
+    ) -> None:
         self.queues = list(queues)
         self.hosts = hosts
+        self.storage = storage
 
     def collect(self) -> Iterable[Metric]:
         depth = GaugeMetricFamily(
@@ -147,10 +155,24 @@ class _Snapshot(Collector):
         )
         for host, days in self.hosts.worst:
             worst.add_metric([host], days)
-        return [depth, age, hosts, worst]
+        return [depth, age, hosts, worst, *self._storage()]
+
+    def _storage(self) -> list[Metric]:
+        if self.storage is None:
+            return []
+        stored = GaugeMetricFamily(
+            "fedcop_media_stored_bytes",
+            "Bytes of files members uploaded, kept in the media storage (files and thumbnails).",
+        )
+        stored.add_metric([], self.storage.bytes)
+        files = GaugeMetricFamily("fedcop_media_files", "Files members uploaded, kept here.")
+        files.add_metric([], self.storage.files)
+        return [stored, files]
 
 
-def render(queues: Iterable[QueueStats], hosts: HostHealth) -> bytes:
+def render(
+    queues: Iterable[QueueStats], hosts: HostHealth, storage: StorageTotals | None = None
+) -> bytes:
     """The whole scrape: this process's (or all processes') counters, then the database's gauges."""
     directory = _multiprocess_dir()
     if directory is not None:
@@ -159,5 +181,5 @@ def render(queues: Iterable[QueueStats], hosts: HostHealth) -> bytes:
     else:
         counted = REGISTRY
     snapshot = CollectorRegistry(auto_describe=False)
-    snapshot.register(_Snapshot(queues, hosts))
+    snapshot.register(_Snapshot(queues, hosts, storage))
     return generate_latest(counted) + generate_latest(snapshot)

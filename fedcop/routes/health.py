@@ -22,7 +22,7 @@ from fedcop.db.outage import RETRY_AFTER_SECONDS
 from fedcop.observability import metrics
 from fedcop.observability.proxies import address_in
 from fedcop.routes.responses import json_error, json_response
-from fedcop.services import operations
+from fedcop.services import media_lifecycle, operations
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -56,7 +56,8 @@ async def metrics_page(request: Request) -> Response:
             403,
         )
     queues, hosts = await operations.scrape_gauges(request.app.state.pool)
-    body = metrics.render(queues, hosts)
+    storage = await media_lifecycle.storage_totals(request.app.state.pool)
+    body = metrics.render(queues, hosts, storage)
     return Response(body, headers=NO_STORE, media_type=metrics.CONTENT_TYPE)
 
 

@@ -2,8 +2,8 @@
 which checks the limits, reads the type from the bytes, stores and processes).
 
     upload   -> services.media.receive_upload; a picture processed before the answer
-                (`wait`), or in a task of this process while the app polls (the worker's
-                sweep finishes it if the process dies)
+    receive     (`wait`), or in the background while the app polls (the worker's sweep
+                finishes it if the process dies)
     own      -> an upload of the member's (NotFound for anyone else's: as if it did not exist)
     describe -> its alt text changed
     discard  -> uploads of a refused submission deleted (the trigger queues their bytes)
@@ -12,8 +12,7 @@ which checks the limits, reads the type from the bytes, stores and processes).
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, Sequence
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -25,17 +24,12 @@ from fedcop.services.media import (
     UploadRefused,
     attachment_entry,
     chunks_of,
-    process_upload,
+    process_in_background,
     receive_upload,
 )
 from fedcop.store.media import Media
 from fedcop.store.media import rows as media_rows
 
-log = logging.getLogger(__name__)
-
-# Pictures being processed after their upload was answered (the app polls for them): kept
-# referenced until done, so that the event loop does not drop them.
-_PROCESSING: set[asyncio.Task[Any]] = set()
 # How long an app's upload waits for its picture to be processed before it is answered
 # "still processing" (202).
 QUICK_SECONDS = 5.0
@@ -53,29 +47,39 @@ async def upload(
     licence: str | None = None,
     wait: bool = True,
 ) -> Media:
-    """Store an uploaded file of `owner_id` (`state`: the app's, holding `media_storage`).
-    With `wait`, a picture comes back processed; without, it is processed in a task of this
-    process, and comes back processed if that took less than QUICK_SECONDS (as Mastodon
+    """Store a form's uploaded file of `owner_id` (see `receive`)."""
+    return await receive(
+        pool, config, state, owner_id=owner_id, chunks=chunks_of(file), file_name=file.filename,
+        description=description, tag=tag, licence=licence, wait=wait,
+    )  # fmt: skip
+
+
+async def receive(
+    pool: Any,
+    config: Config,
+    state: Any,
+    *,
+    owner_id: int,
+    chunks: AsyncIterable[bytes],
+    file_name: str | None,
+    description: str = "",
+    tag: str | None = None,
+    licence: str | None = None,
+    wait: bool = True,
+) -> Media:
+    """Store an uploaded file of `owner_id` as its bytes arrive (`state`: the app's, holding
+    `media_storage`). With `wait`, a picture comes back processed; without, it is processed in
+    the background, and comes back processed if that took less than QUICK_SECONDS (as Mastodon
     answers a small picture at once), else still processing. Raises
     services.media.UploadRefused (nothing stored)."""
     storage: MediaStorage = state.media_storage
     media = await receive_upload(
-        pool,
-        config,
-        storage,
-        owner_id,
-        chunks_of(file),
-        file.filename,
-        description=description,
-        tag=tag,
-        licence=licence,
-        process=wait,
-    )
+        pool, config, storage, owner_id, chunks, file_name,
+        description=description, tag=tag, licence=licence, process=wait,
+    )  # fmt: skip
     if media.state != "processing":
         return media
-    task = asyncio.create_task(_process(pool, config, storage, media.id))
-    _PROCESSING.add(task)
-    task.add_done_callback(_PROCESSING.discard)
+    task = process_in_background(pool, config, storage, media.id)
     await asyncio.wait({task}, timeout=QUICK_SECONDS)
     if not task.done():
         return media
@@ -85,19 +89,6 @@ async def upload(
             await media_rows.delete(conn, media.id)
             raise UploadRefused(finished.failure or "This picture could not be processed.")
     return finished or media
-
-
-async def _process(pool: Any, config: Config, storage: MediaStorage, media_id: int) -> None:
-    try:
-        await process_upload(pool, config, storage, media_id)
-    except Exception:  # the worker's sweep takes it again; nobody waits on this task
-        log.exception("processing upload %s failed; the sweep will retry", media_id)
-
-
-async def settled() -> None:
-    """Wait for this process's processing tasks (tests, and a clean shutdown)."""
-    if _PROCESSING:
-        await asyncio.gather(*_PROCESSING, return_exceptions=True)
 
 
 async def find(pool: Any, media_id: int) -> Media | None:
@@ -111,7 +102,7 @@ async def own(pool: Any, owner_id: int, media_id: int) -> Media:
     async with pool.acquire() as conn:
         media = await media_rows.by_id(conn, media_id)
     if media is None or media.owner_id != owner_id:
-        raise NotFound("Record not found")
+        raise NotFound(f"there is no upload {media_id} of yours: upload the file again")
     return media
 
 

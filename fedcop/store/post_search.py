@@ -18,10 +18,13 @@ Rank is `ts_rank_cd` over the weighted vector: a title (weight A) counts above w
 question's accepted answer counts double, and a solved question half again, so what the
 community settled on comes before passing mentions.
 
-Snippets come from `ts_headline` over the text with its tags taken out (its entities kept: the
-parser would drop a decoded `<script>` as a tag) and the control characters \x01 and \x02
-around each match; the caller decodes, escapes and turns the markers into highlight elements
-(services/post_search.py).
+A post's files count too (weight C, migration 0047): the alt text or description of each, and
+its file name, so a thread is found by the name of the spreadsheet it carries.
+
+Snippets come from `ts_headline` over the text (then its files' words) with its tags taken out
+(its entities kept: the parser would drop a decoded `<script>` as a tag) and the control
+characters \x01 and \x02 around each match; the caller decodes, escapes and turns the markers
+into highlight elements (services/post_search.py).
 """
 
 from __future__ import annotations
@@ -199,7 +202,8 @@ def search_sql(configs: list[str], filters: Filters, args: list[object]) -> str:
         )
         SELECT {_COLUMNS}, h.rank, coalesce(p.title, t.title) AS thread_title,
                ts_headline(p.search_config,
-                           translate(regexp_replace(p.summary || ' ' || p.content,
+                           translate(regexp_replace(p.summary || ' ' || p.content || ' '
+                                                    || fedcop_attachment_text(p.attachments),
                                                     '<[^>]*>', ' ', 'g'),
                                      chr(1) || chr(2), ''),
                            h.query, '{_HEADLINE_OPTIONS}') AS snippet,

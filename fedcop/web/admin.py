@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fedcop.services import admin, reports
+from fedcop.services import admin, media_lifecycle, reports
 from fedcop.services import node as node_service
 from fedcop.services.mail import addresses as mail_addresses
 from fedcop.services.mail import outbox as mail_outbox
@@ -36,6 +36,7 @@ async def admin_page(request: Request) -> Response:
         mail_on=request.app.state.config.mail_enabled,
         mail_required=await mail_addresses.is_required(pool),
         mail_queue=(await mail_outbox.queue_report(pool, limit=0)).summary,
+        storage=await media_lifecycle.storage_report(pool),
     )
 
 

@@ -159,11 +159,12 @@ def _check_description(text: str) -> None:
         raise InvalidInput(f"a description may be at most {MAX_DESCRIPTION} characters")
 
 
-async def _upload(request: Request, user: User, form: FormData, *, with_library: bool) -> Files:
-    """The files of this submission, uploaded. A refusal deletes what this request uploaded
-    before raising it."""
+async def _upload(
+    request: Request, user: User, form: FormData, files: Files, *, with_library: bool
+) -> None:
+    """Upload this submission's files into `files`. A refusal deletes what this request
+    uploaded (the files kept from an earlier round stay) before raising it."""
     config = request.app.state.config
-    files = Files(kept=await _kept(request, user, form))
     tag, licence = library_choices(form, with_library=with_library)
     for slot in range(config.media.max_attachments):
         upload = form.get(f"file_{slot}")
@@ -182,8 +183,14 @@ async def _upload(request: Request, user: User, form: FormData, *, with_library:
             await member_uploads.discard(
                 request.app.state.pool, user.actor.id, [m.id for m in files.uploaded]
             )
+            files.uploaded.clear()
             raise
         files.uploaded.append(media)
+
+
+async def _files(request: Request, user: User, form: FormData, *, with_library: bool) -> Files:
+    files = Files(kept=await _kept(request, user, form))
+    await _upload(request, user, form, files, with_library=with_library)
     return files
 
 
@@ -223,7 +230,8 @@ async def new_thread(request: Request) -> Response:
     action, back = f"/c/{handle}/threads", f"/c/{handle}"
     files: Files | None = None
     try:
-        files = await _upload(request, user, form, with_library=True)
+        files = Files(kept=await _kept(request, user, form))
+        await _upload(request, user, form, files, with_library=True)
         if files.undescribed_pictures and form.get("described") != "yes":
             return await _again(
                 request, kind="thread", action=action, form=form, files=files,
@@ -279,7 +287,8 @@ async def reply(request: Request) -> Response:
                 content=_text(form, "content"),
             )  # fmt: skip
         else:
-            files = await _upload(request, user, form, with_library=False)
+            files = Files(kept=await _kept(request, user, form))
+            await _upload(request, user, form, files, with_library=False)
             if files.undescribed_pictures and form.get("described") != "yes":
                 return await _again(
                     request, kind="reply", action=action, form=form, files=files,
@@ -326,7 +335,7 @@ def signed_in_with_files(action: FormAction) -> Callable[[Request], Awaitable[Re
 async def upload_files(request: Request, user: User, form: FormData) -> Files:
     """A page's files sent with its form (`kept` none: the page form lists the files it keeps
     as `keep_file`), with the tag and licence chosen."""
-    return await _upload(request, user, form, with_library=True)
+    return await _files(request, user, form, with_library=True)
 
 
 def kept_files(form: FormData) -> FileChange | None:

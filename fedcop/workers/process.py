@@ -32,6 +32,7 @@ from fedcop.workers.digests import DigestWorker
 from fedcop.workers.inbox import InboxWorker
 from fedcop.workers.mail import MailWorker
 from fedcop.workers.media import MediaWorker
+from fedcop.workers.media_cleanup import MediaCleanupWorker
 from federation.netguard import Resolver, resolve_with_getaddrinfo
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ async def run_queue_workers(
         if "delivery" in kinds:
             delivery = DeliveryWorker(ctx, lease=lease or DELIVERY_LEASE)
             loops += [delivery.run_forever(stop) for _ in range(concurrency)]
+            loops.append(MediaCleanupWorker(pool).run_forever(stop))  # rides with deliveries
         if "mail" in kinds and config.mail_enabled:
             mail = MailWorker(pool, config)
             loops += [mail.run_forever(stop) for _ in range(concurrency)]

@@ -49,7 +49,7 @@ async def _upload(
     data: bytes,
     name: str,
     content_type: str = "image/png",
-    path: str = "/api/v2/media",
+    path: str = "/api/v1/media",
     **fields: str,
 ) -> httpx.Response:
     return await api.post(
@@ -61,6 +61,7 @@ async def test_an_app_uploads_a_picture_and_posts_it(
     app: Any, config: Config, api: httpx.AsyncClient, alice: ApiUser
 ) -> None:
     await _community(app, config, "alice")
+    # v1 answers once the picture is processed (v2 may answer 202 first: see below)
     uploaded = await _upload(api, alice, picture(), "board.png", description="The whiteboard")
     assert uploaded.status_code == 200, uploaded.text
     media = uploaded.json()
@@ -128,6 +129,7 @@ async def test_a_document_is_an_unknown_attachment_with_its_type_from_its_bytes(
     media = uploaded.json()
     assert media["type"] == "unknown"
     assert media["meta"] is None
+    assert media["preview_url"] is None
     served = await api.get(media["url"])
     assert served.headers["content-type"].startswith("text/html")
     assert served.headers["content-disposition"].startswith("attachment")
@@ -191,6 +193,25 @@ async def test_a_picture_still_processing_answers_206_then_200(
     assert ready.json()["url"].startswith(f"{config.base_url}/media/")
 
 
+async def test_v2_answers_at_once_ready_or_still_processing(
+    app: Any, config: Config, api: httpx.AsyncClient, alice: ApiUser
+) -> None:
+    answer = await _upload(api, alice, picture(), "quick.png", path="/api/v2/media")
+    media = answer.json()
+    if answer.status_code == 202:  # not processed within the few seconds v2 waits
+        assert (media["url"], media["preview_url"]) == (None, None)
+    else:
+        assert answer.status_code == 200 and media["url"] is not None
+    # Processing finishes (here, or in the background: the same files, one marks it ready)
+    await process_upload(app.state.pool, config, app.state.media_storage, int(media["id"]))
+    ready = await api.get(f"/api/v1/media/{media['id']}", headers=alice.auth)
+    assert ready.status_code == 200
+    assert ready.json()["url"].startswith(f"{config.base_url}/media/")
+    # A document is ready at once
+    document = await _upload(api, alice, b"notes\n", "notes.txt", "text/plain", "/api/v2/media")
+    assert document.status_code == 200 and document.json()["url"] is not None
+
+
 async def test_refused_uploads_leave_nothing_stored(
     app: Any, config: Config, api: httpx.AsyncClient, alice: ApiUser
 ) -> None:
@@ -203,7 +224,7 @@ async def test_refused_uploads_leave_nothing_stored(
     assert "not accepted" in binary.json()["error"]
     # Larger than a picture may be (its first bytes say it is one)
     big = picture()[:64] + bytes(config.media.max_image_bytes)
-    too_big = await _upload(api, alice, big, "huge.png", path="/api/v1/media")
+    too_big = await _upload(api, alice, big, "huge.png", path="/api/v2/media")
     assert too_big.status_code in (413, 422)
     assert "at most" in too_big.json()["error"]
     # No file at all
@@ -246,6 +267,9 @@ async def test_an_edit_changes_a_statuses_files_and_their_descriptions(
         json={"status": "@stewards Shelves\nBefore and after, again."},
     )
     assert [m["id"] for m in kept.json()["media_attachments"]] == [first["id"], second["id"]]
+    # The history shows the current version's files with it
+    history = (await api.get(f"/api/v1/statuses/{status['id']}/history", headers=alice.auth)).json()
+    assert [m["id"] for m in history[-1]["media_attachments"]] == [first["id"], second["id"]]
     # An empty list removes them all
     removed = await api.put(
         f"/api/v1/statuses/{status['id']}",
@@ -304,3 +328,30 @@ def test_a_picture_from_elsewhere_is_given_through_the_proxy(config: Config) -> 
         "https://files.example/a.pdf",
         "https://files.example/a.pdf",
     )
+
+
+async def test_odd_upload_bodies_get_clear_4xx(
+    app: Any, config: Config, api: httpx.AsyncClient, alice: ApiUser
+) -> None:
+    before = await _stored(app)
+    as_json = await api.post("/api/v2/media", headers=alice.auth, json={"file": "board.png"})
+    assert as_json.status_code == 422
+    broken = await api.post(
+        "/api/v2/media",
+        headers={**alice.auth, "Content-Type": "multipart/form-data; boundary=xyz"},
+        content=b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n',
+    )
+    assert broken.status_code in (400, 422), broken.text
+    declared = await api.post(
+        "/api/v2/media",
+        headers={
+            **alice.auth,
+            "Content-Type": "multipart/form-data; boundary=xyz",
+            "Content-Length": str(200 * 1024 * 1024 * 1024),
+        },
+        content=b"--xyz--\r\n",
+    )
+    assert declared.status_code == 413
+    anonymous = await api.post("/api/v2/media", files={"file": ("a.png", picture(), "image/png")})
+    assert anonymous.status_code == 401
+    assert await _stored(app) == before

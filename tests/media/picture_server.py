@@ -9,6 +9,7 @@ as the given type, and counts every request.
 from __future__ import annotations
 
 import io
+import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -57,3 +58,42 @@ def picture_server(files: dict[str, tuple[bytes, str]]) -> Iterator[PictureServe
     with serve(server) as port:
         server.origin = f"http://127.0.0.1:{port}"
         yield server
+
+
+class ClosingServer:
+    """A host that takes every connection and closes it at once, saying nothing: a broken
+    server. `accepted` counts the connections."""
+
+    def __init__(self) -> None:
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self._listener.settimeout(0.05)
+        self.port: int = self._listener.getsockname()[1]
+        self.accepted = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self.accepted += 1
+            connection.close()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@contextmanager
+def closing_server() -> Iterator[ClosingServer]:
+    server = ClosingServer()
+    server._thread.start()
+    try:
+        yield server
+    finally:
+        server._stop.set()
+        server._thread.join(timeout=10)
+        server._listener.close()

@@ -24,7 +24,7 @@ from fedcop.services import posts as post_service
 from fedcop.services.media_proxy import MediaProxy
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
-from tests.media.picture_server import picture_server, png_bytes
+from tests.media.picture_server import closing_server, picture_server, png_bytes
 
 TOKEN = "pictureToken_0123456789abcdef"
 HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
@@ -251,3 +251,28 @@ async def test_processes_sharing_the_cache_fetch_a_picture_once(
     assert served == [board, board]
     assert files.hits["/board.png"] == 1
     assert sum(proxy.fetches for proxy in proxies) == 1
+
+
+async def test_a_host_that_does_not_answer_is_not_asked_again_for_a_while(
+    pg_cluster: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    with closing_server() as broken:
+        async with node_with_thread(pg_cluster, tmp_path) as (beta, post_id):
+            other = "secondToken_0123456789abcdefgh"
+            await attach(
+                beta,
+                post_id,
+                picture(broken.url("/a.png")),
+                picture(broken.url("/b.png"), token=other),
+            )
+            # When one of its pictures is asked for twice, and then another of its pictures
+            answers = [
+                await beta.get(f"/media/proxy/{TOKEN}"),
+                await beta.get(f"/media/proxy/{TOKEN}"),
+                await beta.get(f"/media/proxy/{other}"),
+            ]
+    # Then each is a clear 502, and the host was contacted once
+    for answer in answers:
+        assert answer.status_code == 502
+        assert "could not be reached" in answer.text
+    assert broken.accepted == 1

@@ -15,13 +15,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fedcop.services import member_uploads
-from fedcop.services.errors import NotFound, ServiceError
+from fedcop.services.errors import InvalidInput, NotFound, ServiceError
 from fedcop.services.knowledge import editing, from_posts, pages, remote_edits, watches
 from fedcop.services.knowledge import settings as kb_settings
 from fedcop.services.knowledge.access import NotAllowed
 from fedcop.services.knowledge.diff import line_diff
 from fedcop.services.knowledge.editing import EditConflict
 from fedcop.services.lifecycle import ClosedCommunity
+from fedcop.services.post_files import MAX_DESCRIPTION
 from fedcop.store.media import Media
 from fedcop.store.users import User
 from fedcop.web.composer import upload_files
@@ -39,6 +40,16 @@ async def create(request: Request, user: User, form: FormData) -> Response:
     files: list[Media] = []
     try:
         files = await _files(request, user, form)
+        if _undescribed(files, form):
+            kb = await pages.index(
+                request.app.state.pool, request.app.state.config, name, user.actor.id
+            )
+            return await render(
+                request, "knowledge/edit.html", community=kb.community,
+                kb_path=f"/c/{name}/kb", action=f"/c/{name}/kb/new", title=title,
+                markdown=markdown, note=note, base_version=None, may_edit=True, conflict=None,
+                error=None, files=files, undescribed=_undescribed(files, form),
+            )  # fmt: skip
         change = await pages.create(
             request.app.state.pool, request.app.state.config, community=name,
             by=user.actor.username, title=title, markdown=markdown, note=note,
@@ -67,10 +78,31 @@ async def _files(request: Request, user: User, form: FormData) -> list[Media]:
     for value in form.getlist("keep_file")[: request.app.state.config.media.max_attachments]:
         if isinstance(value, str) and value.isdigit() and len(value) <= 18:
             media = await member_uploads.find(pool, int(value))
-            if media is not None:
-                kept.append(media)
+            if media is None:
+                continue
+            # Its uploader describes a file (others' files on the page keep their words).
+            described = form.get(f"describe_{media.id}")
+            if (
+                media.owner_id == user.actor.id
+                and isinstance(described, str)
+                and described.strip() != media.description
+            ):
+                if len(described) > MAX_DESCRIPTION:
+                    raise InvalidInput(f"a description may be at most {MAX_DESCRIPTION} characters")
+                media = await member_uploads.describe(
+                    pool, owner_id=user.actor.id, media_id=media.id, description=described
+                )
+            kept.append(media)
     uploaded = await upload_files(request, user, form)
     return [*kept, *uploaded.uploaded]
+
+
+def _undescribed(files: list[Media], form: FormData) -> list[int]:
+    """Pictures without a description, when the form has not yet shown the gentle prompt
+    (encouraged, never forced: the form sent again with them is taken)."""
+    if form.get("described") == "yes":
+        return []
+    return [media.id for media in files if media.is_image and not media.description.strip()]
 
 
 def _refusal(error: ServiceError) -> bool:
@@ -96,6 +128,15 @@ async def edit(request: Request, user: User, form: FormData) -> Response:
             )  # fmt: skip
             return go(f"/c/{name}/kb/{slug}#your-edit")
         files = await _files(request, user, form)
+        if _undescribed(files, form):
+            shown = await pages.view(pool, config, name, slug, user.actor.id)
+            return await render(
+                request, "knowledge/edit.html", community=shown.community,
+                kb_path=f"/c/{name}/kb", action=f"{shown.path}/edit", title=title,
+                markdown=markdown, note=note, base_version=int(base), may_edit=shown.may_edit,
+                conflict=None, error=None, shown=shown, files=files,
+                undescribed=_undescribed(files, form),
+            )  # fmt: skip
         change = await editing.edit(
             pool, config, community=name, slug=slug, by=user.actor.username,
             base_version=int(base), title=title, markdown=markdown, note=note,
