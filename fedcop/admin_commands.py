@@ -20,6 +20,8 @@ import asyncpg
 from fedcop.config import Config, ConfigError, replace
 from fedcop.db import backup as backups
 from fedcop.db.migrate import apply_migrations
+from fedcop.media import backup_files, moving
+from fedcop.media.backends import open_storage
 from fedcop.node import NodeDatabase
 from fedcop.services import admin as admin_service
 from fedcop.services import keys as key_service
@@ -42,6 +44,7 @@ COMMANDS = (
     "list-blocks",
     "queue",
     "rotate-key",
+    "copy-media-to-s3",
     "backup",
     "restore",
     "storage",
@@ -104,9 +107,17 @@ def add_commands(commands: Any, add_common: AddCommon) -> None:
     )
     add_common(rotate)
 
+    copy_media = command(
+        "copy-media-to-s3",
+        "copy the uploaded files of the data directory into the configured S3 bucket (same "
+        "keys; files already there are skipped), before switching FEDCOP_MEDIA_STORAGE to s3",
+    )
+    add_common(copy_media)
+
     made = command(
         "backup",
-        "write the database (settings and actors' private keys included) to one file",
+        "write the database (settings and actors' private keys included) and the uploaded "
+        "files kept in the data directory to one file",
     )
     made.add_argument("file", metavar="FILE", type=Path)
     add_common(made)
@@ -142,6 +153,8 @@ def run(config: Config, args: argparse.Namespace, with_pool: WithPool) -> None:
 
 def _run(config: Config, args: argparse.Namespace, with_pool: WithPool) -> None:
     action = args.admin_command
+    if action == "copy-media-to-s3":
+        return _copy_media_to_s3(config)
     if action == "backup":
         return _backup(config, args.file)
     if action == "restore":
@@ -258,14 +271,44 @@ async def _rotate(pool: Any, config: Config, args: argparse.Namespace) -> list[s
     return lines
 
 
+def _copy_media_to_s3(config: Config) -> None:
+    if config.media.storage != "s3":
+        raise ConfigError(
+            "copy-media-to-s3 copies DATA_DIR/media into the bucket the node is to use: give it "
+            "FEDCOP_MEDIA_STORAGE=s3 and the FEDCOP_S3_* settings (deploy/README.md, Files)"
+        )
+    directory = backup_files.disk_directory(config.data_dir)
+    if not directory.is_dir():
+        raise ConfigError(f"there is no {directory}: give the node's data directory (--data-dir)")
+
+    async def copy() -> moving.CopyReport:
+        bucket = await open_storage(config)
+        try:
+            return await moving.copy_files(directory, bucket, print)
+        finally:
+            await bucket.close()
+
+    report = asyncio.run(copy())
+    print(
+        f"copied {report.copied} file(s) ({report.bytes_copied / (1024 * 1024):.1f} MB) from "
+        f"{directory} into bucket {config.media.s3_bucket!r}; {report.already_there} were "
+        "already there"
+    )
+
+
 def _backup(config: Config, file: Path) -> None:
+    files = backup_files.files_place(config.media, config.data_dir)
     database = NodeDatabase(config, role="admin")
     with database as dsn:
-        manifest = backups.backup(dsn, file)
+        manifest = backups.backup(dsn, file, files)
     print(
         f"backed up {manifest.base_url} (migration {manifest.migration_version}, PostgreSQL "
         f"{manifest.postgres_version}) to {file.absolute()}"
     )
+    if files.in_backup:
+        print(f"with {backup_files.describe(manifest.media)} from {files.directory}")
+    else:
+        print(f"WARNING: {files.bucket_note()}")
     print("it holds every local actor's private key: keep it as safe as the server itself")
 
 
@@ -288,11 +331,22 @@ def _restore(config: Config, file: Path, *, force: bool, ignore_base_url: bool) 
             )
         backups.restore(dsn, file, force=force)
         asyncio.run(_migrate(dsn))  # a backup of an older fedcop is brought up to date
+    directory = backup_files.disk_directory(config.data_dir)
+    restored_files = backups.restore_media_files(file, directory)
     created = datetime.fromisoformat(manifest.created_at).strftime("%Y-%m-%d %H:%M UTC")
     print(
         f"restored {manifest.base_url} as backed up at {created} (fedcop "
         f"{manifest.fedcop_version}); start it with: fedcop serve --base-url {manifest.base_url}"
     )
+    if restored_files:
+        print(f"restored {restored_files} uploaded file(s) into {directory}")
+        if config.media.storage == "s3":
+            print(
+                f"WARNING: this node keeps files in bucket {config.media.s3_bucket!r}: copy "
+                f"them from {directory} into it with `fedcop admin copy-media-to-s3`"
+            )
+    elif manifest.media is not None and not manifest.media.get("included"):
+        print(f"WARNING: {manifest.media.get('note')}; restore that bucket separately")
 
 
 async def _migrate(dsn: str) -> None:

@@ -271,7 +271,9 @@ def serve(config: Config, *, run_workers: bool = True) -> None:
     signal.signal(signal.SIGTERM, _request_shutdown)
 
     from fedcop.app import create_app
+    from fedcop.media.backends import check_storage
 
+    check_storage(config)  # a bucket that cannot be used is named before anything starts
     database = NodeDatabase(config, role="serve")
     with database as dsn, _supervised(database) as supervisor:
         config = database.config

@@ -140,3 +140,13 @@ async def client(app: Any, config: Config) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=config.base_url) as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[Any]:
+    """A real S3-protocol server (moto's, tests/s3_server.py: an S3Server), one per session;
+    each test makes its own bucket with `new_bucket()`."""
+    from tests.s3_server import running_s3_server  # the S3 client loads only when needed
+
+    with running_s3_server() as server:
+        yield server

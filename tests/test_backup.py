@@ -10,22 +10,31 @@ The embedded flow does the same with data directories and `fedcop serve` process
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import os
 import shutil
 import subprocess
 import tarfile
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
+from fedcop.db.backup import BackupError, read_manifest
 from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.media.settings import media_environment
 from fedcop.services import accounts, follows, profiles
+from fedcop.services.media import receive_upload
 from fedcop.store import users as user_store
-from tests.conftest import fast_tmp_root, fresh_database
+from fedcop.store.media import Media
+from tests.conftest import TEMPLATE, fast_tmp_root, fresh_database, make_config, running_app
 from tests.live_node import LiveNode, live_node
+from tests.media import samples
 from tests.processes import (
     Serve,
     clean_env,
@@ -35,6 +44,7 @@ from tests.processes import (
     process_alive,
     run_fedcop,
 )
+from tests.s3_server import S3Server
 
 AP = {"Accept": "application/activity+json"}
 
@@ -44,9 +54,15 @@ def node_at(dsn: str, base: str, port: int) -> contextlib.AbstractAsyncContextMa
     return live_node(dsn, port=port, base=base)
 
 
-def admin(dsn: str, base: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = clean_env(FEDCOP_DATABASE_URL=dsn, FEDCOP_BASE_URL=base)
-    return run_fedcop("admin", *args, env=env)
+def admin(
+    dsn: str, base: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`fedcop admin ARGS` for the node at `dsn`. Its data directory (where uploaded files live)
+    is a new, empty one unless `env` names one: never whatever ./fedcop-data holds."""
+    with tempfile.TemporaryDirectory(prefix="fedcop-admin-") as empty:
+        given = {"FEDCOP_DATA_DIR": empty, **(env or {})}
+        variables = clean_env(FEDCOP_DATABASE_URL=dsn, FEDCOP_BASE_URL=base, **given)
+        return run_fedcop("admin", *args, env=variables)
 
 
 async def empty_database(cluster: EmbeddedPostgres, name: str) -> str:
@@ -197,3 +213,149 @@ def test_embedded_backup_into_a_new_data_dir(root: Path) -> None:
     assert actor["id"] == f"{base}/u/ana"
     assert actor["publicKey"]["publicKeyPem"] == key
     assert second.stop() == 0
+
+
+# -- uploaded files --------------------------------------------------------------------------
+
+
+def archive_names(backup_file: Path) -> list[str]:
+    with tarfile.open(backup_file) as tar:
+        return sorted(tar.getnames())
+
+
+def archive_manifest(backup_file: Path) -> dict[str, Any]:
+    with tarfile.open(backup_file) as tar:
+        member = tar.extractfile("manifest.json")
+        assert member is not None
+        return dict(json.loads(member.read()))
+
+
+async def node_database(pg_cluster: EmbeddedPostgres, base: str, name: str) -> str:
+    """A new database `name` holding a node at `base` (as `fedcop serve` leaves it)."""
+    async with pool_of(pg_cluster.dsn()) as conn:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+    dsn = pg_cluster.dsn(name)
+    async with running_app(make_config(base), dsn, run_workers=False):
+        pass
+    return dsn
+
+
+async def test_backup_holds_the_files_on_disk_and_restore_puts_them_back(
+    pg_cluster: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    base = "https://files.example"
+    first_dir, second_dir = tmp_path / "first", tmp_path / "second"
+    backup_file = tmp_path / "node.fedcop-backup"
+    suffix = free_port()
+    dsn = await node_database(pg_cluster, base, f"files_{suffix}")
+    restored_dsn = await empty_database(pg_cluster, f"files_restored_{suffix}")
+    # Given a node where ana uploaded a document and a picture (kept in its data directory)
+    document = b"%PDF-1.7\n" + os.urandom(300_000)
+    async with running_app(make_config(base, data_dir=first_dir), dsn, run_workers=False) as app:
+        ana = await accounts.create_user(app.state.pool, app.state.config, "ana", "long enough")
+        uploads = [
+            await receive_upload(
+                app.state.pool,
+                app.state.config,
+                app.state.media_storage,
+                ana.id,
+                samples.chunks(data),
+                name,
+            )
+            for data, name in ((document, "checklist.pdf"), (samples.png(), "board.png"))
+        ]
+        served_before = {media.token: (await get_file(app, media)).content for media in uploads}
+    stored = sorted(
+        path.relative_to(first_dir / "media").as_posix()
+        for path in (first_dir / "media").rglob("*")
+        if path.is_file()
+    )
+    # When the operator backs it up
+    made = admin(dsn, base, "backup", str(backup_file), env={"FEDCOP_DATA_DIR": str(first_dir)})
+    assert made.returncode == 0, made.stderr
+    # Then the backup holds the files, and says so
+    assert f"with {len(stored)} uploaded file(s)" in made.stdout
+    assert archive_names(backup_file) == sorted(
+        ["database.dump", "manifest.json", *(f"media/{key}" for key in stored)]
+    )
+    media = archive_manifest(backup_file)["media"]
+    assert (media["storage"], media["included"], media["files"]) == ("disk", True, len(stored))
+    # And once restored into a new database and data directory, the node serves the same files
+    restored = admin(
+        restored_dsn, base, "restore", str(backup_file), env={"FEDCOP_DATA_DIR": str(second_dir)}
+    )
+    assert restored.returncode == 0, restored.stderr
+    assert f"restored {len(stored)} uploaded file(s) into {second_dir / 'media'}" in restored.stdout
+    second = make_config(base, data_dir=second_dir)
+    async with running_app(second, restored_dsn, run_workers=False) as app:
+        for media in uploads:
+            answer = await get_file(app, media)
+            assert answer.status_code == 200
+            assert answer.content == served_before[media.token]
+    assert served_before[uploads[0].token] == document
+    async with pool_of(pg_cluster.dsn()) as conn:
+        for name in (f"files_{suffix}", f"files_restored_{suffix}"):
+            await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+async def get_file(app: Any, media: Media) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=app.state.config.base_url) as http:
+        return await http.get(f"/media/{media.token}/{media.file_name}")
+
+
+async def test_with_object_storage_the_backup_says_the_bucket_is_backed_up_separately(
+    pg_cluster: EmbeddedPostgres, s3_server: S3Server, tmp_path: Path
+) -> None:
+    base = "https://bucket.example"
+    backup_file = tmp_path / "node.fedcop-backup"
+    suffix = free_port()
+    dsn = await node_database(pg_cluster, base, f"bucket_{suffix}")
+    restored_dsn = await empty_database(pg_cluster, f"bucket_restored_{suffix}")
+    bucket = await s3_server.new_bucket()
+    settings = s3_server.settings(bucket)
+    # Given a node keeping its files in a bucket (and a stray file in its data directory)
+    (tmp_path / "data" / "media").mkdir(parents=True)
+    (tmp_path / "data" / "media" / "stray").write_bytes(b"left from before")
+    env = {"FEDCOP_DATA_DIR": str(tmp_path / "data"), **media_environment(settings)}
+    # When the operator backs it up
+    made = admin(dsn, base, "backup", str(backup_file), env=env)
+    assert made.returncode == 0, made.stderr
+    # Then the output and the manifest say the bucket is not in it, and which bucket it is
+    warning = f"NOT in this backup: they live in bucket {bucket!r} at {s3_server.endpoint}"
+    assert warning in made.stdout and "back that bucket up separately" in made.stdout
+    assert archive_names(backup_file) == ["database.dump", "manifest.json"]
+    media = archive_manifest(backup_file)["media"]
+    assert media["included"] is False
+    assert (media["storage"], media["bucket"], media["endpoint"]) == (
+        "s3",
+        bucket,
+        s3_server.endpoint,
+    )
+    assert warning in media["note"]
+    # And restoring it says the bucket is to be restored separately
+    restored = admin(restored_dsn, base, "restore", str(backup_file), env=env)
+    assert restored.returncode == 0, restored.stderr
+    assert "restore that bucket separately" in restored.stdout
+    async with pool_of(pg_cluster.dsn()) as conn:
+        for name in (f"bucket_{suffix}", f"bucket_restored_{suffix}"):
+            await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_a_backup_whose_files_would_land_outside_the_directory_is_refused(
+    tmp_path: Path,
+) -> None:
+    hostile = tmp_path / "hostile.fedcop-backup"
+    with tarfile.open(hostile, "w") as tar:
+        for name, data in (
+            ("manifest.json", json.dumps({"format": "fedcop-backup/1"}).encode()),
+            ("database.dump", b"not read"),
+            ("media/../../escaped", b"owned"),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(BackupError) as refused:
+        read_manifest(hostile)
+    assert "media/../../escaped" in str(refused.value)
+    assert "nothing was restored" in str(refused.value)

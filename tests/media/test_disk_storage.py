@@ -10,7 +10,9 @@ import pytest
 from fedcop.config import Config
 from fedcop.media.backends import StorageUnavailable, open_storage
 from fedcop.media.disk_storage import CHUNK_BYTES, DiskStorage
+from fedcop.media.s3_storage import S3Storage
 from fedcop.media.storage import StoredFileMissing
+from tests.s3_server import S3Server
 
 
 async def test_put_replaces_whole_files_and_leaves_no_partial_ones(tmp_path: Path) -> None:
@@ -60,10 +62,18 @@ async def test_keys_never_leave_the_directory(tmp_path: Path, key: str) -> None:
         await storage.size(key)
 
 
-async def test_open_storage_builds_the_configured_backend(config: Config) -> None:
+async def test_open_storage_builds_the_configured_backend(
+    config: Config, s3_server: S3Server
+) -> None:
     storage = await open_storage(config)
     assert isinstance(storage, DiskStorage)
     assert storage.root == config.data_dir / "media"
-    unknown = dataclasses.replace(config, media=dataclasses.replace(config.media, storage="ftp"))
-    with pytest.raises(StorageUnavailable, match="FEDCOP_MEDIA_STORAGE='ftp'"):
+    bucket = await s3_server.new_bucket()
+    in_bucket = await open_storage(
+        dataclasses.replace(config, media=s3_server.settings(bucket, config.media))
+    )
+    assert isinstance(in_bucket, S3Storage)
+    await in_bucket.close()
+    unknown = dataclasses.replace(config, media=dataclasses.replace(config.media, storage="tape"))
+    with pytest.raises(StorageUnavailable, match="FEDCOP_MEDIA_STORAGE"):
         await open_storage(unknown)
