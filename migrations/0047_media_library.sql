@@ -61,23 +61,37 @@ COMMENT ON COLUMN posts.search_vector IS
 UPDATE posts SET search_vector = NULL WHERE attachments <> '[]'::jsonb;
 
 -- A file is released when nothing uses it any more because what used it went: the last post
--- that carried it deleted or removed, the last page deleted. (A file an edit takes off a post
--- or page that stays is kept as its owner's upload, to be attached again.) Checked when the
+-- that carried it deleted or removed, the last page deleted. A file an edit takes off a post
+-- or page that stays becomes an unattached upload again (detached_at): its owner may attach it
+-- again within a day, after which the unattached sweep deletes it. Checked when the
 -- transaction commits (deferred triggers), so that statements that take a post's files away
 -- and put them back never lose one; the file's row is locked first, so two transactions taking
 -- away its two last uses cannot both see the other still there. Deleting the row queues its
 -- bytes (media_queue_file_deletion, 0044).
+ALTER TABLE media ADD COLUMN detached_at timestamptz;
+COMMENT ON COLUMN media.detached_at IS
+    'When an edit last took the file off the only post or page that carried it (attached_at is '
+    'then NULL again); the unattached sweep counts its day from here rather than created_at.';
+
 CREATE FUNCTION media_release_unused() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    edited boolean;
 BEGIN
     IF TG_TABLE_NAME = 'post_media' THEN
-        IF EXISTS (SELECT 1 FROM posts p WHERE p.id = OLD.post_id
-                   AND p.deleted_at IS NULL AND p.removed_at IS NULL) THEN
-            RETURN NULL;  -- an edit took it off a post still shown
-        END IF;
-    ELSIF EXISTS (SELECT 1 FROM kb_pages k WHERE k.id = OLD.page_id) THEN
-        RETURN NULL;  -- an edit took it off a page still there
+        edited := EXISTS (SELECT 1 FROM posts p WHERE p.id = OLD.post_id
+                          AND p.deleted_at IS NULL AND p.removed_at IS NULL);
+    ELSE
+        edited := EXISTS (SELECT 1 FROM kb_pages k WHERE k.id = OLD.page_id);
     END IF;
     PERFORM 1 FROM media WHERE id = OLD.media_id FOR UPDATE;
+    IF edited THEN
+        -- An edit took it off a post or page still there: unattached again, for a day.
+        UPDATE media m SET attached_at = NULL, detached_at = now()
+        WHERE m.id = OLD.media_id
+          AND NOT EXISTS (SELECT 1 FROM post_media pm WHERE pm.media_id = m.id)
+          AND NOT EXISTS (SELECT 1 FROM kb_page_media km WHERE km.media_id = m.id);
+        RETURN NULL;
+    END IF;
     DELETE FROM media m
     WHERE m.id = OLD.media_id
       AND NOT EXISTS (SELECT 1 FROM post_media pm WHERE pm.media_id = m.id)

@@ -34,15 +34,16 @@ class StorageTotals:
 
 
 async def delete_unattached(conn: asyncpg.Connection, older_than: timedelta, limit: int) -> int:
-    """Delete up to `limit` uploads never attached to a post or page that are older than
-    `older_than`, oldest first (media_unattached index); how many. A row being attached at
-    this moment is locked by its attachment and skipped; the condition is checked again on the
-    locked rows, so one attached meanwhile stays."""
+    """Delete up to `limit` unattached uploads (never attached, or taken off by an edit) that
+    have been so for longer than `older_than`, oldest first (media_unattached index); how many.
+    A row being attached at this moment is locked by its attachment and skipped; the condition
+    is checked again on the locked rows, so one attached meanwhile stays."""
     result = await conn.execute(
         """
         DELETE FROM media
         WHERE id IN (SELECT id FROM media
-                     WHERE attached_at IS NULL AND created_at < now() - $1::interval
+                     WHERE attached_at IS NULL
+                       AND coalesce(detached_at, created_at) < now() - $1::interval
                      ORDER BY created_at LIMIT $2
                      FOR UPDATE SKIP LOCKED)
           AND attached_at IS NULL

@@ -136,15 +136,17 @@ async def test_a_file_a_page_uses_outlives_its_post(
     assert await _media(world) == set()
 
 
-async def test_an_edit_taking_files_off_a_post_keeps_them_as_uploads(
+async def test_an_edit_taking_files_off_a_post_leaves_them_unattached_for_a_day(
     app: Any, config: Config
 ) -> None:
-    # An edit that rewrites a post's list of files keeps those it puts back, and those it
-    # takes off stay their owner's uploads
+    # An edit that rewrites a post's list of files keeps those it puts back; those it takes
+    # off are their owner's unattached uploads again, for a day from the edit
     world = await make_world(app, config)
     protocol = await thread(world, "ana", "Triage protocol")
     kept = await shared(world, "ana", protocol, "kept.pdf")
     await shared(world, "ana", protocol, "dropped.pdf")
+    async with world.pool.acquire() as conn:
+        await conn.execute("UPDATE media SET created_at = now() - interval '3 days'")
     async with world.pool.acquire() as conn, conn.transaction():
         await conn.execute("DELETE FROM post_media WHERE post_id = $1", protocol.id)
         await conn.execute(
@@ -153,6 +155,19 @@ async def test_an_edit_taking_files_off_a_post_keeps_them_as_uploads(
             kept,
         )
     assert await _media(world) == {"kept.pdf", "dropped.pdf"}
+    async with world.pool.acquire() as conn:
+        unattached = await conn.fetch("SELECT file_name FROM media WHERE attached_at IS NULL")
+    assert [row["file_name"] for row in unattached] == ["dropped.pdf"]
+
+    # The sweep leaves it while the day since the edit runs (its upload is three days old)
+    await MediaCleanupWorker(world.pool).run_once()
+    assert await _media(world) == {"kept.pdf", "dropped.pdf"}
+
+    # and deletes it once that day is past; the file the post still carries stays
+    async with world.pool.acquire() as conn:
+        await conn.execute("UPDATE media SET detached_at = now() - interval '25 hours'")
+    await MediaCleanupWorker(world.pool).run_once()
+    assert await _media(world) == {"kept.pdf"}
 
 
 async def test_uploads_never_attached_are_deleted_after_a_day(app: Any, config: Config) -> None:
