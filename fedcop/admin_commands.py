@@ -25,9 +25,9 @@ from fedcop.media.backends import open_storage
 from fedcop.node import NodeDatabase
 from fedcop.services import admin as admin_service
 from fedcop.services import keys as key_service
-from fedcop.services import media_lifecycle
 from fedcop.services.mail import inbound_report as mail_inbound_report
 from fedcop.services.mail import outbox as mail_outbox
+from fedcop.services.media import lifecycle as media_lifecycle
 from fedcop.store.admin import QueueCounts, StuckItem
 
 WithPool = Callable[[Config, Callable[[Any, Config], Awaitable[None]]], None]

@@ -46,8 +46,6 @@ from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
 from fedcop.web import health as web_health
 from fedcop.web import knowledge as web_knowledge
-from fedcop.web import media_library as web_media_library
-from fedcop.web import media_proxy as web_media_proxy
 from fedcop.web import messages as web_messages
 from fedcop.web import notifications as web_notifications
 from fedcop.web import pages
@@ -61,6 +59,8 @@ from fedcop.web.knowledge import remote as web_knowledge_remote
 from fedcop.web.mail import accounts as web_mail_accounts
 from fedcop.web.mail import choices as web_mail_choices
 from fedcop.web.mail import unsubscribe as web_mail_unsubscribe
+from fedcop.web.media import library as web_media_library
+from fedcop.web.media import proxy as web_media_proxy
 from fedcop.web.polls import actions as web_poll_actions
 from fedcop.web.unmatched import unmatched
 from fedcop.workers.delivery import DeliveryWorker

@@ -22,6 +22,7 @@ from fedcop.media.sniffing import EXTENSIONS
 from fedcop.routes.responses import json_response
 from fedcop.services import node as node_service
 from fedcop.services import posts, profile_pins, tags
+from fedcop.services.media.post_files import MAX_DESCRIPTION
 from fedcop.services.people import limits as profile_limits
 from fedcop.services.polls.drafts import (
     MAX_DURATION,
@@ -29,7 +30,6 @@ from fedcop.services.polls.drafts import (
     MAX_OPTIONS,
     MIN_DURATION,
 )
-from fedcop.services.post_files import MAX_DESCRIPTION
 from fedcop.store.actors import UsageCounts
 from fedcop.store.node import NodeSettings
 

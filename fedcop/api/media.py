@@ -33,9 +33,10 @@ from fedcop.api.params import Params, checked_text, parse_id
 from fedcop.media.upload_form import UploadFormError, read_upload_form
 from fedcop.routes.responses import json_response
 from fedcop.routes.upload_bodies import FORM_ROOM, largest_file, too_large_message
-from fedcop.services import member_uploads, oauth
+from fedcop.services import oauth
 from fedcop.services.errors import InvalidInput, NotFound, ServiceError
-from fedcop.services.post_files import MAX_DESCRIPTION, FileChange
+from fedcop.services.media import member_uploads
+from fedcop.services.media.post_files import MAX_DESCRIPTION, FileChange
 from fedcop.store.media.rows import Media
 
 SCOPE = "write:media"

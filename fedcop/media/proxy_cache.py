@@ -15,7 +15,7 @@ complete and checked, so a reader sees a whole picture or none; deleting one tha
 is harmless (the reader holds it open). A picture older than `max_age` is fetched again. After
 each new picture the cache is trimmed to `max_bytes`, least recently served first.
 
-Nothing here touches the network or the database (fedcop.services.media_proxy does both).
+Nothing here touches the network or the database (fedcop.services.media.proxy does both).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import IO, BinaryIO
 
 from fedcop.media.proxy_pictures import HEAD_BYTES, picture_type
 
-# A token as services.received_media makes them (url-safe base64); anything else is no file.
+# A token as services/media/received.py makes them (url-safe base64); anything else is no file.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _FAILED = ".failed"
 # A file being fetched this long is one a crashed process left (a fetch's deadline is 20 s).

@@ -8,7 +8,7 @@
     fedcop_deliveries_total
     fedcop_delivery_second_knocks_total
     fedcop_host_suspensions_total       fedcop_media_stored_bytes, fedcop_media_files
-                                        (fedcop.store.media_lifecycle: per-account sums)
+                                        (fedcop.store.media.lifecycle: per-account sums)
 
 Labels are bounded: routes are path templates (`/c/{name}/inbox`, never the raw path), reasons
 and outcomes are fixed words, hosts appear only in the top-20 gauge.
@@ -41,7 +41,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from fedcop.store.media_lifecycle import StorageTotals
+from fedcop.store.media.lifecycle import StorageTotals
 from fedcop.store.operations import HostHealth, QueueStats
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST

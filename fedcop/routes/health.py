@@ -22,7 +22,8 @@ from fedcop.db.outage import RETRY_AFTER_SECONDS
 from fedcop.observability import metrics
 from fedcop.observability.proxies import address_in
 from fedcop.routes.responses import json_error, json_response
-from fedcop.services import media_lifecycle, operations
+from fedcop.services import operations
+from fedcop.services.media import lifecycle as media_lifecycle
 
 NO_STORE = {"Cache-Control": "no-store"}
 

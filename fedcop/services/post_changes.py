@@ -23,15 +23,15 @@ from fedcop.services import (
     person_replies,
     post_delivery,
     post_fields,
-    post_files,
     post_marks,
     post_source,
     questions,
-    received_media,
     relay,
     summary_flags,
 )
 from fedcop.services.errors import InvalidInput, NotFound, Refused
+from fedcop.services.media import post_files
+from fedcop.services.media import received as received_media
 from fedcop.services.messages import sending as messages_sending
 from fedcop.services.polls import received as poll_received
 from fedcop.services.posts import MAX_CONTENT, MAX_SUMMARY, MAX_TITLE, received_title

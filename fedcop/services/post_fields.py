@@ -30,7 +30,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fedcop.documents.posts import without_title_paragraph
-from fedcop.services import post_source, received_media
+from fedcop.services import post_source
+from fedcop.services.media import received as received_media
 from fedcop.store.actors import Actor
 from fedcop.store.posts import NewPost, Post
 from federation.html import safe_url, sanitize, to_text
@@ -142,7 +143,7 @@ def in_reply_to_of(note: dict[str, Any]) -> str | None:
 def attachments_of(note: dict[str, Any], *, sensitive: bool) -> list[dict[str, Any]]:
     """Attachments as stored: {"type", "url", "mediaType", "name", "sensitive"}, with
     "blurhash", "width", "height", "size" when valid and a "proxy" token for pictures (see
-    services.received_media). A media file's description is its `summary` or `name`
+    services/media/received.py). A media file's description is its `summary` or `name`
     (Mastodon's order); a Link is kept as a link."""
     kept: list[dict[str, Any]] = []
     for item in as_list(note.get("attachment"))[:MAX_ATTACHMENTS]:

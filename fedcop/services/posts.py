@@ -36,7 +36,6 @@ from fedcop.services import (
     placement,
     post_delivery,
     post_fields,
-    post_files,
     post_marks,
     post_source,
     questions,
@@ -46,6 +45,7 @@ from fedcop.services import (
 )
 from fedcop.services.errors import Ignored, InvalidInput, NotFound, Refused
 from fedcop.services.mail import addresses as mail_addresses
+from fedcop.services.media import post_files
 from fedcop.services.messages import receiving as messages_receiving
 from fedcop.services.polls import drafts as poll_drafts
 from fedcop.services.polls import writing as poll_writing

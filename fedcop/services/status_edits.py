@@ -18,7 +18,7 @@ from fedcop.config import Config
 from fedcop.media.entries import is_upload
 from fedcop.services import post_changes, posts, statuses
 from fedcop.services.errors import InvalidInput
-from fedcop.services.post_files import FileChange
+from fedcop.services.media.post_files import FileChange
 from fedcop.store import actors as actor_store
 from fedcop.store import post_versions as version_store
 from fedcop.store.actors import Actor

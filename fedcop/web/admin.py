@@ -7,10 +7,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fedcop.services import admin, media_lifecycle, reports
+from fedcop.services import admin, reports
 from fedcop.services import node as node_service
 from fedcop.services.mail import addresses as mail_addresses
 from fedcop.services.mail import outbox as mail_outbox
+from fedcop.services.media import lifecycle as media_lifecycle
 from fedcop.store.users import User
 from fedcop.web.actions import signed_in_action
 from fedcop.web.render import go, not_found, render

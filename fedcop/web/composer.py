@@ -33,14 +33,14 @@ from fedcop.routes.upload_bodies import BodyTooLarge, NotAForm, bounded_form
 from fedcop.services import (
     browsing,
     crossposts,
-    member_uploads,
     person_replies,
     posts,
     reading,
     remote_actors,
 )
 from fedcop.services.errors import InvalidInput, ServiceError
-from fedcop.services.post_files import MAX_DESCRIPTION, FileChange
+from fedcop.services.media import member_uploads
+from fedcop.services.media.post_files import MAX_DESCRIPTION, FileChange
 from fedcop.services.reading import PostView
 from fedcop.store.media.rows import Media
 from fedcop.store.users import User

@@ -14,7 +14,7 @@ from fedcop.config import Config
 from fedcop.media.licences import LICENCES
 from fedcop.services import node as node_service
 from fedcop.services.signin_throttle import TooManyAttempts
-from fedcop.web.attachment_views import attachment_views
+from fedcop.web.media.attachment_views import attachment_views
 from fedcop.web.session import viewer
 
 TEMPLATES = Path(__file__).parent / "templates"

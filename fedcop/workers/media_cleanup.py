@@ -9,7 +9,7 @@ import asyncio
 import time
 from typing import Any
 
-from fedcop.services import media_lifecycle
+from fedcop.services.media import lifecycle as media_lifecycle
 from fedcop.workers.loop import run_batches
 
 PASS_EVERY_SECONDS = 600.0

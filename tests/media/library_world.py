@@ -17,7 +17,7 @@ from PIL import Image
 from fedcop.config import Config
 from fedcop.services import accounts, post_changes, posts
 from fedcop.services.media import receive_upload
-from fedcop.services.post_files import FileChange
+from fedcop.services.media.post_files import FileChange
 from fedcop.store import follows as follow_store
 from fedcop.store import posts as post_store
 from fedcop.store.posts import Post

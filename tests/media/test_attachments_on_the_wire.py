@@ -27,7 +27,7 @@ from fedcop.documents.posts import FETCHED, THREADIVERSE, WireForm, post_object
 from fedcop.media.entries import LOCAL_KEYS
 from fedcop.media.proxy_cache import valid_token
 from fedcop.services import post_fields
-from fedcop.services.received_media import keep_proxy_tokens
+from fedcop.services.media.received import keep_proxy_tokens
 from tests.paths import REAL_FIXTURES
 from tests.test_thread_wire_forms import AUTHOR, COMMUNITY, CONFIG, THREAD
 

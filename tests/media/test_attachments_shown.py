@@ -13,7 +13,7 @@ from typing import Any
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, follows
 from fedcop.services import posts as post_service
-from fedcop.web.attachment_views import size_text, type_name
+from fedcop.web.media.attachment_views import size_text, type_name
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.web_session import signed_in

@@ -11,9 +11,10 @@ import httpx
 
 from fedcop.config import Config
 from fedcop.services import admin as admin_service
-from fedcop.services import media_lifecycle, moderation, post_changes
+from fedcop.services import moderation, post_changes
 from fedcop.services.knowledge import pages as kb_pages
 from fedcop.services.media import drain_deleted_files
+from fedcop.services.media import lifecycle as media_lifecycle
 from fedcop.store.media import attach_to_page
 from fedcop.workers.media_cleanup import MediaCleanupWorker
 from tests.conftest import fresh_database

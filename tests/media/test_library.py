@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 
 from fedcop.config import Config
-from fedcop.services import accounts, media_library, moderation
+from fedcop.services import accounts, moderation
+from fedcop.services.media import library as media_library
 from tests.conftest import fresh_database
 from tests.live_node import live_node
 from tests.media.library_page import library_rows

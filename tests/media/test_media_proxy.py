@@ -21,7 +21,7 @@ from fedcop.media.proxy_cache import ProxyCache
 from fedcop.media.settings import MediaSettings
 from fedcop.services import accounts
 from fedcop.services import posts as post_service
-from fedcop.services.media_proxy import MediaProxy
+from fedcop.services.media.proxy import MediaProxy
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.media.picture_server import closing_server, picture_server, png_bytes

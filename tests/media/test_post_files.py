@@ -15,7 +15,7 @@ from fedcop.config import Config
 from fedcop.services import accounts, follows, post_changes, posts
 from fedcop.services.errors import InvalidInput
 from fedcop.services.media import receive_upload
-from fedcop.services.post_files import FileChange
+from fedcop.services.media.post_files import FileChange
 from fedcop.store import posts as post_store
 from fedcop.store.media import Media
 

@@ -14,7 +14,6 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fedcop.services import member_uploads
 from fedcop.services.errors import InvalidInput, NotFound, ServiceError
 from fedcop.services.knowledge import editing, from_posts, pages, remote_edits, watches
 from fedcop.services.knowledge import settings as kb_settings
@@ -22,7 +21,8 @@ from fedcop.services.knowledge.access import NotAllowed
 from fedcop.services.knowledge.diff import line_diff
 from fedcop.services.knowledge.editing import EditConflict
 from fedcop.services.lifecycle import ClosedCommunity
-from fedcop.services.post_files import MAX_DESCRIPTION
+from fedcop.services.media import member_uploads
+from fedcop.services.media.post_files import MAX_DESCRIPTION
 from fedcop.store.media import Media
 from fedcop.store.users import User
 from fedcop.web.composer import upload_files

@@ -21,10 +21,10 @@ from fedcop.media.licences import LICENCES, Licence, licence_named
 from fedcop.services.knowledge import access
 from fedcop.services.media import attachment_entry
 from fedcop.store import account_directory as actor_lookup
-from fedcop.store import media_library as store
 from fedcop.store.actors import Actor
+from fedcop.store.media import library as store
 from fedcop.store.media import rows as media_rows
-from fedcop.store.media_library import KINDS, Filters, Key, LibraryItem
+from fedcop.store.media.library import KINDS, Filters, Key, LibraryItem
 
 PAGE_SIZE = 30
 MAX_QUERY = 200

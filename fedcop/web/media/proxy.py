@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from fedcop.media.proxy_cache import ProxyCache
-from fedcop.services.media_proxy import MediaProxy, ProxyRefusal
+from fedcop.services.media.proxy import MediaProxy, ProxyRefusal
 
 CHUNK_BYTES = 64 * 1024
 PICTURE_HEADERS = {

@@ -5,7 +5,7 @@
     height       the same
     size         a whole number of bytes, 1 to 2^40        (on the attachment or its url Link)
     proxy        a fresh unguessable token when the file is a picture this node shows through
-                 its media proxy (`GET /media/proxy/TOKEN`, fedcop.web.media_proxy)
+                 its media proxy (`GET /media/proxy/TOKEN`, fedcop.web.media.proxy)
 
 A value of the wrong type or out of bounds is left out, never guessed from. Pictures are told
 by their `mediaType` (image/*, but not SVG, which can carry scripts), else by the type `Image`.

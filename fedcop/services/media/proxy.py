@@ -34,8 +34,8 @@ from urllib.parse import urlsplit
 from fedcop.media.proxy_cache import CachedPicture, ProxyCache, valid_token
 from fedcop.media.proxy_pictures import HEAD_BYTES, picture_type, too_many_pixels
 from fedcop.network import Network
-from fedcop.services.received_media import is_picture
-from fedcop.store import proxied_files
+from fedcop.services.media.received import is_picture
+from fedcop.store.media import proxied_files
 from federation.fetch_errors import (
     FetchError,
     RequestRefusedError,

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from fedcop.store import media_lifecycle as store
-from fedcop.store.media_lifecycle import AccountUsage, StorageTotals
+from fedcop.store.media import lifecycle as store
+from fedcop.store.media.lifecycle import AccountUsage, StorageTotals
 
 # Mastodon's rule too: an upload a client made and never used is gone after a day.
 UNATTACHED_FOR = timedelta(days=1)

@@ -8,8 +8,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from fedcop.media.licences import LICENCES
-from fedcop.services import media_library
 from fedcop.services.errors import NotFound
+from fedcop.services.media import library as media_library
 from fedcop.web.render import not_found, render
 from fedcop.web.session import viewer
 

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from fedcop.media.entries import is_upload, proxy_path
-from fedcop.services.received_media import is_picture
+from fedcop.services.media.received import is_picture
 from fedcop.shown import safe_url
 
 NO_DESCRIPTION = "A picture; its author gave no description"
