@@ -80,6 +80,11 @@ async def test_the_first_admin_is_guided_step_by_step_and_can_come_back(node: Li
         assert 'value="Records Commons"' in again
         # the header carries the new name
         assert '<a class="brand" href="/">Records Commons</a>' in resumed
+        # and so do the Mastodon API's instance and NodeInfo, for apps and other servers
+        assert (await node.get("/api/v2/instance")).json()["title"] == "Records Commons"
+        assert (await node.get("/api/v1/instance")).json()["title"] == "Records Commons"
+        nodeinfo = (await node.get("/nodeinfo/2.0")).json()
+        assert nodeinfo["metadata"]["nodeName"] == "Records Commons"
         await ada.csrf("/setup")
         wrong = await ada.submit("/setup/registrations", registrations="everyone")
         assert wrong.status_code == 400
@@ -213,6 +218,22 @@ async def test_a_community_page_says_what_it_is_before_the_join_button(node: Liv
     # the charter link leads to the community's charter page
     charter = await node.get("/c/stewards/kb/charter")
     assert charter.status_code == 200 and "Practical stewardship of records." in charter.text
+    # With a charter written on the Facilitate page, it is shown there, before the button
+    async with node.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE communities SET charter = '<p>No patient details.</p>' WHERE actor_id = $1",
+            stewards.id,
+        )
+    async with signed_in(node, "sam", PASSWORD) as sam:
+        page = await sam.page("/c/stewards")
+    order = [
+        "<summary>Charter</summary><p>No patient details.</p>",
+        'href="/c/stewards/kb/charter">Its page in the knowledge base</a>',
+        '<h2 id="facilitators-heading">Facilitators</h2>',
+        '<button type="submit">Join</button>',
+    ]
+    positions = [page.find(each) for each in order]
+    assert -1 not in positions and positions == sorted(positions), positions
 
 
 async def test_the_home_page_says_what_the_node_is_and_what_is_happening(node: LiveNode) -> None:

@@ -42,7 +42,7 @@ async def render(
     settings = await node_service.settings(request.app.state.pool)
     current = await viewer(request)
     html = _env.get_template(template).render(
-        node_name=settings.name or config.node_name,
+        node_name=node_service.title(settings, config),
         organisation=settings.organisation,
         domain=config.domain,
         viewer=current,

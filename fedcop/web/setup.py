@@ -42,7 +42,7 @@ async def _step_page(
         steps=node_setup.STEPS,
         reached=settings.setup_step,
         settings=settings,
-        chosen_name=form.get("name", settings.name or config.node_name),
+        chosen_name=form.get("name", node_service.title(settings, config)),
         chosen_description=form.get("description", settings.description),
         chosen_mode=form.get("mode", settings.registrations),
         modes=REGISTRATION_MODES,
