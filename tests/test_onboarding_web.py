@@ -129,6 +129,21 @@ async def test_the_setup_can_be_skipped(node: LiveNode) -> None:
     assert await setup_step(node) == "done"
 
 
+async def test_a_community_made_on_the_command_line_ends_the_setup_early(node: LiveNode) -> None:
+    # Given the operator made a community with `fedcop admin create-community`
+    await accounts.create_community(
+        node.pool, node.config, "stewards", title="Data Stewards", owner="ada"
+    )
+    async with signed_in(node, "ada", ADMIN_PASSWORD) as ada:
+        await ada.csrf("/setup")
+        await ada.submit("/setup/about", name="Records Commons", description="")
+        # When ada chooses who can register, there is no first community left to start
+        done = await ada.submit("/setup/registrations", registrations="open")
+        assert done.status_code == 303
+        assert "This node is set up" in await ada.page("/setup")
+    assert await setup_step(node) == "done"
+
+
 async def test_only_administrators_see_or_change_the_setup(node: LiveNode) -> None:
     async with signed_in(node, "sam", PASSWORD) as sam:
         home = await sam.page("/")

@@ -2,7 +2,8 @@
 
     about          -> the node's name and what it is for (its description)
     registrations  -> who may register (closed, open, approval, invitation)
-    community      -> its first community, with the administrator as its facilitator
+    community      -> its first community, with the administrator as its facilitator (passed
+                      at once if the node has one already, made with the command line)
     done           -> finished; an administrator may also skip to it at any step
 
 The step reached is kept (`node.setup_step`), so an administrator who leaves half-way finds
@@ -69,6 +70,9 @@ async def choose_registrations(pool: Any, user: User, mode: str) -> None:
     async with pool.acquire() as conn, conn.transaction():
         await node_store.set_registrations(conn, mode)
         await _advance_past(conn, "registrations")
+        if await node_store.has_communities(conn):
+            # Made already (`fedcop admin create-community`): no first one to start.
+            await _advance_past(conn, "community")
 
 
 async def first_community(

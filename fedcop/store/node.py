@@ -75,3 +75,7 @@ async def set_registrations(conn: asyncpg.Connection, registrations: str) -> Non
 
 async def set_setup_step(conn: asyncpg.Connection, step: str) -> None:
     await conn.execute("UPDATE node SET setup_step = $1", step)
+
+
+async def has_communities(conn: asyncpg.Connection) -> bool:
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM communities)"))
