@@ -55,6 +55,7 @@ async def test_the_first_admin_sets_up_the_node_and_ends_with_a_community(
         # And chooses who can register, reading what each choice means
         await page.get_by_role("group", name="Who can register").wait_for()
         assert await unlabelled_fields(page) == []
+        await page.screenshot(path=tmp_path / "setup-registrations.png", full_page=True)
         await page.get_by_role("radio", name="Open").check()
         await page.get_by_role("button", name="Save and go on").click()
         # And starts the first community

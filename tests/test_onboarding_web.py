@@ -174,10 +174,15 @@ async def test_the_register_link_shows_only_where_someone_can_register(node: Liv
     assert '<form method="post" action="/register">' not in closed.text
     for mode in ("open", "approval", "invitation"):
         await set_registrations(node, mode)
-        assert REGISTER_LINK in (await node.get("/")).text, mode
         page = (await node.get("/register")).text
         assert '<form method="post" action="/register">' in page, mode
+    # by invitation, the link says a code is needed, and the page where to get one
+    home = (await node.get("/")).text
+    assert '<a href="/register">Register with an invitation</a>' in home
     assert "enter the code a member gave you" in page
+    for mode in ("open", "approval"):
+        await set_registrations(node, mode)
+        assert REGISTER_LINK in (await node.get("/")).text, mode
     await set_registrations(node, "closed")
     assert REGISTER_LINK not in (await node.get("/c/nowhere")).text
 

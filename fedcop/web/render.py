@@ -46,8 +46,9 @@ async def render(
         organisation=settings.organisation,
         domain=config.domain,
         viewer=current,
-        # The header's Register link: only where someone could register (services.signin).
-        registrations_open=settings.registrations != "closed",
+        # The header's Register link: only where someone could register (services.signin);
+        # on a node that registers by invitation, it says a code is needed.
+        registration_mode=settings.registrations,
         # An administrator is asked to finish the guided setup (services.node_setup).
         setup_pending=bool(current.user and current.user.is_admin)
         and settings.setup_step != "done",
