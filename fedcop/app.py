@@ -51,6 +51,7 @@ from fedcop.web import notifications as web_notifications
 from fedcop.web import pages
 from fedcop.web import people as web_people
 from fedcop.web import reports as web_reports
+from fedcop.web import setup as web_setup
 from fedcop.web import summaries as web_summaries
 from fedcop.web import tags as web_tags
 from fedcop.web import timeline as web_timeline
@@ -165,6 +166,7 @@ def create_app(
             *web_mail_choices.routes,
             *web_actions.routes,
             *web_admin.routes,
+            *web_setup.routes,
             *web_facilitation.routes,
             *web_health.routes,
             *web_reports.routes,

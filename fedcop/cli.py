@@ -471,6 +471,9 @@ def admin(config: Config, args: argparse.Namespace) -> None:
             )
             role = "admin " if args.admin else ""
             print(f"created {role}user @{actor.username}@{config.domain} ({actor.uri})")
+            if args.admin:
+                # A fresh node's first admin is guided from there (fedcop.web.setup).
+                print(f"sign in at {config.base_url}/login, then {config.base_url}/setup")
 
         _with_pool(config, create_user)
     elif args.admin_command in operator_commands.COMMANDS:

@@ -22,7 +22,7 @@ import pytest
 from playwright.async_api import Page
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, admin, follows, moderation, posts, reports
+from fedcop.services import accounts, admin, follows, moderation, node_setup, posts, reports
 from fedcop.services.knowledge import editing as kb_editing
 from fedcop.services.knowledge import pages as kb_pages
 from fedcop.services.messages import sending as messages_sending
@@ -261,6 +261,8 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         f"/messages/{message.id}",
         f"/c/stewards/checkins/new?member={sam.actor.id}",
         "/welcome",
+        "/setup",
+        "/setup?step=about",
         scene.authorize_path,
     ]
     problems: dict[str, list[dict[str, Any]]] = {}
@@ -305,6 +307,17 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         for path in admin_pages:
             await audit(page, "admin", path)
         await audit(page, "admin", "/u/nobody", 404)
+        # the guided setup's later steps, its end, and the register page of a closed node
+        async with node.pool.acquire() as conn:
+            ada = await user_store.find_by_name(conn, "ada")
+        assert ada is not None
+        await node_setup.save_about(node.pool, ada, name="City Archives", description="Ours.")
+        await audit(page, "admin", "/setup")  # who can register
+        await node_setup.choose_registrations(node.pool, ada, "closed")
+        await audit(page, "admin", "/setup")  # the first community
+        await audit(page, "admin", "/register")  # closed: how to get an account
+        await node_setup.skip(node.pool, ada)
+        await audit(page, "admin", "/setup")  # set up
         # and lets the app in: the page with the code to copy
         await page.goto(base + scene.authorize_path)
         await page.get_by_role("button", name="Authorize").click()

@@ -109,7 +109,7 @@ async def instance_v1(request: Request) -> Response:
     return json_response(
         {
             "uri": config.domain,
-            "title": config.node_name,
+            "title": node_service.title(settings, config),
             "short_description": _short(settings.description),
             "description": settings.description,
             "email": config.contact_address,
@@ -149,7 +149,7 @@ async def instance_v2(request: Request) -> Response:
     return json_response(
         {
             "domain": config.domain,
-            "title": config.node_name,
+            "title": node_service.title(settings, config),
             "version": version(),
             "api_versions": {"mastodon": 1},
             "source_url": source_url(),

@@ -74,7 +74,10 @@ async def nodeinfo_document(request: Request) -> Response:
         users_active_halfyear=usage.users_active_halfyear,
         local_posts=usage.local_threads,
         local_comments=usage.local_replies,
-        metadata={"nodeName": config.node_name, "communities": usage.communities},
+        metadata={
+            "nodeName": node_service.title(settings, config),  # named on /setup or /admin
+            "communities": usage.communities,
+        },
     )
     return json_response(
         nodeinfo.build_nodeinfo(version, description),

@@ -40,17 +40,29 @@ def _require_admin(user: User) -> None:
 
 
 async def save_settings(
-    pool: Any, user: User, *, organisation: str, description: str, registrations: str
+    pool: Any,
+    user: User,
+    *,
+    organisation: str,
+    description: str,
+    registrations: str,
+    name: str | None = None,
 ) -> None:
+    """`name`: the node's name shown to people (None leaves it as it is; empty: the name the
+    node was deployed with)."""
     _require_admin(user)
     if registrations not in REGISTRATION_MODES:
         raise InvalidInput(f"registrations must be one of {', '.join(REGISTRATION_MODES)}")
     if len(organisation) > 200 or len(description) > 2000:
         raise InvalidInput("the organisation (200) or description (2000 characters) is too long")
-    async with pool.acquire() as conn:
+    if name is not None and len(name) > 100:
+        raise InvalidInput("the node's name is too long: at most 100 characters")
+    async with pool.acquire() as conn, conn.transaction():
         await node_store.update_settings(
             conn, organisation.strip(), description.strip(), registrations
         )
+        if name is not None:
+            await node_store.set_name(conn, name.strip())
 
 
 async def set_account_state(pool: Any, user: User, name: str, state: str) -> None:

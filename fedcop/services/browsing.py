@@ -20,6 +20,8 @@ from fedcop.store.people.profiles import Profile
 from fedcop.store.users import User
 
 THREADS_PER_PAGE = 30
+ACTIVITY_DAYS = 30  # "recent activity" on a community's page
+HOME_THREADS = 10  # the newest threads the home page lists
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class CommunityView:
     approval: bool  # joining needs a facilitator's approval
     posting_restricted: bool
     charter: str = ""
+    # Threads started in the last ACTIVITY_DAYS days: what a newcomer reads before joining.
+    recent_threads: int = 0
 
     @property
     def handle_path(self) -> str:
@@ -80,6 +84,12 @@ async def local_communities(pool: Any) -> list[CommunityCard]:
     return [CommunityCard(actor, members, threads) for actor, members, threads in rows]
 
 
+async def recent_threads(pool: Any) -> list[browse_store.RecentThread]:
+    """The newest threads of the public communities here (the home page's "what is happening")."""
+    async with pool.acquire() as conn:
+        return await browse_store.recent_public_threads(conn, HOME_THREADS)
+
+
 async def community(
     pool: Any,
     uri: str,
@@ -103,6 +113,7 @@ async def community(
             may_moderate = await _may_moderate(conn, actor, viewer_id)
         pinned_uris = await mod_store.pinned_uris(conn, actor.id)
         charter = await fac_store.charter(conn, actor.id) if local else ""
+        recent_threads = await browse_store.threads_since(conn, actor.id, ACTIVITY_DAYS)
     pinned = [v for v in [await reading.post_by_uri(pool, u) for u in pinned_uris] if v]
     if question_filter is not None:
         # Only questions in one state: pinned threads are listed with the others.
@@ -128,6 +139,7 @@ async def community(
         approval=bool(local.manually_approves_followers if local else actor.members_only),
         posting_restricted=bool(local and local.posting_restricted_to_mods),
         charter=charter,
+        recent_threads=recent_threads,
     )
 
 

@@ -133,6 +133,12 @@ async def moderation_log(pool: Any, community_id: int) -> list[mod_store.LogEntr
         return await mod_store.log_of(conn, community_id)
 
 
+def title(settings: node_store.NodeSettings, config: Config) -> str:
+    """The node's name as people and other software read it: the one its administrators gave
+    it (the setup, the admin page), else the one it was deployed with."""
+    return settings.name or config.node_name
+
+
 async def settings(pool: Any) -> node_store.NodeSettings:
     async with pool.acquire() as conn:
         return await node_store.settings(conn)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import asyncpg
 
 from fedcop.store.actors import _ACTOR_COLUMNS, Actor, _actor
@@ -74,3 +77,51 @@ async def has_voted(conn: asyncpg.Connection, post_id: int, actor_id: int) -> bo
             actor_id,
         )
     )
+
+
+async def threads_since(conn: asyncpg.Connection, community_id: int, days: int) -> int:
+    """How many threads a community had in the last `days` days (not deleted or removed)."""
+    return int(
+        await conn.fetchval(
+            """
+            SELECT count(*) FROM posts p
+            WHERE p.community_id = $1 AND p.thread_id IS NULL
+              AND p.published > now() - make_interval(days => $2)
+              AND p.deleted_at IS NULL AND p.removed_at IS NULL
+            """,
+            community_id,
+            days,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RecentThread:
+    id: int
+    title: str
+    community_name: str
+    community_title: str
+    published: datetime
+    replies: int
+
+
+async def recent_public_threads(conn: asyncpg.Connection, limit: int) -> list[RecentThread]:
+    """The newest threads of this node's public communities, for the home page (a private
+    community's threads, even their titles, are its members')."""
+    rows = await conn.fetch(
+        """
+        SELECT p.id, coalesce(p.title, '') AS title, a.username AS community_name,
+               a.display_name AS community_title, p.published,
+               (SELECT count(*) FROM posts r WHERE r.thread_id = p.id
+                  AND r.deleted_at IS NULL AND r.removed_at IS NULL) AS replies
+        FROM posts p
+        JOIN communities c ON c.actor_id = p.community_id AND NOT c.private
+        JOIN actors a ON a.id = c.actor_id
+        WHERE p.thread_id IS NULL AND p.visibility = 'public'
+          AND p.deleted_at IS NULL AND p.removed_at IS NULL
+        ORDER BY p.published DESC, p.id DESC
+        LIMIT $1
+        """,
+        limit,
+    )
+    return [RecentThread(**dict(row)) for row in rows]

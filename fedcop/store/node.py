@@ -34,13 +34,20 @@ class NodeSettings:
     organisation: str
     description: str
     registrations: str
+    name: str = ""  # empty: the name the node was deployed with (Config.node_name)
+    setup_step: str = "about"  # the guided setup's next step, or 'done'
 
 
 async def settings(conn: asyncpg.Connection) -> NodeSettings:
-    row = await conn.fetchrow("SELECT organisation, description, registrations FROM node")
+    row = await conn.fetchrow(
+        "SELECT organisation, description, registrations, name, setup_step FROM node"
+    )
     if row is None:
         return NodeSettings("", "", "closed")
-    return NodeSettings(row["organisation"], row["description"], row["registrations"])
+    return NodeSettings(
+        row["organisation"], row["description"], row["registrations"], row["name"],
+        row["setup_step"],
+    )  # fmt: skip
 
 
 async def update_settings(
@@ -52,3 +59,23 @@ async def update_settings(
         description,
         registrations,
     )
+
+
+async def set_name(conn: asyncpg.Connection, name: str) -> None:
+    await conn.execute("UPDATE node SET name = $1", name)
+
+
+async def set_description(conn: asyncpg.Connection, description: str) -> None:
+    await conn.execute("UPDATE node SET description = $1", description)
+
+
+async def set_registrations(conn: asyncpg.Connection, registrations: str) -> None:
+    await conn.execute("UPDATE node SET registrations = $1", registrations)
+
+
+async def set_setup_step(conn: asyncpg.Connection, step: str) -> None:
+    await conn.execute("UPDATE node SET setup_step = $1", step)
+
+
+async def has_communities(conn: asyncpg.Connection) -> bool:
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM communities)"))

@@ -68,6 +68,7 @@ async def register_page(request: Request) -> Response:
         invitation=request.query_params.get("invitation", ""),
         email="",
         email_required=await mail_addresses.is_required(request.app.state.pool),
+        contact=request.app.state.config.contact_address,
     )
 
 
@@ -97,6 +98,7 @@ async def register(request: Request) -> Response:
             invitation=invitation or "",
             email=email,
             email_required=await mail_addresses.is_required(pool),
+            contact=config.contact_address,
         )
     if email:
         await mail_addresses.set_address(pool, config, registered.user, email)

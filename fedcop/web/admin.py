@@ -30,6 +30,7 @@ async def admin_page(request: Request) -> Response:
         "admin.html",
         settings=await node_service.settings(pool),
         modes=admin.REGISTRATION_MODES,
+        contact=request.app.state.config.contact_address,
         pending=await admin.pending_accounts(pool),
         accounts=await admin.accounts(pool),
         status=await admin.federation_status(pool),
@@ -47,6 +48,7 @@ async def save_settings(request: Request, user: User, form: FormData) -> Respons
         organisation=str(form.get("organisation", "")),
         description=str(form.get("description", "")),
         registrations=str(form.get("registrations", "")),
+        name=str(form["name"]) if "name" in form else None,
     )  # fmt: skip
     return go("/admin")
 

@@ -29,6 +29,7 @@ async def home(request: Request) -> Response:
     communities = await browsing.local_communities(pool)
     return await render(
         request, "home.html", settings=settings, communities=communities,
+        recent_threads=await browsing.recent_threads(pool),
         mail_off=await mail_notices.mail_off(request),
     )  # fmt: skip
 

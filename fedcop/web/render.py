@@ -40,11 +40,18 @@ async def render(
 ) -> Response:
     config: Config = request.app.state.config
     settings = await node_service.settings(request.app.state.pool)
+    current = await viewer(request)
     html = _env.get_template(template).render(
-        node_name=config.node_name,
+        node_name=node_service.title(settings, config),
         organisation=settings.organisation,
         domain=config.domain,
-        viewer=await viewer(request),
+        viewer=current,
+        # The header's Register link: only where someone could register (services.signin);
+        # on a node that registers by invitation, it says a code is needed.
+        registration_mode=settings.registrations,
+        # An administrator is asked to finish the guided setup (services.node_setup).
+        setup_pending=bool(current.user and current.user.is_admin)
+        and settings.setup_step != "done",
         upload_slots=config.media.max_attachments,
         **context,
     )
