@@ -10,7 +10,6 @@ from fedcop.handlers.context import HandlerContext, done_or_ignored
 from fedcop.queues import InboundState
 from fedcop.services import (
     boosts,
-    follows,
     lifecycle,
     moderation,
     post_changes,
@@ -23,6 +22,7 @@ from fedcop.services import (
     votes,
 )
 from fedcop.services import node as node_service
+from fedcop.services.account_data import departures
 from fedcop.services.errors import Ignored, Refused
 from fedcop.services.polls import voting as poll_voting
 from federation.vocab import first_type, id_of
@@ -136,8 +136,8 @@ async def _update_actor(
 
 async def handle_delete(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     if id_of(activity.get("object")) == id_of(activity.get("actor")):
-        gone = await follows.forget_actor(ctx.pool, str(id_of(activity.get("actor"))))
-        return done_or_ignored(gone, "the deleted account had no follows here")
+        gone = await departures.remote_account_deleted(ctx.pool, str(id_of(activity.get("actor"))))
+        return done_or_ignored(gone, "the deleted account had no posts and no follows here")
     try:
         done = await post_changes.receive_delete(ctx.pool, ctx.config, activity)
     except post_changes.ChangeRefused as refusal:
