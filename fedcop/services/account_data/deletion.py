@@ -100,3 +100,9 @@ async def delete(pool: Any, config: Config, actor_id: int, *, keep_posts: bool) 
         posts_deleted=0 if keep_posts else len(live),
         posts_kept=len(live) if keep_posts else 0,
     )
+
+
+async def is_deleted(pool: Any, actor_id: int) -> bool:
+    """Whether a local account is deleted (its actor is then served as gone)."""
+    async with pool.acquire() as conn:
+        return await deletion_store.is_deleted(conn, actor_id)
