@@ -185,7 +185,6 @@ async def _write_media(
 async def _write_follows(pool: Any, config: Config, user: User, archive: zipfile.ZipFile) -> None:
     async with pool.acquire() as conn:
         followed = await export_rows.followed_by(conn, user.actor.id)
-    people = [account for account in followed if account.actor_type != "Group"]
     communities = [account for account in followed if account.actor_type == "Group"]
     archive.writestr(
         "following.json",
@@ -201,9 +200,7 @@ async def _write_follows(pool: Any, config: Config, user: User, archive: zipfile
             ]
         ),
     )
-    archive.writestr(
-        "following_accounts.csv", follows_csv.written(people + communities, config.domain)
-    )
+    archive.writestr("following_accounts.csv", follows_csv.written(followed, config.domain))
     archive.writestr(
         "communities.json",
         _json(

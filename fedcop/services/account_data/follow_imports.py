@@ -19,7 +19,7 @@ from fedcop.store import actors as actor_store
 from fedcop.store.account_data import follow_imports as import_store
 from fedcop.store.account_data.follow_imports import ImportedAddress
 from fedcop.store.users import User
-from federation.fetch_errors import FetchError
+from federation.fetch_errors import FetchError, StatusError, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ async def _follow_one(pool: Any, config: Config, network: Network, row: Imported
     except FetchError as error:
         async with pool.acquire() as conn:
             attempts = await import_store.attempts_of(conn, row.id)
-            if attempts >= MAX_ATTEMPTS:
+            if attempts >= MAX_ATTEMPTS or not _may_pass(error):
                 await import_store.finish(
                     conn, row.id, "failed", f"its server did not answer: {error}"
                 )
@@ -116,3 +116,11 @@ async def _resolve(pool: Any, config: Config, network: Network, address: str) ->
         return local.actor.uri
     actor = await remote_actors.look_up(pool, network, address)
     return actor.uri
+
+
+def _may_pass(error: FetchError) -> bool:
+    """Whether trying again later may work: the server was unreachable or failing (5xx, 429),
+    not answering that there is no such account."""
+    if isinstance(error, TransportError):
+        return True
+    return isinstance(error, StatusError) and (error.status >= 500 or error.status == 429)
