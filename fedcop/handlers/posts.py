@@ -22,7 +22,7 @@ from fedcop.services import (
     votes,
 )
 from fedcop.services import node as node_service
-from fedcop.services.account_data import departures
+from fedcop.services.account_data import departures, moves
 from fedcop.services.errors import Ignored, Refused
 from fedcop.services.polls import voting as poll_voting
 from federation.vocab import first_type, id_of
@@ -145,6 +145,12 @@ async def handle_delete(ctx: HandlerContext, activity: dict[str, Any]) -> Inboun
         done = await moderation.receive(ctx.pool, ctx.config, ctx.network, activity, via=None)
         return done_or_ignored(done, f"{refusal}; nor is it a facilitator's removal here")
     return done_or_ignored(done, "the deleted post is not kept here, or is deleted already")
+
+
+async def handle_move(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    """An account elsewhere moved: members here who followed it follow the new one."""
+    moved = await moves.receive_move(ctx.pool, ctx.config, ctx.network, activity)
+    return done_or_ignored(moved, "nobody here followed the account that moved")
 
 
 async def handle_moderation(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:

@@ -1,0 +1,98 @@
+"""A person elsewhere moves to a new account: a `Move` from the old one, believed only when the
+new account (fetched afresh, over a real socket) lists the old one in `alsoKnownAs`; then the
+members here who followed the old account follow the new one, and no longer the old one."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.services import accounts, follows
+from fedcop.store import actors as actor_store
+from tests.conftest import fresh_database
+from tests.live_node import LiveNode, live_node
+from tests.microblog_server import MicroblogServer, microblog_server
+from tests.scene import settle
+from tests.signed_requests import encoded, post
+
+
+@pytest.fixture
+async def alpha(pg_cluster: EmbeddedPostgres) -> AsyncIterator[LiveNode]:
+    async with fresh_database(pg_cluster) as dsn, live_node(dsn, "alpha") as node:
+        for name in ("ann", "abe"):
+            await accounts.create_user(node.pool, node.config, name, "long enough")
+        yield node
+
+
+def _move(old: MicroblogServer, new: MicroblogServer, number: int) -> bytes:
+    return encoded(
+        {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{old.user}#moves/{number}",
+            "type": "Move",
+            "actor": old.user,
+            "object": old.user,
+            "target": new.user,
+        }
+    )
+
+
+async def _followed(node: LiveNode, follower: str) -> list[str]:
+    async with node.pool.acquire() as conn:
+        rows = await conn.fetch(
+            """
+            SELECT b.uri FROM follows f JOIN actors a ON a.id = f.follower_id
+            JOIN actors b ON b.id = f.followed_id
+            WHERE a.username = $1 AND a.domain IS NULL ORDER BY b.uri
+            """,
+            follower,
+        )
+    return [row["uri"] for row in rows]
+
+
+async def _state(node: LiveNode, activity_id: str) -> tuple[str, str | None]:
+    async with node.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT state, reason FROM inbound_activities WHERE activity_id = $1", activity_id
+        )
+    assert row is not None
+    return row["state"], row["reason"]
+
+
+async def test_a_move_from_elsewhere_moves_the_follows_here(alpha: LiveNode) -> None:
+    async with alpha.pool.acquire() as conn:
+        ann = await actor_store.find_local(conn, "ann")
+    assert ann is not None
+    with (
+        microblog_server("oldhome") as mona,
+        microblog_server("newhome") as new_mona,
+        microblog_server("liar", "mona") as impostor,
+    ):
+        for server in (mona, new_mona, impostor):
+            server.known_keys[ann.actor.public_key_id] = ann.actor.public_key_pem
+        new_mona.actor_extra = {"alsoKnownAs": [mona.user]}
+        await follows.follow_remote(
+            alpha.pool, alpha.config, alpha.app.state.network, "ann", mona.user
+        )
+        await settle(alpha)
+        # A Move to an account that does not name mona as its alias is not believed
+        refused = await post(alpha, _move(mona, impostor, 1), mona.sender)
+        assert refused.status_code == 202
+        await settle(alpha)
+        state, reason = await _state(alpha, f"{mona.user}#moves/1")
+        assert state == "rejected" and reason is not None and "alsoKnownAs" in reason
+        assert await _followed(alpha, "ann") == [mona.user]
+        assert not impostor.received
+
+        # When mona moves to the account that lists her old one
+        response = await post(alpha, _move(mona, new_mona, 2), mona.sender)
+        assert response.status_code == 202
+        await settle(alpha)
+        # Then ann follows the new account (its server got her Follow) and not the old one
+        assert await _followed(alpha, "ann") == [new_mona.user]
+        assert [a["type"] for a in new_mona.received] == ["Follow"]
+        assert [a["type"] for a in mona.received] == ["Follow", "Undo"]
+        # abe, who did not follow mona, follows nobody
+        assert await _followed(alpha, "abe") == []
