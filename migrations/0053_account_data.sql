@@ -37,3 +37,20 @@ COMMENT ON COLUMN follow_imports.state IS
     'pending: waiting for the worker; followed: Follow sent (or community joined); '
     'failed: not followed, reason says why.';
 CREATE INDEX follow_imports_due ON follow_imports (next_attempt_at) WHERE state = 'pending';
+
+-- A member here moving to an account elsewhere. The new account must list this one in its
+-- alsoKnownAs (checked before the Move is sent); this one lists its other accounts here, served
+-- as its own alsoKnownAs (Mastodon's aliases), so that a move towards it can be believed.
+CREATE TABLE account_aliases (
+    actor_id   bigint NOT NULL REFERENCES actors (id) ON DELETE CASCADE,
+    -- The other account's ActivityPub id, as fetched when the alias was added.
+    alias_uri  text NOT NULL CHECK (alias_uri <> ''),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (actor_id, alias_uri)
+);
+COMMENT ON TABLE account_aliases IS
+    'The accounts elsewhere a member here says are also theirs: their actor''s alsoKnownAs.';
+-- The account the member moved to (their actor's movedTo); NULL while they have not moved.
+ALTER TABLE users ADD COLUMN moved_to text;
+COMMENT ON COLUMN users.moved_to IS
+    'The ActivityPub id of the account this member moved to (movedTo); NULL if not moved.';

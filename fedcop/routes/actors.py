@@ -27,6 +27,7 @@ from fedcop.routes.responses import activity_json, json_error, wants_activity_js
 from fedcop.services import node as node_service
 from fedcop.services import profile_pins, tags
 from fedcop.services.account_data import deletion as account_deletion
+from fedcop.services.account_data import moving
 from fedcop.store.actors import LocalActor
 from fedcop.urls import Urls
 from fedcop.web import pages
@@ -85,7 +86,10 @@ def _actor_route(actor_type: str) -> Endpoint:
             refused = await refusal(request)
             if refused is not None:
                 return refused
-            return activity_json(actor_document(local, Urls(request.app.state.config)))
+            document = actor_document(local, Urls(request.app.state.config))
+            if actor_type == "Person":
+                document.update(await moving.wire_fields(request.app.state.pool, local.actor.id))
+            return activity_json(document)
         return await pages.actor_page(request, local)
 
     return endpoint

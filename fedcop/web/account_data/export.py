@@ -10,23 +10,36 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from fedcop.services.account_data import export, follows_csv
+from fedcop.services.account_data import export, follows_csv, moving
 from fedcop.store.account_data import export_rows
 from fedcop.web.render import go, render
 from fedcop.web.session import viewer
 
 
-async def data_page(request: Request) -> Response:
+async def data_page(
+    request: Request, *, error: str | None = None, saved: str | None = None, status: int = 200
+) -> Response:
     current = await viewer(request)
     if current.user is None:
         return go("/login?next=/settings/data")
+    aliases, moved_to = await moving.aliases(request.app.state.pool, current.user)
     return await render(
         request,
         "account_data/data.html",
+        status,
         user=current.user,
         max_rows=follows_csv.MAX_ROWS,
         max_kib=follows_csv.MAX_BYTES // 1024,
+        aliases=aliases,
+        moved_to=moved_to,
+        handle=f"{current.user.actor.username}@{request.app.state.config.domain}",
+        error=error,
+        saved=saved,
     )
+
+
+async def data_page_route(request: Request) -> Response:
+    return await data_page(request)
 
 
 async def _remove(path: Path) -> None:
@@ -72,7 +85,7 @@ async def follows_file(request: Request) -> Response:
 
 
 routes = [
-    Route("/settings/data", data_page, methods=["GET"]),
+    Route("/settings/data", data_page_route, methods=["GET"]),
     Route("/settings/data/archive.zip", archive, methods=["GET"]),
     Route("/settings/data/following_accounts.csv", follows_file, methods=["GET"]),
 ]
