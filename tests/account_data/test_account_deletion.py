@@ -96,9 +96,7 @@ async def test_a_deleted_account_is_deleted_on_every_server_that_knew_it(
                 assert (await browser.http.get("/settings")).status_code == 200
                 # When bea deletes her account from her settings, with her password
                 await browser.csrf("/settings/delete")
-                wrong = await browser.submit(
-                    "/settings/delete", password="not it", posts="delete"
-                )
+                wrong = await browser.submit("/settings/delete", password="not it", posts="delete")
                 assert wrong.status_code == 400
                 assert "password is not right" in wrong.text
                 done = await browser.submit(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
@@ -16,6 +17,7 @@ from tests.live_node import LiveNode, live_node
 from tests.microblog_server import MicroblogServer, microblog_server
 from tests.scene import settle
 from tests.signed_requests import encoded, post
+from tests.web_session import signed_in
 
 
 @pytest.fixture
@@ -96,3 +98,54 @@ async def test_a_move_from_elsewhere_moves_the_follows_here(alpha: LiveNode) -> 
         assert [a["type"] for a in mona.received] == ["Follow", "Undo"]
         # abe, who did not follow mona, follows nobody
         assert await _followed(alpha, "abe") == []
+
+
+async def test_a_member_here_moves_to_an_account_elsewhere(alpha: LiveNode) -> None:
+    async with alpha.pool.acquire() as conn:
+        ann = await actor_store.find_local(conn, "ann")
+    assert ann is not None
+    with microblog_server("fans", "fan") as fan, microblog_server("newhome", "ann") as new_ann:
+        for server in (fan, new_ann):
+            server.known_keys[ann.actor.public_key_id] = ann.actor.public_key_pem
+        follow = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{fan.user}#follows/1",
+            "type": "Follow",
+            "actor": fan.user,
+            "object": ann.actor.uri,
+        }
+        assert (await post(alpha, encoded(follow), fan.sender)).status_code == 202
+        await settle(alpha)
+        new_address = f"ann@{new_ann.origin.split('://')[1]}"
+        async with signed_in(alpha, "ann", "long enough") as browser:
+            await browser.csrf("/settings/data")
+            # The new account does not list ann's yet: nothing moves
+            refused = await browser.submit(
+                "/settings/data/move", account=new_address, password="long enough"
+            )
+            assert refused.status_code == 400 and "alsoKnownAs" in refused.text
+            assert not [a for a in fan.received if a["type"] == "Move"]
+            # ann lists her new account as her alias, and the new account lists hers
+            listed = await browser.submit("/settings/data/aliases", account=new_address)
+            assert listed.status_code == 200 and new_ann.user in listed.text
+            new_ann.actor_extra = {"alsoKnownAs": [ann.actor.uri]}
+            moved = await browser.submit(
+                "/settings/data/move", account=new_address, password="long enough"
+            )
+            assert moved.status_code == 200, moved.text
+            assert f"You moved to {new_ann.user}" in moved.text
+        await settle(alpha)
+        # Her follower's server got the Move, signed by her (the microblog server verified it)
+        moves = [a for a in fan.received if a["type"] == "Move"]
+        assert len(moves) == 1
+        assert moves[0]["object"] == ann.actor.uri and moves[0]["target"] == new_ann.user
+        assert moves[0]["actor"] == ann.actor.uri
+        # Her actor now says where she went, and her other accounts
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{alpha.port}") as http:
+            actor = await http.get(
+                "/u/ann",
+                headers={"Host": alpha.config.domain, "Accept": "application/activity+json"},
+            )
+        document = actor.json()
+        assert document["movedTo"] == new_ann.user
+        assert document["alsoKnownAs"] == [new_ann.user]
