@@ -31,7 +31,7 @@ async def remove_alias(conn: asyncpg.Connection, actor_id: int, alias_uri: str) 
     status = await conn.execute(
         "DELETE FROM account_aliases WHERE actor_id = $1 AND alias_uri = $2", actor_id, alias_uri
     )
-    return status.split()[-1] != "0"
+    return bool(status.split()[-1] != "0")
 
 
 async def moved_to(conn: asyncpg.Connection, actor_id: int) -> str | None:
