@@ -134,7 +134,14 @@ async def test_a_member_here_moves_to_an_account_elsewhere(alpha: LiveNode) -> N
             )
             assert moved.status_code == 200, moved.text
             assert f"You moved to {new_ann.user}" in moved.text
+            # A profile saved afterwards still says where she went
+            await browser.csrf("/settings")
+            saved = await browser.submit("/settings/profile", display_name="Ann, moved")
+            assert saved.status_code == 200
         await settle(alpha)
+        updates = [a["object"] for a in fan.received if a["type"] == "Update"]
+        assert updates and all(u.get("movedTo") == new_ann.user for u in updates[1:])
+        assert updates[-1]["name"] == "Ann, moved" and updates[-1]["movedTo"] == new_ann.user
         # Her follower's server got the Move, signed by her (the microblog server verified it)
         moves = [a for a in fan.received if a["type"] == "Move"]
         assert len(moves) == 1

@@ -33,7 +33,7 @@ from federation.vocab import ids_of
 async def wire_fields(pool: Any, actor_id: int) -> dict[str, Any]:
     """What the actor document of a person here says of their other accounts."""
     async with pool.acquire() as conn:
-        return await _fields(conn, actor_id)
+        return await fields_of(conn, actor_id)
 
 
 async def aliases(pool: Any, user: User) -> tuple[list[str], str | None]:
@@ -138,7 +138,7 @@ async def _send_update(conn: Any, config: Config, user: User) -> None:
     assert local is not None
     document = actor_document(local, Urls(config))
     document.pop("@context")
-    document.update(await _fields(conn, user.actor.id))
+    document.update(await fields_of(conn, user.actor.id))
     await outbox.publish(
         conn,
         config,
@@ -148,7 +148,8 @@ async def _send_update(conn: Any, config: Config, user: User) -> None:
     )
 
 
-async def _fields(conn: Any, actor_id: int) -> dict[str, Any]:
+async def fields_of(conn: Any, actor_id: int) -> dict[str, Any]:
+    """alsoKnownAs and movedTo of a person here, for their actor document (none when unset)."""
     aliases = await moving_store.aliases_of(conn, actor_id)
     moved = await moving_store.moved_to(conn, actor_id)
     return {
