@@ -87,6 +87,11 @@ async def test_a_member_downloads_their_data_then_deletes_their_account(
         await page.get_by_label("Password").fill("ann pass 123")
         await page.get_by_role("button", name="Sign in").click()
         assert "this account is deleted" in (await page.get_by_role("alert").text_content() or "")
+        # Her thread stays readable, written by "a former member"
+        await page.goto(f"{alpha.base}/t/{thread.id}")
+        byline = page.locator(".byline").first
+        assert (await byline.text_content() or "").startswith("a former member")
+        assert "retention" in await page.content()
     async with alpha.pool.acquire() as conn:
         kept = await post_store.find(conn, thread.id)
     assert kept is not None and kept.deleted_at is None
