@@ -57,6 +57,14 @@ async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> Inbo
     inner_type = first_type(inner) if isinstance(inner, dict) else None
     if (
         isinstance(inner, dict)
+        and inner_type == "Delete"
+        and id_of(inner.get("object")) == id_of(inner.get("actor"))
+    ):
+        # An account's Delete of itself, relayed by a community it posted in.
+        gone = await departures.relayed_account_deletion(ctx.pool, ctx.config, ctx.network, inner)
+        return done_or_ignored(gone, "the deleted account had no posts and no follows here")
+    if (
+        isinstance(inner, dict)
         and inner_type in MODERATION_TYPES
         and (inner_type != "Delete" or await _removed_by_someone_else(ctx, inner))
     ):
@@ -136,7 +144,7 @@ async def _update_actor(
 
 async def handle_delete(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     if id_of(activity.get("object")) == id_of(activity.get("actor")):
-        gone = await departures.remote_account_deleted(ctx.pool, str(id_of(activity.get("actor"))))
+        gone = await departures.remote_account_deleted(ctx.pool, ctx.config, activity)
         return done_or_ignored(gone, "the deleted account had no posts and no follows here")
     try:
         done = await post_changes.receive_delete(ctx.pool, ctx.config, activity)

@@ -16,10 +16,11 @@ import httpx
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, follows, oauth, posts
+from fedcop.services import accounts, follows, oauth, posts, relay
 from fedcop.services.account_data import deletion
 from fedcop.services.errors import InvalidInput, NameTaken
 from fedcop.store import actors as actor_store
+from fedcop.store.account_data import deletion as deletion_store
 from tests.live_node import LiveNode
 from tests.microblog_server import MicroblogServer, microblog_server
 from tests.scene import settle, stored, three_nodes
@@ -181,3 +182,51 @@ async def _sign_in_status(node: LiveNode, name: str) -> int:
             "/login", data={"csrf": token.group(1), "name": name, "password": PASSWORD}
         )
     return response.status_code
+
+
+async def test_a_server_that_had_the_posts_only_through_a_community_hears_of_the_deletion(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with three_nodes(pg_cluster) as (alpha, beta, gamma):
+        bea = await _bea(beta)
+        thread = await _write(
+            beta, "bea", f"{alpha.base}/c/stewards", "Shelf marks", "Use **call numbers**."
+        )
+        await settle(alpha, beta, gamma)
+        # gamma has bea's post only through alpha's community: beta never wrote to gamma
+        assert (await stored(gamma, thread.uri)) is not None
+        async with beta.pool.acquire() as conn:
+            assert "gamma" not in " ".join(await deletion_store.inboxes_knowing(conn, bea.id))
+        await deletion.delete(beta.pool, beta.config, bea.id, keep_posts=False)
+        await settle(alpha, beta, gamma)
+        # alpha heard from beta and relayed the Delete; gamma believed it once beta said 410
+        for node in (alpha, gamma):
+            kept = await stored(node, thread.uri)
+            assert kept is not None and kept.deleted_at is not None, node.config.domain
+        async with gamma.pool.acquire() as conn:
+            state = await conn.fetchval(
+                """
+                SELECT state FROM inbound_activities
+                WHERE activity_type = 'Announce' AND document->'object'->>'type' = 'Delete'
+                """
+            )
+        assert state == "done"
+
+
+async def test_a_relayed_deletion_of_an_account_that_still_exists_is_not_believed(
+    pg_cluster: EmbeddedPostgres,
+) -> None:
+    async with three_nodes(pg_cluster) as (alpha, beta, gamma):
+        bea = await _bea(beta)
+        thread = await _write(beta, "bea", f"{alpha.base}/c/stewards", "Still here", "Yes.")
+        await settle(alpha, beta, gamma)
+        # alpha's community relays a Delete of bea that bea never sent
+        async with alpha.pool.acquire() as conn:
+            community = await actor_store.find_by_uri(conn, f"{alpha.base}/c/stewards")
+            assert community is not None
+            forged = {"id": f"{bea.uri}#delete", "type": "Delete", "actor": bea.uri,
+                      "object": bea.uri}  # fmt: skip
+            await relay.relay(conn, alpha.config, community, forged)
+        await settle(alpha, beta, gamma)
+        kept = await stored(gamma, thread.uri)
+        assert kept is not None and kept.deleted_at is None

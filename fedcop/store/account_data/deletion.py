@@ -125,3 +125,16 @@ async def remote_posts_of(conn: asyncpg.Connection, author_uri: str) -> list[int
         author_uri,
     )
     return [row["id"] for row in rows]
+
+
+async def local_communities_posted_in(conn: asyncpg.Connection, author_id: int) -> list[int]:
+    """The communities of this node in which the author has posts (live or not)."""
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT p.community_id FROM posts p JOIN actors c ON c.id = p.community_id
+        WHERE p.author_id = $1 AND c.domain IS NULL
+        ORDER BY 1
+        """,
+        author_id,
+    )
+    return [row["community_id"] for row in rows]
