@@ -38,6 +38,7 @@ from fedcop.routes.unavailable import DatabaseUnavailable
 from fedcop.services.accounts import ensure_instance_actor
 from fedcop.services.operations import RunningWorker
 from fedcop.store import node as node_store
+from fedcop.web import account_data as web_account_data
 from fedcop.web import accounts as web_accounts
 from fedcop.web import actions as web_actions
 from fedcop.web import admin as web_admin
@@ -163,6 +164,7 @@ def create_app(
             *knowledge_routes.routes,
             *web_knowledge_remote.routes,
             *web_accounts.routes,
+            *web_account_data.routes,
             *web_mail_choices.routes,
             *web_actions.routes,
             *web_admin.routes,

@@ -39,6 +39,7 @@ HANDLERS: dict[str, Handler] = {
     "Block": posts.handle_moderation,
     "Undo:Block": posts.handle_moderation,
     "Flag": posts.handle_flag,
+    "Move": posts.handle_move,
 }
 
 

@@ -10,7 +10,6 @@ from fedcop.handlers.context import HandlerContext, done_or_ignored
 from fedcop.queues import InboundState
 from fedcop.services import (
     boosts,
-    follows,
     lifecycle,
     moderation,
     post_changes,
@@ -23,6 +22,7 @@ from fedcop.services import (
     votes,
 )
 from fedcop.services import node as node_service
+from fedcop.services.account_data import departures, moves
 from fedcop.services.errors import Ignored, Refused
 from fedcop.services.polls import voting as poll_voting
 from federation.vocab import first_type, id_of
@@ -55,6 +55,14 @@ async def handle_announce(ctx: HandlerContext, activity: dict[str, Any]) -> Inbo
     ):
         raise Ignored(f"nobody here is a member of {group.uri}, which announced it")
     inner_type = first_type(inner) if isinstance(inner, dict) else None
+    if (
+        isinstance(inner, dict)
+        and inner_type == "Delete"
+        and id_of(inner.get("object")) == id_of(inner.get("actor"))
+    ):
+        # An account's Delete of itself, relayed by a community it posted in.
+        gone = await departures.relayed_account_deletion(ctx.pool, ctx.config, ctx.network, inner)
+        return done_or_ignored(gone, "the deleted account had no posts and no follows here")
     if (
         isinstance(inner, dict)
         and inner_type in MODERATION_TYPES
@@ -136,8 +144,8 @@ async def _update_actor(
 
 async def handle_delete(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
     if id_of(activity.get("object")) == id_of(activity.get("actor")):
-        gone = await follows.forget_actor(ctx.pool, str(id_of(activity.get("actor"))))
-        return done_or_ignored(gone, "the deleted account had no follows here")
+        gone = await departures.remote_account_deleted(ctx.pool, ctx.config, activity)
+        return done_or_ignored(gone, "the deleted account had no posts and no follows here")
     try:
         done = await post_changes.receive_delete(ctx.pool, ctx.config, activity)
     except post_changes.ChangeRefused as refusal:
@@ -145,6 +153,12 @@ async def handle_delete(ctx: HandlerContext, activity: dict[str, Any]) -> Inboun
         done = await moderation.receive(ctx.pool, ctx.config, ctx.network, activity, via=None)
         return done_or_ignored(done, f"{refusal}; nor is it a facilitator's removal here")
     return done_or_ignored(done, "the deleted post is not kept here, or is deleted already")
+
+
+async def handle_move(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:
+    """An account elsewhere moved: members here who followed it follow the new one."""
+    moved = await moves.receive_move(ctx.pool, ctx.config, ctx.network, activity)
+    return done_or_ignored(moved, "nobody here followed the account that moved")
 
 
 async def handle_moderation(ctx: HandlerContext, activity: dict[str, Any]) -> InboundState:

@@ -26,9 +26,12 @@ from fedcop.routes.authorized_fetch import refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
 from fedcop.services import node as node_service
 from fedcop.services import profile_pins, tags
+from fedcop.services.account_data import deletion as account_deletion
+from fedcop.services.account_data import moving
 from fedcop.store.actors import LocalActor
 from fedcop.urls import Urls
 from fedcop.web import pages
+from fedcop.web.render import render
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -55,6 +58,14 @@ async def _local_or_404(request: Request, actor_type: str) -> LocalActor | Respo
     return await pages.not_found(request, message)
 
 
+async def _gone(request: Request) -> Response:
+    """A deleted account: gone for good (410), as Mastodon answers; its name stays taken."""
+    message = "this account is deleted"
+    if wants_activity_json(request):
+        return json_error(message, 410)
+    return await render(request, "error.html", 410, title="Gone", message=message.capitalize())
+
+
 def _actor_route(actor_type: str) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         if "@" in request.path_params["name"]:
@@ -67,11 +78,18 @@ def _actor_route(actor_type: str) -> Endpoint:
         local = await _local_or_404(request, actor_type)
         if isinstance(local, Response):
             return local
+        if actor_type == "Person" and await account_deletion.is_deleted(
+            request.app.state.pool, local.actor.id
+        ):
+            return await _gone(request)
         if wants_activity_json(request):
             refused = await refusal(request)
             if refused is not None:
                 return refused
-            return activity_json(actor_document(local, Urls(request.app.state.config)))
+            document = actor_document(local, Urls(request.app.state.config))
+            if actor_type == "Person":
+                document.update(await moving.wire_fields(request.app.state.pool, local.actor.id))
+            return activity_json(document)
         return await pages.actor_page(request, local)
 
     return endpoint

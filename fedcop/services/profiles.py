@@ -7,6 +7,7 @@ from typing import Any
 from fedcop.config import Config
 from fedcop.documents.actors import actor_document
 from fedcop.services import outbox
+from fedcop.services.account_data import moving
 from fedcop.services.errors import InvalidInput
 from fedcop.services.people.limits import LIMITS, MAX_TAG_LENGTH, MAX_TAGS
 from fedcop.store import actors as actor_store
@@ -74,6 +75,7 @@ async def update(
         assert local is not None
         document = actor_document(local, Urls(config))
         document.pop("@context")
+        document.update(await moving.fields_of(conn, user.actor.id))  # aliases, movedTo
         inboxes = await follow_store.follower_inboxes(conn, user.actor.id)
         inboxes += await follow_store.followed_inboxes(conn, user.actor.id)
         await outbox.publish(

@@ -63,6 +63,8 @@ async def sign_in(pool: Any, name: str, password: str, address: str) -> User:
         raise SignInRefused("your registration is waiting for an administrator's approval")
     if user.state == "suspended":
         raise SignInRefused("this account is suspended: ask the node's administrators")
+    if user.state == "deleted":
+        raise SignInRefused("this account is deleted")
     async with pool.acquire() as conn:
         await user_store.touch(conn, user.actor.id)
     return user

@@ -44,6 +44,7 @@ from fedcop.queues import (
     InboundState,
 )
 from fedcop.services import backfill, remote_actors, remote_facilitators
+from fedcop.services.account_data import follow_imports
 from fedcop.services.errors import Ignored, Refused
 from fedcop.services.knowledge import page_backfill
 from fedcop.services.polls import upkeep as poll_upkeep
@@ -158,7 +159,9 @@ class InboxWorker:
         # Once every claimed row is finished: a slow community never holds the batch up.
         handled += await self.run_maintenance()
         # Polls' counts due out, and polls that ended (services.polls.upkeep).
-        return handled + await poll_upkeep.run(self.ctx.pool, self.ctx.config)
+        handled += await poll_upkeep.run(self.ctx.pool, self.ctx.config)
+        # Addresses of imported follows CSVs: resolved and followed here, never in a request.
+        return handled + await follow_imports.run(self.ctx.pool, self.ctx.config, self.ctx.network)
 
     async def handle_batch(self) -> int:
         """Claim and process one batch of due activities; schedule a refresh of their actors
