@@ -29,6 +29,7 @@ from fedcop.services.post_source import editable_text
 from fedcop.services.reading import PostView
 from fedcop.store.users import User
 from fedcop.web import composer, search_results
+from fedcop.web.notices import done
 from fedcop.web.render import go, not_found, refused, render
 from fedcop.web.session import FormRefused, checked_form, viewer
 from federation.fetch_errors import FetchError
@@ -70,7 +71,11 @@ async def join(request: Request, user: User, form: FormData) -> Response:
         request.app.state.pool, request.app.state.config, request.app.state.network,
         user.actor.username, uri,
     )  # fmt: skip
-    return go(f"/c/{request.path_params['handle']}")
+    return done(
+        request,
+        f"/c/{request.path_params['handle']}",
+        "You joined the community (or asked to, where its facilitators approve each member).",
+    )
 
 
 async def leave(request: Request, user: User, form: FormData) -> Response:
@@ -105,7 +110,7 @@ async def like(request: Request, user: User, form: FormData, found: PostView) ->
         request.app.state.pool, request.app.state.config,
         voter=user.actor.username, post_uri=found.post.uri,
     )  # fmt: skip
-    return go(f"/t/{found.post.id}")
+    return done(request, f"/t/{found.post.id}", "You liked this post.")
 
 
 async def unlike(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -113,7 +118,7 @@ async def unlike(request: Request, user: User, form: FormData, found: PostView) 
         request.app.state.pool, request.app.state.config,
         voter=user.actor.username, post_uri=found.post.uri,
     )  # fmt: skip
-    return go(f"/t/{found.post.id}")
+    return done(request, f"/t/{found.post.id}", "You no longer like this post.")
 
 
 async def question(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -125,7 +130,12 @@ async def question(request: Request, user: User, form: FormData, found: PostView
         )  # fmt: skip
     except questions.NotAllowed as error:
         return await refused(request, str(error), 403)
-    return go(f"/t/{found.post.id}")
+    marked = (
+        "This thread is now a question."
+        if form.get("question") == "on"
+        else "This thread is no longer a question."
+    )
+    return done(request, f"/t/{found.post.id}", marked)
 
 
 async def accept(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -140,7 +150,8 @@ async def accept(request: Request, user: User, form: FormData, found: PostView) 
         )  # fmt: skip
     except questions.NotAllowed as error:
         return await refused(request, str(error), 403)
-    return go(f"/t/{found.post.id}")
+    accepted = "The answer is accepted." if answer else "The accepted answer is withdrawn."
+    return done(request, f"/t/{found.post.id}", accepted)
 
 
 async def edit_page(request: Request) -> Response:
@@ -158,7 +169,7 @@ async def edit(request: Request, user: User, form: FormData, found: PostView) ->
         post_uri=found.post.uri, content=str(form.get("content", "")), title=title,
         files=composer.kept_files(form),
     )  # fmt: skip
-    return go(f"/t/{found.post.id}")
+    return done(request, f"/t/{found.post.id}", "Your changes are saved.")
 
 
 async def delete(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -213,7 +224,7 @@ async def new_community(request: Request, user: User, form: FormData) -> Respons
             request, "new_community.html", 400, error=str(error), name=name,
             title=str(form.get("title", "")), purpose=str(form.get("purpose", "")),
         )  # fmt: skip
-    return go(f"/c/{name}")
+    return done(request, f"/c/{name}", "Your community is created: you are its first facilitator.")
 
 
 async def search(request: Request) -> Response:

@@ -13,6 +13,7 @@ from fedcop.services.mail import addresses as mail_addresses
 from fedcop.services.mail import outbox as mail_outbox
 from fedcop.store.users import User
 from fedcop.web.actions import signed_in_action
+from fedcop.web.notices import done
 from fedcop.web.render import go, not_found, render
 from fedcop.web.session import viewer
 
@@ -47,26 +48,32 @@ async def save_settings(request: Request, user: User, form: FormData) -> Respons
         description=str(form.get("description", "")),
         registrations=str(form.get("registrations", "")),
     )  # fmt: skip
-    return go("/admin")
+    return done(request, "/admin", "The node's settings are saved.")
 
 
 async def account_state(request: Request, user: User, form: FormData) -> Response:
     await admin.set_account_state(
         request.app.state.pool, user, request.path_params["name"], str(form.get("state", ""))
     )
-    return go("/admin")
+    return done(
+        request,
+        "/admin",
+        f"The account {request.path_params['name']} is now {form.get('state', '')}.",
+    )
 
 
 async def block(request: Request, user: User, form: FormData) -> Response:
     blocked = form.get("blocked", "on") == "on"
     await admin.block_domain(request.app.state.pool, user, str(form.get("host", "")), blocked)
     request.app.state.acceptance.forget_blocks()
-    return go("/admin")
+    host = str(form.get("host", "")).strip()
+    changed = f"{host} is blocked." if blocked else f"{host} is no longer blocked."
+    return done(request, "/admin", changed)
 
 
 async def close_report(request: Request, user: User, form: FormData) -> Response:
     await reports.close_node_report(request.app.state.pool, user, request.path_params["report"])
-    return go("/admin")
+    return done(request, "/admin", "The report is closed.")
 
 
 routes = [

@@ -15,6 +15,7 @@ from fedcop.services.knowledge import access as kb_access
 from fedcop.services.messages import welcome
 from fedcop.store.users import User
 from fedcop.web.actions import signed_in_action
+from fedcop.web.notices import done
 from fedcop.web.render import go, not_found, refused, render
 from fedcop.web.session import viewer
 from federation.html import to_text
@@ -64,7 +65,7 @@ async def save_settings(request: Request, user: User, form: FormData) -> Respons
         charter=str(form.get("charter", "")), approval=form.get("approval") == "on",
         restricted=form.get("restricted") == "on",
     )  # fmt: skip
-    return go(f"/c/{name}/manage")
+    return done(request, f"/c/{name}/manage", "The community's settings are saved.")
 
 
 async def set_stage(request: Request, user: User, form: FormData) -> Response:
@@ -75,7 +76,7 @@ async def set_stage(request: Request, user: User, form: FormData) -> Response:
     await lifecycle.set_stage(
         request.app.state.pool, request.app.state.config, name, user, str(form.get("stage", ""))
     )
-    return go(f"/c/{name}/manage")
+    return done(request, f"/c/{name}/manage", "The community's stage is changed.")
 
 
 async def decide_request(request: Request, user: User, form: FormData) -> Response:
@@ -86,7 +87,12 @@ async def decide_request(request: Request, user: User, form: FormData) -> Respon
         request.app.state.pool, request.app.state.config, name, str(form.get("follower", "")),
         approve=form.get("decision") == "approve",
     )  # fmt: skip
-    return go(f"/c/{name}/manage")
+    decided = (
+        "The request is approved: they are a member now."
+        if form.get("decision") == "approve"
+        else "The request is declined."
+    )
+    return done(request, f"/c/{name}/manage", decided)
 
 
 async def close_report(request: Request, user: User, form: FormData) -> Response:
@@ -94,7 +100,7 @@ async def close_report(request: Request, user: User, form: FormData) -> Response
     await facilitation.close_report(
         request.app.state.pool, name, user, request.path_params["report"]
     )
-    return go(f"/c/{name}/manage")
+    return done(request, f"/c/{name}/manage", "The report is closed.")
 
 
 async def _person(request: Request, who: str) -> str | None:
@@ -126,7 +132,8 @@ async def change_bans(request: Request, user: User, form: FormData) -> Response:
         moderator=user.actor.username, community_uri=community_uri,
         action=moderation.Action(kind, target, str(form.get("reason", "")).strip()),
     )  # fmt: skip
-    return go(f"/c/{name}/manage")
+    changed = f"{who} is banned from the community." if kind == "ban" else f"{who}'s ban is lifted."
+    return done(request, f"/c/{name}/manage", changed)
 
 
 async def change_facilitators(request: Request, user: User, form: FormData) -> Response:
@@ -142,7 +149,12 @@ async def change_facilitators(request: Request, user: User, form: FormData) -> R
         community_uri=f"{request.app.state.config.base_url}/c/{name}",
         action=moderation.Action(kind, target),
     )  # fmt: skip
-    return go(f"/c/{name}/manage")
+    changed = (
+        f"{who} is now a facilitator."
+        if kind == "add_facilitator"
+        else f"{who} is no longer a facilitator."
+    )
+    return done(request, f"/c/{name}/manage", changed)
 
 
 routes = [

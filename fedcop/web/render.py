@@ -14,6 +14,7 @@ from fedcop.config import Config
 from fedcop.media.licences import LICENCES
 from fedcop.services import node as node_service
 from fedcop.services.signin_throttle import TooManyAttempts
+from fedcop.web import notices
 from fedcop.web.attachment_views import attachment_views
 from fedcop.web.session import viewer
 
@@ -40,6 +41,7 @@ async def render(
 ) -> Response:
     config: Config = request.app.state.config
     settings = await node_service.settings(request.app.state.pool)
+    context.setdefault("notice", notices.pending(request))
     html = _env.get_template(template).render(
         node_name=config.node_name,
         organisation=settings.organisation,
@@ -48,7 +50,9 @@ async def render(
         upload_slots=config.media.max_attachments,
         **context,
     )
-    return HTMLResponse(html, status_code=status_code, headers={"Vary": "Accept, Cookie"})
+    response = HTMLResponse(html, status_code=status_code, headers={"Vary": "Accept, Cookie"})
+    notices.forget(request, response)
+    return response
 
 
 async def not_found(request: Request, message: str) -> Response:
