@@ -14,7 +14,9 @@ from fedcop.services.errors import ServiceError
 from fedcop.services.knowledge import access as kb_access
 from fedcop.services.messages import welcome
 from fedcop.store.users import User
+from fedcop.web import confirmations
 from fedcop.web.actions import signed_in_action
+from fedcop.web.confirmations import confirmed
 from fedcop.web.notices import done
 from fedcop.web.render import go, not_found, refused, render
 from fedcop.web.session import viewer
@@ -127,6 +129,16 @@ async def change_bans(request: Request, user: User, form: FormData) -> Response:
     if target is None:
         return await refused(request, f"nobody called {who!r} was found")
     kind = "unban" if form.get("change") == "unban" else "ban"
+    if kind == "ban" and not confirmed(form):
+        question = confirmations.Question(
+            heading=f"Ban {who} from this community?",
+            consequence=f"{who} will no longer be able to post, reply or vote in it, from here "
+            "or from their own server, until a facilitator lifts the ban. The moderation log "
+            "keeps your reason.",
+            button=f"Ban {who}",
+            back=f"/c/{name}/manage",
+        )
+        return await confirmations.ask(request, form, question)
     await moderation.act(
         pool, request.app.state.config, request.app.state.network,
         moderator=user.actor.username, community_uri=community_uri,
