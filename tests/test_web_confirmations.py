@@ -104,8 +104,12 @@ async def test_delete_remove_and_ban_change_nothing_until_confirmed(
             landed = await fa.page(removed.headers["location"])
             assert notice(landed) == "It is removed."
             assert notice(await fa.page(f"/t/{thread.id}")) is None
-            # and the moderation log keeps her reason
-            assert "off topic" in await fa.page("/c/stewards/modlog")
+            # and the moderation log keeps her reason, naming people and threads, not addresses
+            log = html.unescape(await fa.page("/c/stewards/modlog"))
+            assert "off topic" in log
+            assert f'<a href="/t/{thread.id}#post-{here}">a reply by bea in “Retention”</a>' in log
+            assert '<a href="/u/fa">' in log
+            assert f">{reply.uri}<" not in log and f">{alpha.base}/u/fa<" not in log
 
 
 async def test_a_notice_follows_pinning_and_a_forged_one_is_not_shown(

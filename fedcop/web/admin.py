@@ -7,10 +7,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fedcop.services import admin, media_lifecycle, reports
+from fedcop.services import admin, media_lifecycle, names, reports
 from fedcop.services import node as node_service
 from fedcop.services.mail import addresses as mail_addresses
 from fedcop.services.mail import outbox as mail_outbox
+from fedcop.services.names import report_uris
 from fedcop.store.users import User
 from fedcop.web.actions import signed_in_action
 from fedcop.web.notices import done
@@ -25,6 +26,7 @@ async def admin_page(request: Request) -> Response:
     if not current.user.is_admin:
         return await not_found(request, "There is no such page.")
     pool = request.app.state.pool
+    node_reports = await reports.node_reports(pool, current.user)
     return await render(
         request,
         "admin.html",
@@ -33,7 +35,8 @@ async def admin_page(request: Request) -> Response:
         pending=await admin.pending_accounts(pool),
         accounts=await admin.accounts(pool),
         status=await admin.federation_status(pool),
-        reports=await reports.node_reports(pool, current.user),
+        reports=node_reports,
+        names=await names.lookup(pool, report_uris(node_reports)),
         mail_on=request.app.state.config.mail_enabled,
         mail_required=await mail_addresses.is_required(pool),
         mail_queue=(await mail_outbox.queue_report(pool, limit=0)).summary,

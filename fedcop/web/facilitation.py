@@ -9,10 +9,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fedcop.documents.lifecycle import STAGES
-from fedcop.services import facilitation, follows, lifecycle, moderation, remote_actors
+from fedcop.services import facilitation, follows, lifecycle, moderation, names, remote_actors
 from fedcop.services.errors import ServiceError
 from fedcop.services.knowledge import access as kb_access
 from fedcop.services.messages import welcome
+from fedcop.services.names import report_uris
 from fedcop.store.users import User
 from fedcop.web import confirmations
 from fedcop.web.actions import signed_in_action
@@ -44,6 +45,7 @@ async def manage_page(request: Request) -> Response:
         stages=STAGES,
         kb_editors=await kb_access.editors_setting(request.app.state.pool, name),
         welcome_message=await welcome.current(request.app.state.pool, desk.community.actor.id),
+        names=await names.lookup(request.app.state.pool, report_uris(desk.reports)),
     )
 
 
@@ -55,8 +57,9 @@ async def remote_manage_page(request: Request, user: User, handle: str) -> Respo
     except ServiceError as error:
         return await not_found(request, str(error))
     return await render(
-        request, "manage_remote.html", desk=desk, community=desk.community, stages=STAGES
-    )
+        request, "manage_remote.html", desk=desk, community=desk.community, stages=STAGES,
+        names=await names.lookup(request.app.state.pool, report_uris(desk.reports)),
+    )  # fmt: skip
 
 
 async def save_settings(request: Request, user: User, form: FormData) -> Response:
