@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -14,7 +14,7 @@ from fedcop.config import Config
 from fedcop.media.licences import LICENCES
 from fedcop.services import node as node_service
 from fedcop.services.signin_throttle import TooManyAttempts
-from fedcop.web import notices
+from fedcop.web import notices, post_links
 from fedcop.web.attachment_views import attachment_views
 from fedcop.web.session import viewer
 
@@ -34,6 +34,10 @@ _env.globals["licences"] = LICENCES  # the file composers' choices (fedcop/media
 _env.filters["link"] = shown.link
 _env.globals["safe_url"] = shown.safe_url
 _env.globals["attachment_views"] = attachment_views
+# A post's HTML with its hashtags and mentions linked to pages here (web.post_links).
+_env.filters["post_html"] = pass_context(
+    lambda context, content: post_links.post_html(content, context["domain"])
+)
 
 
 async def render(
