@@ -24,8 +24,8 @@ from fedcop.documents.actors import (
 from fedcop.routes import collections
 from fedcop.routes.authorized_fetch import refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
+from fedcop.services import avatars, profile_pins, tags
 from fedcop.services import node as node_service
-from fedcop.services import profile_pins, tags
 from fedcop.store.actors import LocalActor
 from fedcop.urls import Urls
 from fedcop.web import pages
@@ -71,7 +71,10 @@ def _actor_route(actor_type: str) -> Endpoint:
             refused = await refusal(request)
             if refused is not None:
                 return refused
-            return activity_json(actor_document(local, Urls(request.app.state.config)))
+            config = request.app.state.config
+            async with request.app.state.pool.acquire() as conn:
+                icon = await avatars.icon(conn, config, local.actor.id)
+            return activity_json(actor_document(local, Urls(config), icon))
         return await pages.actor_page(request, local)
 
     return endpoint
