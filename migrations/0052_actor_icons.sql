@@ -13,3 +13,16 @@ CREATE TABLE actor_icons (
     chosen_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX actor_icons_media ON actor_icons (media_id);
+
+-- The picture an actor elsewhere states as its `icon`, shown here only through the media proxy
+-- (fedcop/services/media_proxy.py, GET /media/proxy/TOKEN), so a visitor's browser never asks
+-- the actor's server, and the proxy fetches only what an actor kept here names (it is no open
+-- proxy). Kept when the actor's document is (fetched or refreshed); gone with the icon.
+CREATE TABLE remote_actor_icons (
+    -- the actor elsewhere
+    actor_id  bigint PRIMARY KEY REFERENCES actors (id) ON DELETE CASCADE,
+    -- its icon's address, as its document states it (http(s), at most 2048 characters)
+    url       text NOT NULL,
+    -- the proxy token it is shown through; a new address gets a new token (and so a new fetch)
+    proxy     text NOT NULL UNIQUE
+);

@@ -27,7 +27,7 @@ from fedcop.services import member_uploads, outbox
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.services.media import UploadRefused
 from fedcop.services.media.names import media_path, media_url, thumbnail_path
-from fedcop.store import actor_icons
+from fedcop.store import actor_icons, remote_icons
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store.media import rows as media_rows
@@ -68,6 +68,9 @@ def generated_svg(name: str) -> str:
 
 async def picture(pool: Any, actor_id: int) -> Picture:
     async with pool.acquire() as conn:
+        proxied = await remote_icons.token_of(conn, actor_id)
+        if proxied is not None:  # an actor elsewhere: its icon, through the media proxy
+            return Picture(path=f"/media/proxy/{proxied}", svg=None)
         uploaded = await actor_icons.of(conn, actor_id)
         if uploaded is not None and uploaded.is_ready:
             return Picture(path=thumbnail_path(uploaded) or media_path(uploaded), svg=None)
