@@ -27,4 +27,3 @@ async def token_of(conn: asyncpg.Connection, actor_id: int) -> str | None:
         "SELECT proxy FROM remote_actor_icons WHERE actor_id = $1", actor_id
     )
     return token
-
