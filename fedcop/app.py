@@ -42,6 +42,7 @@ from fedcop.web import account_data as web_account_data
 from fedcop.web import accounts as web_accounts
 from fedcop.web import actions as web_actions
 from fedcop.web import admin as web_admin
+from fedcop.web import avatars as web_avatars
 from fedcop.web import directory as web_directory
 from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
@@ -186,6 +187,7 @@ def create_app(
             *web_mail_unsubscribe.routes,
             *web_mail_accounts.routes,
             *web_media_proxy.routes,
+            *web_avatars.routes,
             *api_routes,
             *media_routes.routes,
             *wellknown.routes,

@@ -322,6 +322,22 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         await audit(page, "admin", "/register")  # closed: how to get an account
         await node_setup.skip(node.pool, ada)
         await audit(page, "admin", "/setup")  # set up
+        # a confirmation page (web.confirmations): what a removal will do, before it is done
+        await page.goto(f"{base}/t/{thread}")
+        await page.get_by_text("Facilitate", exact=True).click()
+        await page.get_by_role("button", name="Remove thread").click()
+        await page.get_by_role("button", name="Remove the thread").wait_for()
+        if found := await violations(page):
+            problems["remove confirmation (admin)"] = found
+        # a notice after an action (web.notices), as the next page shows it
+        await page.get_by_role("link", name="Cancel").click()
+        await page.get_by_text("Facilitate", exact=True).click()
+        await page.get_by_role("button", name="Lock").click()
+        await page.get_by_role("status").get_by_text("The thread is locked").wait_for()
+        if found := await violations(page):
+            problems["notice after locking (admin)"] = found
+        await page.get_by_text("Facilitate", exact=True).click()
+        await page.get_by_role("button", name="Unlock").click()
         # and lets the app in: the page with the code to copy
         await page.goto(base + scene.authorize_path)
         await page.get_by_role("button", name="Authorize").click()

@@ -129,7 +129,8 @@ async def test_a_closed_community_takes_no_edits_or_boosts_but_authors_may_delet
         # But authors may still take back their words: fa on the web, bea from beta
         async with signed_in(alpha, "fa", "long enough") as fa:
             await fa.csrf(f"/t/{thread.id}")
-            assert (await fa.submit(f"/t/{thread.id}/delete")).status_code == 303
+            deleted = await fa.submit(f"/t/{thread.id}/delete", confirmed="yes")
+            assert deleted.status_code == 303
         await post_changes.delete(beta.pool, beta.config, author="bea", post_uri=replies["bea"].uri)
         await settle(*nodes)
         for node in nodes:

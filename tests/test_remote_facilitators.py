@@ -89,7 +89,7 @@ async def test_a_remote_facilitator_pins_and_removes_from_their_own_nodes_pages(
         assert "Remove thread" in await browser.page(f"/t/{local_id}")
         await browser.csrf(f"/t/{local_id}")
         removed = await browser.submit(
-            f"/t/{local_id}/moderate", action="remove", reason="off topic"
+            f"/t/{local_id}/moderate", action="remove", reason="off topic", confirmed="yes"
         )
         assert removed.status_code == 303
         await settle(alpha, beta, gamma)
@@ -200,7 +200,10 @@ async def test_a_remote_facilitator_locks_unlocks_and_bans_from_their_own_node(
             assert not (await stored(node, thread.uri)).locked, node.base
         # When she bans gus, with a reason
         banned = await browser.submit(
-            f"/c/{handle}/manage/bans", who=f"gus@{gamma.config.domain}", reason="spam"
+            f"/c/{handle}/manage/bans",
+            who=f"gus@{gamma.config.domain}",
+            reason="spam",
+            confirmed="yes",
         )
         assert banned.status_code == 303, banned.text
         await settle(alpha, beta, gamma)

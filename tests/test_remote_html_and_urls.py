@@ -13,6 +13,7 @@ before the policy are shown through the same builders.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -78,7 +79,15 @@ async def _get(alpha: LiveNode, path: str, token: str | None = None, **params: A
     return response.json() if token is not None else response.text
 
 
+# The pictures this node puts beside names (web.avatars: its own path, decorative): not from
+# the hostile documents, so not what these tests look for.
+OUR_AVATAR = re.compile(
+    r'<img class="avatar" src="/avatars/\d+" alt="" width="\d+" height="\d+"( loading="lazy")?>'
+)
+
+
 def _assert_harmless(what: str, text: str) -> None:
+    text = OUR_AVATAR.sub("", text)
     for danger in DANGERS:
         assert danger not in text.lower(), f"{what} carries {danger!r}: {text[:2000]}"
 

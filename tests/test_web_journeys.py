@@ -164,9 +164,14 @@ async def test_a_facilitator_removes_a_post_and_bans_its_author(
         await page.goto(f"{alpha.base}/t/{thread.id}")
         # When the facilitator removes the spam reply, then bans its author
         await page.get_by_role("button", name="Remove reply").click()
+        # (asked first, with what will happen)
+        await page.get_by_text("removed for everyone, on every server").wait_for()
+        await page.get_by_role("button", name="Remove the reply").click()
         await page.get_by_text("Removed by a facilitator.").wait_for()
         assert "BUY CHEAP PILLS" not in await page.inner_text("main")
         await page.get_by_role("button", name="Ban sam").click()
+        await page.get_by_role("button", name="Ban sam").click()  # the confirmation's
+        await page.get_by_text("They are banned from the community.").wait_for()
         await page.screenshot(path=tmp_path / "facilitated.png", full_page=True)
     # Then sam can no longer post there
     with pytest.raises(Exception, match="banned"):

@@ -27,10 +27,14 @@ async def test_signing_in_sets_a_hardened_cookie(
         "/login", data={"csrf": token, "name": "bea", "password": "bea pass 123", "next": "/"}
     )
     assert response.status_code == 303
-    cookie = response.headers["set-cookie"]
-    assert cookie.startswith("fedcop_session=")
+    cookies = response.headers.get_list("set-cookie")
+    [cookie] = [value for value in cookies if value.startswith("fedcop_session=")]
     for flag in ("HttpOnly", "SameSite=Lax", "Secure", "Path=/"):  # the node is on https
         assert flag in cookie
+    # the notice that says so (web.notices) is as hardened
+    [notice] = [value for value in cookies if value.startswith("fedcop_notice=")]
+    for flag in ("HttpOnly", "SameSite=Lax", "Secure", "Path=/"):
+        assert flag in notice
     # and the session works: the account's name is on the page
     assert "@bea" in (await client.get("/")).text
 

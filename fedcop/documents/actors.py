@@ -26,7 +26,10 @@ def utc_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def actor_document(local: LocalActor, urls: Urls) -> dict[str, Any]:
+def actor_document(
+    local: LocalActor, urls: Urls, icon: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """`icon`: the uploaded avatar or community icon (services.avatars.icon), an Image."""
     actor = local.actor
     uri = actor.uri
     document: dict[str, Any] = {
@@ -51,6 +54,8 @@ def actor_document(local: LocalActor, urls: Urls) -> dict[str, Any]:
         "manuallyApprovesFollowers": local.manually_approves_followers,
         "discoverable": True,
     }
+    if icon is not None:
+        document["icon"] = icon
     if actor.actor_type == "Group":
         document["attributedTo"] = urls.collection(uri, "moderators")
         document["featured"] = urls.collection(uri, "featured")

@@ -24,8 +24,8 @@ from fedcop.documents.actors import (
 from fedcop.routes import collections
 from fedcop.routes.authorized_fetch import refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
+from fedcop.services import avatars, profile_pins, tags
 from fedcop.services import node as node_service
-from fedcop.services import profile_pins, tags
 from fedcop.services.account_data import deletion as account_deletion
 from fedcop.services.account_data import moving
 from fedcop.store.actors import LocalActor
@@ -86,7 +86,10 @@ def _actor_route(actor_type: str) -> Endpoint:
             refused = await refusal(request)
             if refused is not None:
                 return refused
-            document = actor_document(local, Urls(request.app.state.config))
+            config = request.app.state.config
+            async with request.app.state.pool.acquire() as conn:
+                icon = await avatars.icon(conn, config, local.actor.id)
+            document = actor_document(local, Urls(config), icon)
             if actor_type == "Person":
                 document.update(await moving.wire_fields(request.app.state.pool, local.actor.id))
             return activity_json(document)

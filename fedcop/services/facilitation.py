@@ -11,7 +11,7 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.documents.actors import actor_document
-from fedcop.services import markdown, outbox, reading
+from fedcop.services import avatars, markdown, outbox, reading
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.services.reading import PostView
 from fedcop.store import actors as actor_store
@@ -190,7 +190,10 @@ async def publish_profile(conn: Any, config: Config, name: str) -> None:
     """Send the community's actor document, as it now is, to its members' servers (Update)."""
     updated = await actor_store.find_local(conn, name)
     assert updated is not None
-    document = {k: v for k, v in actor_document(updated, Urls(config)).items() if k != "@context"}
+    icon = await avatars.icon(conn, config, updated.actor.id)
+    document = {
+        k: v for k, v in actor_document(updated, Urls(config), icon).items() if k != "@context"
+    }
     await outbox.publish(
         conn,
         config,

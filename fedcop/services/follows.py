@@ -13,7 +13,7 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.network import Network
-from fedcop.services import lifecycle, notifications, outbox, remote_actors
+from fedcop.services import leaving, lifecycle, notifications, outbox, remote_actors
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.services.mail import notification_mail
 from fedcop.services.messages import welcome
@@ -138,11 +138,13 @@ async def accepted(pool: Any, follower_uri: str, followed: Actor) -> bool:
 
 async def removed(pool: Any, follower_uri: str, followed_uri: str) -> bool:
     """The follow of `follower_uri` to `followed_uri` ended (Undo by the follower, or Reject)."""
-    async with pool.acquire() as conn:
+    async with pool.acquire() as conn, conn.transaction():
         follower = await actor_store.find_by_uri(conn, follower_uri)
         followed = await actor_store.find_by_uri(conn, followed_uri)
         if follower is None or followed is None:
             return False
+        if followed.actor_type == "Group":
+            await leaving.left_from_elsewhere(conn, followed, follower)
         return await follow_store.remove(conn, follower.id, followed.id)
 
 
@@ -223,13 +225,17 @@ async def join(
     await follow_remote(pool, config, network, username, community_uri)
 
 
-async def leave(pool: Any, config: Config, username: str, community_uri: str) -> None:
-    async with pool.acquire() as conn:
+async def leave(
+    pool: Any, config: Config, username: str, community_uri: str, successor_uri: str | None = None
+) -> None:
+    """A member here leaves a community; its last facilitator names a successor
+    (services.leaving)."""
+    async with pool.acquire() as conn, conn.transaction():
         community = await actor_store.find_by_uri(conn, community_uri)
         local = await actor_store.find_local(conn, username)
         if community is None or local is None:
             raise NotFound(f"there is no community {community_uri} here")
         if community.is_local:
-            await follow_store.remove(conn, local.actor.id, community.id)
+            await leaving.leave_here(conn, config, community, local.actor, successor_uri)
             return
     await unfollow_remote(pool, config, username, community_uri)

@@ -23,7 +23,7 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.documents.actors import actor_document
-from fedcop.services import outbox
+from fedcop.services import avatars, outbox
 from fedcop.services.errors import NotFound
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
@@ -60,7 +60,9 @@ async def rotate_key(pool: Any, config: Config, name: str | None) -> Rotation:
         )
         renewed = await actor_store.find_local(conn, local.actor.username)
         assert renewed is not None
-        document = actor_document(renewed, Urls(config))
+        document = actor_document(
+            renewed, Urls(config), await avatars.icon(conn, config, renewed.actor.id)
+        )
         document.pop("@context")
         inboxes = await follow_store.follower_inboxes(conn, renewed.actor.id)
         if renewed.actor.actor_type == "Person":

@@ -262,6 +262,24 @@ async def act(
         await _relay(conn, config, community, published, action, target_actor)
 
 
+async def act_here(
+    conn: asyncpg.Connection,
+    config: Config,
+    community: Actor,
+    moderator: Actor,
+    action: Action,
+    target_actor: Actor | None = None,
+) -> None:
+    """A local person's facilitation of a community here, inside the caller's transaction:
+    published, applied, logged and relayed as `act` does (services.leaving uses it)."""
+    activity = to_activity(action, community, None)
+    published = await outbox.publish(
+        conn, config, moderator, activity, [], members_of=outbox.readers(community)
+    )
+    if await apply(conn, community, moderator, action, target_actor, published["id"]):
+        await _relay(conn, config, community, published, action, target_actor)
+
+
 # -- arriving from other servers -----------------------------------------------------------
 
 

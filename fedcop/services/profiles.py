@@ -6,7 +6,7 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.documents.actors import actor_document
-from fedcop.services import outbox
+from fedcop.services import avatars, outbox
 from fedcop.services.account_data import moving
 from fedcop.services.errors import InvalidInput
 from fedcop.services.people.limits import LIMITS, MAX_TAG_LENGTH, MAX_TAGS
@@ -73,7 +73,9 @@ async def update(
         # communities they belong to hear of the change.
         local = await actor_store.find_local(conn, user.actor.username)
         assert local is not None
-        document = actor_document(local, Urls(config))
+        document = actor_document(
+            local, Urls(config), await avatars.icon(conn, config, local.actor.id)
+        )
         document.pop("@context")
         document.update(await moving.fields_of(conn, user.actor.id))  # aliases, movedTo
         inboxes = await follow_store.follower_inboxes(conn, user.actor.id)

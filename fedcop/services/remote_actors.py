@@ -35,6 +35,7 @@ from urllib.parse import urldefrag, urlsplit
 
 from fedcop.documents import lifecycle as lifecycle_terms
 from fedcop.network import Network
+from fedcop.services import remote_icons
 from fedcop.services.people import remote_profiles
 from fedcop.store import actors as store
 from fedcop.store import maintenance as maintenance_store
@@ -138,6 +139,7 @@ async def _keep(
     longer remembered as refused."""
     async with conn.transaction():
         actor = await store.upsert_remote(conn, fields)
+        await remote_icons.keep(conn, actor.id, document)  # shown through the media proxy
         if fields.actor_type not in ("Application", "Group"):
             # a person's (or bot's) organisation, sector, role, expertise and other fields
             await remote_profiles.keep_profile(conn, actor.id, document)

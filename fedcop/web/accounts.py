@@ -10,6 +10,7 @@ from fedcop.services import markdown, profiles, signin
 from fedcop.services import node as node_service
 from fedcop.services.errors import ServiceError
 from fedcop.services.mail import addresses as mail_addresses
+from fedcop.web.notices import done
 from fedcop.web.render import go, refused, render, with_retry_after
 from fedcop.web.session import FormRefused, checked_form, sign_in_as, sign_out, viewer
 from federation.html import to_text
@@ -46,7 +47,7 @@ async def login(request: Request) -> Response:
         page = await render(request, "login.html", status, error=str(error), name=name, next=target)
         return with_retry_after(page, error)
     await sign_in_as(request, user)
-    return go(target)
+    return done(request, target, "You are signed in.")
 
 
 async def logout(request: Request) -> Response:
@@ -54,8 +55,10 @@ async def logout(request: Request) -> Response:
         form = await checked_form(request)
     except FormRefused as error:
         return await refused(request, str(error), 403)
-    await sign_out(request, everywhere=form.get("everywhere") == "1")
-    return go("/")
+    everywhere = form.get("everywhere") == "1"
+    await sign_out(request, everywhere=everywhere)
+    ended = "You are signed out everywhere." if everywhere else "You are signed out."
+    return done(request, "/", ended)
 
 
 async def register_page(request: Request) -> Response:

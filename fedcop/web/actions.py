@@ -15,6 +15,7 @@ from fedcop.services import (
     accounts,
     browsing,
     follows,
+    leaving,
     markdown,
     moderation,
     post_changes,
@@ -28,10 +29,13 @@ from fedcop.services.errors import InvalidInput, ServiceError
 from fedcop.services.post_source import editable_text
 from fedcop.services.reading import PostView
 from fedcop.store.users import User
-from fedcop.web import composer, search_results
+from fedcop.web import composer, confirmations, search_results
+from fedcop.web.confirmations import confirmed
+from fedcop.web.notices import done
 from fedcop.web.render import go, not_found, refused, render
 from fedcop.web.session import FormRefused, checked_form, viewer
 from federation.fetch_errors import FetchError
+from federation.html import to_text
 
 Action = Callable[[Request, User, FormData], Awaitable[Response]]
 
@@ -70,15 +74,43 @@ async def join(request: Request, user: User, form: FormData) -> Response:
         request.app.state.pool, request.app.state.config, request.app.state.network,
         user.actor.username, uri,
     )  # fmt: skip
-    return go(f"/c/{request.path_params['handle']}")
+    return done(
+        request,
+        f"/c/{request.path_params['handle']}",
+        "You joined the community (or asked to, where its facilitators approve each member).",
+    )
 
 
 async def leave(request: Request, user: User, form: FormData) -> Response:
+    """Asks first (web.confirmations); the last facilitator names a successor
+    (services.leaving)."""
     uri = await _community_uri(request)
     if uri is None:
         return await not_found(request, "There is no such community here.")
-    await follows.leave(request.app.state.pool, request.app.state.config, user.actor.username, uri)
-    return go(f"/c/{request.path_params['handle']}")
+    back = f"/c/{request.path_params['handle']}"
+    pool = request.app.state.pool
+    successor = str(form.get("successor", "")).strip() or None
+    prospect = await leaving.succession_for(pool, user.actor.username, uri)
+    if not confirmed(form) or (prospect.last and successor is None):
+        name = prospect.community.display_name or prospect.community.username
+        consequence = (
+            f"You will no longer be a member of {name}: its new threads stop reaching you, "
+            "and you can join again later."
+        )
+        if prospect.facilitates:
+            consequence = (
+                f"You will no longer be a member of {name}, and you stop facilitating it. "
+                "You can join again later, but another facilitator would have to make you "
+                "a facilitator again."
+            )
+        question = confirmations.Question(
+            heading=f"Leave {name}?", consequence=consequence, button=f"Leave {name}", back=back
+        )
+        return await confirmations.ask(
+            request, form, question, successors=prospect.candidates if prospect.last else None
+        )
+    await follows.leave(pool, request.app.state.config, user.actor.username, uri, successor)
+    return done(request, back, "You left the community.")
 
 
 async def _post(request: Request) -> PostView | None:
@@ -105,7 +137,7 @@ async def like(request: Request, user: User, form: FormData, found: PostView) ->
         request.app.state.pool, request.app.state.config,
         voter=user.actor.username, post_uri=found.post.uri,
     )  # fmt: skip
-    return go(f"/t/{found.post.id}")
+    return done(request, f"/t/{found.post.id}", "You liked this post.")
 
 
 async def unlike(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -113,7 +145,7 @@ async def unlike(request: Request, user: User, form: FormData, found: PostView) 
         request.app.state.pool, request.app.state.config,
         voter=user.actor.username, post_uri=found.post.uri,
     )  # fmt: skip
-    return go(f"/t/{found.post.id}")
+    return done(request, f"/t/{found.post.id}", "You no longer like this post.")
 
 
 async def question(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -125,7 +157,12 @@ async def question(request: Request, user: User, form: FormData, found: PostView
         )  # fmt: skip
     except questions.NotAllowed as error:
         return await refused(request, str(error), 403)
-    return go(f"/t/{found.post.id}")
+    marked = (
+        "This thread is now a question."
+        if form.get("question") == "on"
+        else "This thread is no longer a question."
+    )
+    return done(request, f"/t/{found.post.id}", marked)
 
 
 async def accept(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -140,7 +177,8 @@ async def accept(request: Request, user: User, form: FormData, found: PostView) 
         )  # fmt: skip
     except questions.NotAllowed as error:
         return await refused(request, str(error), 403)
-    return go(f"/t/{found.post.id}")
+    accepted = "The answer is accepted." if answer else "The accepted answer is withdrawn."
+    return done(request, f"/t/{found.post.id}", accepted)
 
 
 async def edit_page(request: Request) -> Response:
@@ -158,20 +196,69 @@ async def edit(request: Request, user: User, form: FormData, found: PostView) ->
         post_uri=found.post.uri, content=str(form.get("content", "")), title=title,
         files=composer.kept_files(form),
     )  # fmt: skip
-    return go(f"/t/{found.post.id}")
+    return done(request, f"/t/{found.post.id}", "Your changes are saved.")
+
+
+def _excerpt(found: PostView) -> str:
+    return " ".join(filter(None, [found.post.title or "", to_text(found.post.content)]))
+
+
+def _author(found: PostView) -> str:
+    return found.author.display_name or found.author.username
 
 
 async def delete(request: Request, user: User, form: FormData, found: PostView) -> Response:
+    thread_path = f"/t/{found.post.thread_id or found.post.id}"
+    if not confirmed(form):
+        what = "thread" if found.post.is_thread else "reply"
+        question = confirmations.Question(
+            heading=f"Delete your {what}?",
+            consequence=f"Your {what} will be deleted for everyone, here and on every server "
+            "that has a copy; this cannot be undone.",
+            button=f"Delete the {what}",
+            back=thread_path,
+            excerpt=_excerpt(found),
+        )
+        return await confirmations.ask(request, form, question)
     await post_changes.delete(
         request.app.state.pool, request.app.state.config,
         author=user.actor.username, post_uri=found.post.uri,
     )  # fmt: skip
-    return go(f"/t/{found.post.thread_id or found.post.id}")
+    return done(request, thread_path, "Your post is deleted.")
+
+
+def _moderation_question(found: PostView, kind: str, back: str) -> confirmations.Question | None:
+    """What a facilitator is asked before a removal or a ban (None: no question)."""
+    community = found.community.display_name if found.community else "the community"
+    what = "thread" if found.post.is_thread else "reply"
+    if kind == "remove":
+        return confirmations.Question(
+            heading=f"Remove this {what} by {_author(found)}?",
+            consequence=f"The {what} will be removed for everyone, on every server; "
+            "this cannot be undone. The moderation log keeps your reason.",
+            button=f"Remove the {what}",
+            back=back,
+            excerpt=_excerpt(found),
+        )
+    if kind == "ban":
+        return confirmations.Question(
+            heading=f"Ban {_author(found)} from {community}?",
+            consequence=f"{_author(found)} will no longer be able to post, reply or vote in "
+            f"{community}, from here or from their own server, until a facilitator lifts "
+            "the ban. The moderation log keeps your reason.",
+            button=f"Ban {_author(found)}",
+            back=back,
+        )
+    return None
 
 
 async def moderate(request: Request, user: User, form: FormData, found: PostView) -> Response:
     kind = str(form.get("action", ""))
     reason = str(form.get("reason", "")).strip()
+    back = f"/t/{found.post.thread_id or found.post.id}"
+    question = _moderation_question(found, kind, back)
+    if question is not None and not confirmed(form):
+        return await confirmations.ask(request, form, question)
     target = found.author.uri if kind == "ban" else found.post.uri
     if found.community is None:
         raise InvalidInput("this post is in no community here: no facilitator moderates it")
@@ -189,8 +276,21 @@ async def moderate(request: Request, user: User, form: FormData, found: PostView
     if form.get("from") == "manage":  # the Facilitate page's controls come back to it
         community = found.community
         handle = community.username + (f"@{community.domain}" if community.domain else "")
-        return go(f"/c/{handle}/manage")
-    return go(f"/t/{found.post.thread_id or found.post.id}")
+        return done(request, f"/c/{handle}/manage", MODERATED[kind])
+    return done(request, back, MODERATED[kind])
+
+
+MODERATED = {
+    "pin": "The thread is pinned.",
+    "unpin": "The thread is no longer pinned.",
+    "lock": "The thread is locked: it takes no new replies.",
+    "unlock": "The thread is unlocked.",
+    "remove": "It is removed.",
+    "ban": "They are banned from the community.",
+    "unban": "Their ban is lifted.",
+    "add_facilitator": "They are a facilitator now.",
+    "remove_facilitator": "They are no longer a facilitator.",
+}
 
 
 async def new_community_page(request: Request) -> Response:
@@ -213,7 +313,7 @@ async def new_community(request: Request, user: User, form: FormData) -> Respons
             request, "new_community.html", 400, error=str(error), name=name,
             title=str(form.get("title", "")), purpose=str(form.get("purpose", "")),
         )  # fmt: skip
-    return go(f"/c/{name}")
+    return done(request, f"/c/{name}", "Your community is created: you are its first facilitator.")
 
 
 async def search(request: Request) -> Response:

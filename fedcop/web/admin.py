@@ -7,13 +7,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fedcop.services import admin, reports
+from fedcop.services import admin, names, reports
 from fedcop.services import node as node_service
 from fedcop.services.mail import addresses as mail_addresses
 from fedcop.services.mail import outbox as mail_outbox
 from fedcop.services.media import lifecycle as media_lifecycle
+from fedcop.services.names import report_uris
 from fedcop.store.users import User
 from fedcop.web.actions import signed_in_action
+from fedcop.web.notices import done
 from fedcop.web.render import go, not_found, render
 from fedcop.web.session import viewer
 
@@ -25,6 +27,7 @@ async def admin_page(request: Request) -> Response:
     if not current.user.is_admin:
         return await not_found(request, "There is no such page.")
     pool = request.app.state.pool
+    node_reports = await reports.node_reports(pool, current.user)
     return await render(
         request,
         "admin.html",
@@ -34,7 +37,8 @@ async def admin_page(request: Request) -> Response:
         pending=await admin.pending_accounts(pool),
         accounts=await admin.accounts(pool),
         status=await admin.federation_status(pool),
-        reports=await reports.node_reports(pool, current.user),
+        reports=node_reports,
+        names=await names.lookup(pool, report_uris(node_reports)),
         mail_on=request.app.state.config.mail_enabled,
         mail_required=await mail_addresses.is_required(pool),
         mail_queue=(await mail_outbox.queue_report(pool, limit=0)).summary,
@@ -50,26 +54,32 @@ async def save_settings(request: Request, user: User, form: FormData) -> Respons
         registrations=str(form.get("registrations", "")),
         name=str(form["name"]) if "name" in form else None,
     )  # fmt: skip
-    return go("/admin")
+    return done(request, "/admin", "The node's settings are saved.")
 
 
 async def account_state(request: Request, user: User, form: FormData) -> Response:
     await admin.set_account_state(
         request.app.state.pool, user, request.path_params["name"], str(form.get("state", ""))
     )
-    return go("/admin")
+    return done(
+        request,
+        "/admin",
+        f"The account {request.path_params['name']} is now {form.get('state', '')}.",
+    )
 
 
 async def block(request: Request, user: User, form: FormData) -> Response:
     blocked = form.get("blocked", "on") == "on"
     await admin.block_domain(request.app.state.pool, user, str(form.get("host", "")), blocked)
     request.app.state.acceptance.forget_blocks()
-    return go("/admin")
+    host = str(form.get("host", "")).strip()
+    changed = f"{host} is blocked." if blocked else f"{host} is no longer blocked."
+    return done(request, "/admin", changed)
 
 
 async def close_report(request: Request, user: User, form: FormData) -> Response:
     await reports.close_node_report(request.app.state.pool, user, request.path_params["report"])
-    return go("/admin")
+    return done(request, "/admin", "The report is closed.")
 
 
 routes = [

@@ -44,6 +44,7 @@ from fedcop.services.media.post_files import MAX_DESCRIPTION, FileChange
 from fedcop.services.reading import PostView
 from fedcop.store.media.rows import Media
 from fedcop.store.users import User
+from fedcop.web.notices import done
 from fedcop.web.polls import form as poll_form
 from fedcop.web.render import go, not_found, refused, render
 from fedcop.web.session import Viewer, viewer
@@ -256,7 +257,7 @@ async def new_thread(request: Request) -> Response:
         )  # fmt: skip
     finally:
         await form.close()
-    return go(f"/t/{post.id}")
+    return done(request, f"/t/{post.id}", "Your thread is posted.")
 
 
 async def reply(request: Request) -> Response:
@@ -307,7 +308,9 @@ async def reply(request: Request) -> Response:
         )  # fmt: skip
     finally:
         await form.close()
-    return go(f"/t/{written.thread_id or written.id}#post-{written.id}")
+    return done(
+        request, f"/t/{written.thread_id or written.id}#post-{written.id}", "Your reply is posted."
+    )
 
 
 FormAction = Callable[[Request, User, FormData], Awaitable[Response]]

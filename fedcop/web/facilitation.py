@@ -9,12 +9,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fedcop.documents.lifecycle import STAGES
-from fedcop.services import facilitation, follows, lifecycle, moderation, remote_actors
+from fedcop.services import facilitation, follows, lifecycle, moderation, names, remote_actors
 from fedcop.services.errors import ServiceError
 from fedcop.services.knowledge import access as kb_access
 from fedcop.services.messages import welcome
+from fedcop.services.names import report_uris
 from fedcop.store.users import User
+from fedcop.web import confirmations
 from fedcop.web.actions import signed_in_action
+from fedcop.web.confirmations import confirmed
+from fedcop.web.notices import done
 from fedcop.web.render import go, not_found, refused, render
 from fedcop.web.session import viewer
 from federation.html import to_text
@@ -41,6 +45,7 @@ async def manage_page(request: Request) -> Response:
         stages=STAGES,
         kb_editors=await kb_access.editors_setting(request.app.state.pool, name),
         welcome_message=await welcome.current(request.app.state.pool, desk.community.actor.id),
+        names=await names.lookup(request.app.state.pool, report_uris(desk.reports)),
     )
 
 
@@ -52,8 +57,9 @@ async def remote_manage_page(request: Request, user: User, handle: str) -> Respo
     except ServiceError as error:
         return await not_found(request, str(error))
     return await render(
-        request, "manage_remote.html", desk=desk, community=desk.community, stages=STAGES
-    )
+        request, "manage_remote.html", desk=desk, community=desk.community, stages=STAGES,
+        names=await names.lookup(request.app.state.pool, report_uris(desk.reports)),
+    )  # fmt: skip
 
 
 async def save_settings(request: Request, user: User, form: FormData) -> Response:
@@ -64,7 +70,7 @@ async def save_settings(request: Request, user: User, form: FormData) -> Respons
         charter=str(form.get("charter", "")), approval=form.get("approval") == "on",
         restricted=form.get("restricted") == "on",
     )  # fmt: skip
-    return go(f"/c/{name}/manage")
+    return done(request, f"/c/{name}/manage", "The community's settings are saved.")
 
 
 async def set_stage(request: Request, user: User, form: FormData) -> Response:
@@ -75,7 +81,7 @@ async def set_stage(request: Request, user: User, form: FormData) -> Response:
     await lifecycle.set_stage(
         request.app.state.pool, request.app.state.config, name, user, str(form.get("stage", ""))
     )
-    return go(f"/c/{name}/manage")
+    return done(request, f"/c/{name}/manage", "The community's stage is changed.")
 
 
 async def decide_request(request: Request, user: User, form: FormData) -> Response:
@@ -86,7 +92,12 @@ async def decide_request(request: Request, user: User, form: FormData) -> Respon
         request.app.state.pool, request.app.state.config, name, str(form.get("follower", "")),
         approve=form.get("decision") == "approve",
     )  # fmt: skip
-    return go(f"/c/{name}/manage")
+    decided = (
+        "The request is approved: they are a member now."
+        if form.get("decision") == "approve"
+        else "The request is declined."
+    )
+    return done(request, f"/c/{name}/manage", decided)
 
 
 async def close_report(request: Request, user: User, form: FormData) -> Response:
@@ -94,7 +105,7 @@ async def close_report(request: Request, user: User, form: FormData) -> Response
     await facilitation.close_report(
         request.app.state.pool, name, user, request.path_params["report"]
     )
-    return go(f"/c/{name}/manage")
+    return done(request, f"/c/{name}/manage", "The report is closed.")
 
 
 async def _person(request: Request, who: str) -> str | None:
@@ -121,12 +132,23 @@ async def change_bans(request: Request, user: User, form: FormData) -> Response:
     if target is None:
         return await refused(request, f"nobody called {who!r} was found")
     kind = "unban" if form.get("change") == "unban" else "ban"
+    if kind == "ban" and not confirmed(form):
+        question = confirmations.Question(
+            heading=f"Ban {who} from this community?",
+            consequence=f"{who} will no longer be able to post, reply or vote in it, from here "
+            "or from their own server, until a facilitator lifts the ban. The moderation log "
+            "keeps your reason.",
+            button=f"Ban {who}",
+            back=f"/c/{name}/manage",
+        )
+        return await confirmations.ask(request, form, question)
     await moderation.act(
         pool, request.app.state.config, request.app.state.network,
         moderator=user.actor.username, community_uri=community_uri,
         action=moderation.Action(kind, target, str(form.get("reason", "")).strip()),
     )  # fmt: skip
-    return go(f"/c/{name}/manage")
+    changed = f"{who} is banned from the community." if kind == "ban" else f"{who}'s ban is lifted."
+    return done(request, f"/c/{name}/manage", changed)
 
 
 async def change_facilitators(request: Request, user: User, form: FormData) -> Response:
@@ -142,7 +164,12 @@ async def change_facilitators(request: Request, user: User, form: FormData) -> R
         community_uri=f"{request.app.state.config.base_url}/c/{name}",
         action=moderation.Action(kind, target),
     )  # fmt: skip
-    return go(f"/c/{name}/manage")
+    changed = (
+        f"{who} is now a facilitator."
+        if kind == "add_facilitator"
+        else f"{who} is no longer a facilitator."
+    )
+    return done(request, f"/c/{name}/manage", changed)
 
 
 routes = [

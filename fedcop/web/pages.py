@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from fedcop.routes.responses import wants_activity_json
-from fedcop.services import browsing, crossposts, questions, reading, summaries
+from fedcop.services import browsing, crossposts, names, questions, reading, summaries
 from fedcop.services import node as node_service
 from fedcop.services.knowledge import from_posts
 from fedcop.services.mail import choices as mail_choices
@@ -184,10 +184,13 @@ async def moderation_log(request: Request) -> Response:
     )
     if local is None or local.private:
         return await not_found(request, "There is no such community on this node.")
-    entries = await node_service.moderation_log(request.app.state.pool, local.actor.id)
+    pool = request.app.state.pool
+    entries = await node_service.moderation_log(pool, local.actor.id)
+    uris = [uri for entry in entries for uri in (entry.moderator_uri, entry.target_uri) if uri]
     return await render(
-        request, "modlog.html", community=local.actor, entries=entries, words=ACTION_WORDS
-    )
+        request, "modlog.html", community=local.actor, entries=entries, words=ACTION_WORDS,
+        names=await names.lookup(pool, uris),
+    )  # fmt: skip
 
 
 ACTION_WORDS = {

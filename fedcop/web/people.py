@@ -12,7 +12,8 @@ from starlette.routing import Route
 from fedcop.services import browsing, follows
 from fedcop.store.users import User
 from fedcop.web.actions import signed_in_action
-from fedcop.web.render import go, not_found
+from fedcop.web.notices import done
+from fedcop.web.render import not_found
 
 
 async def _person_uri(request: Request) -> str | None:
@@ -30,7 +31,11 @@ async def follow(request: Request, user: User, form: FormData) -> Response:
         request.app.state.pool, request.app.state.config, request.app.state.network,
         user.actor.username, uri,
     )  # fmt: skip
-    return go(f"/u/{request.path_params['handle']}")
+    return done(
+        request,
+        f"/u/{request.path_params['handle']}",
+        "You follow them now (or asked to, if they approve each follower).",
+    )
 
 
 async def unfollow(request: Request, user: User, form: FormData) -> Response:
@@ -40,7 +45,7 @@ async def unfollow(request: Request, user: User, form: FormData) -> Response:
     await follows.unfollow_remote(
         request.app.state.pool, request.app.state.config, user.actor.username, uri
     )
-    return go(f"/u/{request.path_params['handle']}")
+    return done(request, f"/u/{request.path_params['handle']}", "You no longer follow them.")
 
 
 routes = [

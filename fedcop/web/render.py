@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -14,6 +14,7 @@ from fedcop.config import Config
 from fedcop.media.licences import LICENCES
 from fedcop.services import node as node_service
 from fedcop.services.signin_throttle import TooManyAttempts
+from fedcop.web import notices, post_links
 from fedcop.web.media.attachment_views import attachment_views
 from fedcop.web.session import viewer
 
@@ -33,6 +34,10 @@ _env.globals["licences"] = LICENCES  # the file composers' choices (fedcop/media
 _env.filters["link"] = shown.link
 _env.globals["safe_url"] = shown.safe_url
 _env.globals["attachment_views"] = attachment_views
+# A post's HTML with its hashtags and mentions linked to pages here (web.post_links).
+_env.filters["post_html"] = pass_context(
+    lambda context, content: post_links.post_html(content, context["domain"])
+)
 
 
 async def render(
@@ -41,6 +46,7 @@ async def render(
     config: Config = request.app.state.config
     settings = await node_service.settings(request.app.state.pool)
     current = await viewer(request)
+    context.setdefault("notice", notices.pending(request))
     html = _env.get_template(template).render(
         node_name=node_service.title(settings, config),
         organisation=settings.organisation,
@@ -55,7 +61,9 @@ async def render(
         upload_slots=config.media.max_attachments,
         **context,
     )
-    return HTMLResponse(html, status_code=status_code, headers={"Vary": "Accept, Cookie"})
+    response = HTMLResponse(html, status_code=status_code, headers={"Vary": "Accept, Cookie"})
+    notices.forget(request, response)
+    return response
 
 
 async def not_found(request: Request, message: str) -> Response:

@@ -14,6 +14,7 @@ from fedcop.services import summaries
 from fedcop.services.errors import NotFound
 from fedcop.store.users import User
 from fedcop.web.actions import signed_in_action
+from fedcop.web.notices import done
 from fedcop.web.render import go, not_found, refused, render
 from fedcop.web.session import viewer
 
@@ -41,7 +42,7 @@ async def summary_action(request: Request, user: User, form: FormData) -> Respon
         request.app.state.pool, request.app.state.config, request.app.state.network,
         user=user, thread_id=thread_id, content=text,
     )  # fmt: skip
-    return go(f"/t/{thread_id}#summary-heading")
+    return done(request, f"/t/{thread_id}#summary-heading", "The summary is published.")
 
 
 async def _form(request: Request, user: User, thread_id: int, text: str | None) -> Response:

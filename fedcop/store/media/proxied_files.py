@@ -9,7 +9,10 @@ import asyncpg
 
 async def find_entry(conn: asyncpg.Connection, token: str) -> dict[str, Any] | None:
     """The attachment entry holding proxy `token`, in a post still shown (neither deleted nor
-    removed by a moderator), or None."""
+    removed by a moderator), or the icon of an actor kept here; else None."""
+    icon = await conn.fetchval("SELECT url FROM remote_actor_icons WHERE proxy = $1", token)
+    if icon is not None:  # an actor's icon (services.remote_icons): a picture, or refused
+        return {"type": "Image", "url": icon}
     entry: dict[str, Any] | None = await conn.fetchval(
         """
         SELECT item

@@ -26,7 +26,8 @@ from fedcop.services.media.post_files import MAX_DESCRIPTION
 from fedcop.store.media import Media
 from fedcop.store.users import User
 from fedcop.web.composer import upload_files
-from fedcop.web.render import go, not_found, refused, render
+from fedcop.web.notices import done
+from fedcop.web.render import not_found, refused, render
 
 
 def _text(form: FormData, field: str) -> str:
@@ -67,7 +68,9 @@ async def create(request: Request, user: User, form: FormData) -> Response:
             title=title, markdown=markdown, note=note, base_version=None, may_edit=True,
             conflict=None, error=str(error), files=files,
         )  # fmt: skip
-    return go(pages.page_path(change.community, change.page.slug))
+    return done(
+        request, pages.page_path(change.community, change.page.slug), "The page is created."
+    )
 
 
 async def _files(request: Request, user: User, form: FormData) -> list[Media]:
@@ -126,7 +129,9 @@ async def edit(request: Request, user: User, form: FormData) -> Response:
                 pool, config, community=name, slug=slug, by=user.actor.username,
                 base_version=int(base), title=title, markdown=markdown, note=note,
             )  # fmt: skip
-            return go(f"/c/{name}/kb/{slug}#your-edit")
+            return done(
+                request, f"/c/{name}/kb/{slug}#your-edit", "Your edit is sent to the community."
+            )
         files = await _files(request, user, form)
         if _undescribed(files, form):
             shown = await pages.view(pool, config, name, slug, user.actor.id)
@@ -162,7 +167,7 @@ async def edit(request: Request, user: User, form: FormData) -> Response:
             title=title, markdown=markdown, note=note, base_version=int(base),
             may_edit=shown.may_edit, conflict=None, error=str(error), shown=shown, files=files,
         )  # fmt: skip
-    return go(pages.page_path(change.community, change.page.slug))
+    return done(request, pages.page_path(change.community, change.page.slug), "Your edit is saved.")
 
 
 async def restore(request: Request, user: User, form: FormData) -> Response:
@@ -177,12 +182,16 @@ async def restore(request: Request, user: User, form: FormData) -> Response:
             request.app.state.pool, request.app.state.config, community=name, slug=slug,
             by=user.actor.username, version=int(version),
         )  # fmt: skip
-        return go(f"/c/{name}/kb/{slug}#your-edit")
+        return done(
+            request, f"/c/{name}/kb/{slug}#your-edit", "Your restore is sent to the community."
+        )
     change = await editing.restore(
         request.app.state.pool, request.app.state.config, community=name, slug=slug,
         by=user.actor.username, version=int(version),
     )  # fmt: skip
-    return go(pages.page_path(change.community, change.page.slug))
+    return done(
+        request, pages.page_path(change.community, change.page.slug), "The version is restored."
+    )
 
 
 async def watch(request: Request, user: User, form: FormData) -> Response:
@@ -191,7 +200,7 @@ async def watch(request: Request, user: User, form: FormData) -> Response:
         request.app.state.pool, request.app.state.config, community=name, slug=slug,
         by=user.actor.username,
     )  # fmt: skip
-    return go(f"/c/{name}/kb/{slug}")
+    return done(request, f"/c/{name}/kb/{slug}", "You are watching this page.")
 
 
 async def unwatch(request: Request, user: User, form: FormData) -> Response:
@@ -200,7 +209,7 @@ async def unwatch(request: Request, user: User, form: FormData) -> Response:
         request.app.state.pool, request.app.state.config, community=name, slug=slug,
         by=user.actor.username,
     )  # fmt: skip
-    return go(f"/c/{name}/kb/{slug}")
+    return done(request, f"/c/{name}/kb/{slug}", "You no longer watch this page.")
 
 
 async def from_post(request: Request, user: User, form: FormData) -> Response:
@@ -213,10 +222,14 @@ async def from_post(request: Request, user: User, form: FormData) -> Response:
         request.app.state.pool, request.app.state.config, by=user.actor.username,
         post_id=post_id, title=_text(form, "title") or None, into=into,
     )  # fmt: skip
-    return go(pages.page_path(change.community, change.page.slug))
+    return done(
+        request,
+        pages.page_path(change.community, change.page.slug),
+        "The post is in the knowledge base.",
+    )
 
 
 async def set_editors(request: Request, user: User, form: FormData) -> Response:
     name = request.path_params["name"]
     await kb_settings.set_editors(request.app.state.pool, name, user, _text(form, "editors"))
-    return go(f"/c/{name}/manage")
+    return done(request, f"/c/{name}/manage", "Who may edit the knowledge base is saved.")

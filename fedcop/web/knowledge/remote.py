@@ -17,7 +17,8 @@ from fedcop.services.knowledge.diff import line_diff
 from fedcop.services.knowledge.pages import PageView
 from fedcop.store.users import User
 from fedcop.web.actions import signed_in_action
-from fedcop.web.render import go, not_found
+from fedcop.web.notices import done
+from fedcop.web.render import not_found
 
 
 async def edit_state(pool: Any, shown: PageView, reader: int | None) -> dict[str, Any]:
@@ -43,7 +44,7 @@ async def dismiss(request: Request, user: User, form: FormData) -> Response:
         )
     except NotFound as error:
         return await not_found(request, str(error))
-    return go(f"/c/{name}/kb/{slug}")
+    return done(request, f"/c/{name}/kb/{slug}", "Your edit is dismissed.")
 
 
 routes = [

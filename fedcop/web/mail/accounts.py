@@ -21,7 +21,8 @@ from fedcop.services.mail import addresses, password_reset
 from fedcop.store.users import User
 from fedcop.web.accounts import settings_page
 from fedcop.web.actions import signed_in_action
-from fedcop.web.render import go, not_found, refused, render, with_retry_after
+from fedcop.web.notices import done
+from fedcop.web.render import not_found, refused, render, with_retry_after
 from fedcop.web.session import FormRefused, checked_form
 
 ASKED = (
@@ -121,7 +122,7 @@ async def reset(request: Request) -> Response:
 async def admin_mail(request: Request, user: User, form: FormData) -> Response:
     # a checkbox: sent only when ticked
     await addresses.set_required(request.app.state.pool, user, form.get("required") == "on")
-    return go("/admin")
+    return done(request, "/admin", "The mail setting is saved.")
 
 
 routes = [

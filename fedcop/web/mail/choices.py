@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from fedcop.services.errors import ServiceError
 from fedcop.services.mail import choices
+from fedcop.web.notices import done
 from fedcop.web.render import go, render
 from fedcop.web.session import FormRefused, checked_form, viewer
 
@@ -63,7 +64,7 @@ async def choose_for_community(request: Request) -> Response:
         return await render(
             request, "error.html", 400, title="That did not work", message=str(error)
         )
-    return go(f"/c/{handle}")
+    return done(request, f"/c/{handle}", "Your mail choice for this community is saved.")
 
 
 routes = [

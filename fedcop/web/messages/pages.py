@@ -11,6 +11,7 @@ from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.services.messages import reading, sending
 from fedcop.store.posts import Post
 from fedcop.store.users import User
+from fedcop.web.notices import done
 from fedcop.web.render import go, not_found, render
 from fedcop.web.session import viewer
 
@@ -64,7 +65,11 @@ async def write(request: Request, user: User, form: FormData) -> Response:
             text=text,
             error=str(error),
         )
-    return go(f"/messages/{written.thread_id or written.id}#m-{written.id}")
+    return done(
+        request,
+        f"/messages/{written.thread_id or written.id}#m-{written.id}",
+        "Your message is sent.",
+    )
 
 
 async def conversation(request: Request) -> Response:
@@ -102,7 +107,7 @@ async def answer(request: Request, user: User, form: FormData) -> Response:
         text=str(form.get("content", "")),
         in_reply_to=found[-1].post,
     )
-    return go(f"/messages/{root_id}#m-{written.id}")
+    return done(request, f"/messages/{root_id}#m-{written.id}", "Your answer is sent.")
 
 
 async def message_redirect(request: Request, post: Post) -> Response:

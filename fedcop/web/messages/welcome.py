@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from fedcop.services.messages import welcome
 from fedcop.store.users import User
+from fedcop.web.notices import done
 from fedcop.web.render import go, render
 from fedcop.web.session import viewer
 
@@ -15,7 +16,7 @@ from fedcop.web.session import viewer
 async def save(request: Request, user: User, form: FormData) -> Response:
     name = request.path_params["name"]
     await welcome.set_message(request.app.state.pool, name, user, str(form.get("welcome", "")))
-    return go(f"/c/{name}/manage#welcome-heading")
+    return done(request, f"/c/{name}/manage#welcome-heading", "The welcome message is saved.")
 
 
 async def landing(request: Request) -> Response:

@@ -13,7 +13,7 @@ from fedcop.services.polls import voting
 from fedcop.services.reading import PostView
 from fedcop.store.users import User
 from fedcop.web.actions import on_post, signed_in_action
-from fedcop.web.render import go
+from fedcop.web.notices import done
 
 
 async def vote(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -24,7 +24,7 @@ async def vote(request: Request, user: User, form: FormData, found: PostView) ->
     await voting.vote(
         request.app.state.pool, request.app.state.config, user, found.post.id, choices
     )
-    return go(f"/t/{found.post.id}#poll")
+    return done(request, f"/t/{found.post.id}#poll", "Your vote is counted.")
 
 
 routes = [Route("/t/{id:id}/vote", signed_in_action(on_post(vote)), methods=["POST"])]
