@@ -24,11 +24,11 @@ from fedcop.services import (
     remote_facilitators,
     votes,
 )
-from fedcop.services.errors import InvalidInput, ServiceError
+from fedcop.services.errors import InvalidInput, NotYours, ServiceError
 from fedcop.services.post_source import editable_text
 from fedcop.services.reading import PostView
 from fedcop.store.users import User
-from fedcop.web import composer, search_results
+from fedcop.web import addresses, composer, search_results
 from fedcop.web.render import go, not_found, refused, render
 from fedcop.web.session import FormRefused, checked_form, viewer
 from federation.fetch_errors import FetchError
@@ -46,7 +46,7 @@ def signed_in_action(action: Action) -> Callable[[Request], Awaitable[Response]]
         try:
             form = await checked_form(request)
             return await action(request, current.user, form)
-        except FormRefused as error:
+        except (FormRefused, NotYours) as error:
             return await refused(request, str(error), 403)
         except (ServiceError, remote_actors.ActorError, FetchError) as error:
             return await refused(request, str(error))
@@ -105,7 +105,7 @@ async def like(request: Request, user: User, form: FormData, found: PostView) ->
         request.app.state.pool, request.app.state.config,
         voter=user.actor.username, post_uri=found.post.uri,
     )  # fmt: skip
-    return go(f"/t/{found.post.id}")
+    return go(addresses.post_path(found.post))
 
 
 async def unlike(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -113,7 +113,7 @@ async def unlike(request: Request, user: User, form: FormData, found: PostView) 
         request.app.state.pool, request.app.state.config,
         voter=user.actor.username, post_uri=found.post.uri,
     )  # fmt: skip
-    return go(f"/t/{found.post.id}")
+    return go(addresses.post_path(found.post))
 
 
 async def question(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -158,7 +158,7 @@ async def edit(request: Request, user: User, form: FormData, found: PostView) ->
         post_uri=found.post.uri, content=str(form.get("content", "")), title=title,
         files=composer.kept_files(form),
     )  # fmt: skip
-    return go(f"/t/{found.post.id}")
+    return go(addresses.post_path(found.post))
 
 
 async def delete(request: Request, user: User, form: FormData, found: PostView) -> Response:

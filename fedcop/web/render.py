@@ -14,6 +14,7 @@ from fedcop.config import Config
 from fedcop.media.licences import LICENCES
 from fedcop.services import node as node_service
 from fedcop.services.signin_throttle import TooManyAttempts
+from fedcop.web import addresses
 from fedcop.web.attachment_views import attachment_views
 from fedcop.web.session import viewer
 
@@ -33,6 +34,9 @@ _env.globals["licences"] = LICENCES  # the file composers' choices (fedcop/media
 _env.filters["link"] = shown.link
 _env.globals["safe_url"] = shown.safe_url
 _env.globals["attachment_views"] = attachment_views
+# Every link to a thread carries its slug (web.addresses): `post | thread_path`.
+_env.filters["thread_path"] = addresses.thread_path
+_env.filters["post_path"] = addresses.post_path
 
 
 async def render(
