@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, follows, posts, reading
@@ -75,7 +75,7 @@ async def sign_in(page: Page, node: LiveNode, name: str) -> None:
     await page.get_by_role("button", name="Sign out").wait_for()
 
 
-def reply(page: Page, post_id: int) -> object:
+def reply(page: Page, post_id: int) -> Locator:
     """The reply's own part of the page (not the answers nested in it)."""
     return page.locator(f"#post-{post_id} > .reply-body")
 
@@ -154,13 +154,7 @@ async def test_a_member_acts_on_replies(scene: Scene, tmp_path: Path) -> None:
 
         # A reply's link opens the thread at it, highlighted
         await page.goto(scene.slugged)
-        await (
-            reply(page, third)
-            .get_by_role(  # type: ignore[attr-defined]
-                "link", name="Link to the reply by cai"
-            )
-            .click()
-        )
+        await reply(page, third).get_by_role("link", name="Link to the reply by cai").click()
         assert page.url == f"{scene.slugged}#post-{third}"
         # and so do its number and its ActivityPub id, opened in the browser
         for address in (f"{node.base}/t/{fifth}", scene.chain_uris[4]):
@@ -176,7 +170,7 @@ async def test_a_member_acts_on_replies(scene: Scene, tmp_path: Path) -> None:
             assert highlighted not in ("rgba(0, 0, 0, 0)", "transparent")
             # with that reply's own buttons
             await expect(
-                reply(page, fifth).get_by_role("button", name="Like reply by cai")  # type: ignore[attr-defined]
+                reply(page, fifth).get_by_role("button", name="Like reply by cai")
             ).to_be_visible()
         await page.screenshot(path=tmp_path / "reply-permalink.png", full_page=True)
 

@@ -133,6 +133,10 @@ async def test_the_thread_is_read_at_its_slug_and_at_its_bare_id(thread: Thread)
     assert f'href="{slugged}"' in (await node.get("/c/stewards")).text
     # No slug makes another post's page: a reply's number with a slug is not a thread's page
     assert (await node.get("/t/999999/how-we-triage-in-2026")).status_code == 404
+    # The thread's feed links to the same addresses, a reply's at the reply
+    feed = (await node.get(f"/t/{number}/feed.atom")).text
+    assert f'href="{node.base}{slugged}"' in feed
+    assert f'href="{node.base}/t/{number}#post-{thread.reply_id}"' in feed
     # A page's name is never taken for a slug, nor is a reply given one
     assert (await node.get(f"/t/{thread.reply_id}/delete")).headers["location"] == (
         f"/t/{number}#post-{thread.reply_id}"
