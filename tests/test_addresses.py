@@ -1,4 +1,4 @@
-"""Thread slugs and the reply tree, as pure functions."""
+"""Thread slugs, made from titles (fedcop.web.addresses)."""
 
 from __future__ import annotations
 
