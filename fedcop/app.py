@@ -195,6 +195,8 @@ def create_app(
             *activities.routes,
             *posts.routes,
             *actors.routes,
+            # Last: a thread's slug must never shadow a page under /t/{id}/ (web.addresses).
+            Route("/t/{id:id}/{slug}", pages.thread_page, methods=["GET", "HEAD"]),
             Mount("/static", StaticFiles(directory=pages.STATIC), name="static"),
         ],
         lifespan=lifespan,

@@ -80,6 +80,7 @@ class Scene:
     thread_id: int
     authorize_path: str
     poll_id: int = 0  # sam's thread with a poll, in which sam's vote is counted
+    reply_id: int = 0  # sam's reply, opened at its own address: highlighted in its thread
 
 
 @pytest.fixture
@@ -169,7 +170,9 @@ async def scene(pg_cluster: EmbeddedPostgres) -> AsyncIterator[Scene]:
             "response_type": "code",
             "scope": "read write",
         }
-        yield Scene(node, thread.id, "/oauth/authorize?" + urlencode(query), poll.id)
+        yield Scene(
+            node, thread.id, "/oauth/authorize?" + urlencode(query), poll.id, reply_id=reply.id
+        )
 
 
 async def violations(page: Page) -> list[dict[str, Any]]:
@@ -214,6 +217,7 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         "/c/stewards?sort=active",
         "/c/clinic",
         f"/t/{thread}",
+        f"/t/{scene.reply_id}",  # lands at the reply in its thread, highlighted
         f"/t/{scene.poll_id}",
         "/u/sam",
         "/tags/retention",
@@ -235,6 +239,7 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         "/c/clinic",
         f"/t/{thread}",
         f"/t/{thread}/edit",
+        f"/t/{thread}/retention-schedules",  # the slugged address, with every reply's controls
         f"/t/{thread}/summary",
         f"/t/{scene.poll_id}",
         "/u/ada",

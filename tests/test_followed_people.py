@@ -541,7 +541,7 @@ async def test_a_reply_written_here_reaches_the_followed_person(setting: Setting
         await page.wait_for_url(f"{base}/")
         await page.goto(f"{base}/t/{root.id}")
         await page.get_by_label("Your reply (Markdown)").fill("Also **scanning** them.")
-        await page.get_by_role("button", name="Reply").click()
+        await page.get_by_role("button", name="Reply", exact=True).click()
         await page.wait_for_url(f"{base}/t/{root.id}#post-*")
         assert "Also scanning them." in await page.locator("main").inner_text()
     await settle(alpha)

@@ -58,7 +58,7 @@ async def people(node: LiveNode) -> None:
 def titles(page: str) -> list[str]:
     """The thread titles a community page lists."""
     listed = page.split('id="threads-heading"', 1)[1]
-    return re.findall(r'<a href="/t/\d+">([^<]+)</a>', listed)
+    return re.findall(r'<a href="/t/\d+(?:/[^"]*)?">([^<]+)</a>', listed)
 
 
 async def reply(node: LiveNode, author: str, thread_uri: str, text: str) -> int:

@@ -201,11 +201,55 @@ async def permissions(pool: Any, view: PostView, viewer_id: int | None) -> Permi
         moderate = await _may_moderate(conn, view.community, viewer_id)
         voted = await browse_store.has_voted(conn, view.post.id, viewer_id)
         pinned = view.post.uri in await mod_store.pinned_uris(conn, view.community.id)
+    return _in_community(
+        view, viewer_id, banned=banned, moderate=moderate, voted=voted, pinned=pinned,
+        locked=view.post.locked,
+    )  # fmt: skip
+
+
+async def reply_permissions(
+    pool: Any, thread: PostView, replies: list[PostView], viewer_id: int | None
+) -> dict[int, Permissions]:
+    """What the viewer may do with each reply of `thread`, by the same rules as for the
+    thread's first post (the thread's lock holds for its replies), read in a few queries."""
+    if viewer_id is None or not replies:
+        return {reply.post.id: Permissions(False, False, False, False, False) for reply in replies}
+    async with pool.acquire() as conn:
+        voted = await browse_store.voted_among(conn, [r.post.id for r in replies], viewer_id)
+        if thread.community is None:
+            banned = moderate = False
+        else:
+            banned = await mod_store.is_banned(conn, thread.community.id, viewer_id)
+            moderate = await _may_moderate(conn, thread.community, viewer_id)
+    found: dict[int, Permissions] = {}
+    for reply in replies:
+        if reply.community is None:
+            alive = not reply.post.is_gone
+            found[reply.post.id] = Permissions(alive, alive, False, False, reply.post.id in voted)
+            continue
+        found[reply.post.id] = _in_community(
+            reply, viewer_id, banned=banned, moderate=moderate, voted=reply.post.id in voted,
+            pinned=False, locked=thread.post.locked,
+        )  # fmt: skip
+    return found
+
+
+def _in_community(
+    view: PostView,
+    viewer_id: int,
+    *,
+    banned: bool,
+    moderate: bool,
+    voted: bool,
+    pinned: bool,
+    locked: bool,
+) -> Permissions:
+    assert view.community is not None
     alive = not view.post.is_gone
     # A Closed community (services.lifecycle) is an archive: read, never added to.
     open_ = not view.community.is_closed
     return Permissions(
-        reply=alive and not banned and not view.post.locked and open_,
+        reply=alive and not banned and not locked and open_,
         vote=alive and not banned and open_,
         edit=alive and view.author.id == viewer_id and open_,
         moderate=moderate,

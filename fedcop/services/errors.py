@@ -11,6 +11,10 @@ class InvalidInput(ServiceError):
     pass
 
 
+class NotYours(InvalidInput):
+    """A change only someone else may make (another member's post): pages answer 403."""
+
+
 class NameTaken(ServiceError):
     pass
 

@@ -29,7 +29,7 @@ from fedcop.services import (
     relay,
     summary_flags,
 )
-from fedcop.services.errors import InvalidInput, NotFound, Refused
+from fedcop.services.errors import InvalidInput, NotFound, NotYours, Refused
 from fedcop.services.media import post_files
 from fedcop.services.media import received as received_media
 from fedcop.services.messages import sending as messages_sending
@@ -52,7 +52,7 @@ async def _own_post(conn: asyncpg.Connection, author: str, post_uri: str) -> tup
     if writer is None or post is None or post.is_gone:
         raise NotFound(f"there is no post {post_uri}")
     if post.author_id != writer.actor.id:
-        raise InvalidInput("only its author can change a post")
+        raise NotYours("only its author can change a post")
     return writer.actor, post
 
 

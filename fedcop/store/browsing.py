@@ -69,6 +69,16 @@ async def recent_post_ids(conn: asyncpg.Connection, author_id: int, limit: int) 
     return [row["id"] for row in rows]
 
 
+async def voted_among(conn: asyncpg.Connection, post_ids: list[int], actor_id: int) -> set[int]:
+    """Which of `post_ids` the actor liked (a thread's replies, in one query)."""
+    rows = await conn.fetch(
+        "SELECT post_id FROM votes WHERE post_id = ANY($1::bigint[]) AND actor_id = $2",
+        post_ids,
+        actor_id,
+    )
+    return {row["post_id"] for row in rows}
+
+
 async def has_voted(conn: asyncpg.Connection, post_id: int, actor_id: int) -> bool:
     return bool(
         await conn.fetchval(

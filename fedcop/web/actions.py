@@ -25,11 +25,11 @@ from fedcop.services import (
     remote_facilitators,
     votes,
 )
-from fedcop.services.errors import InvalidInput, ServiceError
+from fedcop.services.errors import InvalidInput, NotYours, ServiceError
 from fedcop.services.post_source import editable_text
 from fedcop.services.reading import PostView
 from fedcop.store.users import User
-from fedcop.web import composer, confirmations, search_results
+from fedcop.web import addresses, composer, confirmations, search_results
 from fedcop.web.confirmations import confirmed
 from fedcop.web.notices import done
 from fedcop.web.render import go, not_found, refused, render
@@ -50,7 +50,7 @@ def signed_in_action(action: Action) -> Callable[[Request], Awaitable[Response]]
         try:
             form = await checked_form(request)
             return await action(request, current.user, form)
-        except FormRefused as error:
+        except (FormRefused, NotYours) as error:
             return await refused(request, str(error), 403)
         except (ServiceError, remote_actors.ActorError, FetchError) as error:
             return await refused(request, str(error))
@@ -137,7 +137,7 @@ async def like(request: Request, user: User, form: FormData, found: PostView) ->
         request.app.state.pool, request.app.state.config,
         voter=user.actor.username, post_uri=found.post.uri,
     )  # fmt: skip
-    return done(request, f"/t/{found.post.id}", "You liked this post.")
+    return done(request, addresses.post_path(found.post), "You liked this post.")
 
 
 async def unlike(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -145,7 +145,7 @@ async def unlike(request: Request, user: User, form: FormData, found: PostView) 
         request.app.state.pool, request.app.state.config,
         voter=user.actor.username, post_uri=found.post.uri,
     )  # fmt: skip
-    return done(request, f"/t/{found.post.id}", "You no longer like this post.")
+    return done(request, addresses.post_path(found.post), "You no longer like this post.")
 
 
 async def question(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -196,7 +196,7 @@ async def edit(request: Request, user: User, form: FormData, found: PostView) ->
         post_uri=found.post.uri, content=str(form.get("content", "")), title=title,
         files=composer.kept_files(form),
     )  # fmt: skip
-    return done(request, f"/t/{found.post.id}", "Your changes are saved.")
+    return done(request, addresses.post_path(found.post), "Your changes are saved.")
 
 
 def _excerpt(found: PostView) -> str:

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from fedcop.services import node as node_service
 from fedcop.services import reading
+from fedcop.web import addresses
 from fedcop.web.render import render_xml
 
 ATOM = "application/atom+xml; charset=utf-8"
@@ -46,7 +47,7 @@ async def thread_feed(request: Request) -> Response:
     if found is None or found.post.removed_at or not await reading.may_read(pool, found, None):
         return Response("no such thread", 404, media_type="text/plain")
     replies = [r for r in await reading.thread(pool, found.post.id) if not r.post.is_gone]
-    page = f"{request.app.state.config.base_url}/t/{found.post.id}"
+    page = request.app.state.config.base_url + addresses.thread_path(found.post)
     return _feed(request, found.post.title or "Thread", page, [found, *replies][-FEED_SIZE:])
 
 

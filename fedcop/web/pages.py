@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -15,6 +13,7 @@ from fedcop.services.mail import choices as mail_choices
 from fedcop.services.polls import views as poll_views
 from fedcop.services.reading import PostView
 from fedcop.store.actors import LocalActor
+from fedcop.web import addresses, reply_tree
 from fedcop.web.mail import notices as mail_notices
 from fedcop.web.messages import pages as messages_pages
 from fedcop.web.render import STATIC, TEMPLATES, not_found, render
@@ -93,30 +92,32 @@ async def profile_page(request: Request, actor_uri: str) -> Response:
     return await render(request, "profile.html", view=view)
 
 
-@dataclass(frozen=True)
-class Reply:
-    view: PostView
-    depth: int
-
-
 async def post_page(request: Request, view: PostView) -> Response:
-    """A thread and its replies (or a reply, with its thread)."""
+    """A thread and its replies; a reply's own address (/t/ID, its ActivityPub id) shows its
+    thread opened at that reply."""
     pool = request.app.state.pool
+    focus: int | None = None
     if not view.post.is_thread and view.post.thread_id is not None:
         thread_view = await reading.post_by_id(pool, view.post.thread_id)
         if thread_view is not None:
+            if _a_browser(request):
+                # The address with #post-ID lands the browser at the reply and highlights it.
+                return RedirectResponse(addresses.post_path(view.post, thread_view.post), 302)
+            focus = view.post.id
             view = thread_view
     replies = await reading.thread(pool, view.post.id)
     accepted = next((r for r in replies if r.post.id == view.post.accepted_answer_id), None)
     current = await viewer(request)
-    permissions = await browsing.permissions(
-        pool, view, current.user.actor.id if current.user else None
-    )
+    reader = current.user.actor.id if current.user else None
+    permissions = await browsing.permissions(pool, view, reader)
+    reply_may = await browsing.reply_permissions(pool, view, replies, reader)
     return await render(
         request,
         "post.html",
         view=view,
-        replies=_nested(view, replies),
+        replies=reply_tree.tree(view, replies, reply_may, focus),
+        reply_count=len(replies),
+        canonical=addresses.thread_path(view.post),
         may=permissions,
         also_in=await crossposts.also_posted_in(pool, view.post.id),
         accepted=accepted if accepted is not None and not accepted.post.is_gone else None,
@@ -132,8 +133,14 @@ async def post_page(request: Request, view: PostView) -> Response:
     )
 
 
+def _a_browser(request: Request) -> bool:
+    """A person's browser (it asks for HTML by name), not a script reading the page."""
+    return "text/html" in request.headers.get("accept", "")
+
+
 async def thread_page(request: Request) -> Response:
-    """/t/{id}: any post this node keeps, by its number here."""
+    """/t/{id} and /t/{id}/{slug}: any post this node keeps, by its number here. A thread's
+    slug is checked against its title: a wrong or outdated one is corrected by a redirect."""
     pool = request.app.state.pool
     found = await reading.post_by_id(pool, request.path_params["id"])
     config = request.app.state.config
@@ -155,26 +162,15 @@ async def thread_page(request: Request) -> Response:
         or not await reading.may_read(pool, found, reader)
     ):
         return await not_found(request, "There is no such post here.")
+    given = request.path_params.get("slug")
+    if given is not None and given != addresses.slug(
+        found.post.title if found.post.is_thread else ""
+    ):
+        # (a reply has no slug of its own: its address is its thread's, at the reply)
+        right = addresses.post_path(found.post)
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(right + query, 301)
     return await post_page(request, found)
-
-
-def _nested(thread: PostView, replies: list[PostView]) -> list[Reply]:
-    """Replies in reading order, each under the post it answers, with its depth (capped)."""
-    children: dict[int | None, list[PostView]] = {}
-    for reply in replies:
-        parent = reply.post.parent_id if reply.post.parent_id is not None else thread.post.id
-        children.setdefault(parent, []).append(reply)
-    ordered: list[Reply] = []
-
-    def walk(parent_id: int, depth: int) -> None:
-        for child in children.get(parent_id, []):
-            ordered.append(Reply(child, min(depth, 6)))
-            walk(child.post.id, depth + 1)
-
-    walk(thread.post.id, 0)
-    seen = {reply.view.post.id for reply in ordered}
-    ordered += [Reply(r, 0) for r in replies if r.post.id not in seen]  # parents we never saw
-    return ordered
 
 
 async def moderation_log(request: Request) -> Response:

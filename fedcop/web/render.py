@@ -14,7 +14,7 @@ from fedcop.config import Config
 from fedcop.media.licences import LICENCES
 from fedcop.services import node as node_service
 from fedcop.services.signin_throttle import TooManyAttempts
-from fedcop.web import notices, post_links
+from fedcop.web import addresses, notices, post_links
 from fedcop.web.media.attachment_views import attachment_views
 from fedcop.web.session import viewer
 
@@ -38,6 +38,9 @@ _env.globals["attachment_views"] = attachment_views
 _env.filters["post_html"] = pass_context(
     lambda context, content: post_links.post_html(content, context["domain"])
 )
+# Every link to a thread carries its slug (web.addresses): `post | thread_path`.
+_env.filters["thread_path"] = addresses.thread_path
+_env.filters["post_path"] = addresses.post_path
 
 
 async def render(
