@@ -15,7 +15,7 @@ CREATE TABLE actor_icons (
 CREATE INDEX actor_icons_media ON actor_icons (media_id);
 
 -- The picture an actor elsewhere states as its `icon`, shown here only through the media proxy
--- (fedcop/services/media_proxy.py, GET /media/proxy/TOKEN), so a visitor's browser never asks
+-- (fedcop/services/media/proxy.py, GET /media/proxy/TOKEN), so a visitor's browser never asks
 -- the actor's server, and the proxy fetches only what an actor kept here names (it is no open
 -- proxy). Kept when the actor's document is (fetched or refreshed); gone with the icon.
 CREATE TABLE remote_actor_icons (

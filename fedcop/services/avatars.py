@@ -23,9 +23,9 @@ from starlette.datastructures import UploadFile
 from fedcop.config import Config
 from fedcop.documents.actors import actor_document
 from fedcop.documents.context import PUBLIC
-from fedcop.services import member_uploads, outbox
+from fedcop.services import outbox
 from fedcop.services.errors import InvalidInput, NotFound
-from fedcop.services.media import UploadRefused
+from fedcop.services.media import UploadRefused, member_uploads
 from fedcop.services.media.names import media_path, media_url, thumbnail_path
 from fedcop.store import actor_icons, remote_icons
 from fedcop.store import actors as actor_store

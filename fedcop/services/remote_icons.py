@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fedcop.services.received_media import new_proxy_token
+from fedcop.services.media.received import new_proxy_token
 from fedcop.store import remote_icons as store
 from federation.html import safe_url
 

@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, follows, member_uploads, posts
+from fedcop.services import accounts, follows, posts
+from fedcop.services.media import member_uploads
 from fedcop.store import actors as actor_store
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
