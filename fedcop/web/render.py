@@ -13,9 +13,11 @@ from fedcop import shown
 from fedcop.config import Config
 from fedcop.media.licences import LICENCES
 from fedcop.services import node as node_service
+from fedcop.services import notifications
+from fedcop.services.notifications import HEADER_CAP
 from fedcop.services.signin_throttle import TooManyAttempts
 from fedcop.web.attachment_views import attachment_views
-from fedcop.web.session import viewer
+from fedcop.web.session import Viewer, viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -40,15 +42,25 @@ async def render(
 ) -> Response:
     config: Config = request.app.state.config
     settings = await node_service.settings(request.app.state.pool)
+    current = await viewer(request)
     html = _env.get_template(template).render(
         node_name=config.node_name,
         organisation=settings.organisation,
         domain=config.domain,
-        viewer=await viewer(request),
+        viewer=current,
+        unread_notifications=await _unread(request, current),
         upload_slots=config.media.max_attachments,
         **context,
     )
     return HTMLResponse(html, status_code=status_code, headers={"Vary": "Accept, Cookie"})
+
+
+async def _unread(request: Request, current: Viewer) -> str:
+    """The header's count of unread notifications ("" for none or nobody signed in)."""
+    if current.user is None:
+        return ""
+    count = await notifications.header_count(request.app.state.pool, current.user.actor.id)
+    return "" if count == 0 else (f"{HEADER_CAP}+" if count > HEADER_CAP else str(count))
 
 
 async def not_found(request: Request, message: str) -> Response:
