@@ -226,14 +226,22 @@ class ReportFacts:
     open: bool
     targets: list[str]
     created_at: datetime
+    # The person reported and their posts reported, among the targets known here.
+    account_id: int | None
+    post_ids: list[int]
 
 
 async def reports(conn: asyncpg.Connection, report_ids: list[int]) -> dict[int, ReportFacts]:
     rows = await conn.fetch(
         """
-        SELECT id, community_id, reason, category, forwarded, state = 'open' AS open, targets,
-               created_at
-        FROM reports WHERE id = ANY($1::bigint[])
+        SELECT r.id, r.community_id, r.reason, r.category, r.forwarded,
+               r.state = 'open' AS open, r.targets, r.created_at,
+               (SELECT a.id FROM actors a
+                WHERE a.uri = ANY(r.targets) AND a.actor_type IN ('Person', 'Service')
+                ORDER BY a.id LIMIT 1) AS account_id,
+               ARRAY(SELECT p.id FROM posts p WHERE p.uri = ANY(r.targets) ORDER BY p.id)
+                   AS post_ids
+        FROM reports r WHERE r.id = ANY($1::bigint[])
         """,
         report_ids,
     )

@@ -54,6 +54,8 @@ class Told:
     page: PageNotice | None = None
     community: Actor | None = None  # join_request: the community; report: the reported one's
     report: ReportFacts | None = None
+    reported: Actor | None = None  # report: the person reported
+    thread_title: str | None = None  # the title of the post's thread, for a reply
 
     @property
     def by_path(self) -> str:
@@ -69,6 +71,21 @@ class Told:
             return None
         thread = self.post.thread_id or self.post.id
         return f"/t/{thread}" + (f"#post-{self.post.id}" if self.post.thread_id else "")
+
+    @property
+    def post_name(self) -> str:
+        """What the link to the post reads: its title, or its thread's."""
+        if self.post is None:
+            return ""
+        return self.post.title or self.thread_title or "a post"
+
+    @property
+    def reported_path(self) -> str | None:
+        return actor_path(self.reported) if self.reported is not None else None
+
+    @property
+    def reported_name(self) -> str:
+        return actor_name(self.reported) if self.reported is not None else "someone"
 
     @property
     def community_path(self) -> str | None:
@@ -120,8 +137,12 @@ async def _told(request: Request, me: int, found: list[Notification], last_read:
     actor_ids = [item.from_id for item in found]
     actor_ids += [i.community_id for i in found if i.community_id is not None]
     actor_ids += [r.community_id for r in report_facts.values() if r.community_id is not None]
+    actor_ids += [r.account_id for r in report_facts.values() if r.account_id is not None]
     actors = await status_views.actors(pool, actor_ids)
     posts = await status_views.posts(pool, [i.post_id for i in found if i.post_id is not None])
+    threads = await status_views.posts(
+        pool, [p.thread_id for p in posts.values() if p.thread_id is not None]
+    )
     readable = {v.post.id for v in await status_views.views(pool, me, list(posts.values()))}
     pages = await notices(
         pool, [(i.kb_page_id, i.kb_version or 0) for i in found if i.kb_page_id is not None], me
@@ -144,10 +165,12 @@ async def _told(request: Request, me: int, found: list[Notification], last_read:
         community = actors.get(community_id) if community_id is not None else None
         if item.community_id is not None and community is None:
             continue
+        reported = actors.get(report.account_id) if report and report.account_id else None
+        thread = threads.get(post.thread_id) if post is not None and post.thread_id else None
         told.append(
             Told(
                 item.id, item.kind, by, item.created_at, item.id > last_read, post, page,
-                community, report,
+                community, report, reported, thread.title if thread is not None else None,
             )
         )  # fmt: skip
     return told
