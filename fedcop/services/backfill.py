@@ -102,7 +102,7 @@ async def join_accepted(pool: Any, follower_uri: str, community: Actor) -> bool:
         if follower is None or not await follow_store.accept(conn, follower.id, community.id):
             return False
         await maintenance_store.schedule_backfill(conn, community.id)
-        if community.manually_approves_followers:
+        if community.members_only:
             # A community that decides each join by hand: the person who asked hears of it (one
             # that accepts everyone answers at once, and the join itself says so).
             await notifications.join_decided(conn, community.id, follower.id, accepted=True)
