@@ -117,13 +117,15 @@ async def notifications_page(request: Request) -> Response:
     if found and before is None and chosen not in FILTERS:
         # The newest notifications, all kinds: what the page shows is read from now on.
         await notifications.mark_read(pool, me, found[0].id)
+    # Offered while anything (of any kind, shown here or not) is still unread.
+    any_unread = await notifications.header_count(pool, me) > 0
     return await render(
         request,
         "notifications.html",
         told=told,
         chosen=chosen if chosen in FILTERS else "",
         older=found[-1].id if len(found) == PAGE_SIZE else None,
-        any_unread=bool(found) and found[0].id > last_read,
+        any_unread=any_unread,
     )
 
 
