@@ -52,11 +52,17 @@ CLIENT_KINDS["report"] = "admin.report"
 # they do not know; "join_accepted" and "join_refused" (docs/client-api.md).
 
 
+# Kinds that `types[]` / `exclude_types[]` also select by the type apps see them as: a join
+# request is a follow request and a report an `admin.report` for every app (an accepted
+# answer or a changed page, shown as the nearest type, is selected by its own kind alone).
+FILTERED_AS_SHOWN = ("join_request", "report")
+
+
 def stored_kinds(client_kinds: list[str]) -> list[str]:
-    """The kinds kept here that `types[]` / `exclude_types[]` name (as apps see them)."""
+    """The kinds kept here that `types[]` / `exclude_types[]` name."""
     return [
         *client_kinds,
-        *(kind for kind, shown in CLIENT_KINDS.items() if shown in client_kinds),
+        *(kind for kind in FILTERED_AS_SHOWN if CLIENT_KINDS[kind] in client_kinds),
     ]
 
 
