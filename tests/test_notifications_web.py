@@ -202,7 +202,11 @@ async def test_join_requests_tell_the_facilitators_and_decisions_tell_who_asked(
                 "/c/clinic/manage/requests", follower=f"{alpha.base}/u/{name}", decision=decision
             )
             assert decided.status_code == 303, decided.text
-    # Then each of them is told the decision, by the community's name
+    # Then cho is no longer asked to decide them
+    async with signed_in(alpha, "cho", PASSWORD) as cho:
+        assert notification_lines(await cho.page("/notifications")) == []
+    assert await client_notifications(alpha, "cho") == []
+    # and each of them is told the decision, by the community's name
     async with signed_in(alpha, "lu", PASSWORD) as lu:
         assert unread_in_header(await lu.page("/")) == "1"
         page = await lu.page("/notifications")

@@ -193,6 +193,7 @@ async def decide_request(
         else:
             await follow_store.remove(conn, follower.id, local.actor.id)
         if local.actor.actor_type == "Group":
+            await notifications.join_request_decided(conn, local.actor.id, follower.id)
             await notifications.join_decided(conn, local.actor.id, follower.id, accepted=approve)
         if not follower.is_local:
             await outbox.publish(

@@ -77,9 +77,18 @@ async def join_requested(conn: asyncpg.Connection, community_id: int, requester_
 async def join_decided(
     conn: asyncpg.Connection, community_id: int, requester_id: int, *, accepted: bool
 ) -> None:
-    """The community decided the request of a person here to join it."""
+    """The community decided the request of a person here to join it (a person elsewhere hears
+    of it from the Accept or Reject their server receives)."""
     kind = "join_accepted" if accepted else "join_refused"
     await store.add(conn, requester_id, kind, community_id, None)
+
+
+async def join_request_decided(
+    conn: asyncpg.Connection, community_id: int, requester_id: int
+) -> None:
+    """A request to join a community here was decided: its facilitators' notifications of it
+    go (as an app's follow request goes once answered), so none offers a stale decision."""
+    await store.forget_join_request(conn, community_id, requester_id)
 
 
 async def reported(conn: asyncpg.Connection, activity_uri: str) -> None:

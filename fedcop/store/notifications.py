@@ -91,6 +91,20 @@ async def add_join_request(conn: asyncpg.Connection, community_id: int, requeste
     )
 
 
+async def forget_join_request(
+    conn: asyncpg.Connection, community_id: int, requester_id: int
+) -> None:
+    """The request was decided: no facilitator is asked to decide it any more."""
+    await conn.execute(
+        """
+        DELETE FROM notifications
+        WHERE kind = 'join_request' AND community_id = $1 AND from_id = $2
+        """,
+        community_id,
+        requester_id,
+    )
+
+
 async def add_report(conn: asyncpg.Connection, activity_uri: str) -> None:
     """Tell who must look at the report kept under `activity_uri`: the facilitators with an
     account here of its community, or, for a report with no community (about a person of this
