@@ -14,6 +14,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from mastodon import Mastodon
 
@@ -261,3 +262,35 @@ async def test_reports_tell_the_facilitators_or_for_a_person_the_admins(alpha: L
     assert told["report"]["category"] == "spam"
     assert told["report"]["target_account"]["acct"] == "rae"
     assert told["report"]["status_ids"] == [str(thread.id)]
+
+
+async def test_odd_addresses_and_forms_change_nothing(alpha: LiveNode) -> None:
+    thread = await thread_of(alpha, "fa", "Metadata schemas")
+    await reply_of(alpha, "ann", thread, "We use Dublin Core")
+    # Nobody signed in is sent to sign in, and marks nothing read
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{alpha.port}", headers={"Host": alpha.config.domain}
+    ) as visitor:
+        answer = await visitor.get("/notifications")
+        assert (answer.status_code, answer.headers["location"]) == (
+            303,
+            "/login?next=/notifications",
+        )
+        assert (await visitor.post("/notifications/read")).status_code == 303
+    async with signed_in(alpha, "fa", PASSWORD) as fa:
+        # Marking read without the form's token is refused, and the count stays
+        fa.token = "forged"
+        assert (await fa.submit("/notifications/read")).status_code == 403
+        assert unread_in_header(await fa.page("/home")) == "1"
+        # Odd pages and filters answer a page, never an error; a filter reads nothing
+        for path in (
+            "/notifications?before=abc&kind=mentions",
+            "/notifications?before=99999999999999999999999&kind=mentions",
+            "/notifications?before=-1&kind=mentions",
+        ):
+            page = await fa.page(path)
+            assert len(notification_lines(page)) == 1, path
+        assert unread_in_header(await fa.page("/home")) == "1"
+        # An unknown filter is the whole list (which reads it)
+        assert len(notification_lines(await fa.page("/notifications?kind=%00x"))) == 1
+        assert unread_in_header(await fa.page("/home")) is None

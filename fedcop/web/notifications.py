@@ -107,7 +107,8 @@ async def notifications_page(request: Request) -> Response:
     pool, me = request.app.state.pool, current.user.actor.id
     chosen = request.query_params.get("kind", "")
     before_text = request.query_params.get("before", "")
-    before = int(before_text) if before_text.isdigit() and len(before_text) < 19 else None
+    # ?before= pages back; anything but an id (a bigint) is the first page.
+    before = int(before_text) if before_text.isdigit() and len(before_text) <= 18 else None
     found = await notifications.page(
         pool, me, notifications.Filter(FILTERS.get(chosen), [], None), before=before,
         after=None, limit=PAGE_SIZE, oldest_first=False,
