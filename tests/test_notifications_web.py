@@ -10,18 +10,23 @@ and ned (no member of anything) and ad, this node's admin.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from jsonschema import Draft202012Validator
 from mastodon import Mastodon
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.services import accounts, follows, oauth, posts
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
+from tests.paths import MASTODON_OPENAPI
 from tests.scene import settle
 from tests.web_session import Browser, signed_in
 
@@ -54,6 +59,31 @@ async def client_notifications(node: LiveNode, name: str) -> list[Any]:
     """`name`'s notifications as a Mastodon app reads them."""
     app = app_of(node, await oauth.admin_token(node.pool, name, "read"))
     return list(await asyncio.to_thread(app.notifications))
+
+
+def mastodon_notification_problems(entity: dict[str, Any]) -> list[str]:
+    """How a Notification entity departs from Mastodon's OpenAPI description of one."""
+    schema = json.loads(MASTODON_OPENAPI.read_text(encoding="utf-8"))
+    registry: Registry = Registry().with_resource(
+        "urn:mastodon", Resource.from_contents(schema, DRAFT202012)
+    )
+    wanted = {"$ref": "urn:mastodon#/components/schemas/Notification"}
+    validator = Draft202012Validator(wanted, registry=registry)
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(entity)]
+
+
+async def raw_notifications(node: LiveNode, name: str) -> list[dict[str, Any]]:
+    """`name`'s notifications as the API sends them (JSON, before any client reads it)."""
+    token = await oauth.admin_token(node.pool, name, "read")
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{node.port}", headers={"Host": node.config.domain}
+    ) as http:
+        answer = await http.get(
+            "/api/v1/notifications", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert answer.status_code == 200, answer.text
+    found: list[dict[str, Any]] = answer.json()
+    return found
 
 
 def unread_in_header(page: str) -> str | None:
@@ -196,6 +226,8 @@ async def test_join_requests_tell_the_facilitators_and_decisions_tell_who_asked(
             ("follow_request", "ned"),
             ("follow_request", "lu"),
         ]
+        raw = await raw_notifications(alpha, "cho")
+        assert [mastodon_notification_problems(n) for n in raw] == [[], []]
         # When cho approves lu and declines ned on the Facilitate page
         await cho.csrf("/c/clinic/manage")
         for name, decision in (("lu", "approve"), ("ned", "decline")):
@@ -262,6 +294,9 @@ async def test_reports_tell_the_facilitators_or_for_a_person_the_admins(alpha: L
     assert told["report"]["category"] == "spam"
     assert told["report"]["target_account"]["acct"] == "rae"
     assert told["report"]["status_ids"] == [str(thread.id)]
+    # ... which is a Notification as Mastodon describes one, Report and all
+    [raw] = await raw_notifications(alpha, "fa")
+    assert mastodon_notification_problems(raw) == []
 
 
 async def test_odd_addresses_and_forms_change_nothing(alpha: LiveNode) -> None:
