@@ -258,6 +258,7 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         "/c/stewards/kb/glossary/edit",
         "/c/stewards/kb/glossary/history",
         "/notifications",
+        "/notifications?kind=mentions",
         "/c/clinic/members",
         "/c/stewards/members?q=records",
         "/c/stewards/resources?q=records&kind=document",

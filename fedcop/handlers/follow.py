@@ -46,7 +46,7 @@ async def handle_reject_follow(ctx: HandlerContext, activity: dict[str, Any]) ->
     if follower_uri is None:
         raise Ignored("it rejects a Follow this node did not send")
     rejecter = str(id_of(activity["actor"]))
-    done = await follows.removed(ctx.pool, follower_uri, rejecter)
+    done = await follows.refused(ctx.pool, follower_uri, rejecter)
     return done_or_ignored(done, f"no follow of {rejecter} by {follower_uri} is kept here")
 
 

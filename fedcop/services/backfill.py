@@ -42,7 +42,7 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.network import Network
-from fedcop.services import posts, remote_actors
+from fedcop.services import notifications, posts, remote_actors
 from fedcop.services.errors import Ignored, Refused, ServiceError
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
@@ -102,6 +102,10 @@ async def join_accepted(pool: Any, follower_uri: str, community: Actor) -> bool:
         if follower is None or not await follow_store.accept(conn, follower.id, community.id):
             return False
         await maintenance_store.schedule_backfill(conn, community.id)
+        if community.members_only:
+            # A community that decides each join by hand: the person who asked hears of it (one
+            # that accepts everyone answers at once, and the join itself says so).
+            await notifications.join_decided(conn, community.id, follower.id, accepted=True)
         return True
 
 

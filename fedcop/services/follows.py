@@ -37,6 +37,7 @@ async def receive_follow(
             conn, follower.id, target.actor.id, pending=recorded.state != "accepted"
         )
         if recorded.state == "pending" and target.actor.actor_type == "Group":
+            await notifications.join_requested(conn, target.actor.id, follower.id)
             await notification_mail.join_requested(conn, config, target.actor, follower)
         if recorded.state == "accepted":
             await outbox.publish(
@@ -148,6 +149,21 @@ async def removed(pool: Any, follower_uri: str, followed_uri: str) -> bool:
         return await follow_store.remove(conn, follower.id, followed.id)
 
 
+async def refused(pool: Any, follower_uri: str, rejecter_uri: str) -> bool:
+    """`rejecter_uri` refused the follow of its follower (who is local): the follow is removed
+    and, when a community refused a request to join it, the person who asked is told."""
+    async with pool.acquire() as conn, conn.transaction():
+        follower = await actor_store.find_by_uri(conn, follower_uri)
+        rejecter = await actor_store.find_by_uri(conn, rejecter_uri)
+        if follower is None or rejecter is None:
+            return False
+        if not await follow_store.remove(conn, follower.id, rejecter.id):
+            return False
+        if rejecter.actor_type == "Group":
+            await notifications.join_decided(conn, rejecter.id, follower.id, accepted=False)
+        return True
+
+
 async def set_manual_approval(pool: Any, community: str, manual: bool) -> None:
     """Whether a facilitator approves each join by hand."""
     async with pool.acquire() as conn:
@@ -178,6 +194,9 @@ async def decide_request(
             await welcome.join_accepted(conn, config, local.actor, follower)
         else:
             await follow_store.remove(conn, follower.id, local.actor.id)
+        if local.actor.actor_type == "Group":
+            await notifications.join_request_decided(conn, local.actor.id, follower.id)
+            await notifications.join_decided(conn, local.actor.id, follower.id, accepted=approve)
         if not follower.is_local:
             await outbox.publish(
                 conn,
@@ -220,6 +239,7 @@ async def join(
             if joined.state == "accepted":
                 await welcome.join_accepted(conn, config, target.actor, local.actor)
             else:
+                await notifications.join_requested(conn, target.actor.id, local.actor.id)
                 await notification_mail.join_requested(conn, config, target.actor, local.actor)
         return
     await follow_remote(pool, config, network, username, community_uri)

@@ -4,6 +4,14 @@
     Like of a local user's post                          -> 'favourite'
     boost (Announce by a person) of a local user's post  -> 'reblog'
     follow of a local user                               -> 'follow' ('follow_request' if pending)
+    request to join a community that approves by hand    -> 'join_request' to its facilitators
+    that request decided (here, or Accept/Reject of a    -> 'join_accepted' / 'join_refused' to
+      community elsewhere)                                  the person who asked
+    report (here, or a Flag received)                    -> 'report' to the community's
+                                                            facilitators (no community: admins)
+
+Reading: the notifications marker (shared with the client API's markers) says what was read;
+the header of every page counts what is newer than it, and the web page moves it forward.
 
 The hooks below run inside the transaction of the event they report, one or two statements
 each and no network: the inbox worker never waits on them. Nobody is told about their own
@@ -17,6 +25,7 @@ from typing import Any
 
 import asyncpg
 
+from fedcop.store import markers as marker_store
 from fedcop.store import notifications as store
 from fedcop.store import post_extras
 from fedcop.store import posts as post_store
@@ -25,6 +34,8 @@ from fedcop.store.posts import Post
 
 KINDS = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "update")
 UNREAD_CAP = 1000
+# The header shows at most this many unread ("99+" past it): one short index walk per page.
+HEADER_CAP = 99
 
 
 # -- hooks ------------------------------------------------------------------------------------
@@ -56,6 +67,33 @@ async def followed(
     conn: asyncpg.Connection, follower_id: int, followed_id: int, *, pending: bool
 ) -> None:
     await store.add(conn, followed_id, "follow_request" if pending else "follow", follower_id, None)
+
+
+async def join_requested(conn: asyncpg.Connection, community_id: int, requester_id: int) -> None:
+    """Someone asks to join a community here that approves its members by hand."""
+    await store.add_join_request(conn, community_id, requester_id)
+
+
+async def join_decided(
+    conn: asyncpg.Connection, community_id: int, requester_id: int, *, accepted: bool
+) -> None:
+    """The community decided the request of a person here to join it (a person elsewhere hears
+    of it from the Accept or Reject their server receives)."""
+    kind = "join_accepted" if accepted else "join_refused"
+    await store.add(conn, requester_id, kind, community_id, None)
+
+
+async def join_request_decided(
+    conn: asyncpg.Connection, community_id: int, requester_id: int
+) -> None:
+    """A request to join a community here was decided: its facilitators' notifications of it
+    go (as an app's follow request goes once answered), so none offers a stale decision."""
+    await store.forget_join_request(conn, community_id, requester_id)
+
+
+async def reported(conn: asyncpg.Connection, activity_uri: str) -> None:
+    """A report was kept (under `activity_uri`): those who must look at it are told."""
+    await store.add_report(conn, activity_uri)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -111,3 +149,26 @@ async def clear(pool: Any, user_id: int) -> None:
 async def unread_count(pool: Any, user_id: int, last_read_id: int | None) -> int:
     async with pool.acquire() as conn:
         return await store.count_after(conn, user_id, last_read_id, UNREAD_CAP)
+
+
+async def header_count(pool: Any, user_id: int) -> int:
+    """Unread notifications for the header, up to HEADER_CAP + 1 (shown as "99+")."""
+    async with pool.acquire() as conn:
+        return await store.count_unread(conn, user_id, HEADER_CAP + 1)
+
+
+async def mark_read(pool: Any, user_id: int, up_to: int | None = None) -> None:
+    """Everything up to the notification `up_to` (or every notification) is read; the marker
+    only moves forward, so an app that read further keeps its place."""
+    async with pool.acquire() as conn:
+        newest = up_to if up_to is not None else await store.newest_id(conn, user_id)
+        if newest is not None:
+            await marker_store.advance(conn, user_id, "notifications", newest)
+
+
+async def reports(pool: Any, report_ids: list[int]) -> dict[int, store.ReportFacts]:
+    """The reports 'report' notifications are about, by id."""
+    if not report_ids:
+        return {}
+    async with pool.acquire() as conn:
+        return await store.reports(conn, report_ids)

@@ -29,7 +29,7 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.network import Network
-from fedcop.services import outbox, remote_actors
+from fedcop.services import notifications, outbox, remote_actors
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.store import actors as actor_store
 from fedcop.store import ids
@@ -131,6 +131,7 @@ async def file(
                 category=category,
                 forwarded=forwarded,
             )
+            await notifications.reported(conn, primary if number == 0 else f"{primary}#{number}")
         found = await mod_store.report_by_activity(conn, primary)
     assert found is not None
     return Filed(
@@ -254,9 +255,12 @@ async def receive_flag(pool: Any, network: Network, flag: dict[str, Any]) -> boo
         community_id = await _reported_community(conn, flag, targets)
         if community_id is None and not await _names_a_person_here(conn, targets):
             return False
-        return await mod_store.add_report(
+        added = await mod_store.add_report(
             conn, flag["id"], community_id, reporter.id, targets, reason
         )
+        if added:
+            await notifications.reported(conn, flag["id"])
+        return added
 
 
 async def _names_a_person_here(conn: Any, targets: list[str]) -> bool:

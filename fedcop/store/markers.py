@@ -43,3 +43,21 @@ async def save(conn: asyncpg.Connection, actor_id: int, timeline: str, last_read
         last_read_id,
     )
     return Marker(**dict(row))
+
+
+async def advance(
+    conn: asyncpg.Connection, actor_id: int, timeline: str, last_read_id: int
+) -> None:
+    """Move a marker forward to `last_read_id` (never back: an app may have read further)."""
+    await conn.execute(
+        """
+        INSERT INTO markers (actor_id, timeline, last_read_id) VALUES ($1, $2, $3)
+        ON CONFLICT (actor_id, timeline) DO UPDATE
+        SET last_read_id = excluded.last_read_id, version = markers.version + 1,
+            updated_at = now()
+        WHERE markers.last_read_id < excluded.last_read_id
+        """,
+        actor_id,
+        timeline,
+        last_read_id,
+    )

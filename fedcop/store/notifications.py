@@ -19,10 +19,15 @@ class Notification:
     # 'page_changed': the knowledge-base page and the version its change made.
     kb_page_id: int | None = None
     kb_version: int | None = None
+    # 'join_request': the community the person asks to join.
+    community_id: int | None = None
+    # 'report': the report to look at.
+    report_id: int | None = None
 
 
 _COLUMNS = (
-    "n.id, n.recipient_id, n.kind, n.from_id, n.post_id, n.created_at, n.kb_page_id, n.kb_version"
+    "n.id, n.recipient_id, n.kind, n.from_id, n.post_id, n.created_at, n.kb_page_id, n.kb_version,"
+    " n.community_id, n.report_id"
 )
 # SQL: the recipient muted the conversation of the post $4 (nobody is told about anything in
 # a conversation they muted).
@@ -67,6 +72,55 @@ async def add_many(
         kind,
         from_id,
         post_id,
+    )
+
+
+async def add_join_request(conn: asyncpg.Connection, community_id: int, requester_id: int) -> None:
+    """Tell each facilitator of a community with an account here that `requester_id` asks to
+    join it."""
+    await conn.execute(
+        """
+        INSERT INTO notifications (recipient_id, kind, from_id, community_id)
+        SELECT f.actor_id, 'join_request', $2::bigint, $1::bigint
+        FROM community_facilitators f JOIN users u ON u.actor_id = f.actor_id
+        WHERE f.community_id = $1 AND f.actor_id <> $2
+        ON CONFLICT DO NOTHING
+        """,
+        community_id,
+        requester_id,
+    )
+
+
+async def forget_join_request(
+    conn: asyncpg.Connection, community_id: int, requester_id: int
+) -> None:
+    """The request was decided: no facilitator is asked to decide it any more."""
+    await conn.execute(
+        """
+        DELETE FROM notifications
+        WHERE kind = 'join_request' AND community_id = $1 AND from_id = $2
+        """,
+        community_id,
+        requester_id,
+    )
+
+
+async def add_report(conn: asyncpg.Connection, activity_uri: str) -> None:
+    """Tell who must look at the report kept under `activity_uri`: the facilitators with an
+    account here of its community, or, for a report with no community (about a person of this
+    node), this node's admins. The reporter is never told of their own report."""
+    await conn.execute(
+        """
+        INSERT INTO notifications (recipient_id, kind, from_id, report_id)
+        SELECT u.actor_id, 'report', r.reporter_id, r.id
+        FROM reports r JOIN users u ON u.actor_id <> r.reporter_id AND (
+            (r.community_id IS NULL AND u.is_admin)
+            OR u.actor_id IN (SELECT f.actor_id FROM community_facilitators f
+                              WHERE f.community_id = r.community_id))
+        WHERE r.activity_uri = $1
+        ON CONFLICT DO NOTHING
+        """,
+        activity_uri,
     )
 
 
@@ -128,6 +182,33 @@ async def clear(conn: asyncpg.Connection, recipient_id: int) -> None:
     await conn.execute("DELETE FROM notifications WHERE recipient_id = $1", recipient_id)
 
 
+async def count_unread(conn: asyncpg.Connection, recipient_id: int, most: int) -> int:
+    """How many notifications are newer than the recipient's notifications marker (up to
+    `most`): one walk of the recipient's index, for the header of every page."""
+    return int(
+        await conn.fetchval(
+            """
+            SELECT count(*) FROM (
+                SELECT 1 FROM notifications
+                WHERE recipient_id = $1 AND id > coalesce(
+                    (SELECT last_read_id FROM markers
+                     WHERE actor_id = $1 AND timeline = 'notifications'), 0)
+                LIMIT $2
+            ) AS unread
+            """,
+            recipient_id,
+            most,
+        )
+    )
+
+
+async def newest_id(conn: asyncpg.Connection, recipient_id: int) -> int | None:
+    found = await conn.fetchval(
+        "SELECT max(id) FROM notifications WHERE recipient_id = $1", recipient_id
+    )
+    return int(found) if found is not None else None
+
+
 async def count_after(
     conn: asyncpg.Connection, recipient_id: int, after: int | None, most: int
 ) -> int:
@@ -145,3 +226,37 @@ async def count_after(
             most,
         )
     )
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """What a 'report' notification shows of its report."""
+
+    id: int
+    community_id: int | None
+    reason: str
+    category: str
+    forwarded: bool
+    open: bool
+    targets: list[str]
+    created_at: datetime
+    # The person reported and their posts reported, among the targets known here.
+    account_id: int | None
+    post_ids: list[int]
+
+
+async def reports(conn: asyncpg.Connection, report_ids: list[int]) -> dict[int, ReportFacts]:
+    rows = await conn.fetch(
+        """
+        SELECT r.id, r.community_id, r.reason, r.category, r.forwarded,
+               r.state = 'open' AS open, r.targets, r.created_at,
+               (SELECT a.id FROM actors a
+                WHERE a.uri = ANY(r.targets) AND a.actor_type IN ('Person', 'Service')
+                ORDER BY a.id LIMIT 1) AS account_id,
+               ARRAY(SELECT p.id FROM posts p WHERE p.uri = ANY(r.targets) ORDER BY p.id)
+                   AS post_ids
+        FROM reports r WHERE r.id = ANY($1::bigint[])
+        """,
+        report_ids,
+    )
+    return {row["id"]: ReportFacts(**dict(row)) for row in rows}

@@ -13,10 +13,12 @@ from fedcop import shown
 from fedcop.config import Config
 from fedcop.media.licences import LICENCES
 from fedcop.services import node as node_service
+from fedcop.services import notifications
+from fedcop.services.notifications import HEADER_CAP
 from fedcop.services.signin_throttle import TooManyAttempts
 from fedcop.web import addresses, notices, post_links
 from fedcop.web.media.attachment_views import attachment_views
-from fedcop.web.session import viewer
+from fedcop.web.session import Viewer, viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -61,12 +63,21 @@ async def render(
         # An administrator is asked to finish the guided setup (services.node_setup).
         setup_pending=bool(current.user and current.user.is_admin)
         and settings.setup_step != "done",
+        unread_notifications=await _unread(request, current),
         upload_slots=config.media.max_attachments,
         **context,
     )
     response = HTMLResponse(html, status_code=status_code, headers={"Vary": "Accept, Cookie"})
     notices.forget(request, response)
     return response
+
+
+async def _unread(request: Request, current: Viewer) -> str:
+    """The header's count of unread notifications ("" for none or nobody signed in)."""
+    if current.user is None:
+        return ""
+    count = await notifications.header_count(request.app.state.pool, current.user.actor.id)
+    return "" if count == 0 else (f"{HEADER_CAP}+" if count > HEADER_CAP else str(count))
 
 
 async def not_found(request: Request, message: str) -> Response:

@@ -31,9 +31,13 @@ async def test_a_watched_page_changed_is_an_update_for_members_only(
         pool, config, community="clinic", slug="triage", by="cho", base_version=1,
         title="Triage", markdown="b", note="<b>bold</b> note",
     )  # fmt: skip
-    # Then dee's app lists it as an update by cho, linking to the page
+    # Then dee's app lists it as an update by cho, linking to the page (after the clinic's
+    # acceptance of her request to join)
     told = (await api.get("/api/v1/notifications", headers=dee.auth)).json()
-    assert [(n["type"], n["account"]["acct"]) for n in told] == [("update", "cho")]
+    assert [(n["type"], n["account"]["acct"]) for n in told] == [
+        ("update", "cho"),
+        ("join_accepted", "clinic"),
+    ]
     status = told[0]["status"]
     assert status["url"] == f"{config.base_url}/c/clinic/kb/triage"
     assert status["visibility"] == "private"
@@ -45,4 +49,5 @@ async def test_a_watched_page_changed_is_an_update_for_members_only(
     assert len((await api.get("/api/v1/notifications", params=kinds, headers=dee.auth)).json()) == 1
     # When dee leaves the clinic, its change is no longer shown to her
     await follows.leave(pool, config, "dee", clinic.uri)
-    assert (await api.get("/api/v1/notifications", headers=dee.auth)).json() == []
+    left = (await api.get("/api/v1/notifications", headers=dee.auth)).json()
+    assert [n["type"] for n in left] == ["join_accepted"]
