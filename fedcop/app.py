@@ -48,6 +48,7 @@ from fedcop.web import facilitation as web_facilitation
 from fedcop.web import feeds as web_feeds
 from fedcop.web import health as web_health
 from fedcop.web import knowledge as web_knowledge
+from fedcop.web import language_setting as web_language_setting
 from fedcop.web import messages as web_messages
 from fedcop.web import notifications as web_notifications
 from fedcop.web import pages
@@ -59,6 +60,7 @@ from fedcop.web import tags as web_tags
 from fedcop.web import timeline as web_timeline
 from fedcop.web.headers import PageHeaders
 from fedcop.web.knowledge import remote as web_knowledge_remote
+from fedcop.web.language import PageLanguage
 from fedcop.web.mail import accounts as web_mail_accounts
 from fedcop.web.mail import choices as web_mail_choices
 from fedcop.web.mail import unsubscribe as web_mail_unsubscribe
@@ -165,6 +167,7 @@ def create_app(
             *knowledge_routes.routes,
             *web_knowledge_remote.routes,
             *web_accounts.routes,
+            *web_language_setting.routes,
             *web_account_data.routes,
             *web_mail_choices.routes,
             *web_actions.routes,
@@ -209,6 +212,8 @@ def create_app(
             Middleware(ApiCors),
             # Innermost: its 503 (the database is away) still gets the page and CORS headers.
             Middleware(DatabaseUnavailable),
+            # Each request starts in its browser's language (web.language).
+            Middleware(PageLanguage),
         ],
     )
     app.state.config = config

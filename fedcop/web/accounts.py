@@ -6,7 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fedcop.services import markdown, profiles, signin
+from fedcop.i18n.languages import LANGUAGES
+from fedcop.services import markdown, member_language, profiles, signin
 from fedcop.services import node as node_service
 from fedcop.services.errors import ServiceError
 from fedcop.services.mail import addresses as mail_addresses
@@ -142,6 +143,9 @@ async def settings_page(
         account_email=await mail_addresses.account_email(
             request.app.state.pool, current.user.actor.id
         ),
+        # The language section (web.language_setting): the choices, and the member's own.
+        languages=LANGUAGES,
+        chosen_language=await member_language.chosen(request.app.state.pool, current.user.actor.id),
     )
 
 

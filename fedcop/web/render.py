@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from fedcop import shown
 from fedcop.config import Config
+from fedcop.i18n import current as i18n
 from fedcop.media.licences import LICENCES
 from fedcop.services import node as node_service
 from fedcop.services import notifications
@@ -27,7 +28,18 @@ _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html", "xml"]),
     enable_async=False,
+    extensions=["jinja2.ext.i18n"],
 )
+# Every sentence of the interface goes through `{{ _("...") }}` or `{% trans %}` (fedcop.i18n):
+# new-style gettext escapes the translation and fills its named placeholders after escaping
+# their values, so a translator's text never opens a hole for markup.
+_env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True
+)
+_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks keep no layout whitespace
+_env.filters["written_date"] = i18n.written_date
+_env.filters["written_datetime"] = i18n.written_datetime
+_env.filters["written_number"] = i18n.written_number
 # fedcop.shown, the one policy for what came from elsewhere: `profile_html(actor) | safe` for a
 # profile's text, `| link` on every href or src built from a URL that is not this node's.
 _env.globals["profile_html"] = shown.profile_html
@@ -65,9 +77,13 @@ async def render(
         and settings.setup_step != "done",
         unread_notifications=await _unread(request, current),
         upload_slots=config.media.max_attachments,
+        # The page's language (web.language), for <html lang>; each post keeps its own.
+        page_language=i18n.language(),
         **context,
     )
-    response = HTMLResponse(html, status_code=status_code, headers={"Vary": "Accept, Cookie"})
+    response = HTMLResponse(
+        html, status_code=status_code, headers={"Vary": "Accept, Accept-Language, Cookie"}
+    )
     notices.forget(request, response)
     return response
 

@@ -22,6 +22,7 @@ from starlette.requests import Request
 
 from fedcop.services import signin
 from fedcop.store.users import User
+from fedcop.web import language
 
 COOKIE = "fedcop_session"
 MAX_AGE_SECONDS = int(signin.SESSION_LIFETIME.total_seconds())
@@ -71,6 +72,9 @@ async def viewer(request: Request) -> Viewer:
         session_token=token if user is not None else None,
     )
     request.state.viewer = found
+    if user is not None:
+        # Their own language, chosen on /settings, over their browser's (web.language).
+        await language.settle(request, user.actor.id)
     return found
 
 

@@ -1,0 +1,63 @@
+"""The language of the request being answered, and everything written in it.
+
+The language is chosen once per request (fedcop.web.language sets it from the browser, then from
+the member's setting once the viewer is known) and held in a context variable, so a notice
+written by a route and the page rendered after it speak the same language without passing it
+through every call. Outside a request (workers, the command line) it is English.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import date, datetime
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from fedcop.i18n.catalogues import translations
+from fedcop.i18n.languages import DEFAULT
+
+_language: ContextVar[str] = ContextVar("fedcop_language", default=DEFAULT)
+
+
+def language() -> str:
+    return _language.get()
+
+
+def use(language_code: str) -> None:
+    """From now on, in this request, speak `language_code` (already negotiated)."""
+    _language.set(language_code)
+
+
+def gettext(message: str) -> str:
+    """`message` (a whole sentence, placeholders named `%(name)s`) in the current language."""
+    return translations(_language.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return translations(_language.get()).ngettext(singular, plural, count)
+
+
+def _(message: str, **values: object) -> str:
+    """The interface sentence `message` in the current language, its `%(name)s` placeholders
+    filled from `values` (after translating, so each language places them where it needs)."""
+    translated = gettext(message)
+    return translated % values if values else translated
+
+
+def written_date(value: date | datetime | None, form: str = "medium") -> str:
+    """A date as a reader of the current language writes it ("6 déc. 2026", "Dec 6, 2026")."""
+    if value is None:
+        return ""
+    return format_date(value, format=form, locale=_language.get())
+
+
+def written_datetime(value: datetime | None, form: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, format=form, locale=_language.get())
+
+
+def written_number(value: int | float) -> str:
+    """A number with the current language's separators ("12 345" in French, "12,345")."""
+    return format_decimal(value, locale=_language.get())
