@@ -1,0 +1,125 @@
+"""Finding interface text that does not go through the catalogues (fedcop.i18n).
+
+template_leftovers(source)   visible words of a Jinja template outside `_()` and
+                             `{% trans %}`: text between tags, the text of attributes a
+                             reader sees or hears (aria-label, alt, title, placeholder),
+                             and sentence-like string literals not handed to `_()`
+python_leftovers(source)     string literals a web module hands to a page as its text:
+                             notices (`done`), refusals and errors (`refused`,
+                             `not_found`, `error=`, `saved=`, `message=`, `title=`), not
+                             wrapped in `_()`
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import re
+
+from jinja2 import Environment
+
+_LEXER = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])  # only to lex
+# Stands for an expression's value in the text: it is data, never a word to translate.
+_VALUE = "\x00"
+_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
+_SPOKEN_ATTRIBUTE = re.compile(
+    r"""\b(aria-label|alt|title|placeholder)\s*=\s*("[^"]*"|'[^']*')""", re.IGNORECASE
+)
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_FORMAT_CODE = re.compile(r"%-?[A-Za-z]")
+_GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
+# Statements whose strings name templates, blocks or values, never text.
+_NAMING_STATEMENTS = {"extends", "include", "import", "from", "block", "call", "macro"}
+
+
+_ADDRESS = re.compile(r"\S*[/@]\S*")  # paths, addresses and handles are not words to translate
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(_ADDRESS.sub(" ", html.unescape(text)))
+
+
+def _sentence_like(literal: str) -> bool:
+    """A string literal in an expression that reads as interface text ("Save", "Edit post"),
+    not a value (a path, a state name such as "open", a date format)."""
+    text = _FORMAT_CODE.sub("", literal)
+    if "/" in text or text.endswith((".html", ".xml")):
+        return False
+    words = _words(text)
+    return bool(words) and (text.strip()[:1].isupper() or len(words) > 1)
+
+
+def template_leftovers(source: str) -> list[str]:
+    tokens = list(_LEXER.lex(source))
+    text: list[str] = []
+    found: list[str] = []
+    in_trans = False
+    statement: str | None = None  # the name of the {% %} statement being read
+    previous: list[str] = []  # the last meaningful token values (to see `_(` before a string)
+    for _line, kind, value in tokens:
+        if kind in {"whitespace", "comment_begin", "comment", "comment_end"}:
+            continue
+        if kind == "block_begin":
+            statement = ""
+        elif kind == "block_end":
+            statement = None
+        elif kind == "name" and statement == "":
+            statement = value
+            if value in {"trans", "pluralize"}:
+                in_trans = True
+            elif value == "endtrans":
+                in_trans = False
+        elif kind == "data":
+            text.append(_VALUE if in_trans else value)
+        elif kind == "variable_begin":
+            text.append(_VALUE)
+        elif kind == "string" and statement not in _NAMING_STATEMENTS:
+            literal = value[1:-1]
+            wrapped = previous[-2:] == ["_", "("] or (
+                len(previous) >= 2 and previous[-1] == "(" and previous[-2] in _GETTEXT
+            )
+            if not wrapped and not in_trans and _sentence_like(literal):
+                found.append(f"string {value}")
+        previous = [*previous, value][-3:]
+    joined = "".join(text)
+    for _name, quoted in _SPOKEN_ATTRIBUTE.findall(joined):
+        if _words(quoted.replace(_VALUE, " ")):
+            found.append(f"attribute {_name}={quoted}")
+    visible = _TAG.sub(" ", joined).replace(_VALUE, " ")
+    for chunk in re.split(r"\s{2,}|\n", visible):
+        if _words(chunk):
+            found.append(f"text {chunk.strip()!r}")
+    return found
+
+
+# Calls that put their string arguments (or these keywords) on a page as its text.
+_PAGE_TEXT_CALLS = {"done", "refused", "not_found", "message_page"}
+_PAGE_TEXT_KEYWORDS = {"title", "message", "saved", "error", "notice", "explanation"}
+
+
+def _is_text(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(_words(node.value))
+    if isinstance(node, ast.JoinedStr):
+        return any(_is_text(part) for part in node.values if isinstance(part, ast.Constant))
+    if isinstance(node, ast.IfExp):
+        return _is_text(node.body) or _is_text(node.orelse)
+    return False
+
+
+def python_leftovers(source: str) -> list[str]:
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        called = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if isinstance(node.func, ast.Name):
+            called = node.func.id
+        if called in _GETTEXT:
+            continue
+        arguments = list(node.args) if called in _PAGE_TEXT_CALLS else []
+        arguments += [k.value for k in node.keywords if k.arg in _PAGE_TEXT_KEYWORDS]
+        for argument in arguments:
+            if _is_text(argument):
+                found.append(f"line {argument.lineno}: {ast.unparse(argument)[:80]}")
+    return found
