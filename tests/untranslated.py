@@ -101,6 +101,9 @@ def _is_text(node: ast.expr) -> bool:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return bool(_words(node.value))
     if isinstance(node, ast.JoinedStr):
+        first = node.values[0] if node.values else None
+        if isinstance(first, ast.Constant) and str(first.value).startswith("/"):
+            return False  # an address here, built from its parts
         return any(_is_text(part) for part in node.values if isinstance(part, ast.Constant))
     if isinstance(node, ast.IfExp):
         return _is_text(node.body) or _is_text(node.orelse)

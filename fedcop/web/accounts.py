@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.i18n.languages import LANGUAGES
 from fedcop.services import markdown, member_language, profiles, signin
 from fedcop.services import node as node_service
@@ -48,7 +49,7 @@ async def login(request: Request) -> Response:
         page = await render(request, "login.html", status, error=str(error), name=name, next=target)
         return with_retry_after(page, error)
     await sign_in_as(request, user)
-    return done(request, target, "You are signed in.")
+    return done(request, target, _("You are signed in."))
 
 
 async def logout(request: Request) -> Response:
@@ -110,8 +111,8 @@ async def register(request: Request) -> Response:
         return await render(
             request,
             "message.html",
-            title="Registration received",
-            message="An administrator will look at it; you can sign in once it is approved.",
+            title=_("Registration received"),
+            message=_("An administrator will look at it; you can sign in once it is approved."),
         )
     await sign_in_as(request, registered.user)
     # A newcomer lands among the communities they could join, not on an empty profile.
@@ -158,7 +159,7 @@ async def invite(request: Request) -> Response:
     except FormRefused as error:
         return await settings_page(request, error=str(error))
     code = await signin.invite(request.app.state.pool, current.user)
-    return await settings_page(request, saved="A new invitation is ready.", invitation=code)
+    return await settings_page(request, saved=_("A new invitation is ready."), invitation=code)
 
 
 async def save_profile(request: Request) -> Response:
@@ -183,7 +184,7 @@ async def save_profile(request: Request) -> Response:
     except (FormRefused, ServiceError) as error:
         return await settings_page(request, error=str(error))
     request.state.viewer = None  # read the profile afresh
-    return await settings_page(request, saved="Your profile is saved.")
+    return await settings_page(request, saved=_("Your profile is saved."))
 
 
 async def change_password(request: Request) -> Response:
@@ -207,7 +208,7 @@ async def change_password(request: Request) -> Response:
     refreshed = await signin.signed_in_after_password_change(request.app.state.pool, current.user)
     if refreshed is not None:
         await sign_in_as(request, refreshed)
-    return await settings_page(request, saved="Your password is changed.")
+    return await settings_page(request, saved=_("Your password is changed."))
 
 
 routes = [

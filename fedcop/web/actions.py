@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services import (
     accounts,
     browsing,
@@ -61,7 +62,7 @@ def signed_in_action(action: Action) -> Callable[[Request], Awaitable[Response]]
 async def _community_uri(request: Request) -> str | None:
     handle = request.path_params["handle"]
     if "@" in handle:
-        name, _, domain = handle.partition("@")
+        name, _at, domain = handle.partition("@")
         return await browsing.remote_community_uri(request.app.state.pool, name, domain)
     return f"{request.app.state.config.base_url}/c/{handle}"
 
@@ -69,7 +70,7 @@ async def _community_uri(request: Request) -> str | None:
 async def join(request: Request, user: User, form: FormData) -> Response:
     uri = await _community_uri(request)
     if uri is None:
-        return await not_found(request, "There is no such community here.")
+        return await not_found(request, _("There is no such community here."))
     await follows.join(
         request.app.state.pool, request.app.state.config, request.app.state.network,
         user.actor.username, uri,
@@ -77,7 +78,7 @@ async def join(request: Request, user: User, form: FormData) -> Response:
     return done(
         request,
         f"/c/{request.path_params['handle']}",
-        "You joined the community (or asked to, where its facilitators approve each member).",
+        _("You joined the community (or asked to, where its facilitators approve each member)."),
     )
 
 
@@ -86,7 +87,7 @@ async def leave(request: Request, user: User, form: FormData) -> Response:
     (services.leaving)."""
     uri = await _community_uri(request)
     if uri is None:
-        return await not_found(request, "There is no such community here.")
+        return await not_found(request, _("There is no such community here."))
     back = f"/c/{request.path_params['handle']}"
     pool = request.app.state.pool
     successor = str(form.get("successor", "")).strip() or None
@@ -110,7 +111,7 @@ async def leave(request: Request, user: User, form: FormData) -> Response:
             request, form, question, successors=prospect.candidates if prospect.last else None
         )
     await follows.leave(pool, request.app.state.config, user.actor.username, uri, successor)
-    return done(request, back, "You left the community.")
+    return done(request, back, _("You left the community."))
 
 
 async def _post(request: Request) -> PostView | None:
@@ -126,7 +127,7 @@ def on_post(action: PostAction) -> Action:
     async def with_post(request: Request, user: User, form: FormData) -> Response:
         found = await _post(request)
         if found is None:
-            return await not_found(request, "There is no such post here.")
+            return await not_found(request, _("There is no such post here."))
         return await action(request, user, form, found)
 
     return with_post
@@ -137,7 +138,7 @@ async def like(request: Request, user: User, form: FormData, found: PostView) ->
         request.app.state.pool, request.app.state.config,
         voter=user.actor.username, post_uri=found.post.uri,
     )  # fmt: skip
-    return done(request, addresses.post_path(found.post), "You liked this post.")
+    return done(request, addresses.post_path(found.post), _("You liked this post."))
 
 
 async def unlike(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -145,7 +146,7 @@ async def unlike(request: Request, user: User, form: FormData, found: PostView) 
         request.app.state.pool, request.app.state.config,
         voter=user.actor.username, post_uri=found.post.uri,
     )  # fmt: skip
-    return done(request, addresses.post_path(found.post), "You no longer like this post.")
+    return done(request, addresses.post_path(found.post), _("You no longer like this post."))
 
 
 async def question(request: Request, user: User, form: FormData, found: PostView) -> Response:
@@ -185,7 +186,7 @@ async def edit_page(request: Request) -> Response:
     current = await viewer(request)
     found = await _post(request)
     if found is None or current.user is None or found.author.id != current.user.actor.id:
-        return await not_found(request, "There is no post of yours to edit here.")
+        return await not_found(request, _("There is no post of yours to edit here."))
     return await render(request, "edit.html", view=found, text=editable_text(found.post))
 
 
@@ -196,7 +197,7 @@ async def edit(request: Request, user: User, form: FormData, found: PostView) ->
         post_uri=found.post.uri, content=str(form.get("content", "")), title=title,
         files=composer.kept_files(form),
     )  # fmt: skip
-    return done(request, addresses.post_path(found.post), "Your changes are saved.")
+    return done(request, addresses.post_path(found.post), _("Your changes are saved."))
 
 
 def _excerpt(found: PostView) -> str:
@@ -224,7 +225,7 @@ async def delete(request: Request, user: User, form: FormData, found: PostView) 
         request.app.state.pool, request.app.state.config,
         author=user.actor.username, post_uri=found.post.uri,
     )  # fmt: skip
-    return done(request, thread_path, "Your post is deleted.")
+    return done(request, thread_path, _("Your post is deleted."))
 
 
 def _moderation_question(found: PostView, kind: str, back: str) -> confirmations.Question | None:
@@ -267,7 +268,7 @@ async def moderate(request: Request, user: User, form: FormData, found: PostView
         pool, found.community, user.actor.id
     ):
         # Its own node would refuse it: say so now rather than send it.
-        return await refused(request, "only this community's facilitators can do that", 403)
+        return await refused(request, _("Only this community's facilitators can do that."), 403)
     await moderation.act(
         request.app.state.pool, request.app.state.config, request.app.state.network,
         moderator=user.actor.username, community_uri=found.community.uri,
@@ -313,7 +314,9 @@ async def new_community(request: Request, user: User, form: FormData) -> Respons
             request, "new_community.html", 400, error=str(error), name=name,
             title=str(form.get("title", "")), purpose=str(form.get("purpose", "")),
         )  # fmt: skip
-    return done(request, f"/c/{name}", "Your community is created: you are its first facilitator.")
+    return done(
+        request, f"/c/{name}", _("Your community is created: you are its first facilitator.")
+    )
 
 
 async def search(request: Request) -> Response:
@@ -333,7 +336,9 @@ async def search(request: Request) -> Response:
     try:
         found = await remote_actors.look_up(pool, network, query)
     except (remote_actors.ActorError, FetchError) as error:
-        return await not_found(request, f"Nothing found for {query!r}: {error}")
+        return await not_found(
+            request, _("Nothing found for “%(query)s”: %(error)s", query=query, error=str(error))
+        )
     if found.is_local:
         kind = "c" if found.actor_type == "Group" else "u"
         return go(f"/{kind}/{found.username}")

@@ -28,6 +28,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fedcop.i18n.current import _
 from fedcop.media.licences import DEFAULT_LICENCE, LICENCES, licence_named
 from fedcop.routes.upload_bodies import BodyTooLarge, NotAForm, bounded_form
 from fedcop.services import (
@@ -84,7 +85,10 @@ async def _read(request: Request) -> tuple[User | None, FormData | Response]:
     if not checked_csrf(current, form):
         return None, await refused(
             request,
-            "this form has expired or did not come from this site: reload the page and try again",
+            _(
+                "This form has expired or did not come from this site: "
+                "reload the page and try again."
+            ),
             403,
         )
     return current.user, form
@@ -98,7 +102,7 @@ def checked_csrf(current: Viewer, form: FormData) -> bool:
 async def _community_uri(request: Request) -> str | None:
     handle = request.path_params["handle"]
     if "@" in handle:
-        name, _, domain = handle.partition("@")
+        name, _at, domain = handle.partition("@")
         return await browsing.remote_community_uri(request.app.state.pool, name, domain)
     return f"{request.app.state.config.base_url}/c/{handle}"
 
@@ -227,7 +231,7 @@ async def new_thread(request: Request) -> Response:
     handle = request.path_params["handle"]
     uri = await _community_uri(request)
     if uri is None:
-        return await not_found(request, "There is no such community here.")
+        return await not_found(request, _("There is no such community here."))
     action, back = f"/c/{handle}/threads", f"/c/{handle}"
     files: Files | None = None
     try:
@@ -257,7 +261,7 @@ async def new_thread(request: Request) -> Response:
         )  # fmt: skip
     finally:
         await form.close()
-    return done(request, f"/t/{post.id}", "Your thread is posted.")
+    return done(request, f"/t/{post.id}", _("Your thread is posted."))
 
 
 async def reply(request: Request) -> Response:
@@ -269,7 +273,7 @@ async def reply(request: Request) -> Response:
         request.app.state.pool, request.path_params["id"]
     )
     if found is None:
-        return await not_found(request, "There is no such post here.")
+        return await not_found(request, _("There is no such post here."))
     action = f"/t/{found.post.id}/reply"
     back = f"/t/{found.post.thread_id or found.post.id}"
     files: Files | None = None
@@ -309,7 +313,9 @@ async def reply(request: Request) -> Response:
     finally:
         await form.close()
     return done(
-        request, f"/t/{written.thread_id or written.id}#post-{written.id}", "Your reply is posted."
+        request,
+        f"/t/{written.thread_id or written.id}#post-{written.id}",
+        _("Your reply is posted."),
     )
 
 
@@ -360,7 +366,8 @@ def kept_files(form: FormData) -> FileChange | None:
 
 def _has_files(form: FormData) -> bool:
     return any(
-        isinstance(value, UploadFile) and bool(value.filename) for _, value in form.multi_items()
+        isinstance(value, UploadFile) and bool(value.filename)
+        for _name, value in form.multi_items()
     ) or bool(form.getlist("kept"))
 
 

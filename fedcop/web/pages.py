@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from fedcop.i18n.current import _
 from fedcop.routes.responses import wants_activity_json
 from fedcop.services import browsing, crossposts, names, questions, reading, summaries
 from fedcop.services import node as node_service
@@ -50,7 +51,7 @@ async def community_page(request: Request, community_uri: str) -> Response:
         active_first=active, question_filter=question_filter,
     )  # fmt: skip
     if view is None:
-        return await not_found(request, "There is no such community here.")
+        return await not_found(request, _("There is no such community here."))
     mail_mode = None
     if current.user is not None and view.membership == "accepted":
         mail_mode = await mail_choices.mode_in(pool, current.user.actor.id, view.community.id)
@@ -62,22 +63,30 @@ async def community_page(request: Request, community_uri: str) -> Response:
 
 async def remote_community_page(request: Request) -> Response:
     """/c/{name}@{domain}: a community on another node, as this node knows it."""
-    name, _, domain = request.path_params["handle"].partition("@")
+    name, _at, domain = request.path_params["handle"].partition("@")
     uri = await browsing.remote_community_uri(request.app.state.pool, name, domain)
     if uri is None:
         return await not_found(
-            request, f"This node does not know {name}@{domain} yet: search for it first."
+            request,
+            _(
+                "This node does not know %(address)s yet: search for it first.",
+                address=f"{name}@{domain}",
+            ),
         )
     return await community_page(request, uri)
 
 
 async def remote_profile_page(request: Request) -> Response:
     """/u/{name}@{domain}: a person on another node, from the actor document this node keeps."""
-    name, _, domain = request.path_params["handle"].partition("@")
+    name, _at, domain = request.path_params["handle"].partition("@")
     uri = await browsing.remote_person_uri(request.app.state.pool, name, domain)
     if uri is None:
         return await not_found(
-            request, f"This node does not know {name}@{domain} yet: search for them first."
+            request,
+            _(
+                "This node does not know %(address)s yet: search for them first.",
+                address=f"{name}@{domain}",
+            ),
         )
     return await profile_page(request, uri)
 
@@ -88,7 +97,7 @@ async def profile_page(request: Request, actor_uri: str) -> Response:
         request.app.state.pool, actor_uri, current.user.actor.id if current.user else None
     )
     if view is None:
-        return await not_found(request, "There is no such person here.")
+        return await not_found(request, _("There is no such person here."))
     return await render(request, "profile.html", view=view)
 
 
@@ -161,7 +170,7 @@ async def thread_page(request: Request) -> Response:
         or found.post.removed_at is not None
         or not await reading.may_read(pool, found, reader)
     ):
-        return await not_found(request, "There is no such post here.")
+        return await not_found(request, _("There is no such post here."))
     given = request.path_params.get("slug")
     if given is not None and given != addresses.slug(
         found.post.title if found.post.is_thread else ""
@@ -179,7 +188,7 @@ async def moderation_log(request: Request) -> Response:
         request.app.state.pool, request.path_params["name"], "Group"
     )
     if local is None or local.private:
-        return await not_found(request, "There is no such community on this node.")
+        return await not_found(request, _("There is no such community on this node."))
     pool = request.app.state.pool
     entries = await node_service.moderation_log(pool, local.actor.id)
     uris = [uri for entry in entries for uri in (entry.moderator_uri, entry.target_uri) if uri]

@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from fedcop import shown
 from fedcop.config import Config
 from fedcop.i18n import current as i18n
+from fedcop.i18n.current import _
 from fedcop.media.licences import LICENCES
 from fedcop.services import node as node_service
 from fedcop.services import notifications
@@ -97,12 +98,12 @@ async def _unread(request: Request, current: Viewer) -> str:
 
 
 async def not_found(request: Request, message: str) -> Response:
-    return await render(request, "error.html", 404, title="Not found", message=message)
+    return await render(request, "error.html", 404, title=_("Not found"), message=message)
 
 
 async def refused(request: Request, message: str, status_code: int = 400) -> Response:
     return await render(
-        request, "error.html", status_code, title="That did not work", message=message
+        request, "error.html", status_code, title=_("That did not work"), message=message
     )
 
 

@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
+from fedcop.i18n.current import _
 from fedcop.services import signin
 from fedcop.store.users import User
 from fedcop.web import language
@@ -84,6 +85,7 @@ async def sign_in_as(request: Request, user: User) -> None:
     request.state.viewer = Viewer(
         user=user, csrf=secrets.token_urlsafe(24), changed=True, session_token=token
     )
+    await language.settle(request, user.actor.id)  # their own language from this page on
 
 
 async def sign_out(request: Request, *, everywhere: bool = False) -> None:
@@ -129,12 +131,15 @@ async def checked_form(request: Request) -> FormData:
     """The posted form, once its CSRF token is the session's own."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise FormRefused("the form is too large")
+        raise FormRefused(_("This form is too large."))
     form = await request.form(max_files=0, max_fields=100)
     sent = form.get("csrf")
     expected = (await viewer(request)).csrf
     if not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
         raise FormRefused(
-            "this form has expired or did not come from this site: reload the page and try again"
+            _(
+                "This form has expired or did not come from this site: "
+                "reload the page and try again."
+            )
         )
     return form

@@ -7,6 +7,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from fedcop.i18n.current import _
 from fedcop.routes.responses import json_response
 from fedcop.web.render import not_found
 
@@ -21,6 +22,6 @@ async def unmatched(request: Request, error: Exception) -> Response:
         message = "Record not found" if status == 404 else "Method not allowed"
         return json_response({"error": message}, status, headers=headers)
     if status == 404 and "text/html" in request.headers.get("accept", ""):
-        return await not_found(request, "There is no such page here.")
+        return await not_found(request, _("There is no such page here."))
     text = "Not Found" if status == 404 else "Method Not Allowed"
     return PlainTextResponse(text, status, headers=headers)
