@@ -32,7 +32,6 @@ TRANSLATED = sorted(code for code in LANGUAGES if code != DEFAULT)
 # Mail templates are written in the recipient's language once mail knows it.
 PENDING_TEMPLATES = {
     "_files.html",
-    "_names.html",
     "account_data/_posts_choice.html",
     "account_data/admin_delete.html",
     "account_data/data.html",
@@ -41,8 +40,6 @@ PENDING_TEMPLATES = {
     "account_data/import_result.html",
     "admin.html",
     "authorize.html",
-    "community.html",
-    "community_about.html",
     "compose.html",
     "directory/chart.html",
     "directory/members.html",
@@ -51,8 +48,6 @@ PENDING_TEMPLATES = {
     "edit.html",
     "health/_chart.html",
     "health/health.html",
-    "home.html",
-    "home_recent.html",
     "knowledge/_macros.html",
     "knowledge/_remote_edit.html",
     "knowledge/diff.html",
@@ -98,7 +93,6 @@ PENDING_TEMPLATES = {
     "setup/page.html",
     "summary.html",
     "tag.html",
-    "thread_item.html",
     "timeline.html",
 }
 PENDING_MODULES = {
