@@ -81,17 +81,14 @@ PENDING_TEMPLATES = {
     "messages/welcome.html",
     "modlog.html",
     "new_community.html",
-    "notifications.html",
     "polls/form.html",
     "polls/poll.html",
-    "profile.html",
     "search.html",
     "setup/done.html",
     "setup/notice.html",
     "setup/page.html",
     "summary.html",
     "tag.html",
-    "timeline.html",
 }
 PENDING_MODULES = {
     "account_data/deletion.py",

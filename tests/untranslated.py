@@ -26,6 +26,7 @@ _SPOKEN_ATTRIBUTE = re.compile(
     r"""\b(aria-label|alt|title|placeholder)\s*=\s*("[^"]*"|'[^']*')""", re.IGNORECASE
 )
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_IDENTIFIER = re.compile(r"[a-z0-9_.-]+")  # a state or kind ("follow_request"), not text
 _FORMAT_CODE = re.compile(r"%-?[A-Za-z]")
 _GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
 # Statements whose strings name templates, blocks or values, never text.
@@ -43,7 +44,7 @@ def _sentence_like(literal: str) -> bool:
     """A string literal in an expression that reads as interface text ("Save", "Edit post"),
     not a value (a path, a state name such as "open", a date format)."""
     text = _FORMAT_CODE.sub("", literal)
-    if "/" in text or text.endswith((".html", ".xml")):
+    if "/" in text or text.endswith((".html", ".xml")) or _IDENTIFIER.fullmatch(text):
         return False
     words = _words(text)
     return bool(words) and (text.strip()[:1].isupper() or len(words) > 1)
