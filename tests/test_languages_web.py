@@ -14,7 +14,7 @@ import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
 from fedcop.i18n.languages import negotiate
-from fedcop.services import accounts
+from fedcop.services import accounts, posts
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.web_session import signed_in
@@ -94,3 +94,28 @@ async def test_a_member_chooses_their_language_and_keeps_it_in_any_browser(
         await sam.submit("/settings/language", language="")
         home = await sam.page("/home")
         assert '<html lang="en">' in home and "Sign out" in home
+
+
+async def test_a_post_keeps_its_own_language_and_says_which_it_is(node: LiveNode) -> None:
+    # Given a thread written in Spanish (as its author's server said, kept in posts.language)
+    config, pool = node.config, node.pool
+    stewards = await accounts.create_community(
+        pool, config, "stewards", title="Data Stewards", owner="sam"
+    )
+    thread = await posts.write(
+        pool, config, node.app.state.network, author="sam", community_uri=stewards.uri,
+        title="Calendarios de conservación", content="¿Cómo los guardan?",
+    )  # fmt: skip
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE posts SET language = 'es' WHERE id = $1", thread.id)
+    # A French reader sees the page in French, the post in Spanish, and is told so in French
+    french = (await visit(node, f"/t/{thread.id}", "fr")).text
+    assert '<html lang="fr">' in french
+    assert '<div class="content" lang="es">' in french
+    assert '<span class="post-language">en espagnol</span>' in french
+    # An English reader is told in English; a Spanish reader needs no telling
+    assert (
+        '<span class="post-language">in Spanish</span>'
+        in (await visit(node, f"/t/{thread.id}", "en")).text
+    )
+    assert "post-language" not in (await visit(node, f"/t/{thread.id}", "es")).text

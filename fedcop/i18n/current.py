@@ -11,6 +11,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from datetime import date, datetime
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
@@ -61,3 +62,15 @@ def written_datetime(value: datetime | None, form: str = "medium") -> str:
 def written_number(value: int | float) -> str:
     """A number with the current language's separators ("12 345" in French, "12,345")."""
     return format_decimal(value, locale=_language.get())
+
+
+def language_name(code: str | None) -> str:
+    """A post's language named in the reader's ("espagnol" for `es` on a French page); the
+    code itself when Babel does not know it."""
+    if not code:
+        return ""
+    try:
+        named = Locale.parse(code.replace("-", "_")).get_display_name(_language.get())
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code
+    return named or code
