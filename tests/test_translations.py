@@ -31,7 +31,6 @@ TRANSLATED = sorted(code for code in LANGUAGES if code != DEFAULT)
 # Pages and modules still written in English alone (to be put through the catalogues).
 # Mail templates are written in the recipient's language once mail knows it.
 PENDING_TEMPLATES = {
-    "_files.html",
     "account_data/_posts_choice.html",
     "account_data/admin_delete.html",
     "account_data/data.html",
@@ -54,14 +53,11 @@ PENDING_TEMPLATES = {
     "knowledge/edit.html",
     "knowledge/history.html",
     "knowledge/index.html",
-    "knowledge/make_page.html",
     "knowledge/page.html",
     "knowledge/version.html",
     "library/resources.html",
     "mail/answer_accepted.txt.html",
-    "mail/bounce_notice.html",
     "mail/choices.html",
-    "mail/community_choice.html",
     "mail/confirm_email.txt.html",
     "mail/digest.txt.html",
     "mail/forgot_password.html",
@@ -85,7 +81,6 @@ PENDING_TEMPLATES = {
     "polls/poll.html",
     "search.html",
     "setup/done.html",
-    "setup/notice.html",
     "setup/page.html",
     "summary.html",
     "tag.html",
