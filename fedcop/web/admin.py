@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services import admin, names, reports
 from fedcop.services import node as node_service
 from fedcop.services.mail import addresses as mail_addresses
@@ -25,7 +26,7 @@ async def admin_page(request: Request) -> Response:
     if current.user is None:
         return go("/login?next=/admin")
     if not current.user.is_admin:
-        return await not_found(request, "There is no such page.")
+        return await not_found(request, _("There is no such page."))
     pool = request.app.state.pool
     node_reports = await reports.node_reports(pool, current.user)
     return await render(
@@ -54,7 +55,7 @@ async def save_settings(request: Request, user: User, form: FormData) -> Respons
         registrations=str(form.get("registrations", "")),
         name=str(form["name"]) if "name" in form else None,
     )  # fmt: skip
-    return done(request, "/admin", "The node's settings are saved.")
+    return done(request, "/admin", _("The node's settings are saved."))
 
 
 async def account_state(request: Request, user: User, form: FormData) -> Response:
@@ -79,7 +80,7 @@ async def block(request: Request, user: User, form: FormData) -> Response:
 
 async def close_report(request: Request, user: User, form: FormData) -> Response:
     await reports.close_node_report(request.app.state.pool, user, request.path_params["report"])
-    return done(request, "/admin", "The report is closed.")
+    return done(request, "/admin", _("The report is closed."))
 
 
 routes = [

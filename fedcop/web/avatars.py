@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services import avatars, facilitation
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.store.users import User
@@ -25,7 +26,7 @@ async def picture(request: Request) -> Response:
     try:
         found = await avatars.picture(request.app.state.pool, request.path_params["id"])
     except NotFound:
-        return await not_found(request, "There is no such person or community here.")
+        return await not_found(request, _("There is no such person or community here."))
     if found.path is not None:
         return RedirectResponse(
             found.path, 302, headers={"Cache-Control": f"public, max-age={UPLOADED_MAX_AGE}"}

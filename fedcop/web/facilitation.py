@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fedcop.documents.lifecycle import STAGES
+from fedcop.i18n.current import _
 from fedcop.services import facilitation, follows, lifecycle, moderation, names, remote_actors
 from fedcop.services.errors import ServiceError
 from fedcop.services.knowledge import access as kb_access
@@ -70,24 +71,24 @@ async def save_settings(request: Request, user: User, form: FormData) -> Respons
         charter=str(form.get("charter", "")), approval=form.get("approval") == "on",
         restricted=form.get("restricted") == "on",
     )  # fmt: skip
-    return done(request, f"/c/{name}/manage", "The community's settings are saved.")
+    return done(request, f"/c/{name}/manage", _("The community's settings are saved."))
 
 
 async def set_stage(request: Request, user: User, form: FormData) -> Response:
     """The community's lifecycle stage (services.lifecycle), chosen by a facilitator."""
     name = request.path_params["name"]
     if not await facilitation.may_facilitate(request.app.state.pool, name, user):
-        return await refused(request, "only this community's facilitators can do that", 403)
+        return await refused(request, _("Only this community's facilitators can do that."), 403)
     await lifecycle.set_stage(
         request.app.state.pool, request.app.state.config, name, user, str(form.get("stage", ""))
     )
-    return done(request, f"/c/{name}/manage", "The community's stage is changed.")
+    return done(request, f"/c/{name}/manage", _("The community's stage is changed."))
 
 
 async def decide_request(request: Request, user: User, form: FormData) -> Response:
     name = request.path_params["name"]
     if not await facilitation.may_facilitate(request.app.state.pool, name, user):
-        return await refused(request, "only this community's facilitators can do that", 403)
+        return await refused(request, _("Only this community's facilitators can do that."), 403)
     await follows.decide_request(
         request.app.state.pool, request.app.state.config, name, str(form.get("follower", "")),
         approve=form.get("decision") == "approve",
@@ -105,7 +106,7 @@ async def close_report(request: Request, user: User, form: FormData) -> Response
     await facilitation.close_report(
         request.app.state.pool, name, user, request.path_params["report"]
     )
-    return done(request, f"/c/{name}/manage", "The report is closed.")
+    return done(request, f"/c/{name}/manage", _("The report is closed."))
 
 
 async def _person(request: Request, who: str) -> str | None:
@@ -130,7 +131,7 @@ async def change_bans(request: Request, user: User, form: FormData) -> Response:
     who = str(form.get("who", "")).strip()
     target = await _person(request, who)
     if target is None:
-        return await refused(request, f"nobody called {who!r} was found")
+        return await refused(request, _("Nobody called “%(name)s” was found.", name=who))
     kind = "unban" if form.get("change") == "unban" else "ban"
     if kind == "ban" and not confirmed(form):
         question = confirmations.Question(
@@ -157,7 +158,7 @@ async def change_facilitators(request: Request, user: User, form: FormData) -> R
     who = str(form.get("who", "")).strip()
     target = await _person(request, who)
     if target is None:
-        return await refused(request, f"nobody called {who!r} was found")
+        return await refused(request, _("Nobody called “%(name)s” was found.", name=who))
     kind = "add_facilitator" if form.get("change") == "add" else "remove_facilitator"
     await moderation.act(
         pool, request.app.state.config, network, moderator=user.actor.username,

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services.errors import ServiceError
 from fedcop.services.health import charts, csv_export, report
 from fedcop.services.health.activity import ACTIVE_DAYS, LAPSED_DAYS
@@ -92,7 +93,7 @@ async def health_csv(request: Request) -> Response:
         spread = next(s for s in await report.spreads(pool, community, now) if s.key == metric)
         text = csv_export.spread_csv(spread)
     else:
-        return await not_found(request, f"there is no figure {metric!r}")
+        return await not_found(request, _("There is no figure “%(metric)s”.", metric=metric))
     # Names from elsewhere may hold anything: the file name keeps letters, digits, - and _.
     safe = re.sub(r"[^A-Za-z0-9_-]", "", community.username) or "community"
     filename = f"{safe}-{metric}-{now:%Y-%m-%d}.csv"

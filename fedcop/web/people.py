@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services import browsing, follows
 from fedcop.store.users import User
 from fedcop.web.actions import signed_in_action
@@ -17,7 +18,7 @@ from fedcop.web.render import not_found
 
 
 async def _person_uri(request: Request) -> str | None:
-    name, _, domain = str(request.path_params["handle"]).partition("@")
+    name, _at, domain = str(request.path_params["handle"]).partition("@")
     if not domain:
         return None  # people here are followed by joining their communities
     return await browsing.remote_person_uri(request.app.state.pool, name, domain)
@@ -26,7 +27,7 @@ async def _person_uri(request: Request) -> str | None:
 async def follow(request: Request, user: User, form: FormData) -> Response:
     uri = await _person_uri(request)
     if uri is None:
-        return await not_found(request, "This node does not know this person: search for them.")
+        return await not_found(request, _("This node does not know this person: search for them."))
     await follows.follow_remote(
         request.app.state.pool, request.app.state.config, request.app.state.network,
         user.actor.username, uri,
@@ -34,18 +35,18 @@ async def follow(request: Request, user: User, form: FormData) -> Response:
     return done(
         request,
         f"/u/{request.path_params['handle']}",
-        "You follow them now (or asked to, if they approve each follower).",
+        _("You follow them now (or asked to, if they approve each follower)."),
     )
 
 
 async def unfollow(request: Request, user: User, form: FormData) -> Response:
     uri = await _person_uri(request)
     if uri is None:
-        return await not_found(request, "This node does not know this person: search for them.")
+        return await not_found(request, _("This node does not know this person: search for them."))
     await follows.unfollow_remote(
         request.app.state.pool, request.app.state.config, user.actor.username, uri
     )
-    return done(request, f"/u/{request.path_params['handle']}", "You no longer follow them.")
+    return done(request, f"/u/{request.path_params['handle']}", _("You no longer follow them."))
 
 
 routes = [

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services import browsing, reports
 from fedcop.services.reading import PostView
 from fedcop.store.actors import Actor
@@ -34,12 +35,12 @@ async def report_post(request: Request, user: User, form: FormData, found: PostV
 async def report_person(request: Request, user: User, form: FormData) -> Response:
     handle = request.path_params["handle"]
     if "@" in handle:
-        name, _, domain = handle.partition("@")
+        name, _at, domain = handle.partition("@")
         uri = await browsing.remote_person_uri(request.app.state.pool, name, domain)
     else:
         uri = f"{request.app.state.config.base_url}/u/{handle}"
     if uri is None:
-        return await not_found(request, "There is no such person here.")
+        return await not_found(request, _("There is no such person here."))
     filed = await reports.file(
         request.app.state.pool, request.app.state.config, reporter=user.actor.username,
         account_uri=uri, reason=str(form.get("reason", "")).strip(),
@@ -60,7 +61,7 @@ async def _sent(request: Request, filed: reports.Filed, community: Actor | None)
     return await render(
         request,
         "message.html",
-        title="Report sent",
+        title=_("Report sent"),
         message=f"Thank you. Your report about {who} went to {' and '.join(where)}.",
     )
 

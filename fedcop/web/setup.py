@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services import markdown, node_setup
 from fedcop.services import node as node_service
 from fedcop.services.admin import REGISTRATION_MODES
@@ -57,7 +58,7 @@ async def setup_page(request: Request) -> Response:
     if current.user is None:
         return go("/login?next=/setup")
     if not current.user.is_admin:
-        return await not_found(request, "There is no such page.")
+        return await not_found(request, _("There is no such page."))
     reached = await node_setup.current_step(request.app.state.pool)
     if reached == node_setup.DONE:
         return await render(request, "setup/done.html")
@@ -81,7 +82,7 @@ def admin_step(step: str, action: StepAction) -> Callable[[Request], Awaitable[R
         if current.user is None:
             return go("/login?next=/setup")
         if not current.user.is_admin:
-            return await not_found(request, "There is no such page.")
+            return await not_found(request, _("There is no such page."))
         try:
             form = await checked_form(request)
         except FormRefused as error:

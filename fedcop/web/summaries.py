@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services import summaries
 from fedcop.services.errors import NotFound
 from fedcop.store.users import User
@@ -42,7 +43,7 @@ async def summary_action(request: Request, user: User, form: FormData) -> Respon
         request.app.state.pool, request.app.state.config, request.app.state.network,
         user=user, thread_id=thread_id, content=text,
     )  # fmt: skip
-    return done(request, f"/t/{thread_id}#summary-heading", "The summary is published.")
+    return done(request, f"/t/{thread_id}#summary-heading", _("The summary is published."))
 
 
 async def _form(request: Request, user: User, thread_id: int, text: str | None) -> Response:

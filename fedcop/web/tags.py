@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services import status_views, timelines
 from fedcop.store.timelines import Window
 from fedcop.web.render import not_found, render
@@ -20,7 +21,7 @@ MAX_TAG = 100
 async def tag_page(request: Request) -> Response:
     tag = str(request.path_params["tag"]).strip().removeprefix("#").lower()
     if not tag or len(tag) > MAX_TAG or "\x00" in tag:
-        return await not_found(request, "There is no such hashtag.")
+        return await not_found(request, _("There is no such hashtag."))
     before_text = request.query_params.get("before", "")
     before = int(before_text) if before_text.isdigit() and len(before_text) < 19 else None
     pool = request.app.state.pool

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services import signin_throttle
 from fedcop.services.errors import NotFound, ServiceError
 from fedcop.services.mail import addresses, password_reset
@@ -43,14 +44,17 @@ async def save_email(request: Request, user: User, form: FormData) -> Response:
     except ServiceError as error:
         return await settings_page(request, error=str(error))
     if email is None:
-        return await settings_page(request, saved="Your account has no email address now.")
+        return await settings_page(request, saved=_("Your account has no email address now."))
     if not request.app.state.config.mail_enabled:
         return await settings_page(
             request,
-            saved="Your address is saved. This node sends no mail yet, so it stays unconfirmed.",
+            saved=_("Your address is saved. This node sends no mail yet, so it stays unconfirmed."),
         )
     return await settings_page(
-        request, saved=f"A confirmation link is on its way to {email}: open it within 3 days."
+        request,
+        saved=_(
+            "A confirmation link is on its way to %(email)s: open it within 3 days.", email=email
+        ),
     )
 
 
@@ -62,8 +66,8 @@ async def confirm(request: Request) -> Response:
     return await render(
         request,
         "message.html",
-        title="Address confirmed",
-        message=f"{email} is confirmed: mail from this node can reach you there.",
+        title=_("Address confirmed"),
+        message=_("%(email)s is confirmed: mail from this node can reach you there.", email=email),
     )
 
 
@@ -113,16 +117,18 @@ async def reset(request: Request) -> Response:
     return await render(
         request,
         "message.html",
-        title="Password changed",
-        message="Your new password is set, and every session of your account has ended: "
-        "sign in with it now.",
+        title=_("Password changed"),
+        message=_(
+            "Your new password is set, and every session of your account has ended: "
+            "sign in with it now."
+        ),
     )
 
 
 async def admin_mail(request: Request, user: User, form: FormData) -> Response:
     # a checkbox: sent only when ticked
     await addresses.set_required(request.app.state.pool, user, form.get("required") == "on")
-    return done(request, "/admin", "The mail setting is saved.")
+    return done(request, "/admin", _("The mail setting is saved."))
 
 
 routes = [

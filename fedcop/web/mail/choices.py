@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services.errors import ServiceError
 from fedcop.services.mail import choices
 from fedcop.web.notices import done
@@ -46,7 +47,7 @@ async def save_mail_settings(request: Request) -> Response:
         await choices.choose_many(request.app.state.pool, current.user.actor.id, wanted)
     except (FormRefused, ServiceError) as error:
         return await mail_settings(request, error=str(error))
-    return await mail_settings(request, saved="Your mail choices are saved.")
+    return await mail_settings(request, saved=_("Your mail choices are saved."))
 
 
 async def choose_for_community(request: Request) -> Response:
@@ -62,9 +63,9 @@ async def choose_for_community(request: Request) -> Response:
         )
     except (FormRefused, ServiceError) as error:
         return await render(
-            request, "error.html", 400, title="That did not work", message=str(error)
+            request, "error.html", 400, title=_("That did not work"), message=str(error)
         )
-    return done(request, f"/c/{handle}", "Your mail choice for this community is saved.")
+    return done(request, f"/c/{handle}", _("Your mail choice for this community is saved."))
 
 
 routes = [

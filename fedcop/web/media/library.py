@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from fedcop.i18n.current import _
 from fedcop.media.licences import LICENCES
 from fedcop.services.errors import NotFound
 from fedcop.services.media import library as media_library
@@ -32,7 +33,7 @@ async def resources(request: Request) -> Response:
             after=params.get("after"),
         )
     except NotFound:
-        return await not_found(request, "There is no such community here.")
+        return await not_found(request, _("There is no such community here."))
     # what the page's links keep: the filters as the reader set them
     query_args = {
         name: value

@@ -6,6 +6,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fedcop.i18n.current import _
 from fedcop.services import addressees
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.services.messages import reading, sending
@@ -68,7 +69,7 @@ async def write(request: Request, user: User, form: FormData) -> Response:
     return done(
         request,
         f"/messages/{written.thread_id or written.id}#m-{written.id}",
-        "Your message is sent.",
+        _("Your message is sent."),
     )
 
 
@@ -78,13 +79,13 @@ async def conversation(request: Request) -> Response:
     if current.user is None:
         return go(f"/login?next=/messages/{root_id}")
     if root_id > LARGEST_ID:
-        return await not_found(request, "There is no such conversation.")
+        return await not_found(request, _("There is no such conversation."))
     pool = request.app.state.pool
     try:
         shown = await reading.conversation(pool, current.user.actor.id, root_id)
         found = await reading.messages(pool, current.user.actor.id, root_id)
     except NotFound:
-        return await not_found(request, "There is no such conversation.")
+        return await not_found(request, _("There is no such conversation."))
     await reading.mark_read(pool, current.user.actor.id, root_id)
     return await render(request, "messages/conversation.html", conversation=shown, messages=found)
 
@@ -93,12 +94,12 @@ async def answer(request: Request, user: User, form: FormData) -> Response:
     """An answer in a conversation, to everyone in it (the newest message is answered)."""
     root_id = request.path_params["id"]
     if root_id > LARGEST_ID:
-        return await not_found(request, "There is no such conversation.")
+        return await not_found(request, _("There is no such conversation."))
     pool = request.app.state.pool
     try:
         found = await reading.messages(pool, user.actor.id, root_id)
     except NotFound:
-        return await not_found(request, "There is no such conversation.")
+        return await not_found(request, _("There is no such conversation."))
     written = await sending.write(
         pool,
         request.app.state.config,
@@ -107,7 +108,7 @@ async def answer(request: Request, user: User, form: FormData) -> Response:
         text=str(form.get("content", "")),
         in_reply_to=found[-1].post,
     )
-    return done(request, f"/messages/{root_id}#m-{written.id}", "Your answer is sent.")
+    return done(request, f"/messages/{root_id}#m-{written.id}", _("Your answer is sent."))
 
 
 async def message_redirect(request: Request, post: Post) -> Response:
@@ -117,5 +118,5 @@ async def message_redirect(request: Request, post: Post) -> Response:
     reader = current.user.actor.id if current.user is not None else None
     message = await reading.readable_message(request.app.state.pool, reader, post.id)
     if message is None or message.is_gone:
-        return await not_found(request, "There is no such post on this node.")
+        return await not_found(request, _("There is no such post on this node."))
     return go(f"/messages/{message.thread_id or message.id}#m-{message.id}")

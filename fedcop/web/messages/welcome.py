@@ -6,6 +6,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fedcop.i18n.current import _
 from fedcop.services.messages import welcome
 from fedcop.store.users import User
 from fedcop.web.notices import done
@@ -16,7 +17,7 @@ from fedcop.web.session import viewer
 async def save(request: Request, user: User, form: FormData) -> Response:
     name = request.path_params["name"]
     await welcome.set_message(request.app.state.pool, name, user, str(form.get("welcome", "")))
-    return done(request, f"/c/{name}/manage#welcome-heading", "The welcome message is saved.")
+    return done(request, f"/c/{name}/manage#welcome-heading", _("The welcome message is saved."))
 
 
 async def landing(request: Request) -> Response:

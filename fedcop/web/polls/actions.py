@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services.errors import InvalidInput
 from fedcop.services.polls import voting
 from fedcop.services.reading import PostView
@@ -24,7 +25,7 @@ async def vote(request: Request, user: User, form: FormData, found: PostView) ->
     await voting.vote(
         request.app.state.pool, request.app.state.config, user, found.post.id, choices
     )
-    return done(request, f"/t/{found.post.id}#poll", "Your vote is counted.")
+    return done(request, f"/t/{found.post.id}#poll", _("Your vote is counted."))
 
 
 routes = [Route("/t/{id:id}/vote", signed_in_action(on_post(vote)), methods=["POST"])]
