@@ -73,7 +73,6 @@ PENDING_TEMPLATES = {
     "messages/index.html",
     "messages/welcome.html",
     "modlog.html",
-    "search.html",
     "setup/done.html",
     "setup/page.html",
     "summary.html",
