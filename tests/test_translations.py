@@ -69,8 +69,6 @@ PENDING_TEMPLATES = {
     "manage.html",
     "manage_remote.html",
     "messages/checkin.html",
-    "messages/conversation.html",
-    "messages/index.html",
     "messages/welcome.html",
     "modlog.html",
     "setup/done.html",
