@@ -49,8 +49,12 @@ async def test_a_french_browser_gets_french_pages_that_pass_axe(scene: Scene) ->
         await page.get_by_role("button", name="Se déconnecter").wait_for()
         await page.get_by_role("status").get_by_text("Vous êtes connecté.").wait_for()
         problems |= await audit(
-            page, base, ["/", "/home", "/settings", "/c/stewards", "/notifications"], "admin"
-        )
+            page, base,
+            ["/", "/home", "/settings", "/c/stewards", "/notifications", f"/t/{thread}",
+             f"/t/{thread}/edit", "/tags/retention", "/search?q=retention", "/messages",
+             "/communities/new", f"/t/{scene.poll_id}"],
+            "admin",
+        )  # fmt: skip
     assert not problems, "accessibility violations:\n" + readable(problems)
 
 
