@@ -41,8 +41,6 @@ PENDING_TEMPLATES = {
     "authorize.html",
     "directory/chart.html",
     "directory/members.html",
-    "directory/node.html",
-    "directory/person.html",
     "health/_chart.html",
     "health/health.html",
     "knowledge/_macros.html",
@@ -73,7 +71,6 @@ PENDING_TEMPLATES = {
     "modlog.html",
     "setup/done.html",
     "setup/page.html",
-    "summary.html",
 }
 PENDING_MODULES = {
     "account_data/deletion.py",
