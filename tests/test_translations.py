@@ -40,7 +40,6 @@ PENDING_TEMPLATES = {
     "admin.html",
     "authorize.html",
     "directory/chart.html",
-    "directory/members.html",
     "health/_chart.html",
     "health/health.html",
     "knowledge/_macros.html",

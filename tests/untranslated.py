@@ -57,6 +57,8 @@ def template_leftovers(source: str) -> list[str]:
     in_trans = False
     statement: str | None = None  # the name of the {% %} statement being read
     previous: list[str] = []  # the last meaningful token values (to see `_(` before a string)
+    inside_gettext: list[int] = []  # bracket depths at which a `_(`/`ngettext(` call opened
+    depth = 0
     for _line, kind, value in tokens:
         if kind in {"whitespace", "comment_begin", "comment", "comment_end"}:
             continue
@@ -74,11 +76,17 @@ def template_leftovers(source: str) -> list[str]:
             text.append(_VALUE if in_trans else value)
         elif kind == "variable_begin":
             text.append(_VALUE)
+        elif kind == "operator" and value in "([{":
+            depth += 1
+            if value == "(" and previous and previous[-1] in _GETTEXT:
+                inside_gettext.append(depth)
+        elif kind == "operator" and value in ")]}":
+            if inside_gettext and inside_gettext[-1] == depth:
+                inside_gettext.pop()
+            depth -= 1
         elif kind == "string" and statement not in _NAMING_STATEMENTS:
             literal = value[1:-1]
-            wrapped = previous[-2:] == ["_", "("] or (
-                len(previous) >= 2 and previous[-1] == "(" and previous[-2] in _GETTEXT
-            )
+            wrapped = bool(inside_gettext)
             if not wrapped and not in_trans and _sentence_like(literal):
                 found.append(f"string {value}")
         previous = [*previous, value][-3:]

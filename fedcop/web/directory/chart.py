@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fedcop.i18n.current import _
 from fedcop.store.people.spread import Share
 
-UNSTATED = "Not stated"
-OTHERS = "Others"
 # SVG units: the chart is 300 wide; each row has a label line above its bar.
 WIDTH = 300
 ROW_HEIGHT = 34
@@ -26,6 +25,7 @@ class Bar:
     percent: int  # of all members, rounded
     length: float  # SVG units
     y: int  # top of the row, SVG units
+    stated: bool = True  # a label members stated (not "Not stated" or "Others")
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,12 @@ class Chart:
 
 
 def chart(shares: list[Share], others: int, total: int) -> Chart:
-    rows = [(share.label or UNSTATED, share.members) for share in shares if share.label]
+    # (label, members, stated): what members stated, then the rest, then those who said nothing
+    rows = [(share.label, share.members, True) for share in shares if share.label]
     if others:
-        rows.append((OTHERS, others))
-    rows += [(UNSTATED, share.members) for share in shares if not share.label]
-    largest = max((members for _, members in rows), default=0)
+        rows.append((_("Others"), others, False))
+    rows += [(_("Not stated"), share.members, False) for share in shares if not share.label]
+    largest = max((members for _label, members, _stated in rows), default=0)
     bars = [
         Bar(
             label=label,
@@ -54,7 +55,8 @@ def chart(shares: list[Share], others: int, total: int) -> Chart:
             percent=round(100 * members / total) if total else 0,
             length=round(WIDTH * 0.8 * members / largest, 1) if largest else 0.0,
             y=index * ROW_HEIGHT,
+            stated=stated,
         )
-        for index, (label, members) in enumerate(rows)
+        for index, (label, members, stated) in enumerate(rows)
     ]
     return Chart(bars, max(len(bars) * ROW_HEIGHT, ROW_HEIGHT), total)
