@@ -39,7 +39,6 @@ PENDING_TEMPLATES = {
     "account_data/import_result.html",
     "admin.html",
     "authorize.html",
-    "directory/chart.html",
     "health/_chart.html",
     "health/health.html",
     "knowledge/_macros.html",

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from fedcop.i18n.catalogues import translations
 from fedcop.i18n.languages import DEFAULT
@@ -62,6 +62,11 @@ def written_datetime(value: datetime | None, form: str = "medium") -> str:
 def written_number(value: int | float) -> str:
     """A number with the current language's separators ("12 345" in French, "12,345")."""
     return format_decimal(value, locale=_language.get())
+
+
+def written_percent(whole_percent: int | float) -> str:
+    """A percentage the current language's way ("42 %" in French, "42%")."""
+    return format_percent(whole_percent / 100, locale=_language.get())
 
 
 def language_name(code: str | None) -> str:

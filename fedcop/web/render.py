@@ -41,6 +41,7 @@ _env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks keep no layout wh
 _env.filters["written_date"] = i18n.written_date
 _env.filters["written_datetime"] = i18n.written_datetime
 _env.filters["written_number"] = i18n.written_number
+_env.filters["written_percent"] = i18n.written_percent
 _env.filters["language_name"] = i18n.language_name
 # fedcop.shown, the one policy for what came from elsewhere: `profile_html(actor) | safe` for a
 # profile's text, `| link` on every href or src built from a URL that is not this node's.
