@@ -64,10 +64,8 @@ PENDING_TEMPLATES = {
     "mail/unsubscribe.html",
     "manage.html",
     "manage_remote.html",
-    "messages/checkin.html",
     "messages/welcome.html",
     "modlog.html",
-    "setup/done.html",
     "setup/page.html",
 }
 PENDING_MODULES = {
