@@ -64,7 +64,6 @@ PENDING_TEMPLATES = {
     "mail/unsubscribe.html",
     "manage.html",
     "manage_remote.html",
-    "messages/welcome.html",
     "modlog.html",
     "setup/page.html",
 }
