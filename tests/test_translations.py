@@ -31,11 +31,8 @@ TRANSLATED = sorted(code for code in LANGUAGES if code != DEFAULT)
 # Pages and modules still written in English alone (to be put through the catalogues).
 # Mail templates are written in the recipient's language once mail knows it.
 PENDING_TEMPLATES = {
-    "account_data/_posts_choice.html",
     "account_data/admin_delete.html",
     "account_data/data.html",
-    "account_data/delete.html",
-    "account_data/deleted.html",
     "account_data/import_result.html",
     "admin.html",
     "authorize.html",
