@@ -27,7 +27,7 @@ whose id lies on its own URLs, so a redirect to another host cannot forge someon
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -253,19 +253,19 @@ async def _follow_redirects(
             request = client.build_request("GET", target, headers=headers, timeout=timeout)
             if signer is not None:
                 sign_request(request, signer)
-            with _as_fetch_errors(current):
+            with as_fetch_errors(current):
                 response = await client.send(request, stream=True)
             if response.status_code == KNOCK_AGAIN_STATUS and second_signer is not None:
-                with _as_fetch_errors(current):
+                with as_fetch_errors(current):
                     await response.aclose()
                 request = client.build_request("GET", target, headers=headers, timeout=timeout)
                 sign_request(request, second_signer)
-                with _as_fetch_errors(current):
+                with as_fetch_errors(current):
                     response = await client.send(request, stream=True)
             try:
                 status = response.status_code
                 if status in _REDIRECT_STATUSES:
-                    current = _redirect_target(target, response, current)
+                    current = redirect_target(target, response, current)
                     continue
                 if not 200 <= status < 300:
                     raise status_error(current, status, response.reason_phrase)
@@ -276,11 +276,11 @@ async def _follow_redirects(
                         f"{current} answered with {served_as}, not JSON (asked for {accept})",
                         url=current,
                     )
-                with _as_fetch_errors(current):
+                with as_fetch_errors(current):
                     body = await _read_capped(response, limits.max_body_bytes, current)
                 return current, body
             finally:
-                with _as_fetch_errors(current):
+                with as_fetch_errors(current):
                     await response.aclose()
     raise TooManyRedirectsError(
         f"gave up fetching {url}: more than {limits.max_redirects} redirects (the last one "
@@ -289,7 +289,7 @@ async def _follow_redirects(
     )
 
 
-def _redirect_target(target: httpx.URL, response: httpx.Response, current: str) -> str:
+def redirect_target(target: httpx.URL, response: httpx.Response, current: str) -> str:
     location = response.headers.get("location")
     if not location:
         raise InvalidResponseError(
@@ -304,15 +304,17 @@ def _redirect_target(target: httpx.URL, response: httpx.Response, current: str) 
         ) from None
 
 
-async def _read_capped(response: httpx.Response, max_bytes: int, url: str) -> bytes:
-    """The body, refused as soon as it grows past `max_bytes` (whatever Content-Length says)."""
+async def capped_chunks(
+    response: httpx.Response, max_bytes: int, url: str, what: str = "documents"
+) -> AsyncIterator[bytes]:
+    """The body's chunks, refused before the first when Content-Length announces more than
+    `max_bytes`, and as soon as they grow past it (whatever Content-Length said)."""
     declared = response.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise ResponseTooLargeError(
-            f"{url} announced a {declared}-byte body; documents are limited to {max_bytes} bytes",
+            f"{url} announced a {declared}-byte body; {what} are limited to {max_bytes} bytes",
             url=url,
         )
-    chunks: list[bytes] = []
     received = 0
     async for chunk in response.aiter_bytes():
         received += len(chunk)
@@ -320,8 +322,12 @@ async def _read_capped(response: httpx.Response, max_bytes: int, url: str) -> by
             raise ResponseTooLargeError(
                 f"{url} sent more than {max_bytes} bytes; stopped reading", url=url
             )
-        chunks.append(chunk)
-    return b"".join(chunks)
+        yield chunk
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int, url: str) -> bytes:
+    """The body, refused as soon as it grows past `max_bytes` (whatever Content-Length says)."""
+    return b"".join([chunk async for chunk in capped_chunks(response, max_bytes, url)])
 
 
 def _parse_object(body: bytes, url: str) -> dict[str, Any]:
@@ -347,7 +353,7 @@ def _is_json_media_type(media_type: str) -> bool:
 
 
 @contextmanager
-def _as_fetch_errors(url: str) -> Iterator[None]:
+def as_fetch_errors(url: str) -> Iterator[None]:
     """Turn httpx's exceptions into FetchErrors that name the URL and the failing phase."""
     try:
         yield

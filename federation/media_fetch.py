@@ -28,13 +28,13 @@ import httpx
 from federation.fetch import (
     DEFAULT_FETCH_LIMITS,
     FetchLimits,
-    _as_fetch_errors,
-    _redirect_target,
+    as_fetch_errors,
+    capped_chunks,
     checked_url,
+    redirect_target,
 )
 from federation.fetch_errors import (
     FetchTimeoutError,
-    ResponseTooLargeError,
     TooManyRedirectsError,
     status_error,
 )
@@ -92,19 +92,19 @@ async def _follow(
         target = checked_url(current, allow_http=allow_http)
         async with clients.lease(target) as client:
             request = client.build_request("GET", target, headers=headers, timeout=timeout)
-            with _as_fetch_errors(current):
+            with as_fetch_errors(current):
                 response = await client.send(request, stream=True)
             try:
                 if response.status_code in _REDIRECT_STATUSES:
-                    current = _redirect_target(target, response, current)
+                    current = redirect_target(target, response, current)
                     continue
                 if not 200 <= response.status_code < 300:
                     raise status_error(current, response.status_code, response.reason_phrase)
-                with _as_fetch_errors(current):
+                with as_fetch_errors(current):
                     size = await _copy_capped(response, sink, max_bytes, current)
                 return FetchedFile(current, response.headers.get("content-type", ""), size)
             finally:
-                with _as_fetch_errors(current):
+                with as_fetch_errors(current):
                     await response.aclose()
     raise TooManyRedirectsError(
         f"gave up fetching {url}: more than {limits.max_redirects} redirects (the last one "
@@ -114,18 +114,8 @@ async def _follow(
 
 
 async def _copy_capped(response: httpx.Response, sink: Sink, max_bytes: int, url: str) -> int:
-    declared = response.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
-        raise ResponseTooLargeError(
-            f"{url} announced a {declared}-byte file; files are limited to {max_bytes} bytes",
-            url=url,
-        )
     received = 0
-    async for chunk in response.aiter_bytes():
+    async for chunk in capped_chunks(response, max_bytes, url, what="files"):
         received += len(chunk)
-        if received > max_bytes:
-            raise ResponseTooLargeError(
-                f"{url} sent more than {max_bytes} bytes; stopped reading", url=url
-            )
         sink.write(chunk)
     return received

@@ -57,7 +57,7 @@ class LiveNode:
         """Run both workers until neither finds anything due; how many rows were handled."""
         total = 0
         while True:
-            handled = await self.app.state.inbox_worker.run_once()
+            handled: int = await self.app.state.inbox_worker.run_once()
             handled += await self.app.state.delivery_worker.run_once()
             total += handled
             if handled == 0:

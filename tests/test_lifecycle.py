@@ -60,7 +60,7 @@ async def test_a_facilitator_sets_the_stage_and_every_node_shows_it(three: Nodes
     assert {"fedcop": "https://fedcop.org/ns#"}.items() <= document["@context"][2].items()
     # and the moderation log says who set it, and to what
     log = html.unescape((await alpha.get("/c/stewards/modlog")).text)
-    assert "set the stage of" in log and "<q>Grow</q>" in log and f"{alpha.base}/u/fa" in log
+    assert "set the stage of" in log and "<q>Grow</q>" in log and 'href="/u/fa"' in log
     # and a value outside the stages changes nothing
     async with signed_in(alpha, "fa", "long enough") as browser:
         await browser.csrf("/c/stewards/manage")

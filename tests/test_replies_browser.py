@@ -135,6 +135,8 @@ async def test_a_member_acts_on_replies(scene: Scene, tmp_path: Path) -> None:
 
         # And deletes it
         await mine.get_by_role("button", name="Delete your reply").click()
+        # (a page says what deleting will do, and asks again)
+        await page.get_by_role("button", name="Delete the reply").click()
         await expect(mine.get_by_text("Deleted.")).to_be_visible()
         gone = await reading.post_by_id(node.pool, bea_reply)
         assert gone is not None and gone.post.deleted_at is not None

@@ -83,7 +83,7 @@ async def test_a_strangers_edit_and_delete_are_refused_and_change_nothing(thread
     node, reply = thread.node, thread.reply_id
     async with signed_in(node, "bea", PASSWORD) as bea:
         await bea.csrf(f"/t/{thread.thread_id}")
-        deleted = await bea.submit(f"/t/{reply}/delete")
+        deleted = await bea.submit(f"/t/{reply}/delete", confirmed="yes")
         edited = await bea.submit(f"/t/{reply}/edit", content="Bea was here")
         editor = await bea.http.get(f"/t/{reply}/edit")
     assert deleted.status_code == 403, deleted.text
@@ -107,7 +107,10 @@ async def test_the_author_deletes_their_reply(thread: Thread) -> None:
     node, reply = thread.node, thread.reply_id
     async with signed_in(node, "cai", PASSWORD) as cai:
         await cai.csrf(f"/t/{thread.thread_id}")
-        deleted = await cai.submit(f"/t/{reply}/delete")
+        asked = await cai.submit(f"/t/{reply}/delete")
+        deleted = await cai.submit(f"/t/{reply}/delete", confirmed="yes")
+    # The first press asks what deleting will do; only the confirmed one deletes
+    assert asked.status_code == 200 and "Delete the reply" in asked.text
     assert deleted.status_code == 303
     assert deleted.headers["location"] == f"/t/{thread.thread_id}"
     stored = await reading.post_by_id(node.pool, reply)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from fedcop.media import sniffing
 from fedcop.media.images import MAX_PIXELS
 
 # How many bytes `picture_type` needs.
@@ -19,18 +20,11 @@ HEAD_BYTES = 32
 
 
 def picture_type(head: bytes) -> str | None:
-    """The media type of a picture starting with `head`, or None if it is not one we serve."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
+    """The media type of a picture starting with `head`, or None if it is not one we serve:
+    the pictures uploads take (sniffing.picture_type), and AVIF, which other servers send."""
     if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
         return "image/avif"
-    return None
+    return sniffing.picture_type(head)
 
 
 def too_many_pixels(path: Path) -> bool:

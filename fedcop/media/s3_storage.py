@@ -26,7 +26,7 @@ from aiobotocore.session import get_session
 from botocore.exceptions import BotoCoreError, ClientError
 
 from fedcop.media.settings import MediaSettings
-from fedcop.media.storage import StoredFileMissing
+from fedcop.media.storage import StorageUnavailable, StoredFileMissing
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3.client import S3Client
@@ -159,9 +159,12 @@ class S3Storage:
         try:
             head = await self._client.head_object(Bucket=self._bucket, Key=key)
         except ClientError as error:
-            if _error_code(error) in _MISSING_CODES:
+            code = _error_code(error)
+            if code in _MISSING_CODES:
                 return None
-            raise
+            raise StorageUnavailable(f"the bucket {self._bucket} answered {code}") from error
+        except BotoCoreError as error:
+            raise StorageUnavailable(f"the object storage cannot be reached: {error}") from error
         return int(head["ContentLength"])
 
     async def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:

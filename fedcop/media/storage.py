@@ -17,12 +17,18 @@ class StoredFileMissing(LookupError):
     """The key names no stored file."""
 
 
+class StorageUnavailable(OSError):
+    """The storage could not be asked (a bucket gone or refusing, the object store down): the
+    file may well exist, so this is no answer about it."""
+
+
 class MediaStorage(Protocol):
     async def put(self, key: str, source: Path, media_type: str) -> None:
         """Store the file at `source` (a finished temporary file) under `key`, replacing any."""
 
     async def size(self, key: str) -> int | None:
-        """The stored file's size in bytes, or None when there is none under `key`."""
+        """The stored file's size in bytes, or None when there is none under `key`. Raises
+        OSError (StorageUnavailable from object storage) when the storage cannot be asked."""
 
     def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         """The bytes from `start` up to and including `end` (None: the last), in chunks of at

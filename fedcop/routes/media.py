@@ -16,6 +16,7 @@ for people: the token alone chooses the file.
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 from starlette.convertors import Convertor, register_url_convertor
@@ -37,6 +38,7 @@ FILE_HEADERS = {
     "Access-Control-Allow-Origin": "*",
 }
 _TEXT_TYPES = ("text/", "image/svg+xml")
+log = logging.getLogger(__name__)
 
 
 class TokenConvertor(Convertor[str]):
@@ -97,7 +99,16 @@ async def serve_media(request: Request) -> Response:
             302,
             headers={"Cache-Control": "public, max-age=86400"},
         )
-    size = await storage.size(served.key)
+    try:
+        size = await storage.size(served.key)
+    except OSError as error:
+        # The storage is down or refusing (not the file missing): say so, and when to retry.
+        log.warning("media storage unavailable serving %s: %s", served.key, error)
+        return PlainTextResponse(
+            "The file store cannot be reached just now; try again in a minute.",
+            503,
+            headers={"Retry-After": "60", "Cache-Control": "no-store"},
+        )
     if size is None:
         return _not_found()
     headers = _headers(served)

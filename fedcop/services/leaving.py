@@ -69,8 +69,7 @@ async def leave_here(
     successor_uri: str | None,
 ) -> None:
     """`leaver` leaves the local `community` (inside the caller's transaction)."""
-    # One leave at a time per community, so two last facilitators cannot both go at once.
-    await conn.execute("SELECT 1 FROM actors WHERE id = $1 FOR UPDATE", community.id)
+    await succession.lock_community(conn, community.id)
     if await mod_store.is_facilitator(conn, community.id, leaver.id):
         if await mod_store.count_facilitators(conn, community.id) <= 1:
             if not successor_uri:

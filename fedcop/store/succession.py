@@ -27,3 +27,9 @@ async def candidates(conn: asyncpg.Connection, community_id: int, leaver_id: int
         leaver_id,
     )
     return [_actor(row) for row in rows]
+
+
+async def lock_community(conn: asyncpg.Connection, community_id: int) -> None:
+    """Hold the community's row until the transaction ends: one leave at a time per community,
+    so two last facilitators cannot both go at once."""
+    await conn.execute("SELECT 1 FROM actors WHERE id = $1 FOR UPDATE", community_id)

@@ -90,7 +90,7 @@ async def test_a_member_downloads_their_data_then_deletes_their_account(
         # Her thread stays readable, written by "a former member"
         await page.goto(f"{alpha.base}/t/{thread.id}")
         byline = page.locator(".byline").first
-        assert (await byline.text_content() or "").startswith("a former member")
+        assert (await byline.text_content() or "").strip().startswith("a former member")
         assert "retention" in await page.content()
     async with alpha.pool.acquire() as conn:
         kept = await post_store.find(conn, thread.id)
