@@ -135,3 +135,33 @@ def python_leftovers(source: str) -> list[str]:
             if _is_text(argument):
                 found.append(f"line {argument.lineno}: {ast.unparse(argument)[:80]}")
     return found
+
+
+# Errors a person reads (ServiceError and Refused, shown by pages and the client API as
+# `str(error)`) are written in the reader's language where they are made. Left in English:
+# `Ignored` and other records kept for the node's operators, and programming errors.
+_BINARY_TEXT = (ast.Add, ast.Mod)
+
+
+def _is_error_text(node: ast.expr) -> bool:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, _BINARY_TEXT):
+        return _is_error_text(node.left) or _is_error_text(node.right)
+    return _is_text(node)
+
+
+def service_leftovers(source: str, error_names: set[str]) -> list[str]:
+    """Errors a person reads made with literal English text (not `_()`): calls of the classes
+    named in `error_names` whose first argument or `message=` is text."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if called not in error_names:
+            continue
+        arguments = list(node.args[:1]) + [k.value for k in node.keywords if k.arg == "message"]
+        for argument in arguments:
+            if _is_error_text(argument):
+                found.append(f"line {argument.lineno}: {ast.unparse(argument)[:80]}")
+    return found

@@ -8,6 +8,8 @@ through every call. Outside a request (workers, the command line) it is English.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 
@@ -16,7 +18,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from fedcop.i18n.catalogues import translations
-from fedcop.i18n.languages import DEFAULT
+from fedcop.i18n.languages import DEFAULT, supported
 
 _language: ContextVar[str] = ContextVar("fedcop_language", default=DEFAULT)
 
@@ -28,6 +30,23 @@ def language() -> str:
 def use(language_code: str) -> None:
     """From now on, in this request, speak `language_code` (already negotiated)."""
     _language.set(language_code)
+
+
+@contextmanager
+def speaking(language_code: str | None) -> Iterator[None]:
+    """Speak `language_code` inside the block (English if we do not speak it): for work done
+    outside a request for one reader, such as a mail written in its recipient's language."""
+    token = _language.set(language_code if language_code and supported(language_code) else DEFAULT)
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def N_(message: str) -> str:
+    """Mark `message` for the catalogues where it cannot be translated yet (a label in a table
+    built at import time); `_()` translates it where it is shown, in the reader's language."""
+    return message
 
 
 def gettext(message: str) -> str:
