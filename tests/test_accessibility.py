@@ -22,6 +22,7 @@ import pytest
 from playwright.async_api import Page
 
 from fedcop.db.embedded import EmbeddedPostgres
+from fedcop.i18n.catalogues import translations
 from fedcop.services import accounts, admin, follows, moderation, node_setup, posts, reports
 from fedcop.services.knowledge import editing as kb_editing
 from fedcop.services.knowledge import pages as kb_pages
@@ -199,8 +200,15 @@ def readable(problems: dict[str, list[dict[str, Any]]]) -> str:
     return "\n".join(lines)
 
 
-async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
+# The audit runs in English, and in French as a French browser asks for it.
+LANGUAGES = {"en": {}, "fr": {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}}
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+async def test_every_page_meets_wcag_2_1_aa(scene: Scene, language: str) -> None:
     base, thread = scene.node.base, scene.thread_id
+    # The names of the controls the journey uses, in the page's language (as the catalogue says)
+    say = translations(language).gettext
     # a direct message from ada to sam: her conversations, and a check-in form for sam
     node = scene.node
     async with node.pool.acquire() as conn:
@@ -280,11 +288,13 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
     async def audit(page: Page, who: str, path: str, status: int = 200) -> None:
         response = await page.goto(base + path)
         assert response is not None and response.status == status, path
+        assert await page.get_attribute("html", "lang") == language, path
         if found := await violations(page):
-            problems[f"{path} ({who})"] = found
+            problems[f"{path} ({who}, {language})"] = found
 
     async with browser(init_scripts=[axe_source()]) as page:
         await page.set_viewport_size({"width": 320, "height": 640})  # the width WCAG reflows at
+        await page.set_extra_http_headers(LANGUAGES[language])
         for path in visitor_pages:
             await audit(page, "visitor", path)
         # a search that finds nothing (its results page), and pages that answer with an error
@@ -293,27 +303,27 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         await audit(page, "visitor", "/search?q=nobody")
         # a refused sign-in shows its error
         await page.goto(f"{base}/login")
-        await page.get_by_label("Account name").fill("ada")
-        await page.get_by_label("Password").fill("wrong password")
-        await page.get_by_role("button", name="Sign in").click()
+        await page.get_by_label(say("Account name")).fill("ada")
+        await page.get_by_label(say("Password")).fill("wrong password")
+        await page.get_by_role("button", name=say("Sign in")).click()
         await page.get_by_role("alert").wait_for()
         if found := await violations(page):
-            problems["/login refused (visitor)"] = found
+            problems[f"/login refused (visitor, {language})"] = found
         # the admin signs in, saves a profile, and sees every page with its controls
-        await page.get_by_label("Password").fill("admin pass 1")
-        await page.get_by_role("button", name="Sign in").click()
-        await page.get_by_role("button", name="Sign out").wait_for()
+        await page.get_by_label(say("Password")).fill("admin pass 1")
+        await page.get_by_role("button", name=say("Sign in")).click()
+        await page.get_by_role("button", name=say("Sign out")).wait_for()
         await page.goto(f"{base}/settings")
-        await page.get_by_label("Name", exact=True).fill("Ada Lovelace")
-        await page.get_by_label("Organisation").fill("City Libraries")
-        await page.get_by_label("Sector").fill("Public sector")
-        await page.get_by_label("Expertise (comma-separated)").fill("records, retention")
-        await page.get_by_label("List me in this node's directory").check()
-        await page.get_by_label("About you (Markdown)").fill("Archivist at *City Libraries*.")
-        await page.get_by_role("button", name="Save profile").click()
+        await page.get_by_label(say("Name"), exact=True).fill("Ada Lovelace")
+        await page.get_by_label(say("Organisation")).fill("City Libraries")
+        await page.get_by_label(say("Sector")).fill("Public sector")
+        await page.get_by_label(say("Expertise (comma-separated)")).fill("records, retention")
+        await page.get_by_label(say("List me in this node's directory")).check()
+        await page.get_by_label(say("About you (Markdown)")).fill("Archivist at *City Libraries*.")
+        await page.get_by_role("button", name=say("Save profile")).click()
         await page.get_by_role("status").wait_for()
         if found := await violations(page):
-            problems["/settings saved (admin)"] = found
+            problems[f"/settings saved (admin, {language})"] = found
         for path in admin_pages:
             await audit(page, "admin", path)
         await audit(page, "admin", "/u/nobody", 404)
@@ -330,25 +340,29 @@ async def test_every_page_meets_wcag_2_1_aa(scene: Scene) -> None:
         await audit(page, "admin", "/setup")  # set up
         # a confirmation page (web.confirmations): what a removal will do, before it is done
         await page.goto(f"{base}/t/{thread}")
-        await page.get_by_text("Facilitate", exact=True).click()
-        await page.get_by_role("button", name="Remove thread").click()
-        await page.get_by_role("button", name="Remove the thread").wait_for()
+        await page.get_by_text(say("Facilitate"), exact=True).click()
+        await page.get_by_role("button", name=say("Remove thread")).click()
+        await page.get_by_role("button", name=say("Remove the thread")).wait_for()
         if found := await violations(page):
-            problems["remove confirmation (admin)"] = found
+            problems[f"remove confirmation (admin, {language})"] = found
         # a notice after an action (web.notices), as the next page shows it
-        await page.get_by_role("link", name="Cancel").click()
-        await page.get_by_text("Facilitate", exact=True).click()
-        await page.get_by_role("button", name="Lock").click()
-        await page.get_by_role("status").get_by_text("The thread is locked").wait_for()
+        await page.get_by_role("link", name=say("Cancel")).click()
+        await page.get_by_text(say("Facilitate"), exact=True).click()
+        await page.get_by_role("button", name=say("Lock")).click()
+        await (
+            page.get_by_role("status")
+            .get_by_text(say("The thread is locked: it takes no new replies."))
+            .wait_for()
+        )
         if found := await violations(page):
-            problems["notice after locking (admin)"] = found
-        await page.get_by_text("Facilitate", exact=True).click()
-        await page.get_by_role("button", name="Unlock").click()
+            problems[f"notice after locking (admin, {language})"] = found
+        await page.get_by_text(say("Facilitate"), exact=True).click()
+        await page.get_by_role("button", name=say("Unlock")).click()
         # and lets the app in: the page with the code to copy
         await page.goto(base + scene.authorize_path)
-        await page.get_by_role("button", name="Authorize").click()
+        await page.get_by_role("button", name=say("Authorize")).click()
         await page.locator("#authorization-code").wait_for()
         if found := await violations(page):
-            problems["/oauth/authorize code (admin)"] = found
+            problems[f"/oauth/authorize code (admin, {language})"] = found
 
     assert not problems, "accessibility violations:\n" + readable(problems)

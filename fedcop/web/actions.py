@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fedcop.i18n.current import _
+from fedcop.i18n.current import N_, _
 from fedcop.services import (
     accounts,
     browsing,
@@ -277,20 +277,20 @@ async def moderate(request: Request, user: User, form: FormData, found: PostView
     if form.get("from") == "manage":  # the Facilitate page's controls come back to it
         community = found.community
         handle = community.username + (f"@{community.domain}" if community.domain else "")
-        return done(request, f"/c/{handle}/manage", MODERATED[kind])
-    return done(request, back, MODERATED[kind])
+        return done(request, f"/c/{handle}/manage", _(MODERATED[kind]))
+    return done(request, back, _(MODERATED[kind]))
 
 
 MODERATED = {
-    "pin": "The thread is pinned.",
-    "unpin": "The thread is no longer pinned.",
-    "lock": "The thread is locked: it takes no new replies.",
-    "unlock": "The thread is unlocked.",
-    "remove": "It is removed.",
-    "ban": "They are banned from the community.",
-    "unban": "Their ban is lifted.",
-    "add_facilitator": "They are a facilitator now.",
-    "remove_facilitator": "They are no longer a facilitator.",
+    "pin": N_("The thread is pinned."),
+    "unpin": N_("The thread is no longer pinned."),
+    "lock": N_("The thread is locked: it takes no new replies."),
+    "unlock": N_("The thread is unlocked."),
+    "remove": N_("It is removed."),
+    "ban": N_("They are banned from the community."),
+    "unban": N_("Their ban is lifted."),
+    "add_facilitator": N_("They are a facilitator now."),
+    "remove_facilitator": N_("They are no longer a facilitator."),
 }
 
 
