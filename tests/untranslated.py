@@ -165,3 +165,47 @@ def service_leftovers(source: str, error_names: set[str]) -> list[str]:
             if _is_error_text(argument):
                 found.append(f"line {argument.lineno}: {ast.unparse(argument)[:80]}")
     return found
+
+
+# Labels and sentences kept in module-level tables (a dict of notices by action, of file kinds
+# by type...) are shown later: they are marked `N_()` where written and translated where shown.
+# Keys, codes, patterns and policies ("default-src 'none'"), not text
+_CODE_SIGNS = re.compile(r"[_/=<>{}\\^$|]|'[a-z-]+'|^[A-Z0-9 .-]+$|[a-z][A-Z]")
+
+
+def _table_text(node: ast.expr, dict_value: bool) -> bool:
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        return False
+    text = node.value.strip()
+    if not _words(text) or _CODE_SIGNS.search(text):
+        return False
+    # A capitalised dict value is a label shown ("Picture"); a lone lowercase word is more often
+    # a value (a header's, a scope's) than text, so elsewhere only sentences count.
+    return " " in text or text.endswith(".") or (dict_value and text[:1].isupper())
+
+
+def table_leftovers(source: str) -> list[str]:
+    """Text in module-level constants and tables not marked with `N_()` (or `_()`)."""
+    found: list[str] = []
+    for statement in ast.parse(source).body:
+        if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is None:
+            continue
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+            continue
+        stack: list[tuple[ast.AST, bool]] = [(statement.value, False)]
+        while stack:
+            node, dict_value = stack.pop()
+            if isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Name) and func.id in {"N_", *_GETTEXT}:
+                    continue
+            if isinstance(node, ast.Constant):
+                if _table_text(node, dict_value):
+                    found.append(f"line {node.lineno}: {node.value!r}"[:90])
+                continue
+            if isinstance(node, ast.Dict):
+                stack.extend((value, True) for value in node.values)
+                continue
+            stack.extend((child, dict_value) for child in ast.iter_child_nodes(node))
+    return found
