@@ -30,6 +30,7 @@ from fedcop.api.auth import Call, access_of, endpoint
 from fedcop.api.errors import ApiError, not_found
 from fedcop.api.media_entities import attachment_entity
 from fedcop.api.params import Params, checked_text, parse_id
+from fedcop.i18n.current import _, gettext
 from fedcop.media.upload_form import UploadFormError, read_upload_form
 from fedcop.routes.responses import json_response
 from fedcop.routes.upload_bodies import FORM_ROOM, largest_file, too_large_message
@@ -148,7 +149,9 @@ def _description(fields: dict[str, str]) -> str:
 async def show(call: Call) -> Response:
     media = await _own(call)
     if media.state == "failed":
-        raise ApiError(422, media.failure or "The file could not be processed")
+        raise ApiError(
+            422, gettext(media.failure) if media.failure else _("The file could not be processed")
+        )
     return json_response(media_entity(media, call.config), 200 if media.is_ready else 206)
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import N_
 from fedcop.media import images
 from fedcop.media.sniffing import EXTENSIONS
 from fedcop.media.storage import MediaStorage, StoredFileMissing
@@ -44,8 +45,9 @@ PROCESSING_LEASE = timedelta(minutes=2)
 SWEEP_LEASE = timedelta(minutes=10)
 SWEEP_BATCH = 4
 MAX_SWEEPS = 3
-_GIVEN_UP = "processing this picture failed several times; send it again, or another copy"
-_INTERRUPTED = "the upload was interrupted before it was stored; send it again"
+# Kept on the row in English (the sweep runs outside any request); translated where shown.
+_GIVEN_UP = N_("processing this picture failed several times; send it again, or another copy")
+_INTERRUPTED = N_("the upload was interrupted before it was stored; send it again")
 
 
 async def process_upload(

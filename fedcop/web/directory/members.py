@@ -7,6 +7,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fedcop.i18n.current import N_, _
 from fedcop.services import browsing
 from fedcop.services.errors import NotFound
 from fedcop.services.people.members import Filters, members_page
@@ -14,13 +15,13 @@ from fedcop.web.directory.chart import chart
 from fedcop.web.render import not_found, render
 from fedcop.web.session import viewer
 
-_GONE = "There is no such community here."
+_GONE = N_("There is no such community here.")
 
 
 async def _community_uri(request: Request) -> str | None:
     handle = request.path_params["handle"]
     if "@" in handle:
-        name, _, domain = handle.partition("@")
+        name, _at, domain = handle.partition("@")
         return await browsing.remote_community_uri(request.app.state.pool, name, domain)
     return f"{request.app.state.config.base_url}/c/{handle}"
 
@@ -32,7 +33,7 @@ def _page_number(text: str | None) -> int:
 async def members(request: Request) -> Response:
     uri = await _community_uri(request)
     if uri is None:
-        return await not_found(request, _GONE)
+        return await not_found(request, _(_GONE))
     current = await viewer(request)
     params = request.query_params
     try:
@@ -49,7 +50,7 @@ async def members(request: Request) -> Response:
             page=_page_number(params.get("page")),
         )
     except NotFound:
-        return await not_found(request, _GONE)
+        return await not_found(request, _(_GONE))
     spread = view.spread
     return await render(
         request,
