@@ -32,9 +32,6 @@ TRANSLATED = sorted(code for code in LANGUAGES if code != DEFAULT)
 # Pages and modules still written in English alone (to be put through the catalogues).
 # Mail templates are written in the recipient's language once mail knows it.
 PENDING_TEMPLATES = {
-    "account_data/admin_delete.html",
-    "account_data/data.html",
-    "account_data/import_result.html",
     "admin.html",
     "authorize.html",
     "health/_chart.html",
@@ -66,9 +63,6 @@ PENDING_TEMPLATES = {
     "setup/page.html",
 }
 PENDING_MODULES = {
-    "account_data/deletion.py",
-    "account_data/imports.py",
-    "account_data/moving.py",
     "admin.py",
     "knowledge/actions.py",
     "knowledge/feed.py",
