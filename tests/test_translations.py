@@ -73,11 +73,6 @@ PENDING_MODULES = {
 
 # Services whose errors a person reads are still made in English (the list only shrinks).
 PENDING_SERVICE_MODULES = {
-    "account_data/deletion.py",
-    "account_data/follow_imports.py",
-    "account_data/follows_csv.py",
-    "account_data/moves.py",
-    "account_data/moving.py",
     "accounts.py",
     "admin.py",
     "avatars.py",
@@ -106,10 +101,6 @@ PENDING_SERVICE_MODULES = {
     "media/member_uploads.py",
     "media/post_files.py",
     "media/uploads.py",
-    "messages/checkins.py",
-    "messages/reading.py",
-    "messages/sending.py",
-    "messages/welcome.py",
     "moderation.py",
     "node_setup.py",
     "oauth.py",
