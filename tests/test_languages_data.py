@@ -1,13 +1,17 @@
 """A member's own data in their language: the data page, the result of a follows import and the
 administrator's delete page, read with a French (or Spanish) browser, speak it; so do the
-refusals of the import and of a move, written by the services; and the reasons the import
-worker records (outside any request) are in the language the member chose.
+refusals of the import and of a move, written by the services, and the README of the archive
+(its file names and JSON stay as programs read them); the reasons the import worker records
+(outside any request) are in the language the member chose.
 
 A fresh node each time, with ann (a member) and ada (an administrator).
 """
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from collections.abc import AsyncIterator
 
 import pytest
@@ -60,6 +64,24 @@ async def test_the_data_page_speaks_the_browser_s_language(node: LiveNode) -> No
         spanish = await ann.page("/settings/data")
         assert '<html lang="es">' in spanish
         assert "Llevarse sus datos" in spanish and "Eliminar su cuenta…" in spanish
+
+
+async def test_the_archive_s_readme_is_in_french_and_its_data_as_programs_read_it(
+    node: LiveNode,
+) -> None:
+    async with signed_in(node, "ann", PASSWORD) as ann:
+        ann.http.headers["Accept-Language"] = "fr"
+        response = await ann.http.get("/settings/data/archive.zip")
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    readme = archive.read("README.txt").decode()
+    assert readme.startswith(f"Vos donn\u00e9es de {node.config.node_name} (")
+    assert "README.txt              ce fichier\n" in readme
+    assert "posts/NUMBER.md         le Markdown de chaque publication" in readme
+    assert "Tout est en UTF-8." in readme and "this file" not in readme
+    # What programs read is the same in every language
+    profile = json.loads(archive.read("profile.json"))
+    assert profile["name"] == "ann" and "listed_in_directory" in profile
 
 
 async def test_an_import_s_result_and_its_refusals_are_in_french(node: LiveNode) -> None:
