@@ -37,9 +37,6 @@ TRANSLATED = sorted(code for code in LANGUAGES if code != DEFAULT)
 # Pages and modules still written in English alone (to be put through the catalogues).
 # Mail templates are written in the recipient's language once mail knows it.
 PENDING_TEMPLATES = {
-    "account_data/admin_delete.html",
-    "account_data/data.html",
-    "account_data/import_result.html",
     "admin.html",
     "authorize.html",
     "health/_chart.html",
@@ -71,9 +68,6 @@ PENDING_TEMPLATES = {
     "setup/page.html",
 }
 PENDING_MODULES = {
-    "account_data/deletion.py",
-    "account_data/imports.py",
-    "account_data/moving.py",
     "admin.py",
     "knowledge/actions.py",
     "knowledge/feed.py",
@@ -84,11 +78,6 @@ PENDING_MODULES = {
 
 # Services whose errors a person reads are still made in English (the list only shrinks).
 PENDING_SERVICE_MODULES = {
-    "account_data/deletion.py",
-    "account_data/follow_imports.py",
-    "account_data/follows_csv.py",
-    "account_data/moves.py",
-    "account_data/moving.py",
     "accounts.py",
     "admin.py",
     "avatars.py",
@@ -117,10 +106,6 @@ PENDING_SERVICE_MODULES = {
     "media/member_uploads.py",
     "media/post_files.py",
     "media/uploads.py",
-    "messages/checkins.py",
-    "messages/reading.py",
-    "messages/sending.py",
-    "messages/welcome.py",
     "moderation.py",
     "node_setup.py",
     "oauth.py",

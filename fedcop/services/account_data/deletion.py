@@ -23,6 +23,7 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.documents.context import PUBLIC
+from fedcop.i18n.current import _
 from fedcop.services import outbox, signin_throttle
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.services.passwords import check_password
@@ -54,7 +55,7 @@ async def delete_own(
     async with pool.acquire() as conn:
         stored = await actor_store.password_hash_of(conn, user.actor.username)
     if not stored or not await asyncio.to_thread(check_password, password, stored):
-        raise InvalidInput("the password is not right: the account is not deleted")
+        raise InvalidInput(_("the password is not right: the account is not deleted"))
     await signin_throttle.succeeded(pool, attempt)
     return await delete(pool, config, user.actor.id, keep_posts=keep_posts)
 
@@ -63,13 +64,13 @@ async def delete_by_admin(
     pool: Any, config: Config, admin: User, name: str, *, keep_posts: bool
 ) -> DeletedAccount:
     if not admin.is_admin:
-        raise InvalidInput("only the node's administrators delete other people's accounts")
+        raise InvalidInput(_("only the node's administrators delete other people's accounts"))
     async with pool.acquire() as conn:
         target = await user_store.find_by_name(conn, name)
     if target is None:
-        raise NotFound(f"there is no account {name!r} here")
+        raise NotFound(_("there is no account '%(name)s' here", name=name))
     if target.actor.id == admin.actor.id:
-        raise InvalidInput("delete your own account from your settings, with your password")
+        raise InvalidInput(_("delete your own account from your settings, with your password"))
     return await delete(pool, config, target.actor.id, keep_posts=keep_posts)
 
 
@@ -77,9 +78,11 @@ async def delete(pool: Any, config: Config, actor_id: int, *, keep_posts: bool) 
     async with pool.acquire() as conn, conn.transaction():
         user = await user_store.find_by_id(conn, actor_id)
         if user is None:
-            raise NotFound("there is no such account here")
+            raise NotFound(_("there is no such account here"))
         if not await deletion_store.mark_deleted(conn, actor_id):
-            raise InvalidInput(f"the account {user.actor.username!r} is deleted already")
+            raise InvalidInput(
+                _("the account '%(name)s' is deleted already", name=user.actor.username)
+            )
         inboxes = await deletion_store.inboxes_knowing(conn, actor_id)
         await outbox.publish(
             conn,

@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import tempfile
+import textwrap
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.documents.actors import actor_document, utc_timestamp
+from fedcop.i18n.current import N_, _
 from fedcop.media.storage import MediaStorage, StoredFileMissing
 from fedcop.services.account_data import follows_csv
 from fedcop.services.html_markdown import to_markdown
@@ -34,27 +36,79 @@ from fedcop.store.account_data import export_rows
 from fedcop.store.users import User
 from fedcop.urls import Urls
 
-README = """\
-Your data from {node} ({base_url}), account {handle}, exported {when}.
+# The README says what each file of the archive is, in the language of the member who
+# downloads it (the request's); the file names and the JSON inside stay as they are, for
+# programs to read.
+README_FILES = [
+    ("README.txt", N_("this file")),
+    (
+        "profile.json",
+        N_(
+            "your profile: name shown, bio (HTML), organisation, sector, role, expertise, "
+            "and when the account was made"
+        ),
+    ),
+    ("actor.json", N_("your account as other servers read it (an ActivityPub Person)")),
+    (
+        "posts.json",
+        N_(
+            "every post you wrote and did not delete: its address, the community it is in, "
+            "the post it answers, its title, its HTML and its Markdown"
+        ),
+    ),
+    (
+        "posts/NUMBER.md",
+        N_(
+            "the Markdown of each post, one file each (NUMBER is the post's number in "
+            "posts.json); a post written before its Markdown was kept has Markdown made "
+            "back from its HTML"
+        ),
+    ),
+    (
+        "media/NUMBER-NAME",
+        N_(
+            "each file you uploaded, as it is stored; media.json says what each is (type, "
+            "size, description, licence)"
+        ),
+    ),
+    ("following.json", N_("the accounts and communities you follow or asked to follow")),
+    (
+        "following_accounts.csv",
+        N_(
+            "the same list in Mastodon's format: import it on another server "
+            '("Import and export", "Following list")'
+        ),
+    ),
+    ("communities.json", N_("the communities you belong to")),
+]
+README_NAME_COLUMN = 24
+README_WIDTH = 96
 
-README.txt              this file
-profile.json            your profile: name shown, bio (HTML), organisation, sector, role,
-                        expertise, and when the account was made
-actor.json              your account as other servers read it (an ActivityPub Person)
-posts.json              every post you wrote and did not delete: its address, the community
-                        it is in, the post it answers, its title, its HTML and its Markdown
-posts/NUMBER.md         the Markdown of each post, one file each (NUMBER is the post's number
-                        in posts.json); a post written before its Markdown was kept has
-                        Markdown made back from its HTML
-media/NUMBER-NAME       each file you uploaded, as it is stored; media.json says what each is
-                        (type, size, description, licence)
-following.json          the accounts and communities you follow or asked to follow
-following_accounts.csv  the same list in Mastodon's format: import it on another server
-                        ("Import and export", "Following list")
-communities.json        the communities you belong to
 
-Everything is UTF-8. Dates are UTC, as in ActivityPub (2024-05-01T12:00:00Z).
-"""
+def readme(node: str, base_url: str, handle: str, when: str) -> str:
+    """The archive's README.txt, in the current language: a file name, then what it is."""
+    lines = [
+        _(
+            "Your data from %(node)s (%(base_url)s), account %(handle)s, exported %(when)s.",
+            node=node,
+            base_url=base_url,
+            handle=handle,
+            when=when,
+        ),
+        "",
+    ]
+    for name, what in README_FILES:
+        described = textwrap.wrap(_(what), README_WIDTH - README_NAME_COLUMN)
+        lines.append(name.ljust(README_NAME_COLUMN) + described[0])
+        lines.extend(" " * README_NAME_COLUMN + line for line in described[1:])
+    lines += [
+        "",
+        _(
+            "Everything is UTF-8. Dates are UTC, as in ActivityPub (%(example)s).",
+            example="2024-05-01T12:00:00Z",
+        ),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 COPY_CHUNK = 64 * 1024
@@ -79,7 +133,7 @@ async def build(pool: Any, config: Config, storage: MediaStorage, user: User) ->
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(
                 "README.txt",
-                README.format(
+                readme(
                     node=config.node_name,
                     base_url=config.base_url,
                     handle=handle,

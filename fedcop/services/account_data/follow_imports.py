@@ -1,7 +1,11 @@
 """Importing a Mastodon follows CSV: the request only reads the file and queues its addresses;
 the inbox worker resolves each (WebFinger, then the actor, SSRF-guarded and bounded as every
 fetch is) and follows it through the ordinary path (services.follows: a Follow for a person, a
-join for a community). The result page reads what is followed, pending and failed."""
+join for a community). The result page reads what is followed, pending and failed.
+
+Why an address failed is recorded in words the member reads on that page: in the language they
+chose on /settings (the worker answers no request, so it has no browser's to go by), else
+English."""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ from datetime import timedelta
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import _, speaking
 from fedcop.network import Network
-from fedcop.services import follows, remote_actors
+from fedcop.services import follows, member_language, remote_actors
 from fedcop.services.account_data import follows_csv
 from fedcop.services.errors import ServiceError
 from fedcop.store import actors as actor_store
@@ -75,24 +80,31 @@ async def _follow_one(pool: Any, config: Config, network: Network, row: Imported
         follower = await actor_store.find_by_id(conn, row.actor_id)
     if follower is None:
         return
+    with speaking(await member_language.chosen(pool, row.actor_id)):
+        await _follow_in_words(pool, config, network, row, follower.username)
+
+
+async def _follow_in_words(
+    pool: Any, config: Config, network: Network, row: ImportedAddress, username: str
+) -> None:
     try:
         target_uri = await _resolve(pool, config, network, row.address)
         async with pool.acquire() as conn:
             target = await actor_store.find_by_uri(conn, target_uri)
         if target is not None and target.actor_type == "Group":
-            await follows.join(pool, config, network, follower.username, target_uri)
+            await follows.join(pool, config, network, username, target_uri)
         elif target is not None and target.is_local:
             raise ServiceError(
-                "people on this node are not followed: join the communities they take part in"
+                _("people on this node are not followed: join the communities they take part in")
             )
         else:
-            await follows.follow_remote(pool, config, network, follower.username, target_uri)
+            await follows.follow_remote(pool, config, network, username, target_uri)
     except FetchError as error:
         async with pool.acquire() as conn:
             attempts = await import_store.attempts_of(conn, row.id)
             if attempts >= MAX_ATTEMPTS or not _may_pass(error):
                 await import_store.finish(
-                    conn, row.id, "failed", f"its server did not answer: {error}"
+                    conn, row.id, "failed", _("its server did not answer: %(why)s", why=error)
                 )
             else:
                 await import_store.retry_later(conn, row.id, RETRY_AFTER, str(error))
@@ -107,12 +119,12 @@ async def _follow_one(pool: Any, config: Config, network: Network, row: Imported
 
 async def _resolve(pool: Any, config: Config, network: Network, address: str) -> str:
     """The id of the actor an address names: here from the database, elsewhere by WebFinger."""
-    name, _, domain = address.partition("@")
+    name, _at, domain = address.partition("@")
     if domain == config.domain.lower():
         async with pool.acquire() as conn:
             local = await actor_store.find_local(conn, name)
         if local is None or local.actor.actor_type not in ("Person", "Group"):
-            raise ServiceError(f"there is no account {name!r} on this node")
+            raise ServiceError(_("there is no account '%(name)s' on this node", name=name))
         return local.actor.uri
     actor = await remote_actors.look_up(pool, network, address)
     return actor.uri

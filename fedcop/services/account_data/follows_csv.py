@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from fedcop.i18n.current import _, written_number
 from fedcop.services.errors import InvalidInput
 from fedcop.store.account_data.export_rows import FollowedAccount
 
@@ -58,11 +59,18 @@ class ReadList:
 def read(data: bytes) -> ReadList:
     """The addresses a follows CSV names, each once, lower case; the lines that name none."""
     if len(data) > MAX_BYTES:
-        raise InvalidInput(f"the file is larger than {MAX_BYTES // 1024} KiB: split it")
+        raise InvalidInput(
+            _(
+                "the file is larger than %(kib)s KiB: split it",
+                kib=written_number(MAX_BYTES // 1024),
+            )
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("the file is not UTF-8 text: export it again from your server") from None
+        raise InvalidInput(
+            _("the file is not UTF-8 text: export it again from your server")
+        ) from None
     addresses: list[str] = []
     seen: set[str] = set()
     bad: list[BadLine] = []
@@ -70,20 +78,29 @@ def read(data: bytes) -> ReadList:
     try:
         for number, row in enumerate(rows, start=1):
             if number > MAX_ROWS + 1:
-                raise InvalidInput(f"the file has more than {MAX_ROWS} lines: split it")
+                raise InvalidInput(
+                    _(
+                        "the file has more than %(number)s lines: split it",
+                        number=written_number(MAX_ROWS),
+                    )
+                )
             first = row[0].strip() if row else ""
             if not first or (number == 1 and first.lower() == HEADER[0].lower()):
                 continue
             match = _ADDRESS.match(first)
             if match is None:
-                bad.append(BadLine(number, first[:200], "this is not an address like name@server"))
+                bad.append(
+                    BadLine(number, first[:200], _("this is not an address like name@server"))
+                )
                 continue
             address = f"{match.group(1)}@{match.group(2)}".lower()
             if address not in seen:
                 seen.add(address)
                 addresses.append(address)
     except csv.Error as error:
-        raise InvalidInput(f"the file is not a CSV file this node can read: {error}") from None
+        raise InvalidInput(
+            _("the file is not a CSV file this node can read: %(error)s", error=error)
+        ) from None
     if not addresses and not bad:
-        raise InvalidInput("the file names no account to follow")
+        raise InvalidInput(_("the file names no account to follow"))
     return ReadList(addresses, bad)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.network import Network
 from fedcop.services import follows, remote_actors
 from fedcop.services.errors import Ignored, Refused
@@ -32,13 +33,21 @@ async def receive_move(pool: Any, config: Config, network: Network, move: dict[s
         raise Ignored(f"nobody here follows {old_uri}")
     document = await network.fetch(target_uri)  # afresh: a cached copy may predate the alias
     if old_uri not in ids_of(document.get("alsoKnownAs")):
-        raise Refused(f"{target_uri} does not list {old_uri} in alsoKnownAs: not believed")
+        raise Refused(
+            _(
+                "%(target)s does not list %(old)s in alsoKnownAs: not believed",
+                target=target_uri,
+                old=old_uri,
+            )
+        )
     try:
         target = await remote_actors.store_actor(pool, document)
     except remote_actors.ActorError as refusal:
-        raise Refused(f"the new account is refused: {refusal}") from None
+        raise Refused(_("the new account is refused: %(why)s", why=refusal)) from None
     if target.is_local:
-        raise Refused("a remote account cannot move to one on this node by a Move from elsewhere")
+        raise Refused(
+            _("a remote account cannot move to one on this node by a Move from elsewhere")
+        )
     for username in followers:
         await follows.follow_remote(pool, config, network, username, target.uri)
         await follows.unfollow_remote(pool, config, username, old.uri)

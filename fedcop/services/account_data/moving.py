@@ -17,6 +17,7 @@ from typing import Any
 from fedcop.config import Config
 from fedcop.documents.actors import actor_document
 from fedcop.documents.context import PUBLIC
+from fedcop.i18n.current import _, ngettext, written_number
 from fedcop.network import Network
 from fedcop.services import outbox, remote_actors, signin_throttle
 from fedcop.services.errors import InvalidInput, ServiceError
@@ -49,7 +50,9 @@ async def _actor_uri(network: Network, query: str) -> str:
     if text.startswith(("https://", "http://")):
         return text
     if "@" not in text:
-        raise InvalidInput(f"{query!r} is neither an address like name@server nor a URL")
+        raise InvalidInput(
+            _("'%(query)s' is neither an address like name@server nor a URL", query=query)
+        )
     return await network.resolve_handle(text)
 
 
@@ -58,12 +61,19 @@ async def add_alias(pool: Any, config: Config, network: Network, user: User, que
     try:
         found = await remote_actors.look_up(pool, network, query)
     except (FetchError, remote_actors.ActorError) as error:
-        raise InvalidInput(f"that account could not be found: {error}") from None
+        raise InvalidInput(_("that account could not be found: %(why)s", why=error)) from None
     if found.is_local or found.actor_type != "Person":
-        raise InvalidInput("an alias is a person's account on another server")
+        raise InvalidInput(_("an alias is a person's account on another server"))
     async with pool.acquire() as conn, conn.transaction():
         if len(await moving_store.aliases_of(conn, user.actor.id)) >= moving_store.MAX_ALIASES:
-            raise InvalidInput(f"at most {moving_store.MAX_ALIASES} other accounts")
+            raise InvalidInput(
+                ngettext(
+                    "at most %(number)s other account",
+                    "at most %(number)s other accounts",
+                    moving_store.MAX_ALIASES,
+                )
+                % {"number": written_number(moving_store.MAX_ALIASES)}
+            )
         await moving_store.add_alias(conn, user.actor.id, found.uri)
         await _send_update(conn, config, user)
     return found.uri
@@ -90,24 +100,28 @@ async def move_away(
     async with pool.acquire() as conn:
         stored = await actor_store.password_hash_of(conn, user.actor.username)
     if not stored or not await asyncio.to_thread(check_password, password, stored):
-        raise InvalidInput("the password is not right: nothing was moved")
+        raise InvalidInput(_("the password is not right: nothing was moved"))
     await signin_throttle.succeeded(pool, attempt)
     try:
         target_uri = await _actor_uri(network, query)
         document = await network.fetch(target_uri)  # afresh: the alias may be minutes old
         target = await remote_actors.store_actor(pool, document)
     except (FetchError, remote_actors.ActorError) as error:
-        raise InvalidInput(f"that account could not be found: {error}") from None
+        raise InvalidInput(_("that account could not be found: %(why)s", why=error)) from None
     if target.is_local or target.actor_type != "Person":
-        raise InvalidInput("a member moves to a person's account on another server")
+        raise InvalidInput(_("a member moves to a person's account on another server"))
     if user.actor.uri not in ids_of(document.get("alsoKnownAs")):
         raise InvalidInput(
-            f"{target.uri} does not list {user.actor.uri} among its other accounts "
-            "(alsoKnownAs, 'aliases' on Mastodon): add it there first, then move"
+            _(
+                "%(target)s does not list %(account)s among its other accounts "
+                "(alsoKnownAs, 'aliases' on Mastodon): add it there first, then move",
+                target=target.uri,
+                account=user.actor.uri,
+            )
         )
     async with pool.acquire() as conn, conn.transaction():
         if await moving_store.moved_to(conn, user.actor.id) == target.uri:
-            raise ServiceError("you have moved to that account already")
+            raise ServiceError(_("you have moved to that account already"))
         await moving_store.set_moved_to(conn, user.actor.id, target.uri)
         inboxes = await _inboxes(conn, user)
         await _send_update(conn, config, user)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.services.messages import sending
 from fedcop.services.messages.welcome import personalised
@@ -64,7 +65,7 @@ async def send(
     """One direct message to each chosen member; the messages sent."""
     chosen = await desk(pool, name, user, member_ids)
     if not chosen.members:
-        raise InvalidInput("choose at least one member of the community to write to")
+        raise InvalidInput(_("choose at least one member of the community to write to"))
     sent: list[Post] = []
     async with pool.acquire() as conn, conn.transaction():
         for member in chosen.members:
@@ -81,10 +82,13 @@ async def send(
 async def _facilitated(conn: Any, name: str, user: User) -> Actor:
     local = await actor_store.find_local(conn, name)
     if local is None or local.actor.actor_type != "Group":
-        raise NotFound(f"there is no community {name!r} here")
+        raise NotFound(_("there is no community '%(name)s' here", name=name))
     if not (user.is_admin or await mod_store.is_facilitator(conn, local.actor.id, user.actor.id)):
         raise NotAllowed(
-            f"only facilitators of {local.actor.display_name} can check in with its members"
+            _(
+                "only facilitators of %(community)s can check in with its members",
+                community=local.actor.display_name,
+            )
         )
     return local.actor
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.documents.direct_messages import direct_note
+from fedcop.i18n.current import _
 from fedcop.services.errors import NotFound
 from fedcop.store import actors as actor_store
 from fedcop.store import timelines as timeline_store
@@ -82,7 +83,7 @@ async def conversation(pool: Any, viewer_id: int, root_id: int) -> Conversation:
         row = await conversation_store.find(conn, viewer_id, root_id)
         shown = await _shown(conn, row, viewer_id) if row is not None else None
     if shown is None:
-        raise NotFound("Record not found")
+        raise NotFound(_("Record not found"))
     return shown
 
 
@@ -130,7 +131,7 @@ async def messages(pool: Any, viewer_id: int, root_id: int) -> list[Message]:
                 assert author is not None
                 authors[post.author_id] = author
     if not posts:
-        raise NotFound("there is no such conversation")
+        raise NotFound(_("there is no such conversation"))
     return [Message(post, authors[post.author_id]) for post in posts]
 
 

@@ -22,6 +22,7 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.documents.direct_messages import direct_note
+from fedcop.i18n.current import _, written_number
 from fedcop.services import addressees, markdown, outbox
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.services.mail import addresses as mail_addresses
@@ -58,7 +59,7 @@ async def write(
     async with pool.acquire() as conn, conn.transaction():
         writer = await actor_store.find_local(conn, author)
         if writer is None or writer.actor.actor_type != "Person":
-            raise NotFound(f"there is no user {author!r} on this node")
+            raise NotFound(_("there is no user '%(name)s' on this node", name=author))
         await mail_addresses.check_may_post(conn, writer.actor.id)
         return await write_in(
             conn,
@@ -89,17 +90,17 @@ async def write_in(
     root_id: int | None = None
     if in_reply_to is not None:
         if in_reply_to.visibility != "direct":
-            raise InvalidInput("only a direct message is answered privately")
+            raise InvalidInput(_("only a direct message is answered privately"))
         conversation = await participants(conn, in_reply_to)
         if writer.id not in {actor.id for actor in conversation}:
             # Only someone in a conversation answers in it (and so learns who is in it).
-            raise NotFound("there is no such message to answer")
+            raise NotFound(_("there is no such message to answer"))
         everyone = [*conversation, *everyone]
         root_id = in_reply_to.thread_id or in_reply_to.id
     people = [actor for actor in everyone if actor.actor_type in PEOPLE and actor.id != writer.id]
     people = list({actor.id: actor for actor in people}.values())[:MAX_RECIPIENTS]
     if not people:
-        raise InvalidInput("name who the message is for: @name, or @name@server for elsewhere")
+        raise InvalidInput(_("name who the message is for: @name, or @name@server for elsewhere"))
     post_id = await ids.next_id(conn)
     stored = await post_store.insert(
         conn,
@@ -188,8 +189,18 @@ def inboxes_of(people: list[Actor]) -> list[str]:
 
 def _check_text(text: str, summary: str) -> None:
     if not text.strip():
-        raise InvalidInput("the message is empty: write something")
+        raise InvalidInput(_("the message is empty: write something"))
     if len(text) > MAX_CONTENT:
-        raise InvalidInput(f"the message is too long: at most {MAX_CONTENT} characters")
+        raise InvalidInput(
+            _(
+                "the message is too long: at most %(number)s characters",
+                number=written_number(MAX_CONTENT),
+            )
+        )
     if len(summary) > MAX_SUMMARY:
-        raise InvalidInput(f"the content warning is too long: at most {MAX_SUMMARY} characters")
+        raise InvalidInput(
+            _(
+                "the content warning is too long: at most %(number)s characters",
+                number=written_number(MAX_SUMMARY),
+            )
+        )

@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.i18n.current import _, written_number
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.services.messages import sending
 from fedcop.store import actors as actor_store
@@ -51,14 +52,24 @@ async def set_message(pool: Any, name: str, user: User, text: str) -> None:
     """A facilitator (or an admin) sets the welcome message; empty: no welcome message. It is
     sent in the name of whoever saved it last."""
     if len(text) > MAX_WELCOME:
-        raise InvalidInput(f"the welcome message is too long: at most {MAX_WELCOME} characters")
+        raise InvalidInput(
+            _(
+                "the welcome message is too long: at most %(number)s characters",
+                number=written_number(MAX_WELCOME),
+            )
+        )
     async with pool.acquire() as conn:
         local = await actor_store.find_local(conn, name)
         if local is None or local.actor.actor_type != "Group":
-            raise NotFound(f"there is no community {name!r} here")
+            raise NotFound(_("there is no community '%(name)s' here", name=name))
         may = await mod_store.is_facilitator(conn, local.actor.id, user.actor.id)
         if not (may or user.is_admin):
-            raise InvalidInput(f"only facilitators of {local.actor.display_name} can do that")
+            raise InvalidInput(
+                _(
+                    "only facilitators of %(community)s can do that",
+                    community=local.actor.display_name,
+                )
+            )
         await store.set_welcome(conn, local.actor.id, text.strip() or None, user.actor.id)
 
 

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services.account_data import deletion
 from fedcop.services.errors import ServiceError
 from fedcop.services.signin_throttle import TooManyAttempts
@@ -70,14 +71,14 @@ async def admin_delete_page(request: Request) -> Response:
         return go(f"/login?next={request.url.path}")
     target = await _target(request)
     if not current.user.is_admin or target is None:
-        return await not_found(request, "There is no such page.")
+        return await not_found(request, _("There is no such page."))
     return await render(request, "account_data/admin_delete.html", target=target)
 
 
 async def admin_delete(request: Request, user: User, form: FormData) -> Response:
     target = await _target(request)
     if not user.is_admin or target is None:
-        return await not_found(request, "There is no such page.")
+        return await not_found(request, _("There is no such page."))
     done = await deletion.delete_by_admin(
         request.app.state.pool,
         request.app.state.config,

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Message
 
+from fedcop.i18n.current import _, written_number
 from fedcop.services.account_data import follow_imports, follows_csv
 from fedcop.services.errors import ServiceError
 from fedcop.web.render import go, refused, render
@@ -56,17 +57,25 @@ async def import_follows(request: Request) -> Response:
         sent = await _bounded_body_form(request)
     except _TooLarge:
         return await refused(
-            request, f"the file is larger than {follows_csv.MAX_BYTES // 1024} KiB: split it", 413
+            request,
+            _(
+                "the file is larger than %(kib)s KiB: split it",
+                kib=written_number(follows_csv.MAX_BYTES // 1024),
+            ),
+            413,
         )
     except ValueError as error:  # not a form starlette can read
-        return await refused(request, f"the form could not be read: {error}")
+        return await refused(request, _("the form could not be read: %(error)s", error=error))
     if sent is None:
-        return await refused(request, "choose a CSV file to import")
+        return await refused(request, _("choose a CSV file to import"))
     csrf, data = sent
     if not hmac.compare_digest(csrf, current.csrf):
         return await refused(
             request,
-            "this form has expired or did not come from this site: reload the page and try again",
+            _(
+                "This form has expired or did not come from this site: "
+                "reload the page and try again."
+            ),
             403,
         )
     try:

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services.account_data import moving
 from fedcop.services.errors import ServiceError
 from fedcop.services.signin_throttle import TooManyAttempts
@@ -30,13 +31,15 @@ async def add_alias(request: Request, user: User, form: FormData) -> Response:
         )
     except ServiceError as error:
         return await data_page(request, error=str(error), status=400)
-    return await data_page(request, saved=f"{uri} is listed as your other account.")
+    return await data_page(
+        request, saved=_("%(address)s is listed as your other account.", address=uri)
+    )
 
 
 async def remove_alias(request: Request, user: User, form: FormData) -> Response:
     state = request.app.state
     await moving.remove_alias(state.pool, state.config, user, str(form.get("alias", "")))
-    return await data_page(request, saved="The other account is no longer listed.")
+    return await data_page(request, saved=_("The other account is no longer listed."))
 
 
 async def move(request: Request, user: User, form: FormData) -> Response:
@@ -51,7 +54,8 @@ async def move(request: Request, user: User, form: FormData) -> Response:
         page = await data_page(request, error=str(error), status=status)
         return with_retry_after(page, error)
     return await data_page(
-        request, saved=f"You moved to {target}: your followers' servers are told."
+        request,
+        saved=_("You moved to %(address)s: your followers' servers are told.", address=target),
     )
 
 
