@@ -139,8 +139,6 @@ def compose(
     message["From"] = Address(display_name=display, username=local, domain=domain)
     message["To"] = to
     message["Subject"] = one_line(subject, limit=998 // 2)
-    # The language the caller wrote it in (speaking(...)), for clients that offer to translate.
-    message["Content-Language"] = i18n.language()
     message["Date"] = format_datetime(datetime.now(UTC))
     headers = (
         threading_headers(
@@ -168,4 +166,7 @@ def compose(
         message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    # The language the caller wrote it in (speaking(...)), for clients that offer to translate;
+    # set last, as making the message multipart moves Content-* headers into its first part.
+    message["Content-Language"] = i18n.language()
     return message
