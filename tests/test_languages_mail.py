@@ -127,9 +127,13 @@ async def test_a_digest_is_written_and_dated_in_its_readers_language(dsn: str) -
         for name in ("ann", "gus"):
             await follows.join(pool, config, network, name, config.url("/c/garden"))
             await choose(pool, config, ids[name], "garden", "daily")
-        await posts.write(
+        thread = await posts.write(
             pool, config, network, author="fa", title="Saving seeds",
             community_uri=config.url("/c/garden"), content="<p>Dry them first.</p>",
+        )  # fmt: skip
+        await posts.write(
+            pool, config, network, author="gus", in_reply_to=thread.uri,
+            community_uri=config.url("/c/garden"), content="<p>In paper bags.</p>",
         )  # fmt: skip
         await send_all(app)
         smtp.received.clear()
@@ -147,11 +151,14 @@ async def test_a_digest_is_written_and_dated_in_its_readers_language(dsn: str) -
         text = text_of(to_ann)
         assert f"Gardeners: {in_french}\n\nNouveaux fils\n- Saving seeds (fa)" in text
         assert "Vous recevez un récapitulatif quotidien de Gardeners ; modifiez-le sur" in text
+        assert "Saving seeds : 1 nouvelle réponse" in text
         assert "<h2>Nouveaux fils</h2>" in html_of(to_ann)
+        assert "Saving seeds</a> : 1 nouvelle réponse</li>" in html_of(to_ann)
         to_gus = smtp.only_message_to("gus@example.org")
         assert to_gus["Subject"] == f"[Gardeners] Daily digest, {in_english}"
         assert f"Gardeners: {in_english}\n\nNew threads\n- Saving seeds (fa)" in text_of(to_gus)
         assert "You receive a daily digest of Gardeners; change it at" in text_of(to_gus)
+        assert "Saving seeds</a>: 1 new reply</li>" in html_of(to_gus)
 
 
 async def test_a_password_reset_speaks_the_members_choice_else_the_pages(dsn: str) -> None:
