@@ -194,6 +194,37 @@ async def test_a_password_reset_speaks_the_members_choice_else_the_pages(dsn: st
         )
 
 
+async def _sign_in(browser: httpx.AsyncClient, name: str) -> None:
+    login = await browser.get("/login")
+    signed = await browser.post(
+        "/login", data={"csrf": _csrf(login), "name": name, "password": PASSWORD}
+    )
+    assert signed.status_code == 303
+
+
+async def test_an_address_given_on_a_spanish_page_is_confirmed_in_spanish(dsn: str) -> None:
+    async with mailing_node(dsn) as (app, config, smtp):
+        # Given bob, who chose no language, on settings pages his browser asks in Spanish
+        await accounts.create_user(app.state.pool, config, "bob", PASSWORD)
+        async with _browser(app, config, "es") as browser:
+            await _sign_in(browser, "bob")
+            settings = await browser.get("/settings")
+            # When he gives his address
+            saved = await browser.post(
+                "/settings/email", data={"csrf": _csrf(settings), "email": "bob@example.org"}
+            )
+            assert saved.status_code == 200
+        await send_all(app)
+        # Then its confirmation link comes in Spanish, its line layout kept
+        mail = smtp.only_message_to("bob@example.org")
+        assert mail["Subject"] == f"Confirme su dirección en {config.node_name}"
+        assert mail["Content-Language"] == "es"
+        assert text_of(mail).startswith(
+            f"Hola, bob:\n\nConfirme que bob@example.org es su dirección en {config.node_name}"
+            " abriendo este enlace\nen un plazo de tres días:\n\nhttps://alpha.test/mail/confirm/"
+        )
+
+
 async def test_the_mail_choices_page_speaks_the_browsers_language(dsn: str) -> None:
     async with mailing_node(dsn) as (app, config, _smtp):
         pool = app.state.pool
@@ -202,11 +233,7 @@ async def test_the_mail_choices_page_speaks_the_browsers_language(dsn: str) -> N
         await accounts.create_community(pool, config, "garden", title="Gardeners", owner="fa")
         await follows.join(pool, config, app.state.network, "ann", config.url("/c/garden"))
         async with _browser(app, config, "fr") as browser:
-            login = await browser.get("/login")
-            signed = await browser.post(
-                "/login", data={"csrf": _csrf(login), "name": "ann", "password": PASSWORD}
-            )
-            assert signed.status_code == 303
+            await _sign_in(browser, "ann")
             page = (await browser.get("/settings/mail")).text
             assert '<h1 id="mail">Ce que vous recevez par courriel</h1>' in page
             assert '<option value="daily">Récapitulatif quotidien</option>' in page
