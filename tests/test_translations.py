@@ -35,7 +35,6 @@ SERVICES = ROOT / "fedcop" / "services"
 TRANSLATED = sorted(code for code in LANGUAGES if code != DEFAULT)
 
 # Pages and modules still written in English alone (to be put through the catalogues).
-# Mail templates are written in the recipient's language once mail knows it.
 PENDING_TEMPLATES = {
     "admin.html",
     "authorize.html",
@@ -50,18 +49,6 @@ PENDING_TEMPLATES = {
     "knowledge/page.html",
     "knowledge/version.html",
     "library/resources.html",
-    "mail/answer_accepted.txt.html",
-    "mail/choices.html",
-    "mail/confirm_email.txt.html",
-    "mail/digest.txt.html",
-    "mail/forgot_password.html",
-    "mail/join_request.txt.html",
-    "mail/layout.txt.html",
-    "mail/list_post.txt.html",
-    "mail/password_reset.txt.html",
-    "mail/post.txt.html",
-    "mail/reset_password.html",
-    "mail/unsubscribe.html",
     "manage.html",
     "manage_remote.html",
     "modlog.html",
@@ -100,9 +87,6 @@ PENDING_SERVICE_MODULES = {
     "knowledge/settings.py",
     "leaving.py",
     "lifecycle.py",
-    "mail/addresses.py",
-    "mail/choices.py",
-    "mail/inbound.py",
     "media/member_uploads.py",
     "media/post_files.py",
     "media/uploads.py",

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from fedcop.config import Config
+from fedcop.i18n import current as i18n
 from fedcop.mail.threading import threading_headers
 
 TEMPLATES = Path(__file__).parent.parent / "web" / "templates" / "mail"
@@ -41,6 +42,18 @@ _text_env = Environment(
 _html_env = Environment(
     loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
 )
+# A mail speaks its reader's language: the caller renders it inside `speaking(language)`
+# (fedcop.i18n.current), and its sentences go through `_()`/`ngettext()` as pages' do. Plain
+# text mail keeps its line breaks inside the translated sentences (`_("...\n...")`).
+for _env in (_text_env, _html_env):
+    _env.add_extension("jinja2.ext.i18n")
+    _env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
+    _env.policies["ext.i18n.trimmed"] = True
+    _env.filters["written_date"] = i18n.written_date
+    _env.filters["written_datetime"] = i18n.written_datetime
+    _env.filters["written_number"] = i18n.written_number
 
 
 @dataclass(frozen=True)
@@ -153,4 +166,7 @@ def compose(
         message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    # The language the caller wrote it in (speaking(...)), for clients that offer to translate;
+    # set last, as making the message multipart moves Content-* headers into its first part.
+    message["Content-Language"] = i18n.language()
     return message

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 
+from fedcop.i18n.current import N_
+
 ALL_COMMUNITIES = "all"
 CONFIRMATION_MAX_AGE_SECONDS = 3 * 24 * 3600
 
@@ -51,10 +53,10 @@ def read_confirmation_token(
             token, max_age=max_age
         )
     except BadData:
-        raise BadToken("this confirmation link is not valid or has expired") from None
+        raise BadToken(N_("this confirmation link is not valid or has expired")) from None
     if not isinstance(value, list) or len(value) != 2:
-        raise BadToken("this confirmation link is not valid")
+        raise BadToken(N_("this confirmation link is not valid"))
     user_id, email = value
     if not isinstance(user_id, int) or not isinstance(email, str):
-        raise BadToken("this confirmation link is not valid")
+        raise BadToken(N_("this confirmation link is not valid"))
     return user_id, email

@@ -15,16 +15,18 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.i18n.current import N_, _, speaking
 from fedcop.mail import tokens
 from fedcop.mail.compose import compose
 from fedcop.services.errors import InvalidInput, NameTaken, NotFound
+from fedcop.services.mail import reader_language
 from fedcop.services.mail.links import mail_secret
 from fedcop.services.mail.outbox import enqueue
 from fedcop.store.mail import addresses as address_store
 from fedcop.store.users import User
 
 MAX_EMAIL_LENGTH = 254
-NEEDS_CONFIRMED_EMAIL = (
+NEEDS_CONFIRMED_EMAIL = N_(
     "confirm your email address before posting: this node asks every member to; add or "
     "confirm it in your settings"
 )
@@ -45,7 +47,9 @@ def checked_email(value: str) -> str | None:
         or len(email) > MAX_EMAIL_LENGTH
         or any(c.isspace() or c in '<>,;"()[]\\' for c in email)
     ):
-        raise InvalidInput(f"{email!r} is not an email address: use e.g. ann@example.org")
+        raise InvalidInput(
+            _("%(email)s is not an email address: use e.g. ann@example.org", email=repr(email))
+        )
     return email
 
 
@@ -56,7 +60,7 @@ async def set_address(pool: Any, config: Config, user: User, value: str) -> str 
         if email is not None:
             holder = await address_store.find_by_email(conn, email)
             if holder is not None and holder.user_id != user.actor.id:
-                raise NameTaken("another account here uses that address: give another one")
+                raise NameTaken(_("another account here uses that address: give another one"))
         current = await address_store.email_of(conn, user.actor.id)
         if current is not None and current.email == email and current.confirmed:
             # The same confirmed address saved again: mail to it goes out again after bounces.
@@ -72,17 +76,19 @@ async def queue_confirmation(
     conn: asyncpg.Connection, config: Config, user: User, email: str
 ) -> int | None:
     token = tokens.confirmation_token(await mail_secret(conn), user.actor.id, email)
-    message = compose(
-        config,
-        to=email,
-        subject=f"Confirm your address on {config.node_name}",
-        template="confirm_email.txt.html",
-        context={
-            "name": user.actor.display_name or user.actor.username,
-            "email": email,
-            "confirm_url": config.url(f"/mail/confirm/{token}"),
-        },
-    )
+    # Asked for on a page (settings, registration): the member's language, else that page's.
+    with speaking(await reader_language.of_requester(conn, user.actor.id)):
+        message = compose(
+            config,
+            to=email,
+            subject=_("Confirm your address on %(node)s", node=config.node_name),
+            template="confirm_email.txt.html",
+            context={
+                "name": user.actor.display_name or user.actor.username,
+                "email": email,
+                "confirm_url": config.url(f"/mail/confirm/{token}"),
+            },
+        )
     return await enqueue(
         conn,
         config,
@@ -100,11 +106,13 @@ async def confirm(pool: Any, token: str) -> str:
         try:
             user_id, email = tokens.read_confirmation_token(await mail_secret(conn), token)
         except tokens.BadToken as error:
-            raise NotFound(str(error)) from None
+            raise NotFound(_(str(error))) from None  # marked in fedcop.mail.tokens
         if not await address_store.confirm_email(conn, user_id, email):
             raise NotFound(
-                "this link is for an address the account no longer has: use the link in the "
-                "newest mail"
+                _(
+                    "this link is for an address the account no longer has: use the link in "
+                    "the newest mail"
+                )
             )
     return email
 
@@ -115,7 +123,7 @@ async def check_may_post(conn: asyncpg.Connection, user_id: int) -> None:
         return
     found = await address_store.email_of(conn, user_id)
     if found is None or not found.confirmed:
-        raise InvalidInput(NEEDS_CONFIRMED_EMAIL)
+        raise InvalidInput(_(NEEDS_CONFIRMED_EMAIL))
 
 
 async def deliverable_address(conn: asyncpg.Connection, user_id: int) -> str | None:
@@ -138,7 +146,7 @@ async def account_email(pool: Any, user_id: int) -> address_store.AccountEmail |
 async def set_required(pool: Any, user: User, required: bool) -> None:
     """An administrator's choice: must members confirm an address before they post?"""
     if not user.is_admin:
-        raise InvalidInput("only this node's administrators can do that")
+        raise InvalidInput(_("only this node's administrators can do that"))
     async with pool.acquire() as conn:
         await address_store.set_confirmed_email_required(conn, required)
 
@@ -154,7 +162,7 @@ async def address_free(pool: Any, value: str) -> str | None:
     if email is not None:
         async with pool.acquire() as conn:
             if await address_store.find_by_email(conn, email) is not None:
-                raise NameTaken("another account here uses that address: give another one")
+                raise NameTaken(_("another account here uses that address: give another one"))
     return email
 
 

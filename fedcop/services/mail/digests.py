@@ -23,7 +23,9 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.i18n.current import _, speaking, written_date
 from fedcop.mail.compose import compose
+from fedcop.services.mail import reader_language
 from fedcop.services.mail.community_mail import hand_over, mail_list, unsubscribe_url
 from fedcop.store import actors as actor_store
 from fedcop.store.mail import digests as store
@@ -60,33 +62,42 @@ async def build(conn: asyncpg.Connection, config: Config, due_one: Due, cadence:
     as_list = mail_list(community)
     unsubscribe = await unsubscribe_url(conn, config, due_one.user_id, due_one.community_id)
     start = due_one.period_start.astimezone(UTC)
-    label = f"{start:%d %B %Y}" if cadence == "daily" else f"week of {start:%d %B %Y}"
 
     def link(item: ThreadItem) -> str:
         return config.url(f"/t/{item.id}")
 
-    message = compose(
-        config,
-        to=due_one.address,
-        subject=f"[{as_list.title}] {cadence.capitalize()} digest, {label}",
-        template="digest.txt.html",
-        context={
-            "title": as_list.title,
-            "cadence": cadence,
-            "period_label": label,
-            "new_threads": contents.new_threads,
-            "solved": contents.solved,
-            "pages": contents.pages,
-            "most_active": contents.most_active,
-            "link": link,
-            "settings_url": config.url("/settings/mail"),
-            "node_name": config.node_name,
-            "footer_url": config.url(f"/c/{as_list.name}"),
-            "unsubscribe_url": unsubscribe,
-        },
-        mail_list=as_list,
-        unsubscribe_url=unsubscribe,
-    )
+    with speaking(await reader_language.of_member(conn, due_one.user_id)):
+        day = written_date(start, "long")
+        if cadence == "daily":
+            label = day
+            subject = _("[%(community)s] Daily digest, %(date)s", community=as_list.title, date=day)
+        else:
+            label = _("week of %(date)s", date=day)
+            subject = _(
+                "[%(community)s] Weekly digest, week of %(date)s", community=as_list.title, date=day
+            )
+        message = compose(
+            config,
+            to=due_one.address,
+            subject=subject,
+            template="digest.txt.html",
+            context={
+                "title": as_list.title,
+                "cadence": cadence,
+                "period_label": label,
+                "new_threads": contents.new_threads,
+                "solved": contents.solved,
+                "pages": contents.pages,
+                "most_active": contents.most_active,
+                "link": link,
+                "settings_url": config.url("/settings/mail"),
+                "node_name": config.node_name,
+                "footer_url": config.url(f"/c/{as_list.name}"),
+                "unsubscribe_url": unsubscribe,
+            },
+            mail_list=as_list,
+            unsubscribe_url=unsubscribe,
+        )
     return Built(message, contents.count)
 
 

@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.mail import authentication, reading, reply_addresses
 from fedcop.mail.reply_text import reply_text
 from fedcop.network import Network
@@ -60,7 +61,9 @@ async def receive(
     if source not in SOURCES:
         raise ValueError(f"unknown mail source {source!r}")
     if len(raw) > MAX_MESSAGE_BYTES:
-        raise InvalidInput(f"the message is too large: at most {MAX_MESSAGE_BYTES} bytes")
+        raise InvalidInput(
+            _("the message is too large: at most %(bytes)s bytes", bytes=MAX_MESSAGE_BYTES)
+        )
     message_id = reading.header(reading.parse(raw), "Message-ID")[:998] or None
     async with pool.acquire() as conn:
         return await inbound_store.keep(

@@ -1,14 +1,17 @@
 """Personal notifications by mail that are not a post: an accepted answer to my question or of
 my reply, and a join request a facilitator must decide. Replies and mentions are posts, mailed
 by services.mail.post_mail. Each is queued in the transaction of the event it reports, one
-message per event and reader, for every choice but 'none'."""
+message per event and reader, for every choice but 'none', written in the reader's language
+(services.mail.reader_language)."""
 
 from __future__ import annotations
 
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.i18n.current import _, speaking
 from fedcop.mail.compose import InThread, compose
+from fedcop.services.mail import reader_language
 from fedcop.services.mail.community_mail import (
     hand_over,
     mail_list,
@@ -32,31 +35,33 @@ async def answer_accepted(
     if community is None:
         return
     as_list = mail_list(community)
-    title = question.title or "your question"
     for reader_id in sorted({question.author_id, answer.author_id} - {by_id}):
         address = await recipients.mailable_address(conn, reader_id, community.id)
         if address is None or question.id not in await readable(conn, [question.id], reader_id):
             continue
         mine = reader_id == question.author_id
         unsubscribe = await unsubscribe_url(conn, config, reader_id, community.id)
-        message = compose(
-            config,
-            to=address,
-            subject=f"Re: [{as_list.title}] {title}",
-            template="answer_accepted.txt.html",
-            context={
-                "question": title,
-                "mine": mine,
-                "link": config.url(f"/t/{question.id}#post-{answer.id}"),
-                "node_name": config.node_name,
-                "footer_url": config.url(f"/c/{as_list.name}"),
-                "unsubscribe_url": unsubscribe,
-            },
-            mail_list=as_list,
-            in_thread=InThread(thread_id=question.id),
-            reply_to=await reply_to_for(conn, config, reader_id, question.id),
-            unsubscribe_url=unsubscribe,
-        )
+        reply_to = await reply_to_for(conn, config, reader_id, question.id)
+        with speaking(await reader_language.of_member(conn, reader_id)):
+            title = question.title or _("your question")
+            message = compose(
+                config,
+                to=address,
+                subject=f"Re: [{as_list.title}] {title}",
+                template="answer_accepted.txt.html",
+                context={
+                    "question": title,
+                    "mine": mine,
+                    "link": config.url(f"/t/{question.id}#post-{answer.id}"),
+                    "node_name": config.node_name,
+                    "footer_url": config.url(f"/c/{as_list.name}"),
+                    "unsubscribe_url": unsubscribe,
+                },
+                mail_list=as_list,
+                in_thread=InThread(thread_id=question.id),
+                reply_to=reply_to,
+                unsubscribe_url=unsubscribe,
+            )
         await hand_over(
             conn,
             config,
@@ -84,23 +89,24 @@ async def join_requested(
         if address is None:
             continue
         unsubscribe = await unsubscribe_url(conn, config, facilitator.id, community.id)
-        message = compose(
-            config,
-            to=address,
-            subject=f"[{as_list.title}] {who} asks to join",
-            template="join_request.txt.html",
-            context={
-                "who": who,
-                "handle": handle,
-                "community": as_list.title,
-                "link": config.url(f"/c/{community.username}/manage"),
-                "node_name": config.node_name,
-                "footer_url": config.url(f"/c/{as_list.name}"),
-                "unsubscribe_url": unsubscribe,
-            },
-            mail_list=as_list,
-            unsubscribe_url=unsubscribe,
-        )
+        with speaking(await reader_language.of_member(conn, facilitator.id)):
+            message = compose(
+                config,
+                to=address,
+                subject=_("[%(community)s] %(who)s asks to join", community=as_list.title, who=who),
+                template="join_request.txt.html",
+                context={
+                    "who": who,
+                    "handle": handle,
+                    "community": as_list.title,
+                    "link": config.url(f"/c/{community.username}/manage"),
+                    "node_name": config.node_name,
+                    "footer_url": config.url(f"/c/{as_list.name}"),
+                    "unsubscribe_url": unsubscribe,
+                },
+                mail_list=as_list,
+                unsubscribe_url=unsubscribe,
+            )
         await hand_over(
             conn,
             config,

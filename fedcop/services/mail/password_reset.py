@@ -17,9 +17,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import N_, _, speaking
 from fedcop.mail.compose import compose
 from fedcop.services import accounts, signin_throttle
 from fedcop.services.errors import NotFound
+from fedcop.services.mail import reader_language
 from fedcop.services.mail.outbox import enqueue
 from fedcop.services.passwords import hash_password
 from fedcop.store import admin as admin_store
@@ -28,7 +30,7 @@ from fedcop.store.mail import addresses as address_store
 from fedcop.store.mail import password_resets as reset_store
 
 RESET_LIFETIME = timedelta(hours=1)
-NOT_VALID = "this link is not valid, already used, or expired: ask for a new one"
+NOT_VALID = N_("this link is not valid, already used, or expired: ask for a new one")
 
 
 def _hash(token: str) -> bytes:
@@ -53,17 +55,19 @@ async def ask(pool: Any, config: Config, email: str, address: str) -> None:
         await reset_store.insert(
             conn, _hash(token), user.actor.id, datetime.now(UTC) + RESET_LIFETIME
         )
-        message = compose(
-            config,
-            to=found.email,
-            subject=f"A new password for {config.node_name}",
-            template="password_reset.txt.html",
-            context={
-                "name": user.actor.display_name or user.actor.username,
-                "handle": f"{user.actor.username}@{config.domain}",
-                "reset_url": config.url(f"/password/reset/{token}"),
-            },
-        )
+        # Asked for on a page: the member's language, else the language of that page.
+        with speaking(await reader_language.of_requester(conn, user.actor.id)):
+            message = compose(
+                config,
+                to=found.email,
+                subject=_("A new password for %(node)s", node=config.node_name),
+                template="password_reset.txt.html",
+                context={
+                    "name": user.actor.display_name or user.actor.username,
+                    "handle": f"{user.actor.username}@{config.domain}",
+                    "reset_url": config.url(f"/password/reset/{token}"),
+                },
+            )
         await enqueue(
             conn,
             config,
@@ -79,7 +83,7 @@ async def check(pool: Any, token: str) -> None:
     """NotFound unless the link may still set a password."""
     async with pool.acquire() as conn:
         if await reset_store.usable(conn, _hash(token)) is None:
-            raise NotFound(NOT_VALID)
+            raise NotFound(_(NOT_VALID))
 
 
 async def reset(pool: Any, token: str, password: str) -> None:
@@ -88,7 +92,7 @@ async def reset(pool: Any, token: str, password: str) -> None:
     async with pool.acquire() as conn, conn.transaction():
         user_id = await reset_store.use(conn, _hash(token))
         if user_id is None:
-            raise NotFound(NOT_VALID)
+            raise NotFound(_(NOT_VALID))
         await user_store.set_password(conn, user_id, password_hash)  # ends every session
         # Whoever knew the old password may hold app tokens too: they stop working as well.
         await admin_store.revoke_tokens_of(conn, user_id)

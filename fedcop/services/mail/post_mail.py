@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.i18n.current import _, speaking
 from fedcop.mail.compose import InThread, compose
+from fedcop.services.mail import reader_language
 from fedcop.services.mail.community_mail import (
     hand_over,
     handle_of,
@@ -42,38 +44,43 @@ async def post_stored(conn: asyncpg.Connection, config: Config, post: Post) -> i
     if community is None or author is None or thread is None:
         return 0
     as_list = mail_list(community)
-    title = thread.title or to_text(thread.content)[:80] or "(no title)"
-    subject = (
-        f"[{as_list.title}] {title}" if post.thread_id is None else f"Re: [{as_list.title}] {title}"
-    )
+    found_title = thread.title or to_text(thread.content)[:80]
     author_name = author.display_name or author.username
     handle = handle_of(author)
     link = config.url(f"/t/{thread.id}" + (f"#post-{post.id}" if post.thread_id else ""))
     for reader in readers:
         unsubscribe = await unsubscribe_url(conn, config, reader.user_id, community.id)
-        message = compose(
-            config,
-            to=reader.address,
-            subject=subject,
-            template="list_post.txt.html",
-            context={
-                "author": author_name,
-                "handle": handle,
-                "title": title if post.thread_id is None else None,
-                "text": to_text(post.content),
-                "html": post.content,
-                "link": link,
-                "personal": reader.personal,
-                "node_name": config.node_name,
-                "footer_url": config.url(f"/c/{as_list.name}"),
-                "unsubscribe_url": unsubscribe,
-            },
-            sender_name=author_name,
-            mail_list=as_list,
-            in_thread=InThread(thread_id=thread.id, post_id=post.id, parent_id=post.parent_id),
-            reply_to=await reply_to_for(conn, config, reader.user_id, thread.id),
-            unsubscribe_url=unsubscribe,
-        )
+        reply_to = await reply_to_for(conn, config, reader.user_id, thread.id)
+        with speaking(await reader_language.of_member(conn, reader.user_id)):
+            title = found_title or _("(no title)")
+            subject = (
+                f"[{as_list.title}] {title}"
+                if post.thread_id is None
+                else f"Re: [{as_list.title}] {title}"
+            )
+            message = compose(
+                config,
+                to=reader.address,
+                subject=subject,
+                template="list_post.txt.html",
+                context={
+                    "author": author_name,
+                    "handle": handle,
+                    "title": title if post.thread_id is None else None,
+                    "text": to_text(post.content),
+                    "html": post.content,
+                    "link": link,
+                    "personal": reader.personal,
+                    "node_name": config.node_name,
+                    "footer_url": config.url(f"/c/{as_list.name}"),
+                    "unsubscribe_url": unsubscribe,
+                },
+                sender_name=author_name,
+                mail_list=as_list,
+                in_thread=InThread(thread_id=thread.id, post_id=post.id, parent_id=post.parent_id),
+                reply_to=reply_to,
+                unsubscribe_url=unsubscribe,
+            )
         await hand_over(
             conn,
             config,

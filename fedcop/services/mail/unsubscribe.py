@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fedcop.i18n.current import N_, _
 from fedcop.mail import tokens
 from fedcop.services.errors import NotFound
 from fedcop.store import actors as actor_store
@@ -18,7 +19,7 @@ from fedcop.store import users as user_store
 from fedcop.store.mail import choices
 from fedcop.store.mail.node_secret import signing_secret
 
-NOT_VALID = "this unsubscribe link is not valid: use the link from a recent mail"
+NOT_VALID = N_("this unsubscribe link is not valid: use the link from a recent mail")
 
 
 @dataclass(frozen=True)
@@ -34,19 +35,19 @@ async def read(pool: Any, token: str) -> Unsubscription:
     async with pool.acquire() as conn:
         secret = await signing_secret(conn)
         if secret is None:
-            raise NotFound(NOT_VALID)
+            raise NotFound(_(NOT_VALID))
         try:
             user_id, community_id = tokens.read_unsubscribe_token(secret, token)
         except tokens.BadToken:
-            raise NotFound(NOT_VALID) from None
+            raise NotFound(_(NOT_VALID)) from None
         user = await user_store.find_by_id(conn, user_id)
         if user is None:
-            raise NotFound(NOT_VALID)
+            raise NotFound(_(NOT_VALID))
         title = None
         if community_id is not None:
             community = await actor_store.find_by_id(conn, community_id)
             if community is None or community.actor_type != "Group":
-                raise NotFound(NOT_VALID)
+                raise NotFound(_(NOT_VALID))
             title = community.display_name or community.username
         return Unsubscription(user_id, user.actor.username, community_id, title)
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fedcop.i18n.current import _
+from fedcop.i18n.current import N_, _
 from fedcop.services import signin_throttle
 from fedcop.services.errors import NotFound, ServiceError
 from fedcop.services.mail import addresses, password_reset
@@ -26,7 +26,7 @@ from fedcop.web.notices import done
 from fedcop.web.render import not_found, refused, render, with_retry_after
 from fedcop.web.session import FormRefused, checked_form
 
-ASKED = (
+ASKED = N_(
     "If an account here has that confirmed address, a link to choose a new password is on its "
     "way: it works once, within the hour."
 )
@@ -90,7 +90,7 @@ async def forgot(request: Request) -> Response:
     except signin_throttle.TooManyAttempts as error:
         page = await render(request, "mail/forgot_password.html", 429, error=str(error))
         return with_retry_after(page, error)
-    return await render(request, "mail/forgot_password.html", sent=True, message=ASKED)
+    return await render(request, "mail/forgot_password.html", sent=True, message=_(ASKED))
 
 
 async def reset_page(request: Request) -> Response:
