@@ -119,13 +119,8 @@ PENDING_SERVICE_MODULES = {
 PENDING_TABLE_MODULES = {
     "services/account_data/deletion.py",
     "services/health/spread.py",
-    "services/mail/addresses.py",
-    "services/mail/choices.py",
-    "services/mail/password_reset.py",
-    "services/mail/unsubscribe.py",
     "services/statuses.py",
     "web/health.py",
-    "web/mail/accounts.py",
     "web/media/attachment_views.py",
     "web/media/library.py",
     "web/pages.py",
