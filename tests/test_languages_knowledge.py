@@ -78,7 +78,7 @@ async def test_a_french_reader_reads_the_index_a_page_and_its_history_in_french(
     assert "Knowledge base of" not in index and "Pages" in index
 
     page = await read(node, PAGE, "fr")
-    assert "Version 1 · modifiée le" in page and "Écrit par ann." in page
+    assert "Version 1 · modifiée le" in page and "Écrite par ann." in page
     assert "Historique" in page and "History" not in page and "last changed" not in page
 
     history = await read(node, f"{PAGE}/history", "fr")
