@@ -137,6 +137,23 @@ async def test_the_edit_form_and_a_conflict_speak_french(node: LiveNode) -> None
         assert "Someone changed this page" not in shown
 
 
+async def test_a_restore_by_a_french_member_is_noted_in_french(node: LiveNode) -> None:
+    async with signed_in(node, "rae", PASSWORD) as rae:
+        rae.http.headers["Accept-Language"] = "fr"
+        _form, base = await edit_form(rae, PAGE)
+        await rae.submit(
+            f"{PAGE}/edit", base_version=base, title="Loan rules", markdown="Three weeks.", note=""
+        )
+        await rae.csrf(f"{PAGE}/history")
+        restored = await rae.submit(f"{PAGE}/restore", version="1")
+        assert restored.status_code == 303
+        # The notice, and the note the history keeps of what she did, are in her language
+        page = text_of(await rae.page(restored.headers["location"]))
+        assert "La version est rétablie." in page and "rétablit la version 1" in page
+        history = text_of(await rae.page(f"{PAGE}/history"))
+        assert "Version 1 rétablie" in history and "Restored version" not in history
+
+
 async def test_someone_who_may_not_edit_is_told_why_in_french(node: LiveNode) -> None:
     async with signed_in(node, "ned", PASSWORD) as ned:
         ned.http.headers["Accept-Language"] = "fr"

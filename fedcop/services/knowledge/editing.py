@@ -161,9 +161,11 @@ async def apply_restore(
         raise InvalidInput(
             _("version %(number)s is the current text: there is nothing to restore", number=version)
         )
+    # Without a note of theirs, the history says what they did, in the restorer's language:
+    # a note is its editor's words (the page's text stays the community's).
     return await commit(
         conn, config, locked, community, editor, title=old.title, markdown=old.markdown,
-        note=note or f"Restored version {version}", restored_from=version,
+        note=note or _("Restored version %(number)s", number=version), restored_from=version,
     )  # fmt: skip
 
 

@@ -67,7 +67,8 @@ async def page_from_post(
             )
         heading = title.strip() if title and title.strip() else thread.title or "Untitled"
         text = await _text(conn, config, post, thread, answer)
-        note = f"From the thread “{thread.title or ''}”".strip()
+        # The change's note is the person's (in their language); the text is the thread's.
+        note = _("From the thread “%(title)s”", title=thread.title or "")
         if into is None:
             return await create_in(
                 conn, config, community, person, title=heading, markdown=text, note=note,

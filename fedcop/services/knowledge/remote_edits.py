@@ -134,10 +134,11 @@ async def propose_restore(
         raise InvalidInput(
             _("version %(number)s is the current text: there is nothing to restore", number=version)
         )
+    # The note is the restorer's own, so written in their language (as on a restore here).
+    note = note or _("Restored version %(number)s", number=version)
     return await propose(
         pool, config, community=community, slug=slug, by=by, base_version=page.current_version,
-        title=old.title, markdown=old.markdown, note=note or f"Restored version {version}",
-        restored_from=version,
+        title=old.title, markdown=old.markdown, note=note, restored_from=version,
     )  # fmt: skip
 
 
