@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from fedcop.i18n.current import _
 from fedcop.services.errors import NotFound, ServiceError
 from fedcop.services.lifecycle import ensure_open
 from fedcop.store import actors as actor_store
@@ -33,14 +34,14 @@ async def community_named(conn: asyncpg.Connection, name: str) -> Actor:
     """The community of a knowledge base's address: `name` here, or `name@domain` elsewhere
     (as this node knows it)."""
     if "@" in name:
-        username, _, domain = name.partition("@")
+        username, _at, domain = name.partition("@")
         uri = await browse_store.remote_actor_uri(conn, username, domain, "Group")
         community = await actor_store.find_by_uri(conn, uri) if uri else None
     else:
         local = await actor_store.find_local(conn, name)
         community = local.actor if local else None
     if community is None or community.actor_type != "Group":
-        raise NotFound(f"there is no community {name!r} here")
+        raise NotFound(_("there is no community %(name)s here", name=repr(name)))
     return community
 
 
@@ -74,7 +75,7 @@ async def ensure_may_read(
 ) -> None:
     """Refuse, as if nothing were there, a reader who may not read the pages."""
     if not await may_read(conn, community, viewer_id):
-        raise NotFound(f"there is no community {handle_of(community)!r} here")
+        raise NotFound(_("there is no community %(name)s here", name=repr(handle_of(community))))
 
 
 async def ensure_may_edit(conn: asyncpg.Connection, community: Actor, editor: Actor) -> None:
@@ -82,15 +83,20 @@ async def ensure_may_edit(conn: asyncpg.Connection, community: Actor, editor: Ac
     that says why."""
     ensure_open(community)
     if await mod_store.is_banned(conn, community.id, editor.id):
-        raise NotAllowed(f"you are banned from {community.display_name}")
+        raise NotAllowed(_("you are banned from %(community)s", community=community.display_name))
     if await is_facilitator(conn, community, editor.id):
         return
     if await settings_store.editors(conn, community.id) == "facilitators":
         raise NotAllowed(
-            f"only the facilitators of {community.display_name} write and edit its pages"
+            _(
+                "only the facilitators of %(community)s write and edit its pages",
+                community=community.display_name,
+            )
         )
     if not await is_member(conn, community, editor.id):
-        raise NotAllowed(f"join {community.display_name} to write and edit its pages")
+        raise NotAllowed(
+            _("join %(community)s to write and edit its pages", community=community.display_name)
+        )
 
 
 async def may_edit(conn: asyncpg.Connection, community: Actor, editor_id: int | None) -> bool:

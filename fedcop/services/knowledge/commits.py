@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.services import markdown as markdown_service
 from fedcop.services.errors import InvalidInput
 from fedcop.services.knowledge import federation
@@ -53,13 +54,15 @@ def checked_text(title: str, markdown: str, note: str) -> tuple[str, str, str]:
     change."""
     title = " ".join(title.split())
     if not title or len(title) > MAX_TITLE:
-        raise InvalidInput(f"a page needs a title of 1 to {MAX_TITLE} characters")
+        raise InvalidInput(_("a page needs a title of 1 to %(most)s characters", most=MAX_TITLE))
     markdown = markdown.replace("\r\n", "\n").replace("\r", "\n")
     if len(markdown) > MAX_MARKDOWN:
-        raise InvalidInput(f"a page has at most {MAX_MARKDOWN} characters: split it in two")
+        raise InvalidInput(
+            _("a page has at most %(most)s characters: split it in two", most=MAX_MARKDOWN)
+        )
     note = " ".join(note.split())
     if len(note) > MAX_NOTE:
-        raise InvalidInput(f"the note on a change has at most {MAX_NOTE} characters")
+        raise InvalidInput(_("the note on a change has at most %(most)s characters", most=MAX_NOTE))
     return title, markdown, note
 
 

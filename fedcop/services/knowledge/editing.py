@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.services.errors import InvalidInput, NotFound, ServiceError
 from fedcop.services.knowledge import access, page_files
 from fedcop.services.knowledge.commits import PageChange, checked_text, commit
@@ -54,9 +55,14 @@ class EditConflict(ServiceError):
         self.markdown = markdown
         self.note = note
         super().__init__(
-            f"{current_editor.display_name or current_editor.username} changed this page "
-            f"(version {current.version}) after you started editing version {base.version}: "
-            "your text was not saved. Merge your changes into the current text and save again."
+            _(
+                "%(editor)s changed this page (version %(current)s) after you started editing "
+                "version %(base)s: your text was not saved. Merge your changes into the current "
+                "text and save again.",
+                editor=current_editor.display_name or current_editor.username,
+                current=current.version,
+                base=base.version,
+            )
         )
 
 
@@ -82,11 +88,11 @@ async def apply_edit(
     title, markdown, note = checked_text(title, markdown, note)
     locked = await page_store.lock(conn, page.id)
     if locked is None:
-        raise NotFound("there is no such page in this knowledge base")
+        raise NotFound(_("there is no such page in this knowledge base"))
     if base_version != locked.current_version:
         base = await version_store.find(conn, locked.id, base_version)
         if base is None:
-            raise InvalidInput(f"this page has no version {base_version}")
+            raise InvalidInput(_("this page has no version %(number)s", number=base_version))
         current = await version_store.find(conn, locked.id, locked.current_version)
         assert current is not None
         current_editor = await actor_store.find_by_id(conn, current.editor_actor_id)
@@ -121,7 +127,7 @@ async def edit(
         group, page = await find_page(conn, config, community, slug, editor.id)
         if not group.is_local:
             raise InvalidInput(
-                "a page of a community on another node is edited on that node: open it there"
+                _("a page of a community on another node is edited on that node: open it there")
             )
         if media_ids is not None:
             # Before the version is committed, so that its Update carries them; undone with
@@ -147,15 +153,19 @@ async def apply_restore(
     await access.ensure_may_edit(conn, community, editor)
     locked = await page_store.lock(conn, page.id)
     if locked is None:
-        raise NotFound("there is no such page in this knowledge base")
+        raise NotFound(_("there is no such page in this knowledge base"))
     old = await version_store.find(conn, locked.id, version)
     if old is None:
-        raise NotFound(f"this page has no version {version}")
+        raise NotFound(_("this page has no version %(number)s", number=version))
     if version == locked.current_version:
-        raise InvalidInput(f"version {version} is the current text: there is nothing to restore")
+        raise InvalidInput(
+            _("version %(number)s is the current text: there is nothing to restore", number=version)
+        )
+    # Without a note of theirs, the history says what they did, in the restorer's language:
+    # a note is its editor's words (the page's text stays the community's).
     return await commit(
         conn, config, locked, community, editor, title=old.title, markdown=old.markdown,
-        note=note or f"Restored version {version}", restored_from=version,
+        note=note or _("Restored version %(number)s", number=version), restored_from=version,
     )  # fmt: skip
 
 
@@ -167,6 +177,6 @@ async def restore(
         group, page = await find_page(conn, config, community, slug, editor.id)
         if not group.is_local:
             raise InvalidInput(
-                "a page of a community on another node is restored on that node: open it there"
+                _("a page of a community on another node is restored on that node: open it there")
             )
         return await apply_restore(conn, config, page, group, editor, version=version, note=note)

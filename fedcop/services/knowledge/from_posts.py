@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.services import post_source
 from fedcop.services.errors import NotFound
 from fedcop.services.knowledge import access
@@ -48,23 +49,26 @@ async def page_from_post(
         person = await local_person(conn, by)
         post = await post_store.find(conn, post_id)
         if post is None or post.is_gone or post.community_id is None:
-            raise NotFound("there is no such post here")
+            raise NotFound(_("there is no such post here"))
         community = await actor_store.find_by_id(conn, post.community_id)
         if community is None:
-            raise NotFound("there is no such post here")
+            raise NotFound(_("there is no such post here"))
         await access.ensure_may_read(conn, community, person.id)
         thread = post if post.is_thread else await post_store.find(conn, post.thread_id or 0)
         if thread is None:
-            raise NotFound("there is no such post here")
+            raise NotFound(_("there is no such post here"))
         answer = await _accepted_answer(conn, post)
         if answer is None and not await access.is_facilitator(conn, community, person.id):
             raise access.NotAllowed(
-                "only a solved question becomes a page in one step; facilitators may turn any "
-                "post into one"
+                _(
+                    "only a solved question becomes a page in one step; facilitators may turn "
+                    "any post into one"
+                )
             )
         heading = title.strip() if title and title.strip() else thread.title or "Untitled"
         text = await _text(conn, config, post, thread, answer)
-        note = f"From the thread “{thread.title or ''}”".strip()
+        # The change's note is the person's (in their language); the text is the thread's.
+        note = _("From the thread “%(title)s”", title=thread.title or "")
         if into is None:
             return await create_in(
                 conn, config, community, person, title=heading, markdown=text, note=note,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.services.errors import NotFound
 from fedcop.services.knowledge import access
 from fedcop.services.knowledge.diff import Diff, line_diff
@@ -89,7 +90,7 @@ async def compare(
         older = await version_store.find(conn, page.id, old)
         newer = await version_store.find(conn, page.id, new)
         if older is None or newer is None:
-            raise NotFound(f"this page has versions 1 to {page.current_version}")
+            raise NotFound(_("this page has versions 1 to %(last)s", last=page.current_version))
         editors = await _editors(conn, [older, newer])
     return Comparison(
         community=group,
@@ -106,9 +107,9 @@ async def version(
 ) -> Change:
     """One old version of a page, as it was."""
     async with pool.acquire() as conn:
-        _, page = await find_page(conn, config, community, slug, viewer_id)
+        _group, page = await find_page(conn, config, community, slug, viewer_id)
         found = await version_store.find(conn, page.id, number)
         if found is None:
-            raise NotFound(f"this page has versions 1 to {page.current_version}")
+            raise NotFound(_("this page has versions 1 to %(last)s", last=page.current_version))
         editors = await _editors(conn, [found])
     return Change(found, editors[found.editor_actor_id])

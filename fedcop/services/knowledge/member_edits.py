@@ -26,6 +26,7 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.documents import knowledge as wire
+from fedcop.i18n.current import _
 from fedcop.network import Network
 from fedcop.services import outbox, remote_actors
 from fedcop.services.errors import Ignored, InvalidInput, Refused, ServiceError
@@ -107,7 +108,9 @@ async def _text(conn: asyncpg.Connection, page_id: int, proposal: wire.Proposal)
         return proposal.title, proposal.markdown
     old = await version_store.find(conn, page_id, proposal.restored_from)
     if old is None:
-        raise InvalidInput(f"this page has no version {proposal.restored_from} to restore")
+        raise InvalidInput(
+            _("this page has no version %(number)s to restore", number=proposal.restored_from)
+        )
     return old.title, old.markdown
 
 

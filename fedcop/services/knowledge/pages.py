@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.services.html_markdown import to_markdown
 from fedcop.services.knowledge import access, page_files, slugs
@@ -70,8 +71,10 @@ async def create_in(
     it carries (services.knowledge.page_files)."""
     if not community.is_local:
         raise InvalidInput(
-            "a page of a community on another node is written on that node: open its "
-            "knowledge base there"
+            _(
+                "a page of a community on another node is written on that node: open its "
+                "knowledge base there"
+            )
         )
     await access.ensure_may_edit(conn, community, editor)
     title, markdown, note = checked_text(title, markdown, note)
@@ -84,7 +87,7 @@ async def create_in(
         from_post_id=from_post_id,
     )
     if page is None:  # another page took the slug a moment ago: the writer tries again
-        raise InvalidInput("a page with that title was just written: send it again")
+        raise InvalidInput(_("a page with that title was just written: send it again"))
     if media_ids:
         await page_files.set_files(conn, config, page.id, editor.id, media_ids)
     return await commit(
@@ -117,7 +120,7 @@ async def create(
 async def local_person(conn: asyncpg.Connection, name: str) -> Actor:
     local = await actor_store.find_local(conn, name)
     if local is None or local.actor.actor_type != "Person":
-        raise NotFound(f"there is no user {name!r} on this node")
+        raise NotFound(_("there is no user %(name)s on this node", name=repr(name)))
     return local.actor
 
 
@@ -242,7 +245,7 @@ async def find_page(
         await ensure_charter(conn, config, group)
     page = await page_store.find_by_slug(conn, group.id, slug)
     if page is None:
-        raise NotFound("there is no such page in this knowledge base")
+        raise NotFound(_("there is no such page in this knowledge base"))
     return group, page
 
 

@@ -23,6 +23,7 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.documents import knowledge as wire
+from fedcop.i18n.current import _
 from fedcop.network import Network
 from fedcop.services import markdown as markdown_service
 from fedcop.services import remote_actors
@@ -52,7 +53,7 @@ def read(document: dict[str, Any], community: Actor) -> wire.ReceivedVersion:
             document, community.uri, max_markdown=MAX_MARKDOWN, max_title=MAX_TITLE
         )
     except wire.WireError as error:
-        raise Refused(f"the page is refused: {error}") from None
+        raise Refused(_("the page is refused: %(error)s", error=error)) from None
 
 
 async def receive_announced(
@@ -62,12 +63,16 @@ async def receive_announced(
     is not the community's own page; False when the copy has that version already."""
     if id_of(inner.get("actor")) != group.uri:
         raise Refused(
-            f"{group.uri} announced a page change by {id_of(inner.get('actor'))}: a community's "
-            "pages change only by its own Create or Update"
+            _(
+                "%(community)s announced a page change by %(actor)s: a community's pages "
+                "change only by its own Create or Update",
+                community=group.uri,
+                actor=id_of(inner.get("actor")),
+            )
         )
     document = inner.get("object")
     if not isinstance(document, dict):
-        raise Refused("a page's Create or Update carries the page")
+        raise Refused(_("a page's Create or Update carries the page"))
     received = read(document, group)
     async with pool.acquire() as conn:
         if not await follow_store.has_local_follower(conn, group.id):
@@ -90,7 +95,7 @@ async def keep(
     async with pool.acquire() as conn:
         page = await page_store.find_by_ap_id(conn, received.page_uri)
     if page is not None and page.community_actor_id != community.id:
-        raise Refused(f"{received.page_uri} is a page of another community here")
+        raise Refused(_("%(page)s is a page of another community here", page=received.page_uri))
     known = page.current_version if page is not None else 0
     number = received.version.number
     if number <= known:
@@ -142,7 +147,13 @@ async def _page_row(
         again = await page_store.find_by_ap_id(conn, received.page_uri)
         if again is not None and again.community_actor_id == community.id:
             return again
-        raise Refused(f"another page of {community.uri} is kept here as {received.slug}")
+        raise Refused(
+            _(
+                "another page of %(community)s is kept here as %(slug)s",
+                community=community.uri,
+                slug=received.slug,
+            )
+        )
     return made  # its versions follow, in this transaction
 
 
@@ -174,7 +185,9 @@ async def _editor(pool: Any, network: Network, uri: str) -> Actor:
     try:
         return await remote_actors.get_actor(pool, network, uri)
     except remote_actors.ActorError as error:
-        raise Refused(f"the page's editor {uri} cannot be known: {error}") from None
+        raise Refused(
+            _("the page's editor %(uri)s cannot be known: %(error)s", uri=uri, error=error)
+        ) from None
 
 
 async def _missed_versions(
@@ -186,7 +199,7 @@ async def _missed_versions(
     wanted = range(after + 1, received.version.number)
     found: dict[int, wire.VersionFacts] = {}
     url: str | None = f"{wire.history_uri(received.page_uri)}?page=true"
-    for _ in range(MAX_HISTORY_PAGES):
+    for _page_number in range(MAX_HISTORY_PAGES):
         if url is None or not url.startswith(received.page_uri + "/history"):
             break
         try:

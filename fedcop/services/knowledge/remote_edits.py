@@ -31,6 +31,7 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.documents import knowledge as wire
+from fedcop.i18n.current import _
 from fedcop.network import Network
 from fedcop.services import markdown as markdown_service
 from fedcop.services import outbox
@@ -65,15 +66,15 @@ async def propose(
     async with pool.acquire() as conn, conn.transaction():
         local = await actor_store.find_local(conn, by)
         if local is None or local.actor.actor_type != "Person":
-            raise NotFound(f"there is no user {by!r} on this node")
+            raise NotFound(_("there is no user %(name)s on this node", name=repr(by)))
         editor = local.actor
         group = await access.community_named(conn, community)
         await access.ensure_may_read(conn, group, editor.id)
         if group.is_local:
-            raise InvalidInput("a page of a community here is edited here")
+            raise InvalidInput(_("a page of a community here is edited here"))
         page = await page_store.find_by_slug(conn, group.id, slug)
         if page is None:
-            raise NotFound("there is no such page in this knowledge base")
+            raise NotFound(_("there is no such page in this knowledge base"))
         # What this node knows of the community's rules: a Closed community, a ban, the edit
         # setting, membership. The community checks again, with the last word.
         await access.ensure_may_edit(conn, group, editor)
@@ -85,7 +86,7 @@ async def propose(
             base = await version_store.find(conn, locked.id, base_version)
             current = await version_store.find(conn, locked.id, locked.current_version)
             if base is None or current is None:
-                raise InvalidInput(f"this page has no version {base_version}")
+                raise InvalidInput(_("this page has no version %(number)s", number=base_version))
             current_editor = await actor_store.find_by_id(conn, current.editor_actor_id)
             assert current_editor is not None
             raise editing.EditConflict(
@@ -128,13 +129,16 @@ async def propose_restore(
         page = await page_store.find_by_slug(conn, group.id, slug)
         old = await version_store.find(conn, page.id, version) if page is not None else None
     if page is None or old is None:
-        raise NotFound(f"this node keeps no version {version} of that page")
+        raise NotFound(_("this node keeps no version %(number)s of that page", number=version))
     if version == page.current_version:
-        raise InvalidInput(f"version {version} is the current text: there is nothing to restore")
+        raise InvalidInput(
+            _("version %(number)s is the current text: there is nothing to restore", number=version)
+        )
+    # The note is the restorer's own, so written in their language (as on a restore here).
+    note = note or _("Restored version %(number)s", number=version)
     return await propose(
         pool, config, community=community, slug=slug, by=by, base_version=page.current_version,
-        title=old.title, markdown=old.markdown, note=note or f"Restored version {version}",
-        restored_from=version,
+        title=old.title, markdown=old.markdown, note=note, restored_from=version,
     )  # fmt: skip
 
 
@@ -150,13 +154,20 @@ async def receive_verdict(
     if edit is None or page is None or community is None:
         raise Ignored(f"an answer to {update_uri}, which is no edit of a page made here")
     if id_of(answer.get("actor")) != community.uri:
-        raise Refused(f"only {community.uri}, the page's community, answers an edit of its page")
+        raise Refused(
+            _(
+                "only %(community)s, the page's community, answers an edit of its page",
+                community=community.uri,
+            )
+        )
     result = answer.get("result")
     now: wire.ReceivedVersion | None = None
     if isinstance(result, dict):
         now = received.read(result, community)
         if now.page_uri != page.ap_id:
-            raise Refused(f"the answer to an edit of {page.ap_id} brings another page")
+            raise Refused(
+                _("the answer to an edit of %(page)s brings another page", page=page.ap_id)
+            )
         # The community's own word on its page: the copy keeps it.
         await received.keep(pool, config, network, community, now)
     summary = answer.get("summary")
@@ -227,5 +238,5 @@ async def dismiss(pool: Any, *, community: str, slug: str, by: str) -> None:
         group = await access.community_named(conn, community)
         page = await page_store.find_by_slug(conn, group.id, slug)
         if local is None or page is None:
-            raise NotFound("there is no such page in this knowledge base")
+            raise NotFound(_("there is no such page in this knowledge base"))
         await edit_store.dismiss(conn, page.id, local.actor.id)

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fedcop.i18n.current import _
 from fedcop.services.errors import InvalidInput, NotFound, ServiceError
 from fedcop.services.knowledge import editing, from_posts, pages, remote_edits, watches
 from fedcop.services.knowledge import settings as kb_settings
@@ -69,7 +70,7 @@ async def create(request: Request, user: User, form: FormData) -> Response:
             conflict=None, error=str(error), files=files,
         )  # fmt: skip
     return done(
-        request, pages.page_path(change.community, change.page.slug), "The page is created."
+        request, pages.page_path(change.community, change.page.slug), _("The page is created.")
     )
 
 
@@ -91,7 +92,12 @@ async def _files(request: Request, user: User, form: FormData) -> list[Media]:
                 and described.strip() != media.description
             ):
                 if len(described) > MAX_DESCRIPTION:
-                    raise InvalidInput(f"a description may be at most {MAX_DESCRIPTION} characters")
+                    raise InvalidInput(
+                        _(
+                            "a description may be at most %(count)s characters",
+                            count=MAX_DESCRIPTION,
+                        )
+                    )
                 media = await member_uploads.describe(
                     pool, owner_id=user.actor.id, media_id=media.id, description=described
                 )
@@ -118,7 +124,9 @@ async def edit(request: Request, user: User, form: FormData) -> Response:
     title, markdown, note = _text(form, "title"), _text(form, "markdown"), _text(form, "note")
     base = _text(form, "base_version")
     if not base.isdigit() or len(base) > 9:
-        return await refused(request, "the form does not say which version you edited: reload it")
+        return await refused(
+            request, _("the form does not say which version you edited: reload it")
+        )
     pool, config = request.app.state.pool, request.app.state.config
     files: list[Media] | None = None
     try:
@@ -130,7 +138,7 @@ async def edit(request: Request, user: User, form: FormData) -> Response:
                 base_version=int(base), title=title, markdown=markdown, note=note,
             )  # fmt: skip
             return done(
-                request, f"/c/{name}/kb/{slug}#your-edit", "Your edit is sent to the community."
+                request, f"/c/{name}/kb/{slug}#your-edit", _("Your edit is sent to the community.")
             )
         files = await _files(request, user, form)
         if _undescribed(files, form):
@@ -167,14 +175,16 @@ async def edit(request: Request, user: User, form: FormData) -> Response:
             title=title, markdown=markdown, note=note, base_version=int(base),
             may_edit=shown.may_edit, conflict=None, error=str(error), shown=shown, files=files,
         )  # fmt: skip
-    return done(request, pages.page_path(change.community, change.page.slug), "Your edit is saved.")
+    return done(
+        request, pages.page_path(change.community, change.page.slug), _("Your edit is saved.")
+    )
 
 
 async def restore(request: Request, user: User, form: FormData) -> Response:
     name, slug = request.path_params["name"], request.path_params["slug"]
     version = _text(form, "version")
     if not version.isdigit() or len(version) > 9:
-        return await refused(request, "choose the version to restore")
+        return await refused(request, _("choose the version to restore"))
     if "@" in name:
         # A page of a community elsewhere: the restore is an edit sent to it, which the page
         # shows waiting for the community's answer (services.knowledge.remote_edits).
@@ -183,14 +193,14 @@ async def restore(request: Request, user: User, form: FormData) -> Response:
             by=user.actor.username, version=int(version),
         )  # fmt: skip
         return done(
-            request, f"/c/{name}/kb/{slug}#your-edit", "Your restore is sent to the community."
+            request, f"/c/{name}/kb/{slug}#your-edit", _("Your restore is sent to the community.")
         )
     change = await editing.restore(
         request.app.state.pool, request.app.state.config, community=name, slug=slug,
         by=user.actor.username, version=int(version),
     )  # fmt: skip
     return done(
-        request, pages.page_path(change.community, change.page.slug), "The version is restored."
+        request, pages.page_path(change.community, change.page.slug), _("The version is restored.")
     )
 
 
@@ -200,7 +210,7 @@ async def watch(request: Request, user: User, form: FormData) -> Response:
         request.app.state.pool, request.app.state.config, community=name, slug=slug,
         by=user.actor.username,
     )  # fmt: skip
-    return done(request, f"/c/{name}/kb/{slug}", "You are watching this page.")
+    return done(request, f"/c/{name}/kb/{slug}", _("You are watching this page."))
 
 
 async def unwatch(request: Request, user: User, form: FormData) -> Response:
@@ -209,7 +219,7 @@ async def unwatch(request: Request, user: User, form: FormData) -> Response:
         request.app.state.pool, request.app.state.config, community=name, slug=slug,
         by=user.actor.username,
     )  # fmt: skip
-    return done(request, f"/c/{name}/kb/{slug}", "You no longer watch this page.")
+    return done(request, f"/c/{name}/kb/{slug}", _("You no longer watch this page."))
 
 
 async def from_post(request: Request, user: User, form: FormData) -> Response:
@@ -217,7 +227,7 @@ async def from_post(request: Request, user: User, form: FormData) -> Response:
     into = _text(form, "into").strip() or None
     post_id = request.path_params["id"]
     if post_id >= 2**63:  # no post has such a number (ids are 64-bit)
-        return await not_found(request, "There is no such post here.")
+        return await not_found(request, _("There is no such post here."))
     change = await from_posts.page_from_post(
         request.app.state.pool, request.app.state.config, by=user.actor.username,
         post_id=post_id, title=_text(form, "title") or None, into=into,
@@ -225,11 +235,11 @@ async def from_post(request: Request, user: User, form: FormData) -> Response:
     return done(
         request,
         pages.page_path(change.community, change.page.slug),
-        "The post is in the knowledge base.",
+        _("The post is in the knowledge base."),
     )
 
 
 async def set_editors(request: Request, user: User, form: FormData) -> Response:
     name = request.path_params["name"]
     await kb_settings.set_editors(request.app.state.pool, name, user, _text(form, "editors"))
-    return done(request, f"/c/{name}/manage", "Who may edit the knowledge base is saved.")
+    return done(request, f"/c/{name}/manage", _("Who may edit the knowledge base is saved."))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fedcop.i18n.current import _
 from fedcop.services.errors import NotFound, ServiceError
 from fedcop.services.knowledge import history, pages
 from fedcop.web.knowledge import remote
@@ -110,7 +111,7 @@ async def diff_page(request: Request) -> Response:
     old = _number(request.query_params.get("from"))
     new = _number(request.query_params.get("to"))
     if old is None or new is None:
-        return await not_found(request, "Choose two versions to compare: ?from=1&to=2")
+        return await not_found(request, _("Choose two versions to compare: ?from=1&to=2"))
     try:
         compared = await history.compare(
             request.app.state.pool, request.app.state.config, name, slug,
@@ -128,7 +129,7 @@ async def version_page(request: Request) -> Response:
     name, slug = request.path_params["name"], request.path_params["slug"]
     number = _number(request.path_params["version"])
     if number is None:
-        return await not_found(request, "There is no such version of this page.")
+        return await not_found(request, _("There is no such version of this page."))
     reader = await _reader(request)
     try:
         old = await history.version(

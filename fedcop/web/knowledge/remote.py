@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services.errors import NotFound
 from fedcop.services.knowledge import remote_edits
 from fedcop.services.knowledge.diff import line_diff
@@ -44,7 +45,7 @@ async def dismiss(request: Request, user: User, form: FormData) -> Response:
         )
     except NotFound as error:
         return await not_found(request, str(error))
-    return done(request, f"/c/{name}/kb/{slug}", "Your edit is dismissed.")
+    return done(request, f"/c/{name}/kb/{slug}", _("Your edit is dismissed."))
 
 
 routes = [
