@@ -35,7 +35,6 @@ PENDING_TEMPLATES = {
     "account_data/admin_delete.html",
     "account_data/data.html",
     "account_data/import_result.html",
-    "admin.html",
     "authorize.html",
     "health/_chart.html",
     "health/health.html",
@@ -63,13 +62,11 @@ PENDING_TEMPLATES = {
     "manage.html",
     "manage_remote.html",
     "modlog.html",
-    "setup/page.html",
 }
 PENDING_MODULES = {
     "account_data/deletion.py",
     "account_data/imports.py",
     "account_data/moving.py",
-    "admin.py",
     "knowledge/actions.py",
     "knowledge/feed.py",
     "knowledge/pages.py",
