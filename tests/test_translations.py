@@ -61,7 +61,6 @@ PENDING_TEMPLATES = {
     "mail/unsubscribe.html",
     "manage.html",
     "manage_remote.html",
-    "modlog.html",
 }
 PENDING_MODULES = {
     "account_data/deletion.py",
