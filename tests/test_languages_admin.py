@@ -118,3 +118,20 @@ async def test_the_moderation_log_tells_what_facilitators_did_in_the_reader_s_la
     assert ">« Retention » de ada</a>" in french and "<q>settled</q>" in french
     assert ">ada</a> bloqueó <a href=" in spanish and "Registro de moderación" in spanish
     assert ">ada</a> locked <a href=" in english and ">“Retention” by ada</a>" in english
+
+
+async def test_a_report_says_in_french_where_it_went_and_the_admin_reads_it_in_spanish(
+    node: LiveNode,
+) -> None:
+    async with signed_in(node, "sam", PASSWORD) as sam:
+        await speaking(sam, "fr").csrf("/u/ada")
+        sent = await sam.submit("/u/ada/report", reason="Rude", category="other")
+    assert sent.status_code == 200
+    assert (
+        "Merci. Votre signalement concernant ada a été transmis à l’administration de ce nœud."
+        in text(sent.text)
+    )
+    async with signed_in(node, "ada", ADMIN_PASSWORD) as ada:
+        page = text(await speaking(ada, "es").page("/admin"))
+    assert '<h2 id="reports-heading">Denuncias sobre personas</h2>' in page
+    assert ">sam</a> denunció a <a href=" in page and "<q>Rude</q>" in page
