@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from fedcop.i18n.current import _
 from fedcop.services.accounts import check_password_rules
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.services.passwords import hash_password
@@ -36,7 +37,7 @@ class FederationStatus:
 
 def _require_admin(user: User) -> None:
     if not user.is_admin:
-        raise InvalidInput("only this node's administrators can do that")
+        raise InvalidInput(_("only this node's administrators can do that"))
 
 
 async def save_settings(
@@ -52,11 +53,13 @@ async def save_settings(
     node was deployed with)."""
     _require_admin(user)
     if registrations not in REGISTRATION_MODES:
-        raise InvalidInput(f"registrations must be one of {', '.join(REGISTRATION_MODES)}")
+        raise InvalidInput(
+            _("registrations must be one of %(modes)s", modes=", ".join(REGISTRATION_MODES))
+        )
     if len(organisation) > 200 or len(description) > 2000:
-        raise InvalidInput("the organisation (200) or description (2000 characters) is too long")
+        raise InvalidInput(_("the organisation (200) or description (2000 characters) is too long"))
     if name is not None and len(name) > 100:
-        raise InvalidInput("the node's name is too long: at most 100 characters")
+        raise InvalidInput(_("the node's name is too long: at most 100 characters"))
     async with pool.acquire() as conn, conn.transaction():
         await node_store.update_settings(
             conn, organisation.strip(), description.strip(), registrations
@@ -68,13 +71,13 @@ async def save_settings(
 async def set_account_state(pool: Any, user: User, name: str, state: str) -> None:
     _require_admin(user)
     if state not in ("active", "suspended"):
-        raise InvalidInput("an account is made active or suspended")
+        raise InvalidInput(_("an account is made active or suspended"))
     async with pool.acquire() as conn:
         target = await user_store.find_by_name(conn, name)
         if target is None:
-            raise NotFound(f"there is no account {name!r} here")
+            raise NotFound(_("there is no account %(name)s here", name=repr(name)))
         if target.actor.id == user.actor.id:
-            raise InvalidInput("you cannot change your own account's state")
+            raise InvalidInput(_("you cannot change your own account's state"))
         await user_store.set_state(conn, target.actor.id, state)
 
 
@@ -88,7 +91,7 @@ async def set_domain_blocked(pool: Any, host: str, blocked: bool) -> str:
     host name as recorded."""
     host = host.strip().lower().removeprefix("https://").removeprefix("http://").strip("/")
     if not _HOST.match(host):
-        raise InvalidInput(f"{host!r} is not a domain name like example.org")
+        raise InvalidInput(_("%(host)s is not a domain name like example.org", host=repr(host)))
     async with pool.acquire() as conn:
         await host_store.set_blocked(conn, host, blocked)
     return host
@@ -129,7 +132,10 @@ async def _account(conn: Any, name: str) -> User:
     user = await user_store.find_by_name(conn, name)
     if user is None:
         raise NotFound(
-            f"there is no user {name!r} on this node: `fedcop admin list` shows who there is"
+            _(
+                "there is no user %(name)s on this node: `fedcop admin list` shows who there is",
+                name=repr(name),
+            )
         )
     return user
 
@@ -139,7 +145,7 @@ async def suspend(pool: Any, name: str) -> User:
     async with pool.acquire() as conn, conn.transaction():
         user = await _account(conn, name)
         if user.state == "suspended":
-            raise InvalidInput(f"{name!r} is already suspended")
+            raise InvalidInput(_("%(name)s is already suspended", name=repr(name)))
         await user_store.set_state(conn, user.actor.id, "suspended")
         await admin_store.revoke_tokens_of(conn, user.actor.id)
         return user
@@ -149,7 +155,13 @@ async def unsuspend(pool: Any, name: str) -> User:
     async with pool.acquire() as conn, conn.transaction():
         user = await _account(conn, name)
         if user.state != "suspended":
-            raise InvalidInput(f"{name!r} is {user.state}, not suspended: nothing to undo")
+            raise InvalidInput(
+                _(
+                    "%(name)s is %(state)s, not suspended: nothing to undo",
+                    name=repr(name),
+                    state=user.state,
+                )
+            )
         await user_store.set_state(conn, user.actor.id, "active")
         return user
 
@@ -173,7 +185,9 @@ async def set_admin(pool: Any, name: str, is_admin: bool) -> User:
         user = await _account(conn, name)
         if user.is_admin == is_admin:
             raise InvalidInput(
-                f"{name!r} is {'already' if is_admin else 'not'} an administrator: nothing to do"
+                _("%(name)s is already an administrator: nothing to do", name=repr(name))
+                if is_admin
+                else _("%(name)s is not an administrator: nothing to do", name=repr(name))
             )
         await admin_store.set_admin(conn, user.actor.id, is_admin)
         return user
@@ -214,7 +228,7 @@ async def retry_queue(
     one with `all_failed`. Naming a row that is not failed / given up is an error, and then
     nothing changes."""
     if not (inbound_ids or delivery_ids or all_failed):
-        raise InvalidInput("name rows with --inbound ID / --delivery ID, or give --all-failed")
+        raise InvalidInput(_("name rows with --inbound ID / --delivery ID, or give --all-failed"))
     async with pool.acquire() as conn, conn.transaction():
         if all_failed:
             return Retried(
@@ -228,8 +242,10 @@ async def retry_queue(
         )
         if missing:
             raise InvalidInput(
-                "not failed or given up (or no such row): "
-                + ", ".join(str(row_id) for row_id in missing)
-                + "; `fedcop admin queue` lists the rows that can be retried"
+                _(
+                    "not failed or given up (or no such row): %(rows)s; "
+                    "`fedcop admin queue` lists the rows that can be retried",
+                    rows=", ".join(str(row_id) for row_id in missing),
+                )
             )
         return Retried(inbound, deliveries)

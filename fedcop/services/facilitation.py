@@ -11,6 +11,7 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.documents.actors import actor_document
+from fedcop.i18n.current import _
 from fedcop.services import avatars, markdown, outbox, reading
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.services.reading import PostView
@@ -43,10 +44,15 @@ class Desk:
 async def _facilitated(conn: Any, name: str, user: User) -> LocalActor:
     local = await actor_store.find_local(conn, name)
     if local is None or local.actor.actor_type != "Group":
-        raise NotFound(f"there is no community {name!r} here")
+        raise NotFound(_("there is no community %(name)s here", name=repr(name)))
     may = await mod_store.is_facilitator(conn, local.actor.id, user.actor.id) or user.is_admin
     if not may:
-        raise InvalidInput(f"only facilitators of {local.actor.display_name} can do that")
+        raise InvalidInput(
+            _(
+                "only facilitators of %(community)s can do that",
+                community=local.actor.display_name,
+            )
+        )
     return local
 
 
@@ -84,15 +90,18 @@ class RemoteDesk:
 async def _facilitated_remote(conn: Any, handle: str, user: User) -> Actor:
     """A remote community (`name@domain`) the user facilitates, as this node knows it (this
     node's admins are not its facilitators: its own node would refuse them)."""
-    name, _, domain = handle.partition("@")
+    name, _at, domain = handle.partition("@")
     uri = await browse_store.remote_actor_uri(conn, name, domain, "Group")
     community = await actor_store.find_by_uri(conn, uri) if uri else None
     if community is None:
-        raise NotFound(f"this node does not know a community {handle!r}")
+        raise NotFound(_("this node does not know a community %(handle)s", handle=repr(handle)))
     if not await mod_store.is_facilitator(conn, community.id, user.actor.id):
         raise InvalidInput(
-            f"only facilitators of {community.display_name} can do that; if you were made one "
-            "recently, this node learns it when the community announces it"
+            _(
+                "only facilitators of %(community)s can do that; if you were made one "
+                "recently, this node learns it when the community announces it",
+                community=community.display_name,
+            )
         )
     return community
 
@@ -121,7 +130,7 @@ async def close_report(pool: Any, name: str, user: User, report_id: int) -> None
         else:
             community_id = (await _facilitated(conn, name, user)).actor.id
         if not await fac_store.close_report(conn, community_id, report_id, user.actor.id):
-            raise NotFound("that report is not open")
+            raise NotFound(_("that report is not open"))
 
 
 async def may_facilitate(pool: Any, name: str, user: User) -> bool:
@@ -158,9 +167,13 @@ async def save_settings(
 ) -> None:
     title = title.strip()
     if not title or len(title) > MAX_TITLE:
-        raise InvalidInput(f"a community needs a title of 1 to {MAX_TITLE} characters")
+        raise InvalidInput(
+            _("a community needs a title of 1 to %(most)s characters", most=MAX_TITLE)
+        )
     if len(purpose) > MAX_TEXT or len(charter) > MAX_TEXT:
-        raise InvalidInput(f"the purpose and the charter have at most {MAX_TEXT} characters")
+        raise InvalidInput(
+            _("the purpose and the charter have at most %(most)s characters", most=MAX_TEXT)
+        )
     # Imported here: the knowledge base's services use lifecycle's, which use this module's.
     from fedcop.services.knowledge.pages import charter_settings_changed
 

@@ -25,6 +25,7 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.documents.context import PUBLIC
+from fedcop.i18n.current import _
 from fedcop.network import Network
 from fedcop.services import outbox, relay, remote_actors
 from fedcop.services.errors import InvalidInput, NotFound, Refused
@@ -82,7 +83,7 @@ def to_activity(
     if action.kind in ("unlock", "unban"):
         original = forms["lock" if action.kind == "unlock" else "ban"]
         if undone is None:
-            raise InvalidInput("there is no lock or ban to lift")
+            raise InvalidInput(_("there is no lock or ban to lift"))
         inner = {"id": undone[0], "actor": undone[1], **original, **common}
         return {"type": "Undo", "object": inner, **common}
     activity = {**forms[action.kind], **common}
@@ -191,7 +192,7 @@ async def apply(
             changed = await mod_store.add_facilitator(conn, community.id, target_actor.id)
         elif action.kind == "remove_facilitator":
             if community.is_local and await mod_store.count_facilitators(conn, community.id) <= 1:
-                raise Refused("a community keeps at least one facilitator")
+                raise Refused(_("a community keeps at least one facilitator"))
             changed = await mod_store.remove_facilitator(conn, community.id, target_actor.id)
     if changed:
         await mod_store.log_action(
@@ -227,7 +228,7 @@ async def act(
 ) -> None:
     """A local facilitator (or admin) moderates a community, here or on another node."""
     if action.kind not in ACTIONS:
-        raise InvalidInput(f"unknown moderation action {action.kind!r}")
+        raise InvalidInput(_("unknown moderation action %(action)s", action=repr(action.kind)))
     community = await remote_actors.get_actor(pool, network, community_uri)
     target_actor = None
     if action.kind in ACTOR_ACTIONS:
@@ -235,7 +236,7 @@ async def act(
     async with pool.acquire() as conn, conn.transaction():
         local = await actor_store.find_local(conn, moderator)
         if local is None:
-            raise NotFound(f"there is no user {moderator!r} on this node")
+            raise NotFound(_("there is no user %(name)s on this node", name=repr(moderator)))
         undone = None
         if action.kind in ("unlock", "unban"):
             done_kind = "lock" if action.kind == "unlock" else "ban"
@@ -253,12 +254,17 @@ async def act(
             )
             return
         if not await may_moderate(conn, community, local.actor):
-            raise InvalidInput(f"only facilitators of {community.display_name} can do that")
+            raise InvalidInput(
+                _(
+                    "only facilitators of %(community)s can do that",
+                    community=community.display_name,
+                )
+            )
         published = await outbox.publish(
             conn, config, local.actor, activity, [], members_of=outbox.readers(community)
         )
         if not await apply(conn, community, local.actor, action, target_actor, published["id"]):
-            raise InvalidInput("that changes nothing")
+            raise InvalidInput(_("that changes nothing"))
         await _relay(conn, config, community, published, action, target_actor)
 
 
@@ -308,7 +314,11 @@ async def receive(
                 return False
             if not await may_moderate(conn, community, moderator):
                 raise Refused(
-                    f"{moderator.uri} is not a facilitator of {community.uri}: nothing changed"
+                    _(
+                        "%(moderator)s is not a facilitator of %(community)s: nothing changed",
+                        moderator=moderator.uri,
+                        community=community.uri,
+                    )
                 )
         carrier = activity.get("id") if isinstance(activity.get("id"), str) else None
         changed = await apply(conn, community, moderator, action, target_actor, carrier)
@@ -333,7 +343,7 @@ async def _relay(
         return
     if target_actor is None or target_actor.is_local:
         return
-    members = {inbox for inbox, _, _ in await software_store.follower_inboxes_by_software(
+    members = {inbox for inbox, _h, _s in await software_store.follower_inboxes_by_software(
         conn, community.id
     )}  # fmt: skip
     inboxes = [inbox for inbox in outbox.inbox_of(target_actor) if inbox not in members]

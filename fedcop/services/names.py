@@ -1,8 +1,9 @@
-"""People, communities and threads by name, not by address: what a list shows for a URI.
+"""People, communities and threads by name, not by address: what a list shows for a URI, in
+the reader's language.
 
 a person or community this node knows   its name, linking to its page here
                                         (/u/ana, /u/ana@other.node, /c/stewards...)
-a thread or reply this node keeps       "“Title”" or "a reply by Ana in “Title”", linking
+a thread or reply this node keeps       "“Title” by Ana" or "a reply by Ana in “Title”", linking
                                         to it here (/t/ID, /t/ID#post-ID)
 anything else                           "a page on other.node", linking to it there
 """
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from fedcop.i18n.current import _
 from fedcop.store import names as name_store
 from fedcop.store.moderation import Report
 from fedcop.store.names import NamedActor
@@ -36,8 +38,9 @@ def _actor_named(actor: NamedActor) -> Named:
 
 
 def _unknown(uri: str) -> Named:
-    host = host_of(uri) or "another server"
-    return Named(f"a page on {host}", uri, False)
+    host = host_of(uri)
+    label = _("a page on %(host)s", host=host) if host else _("a page on another server")
+    return Named(label, uri, False)
 
 
 async def lookup(pool: Any, uris: list[str]) -> dict[str, Named]:
@@ -52,13 +55,19 @@ async def lookup(pool: Any, uris: list[str]) -> dict[str, Named]:
     for post in found_posts:
         author = post.author.display_name or post.author.username
         if post.thread_id is None:
-            label = f"“{post.title}” by {author}" if post.title else f"a post by {author}"
+            label = (
+                _("“%(title)s” by %(author)s", title=post.title, author=author)
+                if post.title
+                else _("a post by %(author)s", author=author)
+            )
             named[post.uri] = Named(label, f"/t/{post.id}", True)
         else:
-            where = f" in “{post.thread_title}”" if post.thread_title else ""
-            named[post.uri] = Named(
-                f"a reply by {author}{where}", f"/t/{post.thread_id}#post-{post.id}", True
+            reply = (
+                _("a reply by %(author)s in “%(title)s”", author=author, title=post.thread_title)
+                if post.thread_title
+                else _("a reply by %(author)s", author=author)
             )
+            named[post.uri] = Named(reply, f"/t/{post.thread_id}#post-{post.id}", True)
     return named
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.services import accounts
 from fedcop.services.admin import REGISTRATION_MODES
 from fedcop.services.errors import InvalidInput
@@ -30,7 +31,7 @@ MAX_DESCRIPTION = 2000
 
 def _require_admin(user: User) -> None:
     if not user.is_admin:
-        raise InvalidInput("only this node's administrators can set it up")
+        raise InvalidInput(_("only this node's administrators can set it up"))
 
 
 def next_after(step: str) -> str:
@@ -54,9 +55,14 @@ async def save_about(pool: Any, user: User, *, name: str, description: str) -> N
     _require_admin(user)
     name, description = name.strip(), description.strip()
     if not name or len(name) > MAX_NAME:
-        raise InvalidInput(f"give the node a name of 1 to {MAX_NAME} characters")
+        raise InvalidInput(_("give the node a name of 1 to %(most)s characters", most=MAX_NAME))
     if len(description) > MAX_DESCRIPTION:
-        raise InvalidInput(f"the description is too long: at most {MAX_DESCRIPTION} characters")
+        raise InvalidInput(
+            _(
+                "the description is too long: at most %(most)s characters",
+                most=MAX_DESCRIPTION,
+            )
+        )
     async with pool.acquire() as conn, conn.transaction():
         await node_store.set_name(conn, name)
         await node_store.set_description(conn, description)
@@ -66,7 +72,9 @@ async def save_about(pool: Any, user: User, *, name: str, description: str) -> N
 async def choose_registrations(pool: Any, user: User, mode: str) -> None:
     _require_admin(user)
     if mode not in REGISTRATION_MODES:
-        raise InvalidInput(f"choose who may register: one of {', '.join(REGISTRATION_MODES)}")
+        raise InvalidInput(
+            _("choose who may register: one of %(modes)s", modes=", ".join(REGISTRATION_MODES))
+        )
     async with pool.acquire() as conn, conn.transaction():
         await node_store.set_registrations(conn, mode)
         await _advance_past(conn, "registrations")

@@ -28,6 +28,7 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.network import Network
 from fedcop.services import notifications, outbox, remote_actors
 from fedcop.services.errors import InvalidInput, NotFound
@@ -80,21 +81,23 @@ async def file(
     flow. NotFound for a person or post unknown here (or not readable by the reporter)."""
     post_uris = list(dict.fromkeys(post_uris or []))
     if len(reason) > MAX_REASON:
-        raise InvalidInput(f"a report's reason has at most {MAX_REASON} characters")
+        raise InvalidInput(_("a report's reason has at most %(most)s characters", most=MAX_REASON))
     if category not in CATEGORIES:
-        raise InvalidInput(f"a report's category is one of {', '.join(CATEGORIES)}")
+        raise InvalidInput(
+            _("a report's category is one of %(categories)s", categories=", ".join(CATEGORIES))
+        )
     if len(post_uris) > MAX_POSTS:
-        raise InvalidInput(f"a report names at most {MAX_POSTS} posts")
+        raise InvalidInput(_("a report names at most %(most)s posts", most=MAX_POSTS))
     if account_uri is None and not post_uris:
-        raise InvalidInput("a report names a person or a post")
+        raise InvalidInput(_("a report names a person or a post"))
     async with pool.acquire() as conn, conn.transaction():
         local = await actor_store.find_local(conn, reporter)
         if local is None:
-            raise NotFound(f"there is no user {reporter!r} on this node")
+            raise NotFound(_("there is no user %(name)s on this node", name=repr(reporter)))
         reported = await _posts(conn, post_uris, local.actor.id)
         account = await _account(conn, account_uri, reported)
         if account.id == local.actor.id:
-            raise InvalidInput("you cannot report yourself")
+            raise InvalidInput(_("you cannot report yourself"))
         communities = await _communities(conn, reported)
         targets = [account.uri, *(post.uri for post in reported)]
         primary: str | None = None
@@ -158,14 +161,14 @@ async def file_by_ids(
 ) -> Filed:
     """`file`, with the person and the posts named by their ids here (the client API's)."""
     if len(status_ids) > MAX_POSTS:
-        raise InvalidInput(f"a report names at most {MAX_POSTS} posts")
+        raise InvalidInput(_("a report names at most %(most)s posts", most=MAX_POSTS))
     async with pool.acquire() as conn:
         account = await actor_store.find_by_id(conn, account_id)
         posts = [await post_store.find(conn, post_id) for post_id in status_ids]
     if account is None:
-        raise NotFound("Record not found")
+        raise NotFound(_("Record not found"))
     if any(post is None for post in posts):
-        raise NotFound("Record not found")
+        raise NotFound(_("Record not found"))
     return await file(
         pool, config, reporter=reporter, account_uri=account.uri,
         post_uris=[post.uri for post in posts if post is not None], reason=reason,
@@ -178,7 +181,7 @@ async def _posts(conn: asyncpg.Connection, uris: list[str], reader_id: int) -> l
     posts = [post for post in found if post is not None]
     readable = await timeline_store.readable(conn, [p.id for p in posts], reader_id)
     if len(posts) < len(uris) or len(readable) < len(posts):
-        raise NotFound("a post reported is not known here")
+        raise NotFound(_("a post reported is not known here"))
     return posts
 
 
@@ -187,14 +190,14 @@ async def _account(conn: asyncpg.Connection, uri: str | None, posts: list[Post])
     author_ids = {post.author_id for post in posts}
     if uri is None:
         if len(author_ids) > 1:
-            raise InvalidInput("the posts of one report are one person's")
+            raise InvalidInput(_("the posts of one report are one person's"))
         account = await actor_store.find_by_id(conn, author_ids.pop())
     else:
         account = await actor_store.find_by_uri(conn, uri)
     if account is None or account.actor_type not in ("Person", "Service"):
-        raise NotFound("the person reported is not known here")
+        raise NotFound(_("the person reported is not known here"))
     if author_ids - {account.id}:
-        raise InvalidInput(f"the posts reported are not all {account.username}'s")
+        raise InvalidInput(_("the posts reported are not all %(name)s's", name=account.username))
     return account
 
 
@@ -232,17 +235,17 @@ async def _forward(
 async def node_reports(pool: Any, user: User) -> list[mod_store.Report]:
     """The open reports about people with no community, for this node's admins."""
     if not user.is_admin:
-        raise InvalidInput("only this node's admins can do that")
+        raise InvalidInput(_("only this node's admins can do that"))
     async with pool.acquire() as conn:
         return await mod_store.open_node_reports(conn)
 
 
 async def close_node_report(pool: Any, user: User, report_id: int) -> None:
     if not user.is_admin:
-        raise InvalidInput("only this node's admins can do that")
+        raise InvalidInput(_("only this node's admins can do that"))
     async with pool.acquire() as conn:
         if not await mod_store.close_node_report(conn, report_id, user.actor.id):
-            raise NotFound("that report is not open")
+            raise NotFound(_("that report is not open"))
 
 
 async def receive_flag(pool: Any, network: Network, flag: dict[str, Any]) -> bool:

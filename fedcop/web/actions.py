@@ -94,18 +94,23 @@ async def leave(request: Request, user: User, form: FormData) -> Response:
     prospect = await leaving.succession_for(pool, user.actor.username, uri)
     if not confirmed(form) or (prospect.last and successor is None):
         name = prospect.community.display_name or prospect.community.username
-        consequence = (
-            f"You will no longer be a member of {name}: its new threads stop reaching you, "
-            "and you can join again later."
+        consequence = _(
+            "You will no longer be a member of %(name)s: its new threads stop reaching you, "
+            "and you can join again later.",
+            name=name,
         )
         if prospect.facilitates:
-            consequence = (
-                f"You will no longer be a member of {name}, and you stop facilitating it. "
+            consequence = _(
+                "You will no longer be a member of %(name)s, and you stop facilitating it. "
                 "You can join again later, but another facilitator would have to make you "
-                "a facilitator again."
+                "a facilitator again.",
+                name=name,
             )
         question = confirmations.Question(
-            heading=f"Leave {name}?", consequence=consequence, button=f"Leave {name}", back=back
+            heading=_("Leave %(name)s?", name=name),
+            consequence=consequence,
+            button=_("Leave %(name)s", name=name),
+            back=back,
         )
         return await confirmations.ask(
             request, form, question, successors=prospect.candidates if prospect.last else None
@@ -211,12 +216,19 @@ def _author(found: PostView) -> str:
 async def delete(request: Request, user: User, form: FormData, found: PostView) -> Response:
     thread_path = f"/t/{found.post.thread_id or found.post.id}"
     if not confirmed(form):
-        what = "thread" if found.post.is_thread else "reply"
+        thread = found.post.is_thread
         question = confirmations.Question(
-            heading=f"Delete your {what}?",
-            consequence=f"Your {what} will be deleted for everyone, here and on every server "
-            "that has a copy; this cannot be undone.",
-            button=f"Delete the {what}",
+            heading=_("Delete your thread?") if thread else _("Delete your reply?"),
+            consequence=_(
+                "Your thread will be deleted for everyone, here and on every server that has "
+                "a copy; this cannot be undone."
+            )
+            if thread
+            else _(
+                "Your reply will be deleted for everyone, here and on every server that has "
+                "a copy; this cannot be undone."
+            ),
+            button=_("Delete the thread") if thread else _("Delete the reply"),
             back=thread_path,
             excerpt=_excerpt(found),
         )
@@ -230,24 +242,53 @@ async def delete(request: Request, user: User, form: FormData, found: PostView) 
 
 def _moderation_question(found: PostView, kind: str, back: str) -> confirmations.Question | None:
     """What a facilitator is asked before a removal or a ban (None: no question)."""
-    community = found.community.display_name if found.community else "the community"
-    what = "thread" if found.post.is_thread else "reply"
-    if kind == "remove":
+    author = _author(found)
+    if kind == "remove" and found.post.is_thread:
         return confirmations.Question(
-            heading=f"Remove this {what} by {_author(found)}?",
-            consequence=f"The {what} will be removed for everyone, on every server; "
-            "this cannot be undone. The moderation log keeps your reason.",
-            button=f"Remove the {what}",
+            heading=_("Remove this thread by %(author)s?", author=author),
+            consequence=_(
+                "The thread will be removed for everyone, on every server; this cannot be "
+                "undone. The moderation log keeps your reason."
+            ),
+            button=_("Remove the thread"),
             back=back,
             excerpt=_excerpt(found),
         )
+    if kind == "remove":
+        return confirmations.Question(
+            heading=_("Remove this reply by %(author)s?", author=author),
+            consequence=_(
+                "The reply will be removed for everyone, on every server; this cannot be "
+                "undone. The moderation log keeps your reason."
+            ),
+            button=_("Remove the reply"),
+            back=back,
+            excerpt=_excerpt(found),
+        )
+    if kind == "ban" and found.community is not None:
+        community = found.community.display_name
+        return confirmations.Question(
+            heading=_("Ban %(person)s from %(community)s?", person=author, community=community),
+            consequence=_(
+                "%(person)s will no longer be able to post, reply or vote in %(community)s, "
+                "from here or from their own server, until a facilitator lifts the ban. The "
+                "moderation log keeps your reason.",
+                person=author,
+                community=community,
+            ),
+            button=_("Ban %(name)s", name=author),
+            back=back,
+        )
     if kind == "ban":
         return confirmations.Question(
-            heading=f"Ban {_author(found)} from {community}?",
-            consequence=f"{_author(found)} will no longer be able to post, reply or vote in "
-            f"{community}, from here or from their own server, until a facilitator lifts "
-            "the ban. The moderation log keeps your reason.",
-            button=f"Ban {_author(found)}",
+            heading=_("Ban %(person)s from the community?", person=author),
+            consequence=_(
+                "%(person)s will no longer be able to post, reply or vote in the community, "
+                "from here or from their own server, until a facilitator lifts the ban. The "
+                "moderation log keeps your reason.",
+                person=author,
+            ),
+            button=_("Ban %(name)s", name=author),
             back=back,
         )
     return None

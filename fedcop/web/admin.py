@@ -62,11 +62,11 @@ async def account_state(request: Request, user: User, form: FormData) -> Respons
     await admin.set_account_state(
         request.app.state.pool, user, request.path_params["name"], str(form.get("state", ""))
     )
-    return done(
-        request,
-        "/admin",
-        f"The account {request.path_params['name']} is now {form.get('state', '')}.",
-    )
+    name = request.path_params["name"]
+    # The service accepts no other state than these two.
+    if form.get("state") == "active":
+        return done(request, "/admin", _("The account %(name)s is now active.", name=name))
+    return done(request, "/admin", _("The account %(name)s is now suspended.", name=name))
 
 
 async def block(request: Request, user: User, form: FormData) -> Response:
@@ -74,7 +74,11 @@ async def block(request: Request, user: User, form: FormData) -> Response:
     await admin.block_domain(request.app.state.pool, user, str(form.get("host", "")), blocked)
     request.app.state.acceptance.forget_blocks()
     host = str(form.get("host", "")).strip()
-    changed = f"{host} is blocked." if blocked else f"{host} is no longer blocked."
+    changed = (
+        _("%(host)s is blocked.", host=host)
+        if blocked
+        else _("%(host)s is no longer blocked.", host=host)
+    )
     return done(request, "/admin", changed)
 
 

@@ -94,9 +94,9 @@ async def decide_request(request: Request, user: User, form: FormData) -> Respon
         approve=form.get("decision") == "approve",
     )  # fmt: skip
     decided = (
-        "The request is approved: they are a member now."
+        _("The request is approved: they are a member now.")
         if form.get("decision") == "approve"
-        else "The request is declined."
+        else _("The request is declined.")
     )
     return done(request, f"/c/{name}/manage", decided)
 
@@ -135,11 +135,14 @@ async def change_bans(request: Request, user: User, form: FormData) -> Response:
     kind = "unban" if form.get("change") == "unban" else "ban"
     if kind == "ban" and not confirmed(form):
         question = confirmations.Question(
-            heading=f"Ban {who} from this community?",
-            consequence=f"{who} will no longer be able to post, reply or vote in it, from here "
-            "or from their own server, until a facilitator lifts the ban. The moderation log "
-            "keeps your reason.",
-            button=f"Ban {who}",
+            heading=_("Ban %(person)s from this community?", person=who),
+            consequence=_(
+                "%(person)s will no longer be able to post, reply or vote in it, from here or "
+                "from their own server, until a facilitator lifts the ban. The moderation log "
+                "keeps your reason.",
+                person=who,
+            ),
+            button=_("Ban %(name)s", name=who),
             back=f"/c/{name}/manage",
         )
         return await confirmations.ask(request, form, question)
@@ -148,7 +151,11 @@ async def change_bans(request: Request, user: User, form: FormData) -> Response:
         moderator=user.actor.username, community_uri=community_uri,
         action=moderation.Action(kind, target, str(form.get("reason", "")).strip()),
     )  # fmt: skip
-    changed = f"{who} is banned from the community." if kind == "ban" else f"{who}'s ban is lifted."
+    changed = (
+        _("%(person)s is banned from the community.", person=who)
+        if kind == "ban"
+        else _("%(person)s's ban is lifted.", person=who)
+    )
     return done(request, f"/c/{name}/manage", changed)
 
 
@@ -166,9 +173,9 @@ async def change_facilitators(request: Request, user: User, form: FormData) -> R
         action=moderation.Action(kind, target),
     )  # fmt: skip
     changed = (
-        f"{who} is now a facilitator."
+        _("%(person)s is now a facilitator.", person=who)
         if kind == "add_facilitator"
-        else f"{who} is no longer a facilitator."
+        else _("%(person)s is no longer a facilitator.", person=who)
     )
     return done(request, f"/c/{name}/manage", changed)
 

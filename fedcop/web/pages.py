@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from fedcop.i18n.current import _
+from fedcop.i18n.current import N_, _
 from fedcop.routes.responses import wants_activity_json
 from fedcop.services import browsing, crossposts, names, questions, reading, summaries
 from fedcop.services import node as node_service
@@ -198,15 +198,16 @@ async def moderation_log(request: Request) -> Response:
     )  # fmt: skip
 
 
+# What each logged action reads as: a whole sentence, who did it and to what filled in.
 ACTION_WORDS = {
-    "lock": "locked",
-    "unlock": "unlocked",
-    "remove": "removed",
-    "pin": "pinned",
-    "unpin": "unpinned",
-    "ban": "banned",
-    "unban": "lifted the ban on",
-    "add_facilitator": "made a facilitator:",
-    "remove_facilitator": "removed as facilitator:",
-    "set_stage": "set the stage of",
+    "lock": N_("%(moderator)s locked %(target)s"),
+    "unlock": N_("%(moderator)s unlocked %(target)s"),
+    "remove": N_("%(moderator)s removed %(target)s"),
+    "pin": N_("%(moderator)s pinned %(target)s"),
+    "unpin": N_("%(moderator)s unpinned %(target)s"),
+    "ban": N_("%(moderator)s banned %(target)s"),
+    "unban": N_("%(moderator)s lifted the ban on %(target)s"),
+    "add_facilitator": N_("%(moderator)s made a facilitator: %(target)s"),
+    "remove_facilitator": N_("%(moderator)s removed as facilitator: %(target)s"),
+    "set_stage": N_("%(moderator)s set the stage of %(target)s"),
 }

@@ -50,20 +50,43 @@ async def report_person(request: Request, user: User, form: FormData) -> Respons
 
 
 async def _sent(request: Request, filed: reports.Filed, community: Actor | None) -> Response:
-    where = []
-    if community is not None:
-        where.append(f"the facilitators of {community.display_name}")
-    if filed.forwarded:
-        where.append(f"the administrators of {filed.account.domain}")
-    if filed.account.is_local or community is None:
-        where.append("this node's administrators")
-    who = filed.account.display_name or filed.account.username
     return await render(
-        request,
-        "message.html",
-        title=_("Report sent"),
-        message=f"Thank you. Your report about {who} went to {' and '.join(where)}.",
+        request, "message.html", title=_("Report sent"), message=_where_it_went(filed, community)
     )
+
+
+def _where_it_went(filed: reports.Filed, community: Actor | None) -> str:
+    """Who reads the report, in a whole sentence: a community's facilitators, the reported
+    person's own server (forwarded, never a person of this node), this node's administrators
+    (a person of this node, or a report with no community)."""
+    who = filed.account.display_name or filed.account.username
+    domain = filed.account.domain
+    to_admins_here = filed.account.is_local or community is None
+    if community is not None:
+        facilitators = community.display_name
+        if filed.forwarded:
+            return _(
+                "Thank you. Your report about %(who)s went to the facilitators of "
+                "%(community)s and the administrators of %(domain)s.",
+                who=who, community=facilitators, domain=domain,
+            )  # fmt: skip
+        if to_admins_here:
+            return _(
+                "Thank you. Your report about %(who)s went to the facilitators of "
+                "%(community)s and this node's administrators.",
+                who=who, community=facilitators,
+            )  # fmt: skip
+        return _(
+            "Thank you. Your report about %(who)s went to the facilitators of %(community)s.",
+            who=who, community=facilitators,
+        )  # fmt: skip
+    if filed.forwarded:
+        return _(
+            "Thank you. Your report about %(who)s went to the administrators of %(domain)s "
+            "and this node's administrators.",
+            who=who, domain=domain,
+        )  # fmt: skip
+    return _("Thank you. Your report about %(who)s went to this node's administrators.", who=who)
 
 
 routes = [
