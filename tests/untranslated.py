@@ -103,7 +103,17 @@ def template_leftovers(source: str) -> list[str]:
 
 # Calls that put their string arguments (or these keywords) on a page as its text.
 _PAGE_TEXT_CALLS = {"done", "refused", "not_found", "message_page"}
-_PAGE_TEXT_KEYWORDS = {"title", "message", "saved", "error", "notice", "explanation"}
+_PAGE_TEXT_KEYWORDS = {
+    "title",
+    "message",
+    "saved",
+    "error",
+    "notice",
+    "explanation",
+    "heading",
+    "consequence",
+    "button",
+}
 
 
 def _is_text(node: ast.expr) -> bool:
