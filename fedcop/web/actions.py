@@ -170,7 +170,7 @@ async def accept(request: Request, user: User, form: FormData, found: PostView) 
     """Accept a reply as the question's answer; an empty `answer` withdraws it."""
     answer = str(form.get("answer", "")).strip()
     if answer and (not answer.isdigit() or len(answer) > 18):
-        raise InvalidInput("the accepted answer must be a reply in this thread")
+        raise InvalidInput(_("the accepted answer must be a reply in this thread"))
     try:
         await questions.accept(
             request.app.state.pool, request.app.state.config, by=user.actor.username,
