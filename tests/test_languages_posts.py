@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from fedcop.db.embedded import EmbeddedPostgres
-from fedcop.services import accounts, moderation, oauth, posts
+from fedcop.services import accounts, member_language, moderation, oauth, posts
 from tests.conftest import fresh_database
 from tests.live_node import LiveNode, live_node
 from tests.web_session import Browser, signed_in
@@ -133,6 +133,18 @@ async def test_client_api_errors_speak_the_accept_language_and_english_by_defaul
             "et client_secret",
         }
     assert await post_count(node) == 0
+
+
+async def test_a_member_s_own_language_wins_over_the_app_s(node: LiveNode) -> None:
+    # Given bea chose Spanish on /settings, and uses an app on a French phone
+    bea = await accounts.create_user(node.pool, node.config, "bea", "bea pass 123")
+    await member_language.choose(node.pool, bea.id, "es")
+    token = await oauth.admin_token(node.pool, "bea")
+    async with client(node, "fr") as french:
+        blank = await french.post(
+            "/api/v1/statuses", json={"status": ""}, headers={"Authorization": f"Bearer {token}"}
+        )
+    assert blank.json() == {"error": "La validación falló: el texto no puede estar vacío"}
 
 
 async def test_a_wrong_sign_in_says_so_in_french(node: LiveNode) -> None:
