@@ -99,6 +99,28 @@ async def test_a_reply_to_a_locked_thread_is_refused_in_spanish(node: LiveNode) 
     assert replies == 0
 
 
+async def test_a_thread_marked_a_question_and_a_sign_out_are_told_in_french(
+    node: LiveNode,
+) -> None:
+    config, pool, network = node.config, node.pool, node.app.state.network
+    thread = await posts.write(
+        pool, config, network, author="sam", community_uri=f"{config.base_url}/c/stewards",
+        title="Calendriers de conservation", content="Comment les gardez-vous ?",
+    )  # fmt: skip
+    async with signed_in(node, "sam", PASSWORD) as sam:
+        sam.http.headers["Accept-Language"] = "fr"
+        await sam.csrf(f"/t/{thread.id}")
+        marked = await sam.submit(f"/t/{thread.id}/question", question="on")
+        assert marked.status_code == 303
+        assert "Ce fil est maintenant une question." in await sam.page(f"/t/{thread.id}")
+        unmarked = await sam.submit(f"/t/{thread.id}/question")
+        assert unmarked.status_code == 303
+        assert "Ce fil n\u2019est plus une question." in await sam.page(f"/t/{thread.id}")
+        signed_out = await sam.submit("/logout")
+        assert signed_out.status_code == 303
+        assert "Vous êtes déconnecté." in await sam.page("/")
+
+
 async def test_client_api_errors_speak_the_accept_language_and_english_by_default(
     node: LiveNode,
 ) -> None:

@@ -159,9 +159,9 @@ async def question(request: Request, user: User, form: FormData, found: PostView
     except questions.NotAllowed as error:
         return await refused(request, str(error), 403)
     marked = (
-        "This thread is now a question."
+        _("This thread is now a question.")
         if form.get("question") == "on"
-        else "This thread is no longer a question."
+        else _("This thread is no longer a question.")
     )
     return done(request, f"/t/{found.post.id}", marked)
 
@@ -178,7 +178,7 @@ async def accept(request: Request, user: User, form: FormData, found: PostView) 
         )  # fmt: skip
     except questions.NotAllowed as error:
         return await refused(request, str(error), 403)
-    accepted = "The answer is accepted." if answer else "The accepted answer is withdrawn."
+    accepted = _("The answer is accepted.") if answer else _("The accepted answer is withdrawn.")
     return done(request, f"/t/{found.post.id}", accepted)
 
 
