@@ -72,6 +72,21 @@ async def test_a_refused_thread_is_explained_in_french_on_the_composer(node: Liv
     assert await post_count(node) == 0  # nothing was posted
 
 
+async def test_a_community_name_that_cannot_be_is_refused_in_french(node: LiveNode) -> None:
+    async with signed_in(node, "sam", PASSWORD) as sam:
+        sam.http.headers["Accept-Language"] = "fr"
+        await sam.csrf("/communities/new")
+        refused = await sam.submit("/communities/new", name="Data Stewards", title="Archives")
+        assert refused.status_code == 400
+        assert (
+            alert(
+                "&#39;Data Stewards&#39; ne peut pas être un nom de communauté : utilisez de 1 "
+                "à 30 lettres minuscules, chiffres ou tirets bas, par exemple data_stewards"
+            )
+            in refused.text
+        )
+
+
 async def test_a_reply_to_a_locked_thread_is_refused_in_spanish(node: LiveNode) -> None:
     config, pool, network = node.config, node.pool, node.app.state.network
     stewards = f"{config.base_url}/c/stewards"

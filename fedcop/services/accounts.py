@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import Any, Literal
 
 from fedcop.config import Config
-from fedcop.i18n.current import _
+from fedcop.i18n.current import N_, _
 from fedcop.services.errors import InvalidInput, NameTaken, NotFound
 from fedcop.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
 from fedcop.store import actors as store
@@ -24,16 +24,22 @@ NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,30}$")
 MAX_TITLE_LENGTH = 100
 
 
-def check_name(name: str, what: str) -> str:
+# Why a name is refused, whole for each kind of name (a word glued in would stay English).
+_BAD_NAME = {
+    "user": N_(
+        "%(name)s cannot be a user name: use 1 to 30 lowercase letters, digits or underscores, "
+        "e.g. data_stewards"
+    ),
+    "community": N_(
+        "%(name)s cannot be a community name: use 1 to 30 lowercase letters, digits or "
+        "underscores, e.g. data_stewards"
+    ),
+}
+
+
+def check_name(name: str, what: Literal["user", "community"]) -> str:
     if not NAME_PATTERN.match(name):
-        raise InvalidInput(
-            _(
-                "%(name)s cannot be a %(what)s name: use 1 to 30 lowercase "
-                "letters, digits or underscores, e.g. data_stewards",
-                name=repr(name),
-                what=what,
-            )
-        )
+        raise InvalidInput(_(_BAD_NAME[what], name=repr(name)))
     return name
 
 
