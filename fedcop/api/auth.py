@@ -24,6 +24,7 @@ from fedcop.config import Config
 from fedcop.services import oauth
 from fedcop.services.errors import InvalidInput, NameTaken, NotFound, ServiceError
 from fedcop.store.users import User
+from fedcop.web import language
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,10 @@ def endpoint(
                     and not oauth.grants(access.scopes, scope)
                 ):
                     raise ApiError(403, "This action is outside the authorized scopes")
+                if access is not None and access.user is not None:
+                    # A member's own language wins over the app's Accept-Language, as on the
+                    # web pages (and as Mastodon answers its API in the user's locale).
+                    await language.settle(request, access.user.actor.id)
                 params = await Params.read(request)
                 return await handler(Call(request, params, access))
             except ApiError as error:

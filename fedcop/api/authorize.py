@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from fedcop.i18n.current import N_, _
 from fedcop.services import oauth, signin
 from fedcop.services.errors import ServiceError
 from fedcop.store.users import User
@@ -33,20 +34,23 @@ from fedcop.web.session import FormRefused, checked_form, sign_in_as, viewer
 
 # What each scope lets an app do, in the words shown on the consent page.
 _SCOPE_WORDS = {
-    "read": "read your account, posts, follows and notifications",
-    "write": "post, reply, favourite, boost and change your account for you",
-    "follow": "follow, unfollow, block and mute for you",
-    "push": "receive push notifications",
-    "profile": "see your profile",
-    "admin:read": "read this node's moderation data",
-    "admin:write": "moderate this node for you",
+    "read": N_("read your account, posts, follows and notifications"),
+    "write": N_("post, reply, favourite, boost and change your account for you"),
+    "follow": N_("follow, unfollow, block and mute for you"),
+    "push": N_("receive push notifications"),
+    "profile": N_("see your profile"),
+    "admin:read": N_("read this node's moderation data"),
+    "admin:write": N_("moderate this node for you"),
 }
 _HOST = re.compile(r"[a-z0-9.-]+")
 _FALSE = frozenset({"", "0", "f", "false", "off", "no", "none"})
 
 
 def _scope_words(scopes: list[str]) -> list[str]:
-    return [_SCOPE_WORDS.get(scope, scope.replace(":", ": ")) for scope in scopes]
+    return [
+        _(_SCOPE_WORDS[scope]) if scope in _SCOPE_WORDS else scope.replace(":", ": ")
+        for scope in scopes
+    ]
 
 
 def _form_action_source(redirect_uri: str) -> str | None:

@@ -28,6 +28,7 @@ from fedcop.api.auth import Call, endpoint
 from fedcop.api.entities import account
 from fedcop.api.errors import ApiError
 from fedcop.api.params import Params
+from fedcop.i18n.current import _
 from fedcop.routes.responses import json_response
 from fedcop.services import oauth
 from fedcop.services.account_cards import card
@@ -107,15 +108,17 @@ def _error(error: oauth.OAuthError, basic: bool = False) -> Response:
 def _client_credentials(request: Request, params: Params) -> tuple[str | None, str | None, bool]:
     """(client_id, client_secret, came by HTTP Basic) from the Authorization header (RFC 6749
     §2.3.1: each part form-encoded) or else the body."""
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    scheme, _space, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "basic":
         try:
             decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             raise oauth.OAuthError(
-                "invalid_client", "the Basic credentials are not base64 of id:secret", 401
+                _("the Basic credentials are not base64 of id:secret"),
+                error="invalid_client",
+                status=401,
             ) from None
-        client_id, _, secret = decoded.partition(":")
+        client_id, _colon, secret = decoded.partition(":")
         return unquote_plus(client_id), unquote_plus(secret), True
     return params.text("client_id"), params.text("client_secret"), False
 
@@ -124,7 +127,7 @@ async def _read(request: Request) -> Params:
     try:
         return await Params.read(request)
     except ApiError as error:
-        raise oauth.OAuthError("invalid_request", error.message, 400) from None
+        raise oauth.OAuthError(error.message, error="invalid_request") from None
 
 
 async def token(request: Request) -> Response:
@@ -134,11 +137,11 @@ async def token(request: Request) -> Response:
         params = await _read(request)
         grant_type = params.text("grant_type")
         if not grant_type:
-            raise oauth.OAuthError("invalid_request", "grant_type is required")
+            raise oauth.OAuthError(_("grant_type is required"), error="invalid_request")
         if grant_type not in ("authorization_code", "client_credentials"):
             raise oauth.OAuthError(
-                "unsupported_grant_type",
-                "grant_type must be authorization_code or client_credentials",
+                _("grant_type must be authorization_code or client_credentials"),
+                error="unsupported_grant_type",
             )
         client_id, secret, basic = _client_credentials(request, params)
         app = await oauth.authenticate_client(pool, client_id, secret)
@@ -156,7 +159,7 @@ async def token(request: Request) -> Response:
     except oauth.OAuthError as error:
         return _error(error, basic)
     except ApiError as error:  # a parameter of the wrong type, e.g. a JSON number for code
-        return _error(oauth.OAuthError("invalid_request", error.message), basic)
+        return _error(oauth.OAuthError(error.message, error="invalid_request"), basic)
     return json_response(
         {
             "access_token": issued.token,
@@ -176,12 +179,12 @@ async def revoke(request: Request) -> Response:
         app = await oauth.authenticate_client(request.app.state.pool, client_id, secret)
         value = params.text("token")
         if not value:
-            raise oauth.OAuthError("invalid_request", "token is required")
+            raise oauth.OAuthError(_("token is required"), error="invalid_request")
         await oauth.revoke(request.app.state.pool, app, value)
     except oauth.OAuthError as error:
         return _error(error, basic)
     except ApiError as error:
-        return _error(oauth.OAuthError("invalid_request", error.message), basic)
+        return _error(oauth.OAuthError(error.message, error="invalid_request"), basic)
     return json_response({}, headers=_NO_STORE)
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import Any, Literal
 
 from fedcop.config import Config
+from fedcop.i18n.current import N_, _
 from fedcop.services.errors import InvalidInput, NameTaken, NotFound
 from fedcop.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
 from fedcop.store import actors as store
@@ -23,12 +24,22 @@ NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,30}$")
 MAX_TITLE_LENGTH = 100
 
 
-def check_name(name: str, what: str) -> str:
+# Why a name is refused, whole for each kind of name (a word glued in would stay English).
+_BAD_NAME = {
+    "user": N_(
+        "%(name)s cannot be a user name: use 1 to 30 lowercase letters, digits or underscores, "
+        "e.g. data_stewards"
+    ),
+    "community": N_(
+        "%(name)s cannot be a community name: use 1 to 30 lowercase letters, digits or "
+        "underscores, e.g. data_stewards"
+    ),
+}
+
+
+def check_name(name: str, what: Literal["user", "community"]) -> str:
     if not NAME_PATTERN.match(name):
-        raise InvalidInput(
-            f"{name!r} cannot be a {what} name: use 1 to 30 lowercase letters, digits or "
-            "underscores, e.g. data_stewards"
-        )
+        raise InvalidInput(_(_BAD_NAME[what], name=repr(name)))
     return name
 
 
@@ -77,7 +88,12 @@ async def create_user(
     password_hash = await asyncio.to_thread(hash_password, password)
     async with pool.acquire() as conn, conn.transaction():
         if await store.local_username_taken(conn, name):
-            raise NameTaken(f"the name {name!r} is already taken on this node: choose another")
+            raise NameTaken(
+                _(
+                    "the name %(name)s is already taken on this node: choose another",
+                    name=repr(name),
+                )
+            )
         actor = await _create_local_actor(
             conn,
             config,
@@ -90,17 +106,27 @@ async def create_user(
         if invitation is not None and not await user_store.use_invitation(
             conn, invitation, actor.id
         ):
-            raise InvalidInput("that invitation code is unknown, used or expired: ask for another")
+            raise InvalidInput(
+                _("that invitation code is unknown, used or expired: ask for another")
+            )
         return actor
 
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
-            f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters"
+            _(
+                "the password is too short: use at least %(min_password_length)s characters",
+                min_password_length=MIN_PASSWORD_LENGTH,
+            )
         )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidInput(f"the password is too long: at most {MAX_PASSWORD_LENGTH} characters")
+        raise InvalidInput(
+            _(
+                "the password is too long: at most %(max_password_length)s characters",
+                max_password_length=MAX_PASSWORD_LENGTH,
+            )
+        )
 
 
 async def create_community(
@@ -116,16 +142,30 @@ async def create_community(
     check_name(name, "community")
     title = title.strip()
     if not title or len(title) > MAX_TITLE_LENGTH:
-        raise InvalidInput(f"a community needs a title of 1 to {MAX_TITLE_LENGTH} characters")
+        raise InvalidInput(
+            _(
+                "a community needs a title of 1 to %(max_title_length)s characters",
+                max_title_length=MAX_TITLE_LENGTH,
+            )
+        )
     async with pool.acquire() as conn, conn.transaction():
         owner_actor = await store.find_local(conn, owner)
         if owner_actor is None or owner_actor.actor.actor_type != "Person":
             raise NotFound(
-                f"there is no user {owner!r} on this node: create it first with "
-                f"`fedcop admin create-user {owner} --password ...`"
+                _(
+                    "there is no user %(owner)s on this node: create it first "
+                    "with `fedcop admin create-user %(name)s --password ...`",
+                    owner=repr(owner),
+                    name=owner,
+                )
             )
         if await store.local_username_taken(conn, name):
-            raise NameTaken(f"the name {name!r} is already taken on this node: choose another")
+            raise NameTaken(
+                _(
+                    "the name %(name)s is already taken on this node: choose another",
+                    name=repr(name),
+                )
+            )
         actor = await _create_local_actor(
             conn,
             config,

@@ -16,6 +16,7 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.documents.context import PUBLIC
+from fedcop.i18n.current import _
 from fedcop.services import lifecycle, notifications, outbox
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.services.statuses import visible
@@ -40,7 +41,7 @@ async def boost(pool: Any, config: Config, user: User, post_id: int) -> tuple[Bo
         if post.visibility in ("followers", "direct") or (
             community is not None and community.members_only
         ):
-            raise InvalidInput("Posts for members only cannot be boosted")
+            raise InvalidInput(_("Posts for members only cannot be boosted"))
         if community is not None:
             # A Closed community's posts are archived: read, linked to, never put about again.
             lifecycle.ensure_open(community)
@@ -103,12 +104,12 @@ async def _author_and_community(conn: asyncpg.Connection, post: Post) -> tuple[A
     """The post's author and community (None for a followed person's post outside them)."""
     author = await actor_store.find_by_id(conn, post.author_id)
     if author is None:
-        raise NotFound("Record not found")
+        raise NotFound(_("Record not found"))
     if post.community_id is None:
         return author, None
     community = await actor_store.find_by_id(conn, post.community_id)
     if community is None:
-        raise NotFound("Record not found")
+        raise NotFound(_("Record not found"))
     return author, community
 
 

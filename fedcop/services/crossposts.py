@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.network import Network
 from fedcop.services import post_marks, remote_actors
 from fedcop.services.errors import InvalidInput
@@ -34,12 +35,22 @@ async def communities_named(pool: Any, config: Config, network: Network, names: 
     not a community."""
     handles = [handle for handle in re.split(r"[\s,]+", names.strip()) if handle]
     if len(handles) > MAX_COMMUNITIES - 1:
-        raise InvalidInput(f"a thread may be posted in at most {MAX_COMMUNITIES} communities")
+        raise InvalidInput(
+            _(
+                "a thread may be posted in at most %(max_communities)s communities",
+                max_communities=MAX_COMMUNITIES,
+            )
+        )
     uris: list[str] = []
     for handle in handles:
         found = post_marks.mentions_in_text("@" + handle.lstrip("!@"))
         if len(found) != 1:
-            raise InvalidInput(f"{handle!r} is not a community name like archivists@example.org")
+            raise InvalidInput(
+                _(
+                    "%(handle)s is not a community name like archivists@example.org",
+                    handle=repr(handle),
+                )
+            )
         name, domain = found[0]
         here = domain is None or domain == config.domain.lower()
         async with pool.acquire() as conn:
@@ -51,8 +62,11 @@ async def communities_named(pool: Any, config: Config, network: Network, names: 
                 log.info("community %s not found: %s", handle, error)
         if actor is None or actor.actor_type != "Group":
             raise InvalidInput(
-                f"{handle} is not a community known here or found on its server: "
-                "check the name, or leave it out"
+                _(
+                    "%(handle)s is not a community known here or found on its "
+                    "server: check the name, or leave it out",
+                    handle=handle,
+                )
             )
         uris.append(actor.uri)
     return list(dict.fromkeys(uris))

@@ -23,6 +23,7 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.documents.actors import actor_document
+from fedcop.i18n.current import _
 from fedcop.services import avatars, outbox
 from fedcop.services.errors import NotFound
 from fedcop.store import actors as actor_store
@@ -52,8 +53,11 @@ async def rotate_key(pool: Any, config: Config, name: str | None) -> Rotation:
             local = await actor_store.find_local(conn, name)
         if local is None:
             raise NotFound(
-                f"there is no user or community {name!r} on this node: "
-                "`fedcop admin list` shows who there is"
+                _(
+                    "there is no user or community %(name)s on this node: "
+                    "`fedcop admin list` shows who there is",
+                    name=repr(name),
+                )
             )
         retired = await key_store.replace_key(
             conn, local.actor.id, keys.public_pem, keys.private_pem

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from fedcop.i18n.current import _
 from fedcop.services.errors import InvalidInput, NotFound, ServiceError
 from fedcop.store import oauth as oauth_store
 from fedcop.store import users as user_store
@@ -85,9 +86,9 @@ def parse_scopes(text: str | None, default: str = "read") -> list[str]:
     scopes = list(dict.fromkeys(raw))
     unknown = [scope for scope in scopes if scope not in ALL_SCOPES]
     if unknown:
-        raise InvalidInput(f"unknown scope: {' '.join(unknown)}")
+        raise InvalidInput(_("unknown scope: %(scopes)s", scopes=" ".join(unknown)))
     if not scopes:
-        raise InvalidInput("no scope asked for")
+        raise InvalidInput(_("no scope asked for"))
     return scopes
 
 
@@ -133,9 +134,15 @@ async def admin_token(pool: Any, username: str, scopes: str = "read write follow
     async with pool.acquire() as conn:
         user = await user_store.find_by_name(conn, username)
         if user is None:
-            raise NotFound(f"there is no user {username!r} on this node")
+            raise NotFound(_("there is no user %(username)s on this node", username=repr(username)))
         if user.state != "active":
-            raise InvalidInput(f"{username!r} is {user.state}: only active users get tokens")
+            raise InvalidInput(
+                _(
+                    "%(username)s is %(state)s: only active users get tokens",
+                    username=repr(username),
+                    state=user.state,
+                )
+            )
         return await issue_token(
             conn, user_id=user.actor.id, app_id=None, scopes=parse_scopes(scopes)
         )
@@ -156,7 +163,7 @@ _PKCE = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 class OAuthError(ServiceError):
     """A refusal answered the RFC 6749 way: an error code, a sentence, an HTTP status."""
 
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
+    def __init__(self, description: str, *, error: str, status: int = 400) -> None:
         super().__init__(description)
         self.error = error
         self.description = description
@@ -167,21 +174,25 @@ def check_redirect_uri(uri: str) -> str:
     """An absolute URI of any scheme (apps use custom ones, like com.example.app:/callback),
     or the out-of-band URN; no fragment (RFC 6749 §3.1.2), no spaces, no script schemes."""
     if len(uri) > MAX_URI:
-        raise InvalidInput(f"a redirect URI is longer than {MAX_URI} characters")
+        raise InvalidInput(_("a redirect URI is longer than %(most)s characters", most=MAX_URI))
     if uri == OOB:
         return uri
     if any(ord(char) <= 32 or ord(char) == 127 for char in uri):
-        raise InvalidInput(f"redirect URI {uri!r} contains spaces or control characters")
+        raise InvalidInput(
+            _("redirect URI %(uri)s contains spaces or control characters", uri=repr(uri))
+        )
     try:
         parts = urlsplit(uri)
     except ValueError:
-        raise InvalidInput(f"redirect URI {uri!r} is not a URI") from None
+        raise InvalidInput(_("redirect URI %(uri)s is not a URI", uri=repr(uri))) from None
     if not _SCHEME.fullmatch(parts.scheme) or parts.scheme in _FORBIDDEN_SCHEMES:
-        raise InvalidInput(f"redirect URI {uri!r} must be an absolute URI with a scheme")
+        raise InvalidInput(
+            _("redirect URI %(uri)s must be an absolute URI with a scheme", uri=repr(uri))
+        )
     if parts.fragment or "#" in uri:
-        raise InvalidInput(f"redirect URI {uri!r} must not have a fragment")
+        raise InvalidInput(_("redirect URI %(uri)s must not have a fragment", uri=repr(uri)))
     if parts.scheme in ("http", "https") and not parts.hostname:
-        raise InvalidInput(f"redirect URI {uri!r} has no host")
+        raise InvalidInput(_("redirect URI %(uri)s has no host", uri=repr(uri)))
     return uri
 
 
@@ -195,26 +206,28 @@ async def register_app(
     """A new app and its client secret (shown this once: only its hash is kept)."""
     name = name.strip()
     if not name:
-        raise InvalidInput("Validation failed: client_name can't be blank")
+        raise InvalidInput(_("Validation failed: client_name can't be blank"))
     if len(name) > MAX_APP_NAME:
-        raise InvalidInput(f"client_name is longer than {MAX_APP_NAME} characters")
+        raise InvalidInput(_("client_name is longer than %(most)s characters", most=MAX_APP_NAME))
     uris = list(dict.fromkeys(uri for text in redirect_uris for uri in text.split()))
     if not uris:
-        raise InvalidInput("Validation failed: redirect_uris can't be blank")
+        raise InvalidInput(_("Validation failed: redirect_uris can't be blank"))
     if len(uris) > MAX_REDIRECT_URIS:
-        raise InvalidInput(f"an app may register at most {MAX_REDIRECT_URIS} redirect URIs")
+        raise InvalidInput(
+            _("an app may register at most %(most)s redirect URIs", most=MAX_REDIRECT_URIS)
+        )
     for uri in uris:
         check_redirect_uri(uri)
     website = (website or "").strip() or None
     if website is not None:
         if len(website) > MAX_URI:
-            raise InvalidInput(f"website is longer than {MAX_URI} characters")
+            raise InvalidInput(_("website is longer than %(most)s characters", most=MAX_URI))
         try:
             parts = urlsplit(website)
         except ValueError:
             parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InvalidInput("website must be an http(s) URL")
+            raise InvalidInput(_("website must be an http(s) URL"))
     granted = parse_scopes(scopes)
     secret = secrets.token_urlsafe(32)
     async with pool.acquire() as conn:
@@ -238,13 +251,17 @@ async def app_by_id(pool: Any, app_id: int) -> App | None:
 async def authenticate_client(pool: Any, client_id: str | None, secret: str | None) -> App:
     """The app these credentials are, or invalid_client (401)."""
     if not client_id or not secret:
-        raise OAuthError("invalid_client", "client_id and client_secret are required", 401)
+        raise OAuthError(
+            _("client_id and client_secret are required"), error="invalid_client", status=401
+        )
     async with pool.acquire() as conn:
         app = await oauth_store.app_by_client_id(conn, client_id)
     expected = app.client_secret_hash if app is not None else hash_token(secrets.token_hex(8))
     if not hmac.compare_digest(hash_token(secret), expected) or app is None:
         raise OAuthError(
-            "invalid_client", "client authentication failed: check client_id and client_secret", 401
+            _("client authentication failed: check client_id and client_secret"),
+            error="invalid_client",
+            status=401,
         )
     return app
 
@@ -276,28 +293,34 @@ async def authorization(
     async with pool.acquire() as conn:
         app = await oauth_store.app_by_client_id(conn, client_id) if client_id else None
     if app is None:
-        raise OAuthError("invalid_client", "this app is not registered here: client_id is unknown")
+        raise OAuthError(
+            _("this app is not registered here: client_id is unknown"), error="invalid_client"
+        )
     if not redirect_uri and len(app.redirect_uris) == 1:
         redirect_uri = app.redirect_uris[0]
     if not redirect_uri or redirect_uri not in app.redirect_uris:
         raise OAuthError(
-            "invalid_request", "the redirect_uri is not one this app registered: ask its authors"
+            _("the redirect_uri is not one this app registered: ask its authors"),
+            error="invalid_request",
         )
     if response_type != "code":
-        raise OAuthError("unsupported_response_type", "response_type must be code")
+        raise OAuthError(_("response_type must be code"), error="unsupported_response_type")
     try:
         asked = parse_scopes(scope, default=" ".join(app.scopes))
     except InvalidInput as error:
-        raise OAuthError("invalid_scope", str(error)) from None
+        raise OAuthError(str(error), error="invalid_scope") from None
     if not _within(asked, app.scopes):
         raise OAuthError(
-            "invalid_scope", "the app asks for more than it registered for: " + " ".join(asked)
+            _("the app asks for more than it registered for: %(scopes)s", scopes=" ".join(asked)),
+            error="invalid_scope",
         )
     if code_challenge or code_challenge_method:
         if (code_challenge_method or "plain") != "S256":
-            raise OAuthError("invalid_request", "code_challenge_method must be S256")
+            raise OAuthError(_("code_challenge_method must be S256"), error="invalid_request")
         if not code_challenge or not _PKCE.fullmatch(code_challenge):
-            raise OAuthError("invalid_request", "code_challenge is not a PKCE S256 challenge")
+            raise OAuthError(
+                _("code_challenge is not a PKCE S256 challenge"), error="invalid_request"
+            )
     return Authorization(app, redirect_uri, asked, state, code_challenge or None)
 
 
@@ -344,29 +367,39 @@ async def exchange_code(
 ) -> Issued:
     """A user's token for a code. The code is gone once presented, whatever the outcome."""
     if not code:
-        raise OAuthError("invalid_request", "code is required")
+        raise OAuthError(_("code is required"), error="invalid_request")
     if not redirect_uri:
-        raise OAuthError("invalid_request", "redirect_uri is required")
+        raise OAuthError(_("redirect_uri is required"), error="invalid_request")
     async with pool.acquire() as conn:
         found = await oauth_store.take_code(conn, hash_token(code))
-    invalid = "the code is unknown, used, expired or not this app's: ask the person again"
     if found is None or found.app_id != app.id or found.expires_at <= datetime.now(UTC):
-        raise OAuthError("invalid_grant", invalid)
+        raise OAuthError(
+            _("the code is unknown, used, expired or not this app's: ask the person again"),
+            error="invalid_grant",
+        )
     if found.redirect_uri != redirect_uri:
-        raise OAuthError("invalid_grant", "redirect_uri differs from the authorization request's")
+        raise OAuthError(
+            _("redirect_uri differs from the authorization request's"), error="invalid_grant"
+        )
     if found.code_challenge is not None and not _pkce_matches(verifier, found.code_challenge):
-        raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge")
+        raise OAuthError(
+            _("code_verifier does not match the code_challenge"), error="invalid_grant"
+        )
     if scope:
         try:
             asked = parse_scopes(scope)
         except InvalidInput as error:
-            raise OAuthError("invalid_scope", str(error)) from None
+            raise OAuthError(str(error), error="invalid_scope") from None
         if not _within(asked, found.scopes):
-            raise OAuthError("invalid_scope", "the scope asked for is more than was granted")
+            raise OAuthError(
+                _("the scope asked for is more than was granted"), error="invalid_scope"
+            )
     async with pool.acquire() as conn:
         user = await user_store.find_by_id(conn, found.user_id)
         if user is None or user.state != "active":
-            raise OAuthError("invalid_grant", "the account that granted access is not active")
+            raise OAuthError(
+                _("the account that granted access is not active"), error="invalid_grant"
+            )
         token = await issue_token(conn, user_id=user.actor.id, app_id=app.id, scopes=found.scopes)
     return Issued(token, found.scopes, int(time.time()))
 
@@ -376,9 +409,11 @@ async def client_token(pool: Any, app: App, scope: str | None) -> Issued:
     try:
         asked = parse_scopes(scope, default=" ".join(app.scopes))
     except InvalidInput as error:
-        raise OAuthError("invalid_scope", str(error)) from None
+        raise OAuthError(str(error), error="invalid_scope") from None
     if not _within(asked, app.scopes):
-        raise OAuthError("invalid_scope", "the scope asked for is more than the app registered")
+        raise OAuthError(
+            _("the scope asked for is more than the app registered"), error="invalid_scope"
+        )
     async with pool.acquire() as conn:
         token = await issue_token(conn, user_id=None, app_id=app.id, scopes=asked)
     return Issued(token, asked, int(time.time()))

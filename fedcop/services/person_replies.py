@@ -19,6 +19,7 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.documents.person_posts import person_reply_object
+from fedcop.i18n.current import _
 from fedcop.services import markdown, outbox, post_marks
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.store import actors as actor_store
@@ -47,22 +48,31 @@ async def reply(
 ) -> Post:
     """A local user answers a post kept outside communities (Markdown `content`)."""
     if visibility not in VISIBILITIES:
-        raise InvalidInput("a reply to a post outside communities is public or unlisted")
+        raise InvalidInput(_("a reply to a post outside communities is public or unlisted"))
     if len(content) > MAX_CONTENT:
-        raise InvalidInput(f"the post is too long: at most {MAX_CONTENT} characters")
+        raise InvalidInput(
+            _("the post is too long: at most %(max_content)s characters", max_content=MAX_CONTENT)
+        )
     if len(summary) > MAX_SUMMARY:
-        raise InvalidInput(f"the content warning is too long: at most {MAX_SUMMARY} characters")
+        raise InvalidInput(
+            _(
+                "the content warning is too long: at most %(max_summary)s characters",
+                max_summary=MAX_SUMMARY,
+            )
+        )
     if not content.strip():
-        raise InvalidInput("the post is empty: write something")
+        raise InvalidInput(_("the post is empty: write something"))
     async with pool.acquire() as conn, conn.transaction():
         writer = await actor_store.find_local(conn, author)
         if writer is None or writer.actor.actor_type != "Person":
-            raise NotFound(f"there is no user {author!r} on this node")
+            raise NotFound(_("there is no user %(author)s on this node", author=repr(author)))
         parent = await post_store.find_by_uri(conn, in_reply_to)
         if parent is None or parent.is_gone:
-            raise NotFound(f"there is no post {in_reply_to} to reply to")
+            raise NotFound(
+                _("there is no post %(in_reply_to)s to reply to", in_reply_to=in_reply_to)
+            )
         if parent.community_id is not None:
-            raise InvalidInput("a reply in a community is written in the community")
+            raise InvalidInput(_("a reply in a community is written in the community"))
         answered = await _author_of(conn, parent)
         post_id = await ids.next_id(conn)
         stored = await post_store.insert(

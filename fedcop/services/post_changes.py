@@ -14,6 +14,7 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.documents.posts import without_title_paragraph
+from fedcop.i18n.current import _
 from fedcop.media.entries import is_upload
 from fedcop.network import Network
 from fedcop.services import (
@@ -50,9 +51,9 @@ async def _own_post(conn: asyncpg.Connection, author: str, post_uri: str) -> tup
     writer = await actor_store.find_local(conn, author)
     post = await post_store.find_by_uri(conn, post_uri)
     if writer is None or post is None or post.is_gone:
-        raise NotFound(f"there is no post {post_uri}")
+        raise NotFound(_("there is no post %(post_uri)s", post_uri=post_uri))
     if post.author_id != writer.actor.id:
-        raise NotYours("only its author can change a post")
+        raise NotYours(_("only its author can change a post"))
     return writer.actor, post
 
 
@@ -74,13 +75,20 @@ async def edit(
     no Update sent."""
     text = post_source.written(content)
     if len(text) > MAX_CONTENT:
-        raise InvalidInput(f"a post needs 1 to {MAX_CONTENT} characters")
+        raise InvalidInput(
+            _("a post needs 1 to %(max_content)s characters", max_content=MAX_CONTENT)
+        )
     if summary is not None and len(summary) > MAX_SUMMARY:
-        raise InvalidInput(f"the content warning is too long: at most {MAX_SUMMARY} characters")
+        raise InvalidInput(
+            _(
+                "the content warning is too long: at most %(max_summary)s characters",
+                max_summary=MAX_SUMMARY,
+            )
+        )
     async with pool.acquire() as conn, conn.transaction():
         writer, post = await _own_post(conn, author, post_uri)
         if post.visibility == "direct":
-            raise InvalidInput("a direct message is not edited here: write another one")
+            raise InvalidInput(_("a direct message is not edited here: write another one"))
         if post.community_id is not None:
             # A Closed community is an archive: nobody edits what it keeps (deleting one's own
             # post stays possible: see delete).
@@ -102,7 +110,9 @@ async def edit(
             sensitive=new_sensitive,
         )
         if not text.strip() and not any(is_upload(item) for item in attachments):
-            raise InvalidInput(f"a post needs 1 to {MAX_CONTENT} characters")
+            raise InvalidInput(
+                _("a post needs 1 to %(max_content)s characters", max_content=MAX_CONTENT)
+            )
         # Unchanged: the same Markdown, or (a client app's edit box trims the text; an older
         # post kept no Markdown) the same HTML from Markdown that is the same but for its ends.
         same_text = text == post.source or (
@@ -169,7 +179,7 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
     """An author edits a post we keep. The inbox checked that the object is on its host."""
     note = update.get("object")
     if not isinstance(note, dict):
-        raise ChangeRefused("an Update must carry the object it changes")
+        raise ChangeRefused(_("an Update must carry the object it changes"))
     # A facilitator's, not the author's: it changes a question's state alone, if anything.
     try:
         by_facilitator = await questions.receive_from_facilitator(pool, config, update, via=None)
@@ -184,7 +194,7 @@ async def receive_update(pool: Any, config: Config, update: dict[str, Any]) -> b
             return False
         author = await actor_store.find_by_id(conn, post.author_id)
         if author is None or author.uri != actor_uri or not _names_author(note, actor_uri):
-            raise ChangeRefused(f"only the author of {post.uri} may edit it")
+            raise ChangeRefused(_("only the author of %(post)s may edit it", post=post.uri))
         fields = post_fields.read(note)
         content, summary = fields.content, fields.summary
         title = None
@@ -261,7 +271,7 @@ async def receive_delete(pool: Any, config: Config, delete: dict[str, Any]) -> b
             return False
         author = await actor_store.find_by_id(conn, post.author_id)
         if author is None or author.uri != actor_uri:
-            raise ChangeRefused(f"only the author of {post.uri} may delete it")
+            raise ChangeRefused(_("only the author of %(post)s may delete it", post=post.uri))
         await post_store.mark_deleted(conn, post.id)
         await _relay_if_local(conn, config, post.community_id, delete)
         return True
@@ -275,7 +285,7 @@ async def _written_in(conn: asyncpg.Connection, post: Post) -> Actor:
         else None
     )
     if community is None:
-        raise NotFound(f"{post.uri} is not a post written in a community here")
+        raise NotFound(_("%(post)s is not a post written in a community here", post=post.uri))
     return community
 
 

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fedcop.documents.posts import without_title_paragraph
+from fedcop.i18n.current import _
 from fedcop.services import post_source
 from fedcop.services.media import received as received_media
 from fedcop.store.actors import Actor
@@ -209,17 +210,41 @@ def author_of(note: dict[str, Any], sender: str | None) -> str:
     if not named:
         if sender is not None and same_origin(object_id, sender):
             return sender
+        if sender is None:
+            raise FieldError(
+                _(
+                    "%(object_id)s names no author (attributedTo is empty) and "
+                    "is not on the origin of the actor who sent it",
+                    object_id=object_id,
+                )
+            )
         raise FieldError(
-            f"{object_id} names no author (attributedTo is empty) and is not on the origin of "
-            f"{sender or 'the actor who sent it'}"
+            _(
+                "%(object_id)s names no author (attributedTo is empty) and "
+                "is not on the origin of %(sender)s",
+                object_id=object_id,
+                sender=sender,
+            )
         )
     if sender is not None and sender not in named:
-        raise FieldError(f"{object_id} is attributed to {named[0]}, not to {sender} who sent it")
+        raise FieldError(
+            _(
+                "%(object_id)s is attributed to %(named)s, not to %(sender)s who sent it",
+                object_id=object_id,
+                named=named[0],
+                sender=sender,
+            )
+        )
     author = sender if sender is not None else named[0]
     if not same_origin(object_id, author):
         raise FieldError(
-            f"{object_id} is attributed to {author}, who is not on the object's origin: a "
-            "server vouches only for its own people's posts"
+            _(
+                "%(object_id)s is attributed to %(author)s, who is not on "
+                "the object's origin: a server vouches only for its own "
+                "people's posts",
+                object_id=object_id,
+                author=author,
+            )
         )
     return author
 

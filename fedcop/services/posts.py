@@ -27,6 +27,7 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.documents.posts import POST_CONTEXT, addressing
+from fedcop.i18n.current import _
 from fedcop.network import Network
 from fedcop.services import (
     addressees,
@@ -88,11 +89,13 @@ MAX_LINKS = 10
 def link_attachments(links: list[str]) -> list[dict[str, Any]]:
     """Web addresses attached to a post (a link post, resources, slides...)."""
     if len(links) > MAX_LINKS:
-        raise InvalidInput(f"a post carries at most {MAX_LINKS} links")
+        raise InvalidInput(_("a post carries at most %(max_links)s links", max_links=MAX_LINKS))
     attached = []
     for link in links:
         if not _URL.fullmatch(link.strip()) or len(link) > 2048:
-            raise InvalidInput(f"{link!r} is not a web address (http:// or https://)")
+            raise InvalidInput(
+                _("%(link)s is not a web address (http:// or https://)", link=repr(link))
+            )
         attached.append({"type": "Link", "url": link.strip(), "mediaType": "", "name": ""})
     return attached
 
@@ -135,29 +138,44 @@ async def write(
     attachments = link_attachments(links or [])
     media_ids = post_files.checked_ids(config, media_ids)
     if in_reply_to is None and not (title and title.strip()):
-        raise InvalidInput("a new thread needs a title")
+        raise InvalidInput(_("a new thread needs a title"))
     if len(content) > MAX_CONTENT:
-        raise InvalidInput(f"the post is too long: at most {MAX_CONTENT} characters")
+        raise InvalidInput(
+            _("the post is too long: at most %(max_content)s characters", max_content=MAX_CONTENT)
+        )
     if len(summary) > MAX_SUMMARY:
-        raise InvalidInput(f"the content warning is too long: at most {MAX_SUMMARY} characters")
+        raise InvalidInput(
+            _(
+                "the content warning is too long: at most %(max_summary)s characters",
+                max_summary=MAX_SUMMARY,
+            )
+        )
     if not content.strip() and not media_ids:
-        raise InvalidInput("the post is empty: write something")
+        raise InvalidInput(_("the post is empty: write something"))
     targets = list(dict.fromkeys([community_uri, *(also_in or [])]))
     if len(targets) > 1 and in_reply_to is not None:
-        raise InvalidInput("a reply belongs to the community of the post it answers alone")
+        raise InvalidInput(_("a reply belongs to the community of the post it answers alone"))
     if len(targets) > MAX_COMMUNITIES:
-        raise InvalidInput(f"a thread may be posted in at most {MAX_COMMUNITIES} communities")
+        raise InvalidInput(
+            _(
+                "a thread may be posted in at most %(max_communities)s communities",
+                max_communities=MAX_COMMUNITIES,
+            )
+        )
     if poll is not None:
         if in_reply_to is not None or len(targets) > 1:
             raise InvalidInput(
-                "a poll starts a thread, in one community (its votes are counted once)"
+                _("a poll starts a thread, in one community (its votes are counted once)")
             )
         poll = poll_drafts.checked(poll)
     communities = [await _community(pool, network, uri) for uri in targets]
     if len(communities) > 1 and any(c.members_only for c in communities):
         raise InvalidInput(
-            "a thread in a members-only community is for its members alone: post it there "
-            "on its own, not together with other communities"
+            _(
+                "a thread in a members-only community is for its members "
+                "alone: post it there on its own, not together with other "
+                "communities"
+            )
         )
     named = await addressees.named_in(pool, config, network, f"{title or ''}\n{content}")
     draft = _Draft(
@@ -173,7 +191,7 @@ async def write(
     async with pool.acquire() as conn, conn.transaction():
         writer = await actor_store.find_local(conn, author)
         if writer is None or writer.actor.actor_type != "Person":
-            raise NotFound(f"there is no user {author!r} on this node")
+            raise NotFound(_("there is no user %(author)s on this node", author=repr(author)))
         await mail_addresses.check_may_post(conn, writer.actor.id)
         files = await post_files.chosen(conn, config, writer.actor.id, media_ids)
         if files:
@@ -221,7 +239,7 @@ class _Draft:
 async def _community(pool: Any, network: Network, uri: str) -> Actor:
     community = await remote_actors.get_actor(pool, network, uri)
     if community.actor_type != "Group":
-        raise InvalidInput(f"{uri} is not a community")
+        raise InvalidInput(_("%(uri)s is not a community", uri=uri))
     return community
 
 
@@ -237,22 +255,24 @@ async def _write_in(
     """Store the post in one community (checked as that community's rules say) with the people
     it is addressed to; nothing is sent yet."""
     if parent is not None and parent.community_id != community.id:
-        raise InvalidInput("a reply belongs to the community of the post it answers")
+        raise InvalidInput(_("a reply belongs to the community of the post it answers"))
     lifecycle.ensure_open(community)
     thread_id = None if parent is None else (parent.thread_id or parent.id)
     if thread_id is not None and await _locked(conn, thread_id):
-        raise InvalidInput("this thread is locked: it takes no new replies")
+        raise InvalidInput(_("this thread is locked: it takes no new replies"))
     if parent is None and community.is_local:
         await _check_may_start_thread(conn, community, writer)
     if await mod_store.is_banned(conn, community.id, writer.id):
-        raise InvalidInput(f"you are banned from {community.display_name}")
+        raise InvalidInput(_("you are banned from %(community)s", community=community.display_name))
     if community.is_local and community.members_only:
         try:
             await _check_member(conn, community, writer)
         except PostRefused:
             raise InvalidInput(
-                f"{community.display_name or community.username} is members-only: "
-                "join it (and be accepted) to post there"
+                _(
+                    "%(community)s is members-only: join it (and be accepted) to post there",
+                    community=community.display_name or community.username,
+                )
             ) from None
     answered = await _answered(conn, parent)
     people = await addressees.of_post(
@@ -337,7 +357,7 @@ async def _parent(conn: asyncpg.Connection, in_reply_to: str | None) -> Post | N
         return None
     parent = await post_store.find_by_uri(conn, in_reply_to)
     if parent is None or parent.is_gone:
-        raise NotFound(f"there is no post {in_reply_to} to reply to")
+        raise NotFound(_("there is no post %(in_reply_to)s to reply to", in_reply_to=in_reply_to))
     return parent
 
 
@@ -354,7 +374,7 @@ async def _check_may_start_thread(
         return
     facilitators = {a.id for a in await actor_store.facilitators_of(conn, community.id)}
     if author.id not in facilitators:
-        raise InvalidInput("only this community's facilitators may start threads here")
+        raise InvalidInput(_("only this community's facilitators may start threads here"))
 
 
 # -- arriving from other servers -------------------------------------------------------------
@@ -385,12 +405,12 @@ async def receive_create(
     if via is not None:
         object_id = id_of(create.get("object"))
         if object_id is None:
-            raise PostRefused("the announced Create carries no object")
+            raise PostRefused(_("the announced Create carries no object"))
         note = await network.fetch(object_id)
     else:
         note = await _object_of(network, create.get("object"))
     if first_type(note) not in POST_TYPES:
-        raise PostRefused(f"a {first_type(note)} is not a post")
+        raise PostRefused(_("a %(kind)s is not a post", kind=first_type(note)))
     author_uri = _author(note, create, via)
     async with pool.acquire() as conn:
         existing = await post_store.find_by_uri(conn, str(note["id"]))
@@ -422,14 +442,20 @@ async def receive_create(
     author = await remote_actors.get_actor(pool, network, author_uri)
     async with pool.acquire() as conn, conn.transaction():
         if await mod_store.is_banned(conn, community.id, author.id):
-            raise PostRefused(f"{author.uri} is banned from {community.uri}")
+            raise PostRefused(
+                _(
+                    "%(author)s is banned from %(community)s",
+                    author=author.uri,
+                    community=community.uri,
+                )
+            )
         if community.is_local and community.is_closed:
             raise PostRefused(lifecycle.closed_sentence(community))
         if community.is_local and community.members_only:
             await _check_member(conn, community, author)
         parent, thread_id = placed.parent, placed.thread_id
         if thread_id is not None and await _locked(conn, thread_id):
-            raise PostRefused("the thread is locked")
+            raise PostRefused(_("the thread is locked"))
         if thread_id is None and community.is_local and not placed.ancestors:
             try:
                 await _check_may_start_thread(conn, community, author)
@@ -522,7 +548,7 @@ async def _object_of(network: Network, value: object) -> dict[str, Any]:
         return value
     object_id = id_of(value)
     if object_id is None:
-        raise PostRefused("the Create carries no object")
+        raise PostRefused(_("the Create carries no object"))
     return await network.fetch(object_id)
 
 
@@ -537,12 +563,20 @@ async def _keep_ancestor(
     thread at the top. Old news: nobody is notified, and nothing is relayed (its servers
     delivered it to whom it was for; members' servers fetch it as this node did)."""
     if await mod_store.is_banned(conn, community.id, author.id):
-        raise PostRefused(f"it answers a post by {author.uri}, who is banned from {community.uri}")
+        raise PostRefused(
+            _(
+                "it answers a post by %(author)s, who is banned from %(community)s",
+                author=author.uri,
+                community=community.uri,
+            )
+        )
     if parent is None and community.is_local:
         try:
             await _check_may_start_thread(conn, community, author)
         except InvalidInput as error:
-            raise PostRefused(f"the conversation it belongs to may not be here: {error}") from None
+            raise PostRefused(
+                _("the conversation it belongs to may not be here: %(error)s", error=error)
+            ) from None
     thread_id = None if parent is None else (parent.thread_id or parent.id)
     kept = await post_store.insert(
         conn,
@@ -564,7 +598,13 @@ async def _check_member(conn: asyncpg.Connection, community: Actor, author: Acto
         return
     if await mod_store.is_facilitator(conn, community.id, author.id):
         return
-    raise PostRefused(f"{author.uri} is not a member of the private community {community.uri}")
+    raise PostRefused(
+        _(
+            "%(author)s is not a member of the private community %(community)s",
+            author=author.uri,
+            community=community.uri,
+        )
+    )
 
 
 def received_title(note: dict[str, Any], content: str, community: Actor) -> tuple[str, bool]:

@@ -32,6 +32,7 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents.posts import THREADIVERSE, post_object
 from fedcop.documents.questions import read_question
+from fedcop.i18n.current import _
 from fedcop.services import lifecycle, outbox, post_delivery, relay
 from fedcop.services.errors import InvalidInput, NotFound, Refused, ServiceError
 from fedcop.services.mail import notification_mail
@@ -82,12 +83,14 @@ async def accept(
     async with pool.acquire() as conn, conn.transaction():
         thread, community, person = await _may_change(conn, by, thread_id)
         if not thread.is_question:
-            raise InvalidInput("only a question has an accepted answer: mark it a question first")
+            raise InvalidInput(
+                _("only a question has an accepted answer: mark it a question first")
+            )
         answer = None
         if answer_id is not None:
             answer = await post_store.find(conn, answer_id)
             if answer is None or answer.thread_id != thread.id or answer.is_gone:
-                raise InvalidInput("the accepted answer must be a reply in this thread")
+                raise InvalidInput(_("the accepted answer must be a reply in this thread"))
         if not await store.set_accepted(conn, thread.id, answer_id):
             return thread
         if answer is not None:
@@ -179,13 +182,20 @@ async def receive_from_facilitator(
         sender = await actor_store.find_by_uri(conn, actor_uri)
         assert community is not None
         if via is not None and via.id != community.id:
-            raise Refused(f"{via.uri} announced a change of a thread of another community")
+            raise Refused(
+                _("%(via)s announced a change of a thread of another community", via=via.uri)
+            )
         if via is None and not (
             community.is_local
             and sender is not None
             and await mod_store.is_facilitator(conn, community.id, sender.id)
         ):
-            raise Refused(f"only the author of {post.uri} or a facilitator of its community may")
+            raise Refused(
+                _(
+                    "only the author of %(post)s or a facilitator of its community may",
+                    post=post.uri,
+                )
+            )
         if community.is_closed:
             raise Refused(lifecycle.closed_sentence(community))
         await _apply_state(
@@ -208,25 +218,25 @@ async def _may_change(
     person = await actor_store.find_local(conn, by)
     thread = await post_store.find(conn, thread_id)
     if person is None or thread is None or thread.is_gone or thread.community_id is None:
-        raise NotFound("There is no such thread here.")
+        raise NotFound(_("There is no such thread here."))
     if not thread.is_thread:
-        raise InvalidInput("only a thread can be a question, not a reply")
+        raise InvalidInput(_("only a thread can be a question, not a reply"))
     community = await actor_store.find_by_id(conn, thread.community_id)
     if community is None:
-        raise NotFound("There is no such thread here.")
+        raise NotFound(_("There is no such thread here."))
     me = person.actor.id
     facilitator = await mod_store.is_facilitator(conn, community.id, me) or (
         community.is_local and await mod_store.is_node_admin(conn, me)
     )
     if thread.author_id != me and not facilitator:
-        raise NotAllowed("only the question's author or a facilitator can do that")
+        raise NotAllowed(_("only the question's author or a facilitator can do that"))
     author = await actor_store.find_by_id(conn, thread.author_id)
     if author is None:
-        raise NotFound("There is no such thread here.")
+        raise NotFound(_("There is no such thread here."))
     if not author.is_local and not facilitator:
         # Its Update is its author's to send, from their own node (a facilitator's goes to the
         # community, whose node decides and announces it).
-        raise InvalidInput("this question was written on another node: change it there")
+        raise InvalidInput(_("this question was written on another node: change it there"))
     lifecycle.ensure_open(community)
     return thread, community, person.actor
 

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.services import accounts, signin_throttle
 from fedcop.services.errors import InvalidInput, ServiceError
 from fedcop.services.passwords import check_password, hash_password
@@ -57,14 +58,14 @@ async def sign_in(pool: Any, name: str, password: str, address: str) -> User:
         stored = await actor_store.password_hash_of(conn, name) if user else None
     matches = await asyncio.to_thread(check_password, password, stored or _UNKNOWN)
     if user is None or not matches:
-        raise SignInRefused("that name and password do not match an account here")
+        raise SignInRefused(_("that name and password do not match an account here"))
     await signin_throttle.succeeded(pool, attempt)
     if user.state == "pending":
-        raise SignInRefused("your registration is waiting for an administrator's approval")
+        raise SignInRefused(_("your registration is waiting for an administrator's approval"))
     if user.state == "suspended":
-        raise SignInRefused("this account is suspended: ask the node's administrators")
+        raise SignInRefused(_("this account is suspended: ask the node's administrators"))
     if user.state == "deleted":
-        raise SignInRefused("this account is deleted")
+        raise SignInRefused(_("this account is deleted"))
     async with pool.acquire() as conn:
         await user_store.touch(conn, user.actor.id)
     return user
@@ -112,9 +113,9 @@ async def register(
     async with pool.acquire() as conn:
         mode = (await node_store.settings(conn)).registrations
     if mode == "closed":
-        raise InvalidInput("this node does not take registrations: ask its administrators")
+        raise InvalidInput(_("this node does not take registrations: ask its administrators"))
     if mode == "invitation" and not invitation:
-        raise InvalidInput("this node registers people by invitation: enter your code")
+        raise InvalidInput(_("this node registers people by invitation: enter your code"))
     state = "pending" if mode == "approval" else "active"
     actor = await accounts.create_user(
         pool,
@@ -137,7 +138,7 @@ async def change_password(pool: Any, user: User, current: str, new: str, address
     async with pool.acquire() as conn:
         stored = await actor_store.password_hash_of(conn, user.actor.username)
     if not stored or not await asyncio.to_thread(check_password, current, stored):
-        raise InvalidInput("the current password is not right")
+        raise InvalidInput(_("the current password is not right"))
     await signin_throttle.succeeded(pool, attempt)
     accounts.check_password_rules(new)
     new_hash = await asyncio.to_thread(hash_password, new)

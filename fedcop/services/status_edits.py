@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.media.entries import is_upload
 from fedcop.services import post_changes, posts, statuses
 from fedcop.services.errors import InvalidInput
@@ -67,14 +68,14 @@ async def readable(pool: Any, viewer: User | None, post_id: int) -> tuple[Post, 
 async def update(pool: Any, config: Config, author: User, post_id: int, change: Change) -> Post:
     post = await statuses.visible(pool, author, post_id)
     if post.author_id != author.actor.id:
-        raise NotYours("only its author can edit a post")
+        raise NotYours(_("only its author can edit a post"))
     files_after = (
         change.files.media_ids
         if change.files is not None
         else [item for item in post.attachments if is_upload(item)]
     )
     if not change.text.strip() and not files_after:
-        raise InvalidInput("Validation failed: Text can't be blank")
+        raise InvalidInput(_("Validation failed: Text can't be blank"))
     title: str | None = None
     body = change.text
     community = await _community(pool, post)

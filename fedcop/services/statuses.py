@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import N_, _
 from fedcop.network import Network
 from fedcop.services import (
     addressees,
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 
 MAX_KEY = 200
 MAX_LOOKUPS = 3  # mentions of unknown remote accounts looked up for one post
-NO_COMMUNITY = (
+NO_COMMUNITY = N_(
     "Mention a community (@name, or @name@domain for one on another server) to post in it, "
     "or reply to a post"
 )
@@ -77,7 +78,7 @@ async def visible(pool: Any, viewer: User | None, post_id: int) -> Post:
             conn, post_id, viewer.actor.id if viewer is not None else None
         )
     if found is None:
-        raise NotFound("Record not found")
+        raise NotFound(_("Record not found"))
     return found
 
 
@@ -101,17 +102,17 @@ async def compose(
         if earlier is not None:
             return await visible(pool, author, earlier)
     if not draft.text.strip() and not draft.media_ids:
-        raise InvalidInput("Validation failed: Text can't be blank")
+        raise InvalidInput(_("Validation failed: Text can't be blank"))
     if draft.visibility not in (None, "", "public", "unlisted", "private", "direct"):
-        raise InvalidInput("visibility must be public, unlisted, private or direct")
+        raise InvalidInput(_("visibility must be public, unlisted, private or direct"))
     if draft.visibility == "direct" and draft.poll is not None:
         raise InvalidInput(
-            "A poll starts a thread in a community: a direct message cannot carry one"
+            _("A poll starts a thread in a community: a direct message cannot carry one")
         )
     if draft.in_reply_to_id is not None and draft.poll is not None:
-        raise InvalidInput("A poll starts a thread: a reply cannot carry one")
+        raise InvalidInput(_("A poll starts a thread: a reply cannot carry one"))
     if draft.media_ids and draft.poll is not None:
-        raise InvalidInput("A post carries files or a poll, not both")
+        raise InvalidInput(_("A post carries files or a poll, not both"))
     if draft.in_reply_to_id is not None:
         parent = await _reply_target(pool, author, draft.in_reply_to_id)
         if parent.visibility == "direct" or draft.visibility == "direct":
@@ -203,8 +204,10 @@ async def _reply_outside_communities(
     _no_files(draft, "a reply to a post outside communities")
     if draft.visibility == "private":
         raise InvalidInput(
-            "A reply to a post outside communities is public or unlisted: "
-            "followers-only posts are not written here"
+            _(
+                "A reply to a post outside communities is public or "
+                "unlisted: followers-only posts are not written here"
+            )
         )
     written = await person_replies.reply(
         pool,
@@ -226,8 +229,11 @@ def _no_files(draft: Draft, what: str) -> None:
     """Files are shared in communities (where their library lists them): not yet elsewhere."""
     if draft.media_ids:
         raise InvalidInput(
-            f"Files are shared in communities: {what} cannot carry one yet. "
-            "Put a link in the text instead"
+            _(
+                "Files are shared in communities: %(what)s cannot carry one "
+                "yet. Put a link in the text instead",
+                what=what,
+            )
         )
 
 
@@ -235,7 +241,7 @@ async def _reply_target(pool: Any, author: User, post_id: int) -> Post:
     try:
         return await visible(pool, author, post_id)
     except NotFound:
-        raise NotFound("The post you are trying to reply to does not appear to exist") from None
+        raise NotFound(_("The post you are trying to reply to does not appear to exist")) from None
 
 
 def _check_visibility(draft: Draft, community: Actor) -> None:
@@ -243,8 +249,11 @@ def _check_visibility(draft: Draft, community: Actor) -> None:
     would reach the public, which is not what its author asked for."""
     if draft.visibility == "private" and not community.members_only:
         raise InvalidInput(
-            f"{community.display_name} is a public community: its posts are public. "
-            "Post publicly, or in a private community"
+            _(
+                "%(community)s is a public community: its posts are public. "
+                "Post publicly, or in a private community",
+                community=community.display_name,
+            )
         )
 
 
@@ -271,7 +280,7 @@ async def mentioned_communities(
         if actor is not None and actor.actor_type == "Group":
             found.setdefault(actor.id, actor)
     if not found:
-        raise InvalidInput(NO_COMMUNITY)
+        raise InvalidInput(_(NO_COMMUNITY))
     return list(found.values())
 
 
@@ -294,7 +303,7 @@ async def delete(pool: Any, config: Config, author: User, post_id: int) -> Post:
     """The author deletes their post; the post as it was (others' posts: NotFound)."""
     post = await visible(pool, author, post_id)
     if post.author_id != author.actor.id:
-        raise NotFound("Record not found")
+        raise NotFound(_("Record not found"))
     await post_changes.delete(pool, config, author=author.actor.username, post_uri=post.uri)
     return post
 

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.services import lifecycle, notifications, outbox, relay
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.store import actors as actor_store
@@ -26,12 +27,12 @@ KINDS = {"Like": "like", "Dislike": "dislike"}
 async def vote(pool: Any, config: Config, *, voter: str, post_uri: str, kind: str = "Like") -> None:
     """A local user likes (or dislikes) a post."""
     if kind not in KINDS:
-        raise InvalidInput("a vote is a Like or a Dislike")
+        raise InvalidInput(_("a vote is a Like or a Dislike"))
     async with pool.acquire() as conn, conn.transaction():
         local = await actor_store.find_local(conn, voter)
         post = await post_store.find_by_uri(conn, post_uri)
         if local is None or post is None or post.is_gone:
-            raise NotFound(f"there is no post {post_uri}")
+            raise NotFound(_("there is no post %(post_uri)s", post_uri=post_uri))
         community = await _community_of(conn, post)
         if community is not None:
             lifecycle.ensure_open(community)
@@ -71,7 +72,7 @@ async def unvote(pool: Any, config: Config, *, voter: str, post_uri: str) -> boo
         local = await actor_store.find_local(conn, voter)
         post = await post_store.find_by_uri(conn, post_uri)
         if local is None or post is None:
-            raise NotFound(f"there is no post {post_uri}")
+            raise NotFound(_("there is no post %(post_uri)s", post_uri=post_uri))
         cast = await post_store.vote_by(conn, post.id, local.actor.id)
         if cast is None:
             return False
@@ -118,7 +119,7 @@ async def receive_vote(pool: Any, config: Config, activity: dict[str, Any], vote
         if post.community_id is not None and await mod_store.is_banned(
             conn, post.community_id, voter.id
         ):
-            raise Refused(f"{voter.uri} is banned from this community")
+            raise Refused(_("%(voter)s is banned from this community", voter=voter.uri))
         community = await _community_of(conn, post)
         if community is not None and community.is_local and community.is_closed:
             raise Refused(lifecycle.closed_sentence(community))

@@ -59,7 +59,7 @@ async def logout(request: Request) -> Response:
         return await refused(request, str(error), 403)
     everywhere = form.get("everywhere") == "1"
     await sign_out(request, everywhere=everywhere)
-    ended = "You are signed out everywhere." if everywhere else "You are signed out."
+    ended = _("You are signed out everywhere.") if everywhere else _("You are signed out.")
     return done(request, "/", ended)
 
 

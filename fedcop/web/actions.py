@@ -164,9 +164,9 @@ async def question(request: Request, user: User, form: FormData, found: PostView
     except questions.NotAllowed as error:
         return await refused(request, str(error), 403)
     marked = (
-        "This thread is now a question."
+        _("This thread is now a question.")
         if form.get("question") == "on"
-        else "This thread is no longer a question."
+        else _("This thread is no longer a question.")
     )
     return done(request, f"/t/{found.post.id}", marked)
 
@@ -175,7 +175,7 @@ async def accept(request: Request, user: User, form: FormData, found: PostView) 
     """Accept a reply as the question's answer; an empty `answer` withdraws it."""
     answer = str(form.get("answer", "")).strip()
     if answer and (not answer.isdigit() or len(answer) > 18):
-        raise InvalidInput("the accepted answer must be a reply in this thread")
+        raise InvalidInput(_("the accepted answer must be a reply in this thread"))
     try:
         await questions.accept(
             request.app.state.pool, request.app.state.config, by=user.actor.username,
@@ -183,7 +183,7 @@ async def accept(request: Request, user: User, form: FormData, found: PostView) 
         )  # fmt: skip
     except questions.NotAllowed as error:
         return await refused(request, str(error), 403)
-    accepted = "The answer is accepted." if answer else "The accepted answer is withdrawn."
+    accepted = _("The answer is accepted.") if answer else _("The accepted answer is withdrawn.")
     return done(request, f"/t/{found.post.id}", accepted)
 
 

@@ -133,10 +133,10 @@ def library_choices(form: FormData, *, with_library: bool) -> tuple[str | None, 
         return None, None
     tag = " ".join(_text(form, "tag", 1000).split())
     if len(tag) > MAX_TAG:
-        raise InvalidInput(f"the tag is too long: at most {MAX_TAG} characters")
+        raise InvalidInput(_("the tag is too long: at most %(most)s characters", most=MAX_TAG))
     licence = _text(form, "licence", 40) or DEFAULT_LICENCE
     if licence_named(licence) is None:
-        raise InvalidInput("choose one of the licences offered for the files")
+        raise InvalidInput(_("choose one of the licences offered for the files"))
     return tag or None, licence
 
 
@@ -161,7 +161,9 @@ async def _kept(request: Request, user: User, form: FormData) -> list[Media]:
 
 def _check_description(text: str) -> None:
     if len(text) > MAX_DESCRIPTION:
-        raise InvalidInput(f"a description may be at most {MAX_DESCRIPTION} characters")
+        raise InvalidInput(
+            _("a description may be at most %(most)s characters", most=MAX_DESCRIPTION)
+        )
 
 
 async def _upload(
@@ -179,7 +181,12 @@ async def _upload(
         try:
             _check_description(description)
             if len(files.all) >= config.media.max_attachments:
-                raise InvalidInput(f"a post carries at most {config.media.max_attachments} files")
+                raise InvalidInput(
+                    _(
+                        "a post carries at most %(most)s files",
+                        most=config.media.max_attachments,
+                    )
+                )
             media = await member_uploads.upload(
                 request.app.state.pool, config, request.app.state, owner_id=user.actor.id,
                 file=upload, description=description, tag=tag, licence=licence, wait=True,
@@ -283,8 +290,10 @@ async def reply(request: Request) -> Response:
             # (no community library: files are not taken there yet).
             if _has_files(form):
                 raise InvalidInput(
-                    "files are shared in communities: this post is in none. "
-                    "Put a link in your reply instead"
+                    _(
+                        "files are shared in communities: this post is in none. "
+                        "Put a link in your reply instead"
+                    )
                 )
             written = await person_replies.reply(
                 request.app.state.pool, request.app.state.config,

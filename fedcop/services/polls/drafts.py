@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from fedcop.i18n.current import _
 from fedcop.services.errors import InvalidInput
 
 MIN_OPTIONS = 2
@@ -31,13 +32,28 @@ def checked(draft: PollDraft) -> PollDraft:
     options = [" ".join(option.split()) for option in draft.options]
     options = [option for option in options if option]
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
-        raise InvalidInput(f"a poll has {MIN_OPTIONS} to {MAX_OPTIONS} options")
+        raise InvalidInput(
+            _(
+                "a poll has %(min_options)s to %(max_options)s options",
+                min_options=MIN_OPTIONS,
+                max_options=MAX_OPTIONS,
+            )
+        )
     if any(len(option) > MAX_OPTION_CHARACTERS for option in options):
-        raise InvalidInput(f"a poll option has at most {MAX_OPTION_CHARACTERS} characters")
+        raise InvalidInput(
+            _(
+                "a poll option has at most %(max_option_characters)s characters",
+                max_option_characters=MAX_OPTION_CHARACTERS,
+            )
+        )
     if len(set(options)) != len(options):
-        raise InvalidInput("a poll's options must differ from each other")
+        raise InvalidInput(_("a poll's options must differ from each other"))
     if not MIN_DURATION <= draft.expires_in <= MAX_DURATION:
         raise InvalidInput(
-            f"a poll lasts from {MIN_DURATION // 60} minutes to {MAX_DURATION // 86_400} days"
+            _(
+                "a poll lasts from %(minutes)s minutes to %(days)s days",
+                minutes=MIN_DURATION // 60,
+                days=MAX_DURATION // 86_400,
+            )
         )
     return PollDraft(options, draft.expires_in, draft.multiple, draft.hide_totals)

@@ -17,6 +17,7 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.documents.polls import is_vote_shaped, vote_note
+from fedcop.i18n.current import _
 from fedcop.network import Network
 from fedcop.services import lifecycle, outbox, remote_actors
 from fedcop.services.errors import Ignored, InvalidInput, NotFound, Refused
@@ -48,7 +49,7 @@ async def vote(pool: Any, config: Config, voter: User, post_id: int, choices: li
         post = await timeline_store.visible_post(conn, post_id, voter.actor.id)
         poll = await poll_store.find(conn, post_id) if post is not None else None
         if post is None or poll is None or post.is_gone:
-            raise NotFound("Record not found")
+            raise NotFound(_("Record not found"))
         await vote_store.lock_poll(conn, post_id)
         problem = await _problem(conn, post, poll, voter.actor, positions, now)
         if problem is not None:
@@ -134,13 +135,19 @@ async def receive_vote(pool: Any, config: Config, network: Network, create: dict
     voter_uri = str(id_of(create.get("actor")))
     for note in notes:
         if any(uri != voter_uri for uri in ids_of(note.get("attributedTo"))):
-            raise Refused("a vote is cast by its sender alone")
+            raise Refused(_("a vote is cast by its sender alone"))
     for note, position in zip(notes, positions, strict=True):
         if position is None:
-            raise Refused(f"{str(note['name'])[:100]!r} is not an option of the poll {post.uri}")
+            raise Refused(
+                _(
+                    "%(option)s is not an option of the poll %(post)s",
+                    option=repr(str(note["name"])[:100]),
+                    post=post.uri,
+                )
+            )
     chosen = [position for position in positions if position is not None]
     if len(set(chosen)) != len(chosen):
-        raise Refused("a vote names the same option twice")
+        raise Refused(_("a vote names the same option twice"))
     voter = await remote_actors.get_actor(pool, network, voter_uri)
     now = datetime.now(UTC)
     async with pool.acquire() as conn, conn.transaction():
@@ -148,7 +155,7 @@ async def receive_vote(pool: Any, config: Config, network: Network, create: dict
         current = await poll_store.find(conn, post.id)
         kept = await post_store.find(conn, post.id)
         if current is None or kept is None or kept.is_gone:
-            raise Refused(f"the poll {post.uri} is deleted")
+            raise Refused(_("the poll %(post)s is deleted", post=post.uri))
         problem = await _problem(conn, kept, current, voter, chosen, now)
         if problem is not None:
             raise Refused(problem)

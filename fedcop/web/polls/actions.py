@@ -21,7 +21,7 @@ async def vote(request: Request, user: User, form: FormData, found: PostView) ->
     try:
         choices = [int(str(value)) for value in form.getlist("choice")]
     except ValueError:
-        raise InvalidInput("choose an option of the poll") from None
+        raise InvalidInput(_("choose an option of the poll")) from None
     await voting.vote(
         request.app.state.pool, request.app.state.config, user, found.post.id, choices
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from starlette.datastructures import FormData
 
+from fedcop.i18n.current import _
 from fedcop.services.errors import InvalidInput
 from fedcop.services.polls.drafts import DEFAULT_DURATION, PollDraft
 
@@ -19,7 +20,7 @@ def poll_draft(form: FormData) -> PollDraft | None:
     try:
         duration = int(str(form.get("poll_duration") or DEFAULT_DURATION))
     except ValueError:
-        raise InvalidInput("choose how long the poll lasts") from None
+        raise InvalidInput(_("choose how long the poll lasts")) from None
     return PollDraft(
         options=options,
         expires_in=duration,
