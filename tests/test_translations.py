@@ -221,6 +221,21 @@ def test_errors_a_person_reads_are_in_their_language(name: str) -> None:
         )
 
 
+def page_modules() -> list[str]:
+    root = ROOT / "fedcop"
+    return sorted(
+        str(p.relative_to(root)) for folder in (WEB, root / "routes") for p in folder.rglob("*.py")
+    )
+
+
+@pytest.mark.parametrize("name", page_modules())
+def test_errors_pages_and_forms_make_are_in_the_reader_s_language(name: str) -> None:
+    # (the upload forms' own refusals, as well as the services' errors, raised in web modules)
+    names = error_classes() | {"BodyTooLarge", "NotAForm"}
+    leftovers = service_leftovers((ROOT / "fedcop" / name).read_text(), names)
+    assert not leftovers, f"{name} makes errors in English outside _():\n" + "\n".join(leftovers)
+
+
 def test_the_error_scan_finds_what_it_looks_for() -> None:
     names = {"InvalidInput", "NotFound"}
     assert service_leftovers('raise InvalidInput("Choose a name.")', names)

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.types import Message
 
 from fedcop.config import Config
+from fedcop.i18n.current import _, ngettext, written_number
 from fedcop.media.settings import MIB
 
 # Room for the form's other fields and the multipart framing, beside the files.
@@ -28,14 +29,15 @@ def largest_file(config: Config) -> int:
 
 
 def too_large_message(config: Config) -> str:
-    return (
-        f"the files are too large: a picture may weigh {_mb(config.media.max_image_bytes)}, "
-        f"another file {_mb(config.media.max_file_bytes)}"
+    return _(
+        "the files are too large: a picture may weigh %(picture)s, another file %(file)s",
+        picture=_mb(config.media.max_image_bytes),
+        file=_mb(config.media.max_file_bytes),
     )
 
 
 def _mb(size: int) -> str:
-    return f"{size / MIB:g} MB"
+    return _("%(number)s MB", number=written_number(round(size / MIB, 1)))
 
 
 async def bounded_form(request: Request, config: Config, *, max_files: int) -> FormData:
@@ -64,5 +66,10 @@ async def bounded_form(request: Request, config: Config, *, max_files: int) -> F
         raise
     except Exception:  # a malformed form, or more files than allowed: the sender's error
         raise NotAForm(
-            f"the form could not be read: send at most {max_files} files with it"
+            ngettext(
+                "the form could not be read: send at most %(count)s file with it",
+                "the form could not be read: send at most %(count)s files with it",
+                max_files,
+            )
+            % {"count": max_files}
         ) from None

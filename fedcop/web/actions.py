@@ -303,7 +303,7 @@ async def moderate(request: Request, user: User, form: FormData, found: PostView
         return await confirmations.ask(request, form, question)
     target = found.author.uri if kind == "ban" else found.post.uri
     if found.community is None:
-        raise InvalidInput("this post is in no community here: no facilitator moderates it")
+        raise InvalidInput(_("this post is in no community here: no facilitator moderates it"))
     pool = request.app.state.pool
     if not found.community.is_local and not await remote_facilitators.is_facilitator_of(
         pool, found.community, user.actor.id

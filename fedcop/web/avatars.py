@@ -46,7 +46,7 @@ async def picture(request: Request) -> Response:
 def _picture_file(form: FormData) -> UploadFile:
     file = form.get("picture")
     if not isinstance(file, UploadFile) or not file.filename:
-        raise InvalidInput("choose a picture to upload")
+        raise InvalidInput(_("choose a picture to upload"))
     return file
 
 

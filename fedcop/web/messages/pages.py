@@ -48,7 +48,7 @@ async def write(request: Request, user: User, form: FormData) -> Response:
         people = await addressees.named_in(pool, config, request.app.state.network, to)
         if not people:
             raise InvalidInput(
-                "nobody found to write to: name people as @name (here) or @name@server"
+                _("nobody found to write to: name people as @name (here) or @name@server")
             )
         written = await sending.write(
             pool, config, author=user.actor.username, recipients=people, text=text
