@@ -96,6 +96,9 @@ async def test_the_health_page_writes_its_figures_the_french_and_spanish_way(
         french = await speaking(fa, "fr").page("/c/clinic/manage/health")
         spanish = await speaking(fa, "es").page("/c/clinic/manage/health")
         english = await speaking(fa, "en").page("/c/clinic/manage/health")
+        questions = await speaking(fa, "fr").http.get(
+            "/c/clinic/manage/health.csv?metric=questions"
+        )
     assert "<h1>Santé de Clinicians</h1>" in french
     assert f">En un coup d{APOSTROPHE}œil</h2>" in french and "At a glance" not in french
     # one thread in 52 weeks: a decimal comma in French and Spanish, a point in English
@@ -108,6 +111,10 @@ async def test_the_health_page_writes_its_figures_the_french_and_spanish_way(
     this_month = format_date(datetime.now(UTC), "MMM y", locale="fr")
     assert f'<th scope="row">{this_month}</th>' in french
     assert "<h1>Salud de Clinicians</h1>" in spanish and ">De un vistazo</h2>" in spanish
+    # its CSV files are data: their headings and months read the same in any language
+    rows = questions.text.splitlines()
+    assert rows[0] == "Month,Asked,Answered,Solved"
+    assert rows[-1].startswith(datetime.now(UTC).strftime("%b %Y") + ",")
 
 
 async def test_the_library_names_kinds_and_licences_in_french(node: LiveNode) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 from babel.numbers import format_decimal
 from markupsafe import Markup
@@ -16,10 +17,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fedcop.i18n.current import N_, _, language
+from fedcop.i18n.current import N_, _, language, speaking
+from fedcop.i18n.languages import DEFAULT
 from fedcop.services.errors import ServiceError
 from fedcop.services.health import charts, csv_export, report
 from fedcop.services.health.activity import ACTIVE_DAYS, LAPSED_DAYS
+from fedcop.store.actors import Actor
 from fedcop.web.render import go, not_found, render
 from fedcop.web.session import viewer
 
@@ -92,13 +95,11 @@ async def health_csv(request: Request) -> Response:
     elif metric == "unanswered":
         questions = await report.all_unanswered(pool, community, now, UNANSWERED_CSV)
         text = csv_export.unanswered_csv(questions, config.domain, config.base_url)
-    elif metric in SERIES:
-        series = (await report.figures(pool, community, now)).series_named(metric)
-        assert series is not None
-        text = csv_export.series_csv(series)
-    elif metric in SPREADS:
-        spread = next(s for s in await report.spreads(pool, community, now) if s.key == metric)
-        text = csv_export.spread_csv(spread)
+    elif metric in SERIES or metric in SPREADS:
+        # A data file: its headings and months stay English in any page's language, as the
+        # members' and questions' columns do, so one script reads every download.
+        with speaking(DEFAULT):
+            text = await _figure_csv(pool, community, now, metric)
     else:
         return await not_found(request, _("There is no figure “%(metric)s”.", metric=metric))
     # Names from elsewhere may hold anything: the file name keeps letters, digits, - and _.
@@ -113,6 +114,15 @@ async def health_csv(request: Request) -> Response:
             "Vary": "Cookie",
         },
     )
+
+
+async def _figure_csv(pool: Any, community: Actor, now: datetime, metric: str) -> str:
+    if metric in SERIES:
+        series = (await report.figures(pool, community, now)).series_named(metric)
+        assert series is not None
+        return csv_export.series_csv(series)
+    spread = next(s for s in await report.spreads(pool, community, now) if s.key == metric)
+    return csv_export.spread_csv(spread)
 
 
 routes = [
