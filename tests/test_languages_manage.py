@@ -126,6 +126,7 @@ async def test_the_library_names_kinds_and_licences_in_french(node: LiveNode) ->
     assert ">Tous droits réservés</option>" in page  # a licence to filter by
     assert ">Document</option>" in page and ">Image</option>" in page and ">Son</option>" in page
     assert "Partagé par" in page and "Shared by" not in page
+    assert '<span class="meta size">2,0\u202fko</span>' in page  # ana's 2,048-byte PDF
     today = format_date(datetime.now(UTC), "medium", locale="fr")
     assert f">{today}</time>" in page
     spanish = await node.get("/c/clinic/resources", headers={"Accept-Language": "es"})

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from babel.units import format_unit
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from fedcop.i18n.current import N_, _
+from fedcop.i18n.current import N_, _, language, ngettext, written_number
 from fedcop.media.licences import LICENCES
 from fedcop.services.errors import NotFound
 from fedcop.services.media import library as media_library
@@ -21,6 +22,28 @@ KIND_NAMES = {
     "video": N_("Video"),
     "audio": N_("Sound"),
 }
+
+# A file's size in decimal units, as Jinja's filesizeformat counts them ("2.0 kB"), each
+# written the reader's way ("2,0 ko" in French).
+_SIZE_UNITS = (
+    "digital-kilobyte",
+    "digital-megabyte",
+    "digital-gigabyte",
+    "digital-terabyte",
+    "digital-petabyte",
+)
+
+
+def written_size(byte_size: int) -> str:
+    if byte_size < 1000:
+        return ngettext("%(number)s Byte", "%(number)s Bytes", byte_size) % {
+            "number": written_number(byte_size)
+        }
+    for power, unit in enumerate(_SIZE_UNITS, start=1):
+        value = byte_size / 1000**power
+        if value < 1000 or unit == _SIZE_UNITS[-1]:
+            break
+    return format_unit(value, unit, length="short", format="#,##0.0", locale=language())
 
 
 async def resources(request: Request) -> Response:
@@ -59,6 +82,7 @@ async def resources(request: Request) -> Response:
         kinds=media_library.KINDS,
         kind_names=KIND_NAMES,
         licences=LICENCES,
+        written_size=written_size,
         query_args=query_args,
     )
 
