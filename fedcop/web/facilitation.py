@@ -94,9 +94,9 @@ async def decide_request(request: Request, user: User, form: FormData) -> Respon
         approve=form.get("decision") == "approve",
     )  # fmt: skip
     decided = (
-        "The request is approved: they are a member now."
+        _("The request is approved: they are a member now.")
         if form.get("decision") == "approve"
-        else "The request is declined."
+        else _("The request is declined.")
     )
     return done(request, f"/c/{name}/manage", decided)
 
