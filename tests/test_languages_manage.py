@@ -134,7 +134,7 @@ async def test_the_library_names_kinds_and_licences_in_french(node: LiveNode) ->
     assert ">CC0 (dominio público)</a>" in spanish.text
 
 
-async def test_a_refused_upload_says_why_in_french_and_in_english_by_default(
+async def test_a_refused_upload_says_why_in_the_reader_s_language_english_by_default(
     node: LiveNode,
 ) -> None:
     picture = heavy_picture()
@@ -142,6 +142,7 @@ async def test_a_refused_upload_says_why_in_french_and_in_english_by_default(
         french = await send_icon(speaking(fa, "fr"), picture)
         english = await send_icon(speaking(fa, "en"), picture)
         empty = await send_icon(speaking(fa, "fr"), b"")
+        unknown = await send_icon(speaking(fa, "es"), b"\x00\x01MZ not a kind fedcop takes")
     assert french.status_code == 400
     assert (
         f"Une image peut peser au plus 0,5 Mo ici{NB}; celle-ci est plus lourde. "
@@ -149,6 +150,7 @@ async def test_a_refused_upload_says_why_in_french_and_in_english_by_default(
     ) in french.text
     assert "A picture may weigh at most 0.5 MB here; this one is larger." in english.text
     assert f"Le fichier est vide{NB}; choisissez un fichier qui contient quelque" in empty.text
+    assert "Este tipo de archivo no se acepta; fedcop acepta imágenes (JPEG" in unknown.text
     # nothing was kept: the community's icon is still made from its name
     async with node.pool.acquire() as conn:
         icons = await conn.fetchval("SELECT count(*) FROM media")

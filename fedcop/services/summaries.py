@@ -162,7 +162,7 @@ def _markdown_label(text: str) -> str:
 def _refusal(thread: PostView) -> str:
     if thread.community is not None and thread.community.is_closed:
         return lifecycle.closed_sentence(thread.community)
-    return "only the community's facilitators write the summary of a thread"
+    return _("only the community's facilitators write the summary of a thread")
 
 
 async def _thread(pool: Any, thread_id: int) -> PostView:
