@@ -119,7 +119,8 @@ async def figures(pool: Any, community: Actor, now: datetime) -> Figures:
     ) = await asyncio.gather(activity_counts(), question_counts())
     by_month = {q.month: q for q in questions if q.month is not None}
     overall = next((q for q in questions if q.month is None), QuestionMonth(None, 0, 0, 0, None))
-    # Titles, descriptions and headings in the reader's language (the page's and the CSV's).
+    # Titles, descriptions and headings in the reader's language (web.health makes the CSV
+    # files speaking English).
     series = [
         _monthly(
             "taking-part", _("People taking part"),

@@ -81,7 +81,8 @@ async def organisations_and_sectors(
     by_organisation, by_sector = await taking_part.people_by_organisation_and_sector(
         conn, community_id, since
     )
-    # Titles, descriptions and headings in the reader's language (the page's and the CSV's).
+    # Titles, descriptions and headings in the reader's language (web.health makes the CSV
+    # files speaking English).
     columns = (_("Members"), _("Taking part in 12 months"))
     return (
         Spread(
