@@ -52,7 +52,9 @@ async def test_the_admin_page_reads_in_french_with_what_each_mode_means(node: Li
     assert '<h2 id="accounts-heading">Comptes</h2>' in page
     assert "Tout le monde peut s’inscrire et participer aussitôt." in page  # the open mode
     assert "<td>actif</td>" in page  # an account's state
-    assert "Suspendre sam" in page and "Fichiers stockés : 0, 0 Bytes, par 0 compte." in page
+    assert (
+        "Suspendre sam" in page and "Fichiers stockés\u00a0: 0, 0\u00a0octet, par 0 compte." in page
+    )
     assert "Domain blocks" not in page and "Suspend sam" not in page
 
 
@@ -115,7 +117,7 @@ async def test_the_moderation_log_tells_what_facilitators_did_in_the_reader_s_la
         english = text(await speaking(sam, "en").page("/c/stewards/modlog"))
     assert 'Journal de modération de <a href="' in french
     assert ">ada</a> a verrouillé <a href=" in french
-    assert ">« Retention » de ada</a>" in french and "<q>settled</q>" in french
+    assert ">«\u00a0Retention\u00a0» de ada</a>" in french and "<q>settled</q>" in french
     assert ">ada</a> bloqueó <a href=" in spanish and "Registro de moderación" in spanish
     assert ">ada</a> locked <a href=" in english and ">“Retention” by ada</a>" in english
 

@@ -36,7 +36,7 @@ async def test_a_french_browser_gets_french_pages(scene: Scene) -> None:
         await page.get_by_role("button", name="Verrouiller").click()
         await (
             page.get_by_role("status")
-            .get_by_text("Le fil est verrouillé : il n’accepte plus de réponses.")  # noqa: RUF001
+            .get_by_text("Le fil est verrouillé\u00a0: il n’accepte plus de réponses.")  # noqa: RUF001
             .wait_for()
         )
 

@@ -96,17 +96,18 @@ async def test_an_import_s_result_and_its_refusals_are_in_french(node: LiveNode)
         )
         assert status == 200
         assert "<h1>Abonnements importés</h1>" in page
-        assert "1 compte va être suivi : il est recherché sur son serveur" in page
+        assert "1 compte va être suivi\u00a0: il est recherché sur son serveur" in page
         assert "Lignes non importées" in page
         assert (
-            "Ligne 3 (« not an address ») : ce n\u2019est pas une adresse comme nom@serveur."
+            "Ligne 3 («\u00a0not an address\u00a0»)\u00a0: "
+            "ce n\u2019est pas une adresse comme nom@serveur."
         ) in page
         assert "En attente de recherche (1)" in page and "mona@elsewhere.example" in page
         assert "Non suivis (0)" in page
         # A file that is not a follows CSV at all (not even text) is refused, in French
         status, page = await _import(ann, b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x00")
         assert status == 400
-        assert "le fichier n\u2019est pas du texte UTF-8 : exportez-le à nouveau" in page
+        assert "le fichier n\u2019est pas du texte UTF-8\u00a0: exportez-le à nouveau" in page
         # A CSV that names no account, and a form with no file
         status, page = await _import(ann, b"Account address,Show boosts\n")
         assert status == 400 and "le fichier ne nomme aucun compte à suivre" in page
@@ -156,7 +157,8 @@ async def test_a_refused_move_says_why_in_french(node: LiveNode) -> None:
             assert '<html lang="fr">' in refused.text
             assert (
                 f"{new_ann.user} ne compte pas {ann.actor.uri} parmi ses autres comptes "
-                "(alsoKnownAs, les « alias » de Mastodon) : ajoutez-le d\u2019abord là-bas, "
+                "(alsoKnownAs, les «\u00a0alias\u00a0» de Mastodon)\u00a0: "
+                "ajoutez-le d\u2019abord là-bas, "
                 "puis déménagez"
             ) in refused.text
             # A wrong password, in Spanish
@@ -180,7 +182,7 @@ async def test_the_administrator_s_delete_page_is_in_french(node: LiveNode) -> N
         page = await ada.page("/admin/accounts/ann/delete")
         assert '<html lang="fr">' in page
         assert "<h1>Supprimer le compte ann</h1>" in page
-        assert "Ce qui va se passer :" in page
+        assert "Ce qui va se passer\u00a0:" in page
         assert "Chaque serveur qui connaît <strong>ann</strong> apprend que le compte" in page
         assert "Le nom n\u2019est jamais donné à quelqu\u2019un d\u2019autre." in page
         assert "Retour à la page d\u2019administration" in page

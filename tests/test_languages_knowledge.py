@@ -74,7 +74,7 @@ async def test_a_french_reader_reads_the_index_a_page_and_its_history_in_french(
 ) -> None:
     index = await read(node, "/c/stewards/kb", "fr-FR,fr;q=0.9,en;q=0.5")
     assert "Base de connaissances de Data Stewards" in index
-    assert "tout membre peut écrire et modifier ; chaque version est conservée" in index
+    assert "tout membre peut écrire et modifier\u00a0; chaque version est conservée" in index
     assert "Knowledge base of" not in index and "Pages" in index
 
     page = await read(node, PAGE, "fr")
@@ -82,8 +82,8 @@ async def test_a_french_reader_reads_the_index_a_page_and_its_history_in_french(
     assert "Historique" in page and "History" not in page and "last changed" not in page
 
     history = await read(node, f"{PAGE}/history", "fr")
-    assert "Historique de « Loan rules »" in history
-    assert "Création de « Loan rules »" in history and "(actuelle)" in history
+    assert "Historique de «\u00a0Loan rules\u00a0»" in history
+    assert "Création de «\u00a0Loan rules\u00a0»" in history and "(actuelle)" in history
     # The change's date is written as a French reader writes it (day first, 24-hour clock)
     assert re.search(r"\b\d{2}/\d{2}/\d{4} \d{2}:\d{2}\b", history)
     english = text_of((await node.get(f"{PAGE}/history")).text)
@@ -108,7 +108,7 @@ async def test_the_edit_form_and_a_conflict_speak_french(node: LiveNode) -> None
     ):
         ann.http.headers["Accept-Language"] = "fr"
         form, ann_base = await edit_form(ann, PAGE)
-        assert "Modifier « Loan rules »" in form
+        assert "Modifier «\u00a0Loan rules\u00a0»" in form
         assert (
             f"Ce que vous avez modifié (facultatif, affiché dans l{APOSTROPHE}historique)" in form
         )
@@ -130,7 +130,7 @@ async def test_the_edit_form_and_a_conflict_speak_french(node: LiveNode) -> None
         assert f"Quelqu{APOSTROPHE}un a modifié cette page pendant que vous la modifiiez" in shown
         assert (
             "rae a modifié cette page (version 2) après que vous avez commencé à modifier la "
-            f"version 1 : votre texte n{APOSTROPHE}a pas été enregistré." in shown
+            f"version 1\u00a0: votre texte n{APOSTROPHE}a pas été enregistré." in shown
         )
         assert "Du texte actuel (version 2) au vôtre" in shown
         assert "Loans last two weeks. Renew once." in shown  # her words are kept
@@ -159,7 +159,7 @@ async def test_someone_who_may_not_edit_is_told_why_in_french(node: LiveNode) ->
         ned.http.headers["Accept-Language"] = "fr"
         form = text_of(await ned.page(f"{PAGE}/edit"))
         assert (
-            "Vous ne pouvez pas écrire ni modifier les pages de Data Stewards : rejoignez-la, "
+            "Vous ne pouvez pas écrire ni modifier les pages de Data Stewards\u00a0: rejoignez-la, "
             f"ou demandez aux personnes qui l{APOSTROPHE}animent." in form
         )
         await ned.csrf(PAGE)
@@ -175,9 +175,9 @@ async def test_the_feed_names_its_changes_in_the_reader_s_language(node: LiveNod
     french = await node.get("/c/stewards/kb/feed.atom", headers={"Accept-Language": "fr"})
     assert "Accept-Language" in french.headers["Vary"]
     feed = ET.fromstring(french.content)
-    assert feed.findtext(f"{ATOM}title") == "Data Stewards : base de connaissances"
+    assert feed.findtext(f"{ATOM}title") == "Data Stewards\u00a0: base de connaissances"
     titles = [entry.findtext(f"{ATOM}title") for entry in feed.findall(f"{ATOM}entry")]
-    assert titles == ["Loan rules : nouvelle page (version 1)"]
+    assert titles == ["Loan rules\u00a0: nouvelle page (version 1)"]
     # A feed reader that names no language reads English, as before
     english = ET.fromstring((await node.get("/c/stewards/kb/feed.atom")).content)
     assert english.findtext(f"{ATOM}title") == "Data Stewards: knowledge base"

@@ -98,8 +98,11 @@ async def test_notifications_reach_each_member_in_the_language_they_chose(dsn: s
         to_ann = smtp.only_message_to("ann@example.org")
         assert to_ann["Content-Language"] == "fr"
         text = text_of(to_ann)
-        assert "Votre réponse a été acceptée comme la réponse à « Why do leaves curl? »." in text
-        assert "Ne plus recevoir ces courriels : https://alpha.test/mail/unsubscribe/" in text
+        assert (
+            "Votre réponse a été acceptée comme la réponse à «\u00a0Why do leaves curl?\u00a0»."
+            in text
+        )
+        assert "Ne plus recevoir ces courriels\u00a0: https://alpha.test/mail/unsubscribe/" in text
         assert "accepted" not in text
         assert "Voir la réponse</a>" in html_of(to_ann)
         smtp.received.clear()
@@ -150,10 +153,10 @@ async def test_a_digest_is_written_and_dated_in_its_readers_language(dsn: str) -
         assert to_ann["Subject"] == f"[Gardeners] Récapitulatif quotidien, {in_french}"
         text = text_of(to_ann)
         assert f"Gardeners: {in_french}\n\nNouveaux fils\n- Saving seeds (fa)" in text
-        assert "Vous recevez un récapitulatif quotidien de Gardeners ; modifiez-le sur" in text
-        assert "Saving seeds : 1 nouvelle réponse" in text
+        assert "Vous recevez un récapitulatif quotidien de Gardeners\u00a0; modifiez-le sur" in text
+        assert "Saving seeds\u00a0: 1 nouvelle réponse" in text
         assert "<h2>Nouveaux fils</h2>" in html_of(to_ann)
-        assert "Saving seeds</a> : 1 nouvelle réponse</li>" in html_of(to_ann)
+        assert "Saving seeds</a>\u00a0: 1 nouvelle réponse</li>" in html_of(to_ann)
         to_gus = smtp.only_message_to("gus@example.org")
         assert to_gus["Subject"] == f"[Gardeners] Daily digest, {in_english}"
         assert f"Gardeners: {in_english}\n\nNew threads\n- Saving seeds (fa)" in text_of(to_gus)
@@ -183,7 +186,7 @@ async def test_a_password_reset_speaks_the_members_choice_else_the_pages(dsn: st
             name = address.split("@")[0]
             assert text.startswith(f"Bonjour {name},\n\nquelqu\u2019un (sans doute vous)")
             assert (
-                "en choisir un ; il ne sert qu\u2019une fois :\n\nhttps://alpha.test/password/"
+                "en choisir un\u00a0; il ne sert qu\u2019une fois\u00a0:\n\nhttps://alpha.test/password/"
                 in text
             )
             assert "Choisir un nouveau mot de passe</a>" in html_of(mail)

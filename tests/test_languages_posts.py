@@ -59,7 +59,7 @@ async def test_a_refused_thread_is_explained_in_french_on_the_composer(node: Liv
         empty = await sam.submit("/c/stewards/threads", title="Calendriers", content="  ")
         assert empty.status_code == 400
         assert '<html lang="fr">' in empty.text
-        assert alert("la publication est vide : écrivez quelque chose") in empty.text
+        assert alert("la publication est vide\u00a0: écrivez quelque chose") in empty.text
         assert 'value="Calendriers"' in empty.text
         # A link that is no web address: the sentence keeps the link where French puts it
         link = await sam.submit(
@@ -80,7 +80,8 @@ async def test_a_community_name_that_cannot_be_is_refused_in_french(node: LiveNo
         assert refused.status_code == 400
         assert (
             alert(
-                "&#39;Data Stewards&#39; ne peut pas être un nom de communauté : utilisez de 1 "
+                "&#39;Data Stewards&#39; ne peut pas être un nom de communauté\u00a0: "
+                "utilisez de 1 "
                 "à 30 lettres minuscules, chiffres ou tirets bas, par exemple data_stewards"
             )
             in refused.text
@@ -145,7 +146,9 @@ async def test_client_api_errors_speak_the_accept_language_and_english_by_defaul
         # An empty status
         blank = await french.post("/api/v1/statuses", json={"status": ""}, headers=bearer)
         assert blank.status_code == 422
-        assert blank.json() == {"error": "La validation a échoué : le texte ne peut pas être vide"}
+        assert blank.json() == {
+            "error": "La validation a échoué\u00a0: le texte ne peut pas être vide"
+        }
         english = await plain.post("/api/v1/statuses", json={"status": ""}, headers=bearer)
         assert english.json() == {"error": "Validation failed: Text can't be blank"}
         # A status that names no community (a label kept in English, said in French)
@@ -166,7 +169,8 @@ async def test_client_api_errors_speak_the_accept_language_and_english_by_defaul
         assert refused.status_code == 401
         assert refused.json() == {
             "error": "invalid_client",
-            "error_description": "l\u2019authentification du client a échoué : vérifiez client_id "
+            "error_description": "l\u2019authentification du client a échoué\u00a0: "
+            "vérifiez client_id "
             "et client_secret",
         }
     assert await post_count(node) == 0
@@ -205,8 +209,8 @@ async def test_the_authorization_page_is_french(node: LiveNode) -> None:
         page = await http.get(f"/oauth/authorize?{query}")
         assert page.status_code == 200
         assert "<title>Autoriser Tusky · " in page.text
-        assert "<h1>Laisser Tusky utiliser votre compte ?</h1>" in page.text
-        assert "<p>Tusky demande à :</p>" in page.text
+        assert "<h1>Laisser Tusky utiliser votre compte\u00a0?</h1>" in page.text
+        assert "<p>Tusky demande à\u00a0:</p>" in page.text
         assert (
             "<li>lire votre compte, vos publications, vos abonnements et vos notifications</li>"
             in (page.text)
@@ -237,6 +241,6 @@ async def test_the_authorization_page_is_french(node: LiveNode) -> None:
         # An app that is not registered: the refusal is French too
         unknown = await http.get(f"/oauth/authorize?client_id=nope&redirect_uri={OOB}")
         assert unknown.status_code == 400
-        assert "cette application n\u2019est pas enregistrée ici : client_id est inconnu" in (
+        assert "cette application n\u2019est pas enregistrée ici\u00a0: client_id est inconnu" in (
             unknown.text
         )

@@ -3,10 +3,11 @@
 - The catalogues are complete: every message marked in the templates and the Python modules
   (extracted as `pybabel extract -F babel.cfg` does) has a French and a Spanish translation,
   not fuzzy, with the same named placeholders, and the catalogues hold nothing stale.
-- No text is left outside them: templates show no words outside `_()`/`{% trans %}`, and web
-  modules hand pages no literal notices or errors (tests/untranslated.py says what is looked
-  for). The pages still written in English alone are listed below, by name: the list only
-  shrinks (a listed page that is translated must leave it), and a new page cannot join it.
+- No text is left outside them: templates show no words outside `_()`/`{% trans %}`; web
+  modules hand pages no literal notices or errors; errors a person reads (the services',
+  the pages', the upload forms') are made with `_()`; and tables of labels kept at module
+  level are marked `N_()` (tests/untranslated.py says what is looked for). The few English
+  tables that are not interface text are listed with the reason.
 """
 
 from __future__ import annotations
@@ -34,50 +35,11 @@ WEB = ROOT / "fedcop" / "web"
 SERVICES = ROOT / "fedcop" / "services"
 TRANSLATED = sorted(code for code in LANGUAGES if code != DEFAULT)
 
-# Pages and modules still written in English alone (to be put through the catalogues).
-PENDING_TEMPLATES = {
-    "health/_chart.html",
-    "health/health.html",
-    "library/resources.html",
-    "manage.html",
-    "manage_remote.html",
-}
-PENDING_MODULES: set[str] = set()
-
-# Services whose errors a person reads are still made in English (the list only shrinks).
-PENDING_SERVICE_MODULES = {
-    "avatars.py",
-    "follow_requests.py",
-    "follows.py",
-    "health/report.py",
-    "leaving.py",
-    "lifecycle.py",
-    "media/member_uploads.py",
-    "media/post_files.py",
-    "media/uploads.py",
-    "people/directory.py",
-    "people/members.py",
-    "profiles.py",
-    "relationships.py",
-    "summaries.py",
-    "summary_flags.py",
-    "tags.py",
-    "timelines.py",
-}
-
-# Modules whose tables of labels and sentences are still English (the list only shrinks).
-PENDING_TABLE_MODULES = {
-    "services/health/spread.py",
-    "web/health.py",
-    "web/media/attachment_views.py",
-    "web/media/library.py",
-}
 # Tables of English that are not interface text, and why.
 NOT_INTERFACE_TABLES = {
     "services/account_data/deletion.py": "the name kept posts go under, stored once for all",
     "services/account_data/follows_csv.py": "Mastodon's follows CSV columns, as it reads them",
     "services/profile_pins.py": "client API errors worded as Mastodon's own, which apps match",
-    "services/tags.py": "client API errors worded as Mastodon's own, which apps match",
 }
 
 
@@ -149,21 +111,13 @@ def web_modules() -> list[str]:
 @pytest.mark.parametrize("name", templates())
 def test_templates_show_no_text_outside_the_catalogues(name: str) -> None:
     leftovers = template_leftovers((TEMPLATES / name).read_text())
-    if name in PENDING_TEMPLATES:
-        assert leftovers, f"{name} is translated now: take it off PENDING_TEMPLATES"
-    else:
-        assert not leftovers, f"{name} shows text outside _() or trans:\n" + "\n".join(leftovers)
+    assert not leftovers, f"{name} shows text outside _() or trans:\n" + "\n".join(leftovers)
 
 
 @pytest.mark.parametrize("name", web_modules())
 def test_web_modules_hand_pages_no_untranslated_sentence(name: str) -> None:
     leftovers = python_leftovers((WEB / name).read_text())
-    if name in PENDING_MODULES:
-        assert leftovers, f"{name} is translated now: take it off PENDING_MODULES"
-    else:
-        assert not leftovers, f"{name} gives pages English text outside _():\n" + "\n".join(
-            leftovers
-        )
+    assert not leftovers, f"{name} gives pages English text outside _():\n" + "\n".join(leftovers)
 
 
 def test_the_scans_find_what_they_look_for() -> None:
@@ -213,12 +167,7 @@ def service_modules() -> list[str]:
 @pytest.mark.parametrize("name", service_modules())
 def test_errors_a_person_reads_are_in_their_language(name: str) -> None:
     leftovers = service_leftovers((SERVICES / name).read_text(), error_classes())
-    if name in PENDING_SERVICE_MODULES:
-        assert leftovers, f"{name} is translated now: take it off PENDING_SERVICE_MODULES"
-    else:
-        assert not leftovers, f"{name} makes errors in English outside _():\n" + "\n".join(
-            leftovers
-        )
+    assert not leftovers, f"{name} makes errors in English outside _():\n" + "\n".join(leftovers)
 
 
 def page_modules() -> list[str]:
@@ -258,8 +207,6 @@ def test_tables_of_labels_are_marked_for_the_catalogues(name: str) -> None:
     leftovers = table_leftovers((ROOT / "fedcop" / name).read_text())
     if name in NOT_INTERFACE_TABLES:
         assert leftovers, f"{name} has no English table left: take it off NOT_INTERFACE_TABLES"
-    elif name in PENDING_TABLE_MODULES:
-        assert leftovers, f"{name} is translated now: take it off PENDING_TABLE_MODULES"
     else:
         assert not leftovers, f"{name} keeps English labels outside N_():\n" + "\n".join(leftovers)
 

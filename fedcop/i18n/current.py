@@ -16,6 +16,7 @@ from datetime import date, datetime
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
+from babel.units import format_unit
 
 from fedcop.i18n.catalogues import translations
 from fedcop.i18n.languages import DEFAULT, supported
@@ -98,3 +99,29 @@ def language_name(code: str | None) -> str:
     except (ValueError, TypeError, UnknownLocaleError):
         return code
     return named or code
+
+
+# A file's size in decimal units (1 kB = 1000 bytes, as Jinja's filesizeformat and the
+# upload limits count them), each written the reader's way ("2,5 ko" in French).
+_SIZE_UNITS = (
+    "digital-kilobyte",
+    "digital-megabyte",
+    "digital-gigabyte",
+    "digital-terabyte",
+    "digital-petabyte",
+)
+
+
+def written_size(byte_size: int) -> str:
+    """A file's size as a reader of the current language writes it: "820 bytes", "14 kB",
+    "1.2 MB" (a decimal under ten, where it tells sizes apart), "1,2 Mo" in French."""
+    if byte_size < 1000:
+        return ngettext("%(number)s byte", "%(number)s bytes", byte_size) % {
+            "number": written_number(byte_size)
+        }
+    for power, unit in enumerate(_SIZE_UNITS, start=1):
+        value = byte_size / 1000**power
+        if value < 1000 or unit == _SIZE_UNITS[-1]:
+            break
+    pattern = "#,##0.0" if value < 10 else "#,##0"
+    return format_unit(value, unit, length="short", format=pattern, locale=_language.get())

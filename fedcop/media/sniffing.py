@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from fedcop.i18n.current import N_, _
+
 Kind = Literal["image", "document"]
 
 # How much of the start of a file tells what it is.
@@ -33,7 +35,9 @@ HEAD_BYTES = 8192
 _ZIP_ENTRY_READ = 64 * 1024
 _CHUNK = 64 * 1024
 
-ACCEPTED_KINDS = (
+# What a refusal names as taken (translated where it is said: the sniffer runs in the
+# request's context, or in English outside one).
+ACCEPTED_KINDS = N_(
     "pictures (JPEG, PNG, GIF, WebP), PDF, office documents (Word, Excel, PowerPoint, "
     "OpenDocument), zip archives, and plain text, source code or CSV in UTF-8"
 )
@@ -162,7 +166,9 @@ def sniff(path: Path, file_name: str) -> Sniffed:
     text_type = _text_type(path, head, file_name)
     if text_type is not None:
         return Sniffed("document", text_type)
-    raise UnacceptedFile(f"This kind of file is not accepted; fedcop takes {ACCEPTED_KINDS}.")
+    raise UnacceptedFile(
+        _("This kind of file is not accepted; fedcop takes %(kinds)s.", kinds=_(ACCEPTED_KINDS))
+    )
 
 
 def _suffix(file_name: str) -> str:
@@ -191,7 +197,7 @@ def _zip_type(path: Path) -> str:
                     return media_type
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
         raise UnacceptedFile(
-            "This zip file is damaged and cannot be read; send it again, or another copy."
+            _("This zip file is damaged and cannot be read; send it again, or another copy.")
         ) from error
     return "application/zip"
 
@@ -218,8 +224,11 @@ def _ole_type(path: Path, file_name: str) -> str:
     if by_name is not None:
         return by_name
     raise UnacceptedFile(
-        "This file is a Microsoft compound file but not a Word, Excel or PowerPoint document; "
-        f"fedcop takes {ACCEPTED_KINDS}."
+        _(
+            "This file is a Microsoft compound file but not a Word, Excel or PowerPoint "
+            "document; fedcop takes %(kinds)s.",
+            kinds=_(ACCEPTED_KINDS),
+        )
     )
 
 

@@ -23,6 +23,7 @@ from starlette.datastructures import UploadFile
 from fedcop.config import Config
 from fedcop.documents.actors import actor_document
 from fedcop.documents.context import PUBLIC
+from fedcop.i18n.current import N_, _
 from fedcop.services import outbox
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.services.media import UploadRefused, member_uploads
@@ -33,7 +34,7 @@ from fedcop.store import follows as follow_store
 from fedcop.store.media import rows as media_rows
 from fedcop.urls import Urls
 
-NOT_A_PICTURE = "choose a picture (JPEG, PNG, GIF or WebP) for the avatar or icon"
+NOT_A_PICTURE = N_("choose a picture (JPEG, PNG, GIF or WebP) for the avatar or icon")
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ async def picture(pool: Any, actor_id: int) -> Picture:
             return Picture(path=thumbnail_path(uploaded) or media_path(uploaded), svg=None)
         actor = await actor_store.find_by_id(conn, actor_id)
     if actor is None:
-        raise NotFound("there is no such person or community here")
+        raise NotFound(_("there is no such person or community here"))
     return Picture(path=None, svg=generated_svg(actor.display_name or actor.username))
 
 
@@ -93,7 +94,7 @@ async def choose(
     async with pool.acquire() as conn, conn.transaction():
         if not media.is_image or not media.is_ready:
             await media_rows.delete(conn, media.id)
-            raise InvalidInput(NOT_A_PICTURE)
+            raise InvalidInput(_(NOT_A_PICTURE))
         replaced = await actor_icons.choose(conn, actor_id, media.id)
         if replaced is not None:
             await media_rows.delete(conn, replaced)

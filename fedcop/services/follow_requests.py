@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.services import follows, relationships
 from fedcop.services.errors import NotFound
 from fedcop.services.relationships import Relationship
@@ -52,7 +53,7 @@ async def decide(
                 conn, requester_id, await store.decided_by(conn, user.actor.id)
             )
     if not found or target is None:
-        raise NotFound("Record not found")
+        raise NotFound(_("Record not found"))
     await follows.decide_request(pool, config, target.username, found[0].uri, approve=approve)
     return await decided_relationship(pool, user, requester_id)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.network import Network
 from fedcop.services import leaving, lifecycle, notifications, outbox, remote_actors
 from fedcop.services.errors import InvalidInput, NotFound, Refused
@@ -83,10 +84,10 @@ async def follow_remote(
     async with pool.acquire() as conn:
         local = await actor_store.find_local(conn, username)
     if local is None or local.actor.actor_type == "Application":
-        raise NotFound(f"there is no user or community {username!r} on this node")
+        raise NotFound(_("there is no user or community '%(name)s' on this node", name=username))
     target = await remote_actors.get_actor(pool, network, target_uri)
     if target.is_local:
-        raise InvalidInput(f"{target_uri} is on this node: follow it here directly")
+        raise InvalidInput(_("%(uri)s is on this node: follow it here directly", uri=target_uri))
     lifecycle.ensure_open(target)
     async with pool.acquire() as conn, conn.transaction():
         existing = await follow_store.find(conn, local.actor.id, target.id)
@@ -168,7 +169,7 @@ async def set_manual_approval(pool: Any, community: str, manual: bool) -> None:
     """Whether a facilitator approves each join by hand."""
     async with pool.acquire() as conn:
         if not await actor_store.set_manual_approval(conn, community, manual):
-            raise NotFound(f"there is no community {community!r} on this node")
+            raise NotFound(_("there is no community '%(name)s' on this node", name=community))
 
 
 async def decide_request(
@@ -179,10 +180,22 @@ async def decide_request(
         local = await actor_store.find_local(conn, username)
         follower = await actor_store.find_by_uri(conn, follower_uri)
         if local is None or follower is None:
-            raise NotFound(f"there is no request from {follower_uri} to {username!r}")
+            raise NotFound(
+                _(
+                    "there is no request from %(follower)s to '%(name)s'",
+                    follower=follower_uri,
+                    name=username,
+                )
+            )
         request = await follow_store.find(conn, follower.id, local.actor.id)
         if request is None or request.state != "pending":
-            raise NotFound(f"there is no pending request from {follower_uri} to {username!r}")
+            raise NotFound(
+                _(
+                    "there is no pending request from %(follower)s to '%(name)s'",
+                    follower=follower_uri,
+                    name=username,
+                )
+            )
         follow = {
             "id": request.follow_uri,
             "type": "Follow",
@@ -227,7 +240,7 @@ async def join(
             local = await actor_store.find_local(conn, username)
             target = await actor_store.find_local(conn, community.username)
             if local is None or target is None or target.actor.actor_type != "Group":
-                raise NotFound(f"there is no community {community_uri} here")
+                raise NotFound(_("there is no community %(uri)s here", uri=community_uri))
             lifecycle.ensure_open(target.actor)
             joined = await follow_store.upsert(
                 conn,
@@ -254,7 +267,7 @@ async def leave(
         community = await actor_store.find_by_uri(conn, community_uri)
         local = await actor_store.find_local(conn, username)
         if community is None or local is None:
-            raise NotFound(f"there is no community {community_uri} here")
+            raise NotFound(_("there is no community %(uri)s here", uri=community_uri))
         if community.is_local:
             await leaving.leave_here(conn, config, community, local.actor, successor_uri)
             return

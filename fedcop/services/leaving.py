@@ -22,6 +22,7 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.services import moderation
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.store import actors as actor_store
@@ -50,7 +51,7 @@ async def succession_for(pool: Any, username: str, community_uri: str) -> Succes
         community = await actor_store.find_by_uri(conn, community_uri)
         local = await actor_store.find_local(conn, username)
         if community is None or local is None or community.actor_type != "Group":
-            raise NotFound(f"there is no community {community_uri} here")
+            raise NotFound(_("there is no community %(uri)s here", uri=community_uri))
         leaver = local.actor
         if not community.is_local or not await mod_store.is_facilitator(
             conn, community.id, leaver.id
@@ -74,8 +75,11 @@ async def leave_here(
         if await mod_store.count_facilitators(conn, community.id) <= 1:
             if not successor_uri:
                 raise LastFacilitator(
-                    f"you are the last facilitator of {community.display_name}: name a member "
-                    "to facilitate it before you leave"
+                    _(
+                        "you are the last facilitator of %(community)s: name a member "
+                        "to facilitate it before you leave",
+                        community=community.display_name,
+                    )
                 )
             successor = await _successor(conn, community, leaver, successor_uri)
             await moderation.act_here(
@@ -96,7 +100,10 @@ async def _successor(
     members = await succession.candidates(conn, community.id, leaver.id)
     if successor is None or successor.id not in {member.id for member in members}:
         raise NotFound(
-            f"the successor must be a member of {community.display_name}: choose one of them"
+            _(
+                "the successor must be a member of %(community)s: choose one of them",
+                community=community.display_name,
+            )
         )
     return successor
 

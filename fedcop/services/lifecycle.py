@@ -24,6 +24,8 @@ import asyncpg
 from fedcop.config import Config
 from fedcop.documents.context import AS_CONTEXT, FEDCOP_NAMESPACE
 from fedcop.documents.lifecycle import CLOSED, STAGE_TERM, STAGES, stage_of
+from fedcop.i18n.catalogues import translations
+from fedcop.i18n.current import N_, _, language
 from fedcop.services import outbox
 from fedcop.services.errors import InvalidInput, Refused
 from fedcop.services.facilitation import _facilitated, _facilitated_remote, publish_profile
@@ -42,10 +44,31 @@ class ClosedCommunity(InvalidInput):
     """Something new was asked of a Closed community."""
 
 
+# The stages' names as the pages show them, in the reader's language (the wire keeps STAGES).
+STAGE_NAMES = {
+    "Inquire": N_("Inquire"),
+    "Design": N_("Design"),
+    "Prototype": N_("Prototype"),
+    "Launch": N_("Launch"),
+    "Grow": N_("Grow"),
+    "Sustain": N_("Sustain"),
+}
+# "Closed" alone is also a registration mode (plural in French: "Fermées"); the stage has its
+# own context ("community stage") in the catalogues.
+
+
+def stage_name(stage: str | None) -> str:
+    """A stage as the reader's language names it ("" for none)."""
+    if stage == CLOSED:
+        return translations(language()).pgettext("community stage", "Closed")
+    return _(STAGE_NAMES[stage]) if stage in STAGE_NAMES else (stage or "")
+
+
 def closed_sentence(community: Actor) -> str:
-    return (
-        f"{community.display_name} is closed: it is kept as a read-only archive, so it takes "
-        "no new threads, replies, votes or joins"
+    return _(
+        "%(community)s is closed: it is kept as a read-only archive, so it takes "
+        "no new threads, replies, votes or joins",
+        community=community.display_name,
     )
 
 
@@ -59,7 +82,7 @@ async def set_stage(pool: Any, config: Config, name: str, user: User, stage: str
     """A facilitator sets the stage of a community here (`name`), or asks the node of one
     elsewhere (`name@domain`) to set it."""
     if stage not in STAGES:
-        raise InvalidInput(f"a community's stage is one of: {', '.join(STAGES)}")
+        raise InvalidInput(_("a community's stage is one of: %(stages)s", stages=", ".join(STAGES)))
     if "@" in name:
         await _ask_elsewhere(pool, config, name, user, stage)
         return
@@ -118,10 +141,14 @@ async def receive_stage(
             return None
         sender = await actor_store.find_by_uri(conn, str(id_of(update.get("actor"))))
         if sender is None or not await mod_store.is_facilitator(conn, community.id, sender.id):
-            raise Refused(f"only facilitators of {community.uri} may change it")
+            raise Refused(_("only facilitators of %(uri)s may change it", uri=community.uri))
         if stage is None:
             raise Refused(
-                f"a facilitator's Update of {community.uri} sets its stage (fedcop:stage, one "
-                f"of {', '.join(STAGES)}), and nothing else"
+                _(
+                    "a facilitator's Update of %(uri)s sets its stage (fedcop:stage, one "
+                    "of %(stages)s), and nothing else",
+                    uri=community.uri,
+                    stages=", ".join(STAGES),
+                )
             )
         return await _change(conn, config, community, sender.id, stage)

@@ -6,6 +6,7 @@ from typing import Any
 
 from fedcop.config import Config
 from fedcop.documents.actors import actor_document
+from fedcop.i18n.current import N_, _
 from fedcop.services import avatars, outbox
 from fedcop.services.account_data import moving
 from fedcop.services.errors import InvalidInput
@@ -18,13 +19,24 @@ from fedcop.store.users import User
 from fedcop.urls import Urls
 
 MAX_BIO_HTML = 20_000
+# Each field's refusal when it is too long, a whole sentence per field.
+TOO_LONG = {
+    "display_name": N_("the display name is too long: at most %(limit)s characters"),
+    "organisation": N_("the organisation is too long: at most %(limit)s characters"),
+    "sector": N_("the sector is too long: at most %(limit)s characters"),
+    "job_role": N_("the job role is too long: at most %(limit)s characters"),
+}
 
 
 def expertise_tags(text: str) -> list[str]:
     tags = list(dict.fromkeys(tag.strip() for tag in text.split(",") if tag.strip()))
     if len(tags) > MAX_TAGS or any(len(tag) > MAX_TAG_LENGTH for tag in tags):
         raise InvalidInput(
-            f"list at most {MAX_TAGS} areas of expertise, each under {MAX_TAG_LENGTH} characters"
+            _(
+                "list at most %(most)s areas of expertise, each under %(length)s characters",
+                most=MAX_TAGS,
+                length=MAX_TAG_LENGTH,
+            )
         )
     return tags
 
@@ -52,10 +64,9 @@ async def update(
     }
     for name, value in fields.items():
         if len(value) > LIMITS[name]:
-            label = name.replace("_", " ")
-            raise InvalidInput(f"the {label} is too long: at most {LIMITS[name]} characters")
+            raise InvalidInput(_(TOO_LONG[name], limit=LIMITS[name]))
     if len(bio_html) > MAX_BIO_HTML:
-        raise InvalidInput("the text about you is too long")
+        raise InvalidInput(_("the text about you is too long"))
     async with pool.acquire() as conn:
         await user_store.update_profile(
             conn,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.network import Network
 from fedcop.services import follows, notifications
 from fedcop.services.errors import InvalidInput, NotFound
@@ -61,7 +62,7 @@ async def relationships(pool: Any, viewer: User, ids: list[int]) -> list[Relatio
 async def relationship(pool: Any, viewer: User, account_id: int) -> Relationship:
     found = await relationships(pool, viewer, [account_id])
     if not found:
-        raise NotFound("Record not found")
+        raise NotFound(_("Record not found"))
     return found[0]
 
 
@@ -70,7 +71,7 @@ async def account(pool: Any, account_id: int) -> Actor:
     async with pool.acquire() as conn:
         found = await account_directory.by_ids(conn, [account_id])
     if not found:
-        raise NotFound("Record not found")
+        raise NotFound(_("Record not found"))
     return found[0]
 
 
@@ -79,7 +80,7 @@ async def follow(
 ) -> Relationship:
     target = await account(pool, account_id)
     if target.id == user.actor.id:
-        raise InvalidInput("you cannot follow yourself")
+        raise InvalidInput(_("you cannot follow yourself"))
     async with pool.acquire() as conn:
         existing = await follow_store.find(conn, user.actor.id, target.id)
     if existing is None:
@@ -137,9 +138,9 @@ async def follow_list(
         if direction == "followers" and private and not await member_of(target):
             return []
         found = await store.accepted_follows(conn, target.id, direction, window)
-        shown = {a.id for a in await account_directory.by_ids(conn, [a.id for _, a in found])}
+        shown = {a.id for a in await account_directory.by_ids(conn, [a.id for _window, a in found])}
         if direction == "following" and viewer_id != target.id:
-            for _, actor in found:
+            for _window, actor in found:
                 hidden = actor.actor_type == "Group" and actor.members_only
                 if hidden and actor.id in shown and not await member_of(actor):
                     shown.discard(actor.id)

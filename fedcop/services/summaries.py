@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.network import Network
 from fedcop.services import lifecycle, post_changes, posts, reading, summary_flags
 from fedcop.services.errors import NotFound, ServiceError
@@ -161,7 +162,7 @@ def _markdown_label(text: str) -> str:
 def _refusal(thread: PostView) -> str:
     if thread.community is not None and thread.community.is_closed:
         return lifecycle.closed_sentence(thread.community)
-    return "only the community's facilitators write the summary of a thread"
+    return _("only the community's facilitators write the summary of a thread")
 
 
 async def _thread(pool: Any, thread_id: int) -> PostView:
@@ -173,7 +174,7 @@ async def _thread(pool: Any, thread_id: int) -> PostView:
             else None
         )
     if post is None or not post.is_thread or post.is_gone or community is None:
-        raise NotFound("There is no such thread here.")
+        raise NotFound(_("There is no such thread here."))
     view = await reading.post_by_id(pool, post.id)
     assert view is not None
     return view

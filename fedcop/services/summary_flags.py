@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 
 from fedcop.documents.summaries import says_summary
+from fedcop.i18n.current import _
 from fedcop.services.errors import InvalidInput
 from fedcop.store import moderation as mod_store
 from fedcop.store import posts as post_store
@@ -45,12 +46,15 @@ async def flag_written(
     so). Only a facilitator writes one, and only as a reply to the thread itself."""
     if not await may_summarise(conn, community, writer.id):
         raise InvalidInput(
-            f"only facilitators of {community.display_name} write the summaries of its threads"
+            _(
+                "only facilitators of %(community)s write the summaries of its threads",
+                community=community.display_name,
+            )
         )
     flagged = []
     for reply in replies:
         if reply.is_thread or reply.parent_id != reply.thread_id:
-            raise InvalidInput("a summary answers the thread itself, not one of its replies")
+            raise InvalidInput(_("a summary answers the thread itself, not one of its replies"))
         await store.set_flag(conn, reply.id, True)
         found = await post_store.find(conn, reply.id)
         assert found is not None

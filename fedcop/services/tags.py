@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from fedcop.i18n.current import N_, _
 from fedcop.services.errors import InvalidInput, NotFound
 from fedcop.services.post_marks import MAX_TAG_LENGTH
 from fedcop.store import account_directory
@@ -30,7 +31,9 @@ __all__ = ["DayOfUse", "FeaturedTag", "Tag"]
 HISTORY_DAYS = 7
 MAX_FEATURED = 10  # Mastodon's limit
 MAX_SUGGESTED = 10  # as many as Mastodon suggests
-TOO_MANY_FEATURED = "Validation failed: You have already featured the maximum number of hashtags"
+TOO_MANY_FEATURED = N_(
+    "Validation failed: You have already featured the maximum number of hashtags"
+)
 # A hashtag as posts carry it (services.post_marks): word characters, at least one a letter.
 _NAME = re.compile(r"\w*[^\W\d_]\w*")
 
@@ -48,7 +51,7 @@ def tag_name(text: str) -> str:
     a hashtag (Mastodon answers 404 there too)."""
     name = text.strip().removeprefix("#").lower()
     if len(name) > MAX_TAG_LENGTH or not _NAME.fullmatch(name):
-        raise NotFound("Record not found")
+        raise NotFound(_("Record not found"))
     return name
 
 
@@ -94,22 +97,22 @@ async def followed(
     """(follow id, tag) of the tags the user follows, the latest followed first."""
     async with pool.acquire() as conn:
         found = await store.followed_page(conn, user.actor.id, before, after, limit)
-    shown = await tags(pool, user, [name for _, name in found])
-    return [(follow_id, one) for (follow_id, _), one in zip(found, shown, strict=True)]
+    shown = await tags(pool, user, [name for _follow_id, name in found])
+    return [(follow_id, one) for (follow_id, _name), one in zip(found, shown, strict=True)]
 
 
 async def feature(pool: Any, user: User, text: str) -> FeaturedTag:
     """Feature a tag on the user's profile (featuring it again changes nothing)."""
     name = text.strip().removeprefix("#").lower()
     if not name:
-        raise InvalidInput("Validation failed: Tag can't be blank")
+        raise InvalidInput(_("Validation failed: Tag can't be blank"))
     if len(name) > MAX_TAG_LENGTH or not _NAME.fullmatch(name):
-        raise InvalidInput("Validation failed: Tag is invalid")
+        raise InvalidInput(_("Validation failed: Tag is invalid"))
     async with pool.acquire() as conn, conn.transaction():
         featured = await store.featured_of(conn, user.actor.id)
         if name not in {one.name for one in featured}:
             if len(featured) >= MAX_FEATURED:
-                raise InvalidInput(TOO_MANY_FEATURED)
+                raise InvalidInput(_(TOO_MANY_FEATURED))
             await store.feature(conn, user.actor.id, name)
         found = await store.featured_of(conn, user.actor.id)
     return next(one for one in found if one.name == name)
@@ -123,7 +126,7 @@ async def unfeature(
     async with pool.acquire() as conn:
         if featured_id is not None:
             if not await store.unfeature(conn, user.actor.id, featured_id=featured_id):
-                raise NotFound("Record not found")
+                raise NotFound(_("Record not found"))
         else:
             await store.unfeature(conn, user.actor.id, name=tag_name(text))
 
@@ -134,7 +137,7 @@ async def featured_of(pool: Any, account_id: int) -> list[FeaturedTag]:
     async with pool.acquire() as conn:
         found = await account_directory.by_ids(conn, [account_id])
         if not found:
-            raise NotFound("Record not found")
+            raise NotFound(_("Record not found"))
         if not found[0].is_local or found[0].actor_type != "Person":
             return []
         return await store.featured_of(conn, account_id)

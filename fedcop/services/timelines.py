@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from fedcop.i18n.current import _
 from fedcop.services.errors import NotFound
 from fedcop.store import actors as actor_store
 from fedcop.store import profile_pins
@@ -69,7 +70,7 @@ async def account(
     async with pool.acquire() as conn:
         actor = await actor_store.find_by_id(conn, account_id)
         if actor is None or actor.actor_type == "Application":
-            raise NotFound("Record not found")
+            raise NotFound(_("Record not found"))
         if tagged is not None and not pinned:
             tag = tagged.strip().removeprefix("#").lower()
             found_tagged = await store.tagged_by(

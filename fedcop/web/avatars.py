@@ -54,13 +54,13 @@ async def save_avatar(request: Request, user: User, form: FormData) -> Response:
     pool, config = request.app.state.pool, request.app.state.config
     if form.get("change") == "generated":
         await avatars.forget(pool, user.actor.id)
-        notice = "Your picture is now made from your name."
+        notice = _("Your picture is now made from your name.")
     else:
         await avatars.choose(
             pool, config, request.app.state, actor_id=user.actor.id,
             uploader_id=user.actor.id, file=_picture_file(form),
         )  # fmt: skip
-        notice = "Your picture is saved."
+        notice = _("Your picture is saved.")
     await avatars.announce(pool, config, user.actor.id)
     return done(request, "/settings", notice)
 
@@ -72,13 +72,13 @@ async def save_icon(request: Request, user: User, form: FormData) -> Response:
     community_id = desk.community.actor.id
     if form.get("change") == "generated":
         await avatars.forget(pool, community_id)
-        notice = "The community's icon is now made from its name."
+        notice = _("The community's icon is now made from its name.")
     else:
         await avatars.choose(
             pool, config, request.app.state, actor_id=community_id,
             uploader_id=user.actor.id, file=_picture_file(form),
         )  # fmt: skip
-        notice = "The community's icon is saved."
+        notice = _("The community's icon is saved.")
     await avatars.announce(pool, config, community_id)
     return done(request, f"/c/{name}/manage", notice)
 

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
+from babel.numbers import format_decimal
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fedcop.i18n.current import _
+from fedcop.i18n.current import N_, _, language, speaking
+from fedcop.i18n.languages import DEFAULT
 from fedcop.services.errors import ServiceError
 from fedcop.services.health import charts, csv_export, report
 from fedcop.services.health.activity import ACTIVE_DAYS, LAPSED_DAYS
+from fedcop.store.actors import Actor
 from fedcop.web.render import go, not_found, render
 from fedcop.web.session import viewer
 
@@ -27,9 +31,14 @@ from fedcop.web.session import viewer
 LISTED = 100
 # The most unanswered questions a CSV lists.
 UNANSWERED_CSV = 10_000
-NOT_YOURS = "there is no such page, or only the community's facilitators may see it"
+NOT_YOURS = N_("there is no such page, or only the community's facilitators may see it")
 SERIES = ("taking-part", "newcomers", "threads", "questions", "time-to-answer")
 SPREADS = ("organisations", "sectors")
+
+
+def tenths(value: float) -> str:
+    """A figure to one decimal, the reader's way ("6.0", "6,0")."""
+    return format_decimal(value, format="#,##0.0", locale=language())
 
 
 async def health_page(request: Request) -> Response:
@@ -42,9 +51,9 @@ async def health_page(request: Request) -> Response:
             request.app.state.pool, name, current.user, datetime.now(UTC), LISTED
         )
     except ServiceError:
-        return await not_found(request, NOT_YOURS)
+        return await not_found(request, _(NOT_YOURS))
     drawn = {
-        series.key: charts.bar_chart(series.charted, 13 if series.period == "Week" else 3)
+        series.key: charts.bar_chart(series.charted, 13 if series.key == "threads" else 3)
         for series in health.figures.series
     }
     categories = {spread.key: charts.category_chart(spread.charted) for spread in health.spreads}
@@ -64,6 +73,7 @@ async def health_page(request: Request) -> Response:
         every_lapsed=every_lapsed,
         active_days=ACTIVE_DAYS,
         lapsed_days=LAPSED_DAYS,
+        tenths=tenths,
     )
 
 
@@ -72,26 +82,24 @@ async def health_csv(request: Request) -> Response:
     name = request.path_params["name"]
     metric = request.query_params.get("metric", "")
     if current.user is None:
-        return await not_found(request, NOT_YOURS)
+        return await not_found(request, _(NOT_YOURS))
     pool, config = request.app.state.pool, request.app.state.config
     now = datetime.now(UTC)
     try:
         community = await report.facilitated(pool, name, current.user)
     except ServiceError:
-        return await not_found(request, NOT_YOURS)
+        return await not_found(request, _(NOT_YOURS))
     if metric == "members":
         groups = await report.member_statuses(pool, community, now)
         text = csv_export.members_csv(groups, config.domain)
     elif metric == "unanswered":
         questions = await report.all_unanswered(pool, community, now, UNANSWERED_CSV)
         text = csv_export.unanswered_csv(questions, config.domain, config.base_url)
-    elif metric in SERIES:
-        series = (await report.figures(pool, community, now)).series_named(metric)
-        assert series is not None
-        text = csv_export.series_csv(series)
-    elif metric in SPREADS:
-        spread = next(s for s in await report.spreads(pool, community, now) if s.key == metric)
-        text = csv_export.spread_csv(spread)
+    elif metric in SERIES or metric in SPREADS:
+        # A data file: its headings and months stay English in any page's language, as the
+        # members' and questions' columns do, so one script reads every download.
+        with speaking(DEFAULT):
+            text = await _figure_csv(pool, community, now, metric)
     else:
         return await not_found(request, _("There is no figure “%(metric)s”.", metric=metric))
     # Names from elsewhere may hold anything: the file name keeps letters, digits, - and _.
@@ -106,6 +114,15 @@ async def health_csv(request: Request) -> Response:
             "Vary": "Cookie",
         },
     )
+
+
+async def _figure_csv(pool: Any, community: Actor, now: datetime, metric: str) -> str:
+    if metric in SERIES:
+        series = (await report.figures(pool, community, now)).series_named(metric)
+        assert series is not None
+        return csv_export.series_csv(series)
+    spread = next(s for s in await report.spreads(pool, community, now) if s.key == metric)
+    return csv_export.spread_csv(spread)
 
 
 routes = [

@@ -14,8 +14,8 @@ from fedcop.config import Config
 from fedcop.i18n import current as i18n
 from fedcop.i18n.current import _
 from fedcop.media.licences import LICENCES
+from fedcop.services import lifecycle, notifications
 from fedcop.services import node as node_service
-from fedcop.services import notifications
 from fedcop.services.notifications import HEADER_CAP
 from fedcop.services.signin_throttle import TooManyAttempts
 from fedcop.web import addresses, notices, post_links
@@ -41,6 +41,7 @@ _env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks keep no layout wh
 _env.filters["written_date"] = i18n.written_date
 _env.filters["written_datetime"] = i18n.written_datetime
 _env.filters["written_number"] = i18n.written_number
+_env.filters["written_size"] = i18n.written_size
 _env.filters["written_percent"] = i18n.written_percent
 _env.filters["language_name"] = i18n.language_name
 # fedcop.shown, the one policy for what came from elsewhere: `profile_html(actor) | safe` for a
@@ -48,6 +49,7 @@ _env.filters["language_name"] = i18n.language_name
 _env.globals["profile_html"] = shown.profile_html
 _env.globals["field_html"] = shown.field_html
 _env.globals["licences"] = LICENCES  # the file composers' choices (fedcop/media/licences.py)
+_env.globals["stage_name"] = lifecycle.stage_name  # a lifecycle stage in the reader's words
 _env.filters["link"] = shown.link
 _env.globals["safe_url"] = shown.safe_url
 _env.globals["attachment_views"] = attachment_views

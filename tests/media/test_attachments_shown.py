@@ -175,7 +175,7 @@ def test_types_and_sizes_read_as_people_say_them() -> None:
     assert [size_text(n) for n in (0, 820, 14_200, 1_234_567, 25_000_000, True, "12")] == [
         "",
         "820 bytes",
-        "14 KB",
+        "14 kB",
         "1.2 MB",
         "25 MB",
         "",

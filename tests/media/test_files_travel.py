@@ -120,7 +120,7 @@ async def test_an_uploaded_picture_travels_and_shows_through_the_other_nodes_pro
         assert not any(str(src).startswith(alpha.base) for src in shown)
         # and the checklist as a link with its name, type and size
         assert document["url"] in page.text
-        assert "checklist.txt (Text · 8.5 KB)" in " ".join(
+        assert "checklist.txt (Text · 8.5 kB)" in " ".join(
             elements(page.text).text_content().split()
         )
 

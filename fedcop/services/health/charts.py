@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fedcop.services.health.series import shown_number
+
 WIDTH = 320
 HEIGHT = 150
 LEFT = 30
@@ -74,11 +76,10 @@ def bar_chart(points: list[tuple[str, float]], tick_every: int) -> Chart:
     ]
     ticks = [
         Tick(round(LEFT + i * slot + slot / 2, 2), label)
-        for i, (label, _) in enumerate(points)
+        for i, (label, _value) in enumerate(points)
         if i % tick_every == 0
     ]
-    shown_top = str(int(top)) if top == int(top) else f"{top:.1f}"
-    return Chart(WIDTH, HEIGHT, bars, ticks, shown_top, TOP, baseline, LEFT, WIDTH - RIGHT)
+    return Chart(WIDTH, HEIGHT, bars, ticks, shown_number(top), TOP, baseline, LEFT, WIDTH - RIGHT)
 
 
 # Category charts: one row per category, its name above a horizontal bar and the bar's number.
@@ -116,8 +117,9 @@ def category_chart(points: list[tuple[str, float]]) -> CategoryChart:
     rows = []
     for i, (label, value) in enumerate(points):
         width = round(room * value / top, 2) if top > 0 else 0.0
-        shown = str(int(value)) if value == int(value) else f"{value:.1f}"
         rows.append(
-            CategoryRow(_cut(label), i * ROW + 11, i * ROW + 14, width, shown, 2 + width + 4)
+            CategoryRow(
+                _cut(label), i * ROW + 11, i * ROW + 14, width, shown_number(value), 2 + width + 4
+            )
         )
     return CategoryChart(WIDTH, max(len(points), 1) * ROW, 2, 10, rows)

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from babel.dates import format_date
+
+from fedcop.i18n.current import language
+
 MONTHS = 12
 WEEKS = 52
 
@@ -26,7 +30,8 @@ def weeks(now: datetime) -> list[date]:
 
 
 def month_label(first: date) -> str:
-    return first.strftime("%b %Y")
+    """The month as the reader's language abbreviates it ("Dec 2026", "déc. 2026")."""
+    return format_date(first, "MMM y", locale=language())
 
 
 def week_label(monday: date) -> str:

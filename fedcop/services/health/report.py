@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from fedcop.i18n.current import _
 from fedcop.services import facilitation
 from fedcop.services.errors import NotFound
 from fedcop.services.health import activity, periods
@@ -76,7 +77,7 @@ async def facilitated(pool: Any, name: str, user: User) -> Actor:
     async with pool.acquire() as conn:
         community = await actor_store.find_by_uri(conn, uri)
     if community is None:
-        raise NotFound(f"there is no community {name!r} here")
+        raise NotFound(_("there is no community '%(name)s' here", name=name))
     return community
 
 
@@ -118,34 +119,37 @@ async def figures(pool: Any, community: Actor, now: datetime) -> Figures:
     ) = await asyncio.gather(activity_counts(), question_counts())
     by_month = {q.month: q for q in questions if q.month is not None}
     overall = next((q for q in questions if q.month is None), QuestionMonth(None, 0, 0, 0, None))
+    # Titles, descriptions and headings in the reader's language (web.health makes the CSV
+    # files speaking English).
     series = [
         _monthly(
-            "taking-part", "People taking part",
-            "People who wrote a thread or a reply, or voted, in the community each month.",
-            ("People taking part",), months, lambda m: (taking_part.get(m, 0),),
+            "taking-part", _("People taking part"),
+            _("People who wrote a thread or a reply, or voted, in the community each month."),
+            (_("People taking part"),), months, lambda m: (taking_part.get(m, 0),),
         ),
         _monthly(
-            "newcomers", "Newcomers",
-            "Current members by the month they joined.",
-            ("Newcomers",), months, lambda m: (newcomers.get(m, 0),),
+            "newcomers", _("Newcomers"),
+            _("Current members by the month they joined."),
+            (_("Newcomers"),), months, lambda m: (newcomers.get(m, 0),),
         ),
         Series(
-            "threads", "Threads per week",
-            "Threads started each week (Monday to Sunday), removed ones aside.",
-            "Week", ("Threads",),
+            "threads", _("Threads per week"),
+            _("Threads started each week (Monday to Sunday), removed ones aside."),
+            _("Week"), (_("Threads"),),
             [Row(periods.week_label(w), (threads.get(w, 0),)) for w in weeks],
         ),
         _monthly(
-            "questions", "Questions",
-            "Questions asked each month; answered: with a reply by someone other than the "
-            "asker; solved: with an accepted answer.",
-            ("Asked", "Answered", "Solved"), months, lambda m: _question_counts(by_month.get(m)),
+            "questions", _("Questions"),
+            _("Questions asked each month; answered: with a reply by someone other than the "
+              "asker; solved: with an accepted answer."),
+            (_("Asked"), _("Answered"), _("Solved")), months,
+            lambda m: _question_counts(by_month.get(m)),
         ),
         _monthly(
-            "time-to-answer", "Time to first answer",
-            "Median hours from a question to its first reply by someone other than the asker, "
-            "for the questions asked each month that have one.",
-            ("Median hours to first answer",), months,
+            "time-to-answer", _("Time to first answer"),
+            _("Median hours from a question to its first reply by someone other than the "
+              "asker, for the questions asked each month that have one."),
+            (_("Median hours to first answer"),), months,
             lambda m: (_hours(by_month.get(m)),),
         ),
     ]  # fmt: skip
@@ -177,7 +181,7 @@ async def all_unanswered(
 ) -> list[OpenQuestion]:
     """The period's unanswered questions, newest first, up to `limit` (for the CSV)."""
     async with pool.acquire() as conn:
-        _, questions = await trends.unanswered_questions(
+        _total, questions = await trends.unanswered_questions(
             conn, community.id, periods.months(now)[0], limit
         )
     return questions
@@ -192,7 +196,7 @@ def _monthly(
     values: Any,
 ) -> Series:
     rows = [Row(periods.month_label(m), tuple(values(m))) for m in months]
-    return Series(key, title, description, "Month", columns, rows)
+    return Series(key, title, description, _("Month"), columns, rows)
 
 
 def _question_counts(month: QuestionMonth | None) -> tuple[Number, ...]:

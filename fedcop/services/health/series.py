@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fedcop.i18n.current import _, written_number
+
 Number = int | float | None
 
 
@@ -33,17 +35,22 @@ class Series:
     @property
     def summary(self) -> str:
         """The chart's numbers in words, for its text alternative."""
-        values = [value for _, value in self.charted]
+        values = [value for _label, value in self.charted]
         if not values:
-            return "No figures."
+            return _("No figures.")
         top = max(values)
         peak = next(label for label, value in self.charted if value == top)
-        total = sum(values)
-        return (
-            f"{self.columns[0]}: {_shown(total)} in all, at most {_shown(top)} ({peak}); "
-            f"{self.rows[-1].label}: {_shown(values[-1])}."
+        return _(
+            "%(what)s: %(total)s in all, at most %(top)s (%(peak)s); %(last)s: %(latest)s.",
+            what=self.columns[0],
+            total=shown_number(sum(values)),
+            top=shown_number(top),
+            peak=peak,
+            last=self.rows[-1].label,
+            latest=shown_number(values[-1]),
         )
 
 
-def _shown(value: float) -> str:
-    return str(int(value)) if value == int(value) else f"{value:.1f}"
+def shown_number(value: float) -> str:
+    """A figure the reader's way: whole, or to one decimal ("6", "2.5", "2,5" in French)."""
+    return written_number(int(value) if value == int(value) else round(value, 1))

@@ -18,6 +18,7 @@ from typing import Any
 from starlette.datastructures import UploadFile
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.media.storage import MediaStorage
 from fedcop.services.errors import NotFound
 from fedcop.services.media import (
@@ -87,7 +88,7 @@ async def receive(
         finished = await media_rows.by_id(conn, media.id)
         if finished is not None and finished.state == "failed":
             await media_rows.delete(conn, media.id)
-            raise UploadRefused(finished.failure or "This picture could not be processed.")
+            raise UploadRefused(finished.failure or _("This picture could not be processed."))
     return finished or media
 
 
@@ -102,7 +103,7 @@ async def own(pool: Any, owner_id: int, media_id: int) -> Media:
     async with pool.acquire() as conn:
         media = await media_rows.by_id(conn, media_id)
     if media is None or media.owner_id != owner_id:
-        raise NotFound(f"there is no upload {media_id} of yours: upload the file again")
+        raise NotFound(_("there is no upload %(id)s of yours: upload the file again", id=media_id))
     return media
 
 
@@ -113,7 +114,7 @@ async def describe(pool: Any, *, owner_id: int, media_id: int, description: str)
             conn, media_id, owner_id, description=description.strip()
         )
     if media is None:
-        raise NotFound("Record not found")
+        raise NotFound(_("Record not found"))
     return media
 
 

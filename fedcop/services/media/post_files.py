@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 
 from fedcop.config import Config
+from fedcop.i18n.current import _
 from fedcop.media.entries import is_upload
 from fedcop.services.errors import InvalidInput
 from fedcop.services.media import attachment_entry
@@ -44,14 +45,23 @@ def checked_ids(config: Config, media_ids: Sequence[int] | None) -> list[int]:
     chosen = list(dict.fromkeys(media_ids or []))
     limit = config.media.max_attachments
     if len(chosen) > limit:
-        raise InvalidInput(f"a post carries at most {limit} files: remove {len(chosen) - limit}")
+        raise InvalidInput(
+            _(
+                "a post carries at most %(limit)s files: remove %(extra)s",
+                limit=limit,
+                extra=len(chosen) - limit,
+            )
+        )
     return chosen
 
 
 def checked_description(text: str) -> str:
     if len(text) > MAX_DESCRIPTION:
         raise InvalidInput(
-            f"a file's description is too long: at most {MAX_DESCRIPTION} characters"
+            _(
+                "a file's description is too long: at most %(limit)s characters",
+                limit=MAX_DESCRIPTION,
+            )
         )
     return text.strip()
 
@@ -66,14 +76,26 @@ async def chosen(
     for media_id in wanted:
         media = found.get(media_id)
         if media is None or media.owner_id != owner_id:
-            raise InvalidInput(f"there is no upload {media_id} of yours: upload the file again")
+            raise InvalidInput(
+                _("there is no upload %(id)s of yours: upload the file again", id=media_id)
+            )
         if media.state == "processing":
             raise InvalidInput(
-                f"{media.file_name} is still being processed: wait a moment and post again"
+                _(
+                    "%(file)s is still being processed: wait a moment and post again",
+                    file=media.file_name,
+                )
             )
         if media.state != "ready":
-            reason = f": {media.failure}" if media.failure else ""
-            raise InvalidInput(f"{media.file_name} could not be used{reason}")
+            raise InvalidInput(
+                _(
+                    "%(file)s could not be used: %(reason)s",
+                    file=media.file_name,
+                    reason=media.failure,
+                )
+                if media.failure
+                else _("%(file)s could not be used", file=media.file_name)
+            )
         files.append(media)
     return files
 
@@ -130,12 +152,14 @@ async def changed(
     wanted = checked_ids(config, change.media_ids)
     for media_id, text in change.descriptions.items():
         if media_id not in wanted:
-            raise InvalidInput(f"upload {media_id} is not among the post's files")
+            raise InvalidInput(_("upload %(id)s is not among the post's files", id=media_id))
         described = await media_rows.update_details(
             conn, media_id, owner_id, description=checked_description(text)
         )
         if described is None:
-            raise InvalidInput(f"there is no upload {media_id} of yours: upload the file again")
+            raise InvalidInput(
+                _("there is no upload %(id)s of yours: upload the file again", id=media_id)
+            )
     files = await chosen(conn, config, owner_id, wanted)
     await attach(conn, config, post_id, owner_id, files, replacing=True)
     return [*entries(config, files, sensitive=sensitive), *links]

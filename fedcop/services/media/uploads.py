@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from fedcop.config import Config
+from fedcop.i18n.current import _, written_number
 from fedcop.media import sniffing
 from fedcop.media.licences import DEFAULT_LICENCE, LICENCES, licence_named
 from fedcop.media.storage import MediaStorage
@@ -142,7 +143,7 @@ async def _spool(
     if limit is None and size > _file_limit(config, head):
         raise _too_large(config, head)
     if size == 0:
-        raise UploadRefused("The file is empty; choose a file with something in it.")
+        raise UploadRefused(_("The file is empty; choose a file with something in it."))
     return size
 
 
@@ -153,25 +154,31 @@ def _file_limit(config: Config, head: bytes) -> int:
 
 
 def _megabytes(size: int) -> str:
-    return format(size / (1024 * 1024), ".3g")
+    """Megabytes to three significant digits, written the reader's way ("1.5", "1,5")."""
+    return written_number(float(format(size / (1024 * 1024), ".3g")))
 
 
 def _too_large(config: Config, head: bytes) -> UploadRefused:
     if sniffing.picture_type(head) is not None:
-        what, limit = "A picture", config.media.max_image_bytes
+        sentence = _(
+            "A picture may weigh at most %(size)s MB here; this one is larger. Send a smaller one.",
+            size=_megabytes(config.media.max_image_bytes),
+        )
     else:
-        what, limit = "A file", config.media.max_file_bytes
-    return UploadRefused(
-        f"{what} may weigh at most {_megabytes(limit)} MB here; this one is larger. "
-        "Send a smaller one.",
-        too_large=True,
-    )
+        sentence = _(
+            "A file may weigh at most %(size)s MB here; this one is larger. Send a smaller one.",
+            size=_megabytes(config.media.max_file_bytes),
+        )
+    return UploadRefused(sentence, too_large=True)
 
 
 def _over_quota(config: Config) -> UploadRefused:
     return UploadRefused(
-        f"Your files would pass your storage space ({_megabytes(config.media.account_quota_bytes)} "
-        "MB in all); delete some of your files, or ask this server's admins for more room.",
+        _(
+            "Your files would pass your storage space (%(size)s MB in all); delete some of "
+            "your files, or ask this server's admins for more room.",
+            size=_megabytes(config.media.account_quota_bytes),
+        ),
         too_large=True,
     )
 
@@ -182,17 +189,24 @@ def _checked_details(
     description = (description or "").strip()
     if len(description) > MAX_DESCRIPTION_CHARACTERS:
         raise UploadRefused(
-            f"A description holds at most {MAX_DESCRIPTION_CHARACTERS} characters; shorten it."
+            _(
+                "A description holds at most %(most)s characters; shorten it.",
+                most=MAX_DESCRIPTION_CHARACTERS,
+            )
         )
     tag = (tag or "").strip() or None
     if tag is not None and len(tag) > MAX_TAG_CHARACTERS:
-        raise UploadRefused(f"A tag holds at most {MAX_TAG_CHARACTERS} characters; shorten it.")
+        raise UploadRefused(
+            _("A tag holds at most %(most)s characters; shorten it.", most=MAX_TAG_CHARACTERS)
+        )
     chosen = (licence or "").strip() or DEFAULT_LICENCE
     if licence_named(chosen) is None:
         raise UploadRefused(
-            f"Unknown licence {chosen!r}; choose one of: "
-            + ", ".join(choice.code for choice in LICENCES)
-            + "."
+            _(
+                "Unknown licence '%(licence)s'; choose one of: %(choices)s.",
+                licence=chosen,
+                choices=", ".join(choice.code for choice in LICENCES),
+            )
         )
     return description, tag, chosen
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fedcop.i18n.current import _
 from fedcop.services.errors import NotFound
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
@@ -83,9 +84,9 @@ async def members_page(
     async with pool.acquire() as conn:
         community = await actor_store.find_by_uri(conn, community_uri)
         if community is None or community.actor_type != "Group":
-            raise NotFound("there is no such community here")
+            raise NotFound(_("there is no such community here"))
         if not await may_see_members(conn, community, viewer_id):
-            raise NotFound("there is no such community here")
+            raise NotFound(_("there is no such community here"))
         found, total = await store.members(
             conn, community.id, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )

@@ -20,29 +20,37 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
+from fedcop.i18n.current import N_, _, written_size
 from fedcop.media.entries import is_upload, proxy_path
 from fedcop.services.media.received import is_picture
 from fedcop.shown import safe_url
 
-NO_DESCRIPTION = "A picture; its author gave no description"
+NO_DESCRIPTION = N_("A picture; its author gave no description")
 
 # Short names for the types people share most; others are named by their subtype.
 _TYPE_NAMES = {
     "application/pdf": "PDF",
-    "application/zip": "ZIP archive",
-    "application/msword": "Word document",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
-    "application/vnd.oasis.opendocument.text": "OpenDocument text",
-    "application/vnd.ms-excel": "Spreadsheet",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Spreadsheet",
-    "application/vnd.oasis.opendocument.spreadsheet": "Spreadsheet",
-    "application/vnd.ms-powerpoint": "Slides",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "Slides",
-    "application/vnd.oasis.opendocument.presentation": "Slides",
-    "text/plain": "Text",
+    "application/zip": N_("ZIP archive"),
+    "application/msword": N_("Word document"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": N_("Word document"),
+    "application/vnd.oasis.opendocument.text": N_("OpenDocument text"),
+    "application/vnd.ms-excel": N_("Spreadsheet"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": N_("Spreadsheet"),
+    "application/vnd.oasis.opendocument.spreadsheet": N_("Spreadsheet"),
+    "application/vnd.ms-powerpoint": N_("Slides"),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": N_("Slides"),
+    "application/vnd.oasis.opendocument.presentation": N_("Slides"),
+    "text/plain": N_("Text"),
     "text/csv": "CSV",
-    "text/markdown": "Markdown",
+    "text/markdown": N_("Markdown"),
     "application/json": "JSON",
+}
+
+# Other pictures, videos and sounds are named by their format ("PNG image", "MP4 video").
+_KIND_FORMATS = {
+    "image": N_("%(format)s image"),
+    "video": N_("%(format)s video"),
+    "audio": N_("%(format)s sound"),
 }
 
 
@@ -78,7 +86,7 @@ def _view(item: dict[str, Any]) -> AttachmentView | None:
             href=proxied,
             label=description,
             src=proxied,
-            alt=description or NO_DESCRIPTION,
+            alt=description or _(NO_DESCRIPTION),
             width=width,
             height=height,
         )
@@ -91,7 +99,7 @@ def _view(item: dict[str, Any]) -> AttachmentView | None:
             href=url,
             label=description,
             src=safe_url(item.get("preview_url")) or url,
-            alt=description or NO_DESCRIPTION,
+            alt=description or _(NO_DESCRIPTION),
             width=width,
             height=height,
         )
@@ -114,27 +122,21 @@ def type_name(media_type: str) -> str:
     """ "PDF", "Spreadsheet", "PNG image", "MP4 video"...; "" when unknown."""
     media_type = media_type.split(";", 1)[0].strip().lower()
     if media_type in _TYPE_NAMES:
-        return _TYPE_NAMES[media_type]
-    kind, _, subtype = media_type.partition("/")
+        return _(_TYPE_NAMES[media_type])
+    kind, _slash, subtype = media_type.partition("/")
     subtype = subtype.removeprefix("x-").removeprefix("vnd.").split("+")[0]
     if not subtype or len(subtype) > 20:
         return ""
-    if kind in ("image", "video", "audio"):
-        return f"{subtype.upper()} {'sound' if kind == 'audio' else kind}"
+    if kind in _KIND_FORMATS:
+        return _(_KIND_FORMATS[kind], format=subtype.upper())
     return subtype.upper()
 
 
 def size_text(size: object) -> str:
-    """A size in bytes as people read it: "820 bytes", "14 KB", "1.2 MB" (1 MB = 10^6 bytes)."""
+    """A size in bytes as the reader writes it: "820 bytes", "14 kB", "1,2 Mo" ("" if none)."""
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
         return ""
-    if size < 1000:
-        return f"{size} bytes"
-    for unit, scale in (("KB", 10**3), ("MB", 10**6), ("GB", 10**9)):
-        value = size / scale
-        if value < 1000 or unit == "GB":
-            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
-    return ""
+    return written_size(size)
 
 
 def _name_in(url: str) -> str:

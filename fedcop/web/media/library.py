@@ -7,14 +7,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from fedcop.i18n.current import _
+from fedcop.i18n.current import N_, _, written_size
 from fedcop.media.licences import LICENCES
 from fedcop.services.errors import NotFound
 from fedcop.services.media import library as media_library
 from fedcop.web.render import not_found, render
 from fedcop.web.session import viewer
 
-KIND_NAMES = {"image": "Picture", "document": "Document", "video": "Video", "audio": "Sound"}
+# Each kind of file as the filter and the list name it (shown through _()).
+KIND_NAMES = {
+    "image": N_("Picture"),
+    "document": N_("Document"),
+    "video": N_("Video"),
+    "audio": N_("Sound"),
+}
 
 
 async def resources(request: Request) -> Response:
@@ -53,6 +59,7 @@ async def resources(request: Request) -> Response:
         kinds=media_library.KINDS,
         kind_names=KIND_NAMES,
         licences=LICENCES,
+        written_size=written_size,
         query_args=query_args,
     )
 
