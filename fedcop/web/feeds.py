@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedcop.i18n.current import _
 from fedcop.services import node as node_service
 from fedcop.services import reading
 from fedcop.web import addresses
@@ -29,7 +30,8 @@ def _feed(request: Request, title: str, page: str, entries: list[reading.PostVie
         updated=(newest or datetime.now(UTC)).isoformat(),
         entries=entries,
     )
-    return Response(body, media_type=ATOM)
+    # An untitled thread's feed is named in the reader's language: caches keep one per language
+    return Response(body, media_type=ATOM, headers={"Vary": "Accept-Language"})
 
 
 async def community_feed(request: Request) -> Response:
@@ -48,7 +50,7 @@ async def thread_feed(request: Request) -> Response:
         return Response("no such thread", 404, media_type="text/plain")
     replies = [r for r in await reading.thread(pool, found.post.id) if not r.post.is_gone]
     page = request.app.state.config.base_url + addresses.thread_path(found.post)
-    return _feed(request, found.post.title or "Thread", page, [found, *replies][-FEED_SIZE:])
+    return _feed(request, found.post.title or _("Thread"), page, [found, *replies][-FEED_SIZE:])
 
 
 routes = [

@@ -13,6 +13,7 @@ from fedcop.media.storage import MediaStorage
 from fedcop.services import accounts, posts
 from fedcop.services.knowledge import pages
 from fedcop.services.media import receive_upload
+from fedcop.services.media.errors import attachment_refused
 from fedcop.store.media import AttachmentRefused, Media, attach_to_page, attach_to_post, attachments
 from tests.conftest import running_app
 from tests.media import samples
@@ -62,16 +63,18 @@ async def test_a_post_carries_its_authors_ready_files_in_order(
         stamped = await attachments.of_post(conn, post.id)
         assert all(media.attached_at is not None for media in stamped)
         # Ben's file, a file still processing, a file twice, too many: refused, nothing changed
-        for media_ids, reason in (
-            ([notes.id, bens.id], "not one of your uploads"),
-            ([waiting.id], "still being processed"),
-            ([notes.id, notes.id], "twice"),
-            ([notes.id, board.id], "At most 1"),
+        for media_ids, reason, said in (
+            ([notes.id, bens.id], "not_yours", "not one of your uploads"),
+            ([waiting.id], "processing", "still being processed"),
+            ([notes.id, notes.id], "twice", "twice"),
+            ([notes.id, board.id], "too_many", "At most 1 file can be attached; remove 1."),
         ):
-            limit = 1 if reason == "At most 1" else 4
-            with pytest.raises(AttachmentRefused, match=reason):
+            limit = 1 if reason == "too_many" else 4
+            with pytest.raises(AttachmentRefused) as refused:
                 async with conn.transaction():
                     await attach_to_post(conn, post.id, ana.id, media_ids, max_attachments=limit)
+            assert refused.value.reason == reason
+            assert said in str(attachment_refused(refused.value))  # the sentence the uploader reads
             assert [media.id for media in await attachments.of_post(conn, post.id)] == [
                 notes.id,
                 board.id,
@@ -103,7 +106,8 @@ async def test_a_page_keeps_files_any_editor_added(
         ]
         # but cannot add a file of Ana's the page did not carry
         other = await _upload(app, media_storage, ana.id, samples.PDF, "more.pdf")
-        with pytest.raises(AttachmentRefused, match="not one of your uploads"):
+        with pytest.raises(AttachmentRefused) as refused:
             await attach_to_page(
                 conn, change.page.id, ben.id, [anas.id, other.id], max_attachments=4
             )
+        assert refused.value.reason == "not_yours" and refused.value.details == {"id": other.id}

@@ -17,8 +17,8 @@ import asyncpg
 
 from fedcop.config import Config
 from fedcop.documents.attachments import attachment_on_wire
-from fedcop.services.errors import InvalidInput
 from fedcop.services.media import attachment_entry
+from fedcop.services.media.errors import attachment_refused
 from fedcop.services.media.names import media_path
 from fedcop.store.media import AttachmentRefused, Media, attach_to_page
 from fedcop.store.media import attachments as attachment_store
@@ -38,7 +38,7 @@ async def set_files(
             conn, page_id, editor_id, chosen, max_attachments=config.media.max_attachments
         )
     except AttachmentRefused as refusal:
-        raise InvalidInput(str(refusal)) from None
+        raise attachment_refused(refusal) from None
 
 
 async def files_of(conn: asyncpg.Connection, page_id: int) -> list[Media]:

@@ -23,6 +23,7 @@ from fedcop.i18n.current import _
 from fedcop.media.entries import is_upload
 from fedcop.services.errors import InvalidInput
 from fedcop.services.media import attachment_entry
+from fedcop.services.media.errors import attachment_refused
 from fedcop.services.media.uploads import MAX_DESCRIPTION_CHARACTERS
 from fedcop.store.media import AttachmentRefused, Media, attach_to_post
 from fedcop.store.media import rows as media_rows
@@ -128,7 +129,7 @@ async def attach(
             max_attachments=config.media.max_attachments,
         )
     except AttachmentRefused as refusal:
-        raise InvalidInput(str(refusal)) from None
+        raise attachment_refused(refusal) from None
 
 
 async def changed(

@@ -13,7 +13,14 @@ from fedcop.store.media.rows import Media, by_ids
 
 
 class AttachmentRefused(ValueError):
-    """A file cannot be attached; the message says which and why (nothing was changed)."""
+    """A file cannot be attached (nothing was changed). `reason` says why: "too_many",
+    "twice", "not_yours", "processing" or "failed"; `details` the figures and names a
+    sentence for the uploader needs (services/media/errors.py writes it)."""
+
+    def __init__(self, reason: str, **details: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
 
 
 async def attach_to_post(
@@ -100,28 +107,19 @@ async def _checked(
 ) -> list[Media]:
     count = len(media_ids) if total is None else total
     if count > max_attachments:
-        raise AttachmentRefused(
-            f"At most {max_attachments} files can be attached; remove {count - max_attachments}."
-        )
+        raise AttachmentRefused("too_many", most=max_attachments, extra=count - max_attachments)
     if len(set(media_ids)) != len(media_ids):
-        raise AttachmentRefused("The same file is attached twice; attach each file once.")
+        raise AttachmentRefused("twice")
     files = await by_ids(conn, media_ids)
     found = {media.id: media for media in files}
     for media_id in media_ids:
         media = found.get(media_id)
         if media is None or media.owner_id != owner_id:
-            raise AttachmentRefused(
-                f"File {media_id} is not one of your uploads; upload it first, then attach it."
-            )
+            raise AttachmentRefused("not_yours", id=media_id)
         if media.state == "processing":
-            raise AttachmentRefused(
-                f"{media.file_name} is still being processed; try again in a moment."
-            )
+            raise AttachmentRefused("processing", name=media.file_name)
         if media.state != "ready":
-            raise AttachmentRefused(
-                f"{media.file_name} could not be processed ({media.failure or 'unreadable'}); "
-                "upload another copy."
-            )
+            raise AttachmentRefused("failed", name=media.file_name, failure=media.failure)
     return files
 
 
