@@ -43,16 +43,16 @@ NOT_INTERFACE_TABLES = {
 }
 
 
-def extracted() -> dict[str, tuple[str, ...]]:
-    """Each marked message (its msgid, and its plural if it has one) -> where it is."""
+def extracted() -> dict[tuple[str | None, str], tuple[str, ...]]:
+    """Each marked message, as its context (pgettext's, or None) and msgid -> where it is."""
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
-    found: dict[str, tuple[str, ...]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    found: dict[tuple[str | None, str], tuple[str, ...]] = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map, options_map
     ):
-        msgid = message if isinstance(message, str) else message[0]
-        found[msgid] = (*found.get(msgid, ()), f"{filename}:{lineno}")
+        key = (context, message if isinstance(message, str) else message[0])
+        found[key] = (*found.get(key, ()), f"{filename}:{lineno}")
     return found
 
 
@@ -68,11 +68,11 @@ def test_the_interface_speaks_english_and_at_least_two_more_languages() -> None:
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_every_marked_sentence_is_translated(language: str) -> None:
     messages = extracted()
-    assert "Skip to content" in messages  # the extraction reads the templates
+    assert (None, "Skip to content") in messages  # the extraction reads the templates
     translated = catalogue(language)
     missing = []
-    for msgid, where in sorted(messages.items()):
-        entry = translated.get(msgid)
+    for (context, msgid), where in sorted(messages.items(), key=lambda item: item[0][1]):
+        entry = translated.get(msgid, context=context)
         strings = (
             ()
             if entry is None
@@ -95,7 +95,7 @@ def test_translations_keep_the_placeholders_and_nothing_is_stale(language: str) 
     stale = [
         m.id
         for m in translated
-        if m.id and (m.id if isinstance(m.id, str) else m.id[0]) not in messages
+        if m.id and (m.context, m.id if isinstance(m.id, str) else m.id[0]) not in messages
     ]
     assert not stale, f"no longer in the interface (pybabel update): {stale}"
 
