@@ -21,10 +21,9 @@ from starlette.responses import Response
 from fedcop.api.errors import ApiError
 from fedcop.api.params import Params, parse_id
 from fedcop.config import Config
-from fedcop.services import oauth
+from fedcop.services import member_language, oauth
 from fedcop.services.errors import InvalidInput, NameTaken, NotFound, ServiceError
 from fedcop.store.users import User
-from fedcop.web import language
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +108,11 @@ def endpoint(
                 if access is not None and access.user is not None:
                     # A member's own language wins over the app's Accept-Language, as on the
                     # web pages (and as Mastodon answers its API in the user's locale).
-                    await language.settle(request, access.user.actor.id)
+                    await member_language.speak_to(
+                        request.app.state.pool,
+                        access.user.actor.id,
+                        request.headers.get("accept-language"),
+                    )
                 params = await Params.read(request)
                 return await handler(Call(request, params, access))
             except ApiError as error:

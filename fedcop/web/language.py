@@ -29,5 +29,5 @@ class PageLanguage:
 
 async def settle(request: Request, actor_id: int) -> None:
     """The signed-in member's chosen language, if they chose one, for the rest of the request."""
-    chosen = await member_language.chosen(request.app.state.pool, actor_id)
-    current.use(negotiate(request.headers.get("accept-language"), chosen))
+    pool = request.app.state.pool
+    await member_language.speak_to(pool, actor_id, request.headers.get("accept-language"))
