@@ -210,10 +210,10 @@ def create_app(
             Middleware(RequestObserver),
             Middleware(PageHeaders),
             Middleware(ApiCors),
+            # Each request starts in its browser's language (web.language), even a 503.
+            Middleware(PageLanguage),
             # Innermost: its 503 (the database is away) still gets the page and CORS headers.
             Middleware(DatabaseUnavailable),
-            # Each request starts in its browser's language (web.language).
-            Middleware(PageLanguage),
         ],
     )
     app.state.config = config

@@ -119,3 +119,24 @@ async def test_a_post_keeps_its_own_language_and_says_which_it_is(node: LiveNode
         in (await visit(node, f"/t/{thread.id}", "en")).text
     )
     assert "post-language" not in (await visit(node, f"/t/{thread.id}", "es")).text
+
+
+async def test_pages_a_route_answers_itself_are_in_the_browser_s_language(node: LiveNode) -> None:
+    # Addresses that serve ActivityPub to servers answer browsers with pages too: an unknown
+    # community, a post that is not here, a knowledge base's missing page
+    community = await visit(node, "/c/nowhere", "fr")
+    assert community.status_code == 404
+    assert "il n’y a pas de communauté nommée «\u00a0nowhere\u00a0» sur ce nœud" in community.text  # noqa: RUF001
+    post = await visit(node, "/p/999999", "es")
+    assert post.status_code == 404 and "Esa publicación no existe en este nodo." in post.text
+    page = await visit(node, "/c/nowhere/kb/charter", None)
+    assert page.status_code == 404
+    # and a server asking for the document gets the same refusal, in English when it asks
+    # for no language
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.port}") as http:
+        document = await http.get(
+            "/c/nowhere",
+            headers={"Host": node.config.domain, "Accept": "application/activity+json"},
+        )
+    assert document.status_code == 404
+    assert document.json()["error"] == "there is no community named 'nowhere' on this node"

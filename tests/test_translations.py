@@ -33,6 +33,7 @@ ROOT = Path(__file__).parent.parent
 TEMPLATES = ROOT / "fedcop" / "web" / "templates"
 WEB = ROOT / "fedcop" / "web"
 SERVICES = ROOT / "fedcop" / "services"
+ROUTES = ROOT / "fedcop" / "routes"
 TRANSLATED = sorted(code for code in LANGUAGES if code != DEFAULT)
 
 # Tables of English that are not interface text, and why.
@@ -105,7 +106,12 @@ def templates() -> list[str]:
 
 
 def web_modules() -> list[str]:
-    return sorted(str(p.relative_to(WEB)) for p in WEB.rglob("*.py"))
+    """The modules that answer browsers: the web package, and the routes that also serve
+    pages (a post's or an actor's address opened in a browser, the 503 page)."""
+    root = ROOT / "fedcop"
+    return sorted(
+        str(p.relative_to(root)) for folder in (WEB, ROUTES) for p in folder.rglob("*.py")
+    )
 
 
 @pytest.mark.parametrize("name", templates())
@@ -116,7 +122,7 @@ def test_templates_show_no_text_outside_the_catalogues(name: str) -> None:
 
 @pytest.mark.parametrize("name", web_modules())
 def test_web_modules_hand_pages_no_untranslated_sentence(name: str) -> None:
-    leftovers = python_leftovers((WEB / name).read_text())
+    leftovers = python_leftovers((ROOT / "fedcop" / name).read_text())
     assert not leftovers, f"{name} gives pages English text outside _():\n" + "\n".join(leftovers)
 
 
@@ -198,7 +204,7 @@ def test_the_error_scan_finds_what_it_looks_for() -> None:
 def table_modules() -> list[str]:
     root = ROOT / "fedcop"
     return sorted(
-        str(p.relative_to(root)) for folder in (WEB, SERVICES) for p in folder.rglob("*.py")
+        str(p.relative_to(root)) for folder in (WEB, ROUTES, SERVICES) for p in folder.rglob("*.py")
     )
 
 

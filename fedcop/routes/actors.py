@@ -21,6 +21,7 @@ from fedcop.documents.actors import (
     moderators_collection,
     ordered_collection,
 )
+from fedcop.i18n.current import _
 from fedcop.routes import collections
 from fedcop.routes.authorized_fetch import refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
@@ -51,8 +52,10 @@ async def _local_or_404(request: Request, actor_type: str) -> LocalActor | Respo
     local = await node_service.find_local_of_type(request.app.state.pool, name, actor_type)
     if local is not None:
         return local
-    what = "community" if actor_type == "Group" else "user"
-    message = f"there is no {what} named {name!r} on this node"
+    if actor_type == "Group":
+        message = _("there is no community named '%(name)s' on this node", name=name)
+    else:
+        message = _("there is no user named '%(name)s' on this node", name=name)
     if wants_activity_json(request):
         return json_error(message, 404)
     return await pages.not_found(request, message)
@@ -60,10 +63,11 @@ async def _local_or_404(request: Request, actor_type: str) -> LocalActor | Respo
 
 async def _gone(request: Request) -> Response:
     """A deleted account: gone for good (410), as Mastodon answers; its name stays taken."""
-    message = "this account is deleted"
     if wants_activity_json(request):
-        return json_error(message, 410)
-    return await render(request, "error.html", 410, title="Gone", message=message.capitalize())
+        return json_error(_("this account is deleted"), 410)
+    return await render(
+        request, "error.html", 410, title=_("Gone"), message=_("This account is deleted.")
+    )
 
 
 def _actor_route(actor_type: str) -> Endpoint:

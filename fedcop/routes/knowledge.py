@@ -21,13 +21,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fedcop.documents import knowledge as wire
+from fedcop.i18n.current import N_, _
 from fedcop.routes.authorized_fetch import members_only_refusal, refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
 from fedcop.services.knowledge import served as serving
 from fedcop.web import pages
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-_NO_PAGE = "there is no such page in this knowledge base"
+_NO_PAGE = N_("there is no such page in this knowledge base")
 
 
 async def _served(request: Request) -> serving.ServedPage | Response:
@@ -35,7 +36,7 @@ async def _served(request: Request) -> serving.ServedPage | Response:
     name, slug = request.path_params["name"], request.path_params["slug"]
     served = await serving.served_page(request.app.state.pool, name, slug)
     if served is None:
-        return json_error(_NO_PAGE, 404)
+        return json_error(_(_NO_PAGE), 404)
     if served.community.members_only:
         refused = await members_only_refusal(request, served.community.id)
     else:
@@ -51,7 +52,7 @@ async def _browser_view(request: Request, html_view: Endpoint | None) -> Respons
         # A version, or its notice: shown to people as that old version.
         number = request.path_params["number"]
         return RedirectResponse(f"/c/{name}/kb/{slug}/v/{number}", status_code=303)
-    return await pages.not_found(request, "There is no such page in this knowledge base.")
+    return await pages.not_found(request, _("There is no such page in this knowledge base."))
 
 
 def page_route(html_view: Endpoint | None) -> Endpoint:

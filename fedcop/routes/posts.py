@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fedcop.documents.actors import ordered_collection
+from fedcop.i18n.current import _
 from fedcop.routes.authorized_fetch import members_only_refusal, refusal
 from fedcop.routes.direct_fetch import participant_refusal
 from fedcop.routes.responses import activity_json, json_error, wants_activity_json
@@ -21,15 +22,15 @@ async def post(request: Request) -> Response:
     found = await reading.local_post(request.app.state.pool, config, request.path_params["id"])
     if found is None or found.post.removed_at is not None:
         if wants_activity_json(request):
-            return json_error("there is no such post on this node", 404)
-        return await pages.not_found(request, "There is no such post on this node.")
+            return json_error(_("there is no such post on this node"), 404)
+        return await pages.not_found(request, _("There is no such post on this node."))
     if found.community is None:
         return await _outside_communities(request, found)
     private = found.post.visibility == "followers"
     if private and not wants_activity_json(request):
         # Readable in the browser once people sign in here; until then, members read it on
         # their own servers.
-        return await pages.not_found(request, "There is no such post on this node.")
+        return await pages.not_found(request, _("There is no such post on this node."))
     if wants_activity_json(request):
         refused = await (
             members_only_refusal(request, found.community.id) if private else refusal(request)
@@ -50,7 +51,7 @@ async def _outside_communities(request: Request, found: reading.PostView) -> Res
     if found.post.visibility == "direct":
         return await _direct(request, found)
     if found.post.visibility not in ("public", "unlisted"):
-        return json_error("there is no such post on this node", 404)
+        return json_error(_("there is no such post on this node"), 404)
     if not wants_activity_json(request):
         return await pages.post_page(request, found)
     refused = await refusal(request)
@@ -61,7 +62,7 @@ async def _outside_communities(request: Request, found: reading.PostView) -> Res
         request.app.state.pool, config, found.post, found.author
     )
     if document is None:
-        return json_error("there is no such post on this node", 404)
+        return json_error(_("there is no such post on this node"), 404)
     return activity_json(document, 410 if found.post.deleted_at is not None else 200)
 
 
@@ -84,7 +85,7 @@ async def replies(request: Request) -> Response:
     found = await reading.local_post(request.app.state.pool, config, request.path_params["id"])
     if found is None or found.community is None:
         # (a post outside communities has no replies collection; a direct message never does)
-        return json_error("there is no such post on this node", 404)
+        return json_error(_("there is no such post on this node"), 404)
     if found.post.visibility == "followers":
         refused = await members_only_refusal(request, found.community.id)
     else:

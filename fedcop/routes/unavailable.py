@@ -13,6 +13,7 @@ pass through untouched; so does an outage that strikes after the response has be
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -23,24 +24,33 @@ from fedcop.db.outage import (
     database_unavailable,
     discard_pooled_connections,
 )
+from fedcop.i18n.current import N_, _, language
 from fedcop.routes.responses import json_response
 
 log = logging.getLogger(__name__)
 
-MESSAGE = "the node's database is unavailable for a moment: try again shortly"
-_PAGE = (
-    "<!doctype html><html lang=en><meta charset=utf-8><title>Back shortly</title>"
-    "<h1>Back shortly</h1><p>This node cannot reach its database for a moment. "
-    "Try again in a few seconds.</p></html>"
-)
+MESSAGE = N_("the node's database is unavailable for a moment: try again shortly")
+
+
+def _page() -> str:
+    """The whole page, without templates or anything else that could need the database, in
+    the language the request asked for (its words are the catalogue's, escaped)."""
+    title = escape(_("Back shortly"))
+    text = escape(
+        _("This node cannot reach its database for a moment. Try again in a few seconds.")
+    )
+    return (
+        f"<!doctype html><html lang={language()}><meta charset=utf-8><title>{title}</title>"
+        f"<h1>{title}</h1><p>{text}</p></html>"
+    )
 
 
 def unavailable_response(request: Request) -> Response:
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
     accept = request.headers.get("accept", "").lower()
     if "text/html" in accept:
-        return HTMLResponse(_PAGE, 503, headers)
-    return json_response({"error": MESSAGE}, 503, headers=headers)
+        return HTMLResponse(_page(), 503, headers)
+    return json_response({"error": _(MESSAGE)}, 503, headers=headers)
 
 
 class DatabaseUnavailable:
