@@ -216,3 +216,42 @@ async def test_the_moderation_log_is_public(three: Nodes) -> None:
     assert page.status_code == 200
     assert "duplicate thread" in page.text
     assert "remove" in page.text
+
+
+async def test_a_lock_that_arrives_before_its_thread_still_locks_it(three: Nodes) -> None:
+    # Deliveries of separate activities may arrive in any order: here gamma receives the
+    # thread's Create after its Lock.
+    alpha, beta, gamma = three
+    thread = await posts.write(
+        alpha.pool, alpha.config, alpha.app.state.network,
+        author="fa", community_uri=community(alpha), title="Retention", content="Ideas?",
+    )  # fmt: skip
+    while await alpha.app.state.delivery_worker.run_once():
+        pass
+    async with gamma.pool.acquire() as conn:
+        delayed = await conn.execute(
+            "UPDATE inbound_activities SET next_attempt_at = now() + interval '1 hour',"
+            " fair_at = now() + interval '1 hour'"
+            " WHERE document -> 'object' ->> 'type' = 'Create'"
+        )
+    assert delayed == "UPDATE 1"
+    await act(alpha, "fa", community(alpha), "lock", thread.uri)
+    await settle(alpha, beta, gamma)
+    # When the Lock is handled, gamma fetches the thread from its origin and locks it
+    kept = await stored(gamma, thread.uri)
+    assert kept is not None and kept.locked
+    # and the thread's own delivery, arriving last, changes nothing (still one, still locked)
+    async with gamma.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE inbound_activities SET next_attempt_at = now(), fair_at = now()"
+            " WHERE state = 'pending'"
+        )
+    await settle(alpha, beta, gamma)
+    async with gamma.pool.acquire() as conn:
+        copies = await conn.fetchval("SELECT count(*) FROM posts WHERE uri = $1", thread.uri)
+        late = await conn.fetchrow(
+            "SELECT state, reason FROM inbound_activities"
+            " WHERE document -> 'object' ->> 'type' = 'Create'"
+        )
+    assert copies == 1 and (await stored(gamma, thread.uri)).locked
+    assert late is not None and late["state"] in ("done", "ignored"), late

@@ -27,7 +27,7 @@ from fedcop.config import Config
 from fedcop.documents.context import PUBLIC
 from fedcop.i18n.current import _
 from fedcop.network import Network
-from fedcop.services import outbox, relay, remote_actors
+from fedcop.services import outbox, relay, remote_actors, resolving
 from fedcop.services.errors import InvalidInput, NotFound, Refused
 from fedcop.store import actors as actor_store
 from fedcop.store import moderation as mod_store
@@ -38,6 +38,8 @@ from federation.vocab import first_type, id_of, ids_of
 
 POST_ACTIONS = frozenset({"lock", "unlock", "remove", "pin", "unpin"})
 ACTOR_ACTIONS = frozenset({"ban", "unban", "add_facilitator", "remove_facilitator"})
+# Announced actions that need the post they act on: fetched first if it is not kept yet.
+_NEEDS_THE_POST = frozenset({"lock", "pin"})
 ACTIONS = POST_ACTIONS | ACTOR_ACTIONS
 MAX_REASON = 1000
 
@@ -301,6 +303,11 @@ async def receive(
     action = from_activity(activity, community_uri)
     if action is None:
         return False
+    if via is not None and action.kind in _NEEDS_THE_POST:
+        # Deliveries may arrive in any order: a thread's Lock or pin can come before the
+        # thread. Kept from its origin now (the inbox worker may fetch), the action applies
+        # instead of being lost, and the thread's own delivery finds it kept already.
+        await resolving.resolve_url(pool, config, network, action.target_uri)
     moderator = await remote_actors.get_actor(pool, network, str(id_of(activity.get("actor"))))
     target_actor = None
     if action.kind in ACTOR_ACTIONS:
