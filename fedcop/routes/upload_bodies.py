@@ -40,13 +40,12 @@ def _mb(size: int) -> str:
     return _("%(number)s MB", number=written_number(round(size / MIB, 1)))
 
 
-async def bounded_form(request: Request, config: Config, *, max_files: int) -> FormData:
-    """The request's form, with at most `max_files` files, each within the largest file
-    allowed (the upload service checks each against its own kind's limit)."""
-    limit = largest_file(config) * max(max_files, 1) + FORM_ROOM
+def counted_request(request: Request, limit: int, too_large: str) -> Request:
+    """The request, its body read at most `limit` bytes: BodyTooLarge(`too_large`) when its
+    declared length or the bytes received so far pass it."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(too_large_message(config))
+        raise BodyTooLarge(too_large)
     received = 0
     receive = request.receive
 
@@ -56,10 +55,17 @@ async def bounded_form(request: Request, config: Config, *, max_files: int) -> F
         if message.get("type") == "http.request":
             received += len(message.get("body", b""))
             if received > limit:
-                raise BodyTooLarge(too_large_message(config))
+                raise BodyTooLarge(too_large)
         return message
 
-    bounded = Request(request.scope, counted)
+    return Request(request.scope, counted)
+
+
+async def bounded_form(request: Request, config: Config, *, max_files: int) -> FormData:
+    """The request's form, with at most `max_files` files, each within the largest file
+    allowed (the upload service checks each against its own kind's limit)."""
+    limit = largest_file(config) * max(max_files, 1) + FORM_ROOM
+    bounded = counted_request(request, limit, too_large_message(config))
     try:
         return await bounded.form(max_files=max_files, max_fields=100)
     except BodyTooLarge:

@@ -8,9 +8,9 @@ import hmac
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Message
 
 from fedcop.i18n.current import _, written_number
+from fedcop.routes.upload_bodies import BodyTooLarge, counted_request
 from fedcop.services.account_data import follow_imports, follows_csv
 from fedcop.services.errors import ServiceError
 from fedcop.web.render import go, refused, render
@@ -20,28 +20,10 @@ from fedcop.web.session import viewer
 _MAX_BODY = follows_csv.MAX_BYTES + 16 * 1024
 
 
-class _TooLarge(Exception):
-    pass
-
-
 async def _bounded_body_form(request: Request) -> tuple[str, bytes] | None:
-    """The form's CSRF token and file, reading at most _MAX_BODY bytes of the request."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > _MAX_BODY:
-        raise _TooLarge
-    received = 0
-    receive = request.receive
-
-    async def counted() -> Message:
-        nonlocal received
-        message = await receive()
-        if message.get("type") == "http.request":
-            received += len(message.get("body", b""))
-            if received > _MAX_BODY:
-                raise _TooLarge
-        return message
-
-    form = await Request(request.scope, counted).form(max_files=1, max_fields=10)
+    """The form's CSRF token and file, reading at most _MAX_BODY bytes of the request
+    (BodyTooLarge past it)."""
+    form = await counted_request(request, _MAX_BODY, "").form(max_files=1, max_fields=10)
     csrf = form.get("csrf")
     upload = form.get("file")
     if not isinstance(csrf, str) or upload is None or isinstance(upload, str):
@@ -55,7 +37,7 @@ async def import_follows(request: Request) -> Response:
         return go("/login?next=/settings/data")
     try:
         sent = await _bounded_body_form(request)
-    except _TooLarge:
+    except BodyTooLarge:
         return await refused(
             request,
             _(
