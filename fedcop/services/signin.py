@@ -131,15 +131,25 @@ async def register(
     return Registered(user, pending=state == "pending")
 
 
-async def change_password(pool: Any, user: User, current: str, new: str, address: str) -> None:
-    """Set a new password once the current one is given (throttled like signing in: a
-    session left open must not become a way to guess the password). Every session ends."""
+async def confirm_password(
+    pool: Any, user: User, password: str, address: str, *, refusal: str
+) -> None:
+    """The member's own password, given again before something only they may do (throttled
+    like signing in: a session left open must not become a way to guess it); InvalidInput
+    with `refusal` when it is not right."""
     attempt = await signin_throttle.attempt(pool, user.actor.username, address)
     async with pool.acquire() as conn:
         stored = await actor_store.password_hash_of(conn, user.actor.username)
-    if not stored or not await asyncio.to_thread(check_password, current, stored):
-        raise InvalidInput(_("the current password is not right"))
+    if not stored or not await asyncio.to_thread(check_password, password, stored):
+        raise InvalidInput(refusal)
     await signin_throttle.succeeded(pool, attempt)
+
+
+async def change_password(pool: Any, user: User, current: str, new: str, address: str) -> None:
+    """Set a new password once the current one is given. Every session ends."""
+    await confirm_password(
+        pool, user, current, address, refusal=_("the current password is not right")
+    )
     accounts.check_password_rules(new)
     new_hash = await asyncio.to_thread(hash_password, new)
     async with pool.acquire() as conn:

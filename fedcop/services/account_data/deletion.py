@@ -17,17 +17,14 @@ and fedcop do): keeping posts is what this node shows.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from fedcop.config import Config
 from fedcop.documents.context import PUBLIC
 from fedcop.i18n.current import _
-from fedcop.services import outbox, signin_throttle
+from fedcop.services import outbox, signin
 from fedcop.services.errors import InvalidInput, NotFound
-from fedcop.services.passwords import check_password
-from fedcop.store import actors as actor_store
 from fedcop.store import posts as post_store
 from fedcop.store import users as user_store
 from fedcop.store.account_data import deletion as deletion_store
@@ -51,12 +48,10 @@ async def delete_own(
 ) -> DeletedAccount:
     """A member deletes their own account once their password is given (throttled as signing
     in is: an open session must not become a way to guess it)."""
-    attempt = await signin_throttle.attempt(pool, user.actor.username, address)
-    async with pool.acquire() as conn:
-        stored = await actor_store.password_hash_of(conn, user.actor.username)
-    if not stored or not await asyncio.to_thread(check_password, password, stored):
-        raise InvalidInput(_("the password is not right: the account is not deleted"))
-    await signin_throttle.succeeded(pool, attempt)
+    await signin.confirm_password(
+        pool, user, password, address,
+        refusal=_("the password is not right: the account is not deleted"),
+    )  # fmt: skip
     return await delete(pool, config, user.actor.id, keep_posts=keep_posts)
 
 

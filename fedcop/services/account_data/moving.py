@@ -11,7 +11,6 @@ afterwards  the account stays (its posts, its data to export); its profile says 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fedcop.config import Config
@@ -19,9 +18,8 @@ from fedcop.documents.actors import actor_document
 from fedcop.documents.context import PUBLIC
 from fedcop.i18n.current import _, ngettext, written_number
 from fedcop.network import Network
-from fedcop.services import outbox, remote_actors, signin_throttle
+from fedcop.services import outbox, remote_actors, signin
 from fedcop.services.errors import InvalidInput, ServiceError
-from fedcop.services.passwords import check_password
 from fedcop.store import actors as actor_store
 from fedcop.store import follows as follow_store
 from fedcop.store.account_data import moving as moving_store
@@ -96,12 +94,9 @@ async def move_away(
 ) -> str:
     """Move to the account `query` names, which must list this one in its alsoKnownAs; the
     new account's id."""
-    attempt = await signin_throttle.attempt(pool, user.actor.username, address)
-    async with pool.acquire() as conn:
-        stored = await actor_store.password_hash_of(conn, user.actor.username)
-    if not stored or not await asyncio.to_thread(check_password, password, stored):
-        raise InvalidInput(_("the password is not right: nothing was moved"))
-    await signin_throttle.succeeded(pool, attempt)
+    await signin.confirm_password(
+        pool, user, password, address, refusal=_("the password is not right: nothing was moved")
+    )
     try:
         target_uri = await _actor_uri(network, query)
         document = await network.fetch(target_uri)  # afresh: the alias may be minutes old
