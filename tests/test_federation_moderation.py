@@ -218,10 +218,10 @@ async def test_the_moderation_log_is_public(three: Nodes) -> None:
     assert "remove" in page.text
 
 
-async def test_a_lock_that_arrives_before_its_thread_still_locks_it(three: Nodes) -> None:
-    # Deliveries of separate activities may arrive in any order: here gamma receives the
-    # thread's Create after its Lock.
-    alpha, beta, gamma = three
+async def thread_held_back_from_gamma(nodes: Nodes) -> Any:
+    """A thread by fa on alpha, delivered everywhere, whose Create gamma has received but
+    holds back for an hour (as a slow delivery would arrive late)."""
+    alpha, _beta, gamma = nodes
     thread = await posts.write(
         alpha.pool, alpha.config, alpha.app.state.network,
         author="fa", community_uri=community(alpha), title="Retention", content="Ideas?",
@@ -235,6 +235,24 @@ async def test_a_lock_that_arrives_before_its_thread_still_locks_it(three: Nodes
             " WHERE document -> 'object' ->> 'type' = 'Create'"
         )
     assert delayed == "UPDATE 1"
+    return thread
+
+
+async def test_a_pin_that_arrives_before_its_thread_still_pins_it(three: Nodes) -> None:
+    alpha, beta, gamma = three
+    thread = await thread_held_back_from_gamma(three)
+    await act(alpha, "fa", community(alpha), "pin", thread.uri)
+    await settle(alpha, beta, gamma)
+    async with gamma.pool.acquire() as conn:
+        community_id = await conn.fetchval("SELECT id FROM actors WHERE uri = $1", community(alpha))
+        assert await mod_store.pinned_uris(conn, community_id) == [thread.uri]
+
+
+async def test_a_lock_that_arrives_before_its_thread_still_locks_it(three: Nodes) -> None:
+    # Deliveries of separate activities may arrive in any order: here gamma receives the
+    # thread's Create after its Lock.
+    alpha, beta, gamma = three
+    thread = await thread_held_back_from_gamma(three)
     await act(alpha, "fa", community(alpha), "lock", thread.uri)
     await settle(alpha, beta, gamma)
     # When the Lock is handled, gamma fetches the thread from its origin and locks it
