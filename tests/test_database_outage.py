@@ -155,7 +155,12 @@ async def test_every_door_answers_503_while_the_database_is_down_and_recovers(
             assert response.status_code == 503, (door, response.status_code, response.text)
             assert response.headers["retry-after"].isdigit(), door
         assert "text/html" in during["home page"].headers["content-type"]
+        assert "<h1>Back shortly</h1>" in during["home page"].text
         assert "database" in during["inbox"].json()["error"]
+        # in the reader's language, which needs no database to choose
+        french = await http.get("/", headers={**HTML, "Accept-Language": "fr"})
+        assert french.status_code == 503 and "<html lang=fr>" in french.text
+        assert "<h1>De retour très vite</h1>" in french.text
         # and /healthz says the node cannot serve, as /readyz does
         health = await http.get("/healthz")
         assert health.status_code == 503
